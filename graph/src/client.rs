@@ -1,0 +1,232 @@
+//! The Neo4j connection: a pooled neo4rs `Graph`, a background monitor that tracks
+//! whether Neo4j is reachable, applies migrations whenever it (re)appears, and lets
+//! queries fail fast with [`GraphError::Unavailable`] while it is down.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use neo4rs::{ConfigBuilder, Graph, Query};
+use serde::de::DeserializeOwned;
+use tokio::sync::{Notify, watch};
+use tokio::task::JoinHandle;
+
+use crate::{GraphError, GraphSettings, migrations};
+
+/// Whether Neo4j is reachable, as last observed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Connectivity {
+    /// No probe has finished yet.
+    Connecting,
+    /// Reachable, with migrations applied.
+    Up { since: DateTime<Utc> },
+    /// Unreachable; `reason` says why (logged in full, shown in `/health`).
+    Down {
+        reason: String,
+        since: DateTime<Utc>,
+    },
+}
+
+impl Connectivity {
+    pub fn is_up(&self) -> bool {
+        matches!(self, Connectivity::Up { .. })
+    }
+}
+
+/// A cheaply clonable handle on Neo4j. Clone it; don't wrap it.
+#[derive(Clone)]
+pub struct GraphClient {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    graph: Graph,
+    settings: GraphSettings,
+    state: watch::Sender<Connectivity>,
+    wake_monitor: Notify,
+}
+
+impl GraphClient {
+    /// Validates the settings and prepares the pool. No I/O happens here: toex starts
+    /// even when Neo4j is down, and [`GraphClient::spawn_monitor`] connects later.
+    pub fn new(settings: GraphSettings) -> Result<Self, GraphError> {
+        settings.validate()?;
+        let config = ConfigBuilder::default()
+            .uri(settings.uri.as_str())
+            .user(settings.user.as_str())
+            .password(settings.password.as_str())
+            .max_connections(settings.max_connections)
+            .connection_timeout(settings.connect_timeout())
+            .fetch_size(500)
+            .build()?;
+        let graph = Graph::connect(config)?;
+        let (state, _) = watch::channel(Connectivity::Connecting);
+        Ok(Self {
+            inner: Arc::new(Inner {
+                graph,
+                settings,
+                state,
+                wake_monitor: Notify::new(),
+            }),
+        })
+    }
+
+    pub fn settings(&self) -> &GraphSettings {
+        &self.inner.settings
+    }
+
+    /// The last observed connectivity.
+    pub fn connectivity(&self) -> Connectivity {
+        self.inner.state.borrow().clone()
+    }
+
+    /// Waits until Neo4j is up, or the timeout passes. Returns whether it is up.
+    pub async fn wait_until_up(&self, timeout: Duration) -> bool {
+        let mut rx = self.inner.state.subscribe();
+        tokio::time::timeout(timeout, rx.wait_for(Connectivity::is_up))
+            .await
+            .is_ok_and(|r| r.is_ok())
+    }
+
+    /// Starts the connectivity monitor on the current tokio runtime. It probes Neo4j
+    /// every `retry_interval`, applies the idempotent migrations each time Neo4j comes
+    /// (back) up, and records outages. Abort the handle to stop it.
+    pub fn spawn_monitor(&self) -> JoinHandle<()> {
+        let client = self.clone();
+        tokio::spawn(async move { client.monitor().await })
+    }
+
+    async fn monitor(self) {
+        let interval = self.inner.settings.retry_interval();
+        loop {
+            let was_up = self.connectivity().is_up();
+            match self.probe().await {
+                Ok(()) if was_up => {}
+                Ok(()) => match migrations::apply(&self).await {
+                    Ok(applied) => {
+                        tracing::info!(uri = %self.inner.settings.display_uri(), applied, "Neo4j is up; schema migrations applied");
+                        self.inner
+                            .state
+                            .send_replace(Connectivity::Up { since: Utc::now() });
+                    }
+                    Err(err) => self.mark_down(&err),
+                },
+                Err(err) => self.mark_down(&err),
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(interval) => {}
+                _ = self.inner.wake_monitor.notified() => {}
+            }
+        }
+    }
+
+    async fn probe(&self) -> Result<(), GraphError> {
+        // Generous: a busy Neo4j is slow, not down. Refused connections fail at once anyway.
+        let timeout = self.inner.settings.query_timeout();
+        let probe = async {
+            let mut stream = self
+                .inner
+                .graph
+                .execute(neo4rs::query("RETURN 1 AS ok"))
+                .await?;
+            while stream.next().await?.is_some() {}
+            Ok::<_, GraphError>(())
+        };
+        tokio::time::timeout(timeout, probe)
+            .await
+            .map_err(|_| GraphError::Unavailable {
+                reason: format!("no answer to a probe within {timeout:?}"),
+            })?
+    }
+
+    fn mark_down(&self, err: &GraphError) {
+        let reason = err.to_string();
+        let changed = self.inner.state.send_if_modified(|state| match state {
+            Connectivity::Down { reason: r, .. } if *r == reason => false,
+            _ => {
+                *state = Connectivity::Down {
+                    reason: reason.clone(),
+                    since: Utc::now(),
+                };
+                true
+            }
+        });
+        if changed {
+            tracing::warn!(uri = %self.inner.settings.display_uri(), %reason, "Neo4j is unavailable; graph queries will fail until it returns");
+        }
+    }
+
+    /// Fails fast while Neo4j is known to be down.
+    fn ensure_reachable(&self) -> Result<(), GraphError> {
+        match &*self.inner.state.borrow() {
+            Connectivity::Down { reason, .. } => Err(GraphError::Unavailable {
+                reason: reason.clone(),
+            }),
+            Connectivity::Connecting => Err(GraphError::Unavailable {
+                reason: "still connecting".to_owned(),
+            }),
+            Connectivity::Up { .. } => Ok(()),
+        }
+    }
+
+    fn observe<T>(&self, result: Result<T, GraphError>) -> Result<T, GraphError> {
+        // Only connection failures mark Neo4j down; one slow query does not.
+        if let Err(err @ GraphError::Unavailable { .. }) = &result {
+            self.mark_down(err);
+            self.inner.wake_monitor.notify_one();
+        }
+        result
+    }
+
+    /// Runs a read query and decodes every row into `T` (columns named as `T`'s fields).
+    pub(crate) async fn rows<T: DeserializeOwned>(
+        &self,
+        query: Query,
+    ) -> Result<Vec<T>, GraphError> {
+        self.ensure_reachable()?;
+        let result = self.fetch(query, false).await;
+        self.observe(result)
+    }
+
+    /// Runs a write query and decodes every row into `T`.
+    pub(crate) async fn write_rows<T: DeserializeOwned>(
+        &self,
+        query: Query,
+    ) -> Result<Vec<T>, GraphError> {
+        self.ensure_reachable()?;
+        let result = self.fetch(query, true).await;
+        self.observe(result)
+    }
+
+    /// Runs a statement for its effect only; used by migrations before the state is `Up`.
+    pub(crate) async fn run_unchecked(&self, query: Query) -> Result<(), GraphError> {
+        let timeout = self.inner.settings.query_timeout();
+        tokio::time::timeout(timeout, self.inner.graph.run(query))
+            .await
+            .map_err(|_| GraphError::Timeout(timeout))??;
+        Ok(())
+    }
+
+    async fn fetch<T: DeserializeOwned>(
+        &self,
+        query: Query,
+        write: bool,
+    ) -> Result<Vec<T>, GraphError> {
+        let timeout = self.inner.settings.query_timeout();
+        let work = async {
+            let mut stream = if write {
+                self.inner.graph.execute(query).await?
+            } else {
+                self.inner.graph.execute_read(query).await?
+            };
+            let mut out = Vec::new();
+            while let Some(row) = stream.next().await? {
+                out.push(row.to::<T>()?);
+            }
+            Ok(out)
+        };
+        tokio::time::timeout(timeout, work)
+            .await
+            .map_err(|_| GraphError::Timeout(timeout))?
+    }
+}

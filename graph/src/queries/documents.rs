@@ -1,0 +1,49 @@
+//! Document nodes: the graph side of items in the search index.
+
+use neo4rs::query;
+
+use crate::{DocumentNode, GraphClient, GraphError};
+
+impl GraphClient {
+    /// Creates or updates the document node with the index's id, owned by its force.
+    ///
+    /// Cypher: `MERGE (d:Document {id: $id})`, `MERGE (f:Force {code: $force})`, `MERGE (d)-[:OWNED_BY]->(f)`.
+    pub async fn upsert_document(&self, doc: &DocumentNode) -> Result<(), GraphError> {
+        self.write_rows::<serde::de::IgnoredAny>(
+            query(
+                "MERGE (d:Document {id: $id}) \
+                 SET d.title = $title, d.force = $force, d.operation = $operation, \
+                     d.sourceType = $source_type, d.language = $language, d.contentHash = $content_hash \
+                 MERGE (f:Force {code: $force}) \
+                 MERGE (d)-[:OWNED_BY]->(f) \
+                 RETURN d.id AS id",
+            )
+            .param("id", doc.id.as_str())
+            .param("title", doc.title.as_str())
+            .param("force", doc.force.as_str())
+            .param("operation", doc.operation.clone())
+            .param("source_type", doc.source_type.as_str())
+            .param("language", doc.language.clone())
+            .param("content_hash", doc.content_hash.as_str()),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// A document node by id, or `None`.
+    ///
+    /// Cypher: one `MATCH (d:Document {id: $id})`.
+    pub async fn document_node(&self, id: &str) -> Result<Option<DocumentNode>, GraphError> {
+        let rows = self
+            .rows::<DocumentNode>(
+                query(
+                    "MATCH (d:Document {id: $id}) \
+                     RETURN d.id AS id, d.title AS title, d.force AS force, d.operation AS operation, \
+                            d.sourceType AS source_type, d.language AS language, d.contentHash AS content_hash",
+                )
+                .param("id", id),
+            )
+            .await?;
+        Ok(rows.into_iter().next())
+    }
+}

@@ -1,0 +1,72 @@
+//! Person look-ups.
+
+use neo4rs::query;
+
+use crate::{GraphClient, GraphError, Person};
+
+impl GraphClient {
+    /// One person by id, or `None`.
+    ///
+    /// Cypher: one `MATCH (p:Person {id: $id})` on the `person_id` constraint's index.
+    pub async fn person(&self, id: &str) -> Result<Option<Person>, GraphError> {
+        let rows = self
+            .rows::<Person>(
+                query(
+                    "MATCH (p:Person {id: $id}) \
+                     RETURN p.id AS id, p.name AS name, coalesce(p.aliases, []) AS aliases, p.force AS force",
+                )
+                .param("id", id),
+            )
+            .await?;
+        Ok(rows.into_iter().next())
+    }
+
+    /// Many persons by id in one round trip (for DataLoader); unknown ids are absent.
+    ///
+    /// Cypher: `UNWIND $ids` + `MATCH (p:Person {id: id})`.
+    pub async fn persons_by_ids(&self, ids: &[String]) -> Result<Vec<Person>, GraphError> {
+        self.rows::<Person>(
+            query(
+                "UNWIND $ids AS id MATCH (p:Person {id: id}) \
+                 RETURN p.id AS id, p.name AS name, coalesce(p.aliases, []) AS aliases, p.force AS force",
+            )
+            .param("ids", ids.to_vec()),
+        )
+        .await
+    }
+
+    /// Creates or updates persons by id, in one batched statement; returns how many were written.
+    ///
+    /// Cypher: `UNWIND $rows` + `MERGE (p:Person {id: row.id})` + `MERGE (f:Force {code: row.force})`.
+    pub async fn upsert_persons(&self, persons: &[Person]) -> Result<usize, GraphError> {
+        let rows: Vec<neo4rs::BoltType> = persons
+            .iter()
+            .map(|p| {
+                let mut m = neo4rs::BoltMap::new();
+                m.put("id".into(), p.id.as_str().into());
+                m.put("name".into(), p.name.as_str().into());
+                m.put("aliases".into(), p.aliases.clone().into());
+                m.put("force".into(), p.force.as_str().into());
+                neo4rs::BoltType::Map(m)
+            })
+            .collect();
+        #[derive(serde::Deserialize)]
+        struct Written {
+            written: i64,
+        }
+        let out = self
+            .write_rows::<Written>(
+                query(
+                    "UNWIND $rows AS row \
+                     MERGE (p:Person {id: row.id}) \
+                     SET p.name = row.name, p.aliases = row.aliases, p.force = row.force \
+                     MERGE (f:Force {code: row.force}) \
+                     MERGE (p)-[:OWNED_BY]->(f) \
+                     RETURN count(*) AS written",
+                )
+                .param("rows", rows),
+            )
+            .await?;
+        Ok(out.first().map_or(0, |w| w.written as usize))
+    }
+}

@@ -1,0 +1,178 @@
+//! Connection settings for Neo4j, validated before anything connects.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::GraphError;
+
+const SCHEMES: &[&str] = &[
+    "bolt",
+    "bolt+s",
+    "bolt+ssc",
+    "neo4j",
+    "neo4j+s",
+    "neo4j+ssc",
+];
+
+/// Where Neo4j is and how to talk to it. Production points these at the force's own cluster.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct GraphSettings {
+    /// Bolt URI, e.g. `bolt://127.0.0.1:7687` or `neo4j+s://graph.force.police.uk:7687`.
+    pub uri: String,
+    pub user: String,
+    /// Empty when the server runs without authentication (the embedded development default).
+    pub password: String,
+    /// Upper bound for one query, in milliseconds.
+    pub query_timeout_ms: u64,
+    /// Upper bound for opening one connection, in milliseconds.
+    pub connect_timeout_ms: u64,
+    /// Pool size.
+    pub max_connections: usize,
+    /// How often the connectivity monitor probes Neo4j while it is down, in milliseconds.
+    pub retry_interval_ms: u64,
+}
+
+impl Default for GraphSettings {
+    fn default() -> Self {
+        Self {
+            uri: "bolt://127.0.0.1:7687".to_owned(),
+            user: "neo4j".to_owned(),
+            password: String::new(),
+            query_timeout_ms: 10_000,
+            connect_timeout_ms: 2_000,
+            max_connections: 16,
+            retry_interval_ms: 1_000,
+        }
+    }
+}
+
+impl GraphSettings {
+    pub fn query_timeout(&self) -> Duration {
+        Duration::from_millis(self.query_timeout_ms)
+    }
+
+    pub fn connect_timeout(&self) -> Duration {
+        Duration::from_millis(self.connect_timeout_ms)
+    }
+
+    pub fn retry_interval(&self) -> Duration {
+        Duration::from_millis(self.retry_interval_ms)
+    }
+
+    /// The URI without credentials, safe to log and to show in `/health`.
+    pub fn display_uri(&self) -> &str {
+        &self.uri
+    }
+
+    /// Checks every value and names the first bad one.
+    pub fn validate(&self) -> Result<(), GraphError> {
+        let bad = |setting, reason: String| Err(GraphError::Config { setting, reason });
+        let Some((scheme, rest)) = self.uri.split_once("://") else {
+            return bad(
+                "neo4j.uri",
+                format!("`{}` is not a URI like bolt://host:7687", self.uri),
+            );
+        };
+        if !SCHEMES.contains(&scheme) {
+            return bad(
+                "neo4j.uri",
+                format!("scheme `{scheme}` is not one of {}", SCHEMES.join(", ")),
+            );
+        }
+        let authority = rest.trim_end_matches('/');
+        if authority.is_empty() || authority.contains(['/', '?', '#', '@', ' ']) {
+            return bad(
+                "neo4j.uri",
+                format!(
+                    "`{}` must be scheme://host[:port] with no path or credentials",
+                    self.uri
+                ),
+            );
+        }
+        let (host, port) = match authority.rsplit_once(':') {
+            Some((h, p)) if !h.ends_with(']') || h.starts_with('[') => (h, Some(p)),
+            _ => (authority, None),
+        };
+        if host.is_empty() {
+            return bad("neo4j.uri", format!("`{}` has no host", self.uri));
+        }
+        if let Some(port) = port
+            && !matches!(port.parse::<u16>(), Ok(p) if p > 0)
+        {
+            return bad(
+                "neo4j.uri",
+                format!(
+                    "port `{port}` in `{}` is not a number from 1 to 65535",
+                    self.uri
+                ),
+            );
+        }
+        if self.user.is_empty() {
+            return bad("neo4j.user", "must not be empty".to_owned());
+        }
+        if self.query_timeout_ms == 0 {
+            return bad(
+                "neo4j.query_timeout_ms",
+                "must be greater than 0".to_owned(),
+            );
+        }
+        if self.connect_timeout_ms == 0 {
+            return bad(
+                "neo4j.connect_timeout_ms",
+                "must be greater than 0".to_owned(),
+            );
+        }
+        if self.max_connections == 0 {
+            return bad("neo4j.max_connections", "must be greater than 0".to_owned());
+        }
+        if self.retry_interval_ms == 0 {
+            return bad(
+                "neo4j.retry_interval_ms",
+                "must be greater than 0".to_owned(),
+            );
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_uri(uri: &str) -> GraphSettings {
+        GraphSettings {
+            uri: uri.to_owned(),
+            ..GraphSettings::default()
+        }
+    }
+
+    #[test]
+    fn accepts_the_usual_uris() {
+        for uri in [
+            "bolt://127.0.0.1:7687",
+            "neo4j+s://graph.example.police.uk:7687",
+            "bolt://localhost",
+            "bolt://[::1]:7687",
+        ] {
+            assert!(with_uri(uri).validate().is_ok(), "{uri}");
+        }
+    }
+
+    #[test]
+    fn rejects_malformed_uris_naming_the_setting() {
+        for uri in [
+            "localhost:7687",
+            "http://localhost:7474",
+            "bolt://",
+            "bolt://host:99999",
+            "bolt://host:port",
+            "bolt://user:pw@host:7687",
+            "bolt://host:7687/db",
+        ] {
+            let err = with_uri(uri).validate().unwrap_err().to_string();
+            assert!(err.contains("neo4j.uri"), "{uri}: {err}");
+        }
+    }
+}

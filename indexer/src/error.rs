@@ -1,0 +1,24 @@
+//! The indexer's error type.
+
+use std::path::PathBuf;
+
+/// Errors from the search index and ingestion.
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    /// The index directory cannot be created or opened.
+    #[error("cannot open the index at {path}: {reason}")]
+    Open { path: PathBuf, reason: String },
+    /// The query string does not parse.
+    #[error("bad query: {message}")]
+    BadQuery {
+        message: String,
+        /// Character offset of the problem in the query, where known.
+        position: Option<usize>,
+    },
+    /// A document to index is invalid (empty, too large, missing a field).
+    #[error("invalid document: {0}")]
+    InvalidDocument(String),
+    /// Anything else tantivy reports; a runtime fault, not the caller's.
+    #[error("index failure: {0}")]
+    Tantivy(#[from] tantivy::TantivyError),
+}

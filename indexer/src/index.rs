@@ -1,0 +1,478 @@
+//! The tantivy index: one document per ingested item. A single `IndexWriter` sits behind
+//! a mutex and every commit happens in [`SearchIndex::add_documents`]. All methods are
+//! blocking; async callers run them on a [`crate::CpuPool`].
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use tantivy::collector::{Count, TopDocs};
+use tantivy::directory::MmapDirectory;
+use tantivy::query::{BooleanQuery, Occur, Query, QueryParser, TermQuery};
+use tantivy::schema::{
+    Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
+    Value,
+};
+use tantivy::snippet::SnippetGenerator;
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+
+use crate::IndexError;
+
+/// Largest accepted text of one document, in bytes.
+pub const MAX_TEXT_BYTES: usize = 64 * 1024 * 1024;
+const WRITER_HEAP_BYTES: usize = 64 * 1024 * 1024;
+
+/// An item to index.
+#[derive(Debug, Clone)]
+pub struct NewDocument {
+    pub title: String,
+    /// The original text.
+    pub text: String,
+    /// ISO 639-1 code of the original text, if known.
+    pub language: Option<String>,
+    /// English translation, if any.
+    pub translation: Option<String>,
+    pub force: String,
+    pub operation: Option<String>,
+    /// `text`, `chat`, `transcript`, `audio`.
+    pub source_type: String,
+}
+
+impl NewDocument {
+    /// The content hash that makes ingestion idempotent: same force and content, same id.
+    pub fn content_hash(&self) -> String {
+        let mut hasher = Sha256::new();
+        for part in [
+            self.force.as_str(),
+            self.operation.as_deref().unwrap_or(""),
+            self.source_type.as_str(),
+            self.title.as_str(),
+            self.text.as_str(),
+        ] {
+            hasher.update((part.len() as u64).to_le_bytes());
+            hasher.update(part.as_bytes());
+        }
+        format!("{:x}", hasher.finalize())
+    }
+
+    /// The document id, derived from the content hash.
+    pub fn id(&self) -> String {
+        format!("doc-{}", &self.content_hash()[..24])
+    }
+
+    fn validate(&self) -> Result<(), IndexError> {
+        if self.text.trim().is_empty() {
+            return Err(IndexError::InvalidDocument("the text is empty".to_owned()));
+        }
+        if self.text.len() > MAX_TEXT_BYTES {
+            return Err(IndexError::InvalidDocument(format!(
+                "the text is {} bytes; the limit is {MAX_TEXT_BYTES}",
+                self.text.len()
+            )));
+        }
+        if self.force.trim().is_empty() {
+            return Err(IndexError::InvalidDocument("the force is empty".to_owned()));
+        }
+        Ok(())
+    }
+}
+
+/// A search over the index.
+#[derive(Debug, Clone, Default)]
+pub struct SearchRequest {
+    pub query: String,
+    /// Only these forces; empty means no force filter.
+    pub forces: Vec<String>,
+    /// Only these languages; empty means any.
+    pub languages: Vec<String>,
+    pub limit: usize,
+    pub offset: usize,
+}
+
+/// One hit, with highlighted snippets of the original and the translation.
+#[derive(Debug, Clone, Serialize)]
+pub struct Hit {
+    pub id: String,
+    pub title: String,
+    pub score: f32,
+    pub language: Option<String>,
+    pub force: String,
+    pub source_type: String,
+    /// HTML with `<b>` around matched terms; other markup escaped.
+    pub snippet: String,
+    pub translation_snippet: Option<String>,
+}
+
+/// Hits plus the total number of matching documents.
+#[derive(Debug, Clone, Serialize)]
+pub struct SearchResults {
+    pub total: usize,
+    pub hits: Vec<Hit>,
+}
+
+/// A stored document, as returned by [`SearchIndex::get`].
+#[derive(Debug, Clone, Serialize)]
+pub struct StoredDocument {
+    pub id: String,
+    pub title: String,
+    pub text: String,
+    pub language: Option<String>,
+    pub translation: Option<String>,
+    pub force: String,
+    pub operation: Option<String>,
+    pub source_type: String,
+    pub content_hash: String,
+    pub ingested_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Copy)]
+struct Fields {
+    id: Field,
+    title: Field,
+    text: Field,
+    translation: Field,
+    language: Field,
+    force: Field,
+    operation: Field,
+    source_type: Field,
+    content_hash: Field,
+    ingested_at: Field,
+}
+
+fn build_schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let english = TextOptions::default()
+        .set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer("en_stem")
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        )
+        .set_stored();
+    let generic = TextOptions::default()
+        .set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer("default")
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        )
+        .set_stored();
+    let keyword = STRING | STORED;
+    let fields = Fields {
+        id: b.add_text_field("id", keyword.clone()),
+        title: b.add_text_field("title", english.clone()),
+        text: b.add_text_field("text", generic),
+        translation: b.add_text_field("translation", english),
+        language: b.add_text_field("language", keyword.clone()),
+        force: b.add_text_field("force", keyword.clone()),
+        operation: b.add_text_field("operation", keyword.clone()),
+        source_type: b.add_text_field("source_type", keyword.clone()),
+        content_hash: b.add_text_field("content_hash", keyword),
+        ingested_at: b.add_date_field("ingested_at", INDEXED | STORED),
+    };
+    (b.build(), fields)
+}
+
+/// The on-disk full-text index.
+pub struct SearchIndex {
+    path: PathBuf,
+    index: Index,
+    reader: IndexReader,
+    writer: Mutex<IndexWriter>,
+    fields: Fields,
+}
+
+impl SearchIndex {
+    /// Opens the index at `path`, creating the directory and an empty index if needed.
+    pub fn open_or_create(path: &Path) -> Result<Self, IndexError> {
+        let open_err = |reason: String| IndexError::Open {
+            path: path.to_owned(),
+            reason,
+        };
+        std::fs::create_dir_all(path).map_err(|e| open_err(e.to_string()))?;
+        let dir = MmapDirectory::open(path).map_err(|e| open_err(e.to_string()))?;
+        let (schema, fields) = build_schema();
+        let index = Index::open_or_create(dir, schema).map_err(|e| open_err(e.to_string()))?;
+        let writer = index
+            .writer_with_num_threads(1, WRITER_HEAP_BYTES)
+            .map_err(|e| open_err(e.to_string()))?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .map_err(|e: tantivy::TantivyError| open_err(e.to_string()))?;
+        Ok(Self {
+            path: path.to_owned(),
+            index,
+            reader,
+            writer: Mutex::new(writer),
+            fields,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Number of searchable documents.
+    pub fn num_docs(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    /// Adds documents and commits once. A document already present (same content hash)
+    /// is replaced, never duplicated. Returns the ids in input order.
+    pub fn add_documents(&self, docs: &[NewDocument]) -> Result<Vec<String>, IndexError> {
+        for doc in docs {
+            doc.validate()?;
+        }
+        let f = self.fields;
+        let now = tantivy::DateTime::from_timestamp_micros(Utc::now().timestamp_micros());
+        let mut writer = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        let mut ids = Vec::with_capacity(docs.len());
+        for doc in docs {
+            let id = doc.id();
+            writer.delete_term(Term::from_field_text(f.id, &id));
+            let mut d = TantivyDocument::default();
+            d.add_text(f.id, &id);
+            d.add_text(f.title, &doc.title);
+            d.add_text(f.text, &doc.text);
+            if let Some(t) = &doc.translation {
+                d.add_text(f.translation, t);
+            }
+            if let Some(l) = &doc.language {
+                d.add_text(f.language, l);
+            }
+            d.add_text(f.force, &doc.force);
+            if let Some(o) = &doc.operation {
+                d.add_text(f.operation, o);
+            }
+            d.add_text(f.source_type, &doc.source_type);
+            d.add_text(f.content_hash, doc.content_hash());
+            d.add_date(f.ingested_at, now);
+            writer.add_document(d)?;
+            ids.push(id);
+        }
+        writer.commit()?;
+        drop(writer);
+        self.reader.reload()?;
+        Ok(ids)
+    }
+
+    /// Runs a query. Syntax errors come back as [`IndexError::BadQuery`] with the position.
+    pub fn search(&self, req: &SearchRequest) -> Result<SearchResults, IndexError> {
+        let f = self.fields;
+        let user_query = self.parse(&req.query)?;
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, user_query.box_clone())];
+        for (field, values) in [(f.force, &req.forces), (f.language, &req.languages)] {
+            if !values.is_empty() {
+                clauses.push((Occur::Must, any_of(field, values)));
+            }
+        }
+        let query = BooleanQuery::new(clauses);
+        let searcher = self.reader.searcher();
+        let limit = req.limit.clamp(1, 1000);
+        let (top, total) = searcher.search(
+            &query,
+            &(
+                TopDocs::with_limit(limit)
+                    .and_offset(req.offset)
+                    .order_by_score(),
+                Count,
+            ),
+        )?;
+        let text_snippets = SnippetGenerator::create(&searcher, &*user_query, f.text)?;
+        let translation_snippets =
+            SnippetGenerator::create(&searcher, &*user_query, f.translation)?;
+        let mut hits = Vec::with_capacity(top.len());
+        for (score, addr) in top {
+            let doc: TantivyDocument = searcher.doc(addr)?;
+            let translation = first_str(&doc, f.translation);
+            hits.push(Hit {
+                id: first_str(&doc, f.id).unwrap_or_default(),
+                title: first_str(&doc, f.title).unwrap_or_default(),
+                score,
+                language: first_str(&doc, f.language),
+                force: first_str(&doc, f.force).unwrap_or_default(),
+                source_type: first_str(&doc, f.source_type).unwrap_or_default(),
+                snippet: text_snippets.snippet_from_doc(&doc).to_html(),
+                translation_snippet: translation
+                    .map(|_| translation_snippets.snippet_from_doc(&doc).to_html()),
+            });
+        }
+        Ok(SearchResults { total, hits })
+    }
+
+    /// One stored document by id.
+    pub fn get(&self, id: &str) -> Result<Option<StoredDocument>, IndexError> {
+        let f = self.fields;
+        let searcher = self.reader.searcher();
+        let query = TermQuery::new(Term::from_field_text(f.id, id), IndexRecordOption::Basic);
+        let top = searcher.search(&query, &TopDocs::with_limit(1).order_by_score())?;
+        let Some((_, addr)) = top.into_iter().next() else {
+            return Ok(None);
+        };
+        let doc: TantivyDocument = searcher.doc(addr)?;
+        let ingested_at = doc
+            .get_first(f.ingested_at)
+            .and_then(|v| v.as_datetime())
+            .and_then(|d| DateTime::from_timestamp_micros(d.into_timestamp_micros()))
+            .unwrap_or_default();
+        Ok(Some(StoredDocument {
+            id: first_str(&doc, f.id).unwrap_or_default(),
+            title: first_str(&doc, f.title).unwrap_or_default(),
+            text: first_str(&doc, f.text).unwrap_or_default(),
+            language: first_str(&doc, f.language),
+            translation: first_str(&doc, f.translation),
+            force: first_str(&doc, f.force).unwrap_or_default(),
+            operation: first_str(&doc, f.operation),
+            source_type: first_str(&doc, f.source_type).unwrap_or_default(),
+            content_hash: first_str(&doc, f.content_hash).unwrap_or_default(),
+            ingested_at,
+        }))
+    }
+
+    fn parse(&self, query: &str) -> Result<Box<dyn Query>, IndexError> {
+        let f = self.fields;
+        if query.trim().is_empty() {
+            return Err(IndexError::BadQuery {
+                message: "the query is empty".to_owned(),
+                position: Some(0),
+            });
+        }
+        let (_, errors) = tantivy::query_grammar::parse_query_lenient(query);
+        if let Some(first) = errors.first() {
+            return Err(IndexError::BadQuery {
+                message: first.message.clone(),
+                position: Some(first.pos),
+            });
+        }
+        let mut parser = QueryParser::for_index(&self.index, vec![f.title, f.text, f.translation]);
+        parser.set_conjunction_by_default();
+        parser.parse_query(query).map_err(|e| IndexError::BadQuery {
+            message: e.to_string(),
+            position: None,
+        })
+    }
+}
+
+fn any_of(field: Field, values: &[String]) -> Box<dyn Query> {
+    let terms = values
+        .iter()
+        .map(|v| {
+            let q: Box<dyn Query> = Box::new(TermQuery::new(
+                Term::from_field_text(field, v),
+                IndexRecordOption::Basic,
+            ));
+            (Occur::Should, q)
+        })
+        .collect();
+    Box::new(BooleanQuery::new(terms))
+}
+
+fn first_str(doc: &TantivyDocument, field: Field) -> Option<String> {
+    doc.get_first(field)
+        .and_then(|v| v.as_str())
+        .map(str::to_owned)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(force: &str, text: &str) -> NewDocument {
+        NewDocument {
+            title: "interview".to_owned(),
+            text: text.to_owned(),
+            language: Some("en".to_owned()),
+            translation: None,
+            force: force.to_owned(),
+            operation: Some("op-test".to_owned()),
+            source_type: "text".to_owned(),
+        }
+    }
+
+    fn request(query: &str) -> SearchRequest {
+        SearchRequest {
+            query: query.to_owned(),
+            limit: 10,
+            ..SearchRequest::default()
+        }
+    }
+
+    #[test]
+    fn finds_what_was_added_and_survives_reopening() {
+        let dir = tempfile::tempdir().unwrap();
+        let id = {
+            let index = SearchIndex::open_or_create(dir.path()).unwrap();
+            index
+                .add_documents(&[doc(
+                    "WYP",
+                    "The van was parked outside the takeaway on Leeds Road.",
+                )])
+                .unwrap()
+                .remove(0)
+        };
+        let index = SearchIndex::open_or_create(dir.path()).unwrap();
+        let results = index.search(&request("takeaway")).unwrap();
+        assert_eq!(results.total, 1);
+        assert_eq!(results.hits[0].id, id);
+        assert!(
+            results.hits[0].snippet.contains("<b>takeaway</b>"),
+            "{}",
+            results.hits[0].snippet
+        );
+        assert_eq!(index.get(&id).unwrap().unwrap().force, "WYP");
+    }
+
+    #[test]
+    fn adding_the_same_content_twice_keeps_one_document() {
+        let dir = tempfile::tempdir().unwrap();
+        let index = SearchIndex::open_or_create(dir.path()).unwrap();
+        let d = doc("WYP", "meet at the station at nine");
+        let a = index.add_documents(std::slice::from_ref(&d)).unwrap();
+        let b = index.add_documents(&[d]).unwrap();
+        assert_eq!(a, b);
+        assert_eq!(index.num_docs(), 1);
+    }
+
+    #[test]
+    fn force_filter_is_applied_inside_the_query() {
+        let dir = tempfile::tempdir().unwrap();
+        let index = SearchIndex::open_or_create(dir.path()).unwrap();
+        index
+            .add_documents(&[
+                doc("WYP", "blue vauxhall corsa"),
+                doc("GMP", "blue vauxhall astra"),
+            ])
+            .unwrap();
+        let mut req = request("vauxhall");
+        req.forces = vec!["GMP".to_owned()];
+        let results = index.search(&req).unwrap();
+        assert_eq!(results.total, 1);
+        assert_eq!(results.hits[0].force, "GMP");
+    }
+
+    #[test]
+    fn a_bad_query_reports_where() {
+        let dir = tempfile::tempdir().unwrap();
+        let index = SearchIndex::open_or_create(dir.path()).unwrap();
+        let err = index.search(&request("title:(unclosed")).unwrap_err();
+        match err {
+            IndexError::BadQuery { position, .. } => assert!(position.is_some()),
+            other => panic!("expected BadQuery, got {other}"),
+        }
+        let err = index.search(&request("nosuchfield:abc")).unwrap_err();
+        assert!(matches!(err, IndexError::BadQuery { .. }), "{err}");
+    }
+
+    #[test]
+    fn empty_and_oversized_documents_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let index = SearchIndex::open_or_create(dir.path()).unwrap();
+        assert!(matches!(
+            index.add_documents(&[doc("WYP", "   ")]),
+            Err(IndexError::InvalidDocument(_))
+        ));
+        assert_eq!(index.num_docs(), 0);
+    }
+}

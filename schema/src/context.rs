@@ -1,0 +1,26 @@
+//! What resolvers reach through the GraphQL context: the graph, the index, the CPU pool.
+
+use std::sync::Arc;
+
+use toex_graph::GraphClient;
+use toex_indexer::{CpuPool, SearchIndex};
+
+/// A model known to this instance and whether it is loaded.
+#[derive(Debug, Clone)]
+pub struct ModelInfo {
+    pub name: String,
+    /// `transcription`, `translation`, `embedding`.
+    pub task: String,
+    pub loaded: bool,
+}
+
+/// Shared services, built once at start-up.
+#[derive(Clone)]
+pub struct Services {
+    pub graph: GraphClient,
+    pub index: Arc<SearchIndex>,
+    /// Runs search and indexing off the async runtime.
+    pub cpu: CpuPool,
+    pub models: Vec<ModelInfo>,
+    pub version: &'static str,
+}

@@ -1,0 +1,176 @@
+//! The one table that maps every domain error to a GraphQL `extensions.code`. User faults
+//! keep their message; runtime faults and bugs are logged in full and reach the client
+//! only as a generic message with a reference to find the log line.
+
+use async_graphql::ErrorExtensions;
+use toex_graph::GraphError;
+use toex_indexer::{IndexError, PoolError};
+
+/// Codes a client can branch on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorCode {
+    /// The request is invalid (bad argument, too large a page, malformed file).
+    BadInput,
+    /// The search query does not parse; `extensions.position` says where.
+    BadQuery,
+    NotFound,
+    /// Neo4j is down or too slow; retry later.
+    GraphUnavailable,
+    /// The search index cannot be used.
+    IndexUnavailable,
+    /// A work queue is full; retry shortly.
+    Overloaded,
+    /// A bug or unexpected fault; details are only in the server log.
+    Internal,
+}
+
+impl ErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::BadInput => "BAD_INPUT",
+            ErrorCode::BadQuery => "BAD_QUERY",
+            ErrorCode::NotFound => "NOT_FOUND",
+            ErrorCode::GraphUnavailable => "GRAPH_UNAVAILABLE",
+            ErrorCode::IndexUnavailable => "INDEX_UNAVAILABLE",
+            ErrorCode::Overloaded => "OVERLOADED",
+            ErrorCode::Internal => "INTERNAL",
+        }
+    }
+}
+
+/// An error as a client sees it.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    pub code: ErrorCode,
+    pub message: String,
+    /// Character offset for `BAD_QUERY`.
+    pub position: Option<usize>,
+}
+
+impl ApiError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+            position: None,
+        }
+    }
+
+    pub fn bad_input(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::BadInput, message)
+    }
+
+    /// Logs the real cause and returns an opaque error with a reference.
+    fn internal(cause: &dyn std::fmt::Display) -> Self {
+        let reference = uuid::Uuid::new_v4().simple().to_string()[..12].to_owned();
+        tracing::error!(%reference, error = %cause, "internal error");
+        Self::new(
+            ErrorCode::Internal,
+            format!("internal error (reference {reference})"),
+        )
+    }
+}
+
+impl From<GraphError> for ApiError {
+    fn from(err: GraphError) -> Self {
+        match err {
+            GraphError::Unavailable { .. } | GraphError::Timeout(_) => {
+                tracing::warn!(error = %err, "graph query failed: Neo4j unavailable");
+                Self::new(
+                    ErrorCode::GraphUnavailable,
+                    "the graph database is unavailable; try again shortly",
+                )
+            }
+            GraphError::InvalidInput(message) => Self::bad_input(message),
+            GraphError::Config { .. } | GraphError::Query { .. } | GraphError::Decode(_) => {
+                Self::internal(&err)
+            }
+        }
+    }
+}
+
+impl From<IndexError> for ApiError {
+    fn from(err: IndexError) -> Self {
+        match err {
+            IndexError::BadQuery { message, position } => Self {
+                code: ErrorCode::BadQuery,
+                message: match position {
+                    Some(p) => format!("bad query at character {p}: {message}"),
+                    None => format!("bad query: {message}"),
+                },
+                position,
+            },
+            IndexError::InvalidDocument(message) => Self::bad_input(message),
+            IndexError::Open { .. } => {
+                tracing::error!(error = %err, "search index unavailable");
+                Self::new(
+                    ErrorCode::IndexUnavailable,
+                    "the search index is unavailable",
+                )
+            }
+            IndexError::Tantivy(_) => Self::internal(&err),
+        }
+    }
+}
+
+impl From<PoolError> for ApiError {
+    fn from(err: PoolError) -> Self {
+        match err {
+            PoolError::Overloaded { .. } => Self::new(ErrorCode::Overloaded, err.to_string()),
+            PoolError::Panicked { .. } | PoolError::Build { .. } => Self::internal(&err),
+        }
+    }
+}
+
+impl From<ApiError> for async_graphql::Error {
+    fn from(err: ApiError) -> Self {
+        async_graphql::Error::new(err.message).extend_with(|_, ext| {
+            ext.set("code", err.code.as_str());
+            if let Some(p) = err.position {
+                ext.set("position", p as u64);
+            }
+        })
+    }
+}
+
+/// Result type for resolvers.
+pub type ApiResult<T> = Result<T, ApiError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn internal_details_never_reach_the_client() {
+        let err: ApiError = GraphError::Query {
+            code: "Neo.ClientError.Statement.SyntaxError".to_owned(),
+            message: "secret cypher text".to_owned(),
+        }
+        .into();
+        assert_eq!(err.code, ErrorCode::Internal);
+        assert!(!err.message.contains("secret"), "{}", err.message);
+    }
+
+    #[test]
+    fn outages_map_to_graph_unavailable() {
+        let err: ApiError = GraphError::Unavailable {
+            reason: "connection refused at 10.0.0.5".to_owned(),
+        }
+        .into();
+        assert_eq!(err.code.as_str(), "GRAPH_UNAVAILABLE");
+        assert!(!err.message.contains("10.0.0.5"));
+    }
+
+    #[test]
+    fn bad_queries_carry_their_position() {
+        let err: ApiError = IndexError::BadQuery {
+            message: "unbalanced".to_owned(),
+            position: Some(7),
+        }
+        .into();
+        let gql: async_graphql::Error = err.into();
+        let ext = gql.extensions.unwrap();
+        assert_eq!(ext.get("code").unwrap().to_string(), "\"BAD_QUERY\"");
+        assert_eq!(ext.get("position").unwrap().to_string(), "7");
+    }
+}

@@ -1,0 +1,100 @@
+//! Health of this instance: Neo4j reachability, the index, loaded models, the version.
+//! The same value answers `/health` and the GraphQL `health` query.
+
+use async_graphql::{Enum, SimpleObject};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use toex_graph::Connectivity;
+
+use crate::Services;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum HealthStatus {
+    /// Everything is reachable.
+    Ok,
+    /// Serving, but a part is missing (e.g. Neo4j is down: search works, graph queries fail).
+    Degraded,
+}
+
+#[derive(Debug, Clone, SimpleObject, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Health {
+    pub status: HealthStatus,
+    pub version: String,
+    #[graphql(name = "neo4j")]
+    pub neo4j: Neo4jHealth,
+    pub index: IndexHealth,
+    pub models: Vec<ModelHealth>,
+}
+
+#[derive(Debug, Clone, SimpleObject, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Neo4jHealth {
+    pub reachable: bool,
+    /// Why it is not reachable, when it is not.
+    pub error: Option<String>,
+    /// Since when the current state holds.
+    pub since: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, SimpleObject, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IndexHealth {
+    pub open: bool,
+    pub documents: u64,
+}
+
+#[derive(Debug, Clone, SimpleObject, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ModelHealth {
+    pub name: String,
+    pub task: String,
+    pub loaded: bool,
+}
+
+impl Services {
+    /// A snapshot of health; cheap, no I/O (the graph monitor keeps connectivity current).
+    pub fn health(&self) -> Health {
+        let neo4j = match self.graph.connectivity() {
+            Connectivity::Up { since } => Neo4jHealth {
+                reachable: true,
+                error: None,
+                since: Some(since),
+            },
+            Connectivity::Down { reason, since } => Neo4jHealth {
+                reachable: false,
+                error: Some(reason),
+                since: Some(since),
+            },
+            Connectivity::Connecting => Neo4jHealth {
+                reachable: false,
+                error: Some("connecting".to_owned()),
+                since: None,
+            },
+        };
+        let status = if neo4j.reachable {
+            HealthStatus::Ok
+        } else {
+            HealthStatus::Degraded
+        };
+        Health {
+            status,
+            version: self.version.to_owned(),
+            neo4j,
+            index: IndexHealth {
+                open: true,
+                documents: self.index.num_docs(),
+            },
+            models: self
+                .models
+                .iter()
+                .map(|m| ModelHealth {
+                    name: m.name.clone(),
+                    task: m.task.clone(),
+                    loaded: m.loaded,
+                })
+                .collect(),
+        }
+    }
+}

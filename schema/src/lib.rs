@@ -1,0 +1,83 @@
+//! The toex GraphQL schema: object types, the Query/Mutation/Subscription roots and the
+//! one table that maps domain errors to `extensions.code`. It knows nothing of HTTP; the
+//! server crate mounts it.
+
+mod context;
+mod error;
+mod health;
+mod mutation;
+mod query;
+mod subscription;
+mod types;
+
+use async_graphql::Schema;
+
+pub use context::{ModelInfo, Services};
+pub use error::{ApiError, ErrorCode};
+pub use health::{Health, HealthStatus};
+pub use mutation::MutationRoot;
+pub use query::QueryRoot;
+pub use subscription::SubscriptionRoot;
+
+/// The executable schema type.
+pub type ToexSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
+
+/// Limits that keep one request from exhausting the server.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub max_depth: usize,
+    pub max_complexity: usize,
+    pub introspection: bool,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_depth: 16,
+            max_complexity: 5_000,
+            introspection: true,
+        }
+    }
+}
+
+/// Builds the schema once; share the result across HTTP workers.
+pub fn build_schema(services: Services, limits: Limits) -> ToexSchema {
+    let builder = Schema::build(QueryRoot, MutationRoot, SubscriptionRoot)
+        .data(services)
+        .limit_depth(limits.max_depth)
+        .limit_complexity(limits.max_complexity)
+        .limit_recursive_depth(32)
+        .limit_directives(8);
+    let builder = if limits.introspection {
+        builder
+    } else {
+        builder.disable_introspection()
+    };
+    builder.finish()
+}
+
+/// The schema in SDL, as committed in `schema/schema.graphql`.
+pub fn sdl() -> String {
+    Schema::build(QueryRoot, MutationRoot, SubscriptionRoot)
+        .finish()
+        .sdl()
+}
+
+#[cfg(test)]
+mod tests {
+    /// Fails when `schema/schema.graphql` drifts from the code.
+    /// Regenerate with `cargo run -p toex -- export-schema` (or `UPDATE_SCHEMA=1 cargo test`).
+    #[test]
+    fn committed_sdl_matches_the_code() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/schema.graphql");
+        let current = super::sdl();
+        if std::env::var_os("UPDATE_SCHEMA").is_some() {
+            std::fs::write(path, &current).unwrap();
+        }
+        let committed = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(
+            committed == current,
+            "schema/schema.graphql is out of date; run `cargo run -p toex -- export-schema`"
+        );
+    }
+}

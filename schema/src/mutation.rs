@@ -1,0 +1,62 @@
+//! The Mutation root.
+
+use async_graphql::{Context, Object};
+use toex_graph::DocumentNode;
+use toex_indexer::NewDocument;
+
+use crate::Services;
+use crate::error::{ApiError, ApiResult};
+use crate::types::{IngestResult, IngestTextInput};
+
+pub struct MutationRoot;
+
+#[Object]
+impl MutationRoot {
+    /// Indexes one text item and records its node in the graph. Idempotent: the same
+    /// content for the same force and operation yields the same id and no duplicate.
+    async fn ingest_text(
+        &self,
+        ctx: &Context<'_>,
+        input: IngestTextInput,
+    ) -> ApiResult<IngestResult> {
+        let services = ctx.data_unchecked::<Services>();
+        if input.title.chars().count() > 1_000 {
+            return Err(ApiError::bad_input(
+                "`title` is longer than 1000 characters",
+            ));
+        }
+        let doc = NewDocument {
+            title: input.title,
+            text: input.text,
+            language: input.language,
+            translation: input.translation,
+            force: input.force,
+            operation: input.operation,
+            source_type: input.source_type,
+        };
+        let node = DocumentNode {
+            id: doc.id(),
+            title: doc.title.clone(),
+            force: doc.force.clone(),
+            operation: doc.operation.clone(),
+            source_type: doc.source_type.clone(),
+            language: doc.language.clone(),
+            content_hash: doc.content_hash(),
+        };
+        let index = services.index.clone();
+        let id = services
+            .cpu
+            .run(move || index.add_documents(&[doc]))
+            .await??
+            .remove(0);
+        let graph_linked = match services.graph.upsert_document(&node).await {
+            Ok(()) => true,
+            Err(err) if err.is_unavailable() => {
+                tracing::warn!(%id, error = %err, "document indexed; its graph node waits for Neo4j");
+                false
+            }
+            Err(err) => return Err(err.into()),
+        };
+        Ok(IngestResult { id, graph_linked })
+    }
+}

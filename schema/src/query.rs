@@ -1,0 +1,104 @@
+//! The Query root.
+
+use async_graphql::connection::{Connection, Edge, query};
+use async_graphql::{Context, Object};
+use toex_indexer::SearchRequest;
+
+use crate::error::{ApiError, ApiResult};
+use crate::types::{Document, Person, SearchFilter, SearchHit, SearchTotals};
+use crate::{Health, Services};
+
+/// Largest page any list returns.
+pub const MAX_PAGE_SIZE: usize = 100;
+const DEFAULT_PAGE_SIZE: usize = 20;
+
+pub struct QueryRoot;
+
+#[Object]
+impl QueryRoot {
+    /// Health of this instance: Neo4j, the index, models, version.
+    async fn health(&self, ctx: &Context<'_>) -> Health {
+        ctx.data_unchecked::<Services>().health()
+    }
+
+    /// Full-text search over originals and translations. Syntax: words (all must match),
+    /// `"phrases"`, `OR`, `-exclusion`, `field:term` (title, text, translation), `term~1` fuzzy.
+    async fn search(
+        &self,
+        ctx: &Context<'_>,
+        query_text: String,
+        #[graphql(default)] filter: SearchFilter,
+        after: Option<String>,
+        first: Option<i32>,
+    ) -> async_graphql::Result<Connection<usize, SearchHit, SearchTotals>> {
+        let services = ctx.data_unchecked::<Services>().clone();
+        let first = page_size(first)?;
+        query(
+            after,
+            None,
+            Some(first as i32),
+            None,
+            |after: Option<usize>, _before: Option<usize>, first, _last| async move {
+                let offset = after.map_or(0, |a| a + 1);
+                let limit = first.unwrap_or(DEFAULT_PAGE_SIZE);
+                let request = SearchRequest {
+                    query: query_text,
+                    forces: filter.forces,
+                    languages: filter.languages,
+                    limit,
+                    offset,
+                };
+                let index = services.index.clone();
+                let results = services
+                    .cpu
+                    .run(move || index.search(&request))
+                    .await
+                    .map_err(ApiError::from)?
+                    .map_err(ApiError::from)?;
+                let has_next = offset + results.hits.len() < results.total;
+                let mut connection = Connection::with_additional_fields(
+                    offset > 0,
+                    has_next,
+                    SearchTotals {
+                        total: results.total,
+                    },
+                );
+                connection.edges.extend(
+                    results
+                        .hits
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, hit)| Edge::new(offset + i, SearchHit::from(hit))),
+                );
+                Ok::<_, async_graphql::Error>(connection)
+            },
+        )
+        .await
+    }
+
+    /// One ingested document by id.
+    async fn document(&self, ctx: &Context<'_>, id: String) -> ApiResult<Option<Document>> {
+        let services = ctx.data_unchecked::<Services>();
+        let index = services.index.clone();
+        let doc = services.cpu.run(move || index.get(&id)).await??;
+        Ok(doc.map(Document::from))
+    }
+
+    /// One person by id.
+    async fn person(&self, ctx: &Context<'_>, id: String) -> ApiResult<Option<Person>> {
+        let services = ctx.data_unchecked::<Services>();
+        Ok(services.graph.person(&id).await?.map(Person::from))
+    }
+}
+
+/// Validates a requested page size against [`MAX_PAGE_SIZE`].
+pub(crate) fn page_size(first: Option<i32>) -> ApiResult<usize> {
+    match first {
+        None => Ok(DEFAULT_PAGE_SIZE),
+        Some(n) if n < 1 => Err(ApiError::bad_input("`first` must be at least 1")),
+        Some(n) if n as usize > MAX_PAGE_SIZE => Err(ApiError::bad_input(format!(
+            "`first` must be at most {MAX_PAGE_SIZE}"
+        ))),
+        Some(n) => Ok(n as usize),
+    }
+}

@@ -1,0 +1,146 @@
+//! GraphQL object and input types that wrap the engines' values.
+
+use async_graphql::{ComplexObject, Context, InputObject, SimpleObject};
+use chrono::{DateTime, Utc};
+use toex_indexer::{Hit, StoredDocument};
+
+use crate::Services;
+use crate::error::ApiResult;
+
+/// A person in the intelligence network.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct Person {
+    pub id: String,
+    /// The name as recorded, in its original script.
+    pub name: String,
+    pub aliases: Vec<String>,
+    /// Owning force code.
+    pub force: String,
+}
+
+impl From<toex_graph::Person> for Person {
+    fn from(p: toex_graph::Person) -> Self {
+        Self {
+            id: p.id,
+            name: p.name,
+            aliases: p.aliases,
+            force: p.force,
+        }
+    }
+}
+
+/// An ingested item: its text, translation and where it came from.
+#[derive(Debug, Clone, SimpleObject)]
+#[graphql(complex)]
+pub struct Document {
+    pub id: String,
+    pub title: String,
+    /// The original text.
+    pub text: String,
+    /// ISO 639-1 code of the original, where known.
+    pub language: Option<String>,
+    /// English translation, where there is one.
+    pub translation: Option<String>,
+    pub force: String,
+    pub operation: Option<String>,
+    pub source_type: String,
+    pub content_hash: String,
+    pub ingested_at: DateTime<Utc>,
+}
+
+#[ComplexObject]
+impl Document {
+    /// Whether the document's node exists in the graph (fails with GRAPH_UNAVAILABLE while Neo4j is down).
+    async fn in_graph(&self, ctx: &Context<'_>) -> ApiResult<bool> {
+        let services = ctx.data_unchecked::<Services>();
+        Ok(services.graph.document_node(&self.id).await?.is_some())
+    }
+}
+
+impl From<StoredDocument> for Document {
+    fn from(d: StoredDocument) -> Self {
+        Self {
+            id: d.id,
+            title: d.title,
+            text: d.text,
+            language: d.language,
+            translation: d.translation,
+            force: d.force,
+            operation: d.operation,
+            source_type: d.source_type,
+            content_hash: d.content_hash,
+            ingested_at: d.ingested_at,
+        }
+    }
+}
+
+/// One search hit.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct SearchHit {
+    pub id: String,
+    pub title: String,
+    pub score: f32,
+    pub language: Option<String>,
+    pub force: String,
+    pub source_type: String,
+    /// Highlighted HTML of the original (`<b>` marks matches; everything else escaped).
+    pub snippet: String,
+    /// Highlighted HTML of the translation, side by side with `snippet`.
+    pub translation_snippet: Option<String>,
+}
+
+impl From<Hit> for SearchHit {
+    fn from(h: Hit) -> Self {
+        Self {
+            id: h.id,
+            title: h.title,
+            score: h.score,
+            language: h.language,
+            force: h.force,
+            source_type: h.source_type,
+            snippet: h.snippet,
+            translation_snippet: h.translation_snippet,
+        }
+    }
+}
+
+/// Search filters.
+#[derive(Debug, Clone, Default, InputObject)]
+pub struct SearchFilter {
+    /// Only these force codes.
+    #[graphql(default)]
+    pub forces: Vec<String>,
+    /// Only these ISO 639-1 languages.
+    #[graphql(default)]
+    pub languages: Vec<String>,
+}
+
+/// Extra fields on a search connection.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct SearchTotals {
+    /// How many documents match in all.
+    pub total: usize,
+}
+
+/// A text item to ingest.
+#[derive(Debug, Clone, InputObject)]
+pub struct IngestTextInput {
+    pub title: String,
+    pub text: String,
+    pub language: Option<String>,
+    pub translation: Option<String>,
+    pub force: String,
+    pub operation: Option<String>,
+    /// `text` unless given.
+    #[graphql(default_with = "\"text\".to_owned()")]
+    pub source_type: String,
+}
+
+/// The outcome of an ingest.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct IngestResult {
+    /// The document id, shared by the index and the graph.
+    pub id: String,
+    /// Whether the document node was written to the graph (false while Neo4j is down).
+    pub graph_linked: bool,
+}

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The main job: set up, start Neo4j, load the demo data, serve toex and print the URL.
+# Idempotent: re-running reuses the build, the running Neo4j and the loaded data.
+# Environment: TOEX_PORT (default 8080), NEO4J_PORT (default 7687).
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+scripts/setup.sh --release
+
+neo4j_port="${NEO4J_PORT:-7687}"
+scripts/neo4j.sh start --port "$neo4j_port"
+bolt="bolt://127.0.0.1:$(cat .toex/neo4j/bolt.port)"
+
+export TOEX_NEO4J_URI="$bolt"
+export TOEX_INDEX_PATH="${TOEX_INDEX_PATH:-$root/.toex/index}"
+export TOEX_SERVER_WEB_DIR="$root/web-client/dist"
+listen="127.0.0.1:${TOEX_PORT:-8080}"
+
+if [[ -x target/release/toex ]] && target/release/toex help 2>/dev/null | grep -q '^  demo'; then
+  echo "loading demo data" >&2
+  target/release/toex demo
+fi
+
+echo
+echo "toex: GraphiQL at http://$listen/graphql  (health: http://$listen/health, web client: http://$listen/)"
+echo "      Neo4j at $bolt; stop it with scripts/neo4j.sh stop"
+echo
+exec target/release/toex serve --listen "$listen"

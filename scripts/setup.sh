@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Fetches and builds everything toex needs on a fresh machine. Idempotent: a second run
+# reuses what is there. Sources: Maven Central (Neo4j jars), the npm registry (GraphiQL),
+# crates.io (Rust crates). Usage: scripts/setup.sh [--release]
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+step() { printf '\n== %s\n' "$*" >&2; }
+
+need() {
+  command -v "$1" >/dev/null 2>&1 || { echo "setup: '$1' is required but not installed" >&2; exit 1; }
+}
+need cargo; need java; need mvn; need node; need npm
+
+java_major="$(java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -n1)"
+if [[ "$java_major" != "17" && "$java_major" != "21" ]]; then
+  echo "setup: Neo4j 5.26 needs Java 17 or 21; found Java ${java_major:-unknown}" >&2
+  exit 1
+fi
+
+step "Neo4j launcher (org.neo4j:neo4j from Maven Central)"
+scripts/neo4j.sh build
+
+step "web client (npm)"
+(
+  cd web-client
+  if [[ ! -d node_modules || package-lock.json -nt node_modules/.package-lock.json ]]; then
+    npm ci --no-audit --no-fund --loglevel=error
+  fi
+  npm run --silent build
+)
+
+if [[ "${1:-}" == "--release" ]]; then
+  step "toex (cargo build --release)"
+  cargo build --release --locked -p toex
+fi

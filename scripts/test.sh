@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Runs every test: formatting and lints, unit tests, and the integration tests against a
+# real embedded Neo4j (started here on a free port, stopped on exit).
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+scripts/setup.sh
+
+echo "== cargo fmt --check" >&2
+cargo fmt --all -- --check
+echo "== cargo clippy" >&2
+cargo clippy --locked --workspace --all-targets -- -D warnings
+
+echo "== Neo4j for the integration tests" >&2
+export TOEX_NEO4J_HOME="$root/target/test-neo4j"
+rm -rf "$TOEX_NEO4J_HOME"
+scripts/neo4j.sh start --port 0
+trap 'scripts/neo4j.sh stop >/dev/null 2>&1 || true' EXIT
+export NEO4J_TEST_URI="bolt://127.0.0.1:$(cat "$TOEX_NEO4J_HOME/bolt.port")"
+
+echo "== cargo test" >&2
+cargo test --locked --workspace --all-targets

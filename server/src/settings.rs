@@ -1,0 +1,396 @@
+//! Typed settings, layered: built-in defaults < config file (TOML) < `TOEX_*` environment
+//! variables < command-line flags. The environment is passed in, not read here, so tests
+//! inject it. A bad value fails with one line naming the setting and where it came from.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::providers::{Format, Serialized, Toml};
+use figment::value::{Dict, Map, Value};
+use figment::{Figment, Metadata, Profile, Provider};
+use serde::{Deserialize, Serialize};
+use toex_graph::GraphSettings;
+
+/// Every setting of `toex`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub neo4j: GraphSettings,
+    pub index: IndexSettings,
+    pub log: LogSettings,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerSettings {
+    /// Address to listen on; port 0 picks a free port.
+    pub listen: SocketAddr,
+    /// HTTP worker threads.
+    pub workers: usize,
+    /// The built web client (served at `/`, GraphiQL assets under `/graphiql/`).
+    pub web_dir: PathBuf,
+    /// Whether GraphQL introspection is allowed.
+    pub introspection: bool,
+    /// Largest accepted request body, in bytes.
+    pub max_body_bytes: usize,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            workers: 2,
+            web_dir: PathBuf::from("web-client/dist"),
+            introspection: true,
+            max_body_bytes: 16 * 1024 * 1024,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct IndexSettings {
+    /// Directory of the tantivy index.
+    pub path: PathBuf,
+    /// Threads for search and indexing.
+    pub threads: usize,
+    /// Most search/index tasks queued or running before callers get OVERLOADED.
+    pub queue: usize,
+}
+
+impl Default for IndexSettings {
+    fn default() -> Self {
+        Self {
+            path: PathBuf::from(".toex/index"),
+            threads: 2,
+            queue: 256,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogSettings {
+    /// A tracing filter, e.g. `info` or `toex=debug,actix_web=info`.
+    pub level: String,
+    pub format: LogFormat,
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        Self {
+            level: "info".to_owned(),
+            format: LogFormat::Pretty,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+/// Overrides from command-line flags; `None` leaves the lower layers' value.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct CliOverrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listen: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub neo4j_uri: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub index_path: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub web_dir: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_format: Option<LogFormat>,
+}
+
+impl CliOverrides {
+    fn into_dict(self) -> Dict {
+        let mut dict = Dict::new();
+        let mut set = |key: &str, value: Option<Value>| {
+            if let Some(v) = value {
+                merge(&mut dict, figment::util::nest(key, v));
+            }
+        };
+        set("server.listen", self.listen.map(Value::from));
+        set("neo4j.uri", self.neo4j_uri.map(Value::from));
+        set(
+            "index.path",
+            self.index_path
+                .map(|p| Value::from(p.to_string_lossy().into_owned())),
+        );
+        set(
+            "server.web_dir",
+            self.web_dir
+                .map(|p| Value::from(p.to_string_lossy().into_owned())),
+        );
+        set(
+            "log.format",
+            self.log_format
+                .map(|f| Value::from(format!("{f:?}").to_lowercase())),
+        );
+        dict
+    }
+}
+
+fn merge(dict: &mut Dict, nested: Value) {
+    if let Value::Dict(_, d) = nested {
+        for (k, v) in d {
+            match (dict.get_mut(&k), v) {
+                (Some(Value::Dict(_, existing)), Value::Dict(_, inner)) => {
+                    for (ik, iv) in inner {
+                        existing.insert(ik, iv);
+                    }
+                }
+                (_, v) => {
+                    dict.insert(k, v);
+                }
+            }
+        }
+    }
+}
+
+/// `TOEX_SECTION_KEY=value` variables as a figment provider: `TOEX_NEO4J_URI` sets
+/// `neo4j.uri`, `TOEX_INDEX_PATH` sets `index.path`. `TOEX_CONFIG` names the file and is
+/// not a setting.
+struct EnvProvider {
+    vars: Vec<(String, String)>,
+}
+
+impl EnvProvider {
+    const PREFIX: &'static str = "TOEX_";
+
+    fn new(vars: impl IntoIterator<Item = (String, String)>) -> Self {
+        let vars = vars
+            .into_iter()
+            .filter_map(|(k, v)| {
+                let rest = k.strip_prefix(Self::PREFIX)?;
+                (rest != "CONFIG").then(|| (rest.to_ascii_lowercase(), v))
+            })
+            .collect();
+        Self { vars }
+    }
+}
+
+impl Provider for EnvProvider {
+    fn metadata(&self) -> Metadata {
+        Metadata::named("environment")
+            .interpolater(|_, keys| format!("TOEX_{}", keys.join("_").to_ascii_uppercase()))
+    }
+
+    fn data(&self) -> Result<Map<Profile, Dict>, figment::Error> {
+        let mut dict = Dict::new();
+        for (key, raw) in &self.vars {
+            let path = key.replacen('_', ".", 1);
+            // Strings stay strings: a password of digits must not turn into a number.
+            let value: Value = match raw.parse::<Value>() {
+                Ok(v @ (Value::Bool(..) | Value::Num(..))) if !path.ends_with("password") => v,
+                _ => Value::from(raw.clone()),
+            };
+            merge(&mut dict, figment::util::nest(&path, value));
+        }
+        Ok(Profile::Default.collect(dict))
+    }
+}
+
+/// Why settings could not be loaded. Always one line.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("config file {0} does not exist")]
+    MissingFile(PathBuf),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// One line naming the setting, where its value came from, and what is wrong with it.
+fn describe(err: &figment::Error) -> String {
+    let mut path: Vec<&str> = err.path.iter().map(String::as_str).collect();
+    if let figment::error::Kind::UnknownField(field, _) = &err.kind
+        && path.last() != Some(&field.as_str())
+    {
+        path.push(field);
+    }
+    let key = path.join(".");
+    let origin = match &err.metadata {
+        Some(meta) => match &meta.source {
+            Some(figment::Source::File(file)) => format!(" (in {})", file.display()),
+            _ if meta.name == "environment" => {
+                format!(" (from {})", meta.interpolate(&Profile::Default, &path))
+            }
+            _ => format!(" (from {})", meta.name),
+        },
+        None => String::new(),
+    };
+    format!("setting `{key}`{origin}: {}", err.kind)
+}
+
+impl Settings {
+    /// Loads the layers in order and validates the result.
+    pub fn load(
+        file: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+        cli: CliOverrides,
+    ) -> Result<Self, SettingsError> {
+        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+        if let Some(file) = file {
+            if !file.is_file() {
+                return Err(SettingsError::MissingFile(file.to_owned()));
+            }
+            figment = figment.merge(Toml::file_exact(file));
+        }
+        let figment = figment
+            .merge(EnvProvider::new(env))
+            .merge(Serialized::globals(cli.into_dict()));
+        let settings: Settings = figment
+            .extract()
+            .map_err(|e| SettingsError::Invalid(describe(&e)))?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn validate(&self) -> Result<(), SettingsError> {
+        let invalid = |m: String| Err(SettingsError::Invalid(m));
+        self.neo4j
+            .validate()
+            .map_err(|e| SettingsError::Invalid(e.to_string()))?;
+        if self.server.workers == 0 || self.server.workers > 256 {
+            return invalid("setting `server.workers` must be from 1 to 256".to_owned());
+        }
+        if self.server.max_body_bytes < 1024 {
+            return invalid("setting `server.max_body_bytes` must be at least 1024".to_owned());
+        }
+        if self.index.threads == 0 || self.index.queue == 0 {
+            return invalid(
+                "settings `index.threads` and `index.queue` must be at least 1".to_owned(),
+            );
+        }
+        if self
+            .log
+            .level
+            .parse::<tracing_subscriber::EnvFilter>()
+            .is_err()
+        {
+            return invalid(format!(
+                "setting `log.level` = `{}` is not a tracing filter such as `info`",
+                self.log.level
+            ));
+        }
+        Ok(())
+    }
+
+    /// The settings as TOML with secrets blanked, for `toex config`.
+    pub fn redacted(&self) -> Settings {
+        let mut s = self.clone();
+        if !s.neo4j.password.is_empty() {
+            s.neo4j.password = "********".to_owned();
+        }
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    fn file(contents: &str) -> tempfile::NamedTempFile {
+        let f = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(f.path(), contents).unwrap();
+        f
+    }
+
+    #[test]
+    fn layers_apply_in_order_file_env_cli() {
+        let f = file(
+            "[server]\nlisten = \"127.0.0.1:9000\"\n[neo4j]\nuri = \"bolt://file:7687\"\nuser = \"filer\"\n",
+        );
+        let s = Settings::load(
+            Some(f.path()),
+            env(&[
+                ("TOEX_NEO4J_URI", "bolt://env:7687"),
+                ("TOEX_NEO4J_PASSWORD", "12345"),
+            ]),
+            CliOverrides {
+                neo4j_uri: Some("bolt://cli:7687".to_owned()),
+                ..CliOverrides::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(s.server.listen.port(), 9000, "file beats default");
+        assert_eq!(s.neo4j.user, "filer");
+        assert_eq!(s.neo4j.password, "12345", "digits stay a string");
+        assert_eq!(s.neo4j.uri, "bolt://cli:7687", "cli beats env beats file");
+    }
+
+    #[test]
+    fn an_unknown_key_is_named() {
+        let f = file("[server]\nlisten = \"127.0.0.1:9000\"\nlisen = 1\n");
+        let err = Settings::load(Some(f.path()), vec![], CliOverrides::default())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("lisen"), "{err}");
+        let err = Settings::load(
+            None,
+            env(&[("TOEX_NEO4J_URL", "x")]),
+            CliOverrides::default(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("url") && err.contains("TOEX_NEO4J_URL"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_bad_port_is_named() {
+        let err = Settings::load(
+            None,
+            env(&[("TOEX_SERVER_LISTEN", "127.0.0.1:99999")]),
+            CliOverrides::default(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("server.listen") && err.contains("TOEX_SERVER_LISTEN"),
+            "{err}"
+        );
+        assert!(!err.contains('\n'));
+    }
+
+    #[test]
+    fn a_malformed_uri_is_named() {
+        let err = Settings::load(
+            None,
+            vec![],
+            CliOverrides {
+                neo4j_uri: Some("localhost:7687".to_owned()),
+                ..CliOverrides::default()
+            },
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("neo4j.uri"), "{err}");
+    }
+
+    #[test]
+    fn a_missing_config_file_is_an_error() {
+        let err = Settings::load(
+            Some(Path::new("/nonexistent/toex.toml")),
+            vec![],
+            CliOverrides::default(),
+        )
+        .unwrap_err();
+        assert!(matches!(err, SettingsError::MissingFile(_)));
+    }
+}

@@ -1,0 +1,139 @@
+//! Builds the application from settings: opens the index, prepares the Neo4j client and
+//! its monitor, builds the GraphQL schema once and binds the HTTP server.
+
+use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
+
+use actix_web::dev::{Server, ServerHandle};
+use actix_web::{App, HttpServer, web};
+use anyhow::Context;
+use toex_graph::GraphClient;
+use toex_indexer::{CpuPool, SearchIndex};
+use toex_schema::{Limits, Services, ToexSchema};
+use tokio::task::JoinHandle;
+
+use crate::routes;
+use crate::settings::Settings;
+
+/// A bound, not yet running, toex server.
+pub struct Application {
+    address: SocketAddr,
+    server: Server,
+    monitor: JoinHandle<()>,
+    services: Services,
+}
+
+impl Application {
+    /// Everything start-up needs. Neo4j being down is not an error: the monitor connects
+    /// when it appears, and until then graph queries answer GRAPH_UNAVAILABLE.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let index_path = settings.index.path.clone();
+        let index = tokio::task::spawn_blocking(move || SearchIndex::open_or_create(&index_path))
+            .await
+            .context("opening the search index")?
+            .context("opening the search index")?;
+        let graph = GraphClient::new(settings.neo4j.clone()).context("configuring Neo4j")?;
+        let monitor = graph.spawn_monitor();
+        let cpu = CpuPool::new("search", settings.index.threads, settings.index.queue)?;
+        let services = Services {
+            graph,
+            index: Arc::new(index),
+            cpu,
+            models: Vec::new(),
+            version: env!("CARGO_PKG_VERSION"),
+        };
+        let schema = toex_schema::build_schema(
+            services.clone(),
+            Limits {
+                introspection: settings.server.introspection,
+                ..Limits::default()
+            },
+        );
+
+        let listener = TcpListener::bind(settings.server.listen)
+            .with_context(|| format!("binding {}", settings.server.listen))?;
+        let address = listener.local_addr()?;
+        let server = Self::http_server(listener, schema, services.clone(), &settings)?;
+        Ok(Self {
+            address,
+            server,
+            monitor,
+            services,
+        })
+    }
+
+    fn http_server(
+        listener: TcpListener,
+        schema: ToexSchema,
+        services: Services,
+        settings: &Settings,
+    ) -> anyhow::Result<Server> {
+        let web_dir = settings.server.web_dir.clone();
+        let max_body = settings.server.max_body_bytes;
+        let server = HttpServer::new(move || {
+            App::new()
+                .wrap(actix_web::middleware::from_fn(routes::request_log))
+                .app_data(web::Data::new(schema.clone()))
+                .app_data(web::Data::new(services.clone()))
+                .app_data(web::PayloadConfig::new(max_body))
+                .app_data(web::Data::new(routes::WebDir(web_dir.clone())))
+                .configure(routes::configure)
+        })
+        .listen(listener)
+        .context("listening")?
+        .workers(settings.server.workers)
+        .shutdown_timeout(10)
+        .disable_signals();
+        Ok(server.run())
+    }
+
+    /// The bound address (useful with port 0).
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// A handle that stops the server gracefully.
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    pub fn services(&self) -> &Services {
+        &self.services
+    }
+
+    /// Serves until SIGINT/SIGTERM (or [`Application::handle`]'s stop), then drains
+    /// in-flight requests and stops the monitor.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let handle = self.server.handle();
+        let signals = tokio::spawn(async move {
+            wait_for_signal().await;
+            tracing::info!("shutting down: draining in-flight requests");
+            handle.stop(true).await;
+        });
+        let result = self.server.await.context("running the HTTP server");
+        signals.abort();
+        self.monitor.abort();
+        tracing::info!("stopped");
+        result
+    }
+}
+
+async fn wait_for_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => return std::future::pending().await,
+            };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}

@@ -1,0 +1,226 @@
+//! GraphQL behaviour against the real index and Neo4j: ingest, search, documents,
+//! persons, error codes and request limits.
+
+use serde_json::json;
+use toex_graph::Person;
+
+use crate::helpers::{TestApp, error_code, unique};
+
+const INGEST: &str =
+    "mutation($input: IngestTextInput!) { ingestText(input: $input) { id graphLinked } }";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ingested_text_is_searchable_with_highlights_and_linked_in_the_graph() {
+    let app = TestApp::spawn().await;
+    let op = unique("op");
+    let input = json!({
+        "title": "voice note 14",
+        "text": "قال إنه سيقابله عند محطة الحافلات",
+        "language": "ar",
+        "translation": "He said he would meet him at the bus station",
+        "force": "WYP",
+        "operation": op,
+    });
+    let first = app.graphql(INGEST, json!({ "input": input })).await;
+    assert!(first["errors"].is_null(), "{first}");
+    let id = first["data"]["ingestText"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(first["data"]["ingestText"]["graphLinked"], true);
+
+    let again = app.graphql(INGEST, json!({ "input": input })).await;
+    assert_eq!(
+        again["data"]["ingestText"]["id"],
+        id.as_str(),
+        "same content, same id"
+    );
+
+    let found = app
+        .graphql(
+            "query($q: String!) { search(queryText: $q, filter: {forces: [\"WYP\"]}) { total edges { cursor node { id snippet translationSnippet language } } } }",
+            json!({ "q": "station" }),
+        )
+        .await;
+    assert!(found["errors"].is_null(), "{found}");
+    let search = &found["data"]["search"];
+    assert_eq!(
+        search["total"], 1,
+        "ingesting twice must not duplicate: {search}"
+    );
+    let hit = &search["edges"][0]["node"];
+    assert_eq!(hit["id"], id.as_str());
+    assert_eq!(hit["language"], "ar");
+    assert!(
+        hit["translationSnippet"]
+            .as_str()
+            .unwrap()
+            .contains("<b>station</b>"),
+        "{hit}"
+    );
+
+    let doc = app
+        .graphql(
+            "query($id: String!) { document(id: $id) { id title text translation operation inGraph } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert!(doc["errors"].is_null(), "{doc}");
+    assert_eq!(doc["data"]["document"]["operation"], op.as_str());
+    assert_eq!(doc["data"]["document"]["inGraph"], true);
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn person_is_read_from_neo4j() {
+    let app = TestApp::spawn().await;
+    let id = unique("person");
+    let person = Person {
+        id: id.clone(),
+        name: "محمد الحسن".to_owned(),
+        aliases: vec!["Mohammed Al-Hassan".to_owned()],
+        force: "WYP".to_owned(),
+    };
+    assert_eq!(
+        app.services
+            .graph
+            .upsert_persons(&[person.clone()])
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        app.services.graph.upsert_persons(&[person]).await.unwrap(),
+        1
+    );
+
+    let q = "query($id: String!) { person(id: $id) { id name aliases force } }";
+    let found = app.graphql(q, json!({ "id": id })).await;
+    assert!(found["errors"].is_null(), "{found}");
+    assert_eq!(found["data"]["person"]["name"], "محمد الحسن");
+    assert_eq!(found["data"]["person"]["aliases"][0], "Mohammed Al-Hassan");
+
+    let missing = app.graphql(q, json!({ "id": unique("nobody") })).await;
+    assert!(missing["errors"].is_null());
+    assert!(missing["data"]["person"].is_null());
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_search_query_is_bad_query_with_its_position() {
+    let app = TestApp::spawn_with_neo4j("bolt://127.0.0.1:1").await;
+    let response = app
+        .graphql(
+            "query($q: String!) { search(queryText: $q) { total } }",
+            json!({ "q": "text:(unclosed" }),
+        )
+        .await;
+    assert_eq!(error_code(&response), Some("BAD_QUERY"), "{response}");
+    assert!(
+        response["errors"][0]["extensions"]["position"].is_number(),
+        "{response}"
+    );
+
+    let unknown_field = app
+        .graphql(
+            "{ search(queryText: \"nosuchfield:x\") { total } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        error_code(&unknown_field),
+        Some("BAD_QUERY"),
+        "{unknown_field}"
+    );
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_input_is_refused_with_a_clear_code() {
+    let app = TestApp::spawn_with_neo4j("bolt://127.0.0.1:1").await;
+    let too_big_page = app
+        .graphql(
+            "{ search(queryText: \"x\", first: 100000) { total } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        error_code(&too_big_page),
+        Some("BAD_INPUT"),
+        "{too_big_page}"
+    );
+
+    let empty = app
+        .graphql(
+            INGEST,
+            json!({ "input": { "title": "t", "text": "   ", "force": "WYP" } }),
+        )
+        .await;
+    assert_eq!(error_code(&empty), Some("BAD_INPUT"), "{empty}");
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malicious_requests_are_bounded() {
+    let app = TestApp::spawn_with_neo4j("bolt://127.0.0.1:1").await;
+
+    // Malformed JSON: a 400 with a GraphQL-shaped error, not a 500.
+    let response = app
+        .client
+        .post(app.url("/graphql"))
+        .header("content-type", "application/json")
+        .body("{\"query\": ")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(error_code(&body), Some("BAD_INPUT"));
+
+    // A body over server.max_body_bytes (256 KiB in tests).
+    let huge = format!(
+        "{{\"query\": \"{{ health {{ status }} }}\", \"x\": \"{}\"}}",
+        "a".repeat(1 << 20)
+    );
+    let response = app
+        .client
+        .post(app.url("/graphql"))
+        .header("content-type", "application/json")
+        .body(huge)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 413);
+
+    // Deep nesting through introspection types.
+    let deep = format!(
+        "{{ __schema {{ types {{ {} name {} }} }} }}",
+        "ofType { ".repeat(20),
+        "}".repeat(20)
+    );
+    let response = app.graphql(&deep, json!({})).await;
+    assert!(
+        response["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("nested too deep"),
+        "{response}"
+    );
+
+    // A batch over the limit.
+    let batch: Vec<_> = (0..11)
+        .map(|_| json!({ "query": "{ health { status } }" }))
+        .collect();
+    let response = app
+        .client
+        .post(app.url("/graphql"))
+        .json(&batch)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+
+    // The server is still healthy after all of that.
+    assert_eq!(app.health().await["index"]["open"], true);
+    app.stop().await;
+}

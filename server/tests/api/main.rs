@@ -1,0 +1,9 @@
+//! Integration tests: a real `toex` on port 0 against a real embedded Neo4j, with real
+//! GraphQL over HTTP. One test binary; one shared Neo4j per run; each test isolates its
+//! data by unique ids. Set `TEST_LOG=1` to see server logs.
+
+mod config;
+mod graphql;
+mod health;
+mod helpers;
+mod outage;

@@ -1,0 +1,92 @@
+//! Neo4j outages: toex starts without Neo4j, serves search while it is away, answers
+//! GRAPH_UNAVAILABLE for graph queries, and recovers by itself when Neo4j returns.
+
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::helpers::{Neo4jProcess, TestApp, error_code, free_port, unique};
+
+const PERSON: &str = "query($id: String!) { person(id: $id) { id } }";
+const SEARCH: &str = "query($q: String!) { search(queryText: $q) { total } }";
+const WAIT: Duration = Duration::from_secs(90);
+
+async fn assert_graph_unavailable_but_search_works(app: &TestApp, word: &str) {
+    let graph = app.graphql(PERSON, json!({ "id": unique("p") })).await;
+    assert_eq!(error_code(&graph), Some("GRAPH_UNAVAILABLE"), "{graph}");
+    assert!(
+        !graph["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("127.0.0.1"),
+        "internals must not leak: {graph}"
+    );
+    let search = app.graphql(SEARCH, json!({ "q": word })).await;
+    assert!(search["errors"].is_null(), "{search}");
+    assert_eq!(search["data"]["search"]["total"], 1);
+    let health = app.health().await;
+    assert_eq!(health["status"], "DEGRADED");
+    assert!(health["neo4j"]["error"].is_string(), "{health}");
+}
+
+async fn assert_graph_answers(app: &TestApp) {
+    let graph = app.graphql(PERSON, json!({ "id": unique("p") })).await;
+    assert!(graph["errors"].is_null(), "{graph}");
+    assert!(graph["data"]["person"].is_null());
+    assert_eq!(app.health().await["status"], "OK");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn starts_degraded_without_neo4j_then_survives_an_outage_and_recovers() {
+    let port = free_port();
+    let data = tempfile::tempdir().unwrap();
+
+    // 1. Neo4j is not there at start-up: toex starts anyway.
+    let app = TestApp::spawn_with_neo4j(&format!("bolt://127.0.0.1:{port}")).await;
+    app.wait_for_neo4j(false, WAIT).await;
+    let ingest = app
+        .graphql(
+            "mutation { ingestText(input: {title: \"n\", text: \"rendezvous at the canal bridge\", force: \"WYP\"}) { id graphLinked } }",
+            json!({}),
+        )
+        .await;
+    assert!(
+        ingest["errors"].is_null(),
+        "search-side ingest works without Neo4j: {ingest}"
+    );
+    assert_eq!(ingest["data"]["ingestText"]["graphLinked"], false);
+    assert_graph_unavailable_but_search_works(&app, "canal").await;
+
+    // 2. Neo4j appears: toex connects by itself.
+    let mut neo4j = tokio::task::spawn_blocking({
+        let dir = data.path().to_owned();
+        move || Neo4jProcess::start(&dir, port)
+    })
+    .await
+    .unwrap();
+    app.wait_for_neo4j(true, WAIT).await;
+    assert_graph_answers(&app).await;
+
+    // 3. Neo4j stops while toex runs: clear errors, the server stays up.
+    neo4j = tokio::task::spawn_blocking(move || {
+        neo4j.stop();
+        neo4j
+    })
+    .await
+    .unwrap();
+    app.wait_for_neo4j(false, WAIT).await;
+    assert_graph_unavailable_but_search_works(&app, "canal").await;
+
+    // 4. Neo4j comes back on the same port and data: toex recovers without a restart.
+    let neo4j = tokio::task::spawn_blocking(move || {
+        neo4j.restart();
+        neo4j
+    })
+    .await
+    .unwrap();
+    app.wait_for_neo4j(true, WAIT).await;
+    assert_graph_answers(&app).await;
+
+    app.stop().await;
+    drop(neo4j);
+}

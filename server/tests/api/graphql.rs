@@ -84,7 +84,7 @@ async fn person_is_read_from_neo4j() {
     assert_eq!(
         app.services
             .graph
-            .upsert_persons(&[person.clone()])
+            .upsert_persons(std::slice::from_ref(&person))
             .await
             .unwrap(),
         1

@@ -207,6 +207,25 @@ impl GraphClient {
         Ok(())
     }
 
+    /// Runs write statements in one transaction: all of them or none.
+    pub(crate) async fn run_in_transaction(&self, queries: Vec<Query>) -> Result<(), GraphError> {
+        self.ensure_reachable()?;
+        let timeout = self.inner.settings.query_timeout() * (queries.len() as u32).max(1);
+        let work = async {
+            let mut txn = self.inner.graph.start_txn().await?;
+            for q in queries {
+                txn.run(q).await?;
+            }
+            txn.commit().await?;
+            Ok(())
+        };
+        let result = tokio::time::timeout(timeout, work)
+            .await
+            .map_err(|_| GraphError::Timeout(timeout))
+            .and_then(|r| r);
+        self.observe(result)
+    }
+
     async fn fetch<T: DeserializeOwned>(
         &self,
         query: Query,

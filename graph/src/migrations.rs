@@ -6,28 +6,104 @@ use crate::{GraphClient, GraphError};
 /// `(name, statement)` pairs, applied in order.
 pub const MIGRATIONS: &[(&str, &str)] = &[
     (
-        "force_code",
-        "CREATE CONSTRAINT force_code IF NOT EXISTS FOR (n:Force) REQUIRE n.code IS UNIQUE",
+        "entity_key",
+        "CREATE CONSTRAINT entity_key IF NOT EXISTS FOR (n:Entity) REQUIRE n.key IS UNIQUE",
     ),
     (
-        "operation_id",
-        "CREATE CONSTRAINT operation_id IF NOT EXISTS FOR (n:Operation) REQUIRE n.id IS UNIQUE",
+        "force_code",
+        "CREATE CONSTRAINT force_code IF NOT EXISTS FOR (n:Force) REQUIRE n.code IS UNIQUE",
     ),
     (
         "person_id",
         "CREATE CONSTRAINT person_id IF NOT EXISTS FOR (n:Person) REQUIRE n.id IS UNIQUE",
     ),
     (
+        "phone_id",
+        "CREATE CONSTRAINT phone_id IF NOT EXISTS FOR (n:Phone) REQUIRE n.id IS UNIQUE",
+    ),
+    (
+        "email_id",
+        "CREATE CONSTRAINT email_id IF NOT EXISTS FOR (n:Email) REQUIRE n.id IS UNIQUE",
+    ),
+    (
+        "vehicle_id",
+        "CREATE CONSTRAINT vehicle_id IF NOT EXISTS FOR (n:Vehicle) REQUIRE n.id IS UNIQUE",
+    ),
+    (
+        "location_id",
+        "CREATE CONSTRAINT location_id IF NOT EXISTS FOR (n:Location) REQUIRE n.id IS UNIQUE",
+    ),
+    (
+        "online_account_id",
+        "CREATE CONSTRAINT online_account_id IF NOT EXISTS FOR (n:OnlineAccount) REQUIRE n.id IS UNIQUE",
+    ),
+    (
+        "incident_id",
+        "CREATE CONSTRAINT incident_id IF NOT EXISTS FOR (n:Incident) REQUIRE n.id IS UNIQUE",
+    ),
+    (
+        "missing_episode_id",
+        "CREATE CONSTRAINT missing_episode_id IF NOT EXISTS FOR (n:MissingEpisode) REQUIRE n.id IS UNIQUE",
+    ),
+    (
         "document_id",
         "CREATE CONSTRAINT document_id IF NOT EXISTS FOR (n:Document) REQUIRE n.id IS UNIQUE",
+    ),
+    (
+        "operation_id",
+        "CREATE CONSTRAINT operation_id IF NOT EXISTS FOR (n:Operation) REQUIRE n.id IS UNIQUE",
     ),
     (
         "person_force",
         "CREATE INDEX person_force IF NOT EXISTS FOR (n:Person) ON (n.force)",
     ),
     (
+        "phone_force",
+        "CREATE INDEX phone_force IF NOT EXISTS FOR (n:Phone) ON (n.force)",
+    ),
+    (
+        "email_force",
+        "CREATE INDEX email_force IF NOT EXISTS FOR (n:Email) ON (n.force)",
+    ),
+    (
+        "vehicle_force",
+        "CREATE INDEX vehicle_force IF NOT EXISTS FOR (n:Vehicle) ON (n.force)",
+    ),
+    (
+        "location_force",
+        "CREATE INDEX location_force IF NOT EXISTS FOR (n:Location) ON (n.force)",
+    ),
+    (
+        "online_account_force",
+        "CREATE INDEX online_account_force IF NOT EXISTS FOR (n:OnlineAccount) ON (n.force)",
+    ),
+    (
+        "incident_force",
+        "CREATE INDEX incident_force IF NOT EXISTS FOR (n:Incident) ON (n.force)",
+    ),
+    (
+        "missing_episode_force",
+        "CREATE INDEX missing_episode_force IF NOT EXISTS FOR (n:MissingEpisode) ON (n.force)",
+    ),
+    (
         "document_force",
         "CREATE INDEX document_force IF NOT EXISTS FOR (n:Document) ON (n.force)",
+    ),
+    (
+        "operation_force",
+        "CREATE INDEX operation_force IF NOT EXISTS FOR (n:Operation) ON (n.force)",
+    ),
+    (
+        "incident_occurred_at",
+        "CREATE INDEX incident_occurred_at IF NOT EXISTS FOR (n:Incident) ON (n.occurredAt)",
+    ),
+    (
+        "location_point",
+        "CREATE POINT INDEX location_point IF NOT EXISTS FOR (n:Location) ON (n.point)",
+    ),
+    (
+        "person_names",
+        "CREATE FULLTEXT INDEX person_names IF NOT EXISTS FOR (n:Person) ON EACH [n.nameSearch] OPTIONS {indexConfig: {`fulltext.analyzer`: 'whitespace'}}",
     ),
 ];
 

@@ -7,15 +7,14 @@ use crate::{DocumentNode, GraphClient, GraphError};
 impl GraphClient {
     /// Creates or updates the document node with the index's id, owned by its force.
     ///
-    /// Cypher: `MERGE (d:Document {id: $id})`, `MERGE (f:Force {code: $force})`, `MERGE (d)-[:OWNED_BY]->(f)`.
+    /// Cypher: one `MERGE (d:Document {id: $id})`.
     pub async fn upsert_document(&self, doc: &DocumentNode) -> Result<(), GraphError> {
         self.write_rows::<serde::de::IgnoredAny>(
             query(
                 "MERGE (d:Document {id: $id}) \
-                 SET d.title = $title, d.force = $force, d.operation = $operation, \
+                 SET d:Entity, d.key = 'Document:' + $id, d.caption = $title, \
+                     d.title = $title, d.force = $force, d.operation = $operation, \
                      d.sourceType = $source_type, d.language = $language, d.contentHash = $content_hash \
-                 MERGE (f:Force {code: $force}) \
-                 MERGE (d)-[:OWNED_BY]->(f) \
                  RETURN d.id AS id",
             )
             .param("id", doc.id.as_str())

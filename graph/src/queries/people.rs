@@ -37,7 +37,7 @@ impl GraphClient {
 
     /// Creates or updates persons by id, in one batched statement; returns how many were written.
     ///
-    /// Cypher: `UNWIND $rows` + `MERGE (p:Person {id: row.id})` + `MERGE (f:Force {code: row.force})`.
+    /// Cypher: `UNWIND $rows` + `MERGE (p:Person {id: row.id})`.
     pub async fn upsert_persons(&self, persons: &[Person]) -> Result<usize, GraphError> {
         let rows: Vec<neo4rs::BoltType> = persons
             .iter()
@@ -47,6 +47,8 @@ impl GraphClient {
                 m.put("name".into(), p.name.as_str().into());
                 m.put("aliases".into(), p.aliases.clone().into());
                 m.put("force".into(), p.force.as_str().into());
+                let names = std::iter::once(p.name.as_str()).chain(p.aliases.iter().map(String::as_str));
+                m.put("nameSearch".into(), crate::names::search_text(names).into());
                 neo4rs::BoltType::Map(m)
             })
             .collect();
@@ -59,9 +61,8 @@ impl GraphClient {
                 query(
                     "UNWIND $rows AS row \
                      MERGE (p:Person {id: row.id}) \
-                     SET p.name = row.name, p.aliases = row.aliases, p.force = row.force \
-                     MERGE (f:Force {code: row.force}) \
-                     MERGE (p)-[:OWNED_BY]->(f) \
+                     SET p:Entity, p.key = 'Person:' + row.id, p.name = row.name, p.caption = row.name, \
+                         p.aliases = row.aliases, p.nameSearch = row.nameSearch, p.force = row.force \
                      RETURN count(*) AS written",
                 )
                 .param("rows", rows),

@@ -1,0 +1,151 @@
+//! Normalisation of identifiers to the keys the graph stores: phone numbers to E.164
+//! (UK default region; Arabic-Indic and Persian digits accepted), emails, UK vehicle
+//! registrations, online accounts and postcodes.
+
+use phonenumber::country::Id;
+use phonenumber::{Mode, PhoneNumber};
+
+/// Replaces Arabic-Indic (٠-٩) and Persian (۰-۹) digits by ASCII digits.
+pub fn ascii_digits(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '\u{0660}'..='\u{0669}' => char::from(b'0' + (c as u32 - 0x0660) as u8),
+            '\u{06F0}'..='\u{06F9}' => char::from(b'0' + (c as u32 - 0x06F0) as u8),
+            other => other,
+        })
+        .collect()
+}
+
+/// A phone number in E.164 (`+447700900123`), or why it is not one.
+pub fn normalise_phone(raw: &str) -> Result<String, String> {
+    let ascii = ascii_digits(raw.trim());
+    let digits = ascii.chars().filter(char::is_ascii_digit).count();
+    if !(7..=15).contains(&digits) {
+        return Err(format!("`{raw}` is not a phone number ({digits} digits)"));
+    }
+    // 00 international prefix, as often written in the UK and the Middle East.
+    let cleaned = match ascii.trim_start().strip_prefix("00") {
+        Some(rest) => format!("+{rest}"),
+        None => ascii.clone(),
+    };
+    let number: PhoneNumber = phonenumber::parse(Some(Id::GB), &cleaned)
+        .map_err(|e| format!("`{raw}` is not a phone number: {e}"))?;
+    // Length, not allocation: Ofcom's drama ranges (07700 900xxx), which synthetic data
+    // uses, are well-formed but unallocated, and allocation changes over time.
+    let national = number.national().value().to_string().len();
+    let plausible = match number.code().value() {
+        44 => (9..=10).contains(&national),
+        _ => (6..=14).contains(&national),
+    };
+    if !plausible {
+        return Err(format!("`{raw}` is not a phone number (wrong length)"));
+    }
+    Ok(number.format().mode(Mode::E164).to_string())
+}
+
+/// An email address, lower-cased, or why it is not one.
+pub fn normalise_email(raw: &str) -> Result<String, String> {
+    let e = raw.trim().to_lowercase();
+    let valid = e.split_once('@').is_some_and(|(local, domain)| {
+        !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
+    }) && !e.contains(char::is_whitespace)
+        && e.matches('@').count() == 1;
+    if valid { Ok(e) } else { Err(format!("`{raw}` is not an email address")) }
+}
+
+/// A UK vehicle registration mark, upper-cased without spaces, or why it is not one.
+/// Accepts the current format (AB12 CDE), prefix (A123 BCD), suffix (ABC 123D) and
+/// dateless (ABC 123, 1234 AB) forms.
+pub fn normalise_vrm(raw: &str) -> Result<String, String> {
+    let v: String = raw.chars().filter(|c| !c.is_whitespace() && *c != '-').collect::<String>().to_uppercase();
+    let shape: String = v
+        .chars()
+        .map(|c| if c.is_ascii_alphabetic() { 'A' } else if c.is_ascii_digit() { '9' } else { '?' })
+        .collect();
+    let ok = matches!(
+        shape.as_str(),
+        "AA99AAA" | "A9AAA" | "A99AAA" | "A999AAA" | "AAA9A" | "AAA99A" | "AAA999A"
+    ) || (shape.len() <= 7 && !shape.contains('?') && dateless(&shape));
+    if ok { Ok(v) } else { Err(format!("`{raw}` is not a UK vehicle registration")) }
+}
+
+fn dateless(shape: &str) -> bool {
+    let letters = shape.chars().take_while(|c| *c == 'A').count();
+    let digits = shape[letters..].chars().take_while(|c| *c == '9').count();
+    let rest = &shape[letters + digits..];
+    let letters_first = (1..=3).contains(&letters) && (1..=4).contains(&digits) && rest.is_empty();
+    let d = shape.chars().take_while(|c| *c == '9').count();
+    let l = shape[d..].chars().take_while(|c| *c == 'A').count();
+    let digits_first = (1..=4).contains(&d) && (1..=3).contains(&l) && d + l == shape.len();
+    letters_first || digits_first
+}
+
+/// A UK postcode, upper-cased with one space before the inward code, or why it is not one.
+pub fn normalise_postcode(raw: &str) -> Result<String, String> {
+    let p: String = raw.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_uppercase();
+    if !(5..=7).contains(&p.len()) || !p.is_ascii() {
+        return Err(format!("`{raw}` is not a UK postcode"));
+    }
+    let (outward, inward) = p.split_at(p.len() - 3);
+    let inward_ok = {
+        let b = inward.as_bytes();
+        b[0].is_ascii_digit() && b[1].is_ascii_alphabetic() && b[2].is_ascii_alphabetic()
+    };
+    let outward_ok = outward.as_bytes()[0].is_ascii_alphabetic()
+        && outward.chars().all(|c| c.is_ascii_alphanumeric())
+        && outward.chars().any(|c| c.is_ascii_digit());
+    if inward_ok && outward_ok {
+        Ok(format!("{outward} {inward}"))
+    } else {
+        Err(format!("`{raw}` is not a UK postcode"))
+    }
+}
+
+/// An online account key `platform:handle`, lower-cased, without a leading `@`.
+pub fn normalise_account(platform: &str, handle: &str) -> Result<String, String> {
+    let platform = platform.trim().to_lowercase();
+    let handle = handle.trim().trim_start_matches('@').to_lowercase();
+    if platform.is_empty() || handle.is_empty() || handle.contains(char::is_whitespace) {
+        return Err(format!("`{platform}:{handle}` is not an online account (platform and handle)"));
+    }
+    Ok(format!("{platform}:{handle}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uk_numbers_in_many_forms_become_e164() {
+        for raw in ["07700 900123", "07700-900-123", "+44 7700 900123", "0044 7700 900123", "(07700) 900123", "٠٧٧٠٠٩٠٠١٢٣", "۰۷۷۰۰۹۰۰۱۲۳"] {
+            assert_eq!(normalise_phone(raw).unwrap(), "+447700900123", "{raw}");
+        }
+    }
+
+    #[test]
+    fn international_numbers_keep_their_country() {
+        assert_eq!(normalise_phone("+964 770 123 4567").unwrap(), "+9647701234567");
+        assert_eq!(normalise_phone("00964 770 123 4567").unwrap(), "+9647701234567");
+    }
+
+    #[test]
+    fn junk_is_not_a_phone() {
+        for raw in ["", "12", "not a number", "0770090012345678901"] {
+            assert!(normalise_phone(raw).is_err(), "{raw}");
+        }
+    }
+
+    #[test]
+    fn vrms_postcodes_emails_accounts() {
+        assert_eq!(normalise_vrm("ab12 cde").unwrap(), "AB12CDE");
+        assert_eq!(normalise_vrm("A123 BCD").unwrap(), "A123BCD");
+        assert_eq!(normalise_vrm("ABC 123D").unwrap(), "ABC123D");
+        assert!(normalise_vrm("hello world").is_err());
+        assert_eq!(normalise_postcode("ls11ab").unwrap(), "LS1 1AB");
+        assert_eq!(normalise_postcode("BD7 1DP").unwrap(), "BD7 1DP");
+        assert!(normalise_postcode("12345").is_err());
+        assert_eq!(normalise_email(" Foo@Example.COM ").unwrap(), "foo@example.com");
+        assert!(normalise_email("foo@bar").is_err());
+        assert_eq!(normalise_account("Snapchat", "@Jay_99").unwrap(), "snapchat:jay_99");
+    }
+}

@@ -1,0 +1,349 @@
+//! Bulk import of CSV or JSONL: persons, identifiers and who uses them, incidents with
+//! their people, missing episodes, call data records and generic weighted edge lists.
+//!
+//! Rows are validated first; a bad row is reported as `file:line: reason` and skipped
+//! (with `strict`, any bad row rejects the file). Writes are batched `UNWIND … MERGE`
+//! statements, idempotent: importing the same file twice changes nothing. Aggregates
+//! (`CALLED`, `ASSOCIATE_OF`) are keyed by the file's content hash, so a re-import sets
+//! the same totals instead of adding them again. Each chunk of up to
+//! [`ImportOptions::atomic_rows`] rows is one transaction, so a file that fits one chunk
+//! is never half-written; a larger file is written chunk by chunk, and re-running it
+//! after a failure completes it without duplicates.
+
+mod read;
+mod records;
+mod statements;
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use neo4rs::{BoltType, query};
+use sha2::{Digest, Sha256};
+
+pub use read::{Field, RawRow, read_rows};
+pub use records::{Record, RecordKind, parse_time};
+
+use crate::{GraphClient, GraphError};
+
+/// What a file holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportKind {
+    Persons,
+    Identifiers,
+    Incidents,
+    Missing,
+    Calls,
+    Edges,
+}
+
+impl std::str::FromStr for ImportKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Ok(match s {
+            "persons" | "people" => Self::Persons,
+            "identifiers" => Self::Identifiers,
+            "incidents" => Self::Incidents,
+            "missing" => Self::Missing,
+            "calls" | "cdr" => Self::Calls,
+            "edges" => Self::Edges,
+            other => {
+                return Err(format!(
+                    "`{other}` is not one of persons, identifiers, incidents, missing, calls, edges"
+                ));
+            }
+        })
+    }
+}
+
+/// How to import.
+#[derive(Debug, Clone)]
+pub struct ImportOptions {
+    /// Reject the whole file if any row is bad.
+    pub strict: bool,
+    /// Put every person, incident and episode of the file in this operation.
+    pub operation: Option<String>,
+    /// Force for rows that name none.
+    pub default_force: String,
+    /// Rows per `UNWIND` statement.
+    pub batch_size: usize,
+    /// Rows per transaction.
+    pub atomic_rows: usize,
+}
+
+impl Default for ImportOptions {
+    fn default() -> Self {
+        Self {
+            strict: false,
+            operation: None,
+            default_force: "UNASSIGNED".to_owned(),
+            batch_size: 5_000,
+            atomic_rows: 250_000,
+        }
+    }
+}
+
+/// A rejected row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RowError {
+    pub file: PathBuf,
+    pub line: u64,
+    pub reason: String,
+}
+
+impl std::fmt::Display for RowError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}: {}", self.file.display(), self.line, self.reason)
+    }
+}
+
+/// What an import did.
+#[derive(Debug, Clone)]
+pub struct ImportReport {
+    pub file: PathBuf,
+    /// Provenance id stamped on what this file created (`import:<hash>`).
+    pub source: String,
+    pub rows: u64,
+    pub imported: u64,
+    pub rejected: Vec<RowError>,
+    /// Relationships the written rows stand for (aggregates count their records).
+    pub relationships: u64,
+    pub elapsed: Duration,
+}
+
+/// Receives progress, e.g. to drive a progress bar.
+pub trait ImportProgress: Send + Sync {
+    fn parsed(&self, _rows: u64) {}
+    fn written(&self, _rows: u64) {}
+}
+
+impl ImportProgress for () {}
+
+/// The provenance id of a file: its content hash.
+pub fn source_id(path: &Path) -> Result<String, String> {
+    let mut file = std::fs::File::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+    let mut hasher = Sha256::new();
+    std::io::copy(&mut file, &mut hasher).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    Ok(format!("import:{}", &format!("{:x}", hasher.finalize())[..20]))
+}
+
+/// Reads and validates a whole file (blocking).
+pub fn parse_file(
+    kind: ImportKind,
+    path: &Path,
+    opts: &ImportOptions,
+    progress: &dyn ImportProgress,
+) -> Result<(Vec<Record>, Vec<RowError>), GraphError> {
+    let mut records = Vec::new();
+    let mut errors = Vec::new();
+    let mut n = 0u64;
+    read_rows(path, |line, row| {
+        n += 1;
+        if n.is_multiple_of(10_000) {
+            progress.parsed(10_000);
+        }
+        match row.and_then(|raw| records::parse(kind, line, &raw, &opts.default_force)) {
+            Ok(r) => records.push(r),
+            Err(reason) => errors.push(RowError {
+                file: path.to_owned(),
+                line,
+                reason,
+            }),
+        }
+    })
+    .map_err(GraphError::InvalidInput)?;
+    progress.parsed(n % 10_000);
+    Ok((records, errors))
+}
+
+impl GraphClient {
+    /// Imports one file. See the module documentation for the guarantees.
+    pub async fn import_file(
+        &self,
+        kind: ImportKind,
+        path: &Path,
+        opts: &ImportOptions,
+        progress: &dyn ImportProgress,
+    ) -> Result<ImportReport, GraphError> {
+        let started = Instant::now();
+        let source = source_id(path).map_err(GraphError::InvalidInput)?;
+        let (records, mut rejected) = {
+            let (path, opts) = (path.to_owned(), opts.clone());
+            tokio::task::spawn_blocking(move || parse_file(kind, &path, &opts, &()))
+                .await
+                .map_err(|e| GraphError::InvalidInput(format!("reading failed: {e}")))??
+        };
+        progress.parsed(records.len() as u64 + rejected.len() as u64);
+        let rows = (records.len() + rejected.len()) as u64;
+        if opts.strict && !rejected.is_empty() {
+            let shown: Vec<String> = rejected.iter().take(10).map(ToString::to_string).collect();
+            return Err(GraphError::InvalidInput(format!(
+                "{} bad row(s); nothing imported (strict): {}",
+                rejected.len(),
+                shown.join("; ")
+            )));
+        }
+        let (written, relationships, missing_refs) =
+            self.write_records(kind, records, &source, opts, progress).await?;
+        rejected.extend(missing_refs.into_iter().map(|(line, reason)| RowError {
+            file: path.to_owned(),
+            line,
+            reason,
+        }));
+        rejected.sort_by_key(|e| e.line);
+        Ok(ImportReport {
+            file: path.to_owned(),
+            source,
+            rows,
+            imported: written,
+            rejected,
+            relationships,
+            elapsed: started.elapsed(),
+        })
+    }
+
+    /// Writes validated records. Returns rows written, relationships they stand for, and
+    /// rows dropped because they refer to a person that does not exist.
+    pub async fn write_records(
+        &self,
+        kind: ImportKind,
+        records: Vec<Record>,
+        source: &str,
+        opts: &ImportOptions,
+        progress: &dyn ImportProgress,
+    ) -> Result<(u64, u64, Vec<(u64, String)>), GraphError> {
+        self.ensure_scaffolding(&records, opts).await?;
+        let (records, missing) = self.drop_unknown_people(kind, records).await?;
+        let (statement, rows, relationships) = statements::rows_for(kind, &records, opts);
+        let mut written = 0u64;
+        for chunk in rows.chunks(opts.atomic_rows.max(1)) {
+            let queries: Vec<neo4rs::Query> = chunk
+                .chunks(opts.batch_size.max(1))
+                .map(|batch| {
+                    query(statement)
+                        .param("rows", batch.to_vec())
+                        .param("source", source)
+                        .param("operation", opts.operation.clone())
+                })
+                .collect();
+            self.run_in_transaction(queries).await?;
+            written += chunk.len() as u64;
+            progress.written(chunk.len() as u64);
+        }
+        let imported = match kind {
+            ImportKind::Calls | ImportKind::Edges => records.len() as u64,
+            _ => written,
+        };
+        Ok((imported, relationships, missing))
+    }
+
+    /// Creates the forces and operations the records belong to (once per import).
+    async fn ensure_scaffolding(&self, records: &[Record], opts: &ImportOptions) -> Result<(), GraphError> {
+        let mut pairs: BTreeSet<(String, String)> = BTreeSet::new();
+        let mut forces: BTreeSet<String> = BTreeSet::new();
+        for r in records {
+            forces.insert(r.force.clone());
+            let op = match &r.kind {
+                RecordKind::Person { operation, .. }
+                | RecordKind::Incident { operation, .. }
+                | RecordKind::Missing { operation, .. } => operation.clone(),
+                _ => None,
+            };
+            if let Some(op) = op.or_else(|| opts.operation.clone()) {
+                pairs.insert((op, r.force.clone()));
+            }
+        }
+        if let Some(op) = &opts.operation
+            && records.is_empty()
+        {
+            pairs.insert((op.clone(), opts.default_force.clone()));
+        }
+        let rows: Vec<BoltType> = pairs
+            .into_iter()
+            .map(|(op, force)| records::bolt_map(vec![("operation", op.into()), ("force", force.into())]))
+            .collect();
+        let forces: Vec<String> = forces.into_iter().collect();
+        self.run_in_transaction(vec![
+            query(statements::FORCES).param("forces", forces),
+            query(statements::OPERATIONS).param("rows", rows),
+        ])
+        .await
+    }
+
+    /// Splits off rows that refer to persons absent from the graph and from the file.
+    async fn drop_unknown_people(
+        &self,
+        kind: ImportKind,
+        records: Vec<Record>,
+    ) -> Result<(Vec<Record>, Vec<(u64, String)>), GraphError> {
+        let referenced: BTreeSet<String> = records
+            .iter()
+            .filter_map(|r| match &r.kind {
+                RecordKind::Identifier { person_id, .. } | RecordKind::Missing { person_id, .. } => {
+                    Some(person_id.clone())
+                }
+                _ => None,
+            })
+            .collect();
+        if referenced.is_empty() || !matches!(kind, ImportKind::Identifiers | ImportKind::Missing) {
+            return Ok((records, Vec::new()));
+        }
+        #[derive(serde::Deserialize)]
+        struct Known {
+            id: String,
+        }
+        let ids: Vec<String> = referenced.into_iter().collect();
+        let known: BTreeSet<String> = self
+            .rows::<Known>(query(statements::KNOWN_PERSONS).param("ids", ids))
+            .await?
+            .into_iter()
+            .map(|k| k.id)
+            .collect();
+        let mut kept = Vec::with_capacity(records.len());
+        let mut dropped = Vec::new();
+        for r in records {
+            let person = match &r.kind {
+                RecordKind::Identifier { person_id, .. } | RecordKind::Missing { person_id, .. } => Some(person_id),
+                _ => None,
+            };
+            match person {
+                Some(p) if !known.contains(p) => dropped.push((r.line, format!("person `{p}` is not in the graph; import persons first"))),
+                _ => kept.push(r),
+            }
+        }
+        Ok((kept, dropped))
+    }
+}
+
+/// Per-pair aggregates of call records: `(caller, callee, force)` → totals.
+pub(crate) fn aggregate_calls(records: &[Record]) -> HashMap<(String, String, String), CallTotals> {
+    let mut out: HashMap<(String, String, String), CallTotals> = HashMap::new();
+    for r in records {
+        if let RecordKind::Call { caller, callee, start, duration } = &r.kind {
+            let t = out
+                .entry((caller.clone(), callee.clone(), r.force.clone()))
+                .or_insert_with(|| CallTotals {
+                    count: 0,
+                    total_duration: 0,
+                    first: start.clone(),
+                    last: start.clone(),
+                });
+            t.count += 1;
+            t.total_duration += duration;
+            if *start < t.first {
+                t.first = start.clone();
+            }
+            if *start > t.last {
+                t.last = start.clone();
+            }
+        }
+    }
+    out
+}
+
+pub(crate) struct CallTotals {
+    pub count: i64,
+    pub total_duration: i64,
+    pub first: String,
+    pub last: String,
+}

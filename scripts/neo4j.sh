@@ -7,13 +7,13 @@
 #   scripts/neo4j.sh status                running or not, with the Bolt URI
 #   scripts/neo4j.sh foreground [args]     run in the foreground (used by the test harness)
 #
-# Environment: TOEX_NEO4J_HOME (data and pid files, default .toex/neo4j),
+# Environment: NEO4J_DEV_HOME (data and pid files, default .toex/neo4j),
 # NEO4J_HEAP (default 1g), NEO4J_PAGE_CACHE_MIB (default 256), NEO4J_PASSWORD (empty: auth off).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 launcher="$root/graph/launcher"
-home="${TOEX_NEO4J_HOME:-$root/.toex/neo4j}"
+home="${NEO4J_DEV_HOME:-$root/.toex/neo4j}"
 pidfile="$home/neo4j.pid"
 portfile="$home/bolt.port"
 logfile="$home/launcher.log"

@@ -13,11 +13,11 @@ echo "== cargo clippy" >&2
 cargo clippy --locked --workspace --all-targets -- -D warnings
 
 echo "== Neo4j for the integration tests" >&2
-export TOEX_NEO4J_HOME="$root/target/test-neo4j"
-rm -rf "$TOEX_NEO4J_HOME"
+export NEO4J_DEV_HOME="$root/target/test-neo4j"
+rm -rf "$NEO4J_DEV_HOME"
 scripts/neo4j.sh start --port 0
 trap 'scripts/neo4j.sh stop >/dev/null 2>&1 || true' EXIT
-export NEO4J_TEST_URI="bolt://127.0.0.1:$(cat "$TOEX_NEO4J_HOME/bolt.port")"
+export NEO4J_TEST_URI="bolt://127.0.0.1:$(cat "$NEO4J_DEV_HOME/bolt.port")"
 
 echo "== cargo test" >&2
 cargo test --locked --workspace --all-targets

@@ -56,7 +56,8 @@ impl GraphClient {
             .user(settings.user.as_str())
             .password(settings.password.as_str())
             .max_connections(settings.max_connections)
-            .connection_timeout(settings.connect_timeout())
+            // neo4rs applies this to connecting and to every response it waits for.
+            .connection_timeout(settings.query_timeout())
             .fetch_size(500)
             .build()?;
         let graph = Graph::connect(config)?;

@@ -47,26 +47,49 @@ pub fn normalise_phone(raw: &str) -> Result<String, String> {
 pub fn normalise_email(raw: &str) -> Result<String, String> {
     let e = raw.trim().to_lowercase();
     let valid = e.split_once('@').is_some_and(|(local, domain)| {
-        !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
+        !local.is_empty()
+            && domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
     }) && !e.contains(char::is_whitespace)
         && e.matches('@').count() == 1;
-    if valid { Ok(e) } else { Err(format!("`{raw}` is not an email address")) }
+    if valid {
+        Ok(e)
+    } else {
+        Err(format!("`{raw}` is not an email address"))
+    }
 }
 
 /// A UK vehicle registration mark, upper-cased without spaces, or why it is not one.
 /// Accepts the current format (AB12 CDE), prefix (A123 BCD), suffix (ABC 123D) and
 /// dateless (ABC 123, 1234 AB) forms.
 pub fn normalise_vrm(raw: &str) -> Result<String, String> {
-    let v: String = raw.chars().filter(|c| !c.is_whitespace() && *c != '-').collect::<String>().to_uppercase();
+    let v: String = raw
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .collect::<String>()
+        .to_uppercase();
     let shape: String = v
         .chars()
-        .map(|c| if c.is_ascii_alphabetic() { 'A' } else if c.is_ascii_digit() { '9' } else { '?' })
+        .map(|c| {
+            if c.is_ascii_alphabetic() {
+                'A'
+            } else if c.is_ascii_digit() {
+                '9'
+            } else {
+                '?'
+            }
+        })
         .collect();
     let ok = matches!(
         shape.as_str(),
         "AA99AAA" | "A9AAA" | "A99AAA" | "A999AAA" | "AAA9A" | "AAA99A" | "AAA999A"
     ) || (shape.len() <= 7 && !shape.contains('?') && dateless(&shape));
-    if ok { Ok(v) } else { Err(format!("`{raw}` is not a UK vehicle registration")) }
+    if ok {
+        Ok(v)
+    } else {
+        Err(format!("`{raw}` is not a UK vehicle registration"))
+    }
 }
 
 fn dateless(shape: &str) -> bool {
@@ -82,7 +105,11 @@ fn dateless(shape: &str) -> bool {
 
 /// A UK postcode, upper-cased with one space before the inward code, or why it is not one.
 pub fn normalise_postcode(raw: &str) -> Result<String, String> {
-    let p: String = raw.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_uppercase();
+    let p: String = raw
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_uppercase();
     if !(5..=7).contains(&p.len()) || !p.is_ascii() {
         return Err(format!("`{raw}` is not a UK postcode"));
     }
@@ -106,7 +133,9 @@ pub fn normalise_account(platform: &str, handle: &str) -> Result<String, String>
     let platform = platform.trim().to_lowercase();
     let handle = handle.trim().trim_start_matches('@').to_lowercase();
     if platform.is_empty() || handle.is_empty() || handle.contains(char::is_whitespace) {
-        return Err(format!("`{platform}:{handle}` is not an online account (platform and handle)"));
+        return Err(format!(
+            "`{platform}:{handle}` is not an online account (platform and handle)"
+        ));
     }
     Ok(format!("{platform}:{handle}"))
 }
@@ -117,15 +146,29 @@ mod tests {
 
     #[test]
     fn uk_numbers_in_many_forms_become_e164() {
-        for raw in ["07700 900123", "07700-900-123", "+44 7700 900123", "0044 7700 900123", "(07700) 900123", "٠٧٧٠٠٩٠٠١٢٣", "۰۷۷۰۰۹۰۰۱۲۳"] {
+        for raw in [
+            "07700 900123",
+            "07700-900-123",
+            "+44 7700 900123",
+            "0044 7700 900123",
+            "(07700) 900123",
+            "٠٧٧٠٠٩٠٠١٢٣",
+            "۰۷۷۰۰۹۰۰۱۲۳",
+        ] {
             assert_eq!(normalise_phone(raw).unwrap(), "+447700900123", "{raw}");
         }
     }
 
     #[test]
     fn international_numbers_keep_their_country() {
-        assert_eq!(normalise_phone("+964 770 123 4567").unwrap(), "+9647701234567");
-        assert_eq!(normalise_phone("00964 770 123 4567").unwrap(), "+9647701234567");
+        assert_eq!(
+            normalise_phone("+964 770 123 4567").unwrap(),
+            "+9647701234567"
+        );
+        assert_eq!(
+            normalise_phone("00964 770 123 4567").unwrap(),
+            "+9647701234567"
+        );
     }
 
     #[test]
@@ -144,8 +187,14 @@ mod tests {
         assert_eq!(normalise_postcode("ls11ab").unwrap(), "LS1 1AB");
         assert_eq!(normalise_postcode("BD7 1DP").unwrap(), "BD7 1DP");
         assert!(normalise_postcode("12345").is_err());
-        assert_eq!(normalise_email(" Foo@Example.COM ").unwrap(), "foo@example.com");
+        assert_eq!(
+            normalise_email(" Foo@Example.COM ").unwrap(),
+            "foo@example.com"
+        );
         assert!(normalise_email("foo@bar").is_err());
-        assert_eq!(normalise_account("Snapchat", "@Jay_99").unwrap(), "snapchat:jay_99");
+        assert_eq!(
+            normalise_account("Snapchat", "@Jay_99").unwrap(),
+            "snapchat:jay_99"
+        );
     }
 }

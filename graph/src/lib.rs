@@ -9,12 +9,17 @@ pub mod import;
 mod migrations;
 mod model;
 pub mod names;
-mod queries;
+pub(crate) mod queries;
 mod settings;
+pub mod synthetic;
 pub mod vocab;
 
 pub use client::{Connectivity, GraphClient};
 pub use error::GraphError;
 pub use migrations::MIGRATIONS;
-pub use model::{DocumentNode, Person};
+pub use model::{
+    CommonAssociate, DocumentNode, GraphEdge, GraphNode, Person, PersonMatch, SelectionLink,
+    Subgraph, TimelineEvent,
+};
+pub use queries::network::{MAX_HOPS, MAX_PATH_HOPS};
 pub use settings::GraphSettings;

@@ -24,3 +24,71 @@ pub struct DocumentNode {
     pub language: Option<String>,
     pub content_hash: String,
 }
+
+/// A node as drawn: key (`Label:id`), label, caption, owning force.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GraphNode {
+    pub key: String,
+    pub label: String,
+    pub caption: Option<String>,
+    pub force: Option<String>,
+}
+
+/// A relationship as drawn, with its provenance and aggregates.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GraphEdge {
+    pub from: String,
+    pub to: String,
+    #[serde(rename = "type")]
+    pub rel_type: String,
+    pub role: Option<String>,
+    pub weight: Option<f64>,
+    pub count: Option<i64>,
+    pub first_seen: Option<String>,
+    pub last_seen: Option<String>,
+    pub source: Option<String>,
+}
+
+/// Nodes plus edges, ready to draw.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Subgraph {
+    pub nodes: Vec<GraphNode>,
+    pub edges: Vec<GraphEdge>,
+}
+
+/// A node shared by two others, and through what.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CommonAssociate {
+    pub node: GraphNode,
+    pub via_a: Vec<String>,
+    pub via_b: Vec<String>,
+}
+
+/// A dated event around a node.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TimelineEvent {
+    pub at: String,
+    pub kind: String,
+    pub key: String,
+    pub caption: Option<String>,
+    pub detail: Option<String>,
+}
+
+/// A person found by name, with the full-text score.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PersonMatch {
+    pub id: String,
+    pub name: String,
+    pub aliases: Vec<String>,
+    pub force: String,
+    pub score: f64,
+}
+
+/// One link of a selection, for centrality and communities (`to` absent: isolated node).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SelectionLink {
+    pub from: String,
+    pub caption: Option<String>,
+    pub to: Option<String>,
+    pub weight: Option<f64>,
+}

@@ -35,7 +35,13 @@ pub fn name_keys(name: &str) -> Vec<String> {
 pub fn folded_words(name: &str) -> Vec<String> {
     words(name)
         .iter()
-        .map(|w| if w.chars().any(is_arabic) { transliterate_arabic(w) } else { fold_latin(w) })
+        .map(|w| {
+            if w.chars().any(is_arabic) {
+                transliterate_arabic(w)
+            } else {
+                fold_latin(w)
+            }
+        })
         .filter(|w| !w.is_empty())
         .collect()
 }
@@ -71,7 +77,8 @@ fn words(name: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut current = String::new();
     for c in name.chars() {
-        if c.is_alphabetic() || matches!(c, '2' | '3' | '5' | '6' | '7' | '8' | '9') || is_arabic(c) {
+        if c.is_alphabetic() || matches!(c, '2' | '3' | '5' | '6' | '7' | '8' | '9') || is_arabic(c)
+        {
             current.push(c);
         } else if !current.is_empty() {
             out.push(std::mem::take(&mut current));
@@ -85,7 +92,10 @@ fn words(name: &str) -> Vec<String> {
 
 fn transliterate_arabic(word: &str) -> String {
     // The article ال at the start of a word.
-    let word = word.strip_prefix("ال").filter(|w| w.chars().count() >= 2).unwrap_or(word);
+    let word = word
+        .strip_prefix("ال")
+        .filter(|w| w.chars().count() >= 2)
+        .unwrap_or(word);
     let mut out = String::new();
     for (i, c) in word.chars().enumerate() {
         let first = i == 0;
@@ -198,7 +208,15 @@ mod tests {
 
     #[test]
     fn spellings_of_mohammed_share_a_key() {
-        for name in ["Mohammed", "Muhammad", "Mohamed", "Mohamad", "MOHAMMAD", "محمد", "مُحَمَّد"] {
+        for name in [
+            "Mohammed",
+            "Muhammad",
+            "Mohamed",
+            "Mohamad",
+            "MOHAMMAD",
+            "محمد",
+            "مُحَمَّد",
+        ] {
             assert_eq!(key(name), vec!["mhmd"], "{name}");
         }
     }

@@ -24,10 +24,8 @@ pub struct GraphSettings {
     pub user: String,
     /// Empty when the server runs without authentication (the embedded development default).
     pub password: String,
-    /// Upper bound for one query, in milliseconds.
+    /// Upper bound for one query, and for any single response from Neo4j, in milliseconds.
     pub query_timeout_ms: u64,
-    /// Upper bound for opening one connection, in milliseconds.
-    pub connect_timeout_ms: u64,
     /// Pool size.
     pub max_connections: usize,
     /// How often the connectivity monitor probes Neo4j while it is down, in milliseconds.
@@ -41,7 +39,6 @@ impl Default for GraphSettings {
             user: "neo4j".to_owned(),
             password: String::new(),
             query_timeout_ms: 10_000,
-            connect_timeout_ms: 2_000,
             max_connections: 16,
             retry_interval_ms: 1_000,
         }
@@ -51,10 +48,6 @@ impl Default for GraphSettings {
 impl GraphSettings {
     pub fn query_timeout(&self) -> Duration {
         Duration::from_millis(self.query_timeout_ms)
-    }
-
-    pub fn connect_timeout(&self) -> Duration {
-        Duration::from_millis(self.connect_timeout_ms)
     }
 
     pub fn retry_interval(&self) -> Duration {
@@ -115,12 +108,6 @@ impl GraphSettings {
         if self.query_timeout_ms == 0 {
             return bad(
                 "neo4j.query_timeout_ms",
-                "must be greater than 0".to_owned(),
-            );
-        }
-        if self.connect_timeout_ms == 0 {
-            return bad(
-                "neo4j.connect_timeout_ms",
                 "must be greater than 0".to_owned(),
             );
         }

@@ -3,14 +3,33 @@
 
 /// Node labels.
 pub const LABELS: &[&str] = &[
-    "Person", "Phone", "Email", "Vehicle", "Location", "OnlineAccount", "Incident",
-    "MissingEpisode", "Document", "Force", "Operation",
+    "Person",
+    "Phone",
+    "Email",
+    "Vehicle",
+    "Location",
+    "OnlineAccount",
+    "Incident",
+    "MissingEpisode",
+    "Document",
+    "Force",
+    "Operation",
 ];
 
 /// Relationship types.
 pub const RELATIONSHIP_TYPES: &[&str] = &[
-    "USES", "LIVES_AT", "INVOLVED_IN", "OCCURRED_AT", "WENT_MISSING", "MISSING_FROM",
-    "FOUND_AT", "CALLED", "ASSOCIATE_OF", "PART_OF", "FOR_FORCE", "MENTIONS",
+    "USES",
+    "LIVES_AT",
+    "INVOLVED_IN",
+    "OCCURRED_AT",
+    "WENT_MISSING",
+    "MISSING_FROM",
+    "FOUND_AT",
+    "CALLED",
+    "ASSOCIATE_OF",
+    "PART_OF",
+    "FOR_FORCE",
+    "MENTIONS",
 ];
 
 /// Roles on `INVOLVED_IN` and `WENT_MISSING`.
@@ -36,7 +55,10 @@ pub fn relationship_types(requested: &[String]) -> Result<Vec<String>, String> {
             if RELATIONSHIP_TYPES.contains(&upper.as_str()) {
                 Ok(upper)
             } else {
-                Err(format!("`{t}` is not a relationship type; use one of {}", RELATIONSHIP_TYPES.join(", ")))
+                Err(format!(
+                    "`{t}` is not a relationship type; use one of {}",
+                    RELATIONSHIP_TYPES.join(", ")
+                ))
             }
         })
         .collect()

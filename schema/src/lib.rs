@@ -6,6 +6,7 @@ mod context;
 mod error;
 mod health;
 mod mutation;
+mod network;
 mod query;
 mod subscription;
 mod types;
@@ -42,7 +43,7 @@ impl Default for Limits {
 
 /// Builds the schema once; share the result across HTTP workers.
 pub fn build_schema(services: Services, limits: Limits) -> ToexSchema {
-    let builder = Schema::build(QueryRoot, MutationRoot, SubscriptionRoot)
+    let builder = Schema::build(QueryRoot::default(), MutationRoot, SubscriptionRoot)
         .data(services)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
@@ -58,7 +59,7 @@ pub fn build_schema(services: Services, limits: Limits) -> ToexSchema {
 
 /// The schema in SDL, as committed in `schema/schema.graphql`.
 pub fn sdl() -> String {
-    Schema::build(QueryRoot, MutationRoot, SubscriptionRoot)
+    Schema::build(QueryRoot::default(), MutationRoot, SubscriptionRoot)
         .finish()
         .sdl()
 }

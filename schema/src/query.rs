@@ -12,10 +12,15 @@ use crate::{Health, Services};
 pub const MAX_PAGE_SIZE: usize = 100;
 const DEFAULT_PAGE_SIZE: usize = 20;
 
-pub struct QueryRoot;
+#[derive(Default)]
+pub struct CoreQuery;
+
+/// The Query root: core fields plus the network.
+#[derive(async_graphql::MergedObject, Default)]
+pub struct QueryRoot(CoreQuery, crate::network::NetworkQuery);
 
 #[Object]
-impl QueryRoot {
+impl CoreQuery {
     /// Health of this instance: Neo4j, the index, models, version.
     async fn health(&self, ctx: &Context<'_>) -> Health {
         ctx.data_unchecked::<Services>().health()

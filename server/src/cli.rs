@@ -5,6 +5,10 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 
+use toex_graph::import::{ImportKind, ImportOptions};
+use toex_graph::synthetic::Scale;
+
+use crate::commands;
 use crate::settings::{CliOverrides, LogFormat, Settings, SettingsError};
 use crate::startup::Application;
 use crate::telemetry;
@@ -29,11 +33,66 @@ pub enum Command {
     Serve(ServeArgs),
     /// Print the effective settings as TOML, secrets blanked.
     Config(ServeArgs),
+    /// Load CSV or JSONL into the graph: persons, identifiers, incidents, missing, calls or edges.
+    Import {
+        /// persons | identifiers | incidents | missing | calls | edges
+        kind: ImportKind,
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Reject a whole file when any row is bad.
+        #[arg(long)]
+        strict: bool,
+        /// Put every person, incident and episode of the files in this operation.
+        #[arg(long)]
+        operation: Option<String>,
+        /// Force code for rows that name none.
+        #[arg(long, default_value = "UNASSIGNED")]
+        force: String,
+        #[command(flatten)]
+        conn: ServeArgs,
+    },
+    /// Write a seeded synthetic dataset (never real people) as importable CSV files.
+    Generate {
+        dir: PathBuf,
+        #[command(flatten)]
+        scale: ScaleArgs,
+    },
+    /// Generate (once) and import the demo dataset.
+    Demo {
+        #[arg(long, default_value = ".toex/demo")]
+        dir: PathBuf,
+        #[command(flatten)]
+        scale: ScaleArgs,
+        #[command(flatten)]
+        conn: ServeArgs,
+    },
     /// Write the GraphQL SDL (default: schema/schema.graphql).
     ExportSchema {
         #[arg(long, default_value = "schema/schema.graphql")]
         out: PathBuf,
     },
+}
+
+#[derive(Debug, Args, Clone, Copy)]
+pub struct ScaleArgs {
+    /// Background persons beyond the planted structures.
+    #[arg(long, default_value_t = 2_000)]
+    pub persons: usize,
+    /// Background call records.
+    #[arg(long, default_value_t = 20_000)]
+    pub calls: usize,
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+}
+
+impl From<ScaleArgs> for Scale {
+    fn from(a: ScaleArgs) -> Self {
+        Scale {
+            persons: a.persons,
+            calls: a.calls,
+            seed: a.seed,
+        }
+    }
 }
 
 #[derive(Debug, Args, Default)]
@@ -103,6 +162,28 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Import {
+            kind,
+            files,
+            strict,
+            operation,
+            force,
+            conn,
+        } => {
+            let settings = load_settings(cli.config.as_deref(), conn)?;
+            let opts = ImportOptions {
+                strict,
+                operation,
+                default_force: force,
+                ..ImportOptions::default()
+            };
+            runtime()?.block_on(commands::import(settings, kind, files, opts))
+        }
+        Command::Generate { dir, scale } => commands::generate(&dir, scale.into()),
+        Command::Demo { dir, scale, conn } => {
+            let settings = load_settings(cli.config.as_deref(), conn)?;
+            runtime()?.block_on(commands::demo(settings, &dir, scale.into()))
+        }
         Command::ExportSchema { out } => {
             std::fs::write(&out, toex_schema::sdl())
                 .with_context(|| format!("writing {}", out.display()))?;
@@ -110,6 +191,14 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
 }
 
 fn serve(settings: Settings) -> anyhow::Result<()> {

@@ -2,6 +2,7 @@
 //! Only this crate knows HTTP.
 
 pub mod cli;
+pub mod commands;
 pub mod routes;
 pub mod settings;
 pub mod startup;

@@ -61,7 +61,11 @@ pub fn centrality(g: &SimpleGraph) -> Vec<Centrality> {
         }
     }
     // Each undirected pair was counted from both ends.
-    let scale = if n > 2 { 2.0 / ((n - 1) * (n - 2)) as f64 } else { 0.0 };
+    let scale = if n > 2 {
+        2.0 / ((n - 1) * (n - 2)) as f64
+    } else {
+        0.0
+    };
     (0..n)
         .map(|v| {
             let b = bc[v] / 2.0;
@@ -80,7 +84,10 @@ mod tests {
     use super::*;
 
     fn by_key(g: &SimpleGraph) -> std::collections::HashMap<String, Centrality> {
-        centrality(g).into_iter().map(|c| (c.key.clone(), c)).collect()
+        centrality(g)
+            .into_iter()
+            .map(|c| (c.key.clone(), c))
+            .collect()
     }
 
     #[test]
@@ -95,7 +102,9 @@ mod tests {
 
     #[test]
     fn a_star_counts_every_pair_of_leaves_once() {
-        let g = SimpleGraph::from_links((1..=5).map(|i| ("hub", ["a", "b", "c", "d", "e"][i - 1], 1.0)));
+        let g = SimpleGraph::from_links(
+            (1..=5).map(|i| ("hub", ["a", "b", "c", "d", "e"][i - 1], 1.0)),
+        );
         let c = by_key(&g);
         assert_eq!(c["hub"].betweenness, 10.0); // C(5,2)
         assert!((c["hub"].betweenness_normalized - 1.0).abs() < 1e-12);
@@ -103,7 +112,12 @@ mod tests {
 
     #[test]
     fn links_both_ways_and_repeats_are_one_edge() {
-        let g = SimpleGraph::from_links([("a", "b", 1.0), ("b", "a", 1.0), ("a", "b", 3.0), ("b", "c", 1.0)]);
+        let g = SimpleGraph::from_links([
+            ("a", "b", 1.0),
+            ("b", "a", 1.0),
+            ("a", "b", 3.0),
+            ("b", "c", 1.0),
+        ]);
         assert_eq!(g.edge_count(), 2);
         assert_eq!(by_key(&g)["a"].degree, 1);
     }
@@ -111,7 +125,12 @@ mod tests {
     #[test]
     fn split_shortest_paths_share_credit() {
         // A 4-cycle: each pair of opposite nodes has two shortest paths.
-        let g = SimpleGraph::from_links([("a", "b", 1.0), ("b", "c", 1.0), ("c", "d", 1.0), ("d", "a", 1.0)]);
+        let g = SimpleGraph::from_links([
+            ("a", "b", 1.0),
+            ("b", "c", 1.0),
+            ("c", "d", 1.0),
+            ("d", "a", 1.0),
+        ]);
         for c in centrality(&g) {
             assert!((c.betweenness - 0.5).abs() < 1e-12, "{c:?}");
         }

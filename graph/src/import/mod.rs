@@ -121,10 +121,15 @@ impl ImportProgress for () {}
 
 /// The provenance id of a file: its content hash.
 pub fn source_id(path: &Path) -> Result<String, String> {
-    let mut file = std::fs::File::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+    let mut file =
+        std::fs::File::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
     let mut hasher = Sha256::new();
-    std::io::copy(&mut file, &mut hasher).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    Ok(format!("import:{}", &format!("{:x}", hasher.finalize())[..20]))
+    std::io::copy(&mut file, &mut hasher)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    Ok(format!(
+        "import:{}",
+        &format!("{:x}", hasher.finalize())[..20]
+    ))
 }
 
 /// Reads and validates a whole file (blocking).
@@ -183,8 +188,9 @@ impl GraphClient {
                 shown.join("; ")
             )));
         }
-        let (written, relationships, missing_refs) =
-            self.write_records(kind, records, &source, opts, progress).await?;
+        let (written, relationships, missing_refs) = self
+            .write_records(kind, records, &source, opts, progress)
+            .await?;
         rejected.extend(missing_refs.into_iter().map(|(line, reason)| RowError {
             file: path.to_owned(),
             line,
@@ -238,7 +244,11 @@ impl GraphClient {
     }
 
     /// Creates the forces and operations the records belong to (once per import).
-    async fn ensure_scaffolding(&self, records: &[Record], opts: &ImportOptions) -> Result<(), GraphError> {
+    async fn ensure_scaffolding(
+        &self,
+        records: &[Record],
+        opts: &ImportOptions,
+    ) -> Result<(), GraphError> {
         let mut pairs: BTreeSet<(String, String)> = BTreeSet::new();
         let mut forces: BTreeSet<String> = BTreeSet::new();
         for r in records {
@@ -260,7 +270,9 @@ impl GraphClient {
         }
         let rows: Vec<BoltType> = pairs
             .into_iter()
-            .map(|(op, force)| records::bolt_map(vec![("operation", op.into()), ("force", force.into())]))
+            .map(|(op, force)| {
+                records::bolt_map(vec![("operation", op.into()), ("force", force.into())])
+            })
             .collect();
         let forces: Vec<String> = forces.into_iter().collect();
         self.run_in_transaction(vec![
@@ -279,9 +291,8 @@ impl GraphClient {
         let referenced: BTreeSet<String> = records
             .iter()
             .filter_map(|r| match &r.kind {
-                RecordKind::Identifier { person_id, .. } | RecordKind::Missing { person_id, .. } => {
-                    Some(person_id.clone())
-                }
+                RecordKind::Identifier { person_id, .. }
+                | RecordKind::Missing { person_id, .. } => Some(person_id.clone()),
                 _ => None,
             })
             .collect();
@@ -303,11 +314,15 @@ impl GraphClient {
         let mut dropped = Vec::new();
         for r in records {
             let person = match &r.kind {
-                RecordKind::Identifier { person_id, .. } | RecordKind::Missing { person_id, .. } => Some(person_id),
+                RecordKind::Identifier { person_id, .. }
+                | RecordKind::Missing { person_id, .. } => Some(person_id),
                 _ => None,
             };
             match person {
-                Some(p) if !known.contains(p) => dropped.push((r.line, format!("person `{p}` is not in the graph; import persons first"))),
+                Some(p) if !known.contains(p) => dropped.push((
+                    r.line,
+                    format!("person `{p}` is not in the graph; import persons first"),
+                )),
                 _ => kept.push(r),
             }
         }
@@ -319,7 +334,13 @@ impl GraphClient {
 pub(crate) fn aggregate_calls(records: &[Record]) -> HashMap<(String, String, String), CallTotals> {
     let mut out: HashMap<(String, String, String), CallTotals> = HashMap::new();
     for r in records {
-        if let RecordKind::Call { caller, callee, start, duration } = &r.kind {
+        if let RecordKind::Call {
+            caller,
+            callee,
+            start,
+            duration,
+        } = &r.kind
+        {
             let t = out
                 .entry((caller.clone(), callee.clone(), r.force.clone()))
                 .or_insert_with(|| CallTotals {

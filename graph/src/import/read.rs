@@ -24,8 +24,13 @@ pub fn read_rows(
     path: &Path,
     mut each: impl FnMut(u64, Result<RawRow, String>),
 ) -> Result<(), String> {
-    let file = std::fs::File::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
-    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    let file =
+        std::fs::File::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
     match ext.as_str() {
         "csv" => read_csv(file, &mut each),
         "jsonl" | "ndjson" | "json" => read_jsonl(file, &mut each),
@@ -36,7 +41,10 @@ pub fn read_rows(
     }
 }
 
-fn read_csv(file: std::fs::File, each: &mut impl FnMut(u64, Result<RawRow, String>)) -> Result<(), String> {
+fn read_csv(
+    file: std::fs::File,
+    each: &mut impl FnMut(u64, Result<RawRow, String>),
+) -> Result<(), String> {
     let mut reader = csv::ReaderBuilder::new()
         .flexible(false)
         .trim(csv::Trim::All)
@@ -45,7 +53,12 @@ fn read_csv(file: std::fs::File, each: &mut impl FnMut(u64, Result<RawRow, Strin
         .byte_headers()
         .map_err(|e| format!("cannot read the header row: {e}"))?
         .iter()
-        .map(|h| String::from_utf8_lossy(h).trim().trim_start_matches('\u{feff}').to_ascii_lowercase())
+        .map(|h| {
+            String::from_utf8_lossy(h)
+                .trim()
+                .trim_start_matches('\u{feff}')
+                .to_ascii_lowercase()
+        })
         .collect();
     if headers.iter().all(String::is_empty) {
         return Err("the file is empty or has no header row".to_owned());
@@ -81,7 +94,10 @@ fn read_csv(file: std::fs::File, each: &mut impl FnMut(u64, Result<RawRow, Strin
     }
 }
 
-fn read_jsonl(file: std::fs::File, each: &mut impl FnMut(u64, Result<RawRow, String>)) -> Result<(), String> {
+fn read_jsonl(
+    file: std::fs::File,
+    each: &mut impl FnMut(u64, Result<RawRow, String>),
+) -> Result<(), String> {
     let mut reader = BufReader::new(file);
     let mut buf = Vec::new();
     let mut line = 0u64;
@@ -96,7 +112,10 @@ fn read_jsonl(file: std::fs::File, each: &mut impl FnMut(u64, Result<RawRow, Str
             return Ok(());
         }
         if buf.len() > MAX_LINE_BYTES && !buf.ends_with(b"\n") {
-            each(line, Err(format!("the line is longer than {MAX_LINE_BYTES} bytes")));
+            each(
+                line,
+                Err(format!("the line is longer than {MAX_LINE_BYTES} bytes")),
+            );
             // Skip the rest of the over-long line.
             loop {
                 buf.clear();
@@ -125,7 +144,8 @@ fn read_jsonl(file: std::fs::File, each: &mut impl FnMut(u64, Result<RawRow, Str
 }
 
 fn parse_json_object(text: &str) -> Result<RawRow, String> {
-    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| format!("invalid JSON: {e}"))?;
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| format!("invalid JSON: {e}"))?;
     let serde_json::Value::Object(map) = value else {
         return Err("expected a JSON object".to_owned());
     };
@@ -174,17 +194,27 @@ mod tests {
         assert!(rows[1].1.is_err(), "wrong field count");
         assert_eq!(rows[1].0, 3);
         assert!(rows[2].1.as_ref().unwrap_err().contains("UTF-8"));
-        assert_eq!(rows[3].1.as_ref().unwrap()["name"], Field::Text("Bo".into()));
+        assert_eq!(
+            rows[3].1.as_ref().unwrap()["name"],
+            Field::Text("Bo".into())
+        );
     }
 
     #[test]
     fn jsonl_rows_with_lists_and_bad_lines() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("x.jsonl");
-        std::fs::write(&p, "{\"id\":\"p1\",\"aliases\":[\"A\",\"B\"]}\nnot json\n\n[1]\n").unwrap();
+        std::fs::write(
+            &p,
+            "{\"id\":\"p1\",\"aliases\":[\"A\",\"B\"]}\nnot json\n\n[1]\n",
+        )
+        .unwrap();
         let rows = collect(&p);
         assert_eq!(rows.len(), 3);
-        assert_eq!(rows[0].1.as_ref().unwrap()["aliases"], Field::List(vec!["A".into(), "B".into()]));
+        assert_eq!(
+            rows[0].1.as_ref().unwrap()["aliases"],
+            Field::List(vec!["A".into(), "B".into()])
+        );
         assert_eq!(rows[1].0, 2);
         assert!(rows[1].1.is_err());
         assert_eq!(rows[2].0, 4);

@@ -111,14 +111,27 @@ impl Row<'_> {
 
     fn list(&self, name: &str) -> Vec<String> {
         match self.0.get(name) {
-            Some(Field::List(l)) => l.iter().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect(),
-            Some(Field::Text(s)) => s.split(';').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect(),
+            Some(Field::List(l)) => l
+                .iter()
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+                .collect(),
+            Some(Field::Text(s)) => s
+                .split(';')
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+                .collect(),
             None => Vec::new(),
         }
     }
 
     fn bool(&self, name: &str) -> Result<bool, String> {
-        match self.opt(name).as_deref().map(str::to_ascii_lowercase).as_deref() {
+        match self
+            .opt(name)
+            .as_deref()
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
             None | Some("false" | "0" | "no" | "n") => Ok(false),
             Some("true" | "1" | "yes" | "y") => Ok(true),
             Some(other) => Err(format!("`{name}` = `{other}` is not true or false")),
@@ -137,7 +150,9 @@ impl Row<'_> {
     }
 
     fn time(&self, name: &str) -> Result<Option<String>, String> {
-        self.opt(name).map(|s| parse_time(&s).map_err(|e| format!("`{name}`: {e}"))).transpose()
+        self.opt(name)
+            .map(|s| parse_time(&s).map_err(|e| format!("`{name}`: {e}")))
+            .transpose()
     }
 
     fn id(&self, name: &str) -> Result<String, String> {
@@ -162,7 +177,9 @@ impl Row<'_> {
         if let (Some(la), Some(lo)) = (lat, lon)
             && (!(-90.0..=90.0).contains(&la) || !(-180.0..=180.0).contains(&lo))
         {
-            return Err(format!("`{prefix}lat`/`{prefix}lon` = {la},{lo} is not on Earth"));
+            return Err(format!(
+                "`{prefix}lat`/`{prefix}lon` = {la},{lo} is not on Earth"
+            ));
         }
         let lsoa = self.opt(&key("lsoa"));
         let address = self.opt(&key("address"));
@@ -186,30 +203,62 @@ impl Row<'_> {
 pub fn parse_time(s: &str) -> Result<String, String> {
     let s = s.trim();
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Ok(t.with_timezone(&Utc).to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+        return Ok(t
+            .with_timezone(&Utc)
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
     }
-    for fmt in ["%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M"] {
+    for fmt in [
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%dT%H:%M:%S",
+        "%d/%m/%Y %H:%M:%S",
+        "%d/%m/%Y %H:%M",
+    ] {
         if let Ok(t) = NaiveDateTime::parse_from_str(s, fmt) {
-            return Ok(t.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+            return Ok(t
+                .and_utc()
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
         }
     }
     for fmt in ["%Y-%m-%d", "%d/%m/%Y", "%Y-%m"] {
-        let candidate = if fmt == "%Y-%m" { format!("{s}-01") } else { s.to_owned() };
+        let candidate = if fmt == "%Y-%m" {
+            format!("{s}-01")
+        } else {
+            s.to_owned()
+        };
         let f = if fmt == "%Y-%m" { "%Y-%m-%d" } else { fmt };
         if let Ok(d) = NaiveDate::parse_from_str(&candidate, f) {
-            return Ok(d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc().to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+            return Ok(d
+                .and_hms_opt(0, 0, 0)
+                .unwrap_or_default()
+                .and_utc()
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
         }
     }
-    Err(format!("`{s}` is not a date or date-time (use ISO 8601, e.g. 2024-05-01T13:45:00Z)"))
+    Err(format!(
+        "`{s}` is not a date or date-time (use ISO 8601, e.g. 2024-05-01T13:45:00Z)"
+    ))
 }
 
 /// Parses one raw row as `kind`.
-pub fn parse(kind: super::ImportKind, line: u64, raw: &RawRow, default_force: &str) -> Result<Record, String> {
+pub fn parse(
+    kind: super::ImportKind,
+    line: u64,
+    raw: &RawRow,
+    default_force: &str,
+) -> Result<Record, String> {
     use super::ImportKind as K;
     let r = Row(raw);
-    let force = r.opt("force").unwrap_or_else(|| default_force.to_owned()).to_uppercase();
-    if force.is_empty() || force.len() > 16 || !force.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-        return Err(format!("`force` = `{force}` is not a force code such as WYP"));
+    let force = r
+        .opt("force")
+        .unwrap_or_else(|| default_force.to_owned())
+        .to_uppercase();
+    if force.is_empty()
+        || force.len() > 16
+        || !force.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    {
+        return Err(format!(
+            "`force` = `{force}` is not a force code such as WYP"
+        ));
     }
     let kind = match kind {
         K::Persons => {
@@ -264,10 +313,21 @@ pub fn parse(kind: super::ImportKind, line: u64, raw: &RawRow, default_force: &s
                     (IdentifierKind::Account, v.clone(), value.clone(), None)
                 }
                 "address" => {
-                    let place = r.place("")?.ok_or("an address needs a postcode, lat/lon or location_id")?;
-                    (IdentifierKind::Address, place.id.clone(), value.clone(), Some(place))
+                    let place = r
+                        .place("")?
+                        .ok_or("an address needs a postcode, lat/lon or location_id")?;
+                    (
+                        IdentifierKind::Address,
+                        place.id.clone(),
+                        value.clone(),
+                        Some(place),
+                    )
                 }
-                other => return Err(format!("`kind` = `{other}` is not phone, email, vehicle, account or address")),
+                other => {
+                    return Err(format!(
+                        "`kind` = `{other}` is not phone, email, vehicle, account or address"
+                    ));
+                }
             };
             RecordKind::Identifier {
                 person_id: r.id("person_id")?,
@@ -282,10 +342,15 @@ pub fn parse(kind: super::ImportKind, line: u64, raw: &RawRow, default_force: &s
         K::Incidents => {
             let mut people = Vec::new();
             for entry in r.list("people") {
-                let (id, role) = entry.split_once(':').ok_or_else(|| format!("`people` entry `{entry}` must be id:role"))?;
+                let (id, role) = entry
+                    .split_once(':')
+                    .ok_or_else(|| format!("`people` entry `{entry}` must be id:role"))?;
                 let role = role.trim().to_ascii_lowercase();
                 if !crate::vocab::ROLES.contains(&role.as_str()) {
-                    return Err(format!("role `{role}` is not one of {}", crate::vocab::ROLES.join(", ")));
+                    return Err(format!(
+                        "role `{role}` is not one of {}",
+                        crate::vocab::ROLES.join(", ")
+                    ));
                 }
                 people.push((id.trim().to_owned(), role));
             }
@@ -307,7 +372,10 @@ pub fn parse(kind: super::ImportKind, line: u64, raw: &RawRow, default_force: &s
         K::Missing => {
             let risk = r.req("risk_grade")?.to_ascii_lowercase();
             if !crate::vocab::RISK_GRADES.contains(&risk.as_str()) {
-                return Err(format!("`risk_grade` = `{risk}` is not one of {}", crate::vocab::RISK_GRADES.join(", ")));
+                return Err(format!(
+                    "`risk_grade` = `{risk}` is not one of {}",
+                    crate::vocab::RISK_GRADES.join(", ")
+                ));
             }
             let reported_at = r.time("reported_at")?.ok_or("`reported_at` is missing")?;
             let returned_at = r.time("returned_at")?;

@@ -10,10 +10,30 @@ use crate::names;
 macro_rules! seen {
     ($rel:literal) => {
         concat!(
-            " SET ", $rel, ".firstSeen = CASE WHEN row.firstSeen IS NULL THEN ", $rel, ".firstSeen",
-            " WHEN ", $rel, ".firstSeen IS NULL OR datetime(row.firstSeen) < ", $rel, ".firstSeen THEN datetime(row.firstSeen) ELSE ", $rel, ".firstSeen END,",
-            " ", $rel, ".lastSeen = CASE WHEN row.lastSeen IS NULL THEN ", $rel, ".lastSeen",
-            " WHEN ", $rel, ".lastSeen IS NULL OR datetime(row.lastSeen) > ", $rel, ".lastSeen THEN datetime(row.lastSeen) ELSE ", $rel, ".lastSeen END"
+            " SET ",
+            $rel,
+            ".firstSeen = CASE WHEN row.firstSeen IS NULL THEN ",
+            $rel,
+            ".firstSeen",
+            " WHEN ",
+            $rel,
+            ".firstSeen IS NULL OR datetime(row.firstSeen) < ",
+            $rel,
+            ".firstSeen THEN datetime(row.firstSeen) ELSE ",
+            $rel,
+            ".firstSeen END,",
+            " ",
+            $rel,
+            ".lastSeen = CASE WHEN row.lastSeen IS NULL THEN ",
+            $rel,
+            ".lastSeen",
+            " WHEN ",
+            $rel,
+            ".lastSeen IS NULL OR datetime(row.lastSeen) > ",
+            $rel,
+            ".lastSeen THEN datetime(row.lastSeen) ELSE ",
+            $rel,
+            ".lastSeen END"
         )
     };
 }
@@ -32,13 +52,40 @@ macro_rules! created {
 macro_rules! place {
     ($from:literal, $rel:literal, $prefix:literal) => {
         concat!(
-            " FOREACH (_ IN CASE WHEN row.", $prefix, "locationId IS NULL THEN [] ELSE [1] END |",
-            " MERGE (l:Location {id: row.", $prefix, "locationId})", created!("l", "Location", "row.", $prefix, "locationId"),
-            " SET l.postcode = coalesce(row.", $prefix, "postcode, l.postcode), l.lsoa = coalesce(row.", $prefix, "lsoa, l.lsoa),",
-            " l.address = coalesce(row.", $prefix, "address, l.address),",
-            " l.caption = coalesce(row.", $prefix, "postcode, row.", $prefix, "address, row.", $prefix, "locationId),",
-            " l.point = CASE WHEN row.", $prefix, "lat IS NULL THEN l.point ELSE point({latitude: row.", $prefix, "lat, longitude: row.", $prefix, "lon}) END",
-            " MERGE (", $from, ")-[pl:", $rel, "]->(l) ON CREATE SET pl.force = row.force, pl.source = $source)"
+            " FOREACH (_ IN CASE WHEN row.",
+            $prefix,
+            "locationId IS NULL THEN [] ELSE [1] END |",
+            " MERGE (l:Location {id: row.",
+            $prefix,
+            "locationId})",
+            created!("l", "Location", "row.", $prefix, "locationId"),
+            " SET l.postcode = coalesce(row.",
+            $prefix,
+            "postcode, l.postcode), l.lsoa = coalesce(row.",
+            $prefix,
+            "lsoa, l.lsoa),",
+            " l.address = coalesce(row.",
+            $prefix,
+            "address, l.address),",
+            " l.caption = coalesce(row.",
+            $prefix,
+            "postcode, row.",
+            $prefix,
+            "address, row.",
+            $prefix,
+            "locationId),",
+            " l.point = CASE WHEN row.",
+            $prefix,
+            "lat IS NULL THEN l.point ELSE point({latitude: row.",
+            $prefix,
+            "lat, longitude: row.",
+            $prefix,
+            "lon}) END",
+            " MERGE (",
+            $from,
+            ")-[pl:",
+            $rel,
+            "]->(l) ON CREATE SET pl.force = row.force, pl.source = $source)"
         )
     };
 }
@@ -58,11 +105,20 @@ macro_rules! part_of {
 macro_rules! identifier {
     ($kind:literal, $label:literal, $rel:literal, $extra:literal) => {
         concat!(
-            " FOREACH (_ IN CASE WHEN row.kind = '", $kind, "' THEN [1] ELSE [] END |",
-            " MERGE (x:", $label, " {id: row.value})", created!("x", $label, "row.value"),
-            " SET x.caption = row.caption", $extra,
-            " MERGE (p)-[u:", $rel, "]->(x) ON CREATE SET u.force = row.force, u.source = $source",
-            seen!("u"), ")"
+            " FOREACH (_ IN CASE WHEN row.kind = '",
+            $kind,
+            "' THEN [1] ELSE [] END |",
+            " MERGE (x:",
+            $label,
+            " {id: row.value})",
+            created!("x", $label, "row.value"),
+            " SET x.caption = row.caption",
+            $extra,
+            " MERGE (p)-[u:",
+            $rel,
+            "]->(x) ON CREATE SET u.force = row.force, u.source = $source",
+            seen!("u"),
+            ")"
         )
     };
 }
@@ -92,7 +148,12 @@ pub const IDENTIFIERS: &str = concat!(
     identifier!("phone", "Phone", "USES", ", x.e164 = row.value"),
     identifier!("email", "Email", "USES", ", x.address = row.value"),
     identifier!("vehicle", "Vehicle", "USES", ", x.vrm = row.value"),
-    identifier!("account", "OnlineAccount", "USES", ", x.platform = row.platform, x.handle = row.handle"),
+    identifier!(
+        "account",
+        "OnlineAccount",
+        "USES",
+        ", x.platform = row.platform, x.handle = row.handle"
+    ),
     " FOREACH (_ IN CASE WHEN row.kind = 'address' THEN [1] ELSE [] END |",
     " MERGE (x:Location {id: row.value})",
     created!("x", "Location", "row.value"),
@@ -161,7 +222,11 @@ fn opt<T: Into<BoltType>>(v: Option<T>) -> BoltType {
 }
 
 /// The statement for `kind`, its parameter rows, and how many relationships they stand for.
-pub fn rows_for(kind: ImportKind, records: &[Record], opts: &ImportOptions) -> (&'static str, Vec<BoltType>, u64) {
+pub fn rows_for(
+    kind: ImportKind,
+    records: &[Record],
+    opts: &ImportOptions,
+) -> (&'static str, Vec<BoltType>, u64) {
     let _ = opts;
     match kind {
         ImportKind::Persons => (PERSONS, records.iter().filter_map(person_row).collect(), 0),
@@ -175,13 +240,28 @@ pub fn rows_for(kind: ImportKind, records: &[Record], opts: &ImportOptions) -> (
             let rows = records
                 .iter()
                 .filter_map(|r| {
-                    let RecordKind::Incident { id, crime_type, offence_code, occurred_at, harm, place, operation, people } = &r.kind else {
+                    let RecordKind::Incident {
+                        id,
+                        crime_type,
+                        offence_code,
+                        occurred_at,
+                        harm,
+                        place,
+                        operation,
+                        people,
+                    } = &r.kind
+                    else {
                         return None;
                     };
                     rels += people.len() as u64;
                     let people: Vec<BoltType> = people
                         .iter()
-                        .map(|(id, role)| bolt_map(vec![("id", id.as_str().into()), ("role", role.as_str().into())]))
+                        .map(|(id, role)| {
+                            bolt_map(vec![
+                                ("id", id.as_str().into()),
+                                ("role", role.as_str().into()),
+                            ])
+                        })
                         .collect();
                     let mut pairs = vec![
                         ("id", id.as_str().into()),
@@ -203,7 +283,17 @@ pub fn rows_for(kind: ImportKind, records: &[Record], opts: &ImportOptions) -> (
             let rows: Vec<BoltType> = records
                 .iter()
                 .filter_map(|r| {
-                    let RecordKind::Missing { id, person_id, reported_at, returned_at, risk_grade, from, found, operation } = &r.kind else {
+                    let RecordKind::Missing {
+                        id,
+                        person_id,
+                        reported_at,
+                        returned_at,
+                        risk_grade,
+                        from,
+                        found,
+                        operation,
+                    } = &r.kind
+                    else {
                         return None;
                     };
                     let mut pairs = vec![
@@ -248,10 +338,13 @@ pub fn rows_for(kind: ImportKind, records: &[Record], opts: &ImportOptions) -> (
             (CALLS, rows, records.len() as u64)
         }
         ImportKind::Edges => {
-            let mut weights: std::collections::BTreeMap<(String, String, String), f64> = Default::default();
+            let mut weights: std::collections::BTreeMap<(String, String, String), f64> =
+                Default::default();
             for r in records {
                 if let RecordKind::Edge { from, to, weight } = &r.kind {
-                    *weights.entry((from.clone(), to.clone(), r.force.clone())).or_insert(0.0) += weight;
+                    *weights
+                        .entry((from.clone(), to.clone(), r.force.clone()))
+                        .or_insert(0.0) += weight;
                 }
             }
             let rows = weights
@@ -292,10 +385,25 @@ fn prefixed(prefix: &str, key: &'static str) -> &'static str {
 }
 
 fn person_row(r: &Record) -> Option<BoltType> {
-    let RecordKind::Person { id, name, aliases, dob, gender, rso, visor_category, mappa_level, vulnerabilities, protected, operation } = &r.kind else {
+    let RecordKind::Person {
+        id,
+        name,
+        aliases,
+        dob,
+        gender,
+        rso,
+        visor_category,
+        mappa_level,
+        vulnerabilities,
+        protected,
+        operation,
+    } = &r.kind
+    else {
         return None;
     };
-    let search = names::search_text(std::iter::once(name.as_str()).chain(aliases.iter().map(String::as_str)));
+    let search = names::search_text(
+        std::iter::once(name.as_str()).chain(aliases.iter().map(String::as_str)),
+    );
     Some(bolt_map(vec![
         ("id", id.as_str().into()),
         ("name", name.as_str().into()),
@@ -314,7 +422,16 @@ fn person_row(r: &Record) -> Option<BoltType> {
 }
 
 fn identifier_row(r: &Record) -> Option<BoltType> {
-    let RecordKind::Identifier { person_id, kind, value, caption, place, first_seen, last_seen } = &r.kind else {
+    let RecordKind::Identifier {
+        person_id,
+        kind,
+        value,
+        caption,
+        place,
+        first_seen,
+        last_seen,
+    } = &r.kind
+    else {
         return None;
     };
     let kind_name = match kind {
@@ -325,7 +442,9 @@ fn identifier_row(r: &Record) -> Option<BoltType> {
         IdentifierKind::Address => "address",
     };
     let (platform, handle) = match kind {
-        IdentifierKind::Account => value.split_once(':').map_or((None, None), |(p, h)| (Some(p.to_owned()), Some(h.to_owned()))),
+        IdentifierKind::Account => value.split_once(':').map_or((None, None), |(p, h)| {
+            (Some(p.to_owned()), Some(h.to_owned()))
+        }),
         _ => (None, None),
     };
     let mut pairs = vec![
@@ -339,6 +458,10 @@ fn identifier_row(r: &Record) -> Option<BoltType> {
         ("firstSeen", opt(first_seen.clone())),
         ("lastSeen", opt(last_seen.clone())),
     ];
-    pairs.extend(place_pairs(place).into_iter().filter(|(k, _)| *k != "locationId"));
+    pairs.extend(
+        place_pairs(place)
+            .into_iter()
+            .filter(|(k, _)| *k != "locationId"),
+    );
     Some(bolt_map(pairs))
 }

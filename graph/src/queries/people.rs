@@ -47,7 +47,8 @@ impl GraphClient {
                 m.put("name".into(), p.name.as_str().into());
                 m.put("aliases".into(), p.aliases.clone().into());
                 m.put("force".into(), p.force.as_str().into());
-                let names = std::iter::once(p.name.as_str()).chain(p.aliases.iter().map(String::as_str));
+                let names =
+                    std::iter::once(p.name.as_str()).chain(p.aliases.iter().map(String::as_str));
                 m.put("nameSearch".into(), crate::names::search_text(names).into());
                 neo4rs::BoltType::Map(m)
             })

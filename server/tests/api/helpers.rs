@@ -184,7 +184,6 @@ impl TestApp {
         settings.server.max_body_bytes = 256 * 1024;
         settings.neo4j.uri = uri.to_owned();
         settings.neo4j.retry_interval_ms = 200;
-        settings.neo4j.connect_timeout_ms = 1_000;
         settings.index.path = index_dir.path().join("index");
         let app = Application::build(settings).await.expect("building toex");
         let address = app.address();

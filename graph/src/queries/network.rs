@@ -1,0 +1,281 @@
+//! Link analysis: neighbourhoods, shortest paths, common associates, timelines, name
+//! search and the selections that centrality and communities run on. Path bounds must
+//! be literals in Cypher, so each allowed bound has its own constant statement.
+
+use neo4rs::query;
+
+use crate::model::{CommonAssociate, PersonMatch, SelectionLink, Subgraph, TimelineEvent};
+use crate::{GraphClient, GraphError, names, vocab};
+
+/// Largest `hops` for a neighbourhood.
+pub const MAX_HOPS: u8 = 3;
+/// Largest `maxHops` for shortest paths.
+pub const MAX_PATH_HOPS: u8 = 6;
+
+macro_rules! node_map {
+    ($x:literal) => {
+        concat!(
+            "{key: ",
+            $x,
+            ".key, label: [l IN labels(",
+            $x,
+            ") WHERE l <> 'Entity'][0], caption: ",
+            $x,
+            ".caption, force: ",
+            $x,
+            ".force}"
+        )
+    };
+}
+
+macro_rules! edge_map {
+    ($r:literal) => {
+        concat!(
+            "{from: startNode(",
+            $r,
+            ").key, to: endNode(",
+            $r,
+            ").key, type: type(",
+            $r,
+            "), role: ",
+            $r,
+            ".role, weight: toFloat(",
+            $r,
+            ".weight), count: ",
+            $r,
+            ".count, first_seen: toString(",
+            $r,
+            ".firstSeen), last_seen: toString(",
+            $r,
+            ".lastSeen), source: ",
+            $r,
+            ".source}"
+        )
+    };
+}
+
+macro_rules! neighbourhood {
+    ($hops:literal) => {
+        concat!(
+            "MATCH (n:Entity {key: $key}) ",
+            "OPTIONAL MATCH p = (n)-[rels*1..", $hops, "]-(m) ",
+            "WHERE all(r IN rels WHERE type(r) IN $types AND ($since IS NULL OR coalesce(r.lastSeen, r.firstSeen) IS NULL ",
+            "OR coalesce(r.lastSeen, r.firstSeen) >= datetime($since))) ",
+            "WITH n, p LIMIT $paths ",
+            "UNWIND (CASE WHEN p IS NULL THEN [null] ELSE relationships(p) END) AS r ",
+            "WITH n, collect(DISTINCT r)[..$limit] AS rs ",
+            "WITH n, rs, [n] + reduce(acc = [], r IN rs | acc + [startNode(r), endNode(r)]) AS all ",
+            "UNWIND all AS x WITH rs, collect(DISTINCT x) AS nodes ",
+            "RETURN [x IN nodes | ", node_map!("x"), "] AS nodes, [r IN rs | ", edge_map!("r"), "] AS edges"
+        )
+    };
+}
+
+const NEIGHBOURHOOD: [&str; 3] = [
+    neighbourhood!("1"),
+    neighbourhood!("2"),
+    neighbourhood!("3"),
+];
+
+macro_rules! shortest {
+    ($hops:literal) => {
+        concat!(
+            "MATCH (a:Entity {key: $from}), (b:Entity {key: $to}) ",
+            "MATCH p = allShortestPaths((a)-[*..",
+            $hops,
+            "]-(b)) ",
+            "WHERE all(r IN relationships(p) WHERE type(r) IN $types) ",
+            "WITH p LIMIT $limit ",
+            "RETURN [x IN nodes(p) | ",
+            node_map!("x"),
+            "] AS nodes, [r IN relationships(p) | ",
+            edge_map!("r"),
+            "] AS edges"
+        )
+    };
+}
+
+const SHORTEST: [&str; 6] = [
+    shortest!("1"),
+    shortest!("2"),
+    shortest!("3"),
+    shortest!("4"),
+    shortest!("5"),
+    shortest!("6"),
+];
+
+const COMMON: &str = concat!(
+    "MATCH (a:Entity {key: $a})-[r1]-(c)-[r2]-(b:Entity {key: $b}) ",
+    "WHERE c <> a AND c <> b AND type(r1) IN $types AND type(r2) IN $types ",
+    "WITH c, collect(DISTINCT type(r1)) AS via_a, collect(DISTINCT type(r2)) AS via_b ",
+    "RETURN ",
+    node_map!("c"),
+    " AS node, via_a, via_b ORDER BY size(via_a) + size(via_b) DESC, node.key LIMIT $limit"
+);
+
+const TIMELINE: &str = "MATCH (n:Entity {key: $key}) \
+    CALL (n) { \
+      MATCH (n)-[r]-(i:Incident) RETURN i.occurredAt AS at, 'incident' AS kind, i.key AS key, i.caption AS caption, coalesce(r.role, type(r)) AS detail \
+      UNION ALL MATCH (n)-[r]-(m:MissingEpisode) RETURN m.reportedAt AS at, 'missing reported' AS kind, m.key AS key, m.caption AS caption, m.riskGrade AS detail \
+      UNION ALL MATCH (n)-[r]-(m:MissingEpisode) WHERE m.returnedAt IS NOT NULL RETURN m.returnedAt AS at, 'missing returned' AS kind, m.key AS key, m.caption AS caption, m.riskGrade AS detail \
+      UNION ALL MATCH (n)-[r:CALLED]-(o) RETURN r.firstSeen AS at, 'first call' AS kind, o.key AS key, o.caption AS caption, toString(r.count) + ' calls' AS detail \
+      UNION ALL MATCH (n)-[r:CALLED]-(o) RETURN r.lastSeen AS at, 'last call' AS kind, o.key AS key, o.caption AS caption, toString(r.count) + ' calls' AS detail \
+      UNION ALL MATCH (n)-[r:USES|LIVES_AT]-(o) WHERE r.firstSeen IS NOT NULL RETURN r.firstSeen AS at, 'first seen with' AS kind, o.key AS key, o.caption AS caption, type(r) AS detail \
+      UNION ALL MATCH (n)-[r:USES|LIVES_AT]-(o) WHERE r.lastSeen IS NOT NULL RETURN r.lastSeen AS at, 'last seen with' AS kind, o.key AS key, o.caption AS caption, type(r) AS detail \
+    } \
+    WITH at, kind, key, caption, detail WHERE at IS NOT NULL \
+    RETURN toString(at) AS at, kind, key, caption, detail ORDER BY at, kind, key LIMIT $limit";
+
+const PEOPLE: &str = "CALL db.index.fulltext.queryNodes('person_names', $q) YIELD node, score \
+    RETURN node.id AS id, node.name AS name, coalesce(node.aliases, []) AS aliases, node.force AS force, score \
+    ORDER BY score DESC, id SKIP $skip LIMIT $limit";
+
+const OPERATION_LINKS: &str = "MATCH (o:Operation {id: $operation})<-[:PART_OF]-(a) \
+    OPTIONAL MATCH (a)-[r]-(b)-[:PART_OF]->(o) WHERE type(r) IN $types \
+    RETURN a.key AS from, a.caption AS caption, b.key AS to, toFloat(coalesce(r.weight, r.count, 1)) AS weight";
+
+fn types(requested: &[String]) -> Result<Vec<String>, GraphError> {
+    vocab::relationship_types(requested).map_err(GraphError::InvalidInput)
+}
+
+impl GraphClient {
+    /// Nodes and edges within `hops` (1–3) of a node.
+    ///
+    /// Cypher: one variable-length `OPTIONAL MATCH p = (n)-[rels*1..hops]-(m)` from the
+    /// `entity_key` index, filtered by type and date, bounded by `$paths` and `$limit`.
+    pub async fn neighbourhood(
+        &self,
+        key: &str,
+        hops: u8,
+        relationship_types: &[String],
+        since: Option<String>,
+        limit: usize,
+    ) -> Result<Option<Subgraph>, GraphError> {
+        if !(1..=MAX_HOPS).contains(&hops) {
+            return Err(GraphError::InvalidInput(format!(
+                "`hops` must be from 1 to {MAX_HOPS}"
+            )));
+        }
+        let rows = self
+            .rows::<Subgraph>(
+                query(NEIGHBOURHOOD[hops as usize - 1])
+                    .param("key", key)
+                    .param("types", types(relationship_types)?)
+                    .param("since", since)
+                    .param("limit", limit as i64)
+                    .param("paths", (limit as i64).saturating_mul(20)),
+            )
+            .await?;
+        Ok(rows.into_iter().next())
+    }
+
+    /// All shortest paths (up to `limit`) between two nodes within `max_hops` (1–6).
+    ///
+    /// Cypher: one `allShortestPaths((a)-[*..max_hops]-(b))`.
+    pub async fn shortest_paths(
+        &self,
+        from: &str,
+        to: &str,
+        max_hops: u8,
+        relationship_types: &[String],
+        limit: usize,
+    ) -> Result<Vec<Subgraph>, GraphError> {
+        if !(1..=MAX_PATH_HOPS).contains(&max_hops) {
+            return Err(GraphError::InvalidInput(format!(
+                "`maxHops` must be from 1 to {MAX_PATH_HOPS}"
+            )));
+        }
+        if from == to {
+            return Err(GraphError::InvalidInput(
+                "`from` and `to` are the same node".to_owned(),
+            ));
+        }
+        self.rows::<Subgraph>(
+            query(SHORTEST[max_hops as usize - 1])
+                .param("from", from)
+                .param("to", to)
+                .param("types", types(relationship_types)?)
+                .param("limit", limit as i64),
+        )
+        .await
+    }
+
+    /// Nodes linked directly to both `a` and `b`.
+    ///
+    /// Cypher: one `MATCH (a)-[r1]-(c)-[r2]-(b)`.
+    pub async fn common_associates(
+        &self,
+        a: &str,
+        b: &str,
+        relationship_types: &[String],
+        limit: usize,
+    ) -> Result<Vec<CommonAssociate>, GraphError> {
+        self.rows::<CommonAssociate>(
+            query(COMMON)
+                .param("a", a)
+                .param("b", b)
+                .param("types", types(relationship_types)?)
+                .param("limit", limit as i64),
+        )
+        .await
+    }
+
+    /// Dated events around a node, oldest first.
+    ///
+    /// Cypher: one `CALL (n) { … UNION ALL … }` over incidents, missing episodes, calls and identifier use.
+    pub async fn timeline(
+        &self,
+        key: &str,
+        limit: usize,
+    ) -> Result<Vec<TimelineEvent>, GraphError> {
+        self.rows::<TimelineEvent>(
+            query(TIMELINE)
+                .param("key", key)
+                .param("limit", limit as i64),
+        )
+        .await
+    }
+
+    /// Persons whose names match `name` across spellings and scripts, best first.
+    ///
+    /// Cypher: one `db.index.fulltext.queryNodes('person_names', $q)`; `$q` holds only
+    /// `[a-z]` keys and words made by [`names`], never raw input.
+    pub async fn people_by_name(
+        &self,
+        name: &str,
+        skip: usize,
+        limit: usize,
+    ) -> Result<Vec<PersonMatch>, GraphError> {
+        let keys = names::name_keys(name);
+        if keys.is_empty() {
+            return Err(GraphError::InvalidInput(
+                "`name` has no letters to search for".to_owned(),
+            ));
+        }
+        let mut parts: Vec<String> = keys.iter().map(|k| format!("+k{k}")).collect();
+        parts.extend(names::folded_words(name));
+        self.rows::<PersonMatch>(
+            query(PEOPLE)
+                .param("q", parts.join(" "))
+                .param("skip", skip as i64)
+                .param("limit", limit as i64),
+        )
+        .await
+    }
+
+    /// The links among members of an operation (isolated members come with no `to`).
+    ///
+    /// Cypher: one `MATCH (o:Operation)<-[:PART_OF]-(a) OPTIONAL MATCH (a)-[r]-(b)-[:PART_OF]->(o)`.
+    pub async fn operation_links(
+        &self,
+        operation: &str,
+        relationship_types: &[String],
+    ) -> Result<Vec<SelectionLink>, GraphError> {
+        self.rows::<SelectionLink>(
+            query(OPERATION_LINKS)
+                .param("operation", operation)
+                .param("types", types(relationship_types)?),
+        )
+        .await
+    }
+}

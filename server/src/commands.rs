@@ -1,0 +1,135 @@
+//! The graph-loading commands: `toex import`, `toex generate` and `toex demo`.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use indicatif::{ProgressBar, ProgressStyle};
+use toex_graph::GraphClient;
+use toex_graph::import::{ImportKind, ImportOptions, ImportProgress, ImportReport};
+use toex_graph::synthetic::{self, Scale};
+
+use crate::settings::Settings;
+
+/// Connects to Neo4j, waiting up to a minute for it.
+async fn connect(
+    settings: &Settings,
+) -> anyhow::Result<(GraphClient, tokio::task::JoinHandle<()>)> {
+    let graph = GraphClient::new(settings.neo4j.clone()).context("configuring Neo4j")?;
+    let monitor = graph.spawn_monitor();
+    if !graph.wait_until_up(Duration::from_secs(60)).await {
+        bail!(
+            "Neo4j at {} is not reachable ({:?}); start it with scripts/neo4j.sh start",
+            settings.neo4j.uri,
+            graph.connectivity()
+        );
+    }
+    Ok((graph, monitor))
+}
+
+struct Bar(ProgressBar);
+
+impl ImportProgress for Bar {
+    fn written(&self, rows: u64) {
+        self.0.inc(rows);
+    }
+}
+
+fn bar(len: u64, label: &str) -> ProgressBar {
+    let bar = ProgressBar::new(len);
+    bar.set_style(
+        ProgressStyle::with_template("{prefix:>16} [{bar:30}] {pos}/{len} rows {per_sec} {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar.set_prefix(label.to_owned());
+    bar
+}
+
+async fn import_one(
+    graph: &GraphClient,
+    kind: ImportKind,
+    file: &Path,
+    opts: &ImportOptions,
+) -> anyhow::Result<ImportReport> {
+    let label = file
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let progress = Bar(bar(0, &label));
+    progress.0.set_length(count_lines(file).saturating_sub(1));
+    let report = graph
+        .import_file(kind, file, opts, &progress)
+        .await
+        .with_context(|| format!("importing {}", file.display()))?;
+    progress.0.finish_and_clear();
+    for err in &report.rejected {
+        eprintln!("{err}");
+    }
+    let secs = report.elapsed.as_secs_f64().max(1e-9);
+    eprintln!(
+        "{}: {} rows, {} imported, {} rejected, {} relationships in {:.2} s ({:.0} rows/s, {:.0} relationships/s)",
+        file.display(),
+        report.rows,
+        report.imported,
+        report.rejected.len(),
+        report.relationships,
+        secs,
+        report.rows as f64 / secs,
+        report.relationships as f64 / secs,
+    );
+    Ok(report)
+}
+
+fn count_lines(file: &Path) -> u64 {
+    std::fs::read(file).map_or(0, |b| bytecount(&b))
+}
+
+fn bytecount(bytes: &[u8]) -> u64 {
+    bytes.iter().filter(|b| **b == b'\n').count() as u64
+}
+
+/// `toex import KIND FILE…`
+pub async fn import(
+    settings: Settings,
+    kind: ImportKind,
+    files: Vec<PathBuf>,
+    opts: ImportOptions,
+) -> anyhow::Result<()> {
+    let (graph, monitor) = connect(&settings).await?;
+    let started = Instant::now();
+    let mut failed = 0;
+    for file in &files {
+        if let Err(err) = import_one(&graph, kind, file, &opts).await {
+            eprintln!("toex: {err:#}");
+            failed += 1;
+        }
+    }
+    monitor.abort();
+    eprintln!("done in {:.1} s", started.elapsed().as_secs_f64());
+    if failed > 0 {
+        bail!("{failed} of {} file(s) were not imported", files.len());
+    }
+    Ok(())
+}
+
+/// `toex generate DIR`
+pub fn generate(dir: &Path, scale: Scale) -> anyhow::Result<()> {
+    synthetic::generate(dir, scale)
+        .with_context(|| format!("writing synthetic data to {}", dir.display()))?;
+    eprintln!("synthetic data (seed {}) in {}", scale.seed, dir.display());
+    Ok(())
+}
+
+/// `toex demo`: generates the demo dataset once and imports it (idempotently).
+pub async fn demo(settings: Settings, dir: &Path, scale: Scale) -> anyhow::Result<()> {
+    if !dir.join("planted.json").is_file() {
+        generate(dir, scale)?;
+    }
+    let (graph, monitor) = connect(&settings).await?;
+    for (file, kind) in synthetic::IMPORT_ORDER {
+        import_one(&graph, *kind, &dir.join(file), &ImportOptions::default()).await?;
+    }
+    monitor.abort();
+    Ok(())
+}

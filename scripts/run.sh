@@ -17,10 +17,8 @@ export TOEX_INDEX_PATH="${TOEX_INDEX_PATH:-$root/.toex/index}"
 export TOEX_SERVER_WEB_DIR="$root/web-client/dist"
 listen="127.0.0.1:${TOEX_PORT:-8080}"
 
-if [[ -x target/release/toex ]] && target/release/toex help 2>/dev/null | grep -q '^  demo'; then
-  echo "loading demo data" >&2
-  target/release/toex demo
-fi
+echo "== demo data (seeded synthetic; imported idempotently)" >&2
+target/release/toex demo --dir "$root/.toex/demo"
 
 echo
 echo "toex: GraphiQL at http://$listen/graphql  (health: http://$listen/health, web client: http://$listen/)"

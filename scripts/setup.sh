@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Fetches and builds everything toex needs on a fresh machine. Idempotent: a second run
 # reuses what is there. Sources: Maven Central (Neo4j jars), the npm registry (GraphiQL),
-# crates.io (Rust crates). Usage: scripts/setup.sh [--release]
+# crates.io (Rust crates), PyPI (test-only reference tools, with --test).
+# Usage: scripts/setup.sh [--release] [--test]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -31,7 +32,25 @@ step "web client (npm)"
   npm run --silent build
 )
 
-if [[ "${1:-}" == "--release" ]]; then
-  step "toex (cargo build --release)"
-  cargo build --release --locked -p toex
-fi
+for arg in "$@"; do
+  case "$arg" in
+    --release)
+      step "toex (cargo build --release)"
+      cargo build --release --locked -p toex
+      ;;
+    --test)
+      step "reference tools for tests (PyPI, into .toex/venv)"
+      need python3
+      venv=.toex/venv
+      req=tests/reference/requirements.txt
+      if [[ ! -x "$venv/bin/python" ]]; then
+        python3 -m venv "$venv"
+      fi
+      if ! cmp -s "$req" "$venv/.installed" 2>/dev/null; then
+        "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$req"
+        cp "$req" "$venv/.installed"
+      fi
+      ;;
+    *) echo "setup: unknown option $arg" >&2; exit 2 ;;
+  esac
+done

@@ -5,7 +5,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
-scripts/setup.sh
+scripts/setup.sh --test
 
 echo "== cargo fmt --check" >&2
 cargo fmt --all -- --check

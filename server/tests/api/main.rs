@@ -5,5 +5,6 @@
 mod config;
 mod graphql;
 mod health;
+mod network;
 mod helpers;
 mod outage;

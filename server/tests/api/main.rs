@@ -5,6 +5,6 @@
 mod config;
 mod graphql;
 mod health;
-mod network;
 mod helpers;
+mod network;
 mod outage;

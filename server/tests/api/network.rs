@@ -51,12 +51,20 @@ async fn import_reports_bad_rows_keeps_good_ones_and_is_idempotent() {
              {p}-5,Cat Jones,,,WYP,maybe,\n"
         ),
     );
-    let report = app.services.graph.import_file(ImportKind::Persons, &persons, &opts("WYP"), &()).await.unwrap();
+    let report = app
+        .services
+        .graph
+        .import_file(ImportKind::Persons, &persons, &opts("WYP"), &())
+        .await
+        .unwrap();
     assert_eq!((report.rows, report.imported), (5, 2));
     let lines: Vec<u64> = report.rejected.iter().map(|e| e.line).collect();
     assert_eq!(lines, vec![3, 4, 6]);
     let shown = report.rejected[1].to_string();
-    assert!(shown.starts_with(&format!("{}:4: ", persons.display())) && shown.contains("dob"), "{shown}");
+    assert!(
+        shown.starts_with(&format!("{}:4: ", persons.display())) && shown.contains("dob"),
+        "{shown}"
+    );
 
     let identifiers = write(
         dir.path(),
@@ -70,11 +78,22 @@ async fn import_reports_bad_rows_keeps_good_ones_and_is_idempotent() {
              {p}-9,email,x@example.org,,,\n"
         ),
     );
-    let report = app.services.graph.import_file(ImportKind::Identifiers, &identifiers, &opts("WYP"), &()).await.unwrap();
+    let report = app
+        .services
+        .graph
+        .import_file(ImportKind::Identifiers, &identifiers, &opts("WYP"), &())
+        .await
+        .unwrap();
     assert_eq!(report.imported, 3, "{:?}", report.rejected);
     let reasons: Vec<String> = report.rejected.iter().map(ToString::to_string).collect();
-    assert!(reasons[0].contains(":3: ") && reasons[0].contains("not-a-phone"), "{reasons:?}");
-    assert!(reasons[1].contains(":6: ") && reasons[1].contains("not in the graph"), "{reasons:?}");
+    assert!(
+        reasons[0].contains(":3: ") && reasons[0].contains("not-a-phone"),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons[1].contains(":6: ") && reasons[1].contains("not in the graph"),
+        "{reasons:?}"
+    );
 
     // Both persons use the same phone, written once in Arabic-Indic digits: one node.
     let common = app
@@ -83,35 +102,78 @@ async fn import_reports_bad_rows_keeps_good_ones_and_is_idempotent() {
             json!({ "a": format!("Person:{p}-1"), "b": format!("Person:{p}-4") }),
         )
         .await;
-    assert_eq!(common["data"]["commonAssociates"][0]["node"]["key"], "Phone:+447700900555", "{common}");
+    assert_eq!(
+        common["data"]["commonAssociates"][0]["node"]["key"], "Phone:+447700900555",
+        "{common}"
+    );
 
     let before = neighbourhood(&app, &format!("Person:{p}-4"), 2).await;
-    for (kind, file) in [(ImportKind::Persons, &persons), (ImportKind::Identifiers, &identifiers)] {
-        app.services.graph.import_file(kind, file, &opts("WYP"), &()).await.unwrap();
+    for (kind, file) in [
+        (ImportKind::Persons, &persons),
+        (ImportKind::Identifiers, &identifiers),
+    ] {
+        app.services
+            .graph
+            .import_file(kind, file, &opts("WYP"), &())
+            .await
+            .unwrap();
     }
     let after = neighbourhood(&app, &format!("Person:{p}-4"), 2).await;
-    assert_eq!(before["edges"].as_array().unwrap().len(), after["edges"].as_array().unwrap().len());
-    assert_eq!(before["nodes"].as_array().unwrap().len(), after["nodes"].as_array().unwrap().len());
+    assert_eq!(
+        before["edges"].as_array().unwrap().len(),
+        after["edges"].as_array().unwrap().len()
+    );
+    assert_eq!(
+        before["nodes"].as_array().unwrap().len(),
+        after["nodes"].as_array().unwrap().len()
+    );
     assert_eq!(after["edges"].as_array().unwrap().len(), 3, "{after}");
 
     // Strict: one bad row rejects the file and nothing of it is written.
-    let strict = write(dir.path(), "strict.csv", &format!("id,name\n{p}-s1,Good Row\n{p}-s2,\n"));
+    let strict = write(
+        dir.path(),
+        "strict.csv",
+        &format!("id,name\n{p}-s1,Good Row\n{p}-s2,\n"),
+    );
     let err = app
         .services
         .graph
-        .import_file(ImportKind::Persons, &strict, &ImportOptions { strict: true, ..opts("WYP") }, &())
+        .import_file(
+            ImportKind::Persons,
+            &strict,
+            &ImportOptions {
+                strict: true,
+                ..opts("WYP")
+            },
+            &(),
+        )
         .await
         .unwrap_err();
     assert!(err.to_string().contains("strict.csv:3"), "{err}");
-    let r = app.graphql("query($id: String!) { person(id: $id) { id } }", json!({ "id": format!("{p}-s1") })).await;
+    let r = app
+        .graphql(
+            "query($id: String!) { person(id: $id) { id } }",
+            json!({ "id": format!("{p}-s1") }),
+        )
+        .await;
     assert!(r["data"]["person"].is_null(), "{r}");
 
     // Junk files are refused with a clear error, not a crash.
     let junk = write(dir.path(), "junk.bin", "\u{0}\u{1}");
-    let err = app.services.graph.import_file(ImportKind::Persons, &junk, &opts("WYP"), &()).await.unwrap_err();
+    let err = app
+        .services
+        .graph
+        .import_file(ImportKind::Persons, &junk, &opts("WYP"), &())
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("unsupported file type"), "{err}");
     let empty = write(dir.path(), "empty.csv", "");
-    let err = app.services.graph.import_file(ImportKind::Persons, &empty, &opts("WYP"), &()).await.unwrap_err();
+    let err = app
+        .services
+        .graph
+        .import_file(ImportKind::Persons, &empty, &opts("WYP"), &())
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("empty"), "{err}");
     app.stop().await;
 }
@@ -121,7 +183,12 @@ async fn people_search_tolerates_spelling_and_script() {
     let app = TestApp::spawn().await;
     let dir = tempfile::tempdir().unwrap();
     // A surname of letters no one else has, so other tests' persons never match.
-    let tag: String = unique("").chars().filter(char::is_ascii_hexdigit).take(10).map(|c| (b'b' + (c.to_digit(16).unwrap() as u8 % 20)) as char).collect();
+    let tag: String = unique("")
+        .chars()
+        .filter(char::is_ascii_hexdigit)
+        .take(10)
+        .map(|c| (b'b' + (c.to_digit(16).unwrap() as u8 % 20)) as char)
+        .collect();
     let surname = format!("Zz{tag}");
     let p = unique("ppl");
     let file = write(
@@ -138,7 +205,12 @@ async fn people_search_tolerates_spelling_and_script() {
         .map(|v| v.to_string() + "\n")
         .collect::<String>(),
     );
-    let report = app.services.graph.import_file(ImportKind::Persons, &file, &opts("WYP"), &()).await.unwrap();
+    let report = app
+        .services
+        .graph
+        .import_file(ImportKind::Persons, &file, &opts("WYP"), &())
+        .await
+        .unwrap();
     assert_eq!(report.imported, 5, "{:?}", report.rejected);
 
     let find = |name: String| {
@@ -159,16 +231,40 @@ async fn people_search_tolerates_spelling_and_script() {
                 .collect::<Vec<_>>()
         }
     };
-    for query in [format!("Mohammed {surname}"), format!("Mohamed {surname}"), format!("محمد {surname}")] {
+    for query in [
+        format!("Mohammed {surname}"),
+        format!("Mohamed {surname}"),
+        format!("محمد {surname}"),
+    ] {
         let mut ids = find(query.clone()).await;
         ids.sort();
-        assert_eq!(ids, vec![format!("{p}-1"), format!("{p}-2"), format!("{p}-3"), format!("{p}-5")], "{query}");
+        assert_eq!(
+            ids,
+            vec![
+                format!("{p}-1"),
+                format!("{p}-2"),
+                format!("{p}-3"),
+                format!("{p}-5")
+            ],
+            "{query}"
+        );
     }
     // The exact spelling ranks first.
-    assert_eq!(find(format!("Muhammad {surname}")).await[0], format!("{p}-2"));
-    assert_eq!(find(format!("Omar {surname}")).await, vec![format!("{p}-4")]);
+    assert_eq!(
+        find(format!("Muhammad {surname}")).await[0],
+        format!("{p}-2")
+    );
+    assert_eq!(
+        find(format!("Omar {surname}")).await,
+        vec![format!("{p}-4")]
+    );
 
-    let bad = app.graphql("{ people(name: \"!!! ???\") { edges { cursor } } }", json!({})).await;
+    let bad = app
+        .graphql(
+            "{ people(name: \"!!! ???\") { edges { cursor } } }",
+            json!({}),
+        )
+        .await;
     assert_eq!(error_code(&bad), Some("BAD_INPUT"), "{bad}");
     app.stop().await;
 }
@@ -177,21 +273,57 @@ async fn people_search_tolerates_spelling_and_script() {
 async fn link_analysis_finds_the_planted_structures() {
     let app = TestApp::spawn().await;
     let dir = tempfile::tempdir().unwrap();
-    toex_graph::synthetic::generate(dir.path(), toex_graph::synthetic::Scale { persons: 40, calls: 200, seed: 3 }).unwrap();
+    toex_graph::synthetic::generate(
+        dir.path(),
+        toex_graph::synthetic::Scale {
+            persons: 40,
+            calls: 200,
+            seed: 3,
+        },
+    )
+    .unwrap();
     for (file, kind) in toex_graph::synthetic::IMPORT_ORDER {
-        let report = app.services.graph.import_file(*kind, &dir.path().join(file), &opts("WYP"), &()).await.unwrap();
+        let report = app
+            .services
+            .graph
+            .import_file(*kind, &dir.path().join(file), &opts("WYP"), &())
+            .await
+            .unwrap();
         assert!(report.rejected.is_empty(), "{file}: {:?}", report.rejected);
     }
-    let planted: Value = serde_json::from_str(&std::fs::read_to_string(dir.path().join("planted.json")).unwrap()).unwrap();
-    let shared = format!("Phone:{}", toex_graph::identifiers::normalise_phone(planted["shared_phone"].as_str().unwrap()).unwrap());
+    let planted: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("planted.json")).unwrap())
+            .unwrap();
+    let shared = format!(
+        "Phone:{}",
+        toex_graph::identifiers::normalise_phone(planted["shared_phone"].as_str().unwrap())
+            .unwrap()
+    );
 
     // Two hops from a suspect reach the shared phone, the flat and the other suspects.
     let n = neighbourhood(&app, "Person:CSE-S1", 2).await;
-    let keys: Vec<&str> = n["nodes"].as_array().unwrap().iter().map(|x| x["key"].as_str().unwrap()).collect();
-    for k in [shared.as_str(), "Location:BD1 4AS", "Person:CSE-S2", "Person:CSE-S3", "Person:CSE-S6"] {
+    let keys: Vec<&str> = n["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["key"].as_str().unwrap())
+        .collect();
+    for k in [
+        shared.as_str(),
+        "Location:BD1 4AS",
+        "Person:CSE-S2",
+        "Person:CSE-S3",
+        "Person:CSE-S6",
+    ] {
         assert!(keys.contains(&k), "{k} missing from {keys:?}");
     }
-    assert!(n["edges"].as_array().unwrap().iter().any(|e| e["type"] == "INVOLVED_IN" && e["role"] == "suspect"));
+    assert!(
+        n["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["type"] == "INVOLVED_IN" && e["role"] == "suspect")
+    );
 
     // Only calls, and only links seen since mid-2024, narrow it.
     let calls = app
@@ -206,7 +338,11 @@ async fn link_analysis_finds_the_planted_structures() {
     callees.sort();
     callees.dedup();
     assert_eq!(callees.len(), 3, "three victims' phones: {calls}");
-    assert!(edges.iter().all(|e| e["type"] == "CALLED" && e["count"] == 12 && e["from"] == shared.as_str()));
+    assert!(
+        edges
+            .iter()
+            .all(|e| e["type"] == "CALLED" && e["count"] == 12 && e["from"] == shared.as_str())
+    );
 
     // Victims are linked through suspects.
     let paths = app
@@ -217,20 +353,44 @@ async fn link_analysis_finds_the_planted_structures() {
         .await;
     let paths = paths["data"]["shortestPaths"].as_array().unwrap();
     assert!(!paths.is_empty());
-    assert!(paths.iter().all(|p| p["nodes"].as_array().unwrap().len() == paths[0]["nodes"].as_array().unwrap().len()));
+    assert!(paths.iter().all(
+        |p| p["nodes"].as_array().unwrap().len() == paths[0]["nodes"].as_array().unwrap().len()
+    ));
 
     let common = app
-        .graphql("{ commonAssociates(a: \"Person:CSE-S1\", b: \"Person:CSE-S2\") { node { key } } }", json!({}))
+        .graphql(
+            "{ commonAssociates(a: \"Person:CSE-S1\", b: \"Person:CSE-S2\") { node { key } } }",
+            json!({}),
+        )
         .await;
-    let shared_nodes: Vec<&str> = common["data"]["commonAssociates"].as_array().unwrap().iter().map(|c| c["node"]["key"].as_str().unwrap()).collect();
-    assert!(shared_nodes.contains(&shared.as_str()) && shared_nodes.contains(&"Location:BD1 4AS"), "{shared_nodes:?}");
+    let shared_nodes: Vec<&str> = common["data"]["commonAssociates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["node"]["key"].as_str().unwrap())
+        .collect();
+    assert!(
+        shared_nodes.contains(&shared.as_str()) && shared_nodes.contains(&"Location:BD1 4AS"),
+        "{shared_nodes:?}"
+    );
 
     // The repeat-missing child's timeline is in order and shows the episodes.
-    let t = app.graphql("{ timeline(key: \"Person:MP-C1\") { at kind key } }", json!({})).await;
+    let t = app
+        .graphql(
+            "{ timeline(key: \"Person:MP-C1\") { at kind key } }",
+            json!({}),
+        )
+        .await;
     let events = t["data"]["timeline"].as_array().unwrap();
     let ats: Vec<&str> = events.iter().map(|e| e["at"].as_str().unwrap()).collect();
     assert!(ats.windows(2).all(|w| w[0] <= w[1]), "{ats:?}");
-    assert!(events.iter().filter(|e| e["kind"] == "missing reported").count() >= 3);
+    assert!(
+        events
+            .iter()
+            .filter(|e| e["kind"] == "missing reported")
+            .count()
+            >= 3
+    );
 
     // Bad arguments are BAD_INPUT; input never becomes a relationship type.
     for q in [
@@ -242,7 +402,12 @@ async fn link_analysis_finds_the_planted_structures() {
         let r = app.graphql(q, json!({})).await;
         assert_eq!(error_code(&r), Some("BAD_INPUT"), "{q}: {r}");
     }
-    let missing = app.graphql("{ neighbourhood(key: \"Person:nobody-here\") { nodes { key } } }", json!({})).await;
+    let missing = app
+        .graphql(
+            "{ neighbourhood(key: \"Person:nobody-here\") { nodes { key } } }",
+            json!({}),
+        )
+        .await;
     assert!(missing["data"]["neighbourhood"].is_null(), "{missing}");
     app.stop().await;
 }
@@ -260,8 +425,17 @@ async fn centrality_and_communities_match_networkx_on_real_networks() {
     let out = std::process::Command::new(&python)
         .arg(repo_root().join("tests/reference/networks.py"))
         .output()
-        .unwrap_or_else(|e| panic!("{} cannot run ({e}); run scripts/setup.sh --test", python.display()));
-    assert!(out.status.success(), "networks.py failed: {}", String::from_utf8_lossy(&out.stderr));
+        .unwrap_or_else(|e| {
+            panic!(
+                "{} cannot run ({e}); run scripts/setup.sh --test",
+                python.display()
+            )
+        });
+    assert!(
+        out.status.success(),
+        "networks.py failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let reference: HashMap<String, Value> = serde_json::from_slice(&out.stdout).unwrap();
 
     let app = TestApp::spawn().await;
@@ -271,14 +445,26 @@ async fn centrality_and_communities_match_networkx_on_real_networks() {
         let rename = |n: &str| format!("{run}-{n}");
         let mut csv = String::from("from,to,weight\n");
         for e in net["edges"].as_array().unwrap() {
-            csv.push_str(&format!("\"{}\",\"{}\",1\n", rename(e[0].as_str().unwrap()), rename(e[1].as_str().unwrap())));
+            csv.push_str(&format!(
+                "\"{}\",\"{}\",1\n",
+                rename(e[0].as_str().unwrap()),
+                rename(e[1].as_str().unwrap())
+            ));
         }
         let file = write(dir.path(), &format!("{name}.csv"), &csv);
         let op = unique(name);
         let report = app
             .services
             .graph
-            .import_file(ImportKind::Edges, &file, &ImportOptions { operation: Some(op.clone()), ..opts("WYP") }, &())
+            .import_file(
+                ImportKind::Edges,
+                &file,
+                &ImportOptions {
+                    operation: Some(op.clone()),
+                    ..opts("WYP")
+                },
+                &(),
+            )
             .await
             .unwrap();
         assert!(report.rejected.is_empty(), "{name}: {:?}", report.rejected);
@@ -291,21 +477,45 @@ async fn centrality_and_communities_match_networkx_on_real_networks() {
             .await;
         assert!(r["errors"].is_null(), "{name}: {r}");
         let c = &r["data"]["centrality"];
-        assert_eq!(c["nodeCount"], net["degree"].as_object().unwrap().len(), "{name}");
-        assert_eq!(c["edgeCount"], net["edges"].as_array().unwrap().len(), "{name}");
+        assert_eq!(
+            c["nodeCount"],
+            net["degree"].as_object().unwrap().len(),
+            "{name}"
+        );
+        assert_eq!(
+            c["edgeCount"],
+            net["edges"].as_array().unwrap().len(),
+            "{name}"
+        );
         for node in c["nodes"].as_array().unwrap() {
             let ours = node["name"].as_str().unwrap();
             let theirs = ours.strip_prefix(&format!("{run}-")).unwrap();
-            assert_eq!(node["degree"], net["degree"][theirs], "{name} {theirs} degree");
+            assert_eq!(
+                node["degree"], net["degree"][theirs],
+                "{name} {theirs} degree"
+            );
             for field in ["betweenness", "betweennessNormalized"] {
-                let key = if field == "betweenness" { "betweenness" } else { "betweenness_normalized" };
-                let (a, b) = (node[field].as_f64().unwrap(), net[key][theirs].as_f64().unwrap());
-                assert!((a - b).abs() <= 1e-9 * b.abs().max(1.0), "{name} {theirs} {field}: ours {a}, networkx {b}");
+                let key = if field == "betweenness" {
+                    "betweenness"
+                } else {
+                    "betweenness_normalized"
+                };
+                let (a, b) = (
+                    node[field].as_f64().unwrap(),
+                    net[key][theirs].as_f64().unwrap(),
+                );
+                assert!(
+                    (a - b).abs() <= 1e-9 * b.abs().max(1.0),
+                    "{name} {theirs} {field}: ours {a}, networkx {b}"
+                );
             }
         }
         let ours = r["data"]["communities"]["modularity"].as_f64().unwrap();
         let theirs = net["louvain_modularity"].as_f64().unwrap();
-        assert!(ours >= theirs - 0.03, "{name}: Louvain modularity {ours} vs networkx {theirs}");
+        assert!(
+            ours >= theirs - 0.03,
+            "{name}: Louvain modularity {ours} vs networkx {theirs}"
+        );
     }
     app.stop().await;
 }

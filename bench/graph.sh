@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Graph benchmark: call-data-record import throughput and 2-hop neighbourhood latency
+# through GraphQL, against the embedded Neo4j on this machine. Prints figures; asserts
+# nothing (timings on a shared machine are not tests).
+#
+#   bench/graph.sh [PERSONS] [CALLS]      defaults: 200000 persons, 1000000 call records
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+persons="${1:-200000}"
+calls="${2:-1000000}"
+
+scripts/setup.sh --release >/dev/null
+toex="$root/target/release/toex"
+work="$root/target/bench-graph"
+rm -rf "$work"; mkdir -p "$work"
+export NEO4J_DEV_HOME="$work/neo4j"
+scripts/neo4j.sh start --port 0 >/dev/null
+trap 'kill "${server:-0}" 2>/dev/null || true; scripts/neo4j.sh stop >/dev/null' EXIT
+export TOEX_NEO4J_URI="bolt://127.0.0.1:$(cat "$NEO4J_DEV_HOME/bolt.port")"
+export TOEX_LOG_LEVEL=warn
+
+echo "== data: $persons persons, $calls call records (seeded synthetic)"
+"$toex" generate "$work/data" --persons "$persons" --calls "$calls" --seed 11 2>/dev/null
+for f in persons identifiers incidents missing; do
+  "$toex" import "${f}" "$work/data/$f.csv" 2>&1 | grep -E '^/.*rows/s' | sed 's|.*/||'
+done
+echo "== call data records (first import: creates phones and CALLED aggregates)"
+"$toex" import calls "$work/data/calls.csv" 2>&1 | grep -E 'rows/s' | sed 's|.*/||'
+echo "== the same file again (idempotent: sets the same aggregates)"
+"$toex" import calls "$work/data/calls.csv" 2>&1 | grep -E 'rows/s' | sed 's|.*/||'
+
+echo "== 2-hop neighbourhood through GraphQL"
+"$toex" serve --listen 127.0.0.1:0 --index-path "$work/index" --log-format json 2>"$work/serve.log" &
+server=$!
+for _ in $(seq 1 100); do grep -q '"toex is serving"' "$work/serve.log" 2>/dev/null && break; sleep 0.2; done
+url="$(grep -o '"url":"[^"]*"' "$work/serve.log" | head -n1 | cut -d'"' -f4)"
+python3 "$root/bench/latency.py" "$url" "$work/data/planted.json"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The main job: set up, start Neo4j, load the demo data, serve toex and print the URL.
 # Idempotent: re-running reuses the build, the running Neo4j and the loaded data.
-# Environment: TOEX_PORT (default 8080), NEO4J_PORT (default 7687).
+# Environment: TOEX_SERVER_LISTEN (default 127.0.0.1:8080), NEO4J_PORT (default 7687).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -15,7 +15,7 @@ bolt="bolt://127.0.0.1:$(cat .toex/neo4j/bolt.port)"
 export TOEX_NEO4J_URI="$bolt"
 export TOEX_INDEX_PATH="${TOEX_INDEX_PATH:-$root/.toex/index}"
 export TOEX_SERVER_WEB_DIR="$root/web-client/dist"
-listen="127.0.0.1:${TOEX_PORT:-8080}"
+listen="${TOEX_SERVER_LISTEN:-127.0.0.1:8080}"
 
 echo "== demo data (seeded synthetic; imported idempotently)" >&2
 target/release/toex demo --dir "$root/.toex/demo"

@@ -102,6 +102,14 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "CREATE POINT INDEX location_point IF NOT EXISTS FOR (n:Location) ON (n.point)",
     ),
     (
+        "called_source",
+        "CREATE INDEX called_source IF NOT EXISTS FOR ()-[r:CALLED]-() ON (r.source)",
+    ),
+    (
+        "associate_source",
+        "CREATE INDEX associate_source IF NOT EXISTS FOR ()-[r:ASSOCIATE_OF]-() ON (r.source)",
+    ),
+    (
         "person_names",
         "CREATE FULLTEXT INDEX person_names IF NOT EXISTS FOR (n:Person) ON EACH [n.nameSearch] OPTIONS {indexConfig: {`fulltext.analyzer`: 'whitespace'}}",
     ),

@@ -220,7 +220,20 @@ impl GraphClient {
     ) -> Result<(u64, u64, Vec<(u64, String)>), GraphError> {
         self.ensure_scaffolding(&records, opts).await?;
         let (records, missing) = self.drop_unknown_people(kind, records).await?;
-        let (statement, rows, relationships) = statements::rows_for(kind, &records, opts);
+        let (mut statement, rows, relationships) = statements::rows_for(kind, &records, opts);
+        if kind == ImportKind::Calls {
+            let phones = statements::phone_rows(&records);
+            for chunk in phones.chunks(opts.atomic_rows.max(1)) {
+                let queries = chunk
+                    .chunks(opts.batch_size.max(1))
+                    .map(|batch| query(statements::PHONES).param("rows", batch.to_vec()).param("source", source))
+                    .collect();
+                self.run_in_transaction(queries).await?;
+            }
+            if !self.source_present(source).await? {
+                statement = statements::CALLS_FRESH;
+            }
+        }
         let mut written = 0u64;
         for chunk in rows.chunks(opts.atomic_rows.max(1)) {
             let queries: Vec<neo4rs::Query> = chunk
@@ -241,6 +254,18 @@ impl GraphClient {
             _ => written,
         };
         Ok((imported, relationships, missing))
+    }
+
+    /// Whether any aggregate relationship from `source` exists already.
+    async fn source_present(&self, source: &str) -> Result<bool, GraphError> {
+        #[derive(serde::Deserialize)]
+        struct Present {
+            present: bool,
+        }
+        let rows = self
+            .rows::<Present>(query(statements::SOURCE_PRESENT).param("source", source))
+            .await?;
+        Ok(rows.first().is_some_and(|p| p.present))
     }
 
     /// Creates the forces and operations the records belong to (once per import).

@@ -191,18 +191,48 @@ pub const MISSING: &str = concat!(
     part_of!("m")
 );
 
-pub const CALLS: &str = concat!(
-    "UNWIND $rows AS row",
-    " MERGE (a:Phone {id: row.caller})",
-    created!("a", "Phone", "row.caller"),
-    ", a.e164 = row.caller, a.caption = row.caller",
-    " MERGE (b:Phone {id: row.callee})",
-    created!("b", "Phone", "row.callee"),
-    ", b.e164 = row.callee, b.caption = row.callee",
-    " MERGE (a)-[c:CALLED {source: $source}]->(b)",
-    " SET c.count = row.count, c.totalDuration = row.totalDuration, c.force = row.force,",
-    " c.firstSeen = datetime(row.firstSeen), c.lastSeen = datetime(row.lastSeen)"
+/// Every distinct phone of a call file, merged once before the calls.
+pub const PHONES: &str = concat!(
+    "UNWIND $rows AS row MERGE (a:Phone {id: row.id})",
+    created!("a", "Phone", "row.id"),
+    ", a.e164 = row.id, a.caption = row.id"
 );
+
+macro_rules! calls {
+    ($write:literal) => {
+        concat!(
+            "UNWIND $rows AS row",
+            " MATCH (a:Phone {id: row.caller}) MATCH (b:Phone {id: row.callee})",
+            " ", $write, " (a)-[c:CALLED {source: $source}]->(b)",
+            " SET c.count = row.count, c.totalDuration = row.totalDuration, c.force = row.force,",
+            " c.firstSeen = datetime(row.firstSeen), c.lastSeen = datetime(row.lastSeen)"
+        )
+    };
+}
+
+/// Calls of a file already (partly) imported: `MERGE` keeps it idempotent.
+pub const CALLS: &str = calls!("MERGE");
+/// Calls of a file never imported before: nothing to merge with, so `CREATE` (faster).
+pub const CALLS_FRESH: &str = calls!("CREATE");
+
+/// Whether anything from this source exists yet (uses the relationship `source` indexes).
+pub const SOURCE_PRESENT: &str = "OPTIONAL MATCH ()-[c:CALLED {source: $source}]->() WITH c LIMIT 1 \
+     OPTIONAL MATCH ()-[e:ASSOCIATE_OF {source: $source}]->() WITH c, e LIMIT 1 \
+     RETURN c IS NOT NULL OR e IS NOT NULL AS present";
+
+/// The distinct phones of call records, for [`PHONES`].
+pub fn phone_rows(records: &[Record]) -> Vec<BoltType> {
+    let mut seen: std::collections::BTreeMap<&str, &str> = Default::default();
+    for r in records {
+        if let RecordKind::Call { caller, callee, .. } = &r.kind {
+            seen.entry(caller).or_insert(&r.force);
+            seen.entry(callee).or_insert(&r.force);
+        }
+    }
+    seen.into_iter()
+        .map(|(id, force)| bolt_map(vec![("id", id.into()), ("force", force.into())]))
+        .collect()
+}
 
 pub const EDGES: &str = concat!(
     "UNWIND $rows AS row",

@@ -18,7 +18,7 @@ use tantivy::schema::{
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
-use crate::IndexError;
+use crate::{IndexError, analysis};
 
 /// Largest accepted text of one document, in bytes.
 pub const MAX_TEXT_BYTES: usize = 64 * 1024 * 1024;
@@ -131,7 +131,10 @@ pub struct StoredDocument {
 struct Fields {
     id: Field,
     title: Field,
+    /// The original, any language, through the `multi` analyser (Arabic-aware).
     text: Field,
+    /// English originals again, stemmed; not stored.
+    text_en: Field,
     translation: Field,
     language: Field,
     force: Field,
@@ -150,18 +153,24 @@ fn build_schema() -> (Schema, Fields) {
                 .set_index_option(IndexRecordOption::WithFreqsAndPositions),
         )
         .set_stored();
-    let generic = TextOptions::default()
+    let multi = TextOptions::default()
         .set_indexing_options(
             TextFieldIndexing::default()
-                .set_tokenizer("default")
+                .set_tokenizer(analysis::MULTI)
                 .set_index_option(IndexRecordOption::WithFreqsAndPositions),
         )
         .set_stored();
+    let english_only = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer("en_stem")
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+    );
     let keyword = STRING | STORED;
     let fields = Fields {
         id: b.add_text_field("id", keyword.clone()),
-        title: b.add_text_field("title", english.clone()),
-        text: b.add_text_field("text", generic),
+        title: b.add_text_field("title", multi.clone()),
+        text: b.add_text_field("text", multi),
+        text_en: b.add_text_field("text_en", english_only),
         translation: b.add_text_field("translation", english),
         language: b.add_text_field("language", keyword.clone()),
         force: b.add_text_field("force", keyword.clone()),
@@ -193,6 +202,7 @@ impl SearchIndex {
         let dir = MmapDirectory::open(path).map_err(|e| open_err(e.to_string()))?;
         let (schema, fields) = build_schema();
         let index = Index::open_or_create(dir, schema).map_err(|e| open_err(e.to_string()))?;
+        analysis::register(&index);
         let writer = index
             .writer_with_num_threads(1, WRITER_HEAP_BYTES)
             .map_err(|e| open_err(e.to_string()))?;
@@ -236,6 +246,9 @@ impl SearchIndex {
             d.add_text(f.id, &id);
             d.add_text(f.title, &doc.title);
             d.add_text(f.text, &doc.text);
+            if doc.language.as_deref().is_none_or(|l| l == "en") {
+                d.add_text(f.text_en, &doc.text);
+            }
             if let Some(t) = &doc.translation {
                 d.add_text(f.translation, t);
             }
@@ -346,7 +359,8 @@ impl SearchIndex {
                 position: Some(first.pos),
             });
         }
-        let mut parser = QueryParser::for_index(&self.index, vec![f.title, f.text, f.translation]);
+        let mut parser =
+            QueryParser::for_index(&self.index, vec![f.title, f.text, f.text_en, f.translation]);
         parser.set_conjunction_by_default();
         parser.parse_query(query).map_err(|e| IndexError::BadQuery {
             message: e.to_string(),
@@ -463,6 +477,41 @@ mod tests {
         }
         let err = index.search(&request("nosuchfield:abc")).unwrap_err();
         assert!(matches!(err, IndexError::BadQuery { .. }), "{err}");
+    }
+
+    #[test]
+    fn arabic_originals_match_whatever_the_spelling_and_english_is_stemmed() {
+        let dir = tempfile::tempdir().unwrap();
+        let index = SearchIndex::open_or_create(dir.path()).unwrap();
+        let mut ar = doc("WYP", "شفت السيارة عند الكراج ورقمي ٠٧٧٠٠٩٠٠١٢٣");
+        ar.language = Some("ar".to_owned());
+        ar.translation =
+            Some("I saw the car at the garage and my number is 07700900123".to_owned());
+        index
+            .add_documents(&[ar, doc("WYP", "He was meeting girls near the parks")])
+            .unwrap();
+        for q in [
+            "سيارته",
+            "السياره",
+            "الكراج",
+            "07700900123",
+            "garages",
+            "\"the car\"",
+        ] {
+            let r = index.search(&request(q)).unwrap();
+            assert_eq!(r.total, 1, "{q}");
+        }
+        let r = index.search(&request("سيارة")).unwrap();
+        assert!(
+            r.hits[0].snippet.contains("<b>السيارة</b>"),
+            "{}",
+            r.hits[0].snippet
+        );
+        assert_eq!(
+            index.search(&request("meet park")).unwrap().total,
+            1,
+            "English originals are stemmed"
+        );
     }
 
     #[test]

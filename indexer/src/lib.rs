@@ -1,10 +1,12 @@
 //! Ingestion, the tantivy search index and the bounded pool that runs CPU-heavy work
 //! (indexing, search, inference) off the async runtime.
 
+mod analysis;
 mod error;
 mod index;
 mod pool;
 
+pub use analysis::{light_stem, multi_analyzer, normalise as normalise_arabic};
 pub use error::IndexError;
 pub use index::{Hit, NewDocument, SearchIndex, SearchRequest, SearchResults, StoredDocument};
 pub use pool::{CpuPool, PoolError};

@@ -226,7 +226,11 @@ impl GraphClient {
             for chunk in phones.chunks(opts.atomic_rows.max(1)) {
                 let queries = chunk
                     .chunks(opts.batch_size.max(1))
-                    .map(|batch| query(statements::PHONES).param("rows", batch.to_vec()).param("source", source))
+                    .map(|batch| {
+                        query(statements::PHONES)
+                            .param("rows", batch.to_vec())
+                            .param("source", source)
+                    })
                     .collect();
                 self.run_in_transaction(queries).await?;
             }

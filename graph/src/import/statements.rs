@@ -203,7 +203,9 @@ macro_rules! calls {
         concat!(
             "UNWIND $rows AS row",
             " MATCH (a:Phone {id: row.caller}) MATCH (b:Phone {id: row.callee})",
-            " ", $write, " (a)-[c:CALLED {source: $source}]->(b)",
+            " ",
+            $write,
+            " (a)-[c:CALLED {source: $source}]->(b)",
             " SET c.count = row.count, c.totalDuration = row.totalDuration, c.force = row.force,",
             " c.firstSeen = datetime(row.firstSeen), c.lastSeen = datetime(row.lastSeen)"
         )

@@ -16,23 +16,25 @@ work="$root/target/bench-graph"
 rm -rf "$work"; mkdir -p "$work"
 export NEO4J_DEV_HOME="$work/neo4j"
 scripts/neo4j.sh start --port 0 >/dev/null
-trap 'kill "${server:-0}" 2>/dev/null || true; scripts/neo4j.sh stop >/dev/null' EXIT
+server=""
+trap '[[ -n "$server" ]] && kill "$server" 2>/dev/null; scripts/neo4j.sh stop >/dev/null' EXIT
 export TOEX_NEO4J_URI="bolt://127.0.0.1:$(cat "$NEO4J_DEV_HOME/bolt.port")"
 export TOEX_LOG_LEVEL=warn
 
 echo "== data: $persons persons, $calls call records (seeded synthetic)"
 "$toex" generate "$work/data" --persons "$persons" --calls "$calls" --seed 11 2>/dev/null
 for f in persons identifiers incidents missing; do
-  "$toex" import "${f}" "$work/data/$f.csv" 2>&1 | grep -E '^/.*rows/s' | sed 's|.*/||'
+  "$toex" import "${f}" "$work/data/$f.csv" 2>&1 | grep -v '^done' | sed 's|^.*/data/||'
 done
 echo "== call data records (first import: creates phones and CALLED aggregates)"
-"$toex" import calls "$work/data/calls.csv" 2>&1 | grep -E 'rows/s' | sed 's|.*/||'
+"$toex" import calls "$work/data/calls.csv" 2>&1 | grep -v '^done' | sed 's|^.*/data/||'
 echo "== the same file again (idempotent: sets the same aggregates)"
-"$toex" import calls "$work/data/calls.csv" 2>&1 | grep -E 'rows/s' | sed 's|.*/||'
+"$toex" import calls "$work/data/calls.csv" 2>&1 | grep -v '^done' | sed 's|^.*/data/||'
 
 echo "== 2-hop neighbourhood through GraphQL"
-"$toex" serve --listen 127.0.0.1:0 --index-path "$work/index" --log-format json 2>"$work/serve.log" &
+TOEX_LOG_LEVEL=info "$toex" serve --listen 127.0.0.1:0 --index-path "$work/index" --log-format json 2>"$work/serve.log" &
 server=$!
 for _ in $(seq 1 100); do grep -q '"toex is serving"' "$work/serve.log" 2>/dev/null && break; sleep 0.2; done
+[[ -n "$(grep -o "toex is serving" "$work/serve.log")" ]] || { echo "toex did not start; see $work/serve.log" >&2; exit 1; }
 url="$(grep -o '"url":"[^"]*"' "$work/serve.log" | head -n1 | cut -d'"' -f4)"
 python3 "$root/bench/latency.py" "$url" "$work/data/planted.json"

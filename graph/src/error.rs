@@ -56,7 +56,10 @@ impl From<neo4rs::Error> for GraphError {
             },
             E::Neo4j(e) => {
                 let code = e.code().to_owned();
-                if code.starts_with("Neo.TransientError") || code.contains("Security") {
+                // A transaction over its memory cap is this request's fault, not an outage.
+                let too_big = code.contains("MemoryPoolOutOfMemory");
+                if !too_big && (code.starts_with("Neo.TransientError") || code.contains("Security"))
+                {
                     GraphError::Unavailable {
                         reason: format!("{code}: {}", e.message()),
                     }

@@ -8,12 +8,14 @@ use std::sync::Mutex;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
+use tantivy::aggregation::agg_req::Aggregations;
+use tantivy::aggregation::{AggContextParams, AggregationCollector};
 use tantivy::collector::{Count, TopDocs};
 use tantivy::directory::MmapDirectory;
 use tantivy::query::{BooleanQuery, Occur, Query, QueryParser, TermQuery};
 use tantivy::schema::{
-    Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
-    Value,
+    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
+    TextOptions, Value,
 };
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
@@ -87,6 +89,10 @@ pub struct SearchRequest {
     pub forces: Vec<String>,
     /// Only these languages; empty means any.
     pub languages: Vec<String>,
+    /// Only these operations; empty means any.
+    pub operations: Vec<String>,
+    /// Only these source types; empty means any.
+    pub source_types: Vec<String>,
     pub limit: usize,
     pub offset: usize,
 }
@@ -105,11 +111,59 @@ pub struct Hit {
     pub translation_snippet: Option<String>,
 }
 
-/// Hits plus the total number of matching documents.
+/// Hits, the total number of matching documents, and facet counts over all of them.
 #[derive(Debug, Clone, Serialize)]
 pub struct SearchResults {
     pub total: usize,
     pub hits: Vec<Hit>,
+    pub facets: Facets,
+}
+
+/// How many matching documents have each value.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Facets {
+    pub languages: Vec<FacetCount>,
+    pub forces: Vec<FacetCount>,
+    pub operations: Vec<FacetCount>,
+    pub source_types: Vec<FacetCount>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FacetCount {
+    pub value: String,
+    pub count: u64,
+}
+
+const FACET_FIELDS: [&str; 4] = ["language", "force", "operation", "source_type"];
+
+fn facet_request() -> Aggregations {
+    let request: serde_json::Map<String, serde_json::Value> = FACET_FIELDS
+        .iter()
+        .map(|f| {
+            (
+                (*f).to_owned(),
+                serde_json::json!({ "terms": { "field": f, "size": 100 } }),
+            )
+        })
+        .collect();
+    serde_json::from_value(serde_json::Value::Object(request)).unwrap_or_default()
+}
+
+fn facet_counts(results: &serde_json::Value, name: &str) -> Vec<FacetCount> {
+    results[name]["buckets"]
+        .as_array()
+        .map(|buckets| {
+            buckets
+                .iter()
+                .filter_map(|b| {
+                    Some(FacetCount {
+                        value: b["key"].as_str()?.to_owned(),
+                        count: b["doc_count"].as_u64()?,
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// A stored document, as returned by [`SearchIndex::get`].
@@ -166,16 +220,17 @@ fn build_schema() -> (Schema, Fields) {
             .set_index_option(IndexRecordOption::WithFreqsAndPositions),
     );
     let keyword = STRING | STORED;
+    let facet = STRING | STORED | FAST;
     let fields = Fields {
         id: b.add_text_field("id", keyword.clone()),
         title: b.add_text_field("title", multi.clone()),
         text: b.add_text_field("text", multi),
         text_en: b.add_text_field("text_en", english_only),
         translation: b.add_text_field("translation", english),
-        language: b.add_text_field("language", keyword.clone()),
-        force: b.add_text_field("force", keyword.clone()),
-        operation: b.add_text_field("operation", keyword.clone()),
-        source_type: b.add_text_field("source_type", keyword.clone()),
+        language: b.add_text_field("language", facet.clone()),
+        force: b.add_text_field("force", facet.clone()),
+        operation: b.add_text_field("operation", facet.clone()),
+        source_type: b.add_text_field("source_type", facet.clone()),
         content_hash: b.add_text_field("content_hash", keyword),
         ingested_at: b.add_date_field("ingested_at", INDEXED | STORED),
     };
@@ -276,7 +331,12 @@ impl SearchIndex {
         let f = self.fields;
         let user_query = self.parse(&req.query)?;
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, user_query.box_clone())];
-        for (field, values) in [(f.force, &req.forces), (f.language, &req.languages)] {
+        for (field, values) in [
+            (f.force, &req.forces),
+            (f.language, &req.languages),
+            (f.operation, &req.operations),
+            (f.source_type, &req.source_types),
+        ] {
             if !values.is_empty() {
                 clauses.push((Occur::Must, any_of(field, values)));
             }
@@ -284,15 +344,24 @@ impl SearchIndex {
         let query = BooleanQuery::new(clauses);
         let searcher = self.reader.searcher();
         let limit = req.limit.clamp(1, 1000);
-        let (top, total) = searcher.search(
+        let facets = AggregationCollector::from_aggs(facet_request(), AggContextParams::default());
+        let (top, total, facet_results) = searcher.search(
             &query,
             &(
                 TopDocs::with_limit(limit)
                     .and_offset(req.offset)
                     .order_by_score(),
                 Count,
+                facets,
             ),
         )?;
+        let facet_json = serde_json::to_value(&facet_results).unwrap_or_default();
+        let facets = Facets {
+            languages: facet_counts(&facet_json, "language"),
+            forces: facet_counts(&facet_json, "force"),
+            operations: facet_counts(&facet_json, "operation"),
+            source_types: facet_counts(&facet_json, "source_type"),
+        };
         let text_snippets = SnippetGenerator::create(&searcher, &*user_query, f.text)?;
         let translation_snippets =
             SnippetGenerator::create(&searcher, &*user_query, f.translation)?;
@@ -312,7 +381,11 @@ impl SearchIndex {
                     .map(|_| translation_snippets.snippet_from_doc(&doc).to_html()),
             });
         }
-        Ok(SearchResults { total, hits })
+        Ok(SearchResults {
+            total,
+            hits,
+            facets,
+        })
     }
 
     /// One stored document by id.
@@ -464,6 +537,32 @@ mod tests {
         let results = index.search(&req).unwrap();
         assert_eq!(results.total, 1);
         assert_eq!(results.hits[0].force, "GMP");
+        assert_eq!(
+            results.facets.forces,
+            vec![FacetCount {
+                value: "GMP".into(),
+                count: 1
+            }]
+        );
+
+        let all = index.search(&request("vauxhall")).unwrap();
+        let mut forces = all.facets.forces.clone();
+        forces.sort_by(|a, b| a.value.cmp(&b.value));
+        assert_eq!(
+            forces
+                .iter()
+                .map(|f| (f.value.as_str(), f.count))
+                .collect::<Vec<_>>(),
+            vec![("GMP", 1), ("WYP", 1)]
+        );
+        assert_eq!(
+            all.facets.languages,
+            vec![FacetCount {
+                value: "en".into(),
+                count: 2
+            }]
+        );
+        assert_eq!(all.facets.operations[0].count, 2);
     }
 
     #[test]

@@ -8,5 +8,7 @@ mod pool;
 
 pub use analysis::{light_stem, multi_analyzer, normalise as normalise_arabic};
 pub use error::IndexError;
-pub use index::{Hit, NewDocument, SearchIndex, SearchRequest, SearchResults, StoredDocument};
+pub use index::{
+    FacetCount, Facets, Hit, NewDocument, SearchIndex, SearchRequest, SearchResults, StoredDocument,
+};
 pub use pool::{CpuPool, PoolError};

@@ -50,6 +50,8 @@ impl CoreQuery {
                     query: query_text,
                     forces: filter.forces,
                     languages: filter.languages,
+                    operations: filter.operations,
+                    source_types: filter.source_types,
                     limit,
                     offset,
                 };
@@ -66,6 +68,7 @@ impl CoreQuery {
                     has_next,
                     SearchTotals {
                         total: results.total,
+                        facets: results.facets.into(),
                     },
                 );
                 connection.edges.extend(

@@ -113,6 +113,47 @@ pub struct SearchFilter {
     /// Only these ISO 639-1 languages.
     #[graphql(default)]
     pub languages: Vec<String>,
+    /// Only these operations.
+    #[graphql(default)]
+    pub operations: Vec<String>,
+    /// Only these source types (text, chat, transcript, audio).
+    #[graphql(default)]
+    pub source_types: Vec<String>,
+}
+
+/// How many matching documents have a value.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct FacetCount {
+    pub value: String,
+    pub count: u64,
+}
+
+/// Facet counts over every matching document (not just this page).
+#[derive(Debug, Clone, SimpleObject)]
+pub struct SearchFacets {
+    pub languages: Vec<FacetCount>,
+    pub forces: Vec<FacetCount>,
+    pub operations: Vec<FacetCount>,
+    pub source_types: Vec<FacetCount>,
+}
+
+impl From<toex_indexer::Facets> for SearchFacets {
+    fn from(f: toex_indexer::Facets) -> Self {
+        let conv = |v: Vec<toex_indexer::FacetCount>| {
+            v.into_iter()
+                .map(|c| FacetCount {
+                    value: c.value,
+                    count: c.count,
+                })
+                .collect()
+        };
+        Self {
+            languages: conv(f.languages),
+            forces: conv(f.forces),
+            operations: conv(f.operations),
+            source_types: conv(f.source_types),
+        }
+    }
 }
 
 /// Extra fields on a search connection.
@@ -120,6 +161,7 @@ pub struct SearchFilter {
 pub struct SearchTotals {
     /// How many documents match in all.
     pub total: usize,
+    pub facets: SearchFacets,
 }
 
 /// A text item to ingest.

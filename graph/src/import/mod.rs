@@ -78,7 +78,7 @@ impl Default for ImportOptions {
             operation: None,
             default_force: "UNASSIGNED".to_owned(),
             batch_size: 5_000,
-            atomic_rows: 250_000,
+            atomic_rows: 50_000,
         }
     }
 }

@@ -38,7 +38,7 @@ async fn ingested_text_is_searchable_with_highlights_and_linked_in_the_graph() {
 
     let found = app
         .graphql(
-            "query($q: String!) { search(queryText: $q, filter: {forces: [\"WYP\"]}) { total edges { cursor node { id snippet translationSnippet language } } } }",
+            "query($q: String!) { search(queryText: $q, filter: {forces: [\"WYP\"], sourceTypes: [\"text\"]}) { total facets { languages { value count } forces { value count } operations { value count } } edges { cursor node { id snippet translationSnippet language } } } }",
             json!({ "q": "station" }),
         )
         .await;
@@ -47,6 +47,14 @@ async fn ingested_text_is_searchable_with_highlights_and_linked_in_the_graph() {
     assert_eq!(
         search["total"], 1,
         "ingesting twice must not duplicate: {search}"
+    );
+    assert_eq!(
+        search["facets"]["languages"],
+        json!([{ "value": "ar", "count": 1 }])
+    );
+    assert_eq!(
+        search["facets"]["operations"],
+        json!([{ "value": op, "count": 1 }])
     );
     let hit = &search["edges"][0]["node"];
     assert_eq!(hit["id"], id.as_str());
@@ -57,6 +65,22 @@ async fn ingested_text_is_searchable_with_highlights_and_linked_in_the_graph() {
             .unwrap()
             .contains("<b>station</b>"),
         "{hit}"
+    );
+
+    // The Arabic original is searchable in any spelling, highlighted in the original.
+    let arabic = app
+        .graphql(
+            "query($q: String!) { search(queryText: $q) { total edges { node { snippet } } } }",
+            json!({ "q": format!("محطه AND {}", "الحافلات") }),
+        )
+        .await;
+    assert_eq!(arabic["data"]["search"]["total"], 1, "{arabic}");
+    assert!(
+        arabic["data"]["search"]["edges"][0]["node"]["snippet"]
+            .as_str()
+            .unwrap()
+            .contains("<b>محطة</b>"),
+        "{arabic}"
     );
 
     let doc = app

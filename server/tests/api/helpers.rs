@@ -123,7 +123,7 @@ pub fn shared_neo4j_uri() -> String {
     static SHARED: OnceLock<String> = OnceLock::new();
     SHARED
         .get_or_init(|| {
-            if let Ok(uri) = std::env::var("NEO4J_TEST_URI") {
+            if let Some(uri) = std::env::var("NEO4J_TEST_URI").ok().filter(|u| !u.is_empty()) {
                 return uri;
             }
             let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))

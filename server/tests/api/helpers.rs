@@ -123,7 +123,10 @@ pub fn shared_neo4j_uri() -> String {
     static SHARED: OnceLock<String> = OnceLock::new();
     SHARED
         .get_or_init(|| {
-            if let Some(uri) = std::env::var("NEO4J_TEST_URI").ok().filter(|u| !u.is_empty()) {
+            if let Some(uri) = std::env::var("NEO4J_TEST_URI")
+                .ok()
+                .filter(|u| !u.is_empty())
+            {
                 return uri;
             }
             let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))

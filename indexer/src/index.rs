@@ -40,6 +40,8 @@ pub struct NewDocument {
     pub operation: Option<String>,
     /// `text`, `chat`, `transcript`, `audio`.
     pub source_type: String,
+    /// Lines, messages or time-coded cues; empty for a single block of text.
+    pub segments: Vec<crate::formats::Segment>,
 }
 
 impl NewDocument {
@@ -179,6 +181,7 @@ pub struct StoredDocument {
     pub source_type: String,
     pub content_hash: String,
     pub ingested_at: DateTime<Utc>,
+    pub segments: Vec<crate::formats::Segment>,
 }
 
 #[derive(Clone, Copy)]
@@ -194,6 +197,8 @@ struct Fields {
     force: Field,
     operation: Field,
     source_type: Field,
+    /// The segments as stored JSON (not indexed; the text is).
+    segments: Field,
     content_hash: Field,
     ingested_at: Field,
 }
@@ -231,6 +236,7 @@ fn build_schema() -> (Schema, Fields) {
         force: b.add_text_field("force", facet.clone()),
         operation: b.add_text_field("operation", facet.clone()),
         source_type: b.add_text_field("source_type", facet.clone()),
+        segments: b.add_text_field("segments", STORED),
         content_hash: b.add_text_field("content_hash", keyword),
         ingested_at: b.add_date_field("ingested_at", INDEXED | STORED),
     };
@@ -315,6 +321,9 @@ impl SearchIndex {
                 d.add_text(f.operation, o);
             }
             d.add_text(f.source_type, &doc.source_type);
+            if !doc.segments.is_empty() {
+                d.add_text(f.segments, segments_json(&doc.segments));
+            }
             d.add_text(f.content_hash, doc.content_hash());
             d.add_date(f.ingested_at, now);
             writer.add_document(d)?;
@@ -414,6 +423,9 @@ impl SearchIndex {
             source_type: first_str(&doc, f.source_type).unwrap_or_default(),
             content_hash: first_str(&doc, f.content_hash).unwrap_or_default(),
             ingested_at,
+            segments: first_str(&doc, f.segments)
+                .map(|j| segments_from_json(&j))
+                .unwrap_or_default(),
         }))
     }
 
@@ -440,6 +452,34 @@ impl SearchIndex {
             position: None,
         })
     }
+}
+
+fn segments_json(segments: &[crate::formats::Segment]) -> String {
+    let values: Vec<serde_json::Value> = segments
+        .iter()
+        .map(|s| {
+            serde_json::json!({
+                "text": s.text, "line": s.line, "start_ms": s.start_ms, "end_ms": s.end_ms,
+                "speaker": s.speaker, "sent": s.sent,
+            })
+        })
+        .collect();
+    serde_json::Value::Array(values).to_string()
+}
+
+fn segments_from_json(json: &str) -> Vec<crate::formats::Segment> {
+    let values: Vec<serde_json::Value> = serde_json::from_str(json).unwrap_or_default();
+    values
+        .iter()
+        .map(|v| crate::formats::Segment {
+            text: v["text"].as_str().unwrap_or_default().to_owned(),
+            line: v["line"].as_u64().map(|n| n as u32),
+            start_ms: v["start_ms"].as_u64(),
+            end_ms: v["end_ms"].as_u64(),
+            speaker: v["speaker"].as_str().map(str::to_owned),
+            sent: v["sent"].as_str().map(str::to_owned),
+        })
+        .collect()
 }
 
 fn any_of(field: Field, values: &[String]) -> Box<dyn Query> {
@@ -475,6 +515,7 @@ mod tests {
             force: force.to_owned(),
             operation: Some("op-test".to_owned()),
             source_type: "text".to_owned(),
+            segments: Vec::new(),
         }
     }
 

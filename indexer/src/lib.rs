@@ -3,6 +3,7 @@
 
 mod analysis;
 mod error;
+pub mod formats;
 mod index;
 mod pool;
 

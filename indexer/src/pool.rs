@@ -63,9 +63,12 @@ impl CpuPool {
         let span = tracing::Span::current();
         let (tx, rx) = oneshot::channel();
         self.pool.spawn(move || {
-            let _permit = permit;
-            let _entered = span.enter();
-            let result = std::panic::catch_unwind(AssertUnwindSafe(work));
+            let result = {
+                let _entered = span.enter();
+                std::panic::catch_unwind(AssertUnwindSafe(work))
+            };
+            // Free the slot before the caller wakes, so its next call finds room.
+            drop(permit);
             let _ = tx.send(result);
         });
         match rx.await {

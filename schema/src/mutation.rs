@@ -33,6 +33,7 @@ impl MutationRoot {
             force: input.force,
             operation: input.operation,
             source_type: input.source_type,
+            segments: Vec::new(),
         };
         let node = DocumentNode {
             id: doc.id(),

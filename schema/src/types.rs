@@ -29,6 +29,20 @@ impl From<toex_graph::Person> for Person {
     }
 }
 
+/// A line, chat message or time-coded cue of a document.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct Segment {
+    pub text: String,
+    /// 1-based line in the source file.
+    pub line: Option<u32>,
+    /// Start and end in milliseconds, for transcripts and subtitles.
+    pub start_ms: Option<u64>,
+    pub end_ms: Option<u64>,
+    pub speaker: Option<String>,
+    /// When a chat message was sent, as written in the export.
+    pub sent: Option<String>,
+}
+
 /// An ingested item: its text, translation and where it came from.
 #[derive(Debug, Clone, SimpleObject)]
 #[graphql(complex)]
@@ -46,6 +60,8 @@ pub struct Document {
     pub source_type: String,
     pub content_hash: String,
     pub ingested_at: DateTime<Utc>,
+    /// Lines, messages or cues, in order.
+    pub segments: Vec<Segment>,
 }
 
 #[ComplexObject]
@@ -70,6 +86,18 @@ impl From<StoredDocument> for Document {
             source_type: d.source_type,
             content_hash: d.content_hash,
             ingested_at: d.ingested_at,
+            segments: d
+                .segments
+                .into_iter()
+                .map(|s| Segment {
+                    text: s.text,
+                    line: s.line,
+                    start_ms: s.start_ms,
+                    end_ms: s.end_ms,
+                    speaker: s.speaker,
+                    sent: s.sent,
+                })
+                .collect(),
         }
     }
 }

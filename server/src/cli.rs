@@ -51,6 +51,21 @@ pub enum Command {
         #[command(flatten)]
         conn: ServeArgs,
     },
+    /// Index files (text in any common encoding, chat exports, SRT, WebVTT) for search.
+    Ingest {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Owning force code.
+        #[arg(long)]
+        force: String,
+        #[arg(long)]
+        operation: Option<String>,
+        /// ISO 639-1 language of the files; detected when absent.
+        #[arg(long)]
+        language: Option<String>,
+        #[command(flatten)]
+        conn: ServeArgs,
+    },
     /// Write a seeded synthetic dataset (never real people) as importable CSV files.
     Generate {
         dir: PathBuf,
@@ -178,6 +193,21 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 ..ImportOptions::default()
             };
             runtime()?.block_on(commands::import(settings, kind, files, opts))
+        }
+        Command::Ingest {
+            paths,
+            force,
+            operation,
+            language,
+            conn,
+        } => {
+            let settings = load_settings(cli.config.as_deref(), conn)?;
+            let meta = commands::IngestMeta {
+                force: force.to_uppercase(),
+                operation,
+                language,
+            };
+            runtime()?.block_on(commands::ingest(settings, paths, meta))
         }
         Command::Generate { dir, scale } => commands::generate(&dir, scale.into()),
         Command::Demo { dir, scale, conn } => {

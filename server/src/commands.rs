@@ -133,3 +133,120 @@ pub async fn demo(settings: Settings, dir: &Path, scale: Scale) -> anyhow::Resul
     monitor.abort();
     Ok(())
 }
+
+/// `toex ingest PATH…`: parses each file, indexes it and records its graph node. A bad
+/// file gets one error line and the batch goes on; the exit status says whether any failed.
+pub async fn ingest(
+    settings: Settings,
+    paths: Vec<PathBuf>,
+    meta: IngestMeta,
+) -> anyhow::Result<()> {
+    use toex_indexer::formats::{self, MAX_FILE_BYTES};
+    use toex_indexer::{NewDocument, SearchIndex};
+
+    let index_path = settings.index.path.clone();
+    let index = tokio::task::spawn_blocking(move || SearchIndex::open_or_create(&index_path))
+        .await?
+        .context("opening the search index (is a toex server using it?)")?;
+    let graph = GraphClient::new(settings.neo4j.clone()).context("configuring Neo4j")?;
+    let monitor = graph.spawn_monitor();
+    let graph_up = graph.wait_until_up(Duration::from_secs(10)).await;
+    if !graph_up {
+        eprintln!(
+            "warning: Neo4j is not reachable; documents are indexed, graph nodes are skipped"
+        );
+    }
+    let mut files = Vec::new();
+    for path in paths {
+        collect_files(&path, &mut files);
+    }
+    let (mut ok, mut failed) = (0, 0);
+    for file in files {
+        let name = file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let outcome = async {
+            let size = std::fs::metadata(&file)
+                .with_context(|| "cannot read it")?
+                .len();
+            if size > MAX_FILE_BYTES {
+                bail!("it is {size} bytes; the limit is {MAX_FILE_BYTES}");
+            }
+            let bytes = std::fs::read(&file).context("cannot read it")?;
+            let parsed = formats::parse(&name, &bytes).map_err(anyhow::Error::msg)?;
+            let text = parsed.text();
+            let doc = NewDocument {
+                title: name.clone(),
+                language: meta
+                    .language
+                    .clone()
+                    .or_else(|| formats::detect_language(&text)),
+                text,
+                translation: None,
+                force: meta.force.clone(),
+                operation: meta.operation.clone(),
+                source_type: parsed.source_type.to_owned(),
+                segments: parsed.segments,
+            };
+            let node = toex_graph::DocumentNode {
+                id: doc.id(),
+                title: doc.title.clone(),
+                force: doc.force.clone(),
+                operation: doc.operation.clone(),
+                source_type: doc.source_type.clone(),
+                language: doc.language.clone(),
+                content_hash: doc.content_hash(),
+            };
+            let summary = format!(
+                "{} segments, {}, {}",
+                doc.segments.len(),
+                parsed.encoding,
+                doc.language.as_deref().unwrap_or("language unknown")
+            );
+            let id = index.add_documents(&[doc])?.remove(0);
+            if graph_up {
+                graph.upsert_document(&node).await?;
+            }
+            anyhow::Ok(format!("{id} ({summary})"))
+        }
+        .await;
+        match outcome {
+            Ok(what) => {
+                ok += 1;
+                println!("{}: {what}", file.display());
+            }
+            Err(err) => {
+                failed += 1;
+                eprintln!("{}: error: {err:#}", file.display());
+            }
+        }
+    }
+    monitor.abort();
+    eprintln!("{ok} ingested, {failed} failed");
+    if failed > 0 {
+        bail!("{failed} file(s) were not ingested");
+    }
+    Ok(())
+}
+
+/// Who owns what `toex ingest` indexes.
+pub struct IngestMeta {
+    pub force: String,
+    pub operation: Option<String>,
+    pub language: Option<String>,
+}
+
+fn collect_files(path: &Path, out: &mut Vec<PathBuf>) {
+    match std::fs::read_dir(path) {
+        Ok(entries) => {
+            let mut children: Vec<PathBuf> =
+                entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+            children.sort();
+            for child in children {
+                collect_files(&child, out);
+            }
+        }
+        Err(_) => out.push(path.to_owned()),
+    }
+}

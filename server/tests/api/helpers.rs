@@ -178,8 +178,26 @@ impl TestApp {
 
     /// toex against any Bolt URI, reachable or not; does not wait.
     pub async fn spawn_with_neo4j(uri: &str) -> Self {
-        init_test_log();
         let index_dir = tempfile::tempdir().unwrap();
+        Self::spawn_with(uri, index_dir).await
+    }
+
+    /// The settings a test instance uses, for commands run beside it.
+    pub fn settings(uri: &str, index_dir: &Path) -> Settings {
+        let mut settings = Settings::default();
+        settings.server.listen = "127.0.0.1:0".parse().unwrap();
+        settings.server.workers = 2;
+        settings.server.web_dir = repo_root().join("web-client/dist");
+        settings.server.max_body_bytes = 256 * 1024;
+        settings.neo4j.uri = uri.to_owned();
+        settings.neo4j.retry_interval_ms = 200;
+        settings.index.path = index_dir.join("index");
+        settings
+    }
+
+    /// toex on an existing index directory.
+    pub async fn spawn_with(uri: &str, index_dir: TempDir) -> Self {
+        init_test_log();
         let mut settings = Settings::default();
         settings.server.listen = "127.0.0.1:0".parse().unwrap();
         settings.server.workers = 2;

@@ -6,5 +6,6 @@ mod config;
 mod graphql;
 mod health;
 mod helpers;
+mod ingest;
 mod network;
 mod outage;

@@ -1,0 +1,411 @@
+//! Parsers for ingested files: decoding (UTF-8, UTF-16 with or without a byte-order mark,
+//! Windows-1256, ISO-8859-6 and other legacy encodings, detected), plain text (one
+//! segment per line), WhatsApp-style chat exports (one segment per message, with sender
+//! and time), SRT and WebVTT (time-coded segments). Each bad file gets one clear error.
+
+/// Largest file accepted for ingestion, in bytes.
+pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// One segment of a document: a line, a message or a subtitle cue.
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+pub struct Segment {
+    pub text: String,
+    /// 1-based line in the source file.
+    pub line: Option<u32>,
+    pub start_ms: Option<u64>,
+    pub end_ms: Option<u64>,
+    pub speaker: Option<String>,
+    /// When a chat message was sent, as written in the export.
+    pub sent: Option<String>,
+}
+
+/// A parsed file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Parsed {
+    /// `text`, `chat` or `transcript`.
+    pub source_type: &'static str,
+    pub encoding: &'static str,
+    pub segments: Vec<Segment>,
+}
+
+impl Parsed {
+    /// The whole text, segment per line.
+    pub fn text(&self) -> String {
+        self.segments
+            .iter()
+            .map(|s| s.text.as_str())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+/// The ISO 639-1 code of the text's language, when it can be told with confidence.
+pub fn detect_language(text: &str) -> Option<String> {
+    let sample: String = text.chars().take(4_000).collect();
+    let info = whatlang::detect(&sample)?;
+    if !info.is_reliable() && info.confidence() < 0.5 {
+        // Short texts: trust the script for Arabic, and a weak guess only for English.
+        return match (info.script(), info.lang()) {
+            (whatlang::Script::Arabic, _) => Some("ar".to_owned()),
+            (whatlang::Script::Latin, whatlang::Lang::Eng) => Some("en".to_owned()),
+            _ => None,
+        };
+    }
+    let code = match info.lang() {
+        whatlang::Lang::Eng => "en",
+        whatlang::Lang::Ara => "ar",
+        whatlang::Lang::Pes => "fa",
+        whatlang::Lang::Urd => "ur",
+        whatlang::Lang::Pol => "pl",
+        whatlang::Lang::Ron => "ro",
+        whatlang::Lang::Vie => "vi",
+        whatlang::Lang::Fra => "fr",
+        whatlang::Lang::Spa => "es",
+        whatlang::Lang::Por => "pt",
+        whatlang::Lang::Deu => "de",
+        whatlang::Lang::Tur => "tr",
+        whatlang::Lang::Rus => "ru",
+        whatlang::Lang::Ukr => "uk",
+        whatlang::Lang::Ita => "it",
+        whatlang::Lang::Nld => "nl",
+        other => return Some(other.code().to_owned()),
+    };
+    Some(code.to_owned())
+}
+
+/// Decodes bytes to text, detecting the encoding. Returns the text and the encoding's name.
+pub fn decode(bytes: &[u8]) -> Result<(String, &'static str), String> {
+    if bytes.is_empty() {
+        return Err("the file is empty".to_owned());
+    }
+    if let Some((encoding, bom)) = encoding_rs::Encoding::for_bom(bytes) {
+        let (text, had_errors) = encoding.decode_without_bom_handling(&bytes[bom..]);
+        if had_errors {
+            return Err(format!(
+                "the file claims {} but has invalid bytes",
+                encoding.name()
+            ));
+        }
+        return Ok((text.into_owned(), encoding.name()));
+    }
+    if let Some(encoding) = utf16_without_bom(bytes) {
+        let (text, _) = encoding.decode_without_bom_handling(bytes);
+        return Ok((text.into_owned(), encoding.name()));
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(text) => {
+            check_not_binary(text)?;
+            return Ok((text.to_owned(), "UTF-8"));
+        }
+        Err(e) => {
+            // Proper multi-byte UTF-8 before the bad byte: corrupt UTF-8, not a legacy encoding.
+            let prefix = &bytes[..e.valid_up_to()];
+            if prefix.iter().any(|b| *b >= 0x80) {
+                return Err(format!("invalid UTF-8 at byte {}", e.valid_up_to()));
+            }
+        }
+    }
+    let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
+    detector.feed(bytes, true);
+    let encoding = detector.guess(None, chardetng::Utf8Detection::Deny);
+    let (text, _, had_errors) = encoding.decode(bytes);
+    if had_errors {
+        return Err(format!(
+            "cannot decode the file (best guess {})",
+            encoding.name()
+        ));
+    }
+    check_not_binary(&text)?;
+    Ok((text.into_owned(), encoding.name()))
+}
+
+fn utf16_without_bom(bytes: &[u8]) -> Option<&'static encoding_rs::Encoding> {
+    if bytes.len() < 4 || !bytes.len().is_multiple_of(2) {
+        return None;
+    }
+    let pairs = bytes.len() / 2;
+    let zeros_even = bytes.iter().step_by(2).filter(|b| **b == 0).count();
+    let zeros_odd = bytes.iter().skip(1).step_by(2).filter(|b| **b == 0).count();
+    if zeros_odd * 10 > pairs * 3 && zeros_even * 20 < pairs {
+        Some(encoding_rs::UTF_16LE)
+    } else if zeros_even * 10 > pairs * 3 && zeros_odd * 20 < pairs {
+        Some(encoding_rs::UTF_16BE)
+    } else {
+        None
+    }
+}
+
+fn check_not_binary(text: &str) -> Result<(), String> {
+    let total = text.chars().count().max(1);
+    let control = text
+        .chars()
+        .filter(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t' | '\u{c}'))
+        .count();
+    if control * 100 > total * 2 {
+        return Err("the file looks binary, not text".to_owned());
+    }
+    Ok(())
+}
+
+/// Parses a file by its name and content.
+pub fn parse(name: &str, bytes: &[u8]) -> Result<Parsed, String> {
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(format!(
+            "the file is {} bytes; the limit is {MAX_FILE_BYTES}",
+            bytes.len()
+        ));
+    }
+    let (text, encoding) = decode(bytes)?;
+    let ext = name
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default();
+    let (source_type, segments) = match ext.as_str() {
+        "srt" => ("transcript", cues(&text, false)?),
+        "vtt" => ("transcript", cues(&text, true)?),
+        _ => match chat(&text) {
+            Some(messages) => ("chat", messages),
+            None => ("text", lines(&text)),
+        },
+    };
+    if segments.iter().all(|s| s.text.trim().is_empty()) {
+        return Err("the file has no text".to_owned());
+    }
+    Ok(Parsed {
+        source_type,
+        encoding,
+        segments,
+    })
+}
+
+fn lines(text: &str) -> Vec<Segment> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| Segment {
+            text: l.trim_end().to_owned(),
+            line: Some(i as u32 + 1),
+            ..Segment::default()
+        })
+        .collect()
+}
+
+/// `12/03/2024, 21:15 - Name: message` or `[12/03/2024, 21:15:33] Name: message`.
+fn chat_header(line: &str) -> Option<(String, String, String)> {
+    let line = line.trim_start_matches('\u{200e}');
+    let (stamp, rest) = if let Some(inner) = line.strip_prefix('[') {
+        let (stamp, rest) = inner.split_once("] ")?;
+        (stamp, rest)
+    } else {
+        line.split_once(" - ")?
+    };
+    let (date, time) = stamp.split_once(", ")?;
+    let date_ok =
+        date.split('/').count() == 3 && date.chars().all(|c| c.is_ascii_digit() || c == '/');
+    let time_ok = time.split(':').count() >= 2
+        && time
+            .trim_end_matches(|c: char| c.is_ascii_alphabetic() || c == ' ')
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == ':');
+    if !date_ok || !time_ok {
+        return None;
+    }
+    let (sender, message) = rest.split_once(": ")?;
+    Some((
+        format!("{date} {time}"),
+        sender.trim().to_owned(),
+        message.to_owned(),
+    ))
+}
+
+fn chat(text: &str) -> Option<Vec<Segment>> {
+    let mut messages: Vec<Segment> = Vec::new();
+    let mut headers = 0;
+    for (i, line) in text.lines().enumerate() {
+        if let Some((sent, sender, message)) = chat_header(line) {
+            headers += 1;
+            messages.push(Segment {
+                text: message,
+                line: Some(i as u32 + 1),
+                speaker: Some(sender),
+                sent: Some(sent),
+                ..Segment::default()
+            });
+        } else if let Some(last) = messages.last_mut() {
+            last.text.push('\n');
+            last.text.push_str(line);
+        } else if !line.trim().is_empty() {
+            return None;
+        }
+    }
+    (headers >= 1).then_some(messages)
+}
+
+/// `hh:mm:ss,mmm` (SRT) or `[hh:]mm:ss.mmm` (WebVTT) in milliseconds.
+fn timestamp(s: &str) -> Option<u64> {
+    let s = s.trim();
+    let (clock, millis) = s.rsplit_once([',', '.'])?;
+    let millis: u64 = millis.get(..3)?.parse().ok()?;
+    let parts: Vec<u64> = clock
+        .split(':')
+        .map(|p| p.parse().ok())
+        .collect::<Option<_>>()?;
+    let secs = match parts.as_slice() {
+        [h, m, s] => h * 3600 + m * 60 + s,
+        [m, s] => m * 60 + s,
+        _ => return None,
+    };
+    Some(secs * 1000 + millis)
+}
+
+fn cues(text: &str, vtt: bool) -> Result<Vec<Segment>, String> {
+    let mut out = Vec::new();
+    let mut lines = text.lines().enumerate().peekable();
+    if vtt {
+        match lines.next() {
+            Some((_, first)) if first.trim_start_matches('\u{feff}').starts_with("WEBVTT") => {}
+            _ => return Err("not a WebVTT file (no WEBVTT header)".to_owned()),
+        }
+    }
+    while let Some((i, line)) = lines.next() {
+        let Some((from, to)) = line.split_once("-->") else {
+            continue;
+        };
+        let start =
+            timestamp(from).ok_or_else(|| format!("line {}: bad time `{}`", i + 1, from.trim()))?;
+        let end_field = to.split_whitespace().next().unwrap_or("");
+        let end = timestamp(end_field)
+            .ok_or_else(|| format!("line {}: bad time `{end_field}`", i + 1))?;
+        if end < start {
+            return Err(format!("line {}: the cue ends before it starts", i + 1));
+        }
+        let mut body = Vec::new();
+        while let Some((_, l)) = lines.peek() {
+            if l.trim().is_empty() {
+                break;
+            }
+            body.push(lines.next().map(|(_, l)| l).unwrap_or_default());
+        }
+        let mut text = body.join("\n");
+        let mut speaker = None;
+        if let Some(rest) = text.strip_prefix("<v ")
+            && let Some((name, said)) = rest.split_once('>')
+        {
+            speaker = Some(name.trim().to_owned());
+            text = said.replace("</v>", "");
+        }
+        out.push(Segment {
+            text: text.trim().to_owned(),
+            line: Some(i as u32 + 1),
+            start_ms: Some(start),
+            end_ms: Some(end),
+            speaker,
+            sent: None,
+        });
+    }
+    if out.is_empty() {
+        return Err("no cues found".to_owned());
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encodings_are_detected_and_converted() {
+        let arabic = "قال إنه سيقابله عند محطة الحافلات في الساعة التاسعة مساء يوم الجمعة";
+        let (cp1256, _, _) = encoding_rs::WINDOWS_1256.encode(arabic);
+        assert_eq!(decode(&cp1256).unwrap().0, arabic);
+        let (iso, _, _) = encoding_rs::ISO_8859_6.encode(arabic);
+        let (text, _) = decode(&iso).unwrap();
+        assert_eq!(text, arabic, "ISO-8859-6 decodes to the same text");
+        let mut utf16: Vec<u8> = vec![0xFF, 0xFE];
+        utf16.extend(arabic.encode_utf16().flat_map(u16::to_le_bytes));
+        assert_eq!(decode(&utf16).unwrap(), (arabic.to_owned(), "UTF-16LE"));
+        let bare: Vec<u8> = "meet me at nine"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        assert_eq!(decode(&bare).unwrap().0, "meet me at nine");
+    }
+
+    #[test]
+    fn bad_files_get_clear_errors() {
+        assert_eq!(decode(b"").unwrap_err(), "the file is empty");
+        let junk: Vec<u8> = (0..4096u32)
+            .map(|i| (i.wrapping_mul(2654435761) >> 24) as u8)
+            .collect();
+        assert!(parse("junk.txt", &junk).is_err());
+        let mut corrupt = "مرحبا بك ".repeat(20).into_bytes();
+        corrupt.extend_from_slice(&[0xC3, 0x28, b'a']);
+        assert!(
+            decode(&corrupt)
+                .unwrap_err()
+                .contains("invalid UTF-8 at byte")
+        );
+        assert!(
+            parse("x.vtt", b"00:01.000 --> 00:02.000\nhi\n")
+                .unwrap_err()
+                .contains("WEBVTT")
+        );
+        assert!(
+            parse("x.srt", b"1\n00:00:05,000 --> 00:00:01,000\nhi\n")
+                .unwrap_err()
+                .contains("ends before")
+        );
+    }
+
+    #[test]
+    fn whatsapp_exports_become_messages() {
+        let export = "12/03/2024, 21:15 - Jay: you coming tonight?\n12/03/2024, 21:16 - محمد: نعم\nbring the car\n[13/03/2024, 09:01:22] Jay: ok\n";
+        let p = parse("chat.txt", export.as_bytes()).unwrap();
+        assert_eq!(p.source_type, "chat");
+        assert_eq!(p.segments.len(), 3);
+        assert_eq!(p.segments[1].speaker.as_deref(), Some("محمد"));
+        assert_eq!(p.segments[1].text, "نعم\nbring the car");
+        assert_eq!(p.segments[2].sent.as_deref(), Some("13/03/2024 09:01:22"));
+    }
+
+    #[test]
+    fn subtitles_become_time_coded_segments() {
+        let srt = "1\n00:00:01,500 --> 00:00:04,000\nWhere were you?\n\n2\n00:01:02,000 --> 00:01:05,250\nAt the garage.\nWith him.\n";
+        let p = parse("interview.srt", srt.as_bytes()).unwrap();
+        assert_eq!(p.source_type, "transcript");
+        assert_eq!(
+            (p.segments[0].start_ms, p.segments[0].end_ms),
+            (Some(1500), Some(4000))
+        );
+        assert_eq!(p.segments[1].text, "At the garage.\nWith him.");
+        let vtt =
+            "WEBVTT\n\nc1\n00:05.000 --> 00:07.500 align:start\n<v Officer>Say that again.</v>\n";
+        let p = parse("call.vtt", vtt.as_bytes()).unwrap();
+        assert_eq!(p.segments[0].speaker.as_deref(), Some("Officer"));
+        assert_eq!(p.segments[0].text, "Say that again.");
+        assert_eq!(p.segments[0].start_ms, Some(5000));
+    }
+
+    #[test]
+    fn languages_are_detected_on_real_sentences() {
+        assert_eq!(
+            detect_language("قال إنه سيقابله عند محطة الحافلات في الساعة التاسعة مساء").as_deref(),
+            Some("ar")
+        );
+        assert_eq!(
+            detect_language("He said he would meet him at the bus station at nine in the evening")
+                .as_deref(),
+            Some("en")
+        );
+    }
+
+    #[test]
+    fn plain_text_keeps_line_numbers() {
+        let p = parse("note.txt", "first\n\nthird\n".as_bytes()).unwrap();
+        assert_eq!(p.source_type, "text");
+        assert_eq!(
+            p.segments.iter().map(|s| s.line).collect::<Vec<_>>(),
+            vec![Some(1), Some(3)]
+        );
+    }
+}

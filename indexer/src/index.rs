@@ -397,6 +397,60 @@ impl SearchIndex {
         })
     }
 
+    /// Documents like `id` (by the distinctive terms of its text and translation), best
+    /// first, within `forces` when given. `None` when `id` does not exist.
+    pub fn more_like_this(
+        &self,
+        id: &str,
+        forces: &[String],
+        limit: usize,
+    ) -> Result<Option<Vec<Hit>>, IndexError> {
+        let f = self.fields;
+        let searcher = self.reader.searcher();
+        let by_id = TermQuery::new(Term::from_field_text(f.id, id), IndexRecordOption::Basic);
+        let Some((_, addr)) = searcher
+            .search(&by_id, &TopDocs::with_limit(1).order_by_score())?
+            .into_iter()
+            .next()
+        else {
+            return Ok(None);
+        };
+        let like = tantivy::query::MoreLikeThisQuery::builder()
+            .with_min_doc_frequency(1)
+            .with_min_term_frequency(1)
+            .with_max_query_terms(32)
+            .with_document(addr);
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![
+            (Occur::Must, Box::new(like)),
+            (Occur::MustNot, Box::new(by_id)),
+        ];
+        if !forces.is_empty() {
+            clauses.push((Occur::Must, any_of(f.force, forces)));
+        }
+        let query = BooleanQuery::new(clauses);
+        let top = searcher.search(
+            &query,
+            &TopDocs::with_limit(limit.clamp(1, 100)).order_by_score(),
+        )?;
+        let mut hits = Vec::with_capacity(top.len());
+        for (score, addr) in top {
+            let doc: TantivyDocument = searcher.doc(addr)?;
+            let text = first_str(&doc, f.text).unwrap_or_default();
+            hits.push(Hit {
+                id: first_str(&doc, f.id).unwrap_or_default(),
+                title: first_str(&doc, f.title).unwrap_or_default(),
+                score,
+                language: first_str(&doc, f.language),
+                force: first_str(&doc, f.force).unwrap_or_default(),
+                source_type: first_str(&doc, f.source_type).unwrap_or_default(),
+                snippet: escape_html(&text.chars().take(200).collect::<String>()),
+                translation_snippet: first_str(&doc, f.translation)
+                    .map(|t| escape_html(&t.chars().take(200).collect::<String>())),
+            });
+        }
+        Ok(Some(hits))
+    }
+
     /// One stored document by id.
     pub fn get(&self, id: &str) -> Result<Option<StoredDocument>, IndexError> {
         let f = self.fields;
@@ -452,6 +506,12 @@ impl SearchIndex {
             position: None,
         })
     }
+}
+
+fn escape_html(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 fn segments_json(segments: &[crate::formats::Segment]) -> String {
@@ -651,6 +711,37 @@ mod tests {
             index.search(&request("meet park")).unwrap().total,
             1,
             "English originals are stemmed"
+        );
+    }
+
+    #[test]
+    fn more_like_this_finds_the_related_document_not_itself() {
+        let dir = tempfile::tempdir().unwrap();
+        let index = SearchIndex::open_or_create(dir.path()).unwrap();
+        let ids = index
+            .add_documents(&[
+                doc(
+                    "WYP",
+                    "the silver astra was parked behind the kebab shop on manningham lane",
+                ),
+                doc(
+                    "WYP",
+                    "a silver astra parked near manningham lane kebab shop again tonight",
+                ),
+                doc(
+                    "WYP",
+                    "school attendance officer visited the family on tuesday",
+                ),
+            ])
+            .unwrap();
+        let hits = index.more_like_this(&ids[0], &[], 10).unwrap().unwrap();
+        assert_eq!(hits[0].id, ids[1]);
+        assert!(hits.iter().all(|h| h.id != ids[0]));
+        assert!(
+            index
+                .more_like_this("doc-missing", &[], 10)
+                .unwrap()
+                .is_none()
         );
     }
 

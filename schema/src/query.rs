@@ -92,6 +92,24 @@ impl CoreQuery {
         Ok(doc.map(Document::from))
     }
 
+    /// Documents similar to `id`, best first (null when `id` does not exist).
+    async fn more_like_this(
+        &self,
+        ctx: &Context<'_>,
+        id: String,
+        #[graphql(default)] filter: SearchFilter,
+        #[graphql(default = 10)] first: i32,
+    ) -> ApiResult<Option<Vec<SearchHit>>> {
+        let services = ctx.data_unchecked::<Services>();
+        let limit = page_size(Some(first))?;
+        let index = services.index.clone();
+        let hits = services
+            .cpu
+            .run(move || index.more_like_this(&id, &filter.forces, limit))
+            .await??;
+        Ok(hits.map(|h| h.into_iter().map(SearchHit::from).collect()))
+    }
+
     /// One person by id.
     async fn person(&self, ctx: &Context<'_>, id: String) -> ApiResult<Option<Person>> {
         let services = ctx.data_unchecked::<Services>();

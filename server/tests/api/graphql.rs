@@ -67,6 +67,17 @@ async fn ingested_text_is_searchable_with_highlights_and_linked_in_the_graph() {
         "{hit}"
     );
 
+    // moreLikeThis: the only document has no neighbours; an unknown id is null.
+    let similar = app
+        .graphql(
+            "query($id: String!) { moreLikeThis(id: $id) { id } missing: moreLikeThis(id: \"doc-none\") { id } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert!(similar["errors"].is_null(), "{similar}");
+    assert_eq!(similar["data"]["moreLikeThis"], json!([]));
+    assert!(similar["data"]["missing"].is_null());
+
     // The Arabic original is searchable in any spelling, highlighted in the original.
     let arabic = app
         .graphql(

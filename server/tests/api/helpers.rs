@@ -198,14 +198,7 @@ impl TestApp {
     /// toex on an existing index directory.
     pub async fn spawn_with(uri: &str, index_dir: TempDir) -> Self {
         init_test_log();
-        let mut settings = Settings::default();
-        settings.server.listen = "127.0.0.1:0".parse().unwrap();
-        settings.server.workers = 2;
-        settings.server.web_dir = repo_root().join("web-client/dist");
-        settings.server.max_body_bytes = 256 * 1024;
-        settings.neo4j.uri = uri.to_owned();
-        settings.neo4j.retry_interval_ms = 200;
-        settings.index.path = index_dir.path().join("index");
+        let settings = Self::settings(uri, index_dir.path());
         let app = Application::build(settings).await.expect("building toex");
         let address = app.address();
         let handle = app.handle();

@@ -5,6 +5,7 @@
 mod context;
 mod error;
 mod health;
+mod ingest;
 mod mutation;
 mod network;
 mod query;
@@ -16,6 +17,7 @@ use async_graphql::Schema;
 pub use context::{ModelInfo, Services};
 pub use error::{ApiError, ErrorCode};
 pub use health::{Health, HealthStatus};
+pub use ingest::Ingested;
 pub use mutation::MutationRoot;
 pub use query::QueryRoot;
 pub use subscription::SubscriptionRoot;

@@ -1,7 +1,6 @@
 //! The Mutation root.
 
 use async_graphql::{Context, Object};
-use toex_graph::DocumentNode;
 use toex_indexer::NewDocument;
 
 use crate::Services;
@@ -35,29 +34,10 @@ impl MutationRoot {
             source_type: input.source_type,
             segments: Vec::new(),
         };
-        let node = DocumentNode {
-            id: doc.id(),
-            title: doc.title.clone(),
-            force: doc.force.clone(),
-            operation: doc.operation.clone(),
-            source_type: doc.source_type.clone(),
-            language: doc.language.clone(),
-            content_hash: doc.content_hash(),
-        };
-        let index = services.index.clone();
-        let id = services
-            .cpu
-            .run(move || index.add_documents(&[doc]))
-            .await??
-            .remove(0);
-        let graph_linked = match services.graph.upsert_document(&node).await {
-            Ok(()) => true,
-            Err(err) if err.is_unavailable() => {
-                tracing::warn!(%id, error = %err, "document indexed; its graph node waits for Neo4j");
-                false
-            }
-            Err(err) => return Err(err.into()),
-        };
-        Ok(IngestResult { id, graph_linked })
+        let done = services.ingest(doc).await?;
+        Ok(IngestResult {
+            id: done.id,
+            graph_linked: done.graph_linked,
+        })
     }
 }

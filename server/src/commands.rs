@@ -142,7 +142,8 @@ pub async fn ingest(
     meta: IngestMeta,
 ) -> anyhow::Result<()> {
     use toex_indexer::formats::{self, MAX_FILE_BYTES};
-    use toex_indexer::{NewDocument, SearchIndex};
+    use toex_indexer::{CpuPool, NewDocument, SearchIndex};
+    use toex_schema::Services;
 
     let index_path = settings.index.path.clone();
     let index = tokio::task::spawn_blocking(move || SearchIndex::open_or_create(&index_path))
@@ -150,12 +151,18 @@ pub async fn ingest(
         .context("opening the search index (is a toex server using it?)")?;
     let graph = GraphClient::new(settings.neo4j.clone()).context("configuring Neo4j")?;
     let monitor = graph.spawn_monitor();
-    let graph_up = graph.wait_until_up(Duration::from_secs(10)).await;
-    if !graph_up {
+    if !graph.wait_until_up(Duration::from_secs(10)).await {
         eprintln!(
             "warning: Neo4j is not reachable; documents are indexed, graph nodes are skipped"
         );
     }
+    let services = Services {
+        graph,
+        index: std::sync::Arc::new(index),
+        cpu: CpuPool::new("ingest", settings.index.threads, settings.index.queue)?,
+        models: Vec::new(),
+        version: env!("CARGO_PKG_VERSION"),
+    };
     let mut files = Vec::new();
     for path in paths {
         collect_files(&path, &mut files);
@@ -189,25 +196,21 @@ pub async fn ingest(
                 source_type: parsed.source_type.to_owned(),
                 segments: parsed.segments,
             };
-            let node = toex_graph::DocumentNode {
-                id: doc.id(),
-                title: doc.title.clone(),
-                force: doc.force.clone(),
-                operation: doc.operation.clone(),
-                source_type: doc.source_type.clone(),
-                language: doc.language.clone(),
-                content_hash: doc.content_hash(),
-            };
             let summary = format!(
                 "{} segments, {}, {}",
                 doc.segments.len(),
                 parsed.encoding,
                 doc.language.as_deref().unwrap_or("language unknown")
             );
-            let id = index.add_documents(&[doc])?.remove(0);
-            if graph_up {
-                graph.upsert_document(&node).await?;
-            }
+            let done = services
+                .ingest(doc)
+                .await
+                .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+            let id = if done.graph_linked {
+                done.id
+            } else {
+                format!("{} (graph node skipped)", done.id)
+            };
             anyhow::Ok(format!("{id} ({summary})"))
         }
         .await;

@@ -54,16 +54,53 @@ macro_rules! edge_map {
     };
 }
 
-macro_rules! neighbourhood {
-    ($hops:literal) => {
+/// The filter every expanded relationship must pass: an allowed type, seen since `$since`.
+macro_rules! allowed {
+    ($r:literal) => {
         concat!(
-            "MATCH (n:Entity {key: $key}) ",
-            "OPTIONAL MATCH p = (n)-[rels*1..", $hops, "]-(m) ",
-            "WHERE all(r IN rels WHERE type(r) IN $types AND ($since IS NULL OR coalesce(r.lastSeen, r.firstSeen) IS NULL ",
-            "OR coalesce(r.lastSeen, r.firstSeen) >= datetime($since))) ",
-            "WITH n, p LIMIT $paths ",
-            "UNWIND (CASE WHEN p IS NULL THEN [null] ELSE relationships(p) END) AS r ",
-            "WITH n, collect(DISTINCT r)[..$limit] AS rs ",
+            "type(",
+            $r,
+            ") IN $types AND ($since IS NULL OR coalesce(",
+            $r,
+            ".lastSeen, ",
+            $r,
+            ".firstSeen) IS NULL ",
+            "OR coalesce(",
+            $r,
+            ".lastSeen, ",
+            $r,
+            ".firstSeen) >= datetime($since))"
+        )
+    };
+}
+
+/// One breadth-first level: from the nodes in `from`, at most `$limit` relationships,
+/// keeping the variables in `carry`.
+macro_rules! level {
+    ($carry:literal, $from:literal, $rels:literal, $nodes:literal) => {
+        concat!(
+            "OPTIONAL CALL (",
+            $from,
+            ") { UNWIND ",
+            $from,
+            " AS a MATCH (a)-[r]-(b) WHERE ",
+            allowed!("r"),
+            " RETURN r, b LIMIT $limit } ",
+            "WITH ",
+            $carry,
+            ", collect(r) AS ",
+            $rels,
+            ", collect(DISTINCT b) AS ",
+            $nodes,
+            " "
+        )
+    };
+}
+
+macro_rules! neighbourhood_tail {
+    ($rels:expr) => {
+        concat!(
+            "WITH n, reduce(acc = [], r IN ", $rels, " | CASE WHEN r IN acc THEN acc ELSE acc + [r] END)[..$limit] AS rs ",
             "WITH n, rs, [n] + reduce(acc = [], r IN rs | acc + [startNode(r), endNode(r)]) AS all ",
             "UNWIND all AS x WITH rs, collect(DISTINCT x) AS nodes ",
             "RETURN [x IN nodes | ", node_map!("x"), "] AS nodes, [r IN rs | ", edge_map!("r"), "] AS edges"
@@ -72,9 +109,24 @@ macro_rules! neighbourhood {
 }
 
 const NEIGHBOURHOOD: [&str; 3] = [
-    neighbourhood!("1"),
-    neighbourhood!("2"),
-    neighbourhood!("3"),
+    concat!(
+        "MATCH (n:Entity {key: $key}) WITH n, [n] AS f0 ",
+        level!("n", "f0", "r1", "f1"),
+        neighbourhood_tail!("r1")
+    ),
+    concat!(
+        "MATCH (n:Entity {key: $key}) WITH n, [n] AS f0 ",
+        level!("n", "f0", "r1", "f1"),
+        level!("n, r1", "f1", "r2", "f2"),
+        neighbourhood_tail!("r1 + r2")
+    ),
+    concat!(
+        "MATCH (n:Entity {key: $key}) WITH n, [n] AS f0 ",
+        level!("n", "f0", "r1", "f1"),
+        level!("n, r1", "f1", "r2", "f2"),
+        level!("n, r1, r2", "f2", "r3", "f3"),
+        neighbourhood_tail!("r1 + r2 + r3")
+    ),
 ];
 
 macro_rules! shortest {
@@ -141,8 +193,9 @@ fn types(requested: &[String]) -> Result<Vec<String>, GraphError> {
 impl GraphClient {
     /// Nodes and edges within `hops` (1–3) of a node.
     ///
-    /// Cypher: one variable-length `OPTIONAL MATCH p = (n)-[rels*1..hops]-(m)` from the
-    /// `entity_key` index, filtered by type and date, bounded by `$paths` and `$limit`.
+    /// Cypher: one statement from the `entity_key` index that expands breadth-first,
+    /// one `OPTIONAL CALL` per level, each level capped at `$limit` relationships, so a
+    /// hub costs at most `hops × limit` expansions.
     pub async fn neighbourhood(
         &self,
         key: &str,
@@ -162,8 +215,7 @@ impl GraphClient {
                     .param("key", key)
                     .param("types", types(relationship_types)?)
                     .param("since", since)
-                    .param("limit", limit as i64)
-                    .param("paths", (limit as i64).saturating_mul(20)),
+                    .param("limit", limit as i64),
             )
             .await?;
         Ok(rows.into_iter().next())

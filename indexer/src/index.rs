@@ -377,18 +377,10 @@ impl SearchIndex {
         let mut hits = Vec::with_capacity(top.len());
         for (score, addr) in top {
             let doc: TantivyDocument = searcher.doc(addr)?;
-            let translation = first_str(&doc, f.translation);
-            hits.push(Hit {
-                id: first_str(&doc, f.id).unwrap_or_default(),
-                title: first_str(&doc, f.title).unwrap_or_default(),
-                score,
-                language: first_str(&doc, f.language),
-                force: first_str(&doc, f.force).unwrap_or_default(),
-                source_type: first_str(&doc, f.source_type).unwrap_or_default(),
-                snippet: text_snippets.snippet_from_doc(&doc).to_html(),
-                translation_snippet: translation
-                    .map(|_| translation_snippets.snippet_from_doc(&doc).to_html()),
-            });
+            let snippet = text_snippets.snippet_from_doc(&doc).to_html();
+            let translation_snippet = first_str(&doc, f.translation)
+                .map(|_| translation_snippets.snippet_from_doc(&doc).to_html());
+            hits.push(self.hit(&doc, score, snippet, translation_snippet));
         }
         Ok(SearchResults {
             total,
@@ -435,20 +427,36 @@ impl SearchIndex {
         let mut hits = Vec::with_capacity(top.len());
         for (score, addr) in top {
             let doc: TantivyDocument = searcher.doc(addr)?;
-            let text = first_str(&doc, f.text).unwrap_or_default();
-            hits.push(Hit {
-                id: first_str(&doc, f.id).unwrap_or_default(),
-                title: first_str(&doc, f.title).unwrap_or_default(),
-                score,
-                language: first_str(&doc, f.language),
-                force: first_str(&doc, f.force).unwrap_or_default(),
-                source_type: first_str(&doc, f.source_type).unwrap_or_default(),
-                snippet: escape_html(&text.chars().take(200).collect::<String>()),
-                translation_snippet: first_str(&doc, f.translation)
-                    .map(|t| escape_html(&t.chars().take(200).collect::<String>())),
-            });
+            let opening = |field| {
+                first_str(&doc, field)
+                    .map(|t| escape_html(&t.chars().take(200).collect::<String>()))
+            };
+            let (snippet, translation_snippet) =
+                (opening(f.text).unwrap_or_default(), opening(f.translation));
+            hits.push(self.hit(&doc, score, snippet, translation_snippet));
         }
         Ok(Some(hits))
+    }
+
+    /// A hit from a stored document and the snippets chosen for it.
+    fn hit(
+        &self,
+        doc: &TantivyDocument,
+        score: f32,
+        snippet: String,
+        translation_snippet: Option<String>,
+    ) -> Hit {
+        let f = self.fields;
+        Hit {
+            id: first_str(doc, f.id).unwrap_or_default(),
+            title: first_str(doc, f.title).unwrap_or_default(),
+            score,
+            language: first_str(doc, f.language),
+            force: first_str(doc, f.force).unwrap_or_default(),
+            source_type: first_str(doc, f.source_type).unwrap_or_default(),
+            snippet,
+            translation_snippet,
+        }
     }
 
     /// One stored document by id.

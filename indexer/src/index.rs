@@ -399,14 +399,10 @@ impl SearchIndex {
     ) -> Result<Option<Vec<Hit>>, IndexError> {
         let f = self.fields;
         let searcher = self.reader.searcher();
-        let by_id = TermQuery::new(Term::from_field_text(f.id, id), IndexRecordOption::Basic);
-        let Some((_, addr)) = searcher
-            .search(&by_id, &TopDocs::with_limit(1).order_by_score())?
-            .into_iter()
-            .next()
-        else {
+        let Some(addr) = self.address(&searcher, id)? else {
             return Ok(None);
         };
+        let by_id = self.id_query(id);
         let like = tantivy::query::MoreLikeThisQuery::builder()
             .with_min_doc_frequency(1)
             .with_min_term_frequency(1)
@@ -459,13 +455,28 @@ impl SearchIndex {
         }
     }
 
+    fn id_query(&self, id: &str) -> TermQuery {
+        TermQuery::new(
+            Term::from_field_text(self.fields.id, id),
+            IndexRecordOption::Basic,
+        )
+    }
+
+    /// Where the document with `id` is, if it exists.
+    fn address(
+        &self,
+        searcher: &tantivy::Searcher,
+        id: &str,
+    ) -> Result<Option<tantivy::DocAddress>, IndexError> {
+        let top = searcher.search(&self.id_query(id), &TopDocs::with_limit(1).order_by_score())?;
+        Ok(top.into_iter().next().map(|(_, addr)| addr))
+    }
+
     /// One stored document by id.
     pub fn get(&self, id: &str) -> Result<Option<StoredDocument>, IndexError> {
         let f = self.fields;
         let searcher = self.reader.searcher();
-        let query = TermQuery::new(Term::from_field_text(f.id, id), IndexRecordOption::Basic);
-        let top = searcher.search(&query, &TopDocs::with_limit(1).order_by_score())?;
-        let Some((_, addr)) = top.into_iter().next() else {
+        let Some(addr) = self.address(&searcher, id)? else {
             return Ok(None);
         };
         let doc: TantivyDocument = searcher.doc(addr)?;

@@ -250,7 +250,7 @@ impl NetworkQuery {
             None,
             |after: Option<usize>, _: Option<usize>, first, _| async move {
                 let skip = after.map_or(0, |a| a + 1);
-                let limit = first.unwrap_or(20);
+                let limit = first.unwrap_or(crate::query::DEFAULT_PAGE_SIZE);
                 let mut found = services
                     .graph
                     .people_by_name(&name, skip, limit + 1)

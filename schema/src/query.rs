@@ -10,7 +10,7 @@ use crate::{Health, Services};
 
 /// Largest page any list returns.
 pub const MAX_PAGE_SIZE: usize = 100;
-const DEFAULT_PAGE_SIZE: usize = 20;
+pub(crate) const DEFAULT_PAGE_SIZE: usize = 20;
 
 #[derive(Default)]
 pub struct CoreQuery;

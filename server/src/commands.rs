@@ -30,6 +30,10 @@ async fn connect(
 struct Bar(ProgressBar);
 
 impl ImportProgress for Bar {
+    fn parsed(&self, rows: u64) {
+        self.0.inc_length(rows);
+    }
+
     fn written(&self, rows: u64) {
         self.0.inc(rows);
     }
@@ -57,7 +61,6 @@ async fn import_one(
         .map(|f| f.to_string_lossy().into_owned())
         .unwrap_or_default();
     let progress = Bar(bar(0, &label));
-    progress.0.set_length(count_lines(file).saturating_sub(1));
     let report = graph
         .import_file(kind, file, opts, &progress)
         .await
@@ -79,14 +82,6 @@ async fn import_one(
         report.relationships as f64 / secs,
     );
     Ok(report)
-}
-
-fn count_lines(file: &Path) -> u64 {
-    std::fs::read(file).map_or(0, |b| bytecount(&b))
-}
-
-fn bytecount(bytes: &[u8]) -> u64 {
-    bytes.iter().filter(|b| **b == b'\n').count() as u64
 }
 
 /// `toex import KIND FILE…`

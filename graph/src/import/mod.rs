@@ -220,7 +220,7 @@ impl GraphClient {
     ) -> Result<(u64, u64, Vec<(u64, String)>), GraphError> {
         self.ensure_scaffolding(&records, opts).await?;
         let (records, missing) = self.drop_unknown_people(kind, records).await?;
-        let (mut statement, rows, relationships) = statements::rows_for(kind, &records, opts);
+        let (mut statement, rows, relationships) = statements::rows_for(kind, &records);
         if kind == ImportKind::Calls {
             let phones = statements::phone_rows(&records);
             for chunk in phones.chunks(opts.atomic_rows.max(1)) {

@@ -3,7 +3,7 @@
 use neo4rs::BoltType;
 
 use super::records::{IdentifierKind, Record, RecordKind, bolt_map, place_pairs};
-use super::{ImportKind, ImportOptions, aggregate_calls};
+use super::{ImportKind, aggregate_calls};
 use crate::names;
 
 /// `SET` clauses that widen a relationship's first/last-seen window; idempotent.
@@ -254,12 +254,7 @@ fn opt<T: Into<BoltType>>(v: Option<T>) -> BoltType {
 }
 
 /// The statement for `kind`, its parameter rows, and how many relationships they stand for.
-pub fn rows_for(
-    kind: ImportKind,
-    records: &[Record],
-    opts: &ImportOptions,
-) -> (&'static str, Vec<BoltType>, u64) {
-    let _ = opts;
+pub fn rows_for(kind: ImportKind, records: &[Record]) -> (&'static str, Vec<BoltType>, u64) {
     match kind {
         ImportKind::Persons => (PERSONS, records.iter().filter_map(person_row).collect(), 0),
         ImportKind::Identifiers => {

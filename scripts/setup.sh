@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fetches and builds everything toex needs on a fresh machine. Idempotent: a second run
 # reuses what is there. Sources: Maven Central (Neo4j jars), the npm registry (GraphiQL),
-# crates.io (Rust crates), PyPI (test-only reference tools, with --test).
+# crates.io (Rust crates), PyPI (datasets; test-only reference tools, with --test).
 # Usage: scripts/setup.sh [--release] [--test]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -31,6 +31,9 @@ step "web client (npm)"
   fi
   npm run --silent build
 )
+
+step "police.uk street crime for West Yorkshire (PyPI crime-sim-toolkit==1.5.0)"
+scripts/fetch-data.sh
 
 for arg in "$@"; do
   case "$arg" in

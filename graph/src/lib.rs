@@ -4,6 +4,7 @@
 pub mod algo;
 mod client;
 mod error;
+pub mod harm;
 pub mod identifiers;
 pub mod import;
 mod migrations;
@@ -11,6 +12,7 @@ mod model;
 pub mod names;
 pub(crate) mod queries;
 mod settings;
+pub mod spatial;
 pub mod synthetic;
 pub mod vocab;
 

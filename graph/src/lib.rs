@@ -23,5 +23,6 @@ pub use model::{
     CommonAssociate, DocumentNode, GraphEdge, GraphNode, Person, PersonMatch, SelectionLink,
     Subgraph, TimelineEvent,
 };
+pub use queries::hotspots::{CellPage, CellRecord, HotspotFilter, HotspotKind, LocatedCount};
 pub use queries::network::{MAX_HOPS, MAX_PATH_HOPS};
 pub use settings::GraphSettings;

@@ -63,3 +63,44 @@ pub fn relationship_types(requested: &[String]) -> Result<Vec<String>, String> {
         })
         .collect()
 }
+
+/// Police.uk "Falls within" names of the programme's forces and their codes.
+pub const FORCE_NAMES: &[(&str, &str)] = &[
+    ("West Yorkshire Police", "WYP"),
+    ("Greater Manchester Police", "GMP"),
+    ("Metropolitan Police Service", "MPS"),
+    ("West Midlands Police", "WMP"),
+    ("Merseyside Police", "MER"),
+    ("South Yorkshire Police", "SYP"),
+    ("North Yorkshire Police", "NYP"),
+    ("Humberside Police", "HUM"),
+    ("Lancashire Constabulary", "LAN"),
+];
+
+/// The code of a force from its published name, if it is one of ours.
+pub fn force_code(name: &str) -> Option<&'static str> {
+    FORCE_NAMES
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name.trim()))
+        .map(|(_, c)| *c)
+}
+
+/// Home Office offence codes counted as violence against women and girls: sexual
+/// offences, domestic-abuse violence, stalking, harassment and coercive control.
+pub const VAWG_OFFENCE_CODES: &[&str] = &[
+    "8L", "8M", "8N", "8Q", "8U", "17A", "17B", "19C", "19D", "19E", "19F", "20A", "20B", "21",
+    "22A", "22B", "71", "88A",
+];
+
+/// Crime types (compared case-insensitively) counted as VAWG where no offence code is
+/// recorded. police.uk publishes only "Violence and sexual offences", the nearest proxy.
+pub const VAWG_CRIME_TYPES: &[&str] = &[
+    "domestic abuse",
+    "violence and sexual offences",
+    "sexual activity with a child",
+    "assault occasioning actual bodily harm",
+    "stalking",
+    "harassment",
+    "controlling or coercive behaviour",
+    "rape",
+];

@@ -5,6 +5,7 @@
 mod context;
 mod error;
 mod health;
+mod hotspots;
 mod ingest;
 mod mutation;
 mod network;

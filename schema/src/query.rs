@@ -17,7 +17,11 @@ pub struct CoreQuery;
 
 /// The Query root: core fields plus the network.
 #[derive(async_graphql::MergedObject, Default)]
-pub struct QueryRoot(CoreQuery, crate::network::NetworkQuery);
+pub struct QueryRoot(
+    CoreQuery,
+    crate::network::NetworkQuery,
+    crate::hotspots::HotspotQuery,
+);
 
 #[Object]
 impl CoreQuery {

@@ -33,9 +33,10 @@ pub enum Command {
     Serve(ServeArgs),
     /// Print the effective settings as TOML, secrets blanked.
     Config(ServeArgs),
-    /// Load CSV or JSONL into the graph: persons, identifiers, incidents, missing, calls or edges.
+    /// Load CSV or JSONL into the graph: persons, identifiers, incidents, missing, calls, edges,
+    /// or police.uk street-level crime (street-crime).
     Import {
-        /// persons | identifiers | incidents | missing | calls | edges
+        /// persons | identifiers | incidents | missing | calls | edges | street-crime
         kind: ImportKind,
         #[arg(required = true)]
         files: Vec<PathBuf>,
@@ -76,16 +77,42 @@ pub enum Command {
     Demo {
         #[arg(long, default_value = ".toex/demo")]
         dir: PathBuf,
+        /// Folder of police.uk street-crime CSVs to load as incidents.
+        #[arg(long, default_value = ".toex/data/police-uk")]
+        street_crime: PathBuf,
         #[command(flatten)]
         scale: ScaleArgs,
         #[command(flatten)]
         conn: ServeArgs,
+    },
+    /// Getis-Ord Gi* over a CSV of points (`id,x,y,value`): prints
+    /// `id,x,y,value,z,p,class` in input order (p two-sided; class hot-99 … cold-99).
+    Hotspots {
+        file: PathBuf,
+        /// Distance band in metres (or in the file's planar units).
+        #[arg(long)]
+        band: f64,
+        /// x is longitude and y latitude in degrees (projected to metres internally).
+        #[arg(long)]
+        lonlat: bool,
+        /// Benjamini–Hochberg false-discovery-rate correction.
+        #[arg(long)]
+        fdr: bool,
+        #[arg(long, value_enum, default_value = "csv")]
+        format: HotspotFormat,
     },
     /// Write the GraphQL SDL (default: schema/schema.graphql).
     ExportSchema {
         #[arg(long, default_value = "schema/schema.graphql")]
         out: PathBuf,
     },
+}
+
+/// Output of `toex hotspots`.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum HotspotFormat {
+    Csv,
+    Geojson,
 }
 
 #[derive(Debug, Args, Clone, Copy)]
@@ -210,10 +237,22 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             runtime()?.block_on(commands::ingest(settings, paths, meta))
         }
         Command::Generate { dir, scale } => commands::generate(&dir, scale.into()),
-        Command::Demo { dir, scale, conn } => {
+        Command::Demo {
+            dir,
+            street_crime,
+            scale,
+            conn,
+        } => {
             let settings = load_settings(cli.config.as_deref(), conn)?;
-            runtime()?.block_on(commands::demo(settings, &dir, scale.into()))
+            runtime()?.block_on(commands::demo(settings, &dir, &street_crime, scale.into()))
         }
+        Command::Hotspots {
+            file,
+            band,
+            lonlat,
+            fdr,
+            format,
+        } => commands::hotspots(&file, band, lonlat, fdr, format),
         Command::ExportSchema { out } => {
             std::fs::write(&out, toex_schema::sdl())
                 .with_context(|| format!("writing {}", out.display()))?;

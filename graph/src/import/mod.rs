@@ -35,6 +35,8 @@ pub enum ImportKind {
     Missing,
     Calls,
     Edges,
+    /// police.uk street-level crime CSV, as incidents.
+    StreetCrime,
 }
 
 impl std::str::FromStr for ImportKind {
@@ -47,9 +49,10 @@ impl std::str::FromStr for ImportKind {
             "missing" => Self::Missing,
             "calls" | "cdr" => Self::Calls,
             "edges" => Self::Edges,
+            "street-crime" | "policeuk" => Self::StreetCrime,
             other => {
                 return Err(format!(
-                    "`{other}` is not one of persons, identifiers, incidents, missing, calls, edges"
+                    "`{other}` is not one of persons, identifiers, incidents, missing, calls, edges, street-crime"
                 ));
             }
         })

@@ -239,6 +239,40 @@ pub fn parse_time(s: &str) -> Result<String, String> {
     ))
 }
 
+/// A police.uk street-level crime row (`Crime ID,Month,…,Crime type,…`) as an incident.
+/// Rows without a crime id (anti-social behaviour) get one from force, month and line,
+/// so importing the same file again finds the same incidents.
+fn street_crime(r: &Row<'_>, line: u64, force: &str) -> Result<RecordKind, String> {
+    let month = r.req("month")?;
+    let occurred_at = parse_time(&format!("{month}-01"))
+        .map_err(|_| format!("`Month` = `{month}` is not a month such as 2018-07"))?;
+    let id = match r.opt("crime id") {
+        Some(id) => {
+            if id.len() > 200 || id.chars().any(char::is_control) {
+                return Err("`Crime ID` must be at most 200 printable characters".to_owned());
+            }
+            format!("PUK-{id}")
+        }
+        None => format!("PUK-{force}-{month}-L{line}"),
+    };
+    let crime_type = r.req("crime type")?;
+    let mut place = r.place("")?;
+    if let Some(p) = place.as_mut() {
+        p.lsoa = r.opt("lsoa code");
+        p.address = r.opt("location");
+    }
+    Ok(RecordKind::Incident {
+        id,
+        harm: crate::harm::HarmTable::builtin().lookup(None, &crime_type),
+        crime_type,
+        offence_code: None,
+        occurred_at,
+        place,
+        operation: None,
+        people: Vec::new(),
+    })
+}
+
 /// Parses one raw row as `kind`.
 pub fn parse(
     kind: super::ImportKind,
@@ -248,8 +282,16 @@ pub fn parse(
 ) -> Result<Record, String> {
     use super::ImportKind as K;
     let r = Row(raw);
+    let published_force = (kind == K::StreetCrime)
+        .then(|| {
+            r.opt("falls within")
+                .as_deref()
+                .and_then(crate::vocab::force_code)
+        })
+        .flatten();
     let force = r
         .opt("force")
+        .or(published_force.map(str::to_owned))
         .unwrap_or_else(|| default_force.to_owned())
         .to_uppercase();
     if force.is_empty()
@@ -358,10 +400,15 @@ pub fn parse(
             if harm.is_some_and(|h| h < 0.0) {
                 return Err("`harm` must not be negative".to_owned());
             }
+            let crime_type = r.req("crime_type")?;
+            let offence_code = r.opt("offence_code");
+            let harm = harm.or_else(|| {
+                crate::harm::HarmTable::builtin().lookup(offence_code.as_deref(), &crime_type)
+            });
             RecordKind::Incident {
                 id: r.id("id")?,
-                crime_type: r.req("crime_type")?,
-                offence_code: r.opt("offence_code"),
+                crime_type,
+                offence_code,
                 occurred_at: r.time("occurred_at")?.ok_or("`occurred_at` is missing")?,
                 harm,
                 place: r.place("")?,
@@ -369,6 +416,7 @@ pub fn parse(
                 people,
             }
         }
+        K::StreetCrime => street_crime(&r, line, &force)?,
         K::Missing => {
             let risk = r.req("risk_grade")?.to_ascii_lowercase();
             if !crate::vocab::RISK_GRADES.contains(&risk.as_str()) {

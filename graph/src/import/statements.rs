@@ -262,7 +262,7 @@ pub fn rows_for(kind: ImportKind, records: &[Record]) -> (&'static str, Vec<Bolt
             let n = rows.len() as u64;
             (IDENTIFIERS, rows, n)
         }
-        ImportKind::Incidents => {
+        ImportKind::Incidents | ImportKind::StreetCrime => {
             let mut rels = 0;
             let rows = records
                 .iter()

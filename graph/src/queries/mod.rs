@@ -1,5 +1,6 @@
 //! The Cypher queries, one function each, grouped by what they are about.
 
 mod documents;
+pub mod hotspots;
 pub mod network;
 mod people;

@@ -2,15 +2,19 @@
 //! kernel density, square-cell aggregation and the Prediction Accuracy Index. Pure
 //! computation, no I/O; callers run it off the async runtime.
 
+mod analysis;
 mod gistar;
 mod grid;
 mod kde;
 mod neighbours;
+mod points_csv;
 mod projection;
 
+pub use analysis::{HotspotMap, MapCell, MapOptions, Method, Weighting, analyse};
 pub use gistar::{GiOptions, GiStar, HotspotClass, gi_star};
 pub use grid::{Cell, CellGrid, MAX_CELLS, cell_id, parse_cell_id};
 pub use kde::{kde_quartic, prediction_accuracy_index};
+pub use points_csv::{IdPoint, MAX_POINTS, read_points};
 pub use projection::LocalProjection;
 
 /// A located value: planar metres, or degrees before projection.

@@ -6,6 +6,7 @@ mod config;
 mod graphql;
 mod health;
 mod helpers;
+mod hotspots;
 mod ingest;
 mod network;
 mod outage;

@@ -1,0 +1,222 @@
+//! Located counts for hot-spot analysis, aggregated per place in Cypher, and the
+//! incidents or episodes behind one cell.
+
+use neo4rs::query;
+use serde::Deserialize;
+
+use crate::vocab::{VAWG_CRIME_TYPES, VAWG_OFFENCE_CODES};
+use crate::{GraphClient, GraphError};
+
+/// What a hot-spot map counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HotspotKind {
+    /// Every incident.
+    Incidents,
+    /// Incidents with a VAWG offence code or crime type.
+    Vawg,
+    /// Places where missing people were found.
+    Missing,
+}
+
+/// Which records to count: forces, a `[from, to)` window, and crime types.
+#[derive(Debug, Clone, Default)]
+pub struct HotspotFilter {
+    /// `None`: every force.
+    pub forces: Option<Vec<String>>,
+    /// RFC 3339, inclusive.
+    pub from: Option<String>,
+    /// RFC 3339, exclusive.
+    pub to: Option<String>,
+    /// Crime types (any case); `None`: all.
+    pub crime_types: Option<Vec<String>>,
+}
+
+/// What happened at one place: `(lon, lat)`, how many, and their summed harm.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+pub struct LocatedCount {
+    pub lon: f64,
+    pub lat: f64,
+    pub count: u64,
+    pub harm: f64,
+}
+
+/// One incident or missing episode behind a cell.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct CellRecord {
+    pub key: String,
+    pub label: String,
+    pub caption: Option<String>,
+    pub crime_type: Option<String>,
+    pub offence_code: Option<String>,
+    pub occurred_at: Option<String>,
+    pub harm: Option<f64>,
+    pub force: Option<String>,
+    pub place: Option<String>,
+    pub lon: f64,
+    pub lat: f64,
+}
+
+/// The records behind a cell, one page of them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CellPage {
+    pub total: u64,
+    pub records: Vec<CellRecord>,
+}
+
+#[derive(Deserialize)]
+struct Total {
+    total: u64,
+}
+
+/// Shared `WHERE` for incidents.
+macro_rules! incident_filter {
+    () => {
+        " ($forces IS NULL OR i.force IN $forces)\
+          AND ($from IS NULL OR i.occurredAt >= datetime($from))\
+          AND ($to IS NULL OR i.occurredAt < datetime($to))\
+          AND ($crimeTypes IS NULL OR toLower(i.crimeType) IN $crimeTypes)\
+          AND (NOT $vawg OR i.offenceCode IN $vawgCodes OR toLower(i.crimeType) IN $vawgTypes)"
+    };
+}
+
+/// Shared `WHERE` for missing episodes (found in the window).
+macro_rules! missing_filter {
+    () => {
+        " ($forces IS NULL OR m.force IN $forces)\
+          AND ($from IS NULL OR m.reportedAt >= datetime($from))\
+          AND ($to IS NULL OR m.reportedAt < datetime($to))"
+    };
+}
+
+const INCIDENT_PLACES: &str = concat!(
+    "MATCH (i:Incident)-[:OCCURRED_AT]->(l:Location) WHERE l.point IS NOT NULL AND",
+    incident_filter!(),
+    " RETURN l.point.x AS lon, l.point.y AS lat, count(i) AS count,",
+    " toFloat(sum(coalesce(i.harm, 0.0))) AS harm"
+);
+
+const MISSING_PLACES: &str = concat!(
+    "MATCH (m:MissingEpisode)-[:FOUND_AT]->(l:Location) WHERE l.point IS NOT NULL AND",
+    missing_filter!(),
+    " RETURN l.point.x AS lon, l.point.y AS lat, count(m) AS count, toFloat(count(m)) AS harm"
+);
+
+macro_rules! in_cell {
+    () => {
+        " point.withinBBox(l.point, point({longitude: $west, latitude: $south}),\
+          point({longitude: $east, latitude: $north})) AND"
+    };
+}
+
+const INCIDENT_CELL_TOTAL: &str = concat!(
+    "MATCH (i:Incident)-[:OCCURRED_AT]->(l:Location) WHERE",
+    in_cell!(),
+    incident_filter!(),
+    " RETURN count(i) AS total"
+);
+
+const INCIDENT_CELL: &str = concat!(
+    "MATCH (i:Incident)-[:OCCURRED_AT]->(l:Location) WHERE",
+    in_cell!(),
+    incident_filter!(),
+    " RETURN 'Incident:' + i.id AS key, 'Incident' AS label, i.caption AS caption,",
+    " i.crimeType AS crime_type, i.offenceCode AS offence_code,",
+    " toString(i.occurredAt) AS occurred_at, i.harm AS harm, i.force AS force,",
+    " coalesce(l.address, l.postcode, l.caption, l.id) AS place,",
+    " l.point.x AS lon, l.point.y AS lat",
+    " ORDER BY i.occurredAt DESC, i.id SKIP $skip LIMIT $limit"
+);
+
+const MISSING_CELL_TOTAL: &str = concat!(
+    "MATCH (m:MissingEpisode)-[:FOUND_AT]->(l:Location) WHERE",
+    in_cell!(),
+    missing_filter!(),
+    " RETURN count(m) AS total"
+);
+
+const MISSING_CELL: &str = concat!(
+    "MATCH (m:MissingEpisode)-[:FOUND_AT]->(l:Location) WHERE",
+    in_cell!(),
+    missing_filter!(),
+    " RETURN 'MissingEpisode:' + m.id AS key, 'MissingEpisode' AS label, m.caption AS caption,",
+    " null AS crime_type, null AS offence_code, toString(m.reportedAt) AS occurred_at,",
+    " null AS harm, m.force AS force,",
+    " coalesce(l.address, l.postcode, l.caption, l.id) AS place,",
+    " l.point.x AS lon, l.point.y AS lat",
+    " ORDER BY m.reportedAt DESC, m.id SKIP $skip LIMIT $limit"
+);
+
+fn filtered(text: &'static str, kind: HotspotKind, filter: &HotspotFilter) -> neo4rs::Query {
+    let lower = |v: &[&str]| v.iter().map(|s| s.to_lowercase()).collect::<Vec<_>>();
+    query(text)
+        .param("forces", filter.forces.clone())
+        .param("from", filter.from.clone())
+        .param("to", filter.to.clone())
+        .param(
+            "crimeTypes",
+            filter
+                .crime_types
+                .as_ref()
+                .map(|t| t.iter().map(|s| s.to_lowercase()).collect::<Vec<_>>()),
+        )
+        .param("vawg", kind == HotspotKind::Vawg)
+        .param("vawgCodes", VAWG_OFFENCE_CODES.to_vec())
+        .param("vawgTypes", lower(VAWG_CRIME_TYPES))
+}
+
+impl GraphClient {
+    /// Counts and harm per located place for a hot-spot map.
+    ///
+    /// Cypher: one `MATCH (:Incident)-[:OCCURRED_AT]->(:Location)` (or
+    /// `(:MissingEpisode)-[:FOUND_AT]->(:Location)`) aggregated per place, so at most one
+    /// row per distinct location comes back, never one per incident.
+    pub async fn hotspot_places(
+        &self,
+        kind: HotspotKind,
+        filter: &HotspotFilter,
+    ) -> Result<Vec<LocatedCount>, GraphError> {
+        let text = match kind {
+            HotspotKind::Missing => MISSING_PLACES,
+            HotspotKind::Incidents | HotspotKind::Vawg => INCIDENT_PLACES,
+        };
+        self.rows(filtered(text, kind, filter)).await
+    }
+
+    /// The records inside `[west, south, east, north]`, newest first, and their total.
+    ///
+    /// Cypher: two statements (`count` and a page), both a `point.withinBBox` on the
+    /// `location_point` index.
+    pub async fn hotspot_cell(
+        &self,
+        kind: HotspotKind,
+        filter: &HotspotFilter,
+        bounds: [f64; 4],
+        skip: u64,
+        limit: u64,
+    ) -> Result<CellPage, GraphError> {
+        let (total_text, page_text) = match kind {
+            HotspotKind::Missing => (MISSING_CELL_TOTAL, MISSING_CELL),
+            HotspotKind::Incidents | HotspotKind::Vawg => (INCIDENT_CELL_TOTAL, INCIDENT_CELL),
+        };
+        let [west, south, east, north] = bounds;
+        let bbox = |q: neo4rs::Query| {
+            q.param("west", west)
+                .param("south", south)
+                .param("east", east)
+                .param("north", north)
+        };
+        let total = self
+            .rows::<Total>(bbox(filtered(total_text, kind, filter)))
+            .await?
+            .first()
+            .map_or(0, |t| t.total);
+        let records = self
+            .rows::<CellRecord>(
+                bbox(filtered(page_text, kind, filter))
+                    .param("skip", skip as i64)
+                    .param("limit", limit as i64),
+            )
+            .await?;
+        Ok(CellPage { total, records })
+    }
+}

@@ -72,3 +72,43 @@ printf '%-34s %10.3f\n' "esda G_Local" "$esda_g"
 printf '%-34s %10.3f\n' "esda total" "$esda_s"
 printf 'toex peak memory: %s MiB\n' "$(( $(cat "$work/toex.mem") / 1024 ))"
 printf 'speed-up, Gi* vs esda total: %.1fx\n' "$(echo "$esda_s / $gi_s" | bc -l)"
+
+# The same through GraphQL on real data: three months of West Yorkshire street crime
+# imported into Neo4j as incidents, then hot-spot maps of one month.
+echo
+echo "== West Yorkshire street crime through Neo4j and GraphQL"
+export NEO4J_DEV_HOME="$work/neo4j"
+scripts/neo4j.sh start --port 0 >/dev/null
+server=""
+trap '[[ -n "$server" ]] && kill "$server" 2>/dev/null; scripts/neo4j.sh stop >/dev/null' EXIT
+export TOEX_NEO4J_URI="bolt://127.0.0.1:$(cat "$NEO4J_DEV_HOME/bolt.port")"
+export TOEX_LOG_LEVEL=warn
+for f in .toex/data/police-uk/*.csv; do
+  "$toex" import street-crime "$f" 2>&1 | grep -v '^done' | sed 's|^.*/police-uk/||'
+done
+port=$("$python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$toex" serve --listen "127.0.0.1:$port" --index-path "$work/index" >"$work/serve.log" 2>&1 &
+server=$!
+for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.2; done
+"$python" - "http://127.0.0.1:$port/graphql" <<'PY'
+import json, statistics, sys, time, urllib.request
+url = sys.argv[1]
+window = 'force: "WYP", from: "2018-07-01T00:00:00Z", to: "2018-08-01T00:00:00Z"'
+cases = {
+    "Gi* 250 m cells, count": f"{{ hotspots({window}, cellSize: 250) {{ records cells {{ id z class }} }} }}",
+    "Gi* 250 m cells, harm, FDR": f"{{ hotspots({window}, cellSize: 250, weighting: HARM, fdr: true) {{ records cells {{ id z class }} }} }}",
+    "KDE 200 m cells, 600 m bandwidth": f"{{ hotspots(method: KDE, {window}, cellSize: 200, bandwidth: 600) {{ records cells {{ id density }} }} }}",
+}
+print(f"{'query':36} {'records':>8} {'cells':>7} {'p50 ms':>8} {'min ms':>8}")
+for name, q in cases.items():
+    times = []
+    for _ in range(7):
+        req = urllib.request.Request(url, json.dumps({"query": q}).encode(), {"content-type": "application/json"})
+        t0 = time.perf_counter()
+        body = json.load(urllib.request.urlopen(req))
+        times.append((time.perf_counter() - t0) * 1000)
+    if body.get("errors"):
+        sys.exit(f"{name}: {body['errors']}")
+    m = body["data"]["hotspots"]
+    print(f"{name:36} {m['records']:>8} {len(m['cells']):>7} {statistics.median(times):>8.0f} {min(times):>8.0f}")
+PY

@@ -10,6 +10,7 @@ pub mod import;
 mod migrations;
 mod model;
 pub mod names;
+pub mod profiles;
 pub(crate) mod queries;
 mod settings;
 pub mod spatial;
@@ -25,4 +26,5 @@ pub use model::{
 };
 pub use queries::hotspots::{CellPage, CellRecord, HotspotFilter, HotspotKind, LocatedCount};
 pub use queries::network::{MAX_HOPS, MAX_PATH_HOPS};
+pub use queries::profiles::{CategoryMonth, ProfileScope, RepeatVictim, ThreatKind, ThreatProfile};
 pub use settings::GraphSettings;

@@ -101,13 +101,21 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "location_point",
         "CREATE POINT INDEX location_point IF NOT EXISTS FOR (n:Location) ON (n.point)",
     ),
+    // A source index on CALLED / ASSOCIATE_OF tempts the planner to seek every
+    // relationship of the file for each MERGE (quadratic re-imports); imports are
+    // tracked on `Import` nodes instead.
+    ("called_source", "DROP INDEX called_source IF EXISTS"),
+    ("associate_source", "DROP INDEX associate_source IF EXISTS"),
     (
-        "called_source",
-        "CREATE INDEX called_source IF NOT EXISTS FOR ()-[r:CALLED]-() ON (r.source)",
+        "import_id",
+        "CREATE CONSTRAINT import_id IF NOT EXISTS FOR (n:Import) REQUIRE n.id IS UNIQUE",
     ),
+    // Databases loaded before `Import` nodes existed: record their aggregate sources once.
     (
-        "associate_source",
-        "CREATE INDEX associate_source IF NOT EXISTS FOR ()-[r:ASSOCIATE_OF]-() ON (r.source)",
+        "import_backfill",
+        "OPTIONAL MATCH (i:Import) WITH i LIMIT 1 WITH i WHERE i IS NULL \
+         MATCH ()-[c:CALLED|ASSOCIATE_OF]->() WITH DISTINCT c.source AS source \
+         WHERE source IS NOT NULL MERGE (:Import {id: source})",
     ),
     (
         "person_names",

@@ -225,12 +225,11 @@ pub fn generate(dir: &Path, scale: Scale) -> std::io::Result<()> {
                 w(
                     &mut o.incidents,
                     format!(
-                        "DA-I{}{}{},Assault occasioning actual bodily harm,8N,202{}-0{}-0{}T20:30:00Z,120,,,,{force},,{id}:suspect;{vid}:victim",
+                        "DA-I{}{}{},Assault occasioning actual bodily harm,8N,2024-{:02}-0{}T20:30:00Z,120,,,,{force},,{id}:suspect;{vid}:victim",
                         i,
                         v,
                         k,
-                        2 + v,
-                        1 + k * 3,
+                        4 + v * 2 + k,
                         1 + k
                     ),
                 );
@@ -301,6 +300,13 @@ pub fn generate(dir: &Path, scale: Scale) -> std::io::Result<()> {
             );
         }
     }
+    // The adult is a suspect: grooming the first child.
+    w(
+        &mut o.incidents,
+        format!(
+            "MP-I1,Sexual grooming,88A,2024-04-10T19:00:00Z,,HX1 2LS,{hx_lat},{hx_lon},WYP,,{adult}:suspect;MP-C1:victim"
+        ),
+    );
     // Registered offenders living near the place the children are found.
     for r in 0..2 {
         let id = format!("RSO-{}", r + 1);
@@ -402,6 +408,52 @@ pub fn generate(dir: &Path, scale: Scale) -> std::io::Result<()> {
             rng.random_range(5..900)
         );
         w(&mut o.calls, line);
+    }
+
+    // Background VAWG: one perpetrator in forty, one victim, one or two incidents in 2024;
+    // and a missing episode or two for one person in sixty. Below the planted cases.
+    let offences = [
+        ("Assault occasioning actual bodily harm", "8N"),
+        ("Assault without injury", "105A"),
+        ("Harassment", "8L"),
+        ("Stalking", "8Q"),
+    ];
+    let n = background_phones.len();
+    for p in (0..n).step_by(40) {
+        let force = background_phones[p].1;
+        let victim = (p + 17) % n;
+        if victim == p || background_phones[victim].1 != force {
+            continue;
+        }
+        for k in 0..rng.random_range(1..3) {
+            let (crime, code) = offences.choose(&mut rng).copied().unwrap_or(offences[0]);
+            w(
+                &mut o.incidents,
+                format!(
+                    "BG-I{p}-{k},{crime},{code},2024-{:02}-{:02}T21:00:00Z,,,,,{force},,P{p:07}:suspect;P{victim:07}:victim",
+                    rng.random_range(1..13),
+                    rng.random_range(1..29)
+                ),
+            );
+        }
+    }
+    for p in (5..n).step_by(60) {
+        let force = background_phones[p].1;
+        for e in 0..rng.random_range(1..3) {
+            let month = rng.random_range(1..12);
+            w(
+                &mut o.missing,
+                format!(
+                    "BG-E{p}-{e},P{p:07},2024-{month:02}-{:02}T18:00:00Z,2024-{month:02}-28T09:00:00Z,{},,,,,,,{force}",
+                    rng.random_range(1..28),
+                    if rng.random_bool(0.2) {
+                        "medium"
+                    } else {
+                        "low"
+                    }
+                ),
+            );
+        }
     }
 
     for (name, body) in [

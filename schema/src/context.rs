@@ -22,5 +22,7 @@ pub struct Services {
     /// Runs search and indexing off the async runtime.
     pub cpu: CpuPool,
     pub models: Vec<ModelInfo>,
+    /// The threat-profile method (weights, bands, windows; versioned).
+    pub profiles: Arc<toex_graph::profiles::ProfileConfig>,
     pub version: &'static str,
 }

@@ -9,6 +9,7 @@ mod hotspots;
 mod ingest;
 mod mutation;
 mod network;
+mod profiles;
 mod query;
 mod subscription;
 mod types;

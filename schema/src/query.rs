@@ -21,6 +21,7 @@ pub struct QueryRoot(
     CoreQuery,
     crate::network::NetworkQuery,
     crate::hotspots::HotspotQuery,
+    crate::profiles::ProfileQuery,
 );
 
 #[Object]

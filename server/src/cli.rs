@@ -85,6 +85,25 @@ pub enum Command {
         #[command(flatten)]
         conn: ServeArgs,
     },
+    /// An operational threat profile for one force: ranked rows with their score,
+    /// components and explanation, to stdout as CSV or JSON.
+    Profile {
+        /// vawg | missing | registered-offender
+        #[arg(value_enum)]
+        kind: ProfileKind,
+        #[arg(long)]
+        force: String,
+        /// As-of date or date-time (ISO 8601); default now.
+        #[arg(long)]
+        as_of: Option<String>,
+        /// Rows to print (best first).
+        #[arg(long, default_value_t = 50)]
+        first: usize,
+        #[arg(long, value_enum, default_value = "csv")]
+        format: ProfileFormat,
+        #[command(flatten)]
+        conn: ServeArgs,
+    },
     /// Getis-Ord Gi* over a CSV of points (`id,x,y,value`): prints
     /// `id,x,y,value,z,p,class` in input order (p two-sided; class hot-99 … cold-99).
     Hotspots {
@@ -106,6 +125,21 @@ pub enum Command {
         #[arg(long, default_value = "schema/schema.graphql")]
         out: PathBuf,
     },
+}
+
+/// Which profile `toex profile` runs.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum ProfileKind {
+    Vawg,
+    Missing,
+    RegisteredOffender,
+}
+
+/// Output of `toex profile`.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum ProfileFormat {
+    Csv,
+    Json,
 }
 
 /// Output of `toex hotspots`.
@@ -245,6 +279,27 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             let settings = load_settings(cli.config.as_deref(), conn)?;
             runtime()?.block_on(commands::demo(settings, &dir, &street_crime, scale.into()))
+        }
+        Command::Profile {
+            kind,
+            force,
+            as_of,
+            first,
+            format,
+            conn,
+        } => {
+            let settings = load_settings(cli.config.as_deref(), conn)?;
+            let as_of = match as_of {
+                None => chrono::Utc::now(),
+                Some(t) => toex_graph::import::parse_time(&t)
+                    .ok()
+                    .and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok())
+                    .map(|t| t.with_timezone(&chrono::Utc))
+                    .ok_or_else(|| UsageError(format!("--as-of `{t}` is not a date")))?,
+            };
+            runtime()?.block_on(commands::profile(
+                settings, kind, &force, as_of, first, format,
+            ))
         }
         Command::Hotspots {
             file,

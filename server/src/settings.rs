@@ -19,6 +19,26 @@ pub struct Settings {
     pub neo4j: GraphSettings,
     pub index: IndexSettings,
     pub log: LogSettings,
+    pub profiles: ProfileSettings,
+}
+
+/// The threat-profile method.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ProfileSettings {
+    /// A TOML method file (weights, bands, windows) replacing the built-in one
+    /// (`graph/data/profiles.toml`).
+    pub config: Option<PathBuf>,
+}
+
+impl ProfileSettings {
+    /// The configured method, or the built-in one.
+    pub fn load(&self) -> Result<toex_graph::profiles::ProfileConfig, toex_graph::GraphError> {
+        match &self.config {
+            Some(path) => toex_graph::profiles::ProfileConfig::from_path(path),
+            None => Ok(toex_graph::profiles::ProfileConfig::builtin().clone()),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -40,6 +40,12 @@ impl Application {
             index: Arc::new(index),
             cpu,
             models: Vec::new(),
+            profiles: Arc::new(
+                settings
+                    .profiles
+                    .load()
+                    .context("loading the profile method")?,
+            ),
             version: env!("CARGO_PKG_VERSION"),
         };
         let schema = toex_schema::build_schema(

@@ -237,7 +237,7 @@ impl GraphClient {
                     .collect();
                 self.run_in_transaction(queries).await?;
             }
-            if !self.source_present(source).await? {
+            if self.first_import(source).await? {
                 statement = statements::CALLS_FRESH;
             }
         }
@@ -263,16 +263,16 @@ impl GraphClient {
         Ok((imported, relationships, missing))
     }
 
-    /// Whether any aggregate relationship from `source` exists already.
-    async fn source_present(&self, source: &str) -> Result<bool, GraphError> {
+    /// Records that `source` is being imported; true the first time only.
+    async fn first_import(&self, source: &str) -> Result<bool, GraphError> {
         #[derive(serde::Deserialize)]
-        struct Present {
-            present: bool,
+        struct First {
+            first: bool,
         }
         let rows = self
-            .rows::<Present>(query(statements::SOURCE_PRESENT).param("source", source))
+            .write_rows::<First>(query(statements::IMPORT_BEGUN).param("source", source))
             .await?;
-        Ok(rows.first().is_some_and(|p| p.present))
+        Ok(rows.first().is_some_and(|f| f.first))
     }
 
     /// Creates the forces and operations the records belong to (once per import).

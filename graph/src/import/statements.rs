@@ -217,10 +217,12 @@ pub const CALLS: &str = calls!("MERGE");
 /// Calls of a file never imported before: nothing to merge with, so `CREATE` (faster).
 pub const CALLS_FRESH: &str = calls!("CREATE");
 
-/// Whether anything from this source exists yet (uses the relationship `source` indexes).
-pub const SOURCE_PRESENT: &str = "OPTIONAL MATCH ()-[c:CALLED {source: $source}]->() WITH c LIMIT 1 \
-     OPTIONAL MATCH ()-[e:ASSOCIATE_OF {source: $source}]->() WITH c, e LIMIT 1 \
-     RETURN c IS NOT NULL OR e IS NOT NULL AS present";
+/// Marks an import of aggregates as begun and says whether it is the first: an import
+/// that ran before (even one cut short) must `MERGE`, a first one may `CREATE`.
+pub const IMPORT_BEGUN: &str = "MERGE (i:Import {id: $source}) \
+     ON CREATE SET i.startedAt = datetime(), i.first = true \
+     ON MATCH SET i.first = false, i.repeatedAt = datetime() \
+     RETURN i.first AS first";
 
 /// The distinct phones of call records, for [`PHONES`].
 pub fn phone_rows(records: &[Record]) -> Vec<BoltType> {

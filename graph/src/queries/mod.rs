@@ -4,3 +4,4 @@ mod documents;
 pub mod hotspots;
 pub mod network;
 mod people;
+pub mod profiles;

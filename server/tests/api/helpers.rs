@@ -197,8 +197,30 @@ impl TestApp {
 
     /// toex on an existing index directory.
     pub async fn spawn_with(uri: &str, index_dir: TempDir) -> Self {
+        Self::spawn_adjusted(uri, index_dir, |_| {}).await
+    }
+
+    /// toex against the shared Neo4j with settings adjusted by `adjust`, waiting for it.
+    pub async fn spawn_adjusting(adjust: impl FnOnce(&mut Settings)) -> Self {
+        let uri = tokio::task::spawn_blocking(shared_neo4j_uri).await.unwrap();
+        let app = Self::spawn_adjusted(&uri, tempfile::tempdir().unwrap(), adjust).await;
+        assert!(
+            app.services
+                .graph
+                .wait_until_up(Duration::from_secs(60))
+                .await
+        );
+        app
+    }
+
+    async fn spawn_adjusted(
+        uri: &str,
+        index_dir: TempDir,
+        adjust: impl FnOnce(&mut Settings),
+    ) -> Self {
         init_test_log();
-        let settings = Self::settings(uri, index_dir.path());
+        let mut settings = Self::settings(uri, index_dir.path());
+        adjust(&mut settings);
         let app = Application::build(settings).await.expect("building toex");
         let address = app.address();
         let handle = app.handle();

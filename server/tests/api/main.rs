@@ -10,3 +10,4 @@ mod hotspots;
 mod ingest;
 mod network;
 mod outage;
+mod profiles;

@@ -1,0 +1,175 @@
+//! Registered offenders whose links reach missing children or victims, or whose homes
+//! lie near the places children go missing from or are found at.
+
+use serde::Deserialize;
+
+use super::config::RsoConfig;
+use super::{Component, Contributor, ProfileRow, rank, round2};
+
+/// A missing child or victim a registered offender's links reach.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct ReachedPerson {
+    pub key: String,
+    pub name: Option<String>,
+    /// `missing child` or `victim`.
+    pub reason: String,
+    pub hops: i64,
+    pub via: Vec<String>,
+}
+
+/// A place of concern within `near_metres` of the offender's home.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct NearbyPlace {
+    pub place: String,
+    pub metres: f64,
+    /// E.g. `found at: Person:MP-C1`.
+    pub reasons: Vec<String>,
+}
+
+/// A registered offender with what their links and home reach.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct RegisteredOffender {
+    pub id: String,
+    pub name: Option<String>,
+    pub force: Option<String>,
+    pub mappa_level: Option<i64>,
+    pub visor_category: Option<String>,
+    pub reached: Vec<ReachedPerson>,
+    pub nearby: Vec<NearbyPlace>,
+}
+
+/// Scores offenders who reach anyone or live near any place of concern, best first.
+pub fn score_registered(
+    offenders: &[RegisteredOffender],
+    config: &RsoConfig,
+    version: &str,
+) -> Vec<ProfileRow> {
+    let mut rows: Vec<ProfileRow> = offenders
+        .iter()
+        .filter(|o| !o.reached.is_empty() || !o.nearby.is_empty())
+        .map(|o| {
+            let children: Vec<&ReachedPerson> = o
+                .reached
+                .iter()
+                .filter(|r| r.reason == "missing child")
+                .collect();
+            let victims: Vec<&ReachedPerson> =
+                o.reached.iter().filter(|r| r.reason == "victim").collect();
+            let w = config.weights;
+            let component = |name, raw: f64, weight: f64, detail: String| Component {
+                name,
+                raw: round2(raw),
+                score: raw,
+                weight,
+                contribution: round2(raw * weight),
+                detail,
+            };
+            let list = |people: &[&ReachedPerson]| {
+                people
+                    .iter()
+                    .map(|r| format!("{} ({} hops via {})", r.key, r.hops, r.via.join(" – ")))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            };
+            let mappa = o.mappa_level.unwrap_or(0) as f64;
+            let components = vec![
+                component(
+                    "linked_children",
+                    children.len() as f64,
+                    w.linked_children,
+                    format!(
+                        "{} missing children within {} hops: {}",
+                        children.len(),
+                        config.link_hops,
+                        list(&children)
+                    ),
+                ),
+                component(
+                    "linked_victims",
+                    victims.len() as f64,
+                    w.linked_victims,
+                    format!(
+                        "{} victims within {} hops: {}",
+                        victims.len(),
+                        config.link_hops,
+                        list(&victims)
+                    ),
+                ),
+                component(
+                    "nearby_places",
+                    o.nearby.len() as f64,
+                    w.nearby_places,
+                    format!(
+                        "{} places of concern within {} m of home: {}",
+                        o.nearby.len(),
+                        config.near_metres,
+                        o.nearby
+                            .iter()
+                            .map(|n| format!(
+                                "{} at {:.0} m ({})",
+                                n.place,
+                                n.metres,
+                                n.reasons.join(", ")
+                            ))
+                            .collect::<Vec<_>>()
+                            .join("; ")
+                    ),
+                ),
+                component(
+                    "mappa_level",
+                    mappa,
+                    w.mappa_level,
+                    format!("MAPPA level {mappa}"),
+                ),
+            ];
+            let score = round2(components.iter().map(|c| c.contribution).sum());
+            let mut flags = vec![format!(
+                "registered offender{}",
+                o.visor_category
+                    .as_deref()
+                    .map(|c| format!(", ViSOR category {c}"))
+                    .unwrap_or_default()
+            )];
+            if !children.is_empty() {
+                flags.push("linked to missing children".to_owned());
+            }
+            let contributors = o
+                .reached
+                .iter()
+                .map(|r| Contributor {
+                    key: r.key.clone(),
+                    at: None,
+                    description: format!("{}, {} hops via {}", r.reason, r.hops, r.via.join(" – ")),
+                    harm: None,
+                })
+                .chain(o.nearby.iter().map(|n| Contributor {
+                    key: format!("Location:{}", n.place),
+                    at: None,
+                    description: format!("{:.0} m from home: {}", n.metres, n.reasons.join(", ")),
+                    harm: None,
+                }))
+                .collect();
+            let explanation = format!(
+                "score {score} = {}",
+                components
+                    .iter()
+                    .map(|c| format!("{} {}×{} ({})", c.name, c.raw, c.weight, c.detail))
+                    .collect::<Vec<_>>()
+                    .join(" + ")
+            );
+            ProfileRow {
+                person_id: o.id.clone(),
+                name: o.name.clone(),
+                force: o.force.clone(),
+                score,
+                components,
+                flags,
+                contributors,
+                explanation,
+                method: version.to_owned(),
+            }
+        })
+        .collect();
+    rank(&mut rows);
+    rows
+}

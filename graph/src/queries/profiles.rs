@@ -1,0 +1,353 @@
+//! The threat-profile and force-profile queries: each returns one bounded selection (a
+//! force's suspects, missing people or registered offenders in a window), aggregated in
+//! Cypher, never the whole graph.
+
+use neo4rs::query;
+use serde::Deserialize;
+
+use crate::profiles::{MAX_LINK_HOPS, MissingPerson, RegisteredOffender, Suspect};
+use crate::vocab::{VAWG_CRIME_TYPES, VAWG_OFFENCE_CODES};
+use crate::{GraphClient, GraphError};
+
+/// Relationship types a profile link may follow (person → identifier → … → person).
+macro_rules! link_types {
+    () => {
+        "USES|LIVES_AT|CALLED|WENT_MISSING|FOUND_AT|MISSING_FROM"
+    };
+}
+
+const VAWG_SUSPECTS: &str = concat!(
+    "MATCH (p:Person)-[:INVOLVED_IN {role: 'suspect'}]->(i:Incident)",
+    " WHERE i.force IN $forces AND i.occurredAt >= datetime($start) AND i.occurredAt < datetime($asOf)",
+    " AND (i.offenceCode IN $vawgCodes OR toLower(i.crimeType) IN $vawgTypes)",
+    " OPTIONAL MATCH (v:Person)-[:INVOLVED_IN {role: 'victim'}]->(i)",
+    " WITH p, i, collect(DISTINCT v.id) AS victims",
+    " WITH p, collect({id: i.id, crime_type: i.crimeType, offence_code: i.offenceCode,",
+    " occurred_at: toString(i.occurredAt), harm: i.harm, victims: victims}) AS incidents",
+    " RETURN p.id AS id, p.name AS name, p.force AS force, incidents"
+);
+
+macro_rules! missing_people {
+    ($hops:literal) => {
+        concat!(
+            "MATCH (c:Person)-[:WENT_MISSING]->(m:MissingEpisode)",
+            " WHERE m.force IN $forces AND m.reportedAt >= datetime($start) AND m.reportedAt < datetime($asOf)",
+            " OPTIONAL MATCH (m)-[:FOUND_AT]->(f:Location)",
+            " OPTIONAL MATCH (m)-[:MISSING_FROM]->(fr:Location)",
+            " WITH c, collect({id: m.id, reported_at: toString(m.reportedAt), returned_at: toString(m.returnedAt),",
+            " risk_grade: m.riskGrade, found_at: coalesce(f.postcode, f.caption, f.id),",
+            " missing_from: coalesce(fr.postcode, fr.caption, fr.id)}) AS episodes",
+            " CALL (c) {",
+            "   MATCH path = (c)-[:", link_types!(), "*2..", $hops, "]-(a:Person)",
+            "   WHERE a <> c AND all(n IN nodes(path)[1..-1] WHERE NOT n:Person)",
+            "   AND (a.dob IS NULL OR a.dob <= date($adultBornBy))",
+            "   AND (coalesce(a.rso, false) OR EXISTS { (a)-[:INVOLVED_IN {role: 'suspect'}]->(:Incident) })",
+            "   WITH a, path ORDER BY length(path)",
+            "   WITH a, head(collect(path)) AS path LIMIT 25",
+            "   RETURN collect({key: 'Person:' + a.id, name: a.name, rso: coalesce(a.rso, false),",
+            "   suspect: EXISTS { (a)-[:INVOLVED_IN {role: 'suspect'}]->(:Incident) },",
+            "   hops: length(path), via: [n IN nodes(path)[1..-1] | n.key]}) AS links",
+            " }",
+            " CALL (c) {",
+            "   MATCH (c)-[:WENT_MISSING]->(:MissingEpisode)-[:FOUND_AT|MISSING_FROM]->(l:Location)",
+            "   <-[:FOUND_AT|MISSING_FROM]-(m2:MissingEpisode)<-[:WENT_MISSING]-(o:Person)",
+            "   WHERE o <> c AND m2.reportedAt >= datetime($start) AND m2.reportedAt < datetime($asOf)",
+            "   WITH l, collect(DISTINCT o.id) AS others",
+            "   RETURN collect({place: coalesce(l.postcode, l.caption, l.id), others: others}) AS shared_places",
+            " }",
+            " RETURN c.id AS id, c.name AS name, c.force AS force, toString(c.dob) AS dob,",
+            " episodes, links, shared_places"
+        )
+    };
+}
+
+const MISSING_PEOPLE: [&str; 5] = [
+    missing_people!("2"),
+    missing_people!("3"),
+    missing_people!("4"),
+    missing_people!("5"),
+    missing_people!("6"),
+];
+
+macro_rules! registered_offenders {
+    ($hops:literal) => {
+        concat!(
+            "MATCH (r:Person) WHERE r.rso = true AND r.force IN $forces",
+            " CALL (r) {",
+            "   MATCH path = (r)-[:", link_types!(), "|INVOLVED_IN*2..", $hops, "]-(t:Person)",
+            "   WHERE t <> r AND all(n IN nodes(path)[1..-1] WHERE NOT n:Person)",
+            "   WITH r, t, path,",
+            "   EXISTS { (t)-[:WENT_MISSING]->(m:MissingEpisode) WHERE m.reportedAt >= datetime($start)",
+            "   AND m.reportedAt < datetime($asOf) } AND t.dob > date($adultBornBy) AS missingChild,",
+            "   EXISTS { (t)-[:INVOLVED_IN {role: 'victim'}]->(:Incident) } AS victim",
+            "   WHERE missingChild OR victim",
+            "   WITH t, missingChild, path ORDER BY length(path)",
+            "   WITH t, missingChild, head(collect(path)) AS path LIMIT 50",
+            "   RETURN collect({key: 'Person:' + t.id, name: t.name,",
+            "   reason: CASE WHEN missingChild THEN 'missing child' ELSE 'victim' END,",
+            "   hops: length(path), via: [n IN nodes(path)[1..-1] | n.key]}) AS reached",
+            " }",
+            " CALL (r) {",
+            "   MATCH (r)-[:LIVES_AT]->(home:Location) WHERE home.point IS NOT NULL",
+            "   MATCH (child:Person)-[:WENT_MISSING]->(m:MissingEpisode)-[rel:FOUND_AT|MISSING_FROM]->(l:Location)",
+            "   WHERE m.force IN $forces AND m.reportedAt >= datetime($start) AND m.reportedAt < datetime($asOf)",
+            "   AND point.distance(home.point, l.point) <= $metres",
+            "   WITH l, min(point.distance(home.point, l.point)) AS metres,",
+            "   collect(DISTINCT CASE type(rel) WHEN 'FOUND_AT' THEN 'found at: ' ELSE 'missing from: ' END",
+            "   + 'Person:' + child.id) AS reasons",
+            "   RETURN collect({place: coalesce(l.postcode, l.caption, l.id), metres: metres, reasons: reasons}) AS nearby",
+            " }",
+            " RETURN r.id AS id, r.name AS name, r.force AS force, r.mappaLevel AS mappa_level,",
+            " r.visorCategory AS visor_category, reached, nearby"
+        )
+    };
+}
+
+const REGISTERED_OFFENDERS: [&str; 5] = [
+    registered_offenders!("2"),
+    registered_offenders!("3"),
+    registered_offenders!("4"),
+    registered_offenders!("5"),
+    registered_offenders!("6"),
+];
+
+const CATEGORY_MONTHS: &str = concat!(
+    "MATCH (i:Incident) WHERE i.force IN $forces",
+    " AND i.occurredAt >= datetime($previousFrom) AND i.occurredAt < datetime($to)",
+    " WITH i, i.occurredAt >= datetime($from) AS current,",
+    " (i.offenceCode IN $vawgCodes OR toLower(i.crimeType) IN $vawgTypes) AS vawg",
+    " RETURN current, i.crimeType AS category, vawg,",
+    " toString(date.truncate('month', i.occurredAt)) AS month, count(*) AS count,",
+    " toFloat(sum(coalesce(i.harm, 0.0))) AS harm",
+    " UNION ALL",
+    " MATCH (m:MissingEpisode) WHERE m.force IN $forces",
+    " AND m.reportedAt >= datetime($previousFrom) AND m.reportedAt < datetime($to)",
+    " RETURN m.reportedAt >= datetime($from) AS current, 'Missing episode' AS category, false AS vawg,",
+    " toString(date.truncate('month', m.reportedAt)) AS month, count(*) AS count, 0.0 AS harm"
+);
+
+const REPEAT_VICTIMS: &str = concat!(
+    "MATCH (v:Person)-[:INVOLVED_IN {role: 'victim'}]->(i:Incident)",
+    " WHERE i.force IN $forces AND i.occurredAt >= datetime($from) AND i.occurredAt < datetime($to)",
+    " WITH v, count(DISTINCT i) AS incidents, collect(DISTINCT i.id)[..20] AS ids WHERE incidents >= 2",
+    " RETURN v.id AS id, v.name AS name, incidents, ids",
+    " ORDER BY incidents DESC, id LIMIT $limit"
+);
+
+/// Incidents (or missing episodes) in one category and month.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct CategoryMonth {
+    /// In the requested period (else the one before it).
+    pub current: bool,
+    pub category: String,
+    pub vawg: bool,
+    /// First day of the month, `YYYY-MM-01`.
+    pub month: String,
+    pub count: u64,
+    pub harm: f64,
+}
+
+/// A person who was a victim in at least two incidents in the period.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct RepeatVictim {
+    pub id: String,
+    pub name: Option<String>,
+    pub incidents: u64,
+    pub ids: Vec<String>,
+}
+
+/// The window and forces a profile query covers.
+#[derive(Debug, Clone)]
+pub struct ProfileScope {
+    pub forces: Vec<String>,
+    /// RFC 3339; records before it only.
+    pub as_of: String,
+    /// RFC 3339; records from it on.
+    pub start: String,
+    /// Dates of birth on or before this (`YYYY-MM-DD`) are adults'.
+    pub adult_born_by: String,
+}
+
+fn hops_index(hops: u32) -> Result<usize, GraphError> {
+    if (2..=MAX_LINK_HOPS).contains(&hops) {
+        Ok(hops as usize - 2)
+    } else {
+        Err(GraphError::InvalidInput(format!(
+            "link hops must be 2 to {MAX_LINK_HOPS}, not {hops}"
+        )))
+    }
+}
+
+fn scoped(text: &'static str, scope: &ProfileScope) -> neo4rs::Query {
+    query(text)
+        .param("forces", scope.forces.clone())
+        .param("asOf", scope.as_of.clone())
+        .param("start", scope.start.clone())
+        .param("adultBornBy", scope.adult_born_by.clone())
+        .param("vawgCodes", VAWG_OFFENCE_CODES.to_vec())
+        .param(
+            "vawgTypes",
+            VAWG_CRIME_TYPES
+                .iter()
+                .map(|s| s.to_lowercase())
+                .collect::<Vec<_>>(),
+        )
+}
+
+impl GraphClient {
+    /// Suspects of VAWG incidents in `[start, as_of)` with those incidents and victims.
+    ///
+    /// Cypher: one `MATCH (:Person)-[:INVOLVED_IN {role:'suspect'}]->(:Incident)` over
+    /// the force's VAWG incidents in the window, grouped per suspect.
+    pub async fn vawg_suspects(&self, scope: &ProfileScope) -> Result<Vec<Suspect>, GraphError> {
+        self.rows(scoped(VAWG_SUSPECTS, scope)).await
+    }
+
+    /// People with missing episodes in the window, their episodes, the adult suspects
+    /// or registered offenders within `hops`, and places shared with others missing.
+    ///
+    /// Cypher: one statement; per person two `CALL` subqueries (a bounded
+    /// variable-length link search, and shared found-at / missing-from places).
+    pub async fn missing_people(
+        &self,
+        scope: &ProfileScope,
+        hops: u32,
+    ) -> Result<Vec<MissingPerson>, GraphError> {
+        self.rows(scoped(MISSING_PEOPLE[hops_index(hops)?], scope))
+            .await
+    }
+
+    /// Registered offenders of the forces with the missing children and victims their
+    /// links reach within `hops`, and the places of concern within `metres` of home.
+    ///
+    /// Cypher: one statement; per offender a bounded link search and a
+    /// `point.distance` filter against the window's found-at / missing-from places.
+    pub async fn registered_offenders(
+        &self,
+        scope: &ProfileScope,
+        hops: u32,
+        metres: f64,
+    ) -> Result<Vec<RegisteredOffender>, GraphError> {
+        self.rows(scoped(REGISTERED_OFFENDERS[hops_index(hops)?], scope).param("metres", metres))
+            .await
+    }
+
+    /// Counts per category and month for `[from, to)` and the equally long period before.
+    ///
+    /// Cypher: one `UNION ALL` of two aggregations (incidents, missing episodes).
+    pub async fn category_months(
+        &self,
+        forces: &[String],
+        previous_from: &str,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<CategoryMonth>, GraphError> {
+        let scope = ProfileScope {
+            forces: forces.to_vec(),
+            as_of: to.to_owned(),
+            start: previous_from.to_owned(),
+            adult_born_by: String::new(),
+        };
+        self.rows(
+            scoped(CATEGORY_MONTHS, &scope)
+                .param("previousFrom", previous_from)
+                .param("from", from)
+                .param("to", to),
+        )
+        .await
+    }
+
+    /// Victims of two or more incidents in `[from, to)`, most first.
+    ///
+    /// Cypher: one aggregation over `(:Person)-[:INVOLVED_IN {role:'victim'}]->(:Incident)`.
+    pub async fn repeat_victims(
+        &self,
+        forces: &[String],
+        from: &str,
+        to: &str,
+        limit: i64,
+    ) -> Result<Vec<RepeatVictim>, GraphError> {
+        self.rows(
+            query(REPEAT_VICTIMS)
+                .param("forces", forces.to_vec())
+                .param("from", from)
+                .param("to", to)
+                .param("limit", limit),
+        )
+        .await
+    }
+}
+
+/// Which operational threat profile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ThreatKind {
+    Vawg,
+    Missing,
+    RegisteredOffender,
+}
+
+/// A scored, ranked profile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ThreatProfile {
+    pub rows: Vec<crate::profiles::ProfileRow>,
+    /// Start of the window the records came from.
+    pub window_start: chrono::DateTime<chrono::Utc>,
+    pub as_of: chrono::DateTime<chrono::Utc>,
+    pub method: String,
+}
+
+impl GraphClient {
+    /// Runs one profile for `forces` as of `as_of` with `config`: one query (above), then
+    /// the pure scoring in [`crate::profiles`].
+    pub async fn threat_profile(
+        &self,
+        kind: ThreatKind,
+        forces: &[String],
+        as_of: chrono::DateTime<chrono::Utc>,
+        config: &crate::profiles::ProfileConfig,
+    ) -> Result<ThreatProfile, GraphError> {
+        use crate::profiles::{months_before, score_missing, score_registered, score_vawg};
+        let rfc =
+            |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let adult_born_by = as_of
+            .date_naive()
+            .checked_sub_months(chrono::Months::new(12 * config.missing.child_under_years))
+            .unwrap_or(chrono::NaiveDate::MIN)
+            .to_string();
+        let scope = |start: chrono::DateTime<chrono::Utc>| ProfileScope {
+            forces: forces.to_vec(),
+            as_of: rfc(as_of),
+            start: rfc(start),
+            adult_born_by: adult_born_by.clone(),
+        };
+        let (rows, window_start) = match kind {
+            ThreatKind::Vawg => {
+                let v = &config.vawg;
+                let window = months_before(as_of, v.window_months);
+                let start = window.min(months_before(as_of, v.serial_window_months));
+                let suspects = self.vawg_suspects(&scope(start)).await?;
+                (score_vawg(&suspects, as_of, v, &config.version), window)
+            }
+            ThreatKind::Missing => {
+                let m = &config.missing;
+                let start = months_before(as_of, m.lookback_months);
+                let people = self.missing_people(&scope(start), m.link_hops).await?;
+                (score_missing(&people, as_of, m, &config.version), start)
+            }
+            ThreatKind::RegisteredOffender => {
+                let r = &config.registered_offenders;
+                let start = months_before(as_of, r.lookback_months);
+                let offenders = self
+                    .registered_offenders(&scope(start), r.link_hops, r.near_metres)
+                    .await?;
+                (score_registered(&offenders, r, &config.version), start)
+            }
+        };
+        Ok(ThreatProfile {
+            rows,
+            window_start,
+            as_of,
+            method: config.version.clone(),
+        })
+    }
+}

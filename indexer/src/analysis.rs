@@ -13,9 +13,145 @@ use tantivy::tokenizer::{
 /// Name of the multilingual analyser registered on the index.
 pub const MULTI: &str = "multi";
 
+/// Name of the Arabic/Arabizi consonant-skeleton analyser.
+pub const SKELETON: &str = "skeleton";
+
 /// Registers the analysers on an index.
 pub fn register(index: &Index) {
     index.tokenizers().register(MULTI, multi_analyzer());
+    index.tokenizers().register(SKELETON, skeleton_analyzer());
+}
+
+/// The `skeleton` analyser: `multi`, then each word reduced to its consonant skeleton,
+/// so that Arabic script and Arabizi (Arabic in Latin letters and digits: 7 = ح,
+/// 3 = ع, 5 = خ, 6 = ط, 9 = ص, 2 = ء) meet: حبيبي, 7abibi and habibi are all `hb`.
+pub fn skeleton_analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(WordTokenizer::default())
+        .filter(RemoveLongFilter::limit(64))
+        .filter(LowerCaser)
+        .filter(ArabicFilter)
+        .filter(SkeletonFilter)
+        .build()
+}
+
+/// The consonant skeleton of an Arabic or Arabizi word; `None` when under two
+/// consonants (too ambiguous to match on) or when the word is a number.
+pub fn skeleton(word: &str) -> Option<String> {
+    if word.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let arabic = word.chars().any(is_arabic_letter);
+    let mut out = String::new();
+    let mut push = |c: char| {
+        if !out.ends_with(c) {
+            out.push(c);
+        }
+    };
+    if arabic {
+        for (i, c) in word.chars().enumerate() {
+            let mapped = match c {
+                'ب' | 'پ' => 'b',
+                'ت' | 'ث' | 'ط' => 't',
+                'ج' | 'چ' => 'j',
+                'ح' | 'ه' => 'h',
+                'خ' | 'ق' | 'ك' | 'گ' => 'k',
+                'د' | 'ذ' | 'ض' => 'd',
+                'ر' => 'r',
+                'ز' | 'ظ' => 'z',
+                'س' | 'ش' | 'ص' => 's',
+                'غ' => 'g',
+                'ف' | 'ڤ' => 'f',
+                'ل' => 'l',
+                'م' => 'm',
+                'ن' => 'n',
+                'و' if i == 0 => 'w',
+                'ي' if i == 0 => 'y',
+                _ => continue,
+            };
+            push(mapped);
+        }
+    } else {
+        let w = word.to_lowercase();
+        let w = match (w.strip_prefix("al"), w.strip_prefix("el")) {
+            (Some(rest), _) | (_, Some(rest)) if rest.chars().count() >= 4 => rest.to_owned(),
+            _ => w,
+        };
+        let chars: Vec<char> = w.chars().collect();
+        let mut i = 0;
+        while i < chars.len() {
+            let next = chars.get(i + 1).copied();
+            let (mapped, step) = match (chars[i], next) {
+                ('s' | 'c', Some('h')) => (Some('s'), 2),
+                ('k', Some('h')) => (Some('k'), 2),
+                ('g', Some('h')) => (Some('g'), 2),
+                ('t' | 'd', Some('h')) => (Some(if chars[i] == 't' { 't' } else { 'd' }), 2),
+                ('b' | 'p', _) => (Some('b'), 1),
+                ('t' | '6', _) => (Some('t'), 1),
+                ('j' | 'g', _) => (Some('j'), 1),
+                ('h' | '7', _) => (Some('h'), 1),
+                ('k' | 'q' | 'c' | '5' | '8', _) if chars[i] != '8' => (Some('k'), 1),
+                ('8', _) => (Some('g'), 1),
+                ('d', _) => (Some('d'), 1),
+                ('r', _) => (Some('r'), 1),
+                ('z', _) => (Some('z'), 1),
+                ('s' | '9', _) => (Some('s'), 1),
+                ('f' | 'v', _) => (Some('f'), 1),
+                ('l', _) => (Some('l'), 1),
+                ('m', _) => (Some('m'), 1),
+                ('n', _) => (Some('n'), 1),
+                ('w', _) if i == 0 => (Some('w'), 1),
+                ('y', _) if i == 0 => (Some('y'), 1),
+                ('x', _) => (Some('k'), 1),
+                _ => (None, 1),
+            };
+            if let Some(m) = mapped {
+                push(m);
+            }
+            i += step;
+        }
+    }
+    (out.chars().count() >= 2).then_some(out)
+}
+
+/// Replaces each word by its skeleton, dropping words without one.
+#[derive(Clone)]
+pub struct SkeletonFilter;
+
+impl tantivy::tokenizer::TokenFilter for SkeletonFilter {
+    type Tokenizer<T: Tokenizer> = SkeletonFilterTokenizer<T>;
+    fn transform<T: Tokenizer>(self, tokenizer: T) -> SkeletonFilterTokenizer<T> {
+        SkeletonFilterTokenizer(tokenizer)
+    }
+}
+
+#[derive(Clone)]
+pub struct SkeletonFilterTokenizer<T>(T);
+
+impl<T: Tokenizer> Tokenizer for SkeletonFilterTokenizer<T> {
+    type TokenStream<'a> = SkeletonStream<T::TokenStream<'a>>;
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
+        SkeletonStream(self.0.token_stream(text))
+    }
+}
+
+pub struct SkeletonStream<S>(S);
+
+impl<S: TokenStream> TokenStream for SkeletonStream<S> {
+    fn advance(&mut self) -> bool {
+        while self.0.advance() {
+            if let Some(skeleton) = skeleton(&self.0.token().text) {
+                self.0.token_mut().text = skeleton;
+                return true;
+            }
+        }
+        false
+    }
+    fn token(&self) -> &Token {
+        self.0.token()
+    }
+    fn token_mut(&mut self) -> &mut Token {
+        self.0.token_mut()
+    }
 }
 
 /// The `multi` analyser.
@@ -354,5 +490,29 @@ mod tests {
             terms("Meet at Leeds Road, 07700 900123"),
             vec!["meet", "at", "leeds", "road", "07700", "900123"]
         );
+    }
+
+    #[test]
+    fn arabic_and_arabizi_meet_on_their_skeletons() {
+        let words = |text: &str| {
+            let mut a = skeleton_analyzer();
+            let mut stream = a.token_stream(text);
+            let mut out = Vec::new();
+            while let Some(t) = stream.next() {
+                out.push(t.text.clone());
+            }
+            out
+        };
+        // "my darling", "Mohammed", "the car", "Khaled", "tomorrow" in chat Arabizi.
+        assert_eq!(words("حبيبي"), words("7abibi"));
+        assert_eq!(words("habibi"), words("7abibi"));
+        assert_eq!(words("محمد"), words("mo7ammed"));
+        assert_eq!(words("محمد"), words("Mohamed"));
+        assert_eq!(words("السيارة"), words("sayyara"));
+        assert_eq!(words("خالد"), words("5aled"));
+        assert_eq!(words("خالد"), words("Khalid"));
+        assert_eq!(words("بكرة"), words("bukra"));
+        // Too short, or a number: no skeleton.
+        assert!(words("3a 12345 o").is_empty());
     }
 }

@@ -163,6 +163,7 @@ pub fn parse(name: &str, bytes: &[u8]) -> Result<Parsed, String> {
     let (source_type, segments) = match ext.as_str() {
         "srt" => ("transcript", cues(&text, false)?),
         "vtt" => ("transcript", cues(&text, true)?),
+        "jsonl" | "ndjson" => jsonl(&text)?,
         _ => match chat(&text) {
             Some(messages) => ("chat", messages),
             None => ("text", lines(&text)),
@@ -176,6 +177,71 @@ pub fn parse(name: &str, bytes: &[u8]) -> Result<Parsed, String> {
         encoding,
         segments,
     })
+}
+
+/// JSON Lines, one segment per line: an object with `text` and optionally `speaker`
+/// (or `sender`), `start_ms`/`end_ms` (or `start`/`end` in seconds) and `sent` (or
+/// `time`). A chat if any line has a sender or a time, a transcript if any has times.
+fn jsonl(text: &str) -> Result<(&'static str, Vec<Segment>), String> {
+    let mut segments = Vec::new();
+    let (mut chat, mut timed) = (false, false);
+    for (i, raw) in text.lines().enumerate() {
+        let n = i + 1;
+        if raw.trim().is_empty() {
+            continue;
+        }
+        let value: serde_json::Value =
+            serde_json::from_str(raw).map_err(|e| format!("line {n}: not JSON ({e})"))?;
+        let obj = value
+            .as_object()
+            .ok_or_else(|| format!("line {n}: each line must be a JSON object"))?;
+        let text = obj
+            .get("text")
+            .and_then(|t| t.as_str())
+            .ok_or_else(|| format!("line {n}: `text` is missing or not a string"))?;
+        let string = |keys: &[&str]| {
+            keys.iter()
+                .find_map(|k| obj.get(*k).and_then(|v| v.as_str()).map(str::to_owned))
+        };
+        let millis = |ms: &str, secs: &str| -> Result<Option<u64>, String> {
+            match (obj.get(ms), obj.get(secs)) {
+                (Some(v), _) => v.as_u64().map(Some).ok_or_else(|| {
+                    format!("line {n}: `{ms}` must be a whole number of milliseconds")
+                }),
+                (None, Some(v)) => v
+                    .as_f64()
+                    .filter(|s| s.is_finite() && *s >= 0.0 && *s < 1e9)
+                    .map(|s| Some((s * 1000.0).round() as u64))
+                    .ok_or_else(|| format!("line {n}: `{secs}` must be seconds")),
+                (None, None) => Ok(None),
+            }
+        };
+        let (start_ms, end_ms) = (millis("start_ms", "start")?, millis("end_ms", "end")?);
+        if let (Some(a), Some(b)) = (start_ms, end_ms)
+            && b < a
+        {
+            return Err(format!("line {n}: the segment ends before it starts"));
+        }
+        let segment = Segment {
+            text: text.to_owned(),
+            line: Some(n as u32),
+            start_ms,
+            end_ms,
+            speaker: string(&["speaker", "sender"]),
+            sent: string(&["sent", "time"]),
+        };
+        chat |= segment.speaker.is_some() || segment.sent.is_some();
+        timed |= start_ms.is_some();
+        segments.push(segment);
+    }
+    let kind = if timed {
+        "transcript"
+    } else if chat {
+        "chat"
+    } else {
+        "text"
+    };
+    Ok((kind, segments))
 }
 
 fn lines(text: &str) -> Vec<Segment> {
@@ -407,5 +473,39 @@ mod tests {
             p.segments.iter().map(|s| s.line).collect::<Vec<_>>(),
             vec![Some(1), Some(3)]
         );
+    }
+
+    #[test]
+    fn jsonl_lines_become_segments_and_bad_lines_are_named() {
+        let ok = parse(
+            "export.jsonl",
+            concat!(
+                r#"{"text": "meet at the garage", "sender": "Jay", "time": "2024-03-12 21:15"}"#,
+                "\n",
+                r#"{"text": "وين انت", "sender": "Sam"}"#,
+                "\n"
+            )
+            .as_bytes(),
+        )
+        .unwrap();
+        assert_eq!(ok.source_type, "chat");
+        assert_eq!(ok.segments[1].text, "وين انت");
+        assert_eq!(ok.segments[0].speaker.as_deref(), Some("Jay"));
+        let timed = parse(
+            "call.jsonl",
+            br#"{"text": "hello", "start": 1.5, "end": 2.25}"#,
+        )
+        .unwrap();
+        assert_eq!(timed.source_type, "transcript");
+        assert_eq!(
+            (timed.segments[0].start_ms, timed.segments[0].end_ms),
+            (Some(1500), Some(2250))
+        );
+        let err = parse("x.jsonl", b"{\"text\": \"a\"}\n{oops\n").unwrap_err();
+        assert!(err.starts_with("line 2: not JSON"), "{err}");
+        let err = parse("x.jsonl", br#"{"words": "a"}"#).unwrap_err();
+        assert!(err.contains("`text`"), "{err}");
+        let err = parse("x.jsonl", br#"{"text": "a", "start": 5, "end": 1}"#).unwrap_err();
+        assert!(err.contains("ends before"), "{err}");
     }
 }

@@ -111,6 +111,26 @@ pub struct Hit {
     /// HTML with `<b>` around matched terms; other markup escaped.
     pub snippet: String,
     pub translation_snippet: Option<String>,
+    /// The segments (lines, messages, cues) that hold a matched term, in document
+    /// order, at most [`MAX_SEGMENT_MATCHES`]; each with its timestamps.
+    pub segments: Vec<SegmentMatch>,
+}
+
+/// Most matching segments reported per hit.
+pub const MAX_SEGMENT_MATCHES: usize = 5;
+
+/// A segment that holds a matched term.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SegmentMatch {
+    /// 0-based position among the document's segments.
+    pub index: usize,
+    pub line: Option<u32>,
+    pub start_ms: Option<u64>,
+    pub end_ms: Option<u64>,
+    pub speaker: Option<String>,
+    pub sent: Option<String>,
+    /// The segment's text, HTML-escaped, with `<b>` around matched words.
+    pub highlighted: String,
 }
 
 /// Hits, the total number of matching documents, and facet counts over all of them.
@@ -192,6 +212,9 @@ struct Fields {
     text: Field,
     /// English originals again, stemmed; not stored.
     text_en: Field,
+    /// Non-English originals as consonant skeletons, so Arabizi finds Arabic script
+    /// and the other way round; not stored, weighted low.
+    text_skel: Field,
     translation: Field,
     language: Field,
     force: Field,
@@ -224,6 +247,11 @@ fn build_schema() -> (Schema, Fields) {
             .set_tokenizer("en_stem")
             .set_index_option(IndexRecordOption::WithFreqsAndPositions),
     );
+    let skeleton = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(analysis::SKELETON)
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+    );
     let keyword = STRING | STORED;
     let facet = STRING | STORED | FAST;
     let fields = Fields {
@@ -231,6 +259,7 @@ fn build_schema() -> (Schema, Fields) {
         title: b.add_text_field("title", multi.clone()),
         text: b.add_text_field("text", multi),
         text_en: b.add_text_field("text_en", english_only),
+        text_skel: b.add_text_field("text_skel", skeleton),
         translation: b.add_text_field("translation", english),
         language: b.add_text_field("language", facet.clone()),
         force: b.add_text_field("force", facet.clone()),
@@ -310,6 +339,9 @@ impl SearchIndex {
             if doc.language.as_deref().is_none_or(|l| l == "en") {
                 d.add_text(f.text_en, &doc.text);
             }
+            if doc.language.as_deref() != Some("en") {
+                d.add_text(f.text_skel, &doc.text);
+            }
             if let Some(t) = &doc.translation {
                 d.add_text(f.translation, t);
             }
@@ -374,13 +406,18 @@ impl SearchIndex {
         let text_snippets = SnippetGenerator::create(&searcher, &*user_query, f.text)?;
         let translation_snippets =
             SnippetGenerator::create(&searcher, &*user_query, f.translation)?;
+        let terms = self.matched_terms(&*user_query);
         let mut hits = Vec::with_capacity(top.len());
         for (score, addr) in top {
             let doc: TantivyDocument = searcher.doc(addr)?;
             let snippet = text_snippets.snippet_from_doc(&doc).to_html();
             let translation_snippet = first_str(&doc, f.translation)
                 .map(|_| translation_snippets.snippet_from_doc(&doc).to_html());
-            hits.push(self.hit(&doc, score, snippet, translation_snippet));
+            let mut hit = self.hit(&doc, score, snippet, translation_snippet);
+            hit.segments = first_str(&doc, f.segments)
+                .map(|j| self.segment_matches(&segments_from_json(&j), &terms))
+                .unwrap_or_default();
+            hits.push(hit);
         }
         Ok(SearchResults {
             total,
@@ -452,7 +489,82 @@ impl SearchIndex {
             source_type: first_str(doc, f.source_type).unwrap_or_default(),
             snippet,
             translation_snippet,
+            segments: Vec::new(),
         }
+    }
+
+    /// The indexed words the query looks for in the original text, per analyser.
+    fn matched_terms(&self, query: &dyn Query) -> MatchedTerms {
+        let f = self.fields;
+        let mut terms = MatchedTerms::default();
+        query.query_terms(&mut |term, _| {
+            let value = term.value();
+            let Some(text) = value.as_str() else {
+                return;
+            };
+            if term.field() == f.text || term.field() == f.title {
+                terms.multi.insert(text.to_owned());
+            } else if term.field() == f.text_en {
+                terms.english.insert(text.to_owned());
+            } else if term.field() == f.text_skel {
+                terms.skeleton.insert(text.to_owned());
+            }
+        });
+        terms
+    }
+
+    /// Segments holding any of `terms`, each highlighted, at most [`MAX_SEGMENT_MATCHES`].
+    fn segment_matches(
+        &self,
+        segments: &[crate::formats::Segment],
+        terms: &MatchedTerms,
+    ) -> Vec<SegmentMatch> {
+        if terms.multi.is_empty() && terms.english.is_empty() && terms.skeleton.is_empty() {
+            return Vec::new();
+        }
+        let tokenizers = self.index.tokenizers();
+        let (Some(mut multi), Some(mut english), Some(mut skeleton)) = (
+            tokenizers.get(analysis::MULTI),
+            tokenizers.get("en_stem"),
+            tokenizers.get(analysis::SKELETON),
+        ) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for (index, segment) in segments.iter().enumerate() {
+            let mut spans: Vec<(usize, usize)> = Vec::new();
+            for (analyser, wanted) in [
+                (&mut multi, &terms.multi),
+                (&mut english, &terms.english),
+                (&mut skeleton, &terms.skeleton),
+            ] {
+                if wanted.is_empty() {
+                    continue;
+                }
+                let mut stream = analyser.token_stream(&segment.text);
+                while let Some(token) = stream.next() {
+                    if wanted.contains(&token.text) {
+                        spans.push((token.offset_from, token.offset_to));
+                    }
+                }
+            }
+            if spans.is_empty() {
+                continue;
+            }
+            out.push(SegmentMatch {
+                index,
+                line: segment.line,
+                start_ms: segment.start_ms,
+                end_ms: segment.end_ms,
+                speaker: segment.speaker.clone(),
+                sent: segment.sent.clone(),
+                highlighted: highlight(&segment.text, spans),
+            });
+            if out.len() == MAX_SEGMENT_MATCHES {
+                break;
+            }
+        }
+        out
     }
 
     fn id_query(&self, id: &str) -> TermQuery {
@@ -517,14 +629,46 @@ impl SearchIndex {
                 position: Some(first.pos),
             });
         }
-        let mut parser =
-            QueryParser::for_index(&self.index, vec![f.title, f.text, f.text_en, f.translation]);
+        let mut parser = QueryParser::for_index(
+            &self.index,
+            vec![f.title, f.text, f.text_en, f.translation, f.text_skel],
+        );
         parser.set_conjunction_by_default();
+        // A skeleton match (Arabizi ↔ Arabic) counts, but below a match of the word itself.
+        parser.set_field_boost(f.text_skel, 0.3);
         parser.parse_query(query).map_err(|e| IndexError::BadQuery {
             message: e.to_string(),
             position: None,
         })
     }
+}
+
+/// Indexed words a query looks for, by the analyser that produced them.
+#[derive(Default)]
+struct MatchedTerms {
+    multi: std::collections::HashSet<String>,
+    english: std::collections::HashSet<String>,
+    skeleton: std::collections::HashSet<String>,
+}
+
+/// `text` HTML-escaped with `<b>` around the byte spans (merged where they overlap).
+fn highlight(text: &str, mut spans: Vec<(usize, usize)>) -> String {
+    spans.sort_unstable();
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut at = 0;
+    for (from, to) in spans {
+        if to <= at || !text.is_char_boundary(from) || !text.is_char_boundary(to) {
+            continue;
+        }
+        let from = from.max(at);
+        out.push_str(&escape_html(&text[at..from]));
+        out.push_str("<b>");
+        out.push_str(&escape_html(&text[from..to]));
+        out.push_str("</b>");
+        at = to;
+    }
+    out.push_str(&escape_html(&text[at..]));
+    out
 }
 
 fn escape_html(s: &str) -> String {
@@ -696,6 +840,68 @@ mod tests {
         }
         let err = index.search(&request("nosuchfield:abc")).unwrap_err();
         assert!(matches!(err, IndexError::BadQuery { .. }), "{err}");
+    }
+
+    #[test]
+    fn arabizi_finds_arabic_and_hits_name_their_segments_and_times() {
+        let dir = tempfile::tempdir().unwrap();
+        let index = SearchIndex::open_or_create(dir.path()).unwrap();
+        let seg = |text: &str, start: u64, speaker: &str| crate::formats::Segment {
+            text: text.to_owned(),
+            start_ms: Some(start),
+            end_ms: Some(start + 4_000),
+            speaker: Some(speaker.to_owned()),
+            ..Default::default()
+        };
+        let segments = vec![
+            seg("مرحبا كيف الحال", 0, "A"),
+            seg("خالد راح يجيب السيارة بكرة", 4_000, "B"),
+            seg("ماشي حبيبي", 8_000, "A"),
+        ];
+        let mut call = doc("WYP", "");
+        call.text = segments
+            .iter()
+            .map(|s| s.text.as_str())
+            .collect::<Vec<_>>()
+            .join("\n");
+        call.language = Some("ar".to_owned());
+        call.source_type = "transcript".to_owned();
+        call.segments = segments;
+        let mut chat = doc("WYP", "wen enta? 5aled ma3 el sayyara");
+        chat.language = None;
+        index
+            .add_documents(&[call, chat, doc("WYP", "Khaled Hosseini wrote a novel")])
+            .unwrap();
+        // Arabizi query, Arabic-script call: the skeleton field matches, and the hit says
+        // which segment, when, and who.
+        let r = index.search(&request("5aled sayyara")).unwrap();
+        assert_eq!(r.total, 2, "the Arabic call and the Arabizi chat");
+        let call_hit = r
+            .hits
+            .iter()
+            .find(|h| h.source_type == "transcript")
+            .unwrap();
+        assert_eq!(call_hit.segments.len(), 1, "{:?}", call_hit.segments);
+        let m = &call_hit.segments[0];
+        assert_eq!(
+            (m.index, m.start_ms, m.end_ms),
+            (1, Some(4_000), Some(8_000))
+        );
+        assert_eq!(m.speaker.as_deref(), Some("B"));
+        assert!(m.highlighted.contains("<b>خالد</b>"), "{}", m.highlighted);
+        assert!(
+            m.highlighted.contains("<b>السيارة</b>"),
+            "{}",
+            m.highlighted
+        );
+        // Arabic query finds the Arabizi chat too; English originals are not skeletonised.
+        let r = index.search(&request("خالد")).unwrap();
+        assert_eq!(r.total, 2);
+        assert!(r.hits.iter().all(|h| !h.snippet.contains("Hosseini")));
+        // An exact word match ranks above a skeleton-only match.
+        let r = index.search(&request("7abibi OR حبيبي")).unwrap();
+        assert_eq!(r.hits[0].source_type, "transcript");
+        assert_eq!(r.hits[0].segments[0].index, 2);
     }
 
     #[test]

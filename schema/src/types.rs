@@ -115,6 +115,24 @@ pub struct SearchHit {
     pub snippet: String,
     /// Highlighted HTML of the translation, side by side with `snippet`.
     pub translation_snippet: Option<String>,
+    /// The segments (lines, messages, cues) where the query matched, with their times.
+    pub segments: Vec<SegmentMatch>,
+}
+
+/// A segment of a hit that holds a matched term.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct SegmentMatch {
+    /// 0-based position among the document's segments.
+    pub index: i32,
+    pub line: Option<u32>,
+    /// Milliseconds from the start of the recording (transcripts).
+    pub start_ms: Option<u64>,
+    pub end_ms: Option<u64>,
+    pub speaker: Option<String>,
+    /// When a chat message was sent, as written in the export.
+    pub sent: Option<String>,
+    /// The segment, HTML-escaped, with `<b>` around matched words.
+    pub highlighted: String,
 }
 
 impl From<Hit> for SearchHit {
@@ -128,6 +146,19 @@ impl From<Hit> for SearchHit {
             source_type: h.source_type,
             snippet: h.snippet,
             translation_snippet: h.translation_snippet,
+            segments: h
+                .segments
+                .into_iter()
+                .map(|m| SegmentMatch {
+                    index: m.index as i32,
+                    line: m.line,
+                    start_ms: m.start_ms,
+                    end_ms: m.end_ms,
+                    speaker: m.speaker,
+                    sent: m.sent,
+                    highlighted: m.highlighted,
+                })
+                .collect(),
         }
     }
 }

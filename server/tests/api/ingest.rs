@@ -96,6 +96,30 @@ async fn a_batch_with_bad_files_indexes_the_good_ones_with_segments() {
         assert_eq!(r["edges"][0]["node"]["sourceType"], source_type, "{q}");
         assert_eq!(r["edges"][0]["node"]["language"], language, "{q}");
     }
+    // The hit names the cue where the words were said, with its times.
+    let r = app
+        .graphql(
+            r#"{ search(queryText: "girls school") { edges { node { segments { index startMs endMs highlighted } } } } }"#,
+            json!({}),
+        )
+        .await;
+    let m = &r["data"]["search"]["edges"][0]["node"]["segments"];
+    assert_eq!(m.as_array().unwrap().len(), 1, "{r}");
+    assert_eq!(
+        (
+            m[0]["index"].as_u64(),
+            m[0]["startMs"].as_u64(),
+            m[0]["endMs"].as_u64()
+        ),
+        (Some(1), Some(6000), Some(9000))
+    );
+    assert!(
+        m[0]["highlighted"]
+            .as_str()
+            .unwrap()
+            .contains("<b>school</b>"),
+        "{m}"
+    );
     let srt = search("astra").await;
     let id = srt["edges"][0]["node"]["id"].as_str().unwrap().to_owned();
     let doc = app

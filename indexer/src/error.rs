@@ -18,6 +18,9 @@ pub enum IndexError {
     /// A document to index is invalid (empty, too large, missing a field).
     #[error("invalid document: {0}")]
     InvalidDocument(String),
+    /// The job store cannot be read or written.
+    #[error("ingest jobs: {0}")]
+    Jobs(String),
     /// Anything else tantivy reports; a runtime fault, not the caller's.
     #[error("index failure: {0}")]
     Tantivy(#[from] tantivy::TantivyError),

@@ -5,6 +5,7 @@ mod analysis;
 mod error;
 pub mod formats;
 mod index;
+pub mod jobs;
 mod pool;
 
 pub use analysis::{light_stem, multi_analyzer, normalise as normalise_arabic};

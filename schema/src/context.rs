@@ -22,6 +22,8 @@ pub struct Services {
     /// Runs search and indexing off the async runtime.
     pub cpu: CpuPool,
     pub models: Vec<ModelInfo>,
+    /// Durable ingest jobs and their queue.
+    pub jobs: Arc<crate::jobs::Jobs>,
     /// The threat-profile method (weights, bands, windows; versioned).
     pub profiles: Arc<toex_graph::profiles::ProfileConfig>,
     pub version: &'static str,

@@ -108,7 +108,7 @@ impl From<IndexError> for ApiError {
                     "the search index is unavailable",
                 )
             }
-            IndexError::Tantivy(_) => Self::internal(&err),
+            IndexError::Tantivy(_) | IndexError::Jobs(_) => Self::internal(&err),
         }
     }
 }

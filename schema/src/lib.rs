@@ -7,6 +7,7 @@ mod error;
 mod health;
 mod hotspots;
 mod ingest;
+pub mod jobs;
 mod mutation;
 mod network;
 mod profiles;

@@ -11,6 +11,66 @@ pub struct MutationRoot;
 
 #[Object]
 impl MutationRoot {
+    /// Uploads files (multipart, GraphQL multipart request spec) as one ingest job. The
+    /// files are stored durably before this returns: from then on the job runs to the
+    /// end, across restarts. Follow it with the `ingestJob` subscription or query.
+    async fn ingest_files(
+        &self,
+        ctx: &Context<'_>,
+        files: Vec<async_graphql::Upload>,
+        force: String,
+        operation: Option<String>,
+        language: Option<String>,
+    ) -> ApiResult<crate::jobs::IngestJob> {
+        use toex_indexer::jobs::{FileStatus, Job, JobFile, write_durably};
+        let services = ctx.data_unchecked::<Services>();
+        if files.is_empty() {
+            return Err(ApiError::bad_input("no files were uploaded"));
+        }
+        if files.len() > crate::jobs::MAX_UPLOAD_FILES {
+            return Err(ApiError::bad_input(format!(
+                "at most {} files per upload",
+                crate::jobs::MAX_UPLOAD_FILES
+            )));
+        }
+        let force = force.trim().to_uppercase();
+        if force.is_empty() || !force.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return Err(ApiError::bad_input(
+                "`force` must be a force code such as WYP",
+            ));
+        }
+        let mut uploads = Vec::with_capacity(files.len());
+        for upload in &files {
+            let value = upload
+                .value(ctx)
+                .map_err(|e| ApiError::bad_input(format!("an upload cannot be read: {e}")))?;
+            uploads.push((value.filename, value.content));
+        }
+        let mut job = Job::new(force, operation, language, Vec::new());
+        let spool = services.jobs.store().spool(&job.id)?;
+        let spooled = tokio::task::spawn_blocking(move || {
+            uploads
+                .into_iter()
+                .enumerate()
+                .map(|(i, (name, content))| {
+                    let path = spool.join(crate::jobs::spool_name(i, &name));
+                    let bytes = write_durably(&path, &content[..])?;
+                    Ok(JobFile {
+                        name,
+                        path,
+                        bytes,
+                        status: FileStatus::Waiting,
+                    })
+                })
+                .collect::<Result<Vec<_>, toex_indexer::IndexError>>()
+        })
+        .await
+        .map_err(|e| ApiError::new(crate::error::ErrorCode::Internal, e.to_string()))??;
+        job.files = spooled;
+        services.jobs.submit(&job)?;
+        Ok(crate::jobs::IngestJob::from(&job))
+    }
+
     /// Indexes one text item and records its node in the graph. Idempotent: the same
     /// content for the same force and operation yields the same id and no duplicate.
     async fn ingest_text(

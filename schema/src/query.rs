@@ -22,6 +22,7 @@ pub struct QueryRoot(
     crate::network::NetworkQuery,
     crate::hotspots::HotspotQuery,
     crate::profiles::ProfileQuery,
+    crate::jobs::JobsQuery,
 );
 
 #[Object]

@@ -12,6 +12,37 @@ pub struct SubscriptionRoot;
 
 #[Subscription]
 impl SubscriptionRoot {
+    /// An ingest job now, then at every step until it is done.
+    async fn ingest_job(
+        &self,
+        ctx: &Context<'_>,
+        id: String,
+    ) -> async_graphql::Result<impl Stream<Item = crate::jobs::IngestJob>> {
+        let services = ctx.data_unchecked::<Services>().clone();
+        let job = services
+            .jobs
+            .store()
+            .load(&id)
+            .map_err(ApiError::from)?
+            .ok_or_else(|| {
+                ApiError::new(
+                    crate::error::ErrorCode::NotFound,
+                    format!("no ingest job `{id}`"),
+                )
+            })?;
+        let mut rx = services.jobs.watch(&job);
+        Ok(async_stream::stream! {
+            let first = rx.borrow_and_update().clone();
+            let mut finished = first.state == toex_indexer::jobs::JobState::Done;
+            yield crate::jobs::IngestJob::from(&first);
+            while !finished && rx.changed().await.is_ok() {
+                let job = rx.borrow_and_update().clone();
+                finished = job.state == toex_indexer::jobs::JobState::Done;
+                yield crate::jobs::IngestJob::from(&job);
+            }
+        })
+    }
+
     /// Health, now and then every `everySeconds` seconds (1 to 3600).
     async fn health(
         &self,

@@ -319,15 +319,17 @@ pub async fn demo(
     Ok(())
 }
 
-/// `toex ingest PATH…`: parses each file, indexes it and records its graph node. A bad
-/// file gets one error line and the batch goes on; the exit status says whether any failed.
+/// `toex ingest PATH…`: runs the files as one durable ingest job (the same worker code
+/// as uploads): each file is parsed, indexed in committed batches and linked in the
+/// graph, with a progress bar. A bad file gets one error line and the batch goes on; the
+/// exit status says whether any failed. A job cut short is resumed by `toex serve`.
 pub async fn ingest(
     settings: Settings,
     paths: Vec<PathBuf>,
     meta: IngestMeta,
 ) -> anyhow::Result<()> {
-    use toex_indexer::formats::{self, MAX_FILE_BYTES};
-    use toex_indexer::{CpuPool, NewDocument, SearchIndex};
+    use toex_indexer::jobs::{FileStatus, Job, JobFile, JobStore};
+    use toex_indexer::{CpuPool, SearchIndex};
     use toex_schema::Services;
 
     let index_path = settings.index.path.clone();
@@ -341,10 +343,13 @@ pub async fn ingest(
             "warning: Neo4j is not reachable; documents are indexed, graph nodes are skipped"
         );
     }
+    let store = JobStore::open(&settings.index.jobs).context("opening the ingest job store")?;
+    let (jobs, _queue) = toex_schema::jobs::Jobs::new(store, 1);
     let services = Services {
         graph,
         index: std::sync::Arc::new(index),
         cpu: CpuPool::new("ingest", settings.index.threads, settings.index.queue)?,
+        jobs: jobs.clone(),
         models: Vec::new(),
         profiles: std::sync::Arc::new(settings.profiles.load()?),
         version: env!("CARGO_PKG_VERSION"),
@@ -353,66 +358,69 @@ pub async fn ingest(
     for path in paths {
         collect_files(&path, &mut files);
     }
+    let files: Vec<JobFile> = files
+        .into_iter()
+        .map(|path| JobFile {
+            name: path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            bytes: std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0),
+            path: std::path::absolute(&path).unwrap_or(path),
+            status: FileStatus::Waiting,
+        })
+        .collect();
+    let job = Job::new(meta.force, meta.operation, meta.language, files);
+    jobs.store().save(&job).context("saving the ingest job")?;
+    let bar = ProgressBar::new(job.files.len() as u64).with_style(
+        ProgressStyle::with_template("{bar:30} {pos}/{len} files {elapsed} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar.set_message(job.id.clone());
+    let mut progress = jobs.watch(&job);
+    let ticker = {
+        let bar = bar.clone();
+        tokio::spawn(async move {
+            while progress.changed().await.is_ok() {
+                let (waiting, ..) = progress.borrow().counts();
+                bar.set_position((bar.length().unwrap_or(0)).saturating_sub(waiting as u64));
+            }
+        })
+    };
+    let done = services
+        .run_job(job)
+        .await
+        .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+    ticker.abort();
+    bar.finish_and_clear();
+    monitor.abort();
     let (mut ok, mut failed) = (0, 0);
-    for file in files {
-        let name = file
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let outcome = async {
-            let size = std::fs::metadata(&file)
-                .with_context(|| "cannot read it")?
-                .len();
-            if size > MAX_FILE_BYTES {
-                bail!("it is {size} bytes; the limit is {MAX_FILE_BYTES}");
-            }
-            let bytes = std::fs::read(&file).context("cannot read it")?;
-            let parsed = formats::parse(&name, &bytes).map_err(anyhow::Error::msg)?;
-            let text = parsed.text();
-            let doc = NewDocument {
-                title: name.clone(),
-                language: meta
-                    .language
-                    .clone()
-                    .or_else(|| formats::detect_language(&text)),
-                text,
-                translation: None,
-                force: meta.force.clone(),
-                operation: meta.operation.clone(),
-                source_type: parsed.source_type.to_owned(),
-                segments: parsed.segments,
-            };
-            let summary = format!(
-                "{} segments, {}, {}",
-                doc.segments.len(),
-                parsed.encoding,
-                doc.language.as_deref().unwrap_or("language unknown")
-            );
-            let done = services
-                .ingest(doc)
-                .await
-                .map_err(|e| anyhow::anyhow!("{}", e.message))?;
-            let id = if done.graph_linked {
-                done.id
-            } else {
-                format!("{} (graph node skipped)", done.id)
-            };
-            anyhow::Ok(format!("{id} ({summary})"))
-        }
-        .await;
-        match outcome {
-            Ok(what) => {
+    for f in &done.files {
+        match &f.status {
+            FileStatus::Done {
+                document,
+                graph_linked,
+            } => {
                 ok += 1;
-                println!("{}: {what}", file.display());
+                let note = if *graph_linked {
+                    ""
+                } else {
+                    " (graph node skipped)"
+                };
+                println!("{}: {document}{note}", f.path.display());
             }
-            Err(err) => {
+            FileStatus::Pending { reason } => {
+                ok += 1;
+                println!("{}: pending: {reason}", f.path.display());
+            }
+            FileStatus::Failed { error } => {
                 failed += 1;
-                eprintln!("{}: error: {err:#}", file.display());
+                eprintln!("{}: error: {error}", f.path.display());
             }
+            FileStatus::Waiting => {}
         }
     }
-    monitor.abort();
-    eprintln!("{ok} ingested, {failed} failed");
+    eprintln!("job {}: {ok} ingested, {failed} failed", done.id);
     if failed > 0 {
         bail!("{failed} file(s) were not ingested");
     }

@@ -77,6 +77,10 @@ pub struct IndexSettings {
     pub threads: usize,
     /// Most search/index tasks queued or running before callers get OVERLOADED.
     pub queue: usize,
+    /// Directory of the durable ingest jobs (and their spooled uploads).
+    pub jobs: PathBuf,
+    /// Most ingest jobs waiting to run before uploads get OVERLOADED.
+    pub job_queue: usize,
 }
 
 impl Default for IndexSettings {
@@ -85,6 +89,8 @@ impl Default for IndexSettings {
             path: PathBuf::from(".toex/index"),
             threads: 2,
             queue: 256,
+            jobs: PathBuf::from(".toex/jobs"),
+            job_queue: 64,
         }
     }
 }

@@ -20,6 +20,7 @@ pub struct Application {
     address: SocketAddr,
     server: Server,
     monitor: JoinHandle<()>,
+    worker: JoinHandle<()>,
     services: Services,
 }
 
@@ -35,9 +36,14 @@ impl Application {
         let graph = GraphClient::new(settings.neo4j.clone()).context("configuring Neo4j")?;
         let monitor = graph.spawn_monitor();
         let cpu = CpuPool::new("search", settings.index.threads, settings.index.queue)?;
+        let store = toex_indexer::jobs::JobStore::open(&settings.index.jobs)
+            .context("opening the ingest job store")?;
+        let unfinished = store.unfinished().context("reading the ingest jobs")?;
+        let (jobs, job_queue) = toex_schema::jobs::Jobs::new(store, settings.index.job_queue);
         let services = Services {
             graph,
             index: Arc::new(index),
+            jobs: jobs.clone(),
             cpu,
             models: Vec::new(),
             profiles: Arc::new(
@@ -60,10 +66,21 @@ impl Application {
             .with_context(|| format!("binding {}", settings.server.listen))?;
         let address = listener.local_addr()?;
         let server = Self::http_server(listener, schema, services.clone(), &settings)?;
+        // One worker runs ingest jobs; jobs a previous process left unfinished go first.
+        let worker = tokio::spawn(services.clone().run_jobs(job_queue));
+        if !unfinished.is_empty() {
+            tracing::info!(jobs = unfinished.len(), "resuming unfinished ingest jobs");
+            tokio::spawn(async move {
+                for job in unfinished {
+                    jobs.resume(job.id).await;
+                }
+            });
+        }
         Ok(Self {
             address,
             server,
             monitor,
+            worker,
             services,
         })
     }
@@ -119,6 +136,7 @@ impl Application {
         let result = self.server.await.context("running the HTTP server");
         signals.abort();
         self.monitor.abort();
+        self.worker.abort();
         tracing::info!("stopped");
         result
     }

@@ -192,6 +192,7 @@ impl TestApp {
         settings.neo4j.uri = uri.to_owned();
         settings.neo4j.retry_interval_ms = 200;
         settings.index.path = index_dir.join("index");
+        settings.index.jobs = index_dir.join("jobs");
         settings
     }
 

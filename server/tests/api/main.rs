@@ -8,6 +8,7 @@ mod health;
 mod helpers;
 mod hotspots;
 mod ingest;
+mod jobs;
 mod network;
 mod outage;
 mod profiles;

@@ -1,0 +1,389 @@
+//! Ingest jobs: a bounded queue, one worker that runs jobs in batches of files (one index
+//! commit per batch, then the job is saved), resumption of unfinished jobs at start-up,
+//! and progress broadcast to subscribers.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use chrono::Utc;
+use toex_indexer::NewDocument;
+use toex_indexer::formats::{self, MAX_FILE_BYTES};
+use toex_indexer::jobs::{FileStatus, Job, JobState, JobStore, MEDIA_EXTENSIONS};
+use tokio::sync::{mpsc, watch};
+
+use crate::Services;
+use crate::error::{ApiError, ApiResult, ErrorCode};
+
+/// Files per batch (one commit each).
+const BATCH_FILES: usize = 32;
+/// Bytes per batch.
+const BATCH_BYTES: u64 = 16 * 1024 * 1024;
+
+/// The job store, the queue in front of the worker, and the progress channels.
+pub struct Jobs {
+    store: JobStore,
+    queue: mpsc::Sender<String>,
+    watchers: Mutex<HashMap<String, watch::Sender<Job>>>,
+}
+
+impl Jobs {
+    /// Jobs over `store` with room for `capacity` queued jobs; the receiver feeds
+    /// [`Services::run_jobs`].
+    pub fn new(store: JobStore, capacity: usize) -> (Arc<Self>, mpsc::Receiver<String>) {
+        let (queue, rx) = mpsc::channel(capacity.max(1));
+        (
+            Arc::new(Self {
+                store,
+                queue,
+                watchers: Mutex::new(HashMap::new()),
+            }),
+            rx,
+        )
+    }
+
+    pub fn store(&self) -> &JobStore {
+        &self.store
+    }
+
+    /// Saves a new job durably, then queues it. When this returns Ok the job is
+    /// acknowledged: it will run to the end even across restarts.
+    pub fn submit(&self, job: &Job) -> ApiResult<()> {
+        self.store.save(job)?;
+        match self.queue.try_send(job.id.clone()) {
+            Ok(()) => {
+                self.publish(job);
+                Ok(())
+            }
+            Err(_) => {
+                self.store.discard(&job.id)?;
+                Err(ApiError::new(
+                    ErrorCode::Overloaded,
+                    "the ingest queue is full; try again shortly",
+                ))
+            }
+        }
+    }
+
+    /// Queues a job found unfinished at start-up (waits for room).
+    pub async fn resume(&self, id: String) {
+        let _ = self.queue.send(id).await;
+    }
+
+    /// Progress of one job: the latest snapshot, then each change.
+    pub fn watch(&self, job: &Job) -> watch::Receiver<Job> {
+        let mut watchers = self.watchers.lock().unwrap_or_else(|p| p.into_inner());
+        watchers
+            .entry(job.id.clone())
+            .or_insert_with(|| watch::channel(job.clone()).0)
+            .subscribe()
+    }
+
+    fn publish(&self, job: &Job) {
+        let mut watchers = self.watchers.lock().unwrap_or_else(|p| p.into_inner());
+        let sender = watchers
+            .entry(job.id.clone())
+            .or_insert_with(|| watch::channel(job.clone()).0);
+        sender.send_replace(job.clone());
+        if job.state == JobState::Done {
+            watchers.remove(&job.id);
+        }
+    }
+
+    fn save(&self, job: &mut Job) -> ApiResult<()> {
+        job.updated_at = Utc::now();
+        self.store.save(job)?;
+        self.publish(job);
+        Ok(())
+    }
+}
+
+/// What one file became before indexing.
+enum Prepared {
+    Doc(Box<NewDocument>),
+    Status(FileStatus),
+}
+
+fn prepare(path: &Path, name: &str, job: &Job) -> Prepared {
+    let fail = |error: String| Prepared::Status(FileStatus::Failed { error });
+    let ext = name
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default();
+    if MEDIA_EXTENSIONS.contains(&ext.as_str()) {
+        return Prepared::Status(FileStatus::Pending {
+            reason: "a recording: kept, waiting for transcription (no speech engine is configured)"
+                .to_owned(),
+        });
+    }
+    let size = match std::fs::metadata(path) {
+        Ok(m) => m.len(),
+        Err(e) => return fail(format!("cannot read it: {e}")),
+    };
+    if size > MAX_FILE_BYTES {
+        return fail(format!("it is {size} bytes; the limit is {MAX_FILE_BYTES}"));
+    }
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => return fail(format!("cannot read it: {e}")),
+    };
+    let parsed = match formats::parse(name, &bytes) {
+        Ok(p) => p,
+        Err(e) => return fail(e),
+    };
+    let text = parsed.text();
+    Prepared::Doc(Box::new(NewDocument {
+        title: name.to_owned(),
+        language: job
+            .language
+            .clone()
+            .or_else(|| formats::detect_language(&text)),
+        text,
+        translation: None,
+        force: job.force.clone(),
+        operation: job.operation.clone(),
+        source_type: parsed.source_type.to_owned(),
+        segments: parsed.segments,
+    }))
+}
+
+impl Services {
+    /// The worker: runs queued jobs one at a time until the queue closes.
+    pub async fn run_jobs(self, mut queue: mpsc::Receiver<String>) {
+        while let Some(id) = queue.recv().await {
+            let job = match self.jobs.store().load(&id) {
+                Ok(Some(job)) => job,
+                Ok(None) => continue,
+                Err(err) => {
+                    tracing::error!(%id, error = %err, "cannot load an ingest job");
+                    continue;
+                }
+            };
+            if let Err(err) = self.run_job(job).await {
+                tracing::error!(%id, error = %err.message, "ingest job stopped");
+            }
+        }
+    }
+
+    /// Runs one job to the end from wherever it stopped: waiting files are parsed off
+    /// the runtime, indexed in batches with one commit each, linked in the graph, and
+    /// the job saved after every batch. Re-running a file indexed before a crash
+    /// replaces it (same content hash), never duplicates it.
+    pub async fn run_job(&self, mut job: Job) -> ApiResult<Job> {
+        job.state = JobState::Running;
+        self.jobs.save(&mut job)?;
+        loop {
+            let mut batch = Vec::new();
+            let mut bytes = 0;
+            for (i, f) in job.files.iter().enumerate() {
+                if f.status == FileStatus::Waiting {
+                    if !batch.is_empty()
+                        && (batch.len() == BATCH_FILES || bytes + f.bytes > BATCH_BYTES)
+                    {
+                        break;
+                    }
+                    bytes += f.bytes;
+                    batch.push(i);
+                }
+            }
+            if batch.is_empty() {
+                break;
+            }
+            let work: Vec<(usize, std::path::PathBuf, String)> = batch
+                .iter()
+                .map(|&i| (i, job.files[i].path.clone(), job.files[i].name.clone()))
+                .collect();
+            let snapshot = job.clone();
+            let prepared = self
+                .cpu
+                .run(move || {
+                    work.into_iter()
+                        .map(|(i, path, name)| (i, prepare(&path, &name, &snapshot)))
+                        .collect::<Vec<_>>()
+                })
+                .await?;
+            let mut docs = Vec::new();
+            for (i, p) in prepared {
+                match p {
+                    Prepared::Status(s) => job.files[i].status = s,
+                    Prepared::Doc(doc) => docs.push((i, *doc)),
+                }
+            }
+            let (slots, docs): (Vec<usize>, Vec<NewDocument>) = docs.into_iter().unzip();
+            for (i, outcome) in slots.into_iter().zip(self.ingest_batch(docs).await) {
+                job.files[i].status = match outcome {
+                    Ok(done) => FileStatus::Done {
+                        document: done.id,
+                        graph_linked: done.graph_linked,
+                    },
+                    Err(err) if err.code == ErrorCode::BadInput => {
+                        FileStatus::Failed { error: err.message }
+                    }
+                    // The index or the pool failed: stop, leaving the file waiting.
+                    Err(err) => {
+                        self.jobs.save(&mut job)?;
+                        return Err(err);
+                    }
+                };
+            }
+            self.jobs.save(&mut job)?;
+        }
+        job.state = JobState::Done;
+        self.jobs.save(&mut job)?;
+        Ok(job)
+    }
+}
+
+/// An ingest job as clients see it.
+#[derive(Debug, Clone, async_graphql::SimpleObject)]
+pub struct IngestJob {
+    pub id: String,
+    /// `QUEUED`, `RUNNING` or `DONE`.
+    pub state: IngestJobState,
+    pub created_at: chrono::DateTime<Utc>,
+    pub updated_at: chrono::DateTime<Utc>,
+    pub force: String,
+    pub operation: Option<String>,
+    pub total: i32,
+    pub waiting: i32,
+    pub done: i32,
+    /// Stored, waiting for an engine (recordings until transcription exists).
+    pub pending: i32,
+    pub failed: i32,
+    pub files: Vec<IngestJobFile>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
+pub enum IngestJobState {
+    Queued,
+    Running,
+    Done,
+}
+
+/// One file of a job.
+#[derive(Debug, Clone, async_graphql::SimpleObject)]
+pub struct IngestJobFile {
+    pub name: String,
+    pub bytes: u64,
+    /// `WAITING`, `DONE`, `PENDING` or `FAILED`.
+    pub status: String,
+    /// The document it became.
+    pub document_id: Option<String>,
+    pub graph_linked: Option<bool>,
+    /// Why it failed or waits.
+    pub reason: Option<String>,
+}
+
+impl From<&Job> for IngestJob {
+    fn from(job: &Job) -> Self {
+        let (waiting, done, pending, failed) = job.counts();
+        Self {
+            id: job.id.clone(),
+            state: match job.state {
+                JobState::Queued => IngestJobState::Queued,
+                JobState::Running => IngestJobState::Running,
+                JobState::Done => IngestJobState::Done,
+            },
+            created_at: job.created_at,
+            updated_at: job.updated_at,
+            force: job.force.clone(),
+            operation: job.operation.clone(),
+            total: job.files.len() as i32,
+            waiting: waiting as i32,
+            done: done as i32,
+            pending: pending as i32,
+            failed: failed as i32,
+            files: job
+                .files
+                .iter()
+                .map(|f| {
+                    let (status, document_id, graph_linked, reason) = match &f.status {
+                        FileStatus::Waiting => ("WAITING", None, None, None),
+                        FileStatus::Done {
+                            document,
+                            graph_linked,
+                        } => ("DONE", Some(document.clone()), Some(*graph_linked), None),
+                        FileStatus::Pending { reason } => {
+                            ("PENDING", None, None, Some(reason.clone()))
+                        }
+                        FileStatus::Failed { error } => ("FAILED", None, None, Some(error.clone())),
+                    };
+                    IngestJobFile {
+                        name: f.name.clone(),
+                        bytes: f.bytes,
+                        status: status.to_owned(),
+                        document_id,
+                        graph_linked,
+                        reason,
+                    }
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Most files one upload may carry.
+pub const MAX_UPLOAD_FILES: usize = 1_000;
+
+/// A file name safe to spool: its last component, odd characters replaced.
+pub(crate) fn spool_name(i: usize, name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or("file");
+    let clean: String = base
+        .chars()
+        .take(120)
+        .map(|c| {
+            if c.is_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!(
+        "{i:04}-{}",
+        if clean.is_empty() {
+            "file".to_owned()
+        } else {
+            clean
+        }
+    )
+}
+
+#[derive(Default)]
+pub struct JobsQuery;
+
+#[async_graphql::Object]
+impl JobsQuery {
+    /// One ingest job with each file's outcome.
+    async fn ingest_job(
+        &self,
+        ctx: &async_graphql::Context<'_>,
+        id: String,
+    ) -> ApiResult<Option<IngestJob>> {
+        let services = ctx.data_unchecked::<Services>();
+        Ok(services
+            .jobs
+            .store()
+            .load(&id)?
+            .as_ref()
+            .map(IngestJob::from))
+    }
+
+    /// Ingest jobs, newest first.
+    async fn ingest_jobs(
+        &self,
+        ctx: &async_graphql::Context<'_>,
+        #[graphql(default = 20)] first: i32,
+    ) -> ApiResult<Vec<IngestJob>> {
+        let services = ctx.data_unchecked::<Services>();
+        let first = crate::query::page_size(Some(first))?;
+        Ok(services
+            .jobs
+            .store()
+            .list()?
+            .iter()
+            .take(first)
+            .map(IngestJob::from)
+            .collect())
+    }
+}

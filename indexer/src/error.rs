@@ -18,6 +18,9 @@ pub enum IndexError {
     /// A document to index is invalid (empty, too large, missing a field).
     #[error("invalid document: {0}")]
     InvalidDocument(String),
+    /// A model cannot be loaded or run, or semantic search was asked for without one.
+    #[error("model: {0}")]
+    Model(String),
     /// The job store cannot be read or written.
     #[error("ingest jobs: {0}")]
     Jobs(String),

@@ -2,6 +2,7 @@
 //! (indexing, search, inference) off the async runtime.
 
 mod analysis;
+pub mod embed;
 mod error;
 pub mod formats;
 mod index;

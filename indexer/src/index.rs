@@ -3,7 +3,7 @@
 //! blocking; async callers run them on a [`crate::CpuPool`].
 
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, RwLock};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -20,6 +20,8 @@ use tantivy::schema::{
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
+use crate::embed::Embedder;
+use crate::semantic::{self, DocMeta, VectorIndex};
 use crate::{IndexError, analysis};
 
 /// Largest accepted text of one document, in bytes.
@@ -97,7 +99,23 @@ pub struct SearchRequest {
     pub source_types: Vec<String>,
     pub limit: usize,
     pub offset: usize,
+    pub mode: SearchMode,
 }
+
+/// How search ranks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SearchMode {
+    /// BM25 over the analysed text (the query syntax applies).
+    #[default]
+    Keyword,
+    /// Nearest neighbours of the query's embedding among the documents' English text.
+    Semantic,
+    /// Reciprocal rank fusion of the keyword and semantic rankings.
+    Hybrid,
+}
+
+/// Candidates each side contributes to a hybrid ranking.
+const HYBRID_DEPTH: usize = 100;
 
 /// One hit, with highlighted snippets of the original and the translation.
 #[derive(Debug, Clone, Serialize)]
@@ -222,6 +240,8 @@ struct Fields {
     source_type: Field,
     /// The segments as stored JSON (not indexed; the text is).
     segments: Field,
+    /// Chunk embeddings of the English text (see `semantic::encode`).
+    vectors: Field,
     content_hash: Field,
     ingested_at: Field,
 }
@@ -266,6 +286,7 @@ fn build_schema() -> (Schema, Fields) {
         operation: b.add_text_field("operation", facet.clone()),
         source_type: b.add_text_field("source_type", facet.clone()),
         segments: b.add_text_field("segments", STORED),
+        vectors: b.add_bytes_field("vectors", STORED),
         content_hash: b.add_text_field("content_hash", keyword),
         ingested_at: b.add_date_field("ingested_at", INDEXED | STORED),
     };
@@ -279,11 +300,19 @@ pub struct SearchIndex {
     reader: IndexReader,
     writer: Mutex<IndexWriter>,
     fields: Fields,
+    embedder: Option<Arc<Embedder>>,
+    vectors: RwLock<VectorIndex>,
 }
 
 impl SearchIndex {
     /// Opens the index at `path`, creating the directory and an empty index if needed.
     pub fn open_or_create(path: &Path) -> Result<Self, IndexError> {
+        Self::open(path, None)
+    }
+
+    /// Opens the index with an embedding model for semantic and hybrid search; the
+    /// vectors stored with the documents are loaded into the nearest-neighbour graph.
+    pub fn open(path: &Path, embedder: Option<Arc<Embedder>>) -> Result<Self, IndexError> {
         let open_err = |reason: String| IndexError::Open {
             path: path.to_owned(),
             reason,
@@ -301,13 +330,57 @@ impl SearchIndex {
             .reload_policy(ReloadPolicy::Manual)
             .try_into()
             .map_err(|e: tantivy::TantivyError| open_err(e.to_string()))?;
-        Ok(Self {
+        let index = Self {
             path: path.to_owned(),
             index,
             reader,
             writer: Mutex::new(writer),
             fields,
-        })
+            embedder,
+            vectors: RwLock::new(VectorIndex::new()),
+        };
+        index.load_vectors()?;
+        Ok(index)
+    }
+
+    /// Rebuilds the nearest-neighbour graph from the stored vectors.
+    fn load_vectors(&self) -> Result<(), IndexError> {
+        let f = self.fields;
+        let searcher = self.reader.searcher();
+        let mut vectors = self.vectors.write().unwrap_or_else(|p| p.into_inner());
+        for segment in searcher.segment_readers() {
+            let store = segment
+                .get_store_reader(64)
+                .map_err(|e| IndexError::Tantivy(e.into()))?;
+            for doc_id in segment.doc_ids_alive() {
+                let doc: TantivyDocument = store.get(doc_id)?;
+                if let Some(bytes) = doc.get_first(f.vectors).and_then(|v| v.as_bytes()) {
+                    vectors.add(self.meta(&doc), semantic::decode(bytes));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn meta(&self, doc: &TantivyDocument) -> DocMeta {
+        let f = self.fields;
+        DocMeta {
+            id: first_str(doc, f.id).unwrap_or_default(),
+            force: first_str(doc, f.force).unwrap_or_default(),
+            language: first_str(doc, f.language),
+            operation: first_str(doc, f.operation),
+            source_type: first_str(doc, f.source_type).unwrap_or_default(),
+        }
+    }
+
+    /// The embedding model's id, when semantic search is available.
+    pub fn embedding_model(&self) -> Option<&str> {
+        self.embedder.as_ref().map(|e| e.model_id.as_str())
+    }
+
+    /// Chunk vectors in the nearest-neighbour graph.
+    pub fn vector_count(&self) -> usize {
+        self.vectors.read().unwrap_or_else(|p| p.into_inner()).len()
     }
 
     pub fn path(&self) -> &Path {
@@ -326,10 +399,11 @@ impl SearchIndex {
             doc.validate()?;
         }
         let f = self.fields;
+        let embedded = self.embed_documents(docs)?;
         let now = tantivy::DateTime::from_timestamp_micros(Utc::now().timestamp_micros());
         let mut writer = self.writer.lock().unwrap_or_else(|p| p.into_inner());
         let mut ids = Vec::with_capacity(docs.len());
-        for doc in docs {
+        for (doc, vectors) in docs.iter().zip(&embedded) {
             let id = doc.id();
             writer.delete_term(Term::from_field_text(f.id, &id));
             let mut d = TantivyDocument::default();
@@ -356,6 +430,9 @@ impl SearchIndex {
             if !doc.segments.is_empty() {
                 d.add_text(f.segments, segments_json(&doc.segments));
             }
+            if !vectors.is_empty() {
+                d.add_bytes(f.vectors, &semantic::encode(vectors));
+            }
             d.add_text(f.content_hash, doc.content_hash());
             d.add_date(f.ingested_at, now);
             writer.add_document(d)?;
@@ -364,11 +441,180 @@ impl SearchIndex {
         writer.commit()?;
         drop(writer);
         self.reader.reload()?;
+        let mut index = self.vectors.write().unwrap_or_else(|p| p.into_inner());
+        for ((doc, id), vectors) in docs.iter().zip(&ids).zip(embedded) {
+            if !vectors.is_empty() {
+                let meta = DocMeta {
+                    id: id.clone(),
+                    force: doc.force.clone(),
+                    language: doc.language.clone(),
+                    operation: doc.operation.clone(),
+                    source_type: doc.source_type.clone(),
+                };
+                index.add(meta, vectors);
+            }
+        }
         Ok(ids)
     }
 
-    /// Runs a query. Syntax errors come back as [`IndexError::BadQuery`] with the position.
+    /// Chunk vectors per document (empty without a model or English text).
+    #[allow(clippy::type_complexity)]
+    fn embed_documents(
+        &self,
+        docs: &[NewDocument],
+    ) -> Result<Vec<Vec<(u32, u32, Vec<f32>)>>, IndexError> {
+        let Some(embedder) = &self.embedder else {
+            return Ok(vec![Vec::new(); docs.len()]);
+        };
+        let chunked: Vec<Vec<semantic::Chunk>> = docs
+            .iter()
+            .map(|d| {
+                semantic::chunks(
+                    &d.text,
+                    d.language.as_deref(),
+                    d.translation.as_deref(),
+                    &d.segments,
+                )
+            })
+            .collect();
+        let texts: Vec<&str> = chunked.iter().flatten().map(|c| c.text.as_str()).collect();
+        let mut vectors = embedder.embed(&texts)?.into_iter();
+        Ok(chunked
+            .iter()
+            .map(|cs| {
+                cs.iter()
+                    .filter_map(|c| vectors.next().map(|v| (c.first, c.last, v)))
+                    .collect()
+            })
+            .collect())
+    }
+
+    /// Runs a query in its mode. Syntax errors come back as [`IndexError::BadQuery`]
+    /// with the position; semantic modes without a model as [`IndexError::Model`].
     pub fn search(&self, req: &SearchRequest) -> Result<SearchResults, IndexError> {
+        match req.mode {
+            SearchMode::Keyword => self.keyword_search(req),
+            SearchMode::Semantic | SearchMode::Hybrid => self.vector_search(req),
+        }
+    }
+
+    fn vector_search(&self, req: &SearchRequest) -> Result<SearchResults, IndexError> {
+        let Some(embedder) = &self.embedder else {
+            return Err(IndexError::Model(
+                "semantic search needs the embedding model (setting `models.embedding`)".to_owned(),
+            ));
+        };
+        if req.query.trim().is_empty() {
+            return Err(IndexError::BadQuery {
+                message: "the query is empty".to_owned(),
+                position: Some(0),
+            });
+        }
+        let limit = req.limit.clamp(1, 1000);
+        let depth = (req.offset + limit).max(HYBRID_DEPTH);
+        let query = embedder
+            .embed(&[req.query.as_str()])?
+            .pop()
+            .unwrap_or_default();
+        let allowed = |values: &[String], v: Option<&str>| {
+            values.is_empty() || v.is_some_and(|v| values.iter().any(|x| x == v))
+        };
+        let found = self
+            .vectors
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .search(&query, depth, |m| {
+                allowed(&req.forces, Some(&m.force))
+                    && allowed(&req.languages, m.language.as_deref())
+                    && allowed(&req.operations, m.operation.as_deref())
+                    && allowed(&req.source_types, Some(&m.source_type))
+            });
+        let mut keyword = None;
+        let ranked: Vec<(String, f32)> = if req.mode == SearchMode::Hybrid {
+            let mut k = req.clone();
+            k.mode = SearchMode::Keyword;
+            k.offset = 0;
+            k.limit = depth;
+            let results = self.keyword_search(&k)?;
+            let fused = semantic::rrf(&[
+                results.hits.iter().map(|h| h.id.clone()).collect(),
+                found.iter().map(|f| f.id.clone()).collect(),
+            ]);
+            keyword = Some(results);
+            fused.into_iter().map(|(id, s)| (id, s as f32)).collect()
+        } else {
+            found.iter().map(|f| (f.id.clone(), f.similarity)).collect()
+        };
+        let by_id: std::collections::HashMap<&str, &semantic::Found> =
+            found.iter().map(|f| (f.id.as_str(), f)).collect();
+        let searcher = self.reader.searcher();
+        let f = self.fields;
+        let mut hits = Vec::new();
+        for (id, score) in ranked.iter().skip(req.offset).take(limit) {
+            if let Some(k) = keyword
+                .as_ref()
+                .and_then(|k| k.hits.iter().find(|h| &h.id == id))
+            {
+                let mut hit = k.clone();
+                hit.score = *score;
+                hits.push(hit);
+                continue;
+            }
+            let Some(addr) = self.address(&searcher, id)? else {
+                continue;
+            };
+            let doc: TantivyDocument = searcher.doc(addr)?;
+            let opening = |field| {
+                first_str(&doc, field)
+                    .map(|t| escape_html(&t.chars().take(200).collect::<String>()))
+            };
+            let mut hit = self.hit(
+                &doc,
+                *score,
+                opening(f.text).unwrap_or_default(),
+                opening(f.translation),
+            );
+            if let Some((first, last)) = by_id.get(id.as_str()).and_then(|f| f.segments) {
+                let segments = first_str(&doc, f.segments)
+                    .map(|j| segments_from_json(&j))
+                    .unwrap_or_default();
+                hit.segments = segments
+                    .iter()
+                    .enumerate()
+                    .skip(first as usize)
+                    .take((last.saturating_sub(first) as usize + 1).min(MAX_SEGMENT_MATCHES))
+                    .map(|(index, s)| SegmentMatch {
+                        index,
+                        line: s.line,
+                        start_ms: s.start_ms,
+                        end_ms: s.end_ms,
+                        speaker: s.speaker.clone(),
+                        sent: s.sent.clone(),
+                        highlighted: escape_html(&s.text),
+                    })
+                    .collect();
+            }
+            hits.push(hit);
+        }
+        let facets = match &keyword {
+            Some(k) => k.facets.clone(),
+            None => {
+                let vectors = self.vectors.read().unwrap_or_else(|p| p.into_inner());
+                let metas: Vec<DocMeta> = found
+                    .iter()
+                    .filter_map(|f| vectors.meta(&f.id).cloned())
+                    .collect();
+                facets_of(&metas)
+            }
+        };
+        Ok(SearchResults {
+            total: ranked.len(),
+            hits,
+            facets,
+        })
+    }
+
+    fn keyword_search(&self, req: &SearchRequest) -> Result<SearchResults, IndexError> {
         let f = self.fields;
         let user_query = self.parse(&req.query)?;
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, user_query.box_clone())];
@@ -703,6 +949,31 @@ fn segments_from_json(json: &str) -> Vec<crate::formats::Segment> {
             sent: v["sent"].as_str().map(str::to_owned),
         })
         .collect()
+}
+
+/// Facet counts over a set of documents' metadata.
+fn facets_of(metas: &[DocMeta]) -> Facets {
+    fn count<'a>(values: impl Iterator<Item = Option<&'a str>>) -> Vec<FacetCount> {
+        let mut counts: std::collections::BTreeMap<&str, u64> = Default::default();
+        for v in values.flatten() {
+            *counts.entry(v).or_default() += 1;
+        }
+        let mut out: Vec<FacetCount> = counts
+            .into_iter()
+            .map(|(value, count)| FacetCount {
+                value: value.to_owned(),
+                count,
+            })
+            .collect();
+        out.sort_by(|a, b| b.count.cmp(&a.count).then(a.value.cmp(&b.value)));
+        out
+    }
+    Facets {
+        languages: count(metas.iter().map(|m| m.language.as_deref())),
+        forces: count(metas.iter().map(|m| Some(m.force.as_str()))),
+        operations: count(metas.iter().map(|m| m.operation.as_deref())),
+        source_types: count(metas.iter().map(|m| Some(m.source_type.as_str()))),
+    }
 }
 
 fn any_of(field: Field, values: &[String]) -> Box<dyn Query> {

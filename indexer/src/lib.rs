@@ -8,10 +8,12 @@ pub mod formats;
 mod index;
 pub mod jobs;
 mod pool;
+mod semantic;
 
 pub use analysis::{light_stem, multi_analyzer, normalise as normalise_arabic};
 pub use error::IndexError;
 pub use index::{
-    FacetCount, Facets, Hit, NewDocument, SearchIndex, SearchRequest, SearchResults, StoredDocument,
+    FacetCount, Facets, Hit, MAX_SEGMENT_MATCHES, NewDocument, SearchIndex, SearchMode,
+    SearchRequest, SearchResults, SegmentMatch, StoredDocument,
 };
 pub use pool::{CpuPool, PoolError};

@@ -20,6 +20,8 @@ pub enum ErrorCode {
     IndexUnavailable,
     /// A work queue is full; retry shortly.
     Overloaded,
+    /// The model a request needs is not installed or failed to load.
+    ModelUnavailable,
     /// A bug or unexpected fault; details are only in the server log.
     Internal,
 }
@@ -33,6 +35,7 @@ impl ErrorCode {
             ErrorCode::GraphUnavailable => "GRAPH_UNAVAILABLE",
             ErrorCode::IndexUnavailable => "INDEX_UNAVAILABLE",
             ErrorCode::Overloaded => "OVERLOADED",
+            ErrorCode::ModelUnavailable => "MODEL_UNAVAILABLE",
             ErrorCode::Internal => "INTERNAL",
         }
     }
@@ -108,6 +111,7 @@ impl From<IndexError> for ApiError {
                     "the search index is unavailable",
                 )
             }
+            IndexError::Model(message) => Self::new(ErrorCode::ModelUnavailable, message),
             IndexError::Tantivy(_) | IndexError::Jobs(_) => Self::internal(&err),
         }
     }

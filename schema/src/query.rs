@@ -39,6 +39,8 @@ impl CoreQuery {
         ctx: &Context<'_>,
         query_text: String,
         #[graphql(default)] filter: SearchFilter,
+        #[graphql(default_with = "crate::types::SearchMode::Keyword")]
+        mode: crate::types::SearchMode,
         after: Option<String>,
         first: Option<i32>,
     ) -> async_graphql::Result<Connection<usize, SearchHit, SearchTotals>> {
@@ -60,6 +62,7 @@ impl CoreQuery {
                     source_types: filter.source_types,
                     limit,
                     offset,
+                    mode: mode.into(),
                 };
                 let index = services.index.clone();
                 let results = services

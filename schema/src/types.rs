@@ -163,6 +163,28 @@ impl From<Hit> for SearchHit {
     }
 }
 
+/// How search ranks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
+pub enum SearchMode {
+    /// BM25 over the words; the query syntax applies.
+    Keyword,
+    /// Meaning: nearest neighbours of the query's sentence embedding (all-MiniLM-L6-v2)
+    /// among the documents' English text and translations.
+    Semantic,
+    /// Keyword and semantic rankings fused by reciprocal rank fusion.
+    Hybrid,
+}
+
+impl From<SearchMode> for toex_indexer::SearchMode {
+    fn from(m: SearchMode) -> Self {
+        match m {
+            SearchMode::Keyword => Self::Keyword,
+            SearchMode::Semantic => Self::Semantic,
+            SearchMode::Hybrid => Self::Hybrid,
+        }
+    }
+}
+
 /// Search filters.
 #[derive(Debug, Clone, Default, InputObject)]
 pub struct SearchFilter {

@@ -328,14 +328,13 @@ pub async fn ingest(
     paths: Vec<PathBuf>,
     meta: IngestMeta,
 ) -> anyhow::Result<()> {
+    use toex_indexer::CpuPool;
     use toex_indexer::jobs::{FileStatus, Job, JobFile, JobStore};
-    use toex_indexer::{CpuPool, SearchIndex};
     use toex_schema::Services;
 
-    let index_path = settings.index.path.clone();
-    let index = tokio::task::spawn_blocking(move || SearchIndex::open_or_create(&index_path))
-        .await?
-        .context("opening the search index (is a toex server using it?)")?;
+    let (index, models) = crate::startup::open_index(&settings)
+        .await
+        .context("is a toex server using the index?")?;
     let graph = GraphClient::new(settings.neo4j.clone()).context("configuring Neo4j")?;
     let monitor = graph.spawn_monitor();
     if !graph.wait_until_up(Duration::from_secs(10)).await {
@@ -350,7 +349,7 @@ pub async fn ingest(
         index: std::sync::Arc::new(index),
         cpu: CpuPool::new("ingest", settings.index.threads, settings.index.queue)?,
         jobs: jobs.clone(),
-        models: Vec::new(),
+        models,
         profiles: std::sync::Arc::new(settings.profiles.load()?),
         version: env!("CARGO_PKG_VERSION"),
     };

@@ -20,6 +20,24 @@ pub struct Settings {
     pub index: IndexSettings,
     pub log: LogSettings,
     pub profiles: ProfileSettings,
+    pub models: ModelSettings,
+}
+
+/// Model folders.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ModelSettings {
+    /// all-MiniLM-L6-v2 (config.json, model.safetensors, vocab.txt) for semantic and
+    /// hybrid search; when the folder is absent, search is keyword-only.
+    pub embedding: PathBuf,
+}
+
+impl Default for ModelSettings {
+    fn default() -> Self {
+        Self {
+            embedding: PathBuf::from(".toex/models/all-MiniLM-L6-v2"),
+        }
+    }
 }
 
 /// The threat-profile method.

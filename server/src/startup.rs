@@ -9,7 +9,7 @@ use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use toex_graph::GraphClient;
 use toex_indexer::{CpuPool, SearchIndex};
-use toex_schema::{Limits, Services, ToexSchema};
+use toex_schema::{Limits, ModelInfo, Services, ToexSchema};
 use tokio::task::JoinHandle;
 
 use crate::routes;
@@ -24,15 +24,43 @@ pub struct Application {
     services: Services,
 }
 
+/// Opens the index with the embedding model when its folder exists (loaded once).
+pub async fn open_index(settings: &Settings) -> anyhow::Result<(SearchIndex, Vec<ModelInfo>)> {
+    let index_path = settings.index.path.clone();
+    let model_dir = settings.models.embedding.clone();
+    tokio::task::spawn_blocking(move || {
+        let embedder = if model_dir.join("model.safetensors").is_file() {
+            Some(
+                toex_indexer::embed::Embedder::shared(&model_dir).with_context(|| {
+                    format!("loading the embedding model from {}", model_dir.display())
+                })?,
+            )
+        } else {
+            tracing::warn!(
+                dir = %model_dir.display(),
+                "no embedding model (scripts/fetch-models.sh installs it): search is keyword-only"
+            );
+            None
+        };
+        let models = vec![ModelInfo {
+            name: embedder
+                .as_ref()
+                .map_or_else(|| "all-MiniLM-L6-v2".to_owned(), |e| e.model_id.clone()),
+            task: "embedding".to_owned(),
+            loaded: embedder.is_some(),
+        }];
+        let index = SearchIndex::open(&index_path, embedder).context("opening the search index")?;
+        anyhow::Ok((index, models))
+    })
+    .await
+    .context("opening the search index")?
+}
+
 impl Application {
     /// Everything start-up needs. Neo4j being down is not an error: the monitor connects
     /// when it appears, and until then graph queries answer GRAPH_UNAVAILABLE.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        let index_path = settings.index.path.clone();
-        let index = tokio::task::spawn_blocking(move || SearchIndex::open_or_create(&index_path))
-            .await
-            .context("opening the search index")?
-            .context("opening the search index")?;
+        let (index, models) = open_index(&settings).await?;
         let graph = GraphClient::new(settings.neo4j.clone()).context("configuring Neo4j")?;
         let monitor = graph.spawn_monitor();
         let cpu = CpuPool::new("search", settings.index.threads, settings.index.queue)?;
@@ -45,7 +73,7 @@ impl Application {
             index: Arc::new(index),
             jobs: jobs.clone(),
             cpu,
-            models: Vec::new(),
+            models,
             profiles: Arc::new(
                 settings
                     .profiles

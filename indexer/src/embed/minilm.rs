@@ -30,6 +30,25 @@ pub struct Embedder {
 }
 
 impl Embedder {
+    /// The model in `dir`, loaded once per process and shared.
+    pub fn shared(dir: &Path) -> Result<std::sync::Arc<Self>, IndexError> {
+        use std::collections::HashMap;
+        use std::sync::{Arc, Mutex, OnceLock};
+        static LOADED: OnceLock<Mutex<HashMap<std::path::PathBuf, Arc<Embedder>>>> =
+            OnceLock::new();
+        let key = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_owned());
+        let mut loaded = LOADED
+            .get_or_init(Default::default)
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if let Some(e) = loaded.get(&key) {
+            return Ok(e.clone());
+        }
+        let e = Arc::new(Self::load(dir)?);
+        loaded.insert(key, e.clone());
+        Ok(e)
+    }
+
     /// Loads `config.json`, `model.safetensors` and `vocab.txt` from `dir`.
     pub fn load(dir: &Path) -> Result<Self, IndexError> {
         let file = |name: &str| {

@@ -193,6 +193,7 @@ impl TestApp {
         settings.neo4j.retry_interval_ms = 200;
         settings.index.path = index_dir.join("index");
         settings.index.jobs = index_dir.join("jobs");
+        settings.models.embedding = repo_root().join(".toex/models/all-MiniLM-L6-v2");
         settings
     }
 

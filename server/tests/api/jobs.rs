@@ -167,6 +167,27 @@ async fn an_upload_runs_as_a_job_with_progress_and_per_file_outcomes() {
     assert_eq!(search_total(&app.client, &url, "canal", &op).await, 1);
     assert_eq!(search_total(&app.client, &url, "van", &op).await, 1);
 
+    // Meaning, not words: no word of the query is in the note, yet semantic search finds it.
+    let q = "a vehicle parked near a takeaway";
+    assert_eq!(search_total(&app.client, &url, q, &op).await, 0);
+    let r = app
+        .graphql(
+            "query($q: String!, $op: String!) { search(queryText: $q, mode: SEMANTIC, filter: {operations: [$op]}) { total edges { node { title score } } } }",
+            json!({ "q": q, "op": op }),
+        )
+        .await;
+    assert_eq!(
+        r["data"]["search"]["edges"][0]["node"]["title"], "notes.txt",
+        "{r}"
+    );
+    let health = app
+        .graphql("{ health { models { name task loaded } } }", json!({}))
+        .await;
+    assert_eq!(
+        health["data"]["health"]["models"][0]["loaded"], true,
+        "{health}"
+    );
+
     // Unknown jobs and empty uploads are clear errors, not crashes.
     let none = job(&app.client, &url, "job-nope").await;
     assert!(none.is_null());

@@ -8,11 +8,14 @@ use std::sync::{Arc, Mutex, RwLock};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
+use std::ops::Bound;
 use tantivy::aggregation::agg_req::Aggregations;
 use tantivy::aggregation::{AggContextParams, AggregationCollector};
 use tantivy::collector::{Count, TopDocs};
 use tantivy::directory::MmapDirectory;
-use tantivy::query::{BooleanQuery, Occur, Query, QueryParser, TermQuery};
+
+use tantivy::Order;
+use tantivy::query::{BooleanQuery, Occur, Query, QueryParser, RangeQuery, TermQuery};
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
     TextOptions, Value,
@@ -100,6 +103,21 @@ pub struct SearchRequest {
     pub limit: usize,
     pub offset: usize,
     pub mode: SearchMode,
+    /// Only documents ingested at or after this instant.
+    pub from: Option<DateTime<Utc>>,
+    /// Only documents ingested before this instant.
+    pub to: Option<DateTime<Utc>>,
+    pub sort: SearchSort,
+}
+
+/// Order of keyword results.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SearchSort {
+    /// Best match first.
+    #[default]
+    Relevance,
+    /// Most recently ingested first.
+    Newest,
 }
 
 /// How search ranks.
@@ -288,7 +306,7 @@ fn build_schema() -> (Schema, Fields) {
         segments: b.add_text_field("segments", STORED),
         vectors: b.add_bytes_field("vectors", STORED),
         content_hash: b.add_text_field("content_hash", keyword),
-        ingested_at: b.add_date_field("ingested_at", INDEXED | STORED),
+        ingested_at: b.add_date_field("ingested_at", INDEXED | STORED | FAST),
     };
     (b.build(), fields)
 }
@@ -370,6 +388,10 @@ impl SearchIndex {
             language: first_str(doc, f.language),
             operation: first_str(doc, f.operation),
             source_type: first_str(doc, f.source_type).unwrap_or_default(),
+            ingested_at: doc
+                .get_first(f.ingested_at)
+                .and_then(|v| v.as_datetime())
+                .map_or(0, |d| d.into_timestamp_micros()),
         }
     }
 
@@ -450,6 +472,7 @@ impl SearchIndex {
                     language: doc.language.clone(),
                     operation: doc.operation.clone(),
                     source_type: doc.source_type.clone(),
+                    ingested_at: now.into_timestamp_micros(),
                 };
                 index.add(meta, vectors);
             }
@@ -528,6 +551,10 @@ impl SearchIndex {
                     && allowed(&req.languages, m.language.as_deref())
                     && allowed(&req.operations, m.operation.as_deref())
                     && allowed(&req.source_types, Some(&m.source_type))
+                    && req
+                        .from
+                        .is_none_or(|t| m.ingested_at >= t.timestamp_micros())
+                    && req.to.is_none_or(|t| m.ingested_at < t.timestamp_micros())
             });
         let mut keyword = None;
         let ranked: Vec<(String, f32)> = if req.mode == SearchMode::Hybrid {
@@ -628,20 +655,54 @@ impl SearchIndex {
                 clauses.push((Occur::Must, any_of(field, values)));
             }
         }
+        if req.from.is_some() || req.to.is_some() {
+            let term = |t: DateTime<Utc>| {
+                Term::from_field_date_for_search(
+                    f.ingested_at,
+                    tantivy::DateTime::from_timestamp_micros(t.timestamp_micros()),
+                )
+            };
+            let lower = req
+                .from
+                .map_or(Bound::Unbounded, |t| Bound::Included(term(t)));
+            let upper = req
+                .to
+                .map_or(Bound::Unbounded, |t| Bound::Excluded(term(t)));
+            clauses.push((Occur::Must, Box::new(RangeQuery::new(lower, upper))));
+        }
         let query = BooleanQuery::new(clauses);
         let searcher = self.reader.searcher();
         let limit = req.limit.clamp(1, 1000);
         let facets = AggregationCollector::from_aggs(facet_request(), AggContextParams::default());
-        let (top, total, facet_results) = searcher.search(
-            &query,
-            &(
-                TopDocs::with_limit(limit)
-                    .and_offset(req.offset)
-                    .order_by_score(),
-                Count,
-                facets,
-            ),
-        )?;
+        let (top, total, facet_results) = match req.sort {
+            SearchSort::Relevance => searcher.search(
+                &query,
+                &(
+                    TopDocs::with_limit(limit)
+                        .and_offset(req.offset)
+                        .order_by_score(),
+                    Count,
+                    facets,
+                ),
+            )?,
+            SearchSort::Newest => {
+                let (top, total, facets) = searcher.search(
+                    &query,
+                    &(
+                        TopDocs::with_limit(limit)
+                            .and_offset(req.offset)
+                            .order_by_fast_field::<tantivy::DateTime>("ingested_at", Order::Desc),
+                        Count,
+                        facets,
+                    ),
+                )?;
+                (
+                    top.into_iter().map(|(_, a)| (0.0, a)).collect(),
+                    total,
+                    facets,
+                )
+            }
+        };
         let facet_json = serde_json::to_value(&facet_results).unwrap_or_default();
         let facets = Facets {
             languages: facet_counts(&facet_json, "language"),
@@ -1019,6 +1080,52 @@ mod tests {
             limit: 10,
             ..SearchRequest::default()
         }
+    }
+
+    #[test]
+    fn date_filters_and_newest_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let index = SearchIndex::open_or_create(dir.path()).unwrap();
+        index
+            .add_documents(&[doc("WYP", "first garage note")])
+            .unwrap();
+        index
+            .add_documents(&[doc("WYP", "second garage note")])
+            .unwrap();
+        let hour = chrono::Duration::hours(1);
+        let window = |from, to| SearchRequest {
+            from,
+            to,
+            ..request("garage")
+        };
+        assert_eq!(
+            index
+                .search(&window(Some(Utc::now() - hour), Some(Utc::now() + hour)))
+                .unwrap()
+                .total,
+            2
+        );
+        assert_eq!(
+            index
+                .search(&window(Some(Utc::now() + hour), None))
+                .unwrap()
+                .total,
+            0
+        );
+        assert_eq!(
+            index
+                .search(&window(None, Some(Utc::now() - hour)))
+                .unwrap()
+                .total,
+            0
+        );
+        let newest = index
+            .search(&SearchRequest {
+                sort: SearchSort::Newest,
+                ..request("garage")
+            })
+            .unwrap();
+        assert_eq!(newest.hits.len(), 2);
     }
 
     #[test]

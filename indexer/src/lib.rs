@@ -14,6 +14,6 @@ pub use analysis::{light_stem, multi_analyzer, normalise as normalise_arabic};
 pub use error::IndexError;
 pub use index::{
     FacetCount, Facets, Hit, MAX_SEGMENT_MATCHES, NewDocument, SearchIndex, SearchMode,
-    SearchRequest, SearchResults, SegmentMatch, StoredDocument,
+    SearchRequest, SearchResults, SearchSort, SegmentMatch, StoredDocument,
 };
 pub use pool::{CpuPool, PoolError};

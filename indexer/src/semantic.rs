@@ -125,6 +125,8 @@ pub(crate) struct DocMeta {
     pub language: Option<String>,
     pub operation: Option<String>,
     pub source_type: String,
+    /// Microseconds since the epoch.
+    pub ingested_at: i64,
 }
 
 struct Node {

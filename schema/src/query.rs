@@ -41,11 +41,18 @@ impl CoreQuery {
         #[graphql(default)] filter: SearchFilter,
         #[graphql(default_with = "crate::types::SearchMode::Keyword")]
         mode: crate::types::SearchMode,
+        #[graphql(default_with = "crate::types::SearchSort::Relevance")]
+        sort: crate::types::SearchSort,
         after: Option<String>,
         first: Option<i32>,
     ) -> async_graphql::Result<Connection<usize, SearchHit, SearchTotals>> {
         let services = ctx.data_unchecked::<Services>().clone();
         let first = page_size(first)?;
+        if let (Some(f), Some(t)) = (filter.from, filter.to)
+            && f >= t
+        {
+            return Err(ApiError::bad_input("`filter.from` must be before `filter.to`").into());
+        }
         query(
             after,
             None,
@@ -63,6 +70,12 @@ impl CoreQuery {
                     limit,
                     offset,
                     mode: mode.into(),
+                    from: filter.from,
+                    to: filter.to,
+                    sort: match sort {
+                        crate::types::SearchSort::Relevance => toex_indexer::SearchSort::Relevance,
+                        crate::types::SearchSort::Newest => toex_indexer::SearchSort::Newest,
+                    },
                 };
                 let index = services.index.clone();
                 let results = services

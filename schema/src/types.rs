@@ -200,6 +200,19 @@ pub struct SearchFilter {
     /// Only these source types (text, chat, transcript, audio).
     #[graphql(default)]
     pub source_types: Vec<String>,
+    /// Only documents ingested at or after this instant.
+    pub from: Option<DateTime<Utc>>,
+    /// Only documents ingested before this instant.
+    pub to: Option<DateTime<Utc>>,
+}
+
+/// Order of results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
+pub enum SearchSort {
+    /// Best match first.
+    Relevance,
+    /// Most recently ingested first (keyword mode).
+    Newest,
 }
 
 /// How many matching documents have a value.

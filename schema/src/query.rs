@@ -34,6 +34,7 @@ impl CoreQuery {
 
     /// Full-text search over originals and translations. Syntax: words (all must match),
     /// `"phrases"`, `OR`, `-exclusion`, `field:term` (title, text, translation), `term~1` fuzzy.
+    #[allow(clippy::too_many_arguments)]
     async fn search(
         &self,
         ctx: &Context<'_>,

@@ -264,6 +264,11 @@ struct Fields {
     ingested_at: Field,
 }
 
+/// The index schema (for tools that compare against plain tantivy on the same schema).
+pub fn index_schema() -> Schema {
+    build_schema().0
+}
+
 fn build_schema() -> (Schema, Fields) {
     let mut b = Schema::builder();
     let english = TextOptions::default()

@@ -10,10 +10,12 @@ pub mod jobs;
 mod pool;
 mod semantic;
 
-pub use analysis::{light_stem, multi_analyzer, normalise as normalise_arabic};
+pub use analysis::{
+    light_stem, multi_analyzer, normalise as normalise_arabic, register as register_analyzers,
+};
 pub use error::IndexError;
 pub use index::{
     FacetCount, Facets, Hit, MAX_SEGMENT_MATCHES, NewDocument, SearchIndex, SearchMode,
-    SearchRequest, SearchResults, SearchSort, SegmentMatch, StoredDocument,
+    SearchRequest, SearchResults, SearchSort, SegmentMatch, StoredDocument, index_schema,
 };
 pub use pool::{CpuPool, PoolError};

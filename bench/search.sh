@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Search benchmark: (1) ingest throughput of the toex index against plain tantivy on the
+# same schema and documents, per core; (2) search latency through GraphQL with SEGMENTS
+# indexed segments and CLIENTS concurrent clients. Prints figures; asserts nothing.
+#
+#   bench/search.sh [MEGABYTES] [SEGMENTS] [CLIENTS] [SECONDS]   defaults: 64 1000000 16 30
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+megabytes="${1:-64}"; segments="${2:-1000000}"; clients="${3:-16}"; seconds="${4:-30}"
+
+scripts/setup.sh --release >/dev/null
+cargo build --release --locked -p toex-bench 2>/dev/null
+work="$root/target/bench-search"
+rm -rf "$work"; mkdir -p "$work"
+
+echo "== ingest, inference excluded: $megabytes MB of synthetic transcripts"
+target/release/search_ingest "$megabytes"
+
+echo
+echo "== $segments segments indexed, searched through GraphQL by $clients clients"
+target/release/search_corpus "$work/index" "$segments"
+server=""
+trap '[[ -n "$server" ]] && kill "$server" 2>/dev/null' EXIT
+TOEX_LOG_LEVEL="warn,toex=info" TOEX_INDEX_THREADS=2 target/release/toex serve --listen 127.0.0.1:0 \
+  --index-path "$work/index" --neo4j-uri bolt://127.0.0.1:1 --log-format json 2>"$work/serve.log" &
+server=$!
+for _ in $(seq 1 100); do grep -q '"url"' "$work/serve.log" 2>/dev/null && break; sleep 0.2; done
+url="$(grep -o '"url":"[^"]*"' "$work/serve.log" | head -n1 | cut -d'"' -f4)"
+[[ -n "$url" ]] || { echo "toex did not start; see $work/serve.log" >&2; exit 1; }
+python3 bench/search_load.py "$url" "$clients" "$seconds"

@@ -43,7 +43,7 @@ def client(seed):
     mine = []
     while time.monotonic() < stop:
         q = rng.choice(QUERIES)
-        f = rng.choice([None, {"forces": ["WYP"]}, {"languages": ["ar"]}])
+        f = rng.choice([{}, {"forces": ["WYP"]}, {"languages": ["ar"]}])
         t = time.perf_counter()
         try:
             post(q, f)
@@ -55,7 +55,7 @@ def client(seed):
 
 
 for q in QUERIES:  # warm-up
-    post(q, None)
+    post(q, {})
 threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
 for t in threads:
     t.start()

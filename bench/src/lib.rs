@@ -37,7 +37,7 @@ impl Corpus {
     /// A chat-like document of `segments` messages, a fifth of documents in Arabic.
     pub fn document(&mut self, segments: usize) -> NewDocument {
         self.n += 1;
-        let arabic = self.n % 5 == 0;
+        let arabic = self.n.is_multiple_of(5);
         let words = if arabic { &self.arabic } else { &self.english };
         let segs: Vec<Segment> = (0..segments)
             .map(|i| {

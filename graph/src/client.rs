@@ -44,6 +44,8 @@ struct Inner {
     settings: GraphSettings,
     state: watch::Sender<Connectivity>,
     wake_monitor: Notify,
+    /// Statements sent to Neo4j by this client (for N+1 checks and metrics).
+    statements: std::sync::atomic::AtomicU64,
 }
 
 impl GraphClient {
@@ -68,12 +70,20 @@ impl GraphClient {
                 settings,
                 state,
                 wake_monitor: Notify::new(),
+                statements: std::sync::atomic::AtomicU64::new(0),
             }),
         })
     }
 
     pub fn settings(&self) -> &GraphSettings {
         &self.inner.settings
+    }
+
+    /// How many statements this client has sent to Neo4j so far.
+    pub fn statements_run(&self) -> u64 {
+        self.inner
+            .statements
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The last observed connectivity.
@@ -232,6 +242,9 @@ impl GraphClient {
         query: Query,
         write: bool,
     ) -> Result<Vec<T>, GraphError> {
+        self.inner
+            .statements
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let timeout = self.inner.settings.query_timeout();
         let work = async {
             let mut stream = if write {

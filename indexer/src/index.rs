@@ -431,7 +431,8 @@ impl SearchIndex {
         let mut writer = self.writer.lock().unwrap_or_else(|p| p.into_inner());
         let mut ids = Vec::with_capacity(docs.len());
         for (doc, vectors) in docs.iter().zip(&embedded) {
-            let id = doc.id();
+            let hash = doc.content_hash();
+            let id = format!("doc-{}", &hash[..24]);
             writer.delete_term(Term::from_field_text(f.id, &id));
             let mut d = TantivyDocument::default();
             d.add_text(f.id, &id);
@@ -460,7 +461,7 @@ impl SearchIndex {
             if !vectors.is_empty() {
                 d.add_bytes(f.vectors, &semantic::encode(vectors));
             }
-            d.add_text(f.content_hash, doc.content_hash());
+            d.add_text(f.content_hash, &hash);
             d.add_date(f.ingested_at, now);
             writer.add_document(d)?;
             ids.push(id);
@@ -990,16 +991,8 @@ fn escape_html(s: &str) -> String {
 }
 
 fn segments_json(segments: &[crate::formats::Segment]) -> String {
-    let values: Vec<serde_json::Value> = segments
-        .iter()
-        .map(|s| {
-            serde_json::json!({
-                "text": s.text, "line": s.line, "start_ms": s.start_ms, "end_ms": s.end_ms,
-                "speaker": s.speaker, "sent": s.sent,
-            })
-        })
-        .collect();
-    serde_json::Value::Array(values).to_string()
+    // `Segment` serialises to the fields `segments_from_json` reads.
+    serde_json::to_string(segments).unwrap_or_else(|_| "[]".to_owned())
 }
 
 fn segments_from_json(json: &str) -> Vec<crate::formats::Segment> {

@@ -8,6 +8,7 @@ mod health;
 mod hotspots;
 mod ingest;
 pub mod jobs;
+pub mod loaders;
 mod mutation;
 mod network;
 mod profiles;
@@ -48,8 +49,11 @@ impl Default for Limits {
 
 /// Builds the schema once; share the result across HTTP workers.
 pub fn build_schema(services: Services, limits: Limits) -> ToexSchema {
+    let (persons, documents) = loaders::loaders(&services.graph);
     let builder = Schema::build(QueryRoot::default(), MutationRoot, SubscriptionRoot)
         .data(services)
+        .data(persons)
+        .data(documents)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
         .limit_recursive_depth(32)

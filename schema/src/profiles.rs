@@ -57,6 +57,7 @@ pub struct ProfileContributor {
 
 /// One ranked person.
 #[derive(Debug, Clone, SimpleObject)]
+#[graphql(complex)]
 pub struct ThreatProfileRow {
     /// 1 for the highest score.
     pub rank: i32,
@@ -72,6 +73,17 @@ pub struct ThreatProfileRow {
     pub explanation: String,
     /// The method's version (weights, bands, windows).
     pub method: String,
+}
+
+#[async_graphql::ComplexObject]
+impl ThreatProfileRow {
+    /// The person's node (batched across rows: one query per page, not per row).
+    async fn person(&self, ctx: &Context<'_>) -> ApiResult<Option<crate::types::Person>> {
+        let loader = ctx
+            .data_unchecked::<async_graphql::dataloader::DataLoader<crate::loaders::PersonLoader>>(
+            );
+        loader.load_one(self.person_id.clone()).await
+    }
 }
 
 /// Totals beside a page of rows.

@@ -104,6 +104,7 @@ impl From<StoredDocument> for Document {
 
 /// One search hit.
 #[derive(Debug, Clone, SimpleObject)]
+#[graphql(complex)]
 pub struct SearchHit {
     pub id: String,
     pub title: String,
@@ -117,6 +118,17 @@ pub struct SearchHit {
     pub translation_snippet: Option<String>,
     /// The segments (lines, messages, cues) where the query matched, with their times.
     pub segments: Vec<SegmentMatch>,
+}
+
+#[ComplexObject]
+impl SearchHit {
+    /// Whether the document's node exists in the graph (batched across hits).
+    async fn in_graph(&self, ctx: &Context<'_>) -> ApiResult<bool> {
+        let loader = ctx.data_unchecked::<async_graphql::dataloader::DataLoader<
+            crate::loaders::DocumentNodeLoader,
+        >>();
+        Ok(loader.load_one(self.id.clone()).await?.unwrap_or(false))
+    }
 }
 
 /// A segment of a hit that holds a matched term.

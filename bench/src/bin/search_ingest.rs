@@ -10,6 +10,22 @@ use tantivy::{Index, TantivyDocument};
 use toex_bench::Corpus;
 use toex_indexer::{NewDocument, SearchIndex, index_schema, register_analyzers};
 
+/// The segments as JSON, as a plain tantivy user storing them would write them.
+fn segments_json(segments: &[toex_indexer::formats::Segment]) -> String {
+    let mut out = String::from("[");
+    for (i, s) in segments.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(&format!(
+            "{{\"text\":{:?},\"line\":{:?},\"start_ms\":{:?},\"end_ms\":{:?},\"speaker\":{:?}}}",
+            s.text, s.line, s.start_ms, s.end_ms, s.speaker
+        ));
+    }
+    out.push(']');
+    out
+}
+
 fn main() {
     let megabytes: usize = std::env::args()
         .nth(1)
@@ -34,6 +50,7 @@ fn main() {
     let index = Index::create_in_dir(&dir, schema.clone()).unwrap();
     register_analyzers(&index);
     let field = |name| schema.get_field(name).unwrap();
+    let (segments, content_hash) = (field("segments"), field("content_hash"));
     let (id, title, text, text_en, text_skel, language, force, operation, source_type) = (
         field("id"),
         field("title"),
@@ -70,6 +87,9 @@ fn main() {
                     doc.add_text(f, v);
                 }
             }
+            // The same stored content as toex keeps: the segments and a content hash.
+            doc.add_text(segments, segments_json(&d.segments));
+            doc.add_text(content_hash, d.content_hash());
             writer.add_document(doc).unwrap();
         }
         writer.commit().unwrap();

@@ -208,6 +208,27 @@ async fn planted_cases_top_every_profile_with_explanations() {
         .collect();
     assert!(repeat.contains(&"MP-C3"), "{repeat:?}");
 
+    // Nested persons are batched: one statement for the profile, one for all persons.
+    let before = app.services.graph.statements_run();
+    let r = app
+        .graphql(
+            r#"{ threatProfile(kind: MISSING, force: "WYP", asOf: "2025-01-01T00:00:00Z", first: 50) {
+                 edges { node { personId person { id name force } } } } }"#,
+            json!({}),
+        )
+        .await;
+    let statements = app.services.graph.statements_run() - before;
+    let rows = r["data"]["threatProfile"]["edges"].as_array().unwrap();
+    assert!(rows.len() >= 5, "{r}");
+    for row in rows {
+        assert_eq!(row["node"]["person"]["id"], row["node"]["personId"]);
+    }
+    assert!(
+        statements <= 3,
+        "{statements} statements for {} rows",
+        rows.len()
+    );
+
     // Bad input.
     let r = app
         .graphql(

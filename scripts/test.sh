@@ -4,6 +4,8 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
+# One-shot builds: incremental artefacts only cost disk and time here.
+export CARGO_INCREMENTAL=0
 
 scripts/setup.sh --test
 

@@ -47,7 +47,10 @@ impl HarmTable {
         let mut table = HarmTable {
             offences: HashMap::new(),
             categories: HashMap::new(),
-            version: format!("chi-{}", &hex(&Sha256::digest(text.as_bytes()))[..12]),
+            version: format!(
+                "chi-{}",
+                &format!("{:x}", Sha256::digest(text.as_bytes()))[..12]
+            ),
         };
         for (n, record) in reader.records().enumerate() {
             let record = record.map_err(|e| format!("row {}: {e}", n + 1))?;
@@ -97,10 +100,6 @@ fn fold(s: &str) -> String {
         .collect::<Vec<_>>()
         .join(" ")
         .to_lowercase()
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

@@ -77,6 +77,14 @@ pub const FORCE_NAMES: &[(&str, &str)] = &[
     ("Lancashire Constabulary", "LAN"),
 ];
 
+/// Whether `code` is a well-formed force code (`WYP`, `GMP`, …): 1–16 ASCII letters,
+/// digits or underscores.
+pub fn is_force_code(code: &str) -> bool {
+    !code.is_empty()
+        && code.len() <= 16
+        && code.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
 /// The code of a force from its published name, if it is one of ours.
 pub fn force_code(name: &str) -> Option<&'static str> {
     FORCE_NAMES

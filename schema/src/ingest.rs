@@ -30,7 +30,7 @@ impl Services {
         let ids: Vec<ApiResult<String>> =
             match self.cpu.run(move || index.add_documents(&batch)).await {
                 Ok(Ok(ids)) => ids.into_iter().map(Ok).collect(),
-                Ok(Err(toex_indexer::IndexError::InvalidDocument(_))) => {
+                Ok(Err(toex_indexer::IndexError::InvalidDocument(_))) if docs.len() > 1 => {
                     let mut out = Vec::new();
                     for doc in docs {
                         let index = self.index.clone();
@@ -78,14 +78,10 @@ impl Services {
 
     /// Indexes `doc` (idempotent by content hash) and upserts its `Document` node.
     pub async fn ingest(&self, doc: NewDocument) -> ApiResult<Ingested> {
-        let node = node(&doc);
-        let index = self.index.clone();
-        let id = self
-            .cpu
-            .run(move || index.add_documents(&[doc]))
-            .await??
-            .remove(0);
-        self.link(id, &node).await
+        self.ingest_batch(vec![doc])
+            .await
+            .pop()
+            .unwrap_or_else(|| Err(crate::error::ApiError::bad_input("nothing to ingest")))
     }
 }
 

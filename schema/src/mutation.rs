@@ -34,7 +34,7 @@ impl MutationRoot {
             )));
         }
         let force = force.trim().to_uppercase();
-        if force.is_empty() || !force.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        if !toex_graph::vocab::is_force_code(&force) {
             return Err(ApiError::bad_input(
                 "`force` must be a force code such as WYP",
             ));

@@ -133,7 +133,7 @@ fn row(rank: usize, r: ProfileRow) -> ThreatProfileRow {
 
 fn force_code(force: &str) -> ApiResult<String> {
     let f = force.trim().to_uppercase();
-    if f.is_empty() || f.len() > 16 || !f.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+    if !toex_graph::vocab::is_force_code(&f) {
         return Err(ApiError::bad_input(format!(
             "`{force}` is not a force code such as WYP"
         )));

@@ -294,10 +294,7 @@ pub fn parse(
         .or(published_force.map(str::to_owned))
         .unwrap_or_else(|| default_force.to_owned())
         .to_uppercase();
-    if force.is_empty()
-        || force.len() > 16
-        || !force.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-    {
+    if !crate::vocab::is_force_code(&force) {
         return Err(format!(
             "`force` = `{force}` is not a force code such as WYP"
         ));

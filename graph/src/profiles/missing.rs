@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
 
 use super::config::MissingConfig;
-use super::{Component, Contributor, ProfileRow, months_before, parse_instant, rank, round2};
+use super::{Component, Contributor, ProfileRow, explain, months_before, parse_instant, rank};
 
 /// One missing episode.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -103,13 +103,8 @@ pub fn score_missing(
                 Vec::new()
             };
             let w = config.weights;
-            let component = |name, raw: f64, weight: f64, detail: String| Component {
-                name,
-                raw,
-                score: raw,
-                weight,
-                contribution: round2(raw * weight),
-                detail,
+            let component = |name, raw: f64, weight: f64, detail: String| {
+                Component::new(name, raw, raw, weight, detail)
             };
             let components = vec![
                 component(
@@ -171,7 +166,7 @@ pub fn score_missing(
                     },
                 ),
             ];
-            let score = round2(components.iter().map(|c| c.contribution).sum());
+            let (score, explanation) = explain("score", &components);
             let mut flags = Vec::new();
             if most >= config.repeat_min_episodes as usize {
                 flags.push(format!(
@@ -212,14 +207,6 @@ pub fn score_missing(
                 description: format!("linked adult, {} hops via {}", a.hops, a.via.join(" – ")),
                 harm: None,
             }));
-            let explanation = format!(
-                "score {score} = {}",
-                components
-                    .iter()
-                    .map(|c| format!("{} {}×{} ({})", c.name, c.raw, c.weight, c.detail))
-                    .collect::<Vec<_>>()
-                    .join(" + ")
-            );
             Some(ProfileRow {
                 person_id: p.id.clone(),
                 name: p.name.clone(),

@@ -27,6 +27,37 @@ pub struct Component {
     pub detail: String,
 }
 
+impl Component {
+    /// A component whose band `score` for the measure `raw` counts `weight` times.
+    pub(crate) fn new(
+        name: &'static str,
+        raw: f64,
+        score: f64,
+        weight: f64,
+        detail: String,
+    ) -> Self {
+        Self {
+            name,
+            raw: round2(raw),
+            score,
+            weight,
+            contribution: round2(score * weight),
+            detail,
+        }
+    }
+}
+
+/// A row's score (the sum of the contributions) and its one-line explanation,
+/// `LABEL score = name score×weight (detail) + …`.
+pub(crate) fn explain(label: &str, components: &[Component]) -> (f64, String) {
+    let score = round2(components.iter().map(|c| c.contribution).sum());
+    let parts: Vec<String> = components
+        .iter()
+        .map(|c| format!("{} {}×{} ({})", c.name, c.score, c.weight, c.detail))
+        .collect();
+    (score, format!("{label} {score} = {}", parts.join(" + ")))
+}
+
 /// A record that contributed to a row (an incident, an episode, a link).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Contributor {

@@ -4,7 +4,7 @@
 use serde::Deserialize;
 
 use super::config::RsoConfig;
-use super::{Component, Contributor, ProfileRow, rank, round2};
+use super::{Component, Contributor, ProfileRow, explain, rank};
 
 /// A missing child or victim a registered offender's links reach.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -56,13 +56,8 @@ pub fn score_registered(
             let victims: Vec<&ReachedPerson> =
                 o.reached.iter().filter(|r| r.reason == "victim").collect();
             let w = config.weights;
-            let component = |name, raw: f64, weight: f64, detail: String| Component {
-                name,
-                raw: round2(raw),
-                score: raw,
-                weight,
-                contribution: round2(raw * weight),
-                detail,
+            let component = |name, raw: f64, weight: f64, detail: String| {
+                Component::new(name, raw, raw, weight, detail)
             };
             let list = |people: &[&ReachedPerson]| {
                 people
@@ -122,7 +117,7 @@ pub fn score_registered(
                     format!("MAPPA level {mappa}"),
                 ),
             ];
-            let score = round2(components.iter().map(|c| c.contribution).sum());
+            let (score, explanation) = explain("score", &components);
             let mut flags = vec![format!(
                 "registered offender{}",
                 o.visor_category
@@ -149,14 +144,6 @@ pub fn score_registered(
                     harm: None,
                 }))
                 .collect();
-            let explanation = format!(
-                "score {score} = {}",
-                components
-                    .iter()
-                    .map(|c| format!("{} {}×{} ({})", c.name, c.raw, c.weight, c.detail))
-                    .collect::<Vec<_>>()
-                    .join(" + ")
-            );
             ProfileRow {
                 person_id: o.id.clone(),
                 name: o.name.clone(),

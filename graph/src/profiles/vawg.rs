@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::config::{VawgConfig, at_least_score, up_to_score};
 use super::{
-    Component, Contributor, ProfileRow, months_before, months_between, parse_instant, rank, round2,
+    Component, Contributor, ProfileRow, explain, months_before, months_between, parse_instant, rank,
 };
 
 /// A VAWG incident in which a person is a suspect.
@@ -65,14 +65,7 @@ pub fn score_vawg(
                 .flat_map(|(_, i)| i.victims.iter().map(String::as_str))
                 .collect();
             let w = config.weights;
-            let component = |name, raw: f64, score: f64, weight: f64, detail: String| Component {
-                name,
-                raw: round2(raw),
-                score,
-                weight,
-                contribution: round2(score * weight),
-                detail,
-            };
+            let component = Component::new;
             let components = vec![
                 component(
                     "recency",
@@ -106,7 +99,7 @@ pub fn score_vawg(
                     format!("{} distinct victims", victims.len()),
                 ),
             ];
-            let score = round2(components.iter().map(|c| c.contribution).sum());
+            let (score, explanation) = explain("RFGV", &components);
             let mut flags = Vec::new();
             if serial_victims.len() >= config.serial_min_victims as usize {
                 flags.push(format!(
@@ -137,14 +130,6 @@ pub fn score_vawg(
                 })
                 .collect();
             contributors.sort_by(|a, b| b.at.cmp(&a.at));
-            let explanation = format!(
-                "RFGV {score} = {}",
-                components
-                    .iter()
-                    .map(|c| format!("{} {}×{} ({})", c.name, c.score, c.weight, c.detail))
-                    .collect::<Vec<_>>()
-                    .join(" + ")
-            );
             Some(ProfileRow {
                 person_id: s.id.clone(),
                 name: s.name.clone(),

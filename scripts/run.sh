@@ -20,8 +20,27 @@ listen="${TOEX_SERVER_LISTEN:-127.0.0.1:8080}"
 echo "== demo data (seeded synthetic; imported idempotently)" >&2
 target/release/toex demo --dir "$root/.toex/demo"
 
+echo "== demo users (API tokens in .toex/demo-tokens, readable by you only)" >&2
+tokens="$root/.toex/demo-tokens"
+if [[ ! -s "$tokens" ]]; then
+  umask 077
+  : >"$tokens.new"
+  for spec in "demo.analyst analyst" "demo.supervisor supervisor"; do
+    read -r name role <<<"$spec"
+    target/release/toex user list 2>/dev/null | cut -f1 | grep -qx "$name" \
+      || target/release/toex user add "$name" --role "$role" \
+           --forces WYP,GMP,MPS,WMP,NYP,SYP,HUM,LAN,MER 2>/dev/null
+    echo "$name $(target/release/toex token create "$name" --label demo 2>/dev/null)" >>"$tokens.new"
+  done
+  mv "$tokens.new" "$tokens"
+fi
+
 echo
 echo "toex: GraphiQL at http://$listen/graphql  (health: http://$listen/health, web client: http://$listen/)"
+echo "      In GraphiQL's Headers tab send \"Authorization\": \"Bearer TOKEN\" and an \"X-Toex-Purpose\"."
+while read -r name token; do
+  echo "      $name: $token"
+done <"$tokens"
 echo "      Neo4j at $bolt; stop it with scripts/neo4j.sh stop"
 echo
 exec target/release/toex serve --listen "$listen"

@@ -23,3 +23,9 @@ export NEO4J_TEST_URI="bolt://127.0.0.1:$(cat "$NEO4J_DEV_HOME/bolt.port")"
 
 echo "== cargo test" >&2
 cargo test --locked --workspace --all-targets
+
+echo "== system runs: load and fault, schemathesis (tests/system/run.sh)" >&2
+TOEX_BIN="$root/target/debug/toex" tests/system/run.sh
+
+echo "== cargo fuzz (scripts/fuzz.sh, ${FUZZ_SECONDS:-30}s per target)" >&2
+scripts/fuzz.sh "${FUZZ_SECONDS:-30}"

@@ -13,6 +13,9 @@ use tokio::task::JoinHandle;
 
 use crate::{GraphError, GraphSettings, migrations};
 
+/// Times a write that lost a race with a concurrent transaction is run again.
+const CONFLICT_RETRIES: u32 = 5;
+
 /// Whether Neo4j is reachable, as last observed.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Connectivity {
@@ -200,13 +203,24 @@ impl GraphClient {
     }
 
     /// Runs a write query and decodes every row into `T`.
+    /// Every write is an idempotent `MERGE`/`SET`, so one that lost a race with a
+    /// concurrent transaction is run again (see [`Self::run_in_transaction`]).
     pub(crate) async fn write_rows<T: DeserializeOwned>(
         &self,
         query: Query,
     ) -> Result<Vec<T>, GraphError> {
         self.ensure_reachable()?;
-        let result = self.fetch(query, true).await;
-        self.observe(result)
+        let mut attempt = 0;
+        loop {
+            match self.fetch(query.clone(), true).await {
+                Err(GraphError::Conflict { ref code, .. }) if attempt < CONFLICT_RETRIES => {
+                    attempt += 1;
+                    tracing::debug!(%code, attempt, "write conflict; running it again");
+                    tokio::time::sleep(Duration::from_millis(20 * (1 << attempt))).await;
+                }
+                other => return self.observe(other),
+            }
+        }
     }
 
     /// Runs a statement for its effect only; used by migrations before the state is `Up`.
@@ -218,23 +232,37 @@ impl GraphClient {
         Ok(())
     }
 
-    /// Runs write statements in one transaction: all of them or none.
+    /// Runs write statements in one transaction: all of them or none. A transaction that
+    /// loses a race with a concurrent one (a deadlock between two imports touching the
+    /// same phone, say) is rolled back by Neo4j and run again, up to
+    /// [`CONFLICT_RETRIES`] times with a short, growing pause; the statements are
+    /// idempotent `MERGE`s, so a retry writes what the first try would have.
     pub(crate) async fn run_in_transaction(&self, queries: Vec<Query>) -> Result<(), GraphError> {
         self.ensure_reachable()?;
         let timeout = self.inner.settings.query_timeout() * (queries.len() as u32).max(1);
-        let work = async {
-            let mut txn = self.inner.graph.start_txn().await?;
-            for q in queries {
-                txn.run(q).await?;
+        let mut attempt = 0;
+        loop {
+            let work = async {
+                let mut txn = self.inner.graph.start_txn().await?;
+                for q in queries.iter().cloned() {
+                    txn.run(q).await?;
+                }
+                txn.commit().await?;
+                Ok(())
+            };
+            let result = tokio::time::timeout(timeout, work)
+                .await
+                .map_err(|_| GraphError::Timeout(timeout))
+                .and_then(|r| r);
+            match result {
+                Err(GraphError::Conflict { ref code, .. }) if attempt < CONFLICT_RETRIES => {
+                    attempt += 1;
+                    tracing::debug!(%code, attempt, "transaction conflict; running it again");
+                    tokio::time::sleep(Duration::from_millis(20 * (1 << attempt))).await;
+                }
+                other => return self.observe(other),
             }
-            txn.commit().await?;
-            Ok(())
-        };
-        let result = tokio::time::timeout(timeout, work)
-            .await
-            .map_err(|_| GraphError::Timeout(timeout))
-            .and_then(|r| r);
-        self.observe(result)
+        }
     }
 
     async fn fetch<T: DeserializeOwned>(

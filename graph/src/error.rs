@@ -9,6 +9,10 @@ pub enum GraphError {
     /// Neo4j cannot be reached, refused the login, or is shutting down. Retry later.
     #[error("Neo4j is unavailable: {reason}")]
     Unavailable { reason: String },
+    /// A transaction lost a race with another (deadlock, lock timeout, outdated view).
+    /// Neo4j is up; the same work may simply be run again.
+    #[error("Neo4j transaction conflict ({code}): {message}")]
+    Conflict { code: String, message: String },
     /// A query ran longer than the configured timeout.
     #[error("Neo4j query timed out after {0:?}")]
     Timeout(Duration),
@@ -58,7 +62,13 @@ impl From<neo4rs::Error> for GraphError {
                 let code = e.code().to_owned();
                 // A transaction over its memory cap is this request's fault, not an outage.
                 let too_big = code.contains("MemoryPoolOutOfMemory");
-                if !too_big && (code.starts_with("Neo.TransientError") || code.contains("Security"))
+                if code.starts_with("Neo.TransientError.Transaction") && !too_big {
+                    GraphError::Conflict {
+                        code,
+                        message: e.message().to_owned(),
+                    }
+                } else if !too_big
+                    && (code.starts_with("Neo.TransientError") || code.contains("Security"))
                 {
                     GraphError::Unavailable {
                         reason: format!("{code}: {}", e.message()),

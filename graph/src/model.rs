@@ -11,6 +11,10 @@ pub struct Person {
     pub aliases: Vec<String>,
     /// Owning force code, e.g. `WYP`.
     pub force: String,
+    /// A victim with a right to anonymity, or a child: identifying fields are redacted
+    /// for callers without the right.
+    #[serde(default)]
+    pub protected: bool,
 }
 
 /// The graph side of an ingested item; its id is the search index's document id.
@@ -31,7 +35,10 @@ pub struct GraphNode {
     pub key: String,
     pub label: String,
     pub caption: Option<String>,
+    /// Owning force, only when it is one of the caller's.
     pub force: Option<String>,
+    #[serde(default)]
+    pub protected: bool,
 }
 
 /// A relationship as drawn, with its provenance and aggregates.
@@ -81,6 +88,8 @@ pub struct PersonMatch {
     pub name: String,
     pub aliases: Vec<String>,
     pub force: String,
+    #[serde(default)]
+    pub protected: bool,
     pub score: f64,
 }
 

@@ -593,7 +593,7 @@ impl SearchIndex {
                 hits.push(hit);
                 continue;
             }
-            let Some(addr) = self.address(&searcher, id)? else {
+            let Some(addr) = self.address(&searcher, id, &req.forces)? else {
                 continue;
             };
             let doc: TantivyDocument = searcher.doc(addr)?;
@@ -740,7 +740,7 @@ impl SearchIndex {
     }
 
     /// Documents like `id` (by the distinctive terms of its text and translation), best
-    /// first, within `forces` when given. `None` when `id` does not exist.
+    /// first, within `forces` when given. `None` when `id` does not exist there.
     pub fn more_like_this(
         &self,
         id: &str,
@@ -749,7 +749,7 @@ impl SearchIndex {
     ) -> Result<Option<Vec<Hit>>, IndexError> {
         let f = self.fields;
         let searcher = self.reader.searcher();
-        let Some(addr) = self.address(&searcher, id)? else {
+        let Some(addr) = self.address(&searcher, id, forces)? else {
             return Ok(None);
         };
         let by_id = self.id_query(id);
@@ -887,21 +887,32 @@ impl SearchIndex {
         )
     }
 
-    /// Where the document with `id` is, if it exists.
+    /// Where the document with `id` is, if it exists and belongs to one of `forces`
+    /// (any force when `forces` is empty).
     fn address(
         &self,
         searcher: &tantivy::Searcher,
         id: &str,
+        forces: &[String],
     ) -> Result<Option<tantivy::DocAddress>, IndexError> {
-        let top = searcher.search(&self.id_query(id), &TopDocs::with_limit(1).order_by_score())?;
+        let by_id: Box<dyn Query> = Box::new(self.id_query(id));
+        let query: Box<dyn Query> = if forces.is_empty() {
+            by_id
+        } else {
+            Box::new(BooleanQuery::new(vec![
+                (Occur::Must, by_id),
+                (Occur::Must, any_of(self.fields.force, forces)),
+            ]))
+        };
+        let top = searcher.search(&query, &TopDocs::with_limit(1).order_by_score())?;
         Ok(top.into_iter().next().map(|(_, addr)| addr))
     }
 
-    /// One stored document by id.
-    pub fn get(&self, id: &str) -> Result<Option<StoredDocument>, IndexError> {
+    /// One stored document by id, if it belongs to one of `forces` (empty: any force).
+    pub fn get(&self, id: &str, forces: &[String]) -> Result<Option<StoredDocument>, IndexError> {
         let f = self.fields;
         let searcher = self.reader.searcher();
-        let Some(addr) = self.address(&searcher, id)? else {
+        let Some(addr) = self.address(&searcher, id, forces)? else {
             return Ok(None);
         };
         let doc: TantivyDocument = searcher.doc(addr)?;
@@ -1148,7 +1159,10 @@ mod tests {
             "{}",
             results.hits[0].snippet
         );
-        assert_eq!(index.get(&id).unwrap().unwrap().force, "WYP");
+        assert_eq!(index.get(&id, &[]).unwrap().unwrap().force, "WYP");
+        // Another force's caller finds nothing by id.
+        assert!(index.get(&id, &["GMP".to_owned()]).unwrap().is_none());
+        assert!(index.get(&id, &["WYP".to_owned()]).unwrap().is_some());
     }
 
     #[test]

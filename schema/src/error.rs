@@ -3,6 +3,7 @@
 //! only as a generic message with a reference to find the log line.
 
 use async_graphql::ErrorExtensions;
+use toex_access::AccessError;
 use toex_graph::GraphError;
 use toex_indexer::{IndexError, PoolError};
 
@@ -22,6 +23,16 @@ pub enum ErrorCode {
     Overloaded,
     /// The model a request needs is not installed or failed to load.
     ModelUnavailable,
+    /// No valid credentials.
+    Unauthenticated,
+    /// The caller's role or forces do not allow this.
+    Forbidden,
+    /// Too many requests from this user; retry later.
+    RateLimited,
+    /// No stated purpose (`X-Toex-Purpose`).
+    PurposeRequired,
+    /// The request ran past the server's time limit.
+    Timeout,
     /// A bug or unexpected fault; details are only in the server log.
     Internal,
 }
@@ -36,6 +47,11 @@ impl ErrorCode {
             ErrorCode::IndexUnavailable => "INDEX_UNAVAILABLE",
             ErrorCode::Overloaded => "OVERLOADED",
             ErrorCode::ModelUnavailable => "MODEL_UNAVAILABLE",
+            ErrorCode::Unauthenticated => "UNAUTHENTICATED",
+            ErrorCode::Forbidden => "FORBIDDEN",
+            ErrorCode::RateLimited => "RATE_LIMITED",
+            ErrorCode::PurposeRequired => "PURPOSE_REQUIRED",
+            ErrorCode::Timeout => "TIMEOUT",
             ErrorCode::Internal => "INTERNAL",
         }
     }
@@ -84,6 +100,13 @@ impl From<GraphError> for ApiError {
                     "the graph database is unavailable; try again shortly",
                 )
             }
+            GraphError::Conflict { .. } => {
+                tracing::warn!(error = %err, "graph write kept conflicting with others");
+                Self::new(
+                    ErrorCode::Overloaded,
+                    "the graph database is busy with conflicting writes; try again shortly",
+                )
+            }
             GraphError::InvalidInput(message) => Self::bad_input(message),
             GraphError::Config { .. } | GraphError::Query { .. } | GraphError::Decode(_) => {
                 Self::internal(&err)
@@ -122,6 +145,20 @@ impl From<PoolError> for ApiError {
         match err {
             PoolError::Overloaded { .. } => Self::new(ErrorCode::Overloaded, err.to_string()),
             PoolError::Panicked { .. } | PoolError::Build { .. } => Self::internal(&err),
+        }
+    }
+}
+
+impl From<AccessError> for ApiError {
+    fn from(err: AccessError) -> Self {
+        match err {
+            AccessError::Unauthenticated(m) => Self::new(ErrorCode::Unauthenticated, m),
+            AccessError::Forbidden(m) => Self::new(ErrorCode::Forbidden, m),
+            AccessError::RateLimited { .. } => Self::new(ErrorCode::RateLimited, err.to_string()),
+            AccessError::InvalidInput(m) => Self::bad_input(m),
+            AccessError::Config { .. } | AccessError::Io { .. } | AccessError::Corrupt { .. } => {
+                Self::internal(&err)
+            }
         }
     }
 }

@@ -140,6 +140,7 @@ pub struct CellTotals {
 pub struct HotspotQuery;
 
 fn filter(
+    ctx: &Context<'_>,
     force: Option<String>,
     from: Option<DateTime<Utc>>,
     to: Option<DateTime<Utc>>,
@@ -152,7 +153,7 @@ fn filter(
     }
     let rfc = |t: DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     Ok(HotspotFilter {
-        forces: force.map(|f| vec![f.to_uppercase()]),
+        forces: Some(crate::access::forces(ctx, force.as_slice())?),
         from: from.map(rfc),
         to: to.map(rfc),
         crime_types,
@@ -200,13 +201,13 @@ impl HotspotQuery {
                 ApiError::bad_input("`cellSize` must be between 10 and 50000 metres").into(),
             );
         }
-        let base = filter(force.clone(), from, to, crime_types.clone())?;
+        let base = filter(ctx, force.clone(), from, to, crime_types.clone())?;
         let gk = graph_kind(kind);
         let places = services.graph.hotspot_places(gk, &base).await?;
         let later = match (evaluate_from, evaluate_to) {
             (None, None) => None,
             (f, t) => {
-                let later = filter(force, f, t, crime_types)?;
+                let later = filter(ctx, force, f, t, crime_types)?;
                 Some(services.graph.hotspot_places(gk, &later).await?)
             }
         };
@@ -305,7 +306,7 @@ impl HotspotQuery {
         let services = ctx.data_unchecked::<Services>().clone();
         let first = page_size(first)?;
         let bounds = spatial::parse_cell_id(&cell).map_err(ApiError::from)?;
-        let f = filter(force, from, to, crime_types)?;
+        let f = filter(ctx, force, from, to, crime_types)?;
         query(
             after,
             None,

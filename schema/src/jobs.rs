@@ -361,11 +361,13 @@ impl JobsQuery {
         id: String,
     ) -> ApiResult<Option<IngestJob>> {
         let services = ctx.data_unchecked::<Services>();
+        let forces = crate::access::forces(ctx, &[])?;
         Ok(services
             .jobs
             .store()
             .load(&id)?
             .as_ref()
+            .filter(|job| forces.contains(&job.force))
             .map(IngestJob::from))
     }
 
@@ -377,11 +379,13 @@ impl JobsQuery {
     ) -> ApiResult<Vec<IngestJob>> {
         let services = ctx.data_unchecked::<Services>();
         let first = crate::query::page_size(Some(first))?;
+        let forces = crate::access::forces(ctx, &[])?;
         Ok(services
             .jobs
             .store()
             .list()?
             .iter()
+            .filter(|job| forces.contains(&job.force))
             .take(first)
             .map(IngestJob::from)
             .collect())

@@ -2,8 +2,11 @@
 //! one table that maps domain errors to `extensions.code`. It knows nothing of HTTP; the
 //! server crate mounts it.
 
+pub mod access;
+mod audit;
 mod context;
 mod error;
+mod guard;
 mod health;
 mod hotspots;
 mod ingest;
@@ -18,6 +21,7 @@ mod types;
 
 use async_graphql::Schema;
 
+pub use access::{Purpose, Redactor};
 pub use context::{ModelInfo, Services};
 pub use error::{ApiError, ErrorCode};
 pub use health::{Health, HealthStatus};
@@ -25,6 +29,7 @@ pub use ingest::Ingested;
 pub use mutation::MutationRoot;
 pub use query::QueryRoot;
 pub use subscription::SubscriptionRoot;
+pub use toex_access::{AuditLog, Principal, Role};
 
 /// The executable schema type.
 pub type ToexSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
@@ -34,6 +39,8 @@ pub type ToexSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 pub struct Limits {
     pub max_depth: usize,
     pub max_complexity: usize,
+    /// Most aliased fields in one request (alias flooding multiplies work).
+    pub max_aliases: usize,
     pub introspection: bool,
 }
 
@@ -42,15 +49,29 @@ impl Default for Limits {
         Self {
             max_depth: 16,
             max_complexity: 5_000,
+            max_aliases: 30,
             introspection: true,
         }
     }
 }
 
-/// Builds the schema once; share the result across HTTP workers.
-pub fn build_schema(services: Services, limits: Limits) -> ToexSchema {
+/// Builds the schema once; share the result across HTTP workers. Every operation is
+/// appended to `audit` when given. Requests must carry a [`Principal`] (and, for
+/// anything but introspection, a [`Purpose`]) in their data.
+pub fn build_schema(
+    services: Services,
+    limits: Limits,
+    audit: Option<std::sync::Arc<AuditLog>>,
+) -> ToexSchema {
     let (persons, documents) = loaders::loaders(&services.graph);
+    let redactor = std::sync::Arc::new(Redactor::new(services.graph.clone()));
     let builder = Schema::build(QueryRoot::default(), MutationRoot, SubscriptionRoot)
+        .extension(guard::GuardFactory {
+            max_aliases: limits.max_aliases,
+            audit: audit.clone(),
+            redactor: redactor.clone(),
+        })
+        .data(redactor)
         .data(services)
         .data(persons)
         .data(documents)
@@ -58,6 +79,10 @@ pub fn build_schema(services: Services, limits: Limits) -> ToexSchema {
         .limit_complexity(limits.max_complexity)
         .limit_recursive_depth(32)
         .limit_directives(8);
+    let builder = match audit {
+        Some(log) => builder.data(log),
+        None => builder,
+    };
     let builder = if limits.introspection {
         builder
     } else {

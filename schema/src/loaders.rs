@@ -1,7 +1,9 @@
 //! DataLoaders: nested fields that would ask Neo4j once per parent (a person per
 //! profile row, a graph node per search hit) are batched into one query per request tick.
+//! Keys carry the caller's forces, so each batch is filtered inside its query.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use async_graphql::dataloader::{DataLoader, Loader};
 use toex_graph::GraphClient;
@@ -9,39 +11,79 @@ use toex_graph::GraphClient;
 use crate::error::ApiError;
 use crate::types::Person;
 
+/// An id looked up within a caller's forces.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Scoped {
+    pub forces: Arc<[String]>,
+    pub id: String,
+}
+
+impl Scoped {
+    pub fn new(forces: &[String], id: impl Into<String>) -> Self {
+        Self {
+            forces: forces.into(),
+            id: id.into(),
+        }
+    }
+}
+
+/// Groups keys by force set (in practice one per request).
+fn by_forces(keys: &[Scoped]) -> HashMap<Arc<[String]>, Vec<String>> {
+    let mut groups: HashMap<Arc<[String]>, Vec<String>> = HashMap::new();
+    for k in keys {
+        groups
+            .entry(k.forces.clone())
+            .or_default()
+            .push(k.id.clone());
+    }
+    groups
+}
+
 /// Persons by id, through `GraphClient::persons_by_ids`.
 pub struct PersonLoader(pub GraphClient);
 
-impl Loader<String> for PersonLoader {
+impl Loader<Scoped> for PersonLoader {
     type Value = Person;
     type Error = ApiError;
 
-    async fn load(&self, ids: &[String]) -> Result<HashMap<String, Person>, ApiError> {
-        Ok(self
-            .0
-            .persons_by_ids(ids)
-            .await?
-            .into_iter()
-            .map(|p| (p.id.clone(), Person::from(p)))
-            .collect())
+    async fn load(&self, keys: &[Scoped]) -> Result<HashMap<Scoped, Person>, ApiError> {
+        let mut out = HashMap::new();
+        for (forces, ids) in by_forces(keys) {
+            for p in self.0.persons_by_ids(&forces, &ids).await? {
+                out.insert(
+                    Scoped {
+                        forces: forces.clone(),
+                        id: p.id.clone(),
+                    },
+                    Person::from(p),
+                );
+            }
+        }
+        Ok(out)
     }
 }
 
 /// Whether documents have their graph node, through `GraphClient::document_nodes`.
 pub struct DocumentNodeLoader(pub GraphClient);
 
-impl Loader<String> for DocumentNodeLoader {
+impl Loader<Scoped> for DocumentNodeLoader {
     type Value = bool;
     type Error = ApiError;
 
-    async fn load(&self, ids: &[String]) -> Result<HashMap<String, bool>, ApiError> {
-        Ok(self
-            .0
-            .document_nodes(ids)
-            .await?
-            .into_iter()
-            .map(|d| (d.id, true))
-            .collect())
+    async fn load(&self, keys: &[Scoped]) -> Result<HashMap<Scoped, bool>, ApiError> {
+        let mut out = HashMap::new();
+        for (forces, ids) in by_forces(keys) {
+            for d in self.0.document_nodes(&forces, &ids).await? {
+                out.insert(
+                    Scoped {
+                        forces: forces.clone(),
+                        id: d.id,
+                    },
+                    true,
+                );
+            }
+        }
+        Ok(out)
     }
 }
 

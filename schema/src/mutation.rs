@@ -39,6 +39,8 @@ impl MutationRoot {
                 "`force` must be a force code such as WYP",
             ));
         }
+        crate::access::caller(ctx)?.require_force(&force)?;
+        crate::access::operations(ctx, operation.as_slice())?;
         let mut uploads = Vec::with_capacity(files.len());
         for upload in &files {
             let value = upload
@@ -79,6 +81,8 @@ impl MutationRoot {
         input: IngestTextInput,
     ) -> ApiResult<IngestResult> {
         let services = ctx.data_unchecked::<Services>();
+        crate::access::caller(ctx)?.require_force(&input.force.trim().to_uppercase())?;
+        crate::access::operations(ctx, input.operation.as_slice())?;
         if input.title.chars().count() > 1_000 {
             return Err(ApiError::bad_input(
                 "`title` is longer than 1000 characters",

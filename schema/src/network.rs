@@ -18,7 +18,12 @@ pub struct GraphNode {
     pub key: String,
     pub label: String,
     pub caption: Option<String>,
+    /// The owning force, when it is one of the caller's (a shared phone or address
+    /// recorded first by another force shows none).
     pub force: Option<String>,
+    /// A protected person (victim anonymity, child): the caption is redacted for
+    /// callers without the right.
+    pub protected: bool,
 }
 
 /// A relationship as drawn.
@@ -73,6 +78,7 @@ fn node(n: toex_graph::GraphNode) -> GraphNode {
         label: n.label,
         caption: n.caption,
         force: n.force,
+        protected: n.protected,
     }
 }
 
@@ -169,6 +175,7 @@ fn hops(h: i32, max: u8, what: &str) -> ApiResult<u8> {
 /// Loads a selection as a simple graph plus captions.
 async fn load_selection(
     services: &Services,
+    forces: &[String],
     selection: &Selection,
 ) -> ApiResult<(SimpleGraph, HashMap<String, String>)> {
     let mut captions = HashMap::new();
@@ -176,7 +183,7 @@ async fn load_selection(
         (Some(op), None) => {
             let links = services
                 .graph
-                .operation_links(op, &selection.relationship_types)
+                .operation_links(forces, op, &selection.relationship_types)
                 .await?;
             if links.is_empty() {
                 return Err(ApiError::new(
@@ -200,7 +207,14 @@ async fn load_selection(
             let h = hops(selection.hops, toex_graph::MAX_HOPS, "hops")?;
             let sub = services
                 .graph
-                .neighbourhood(key, h, &selection.relationship_types, None, MAX_LIMIT)
+                .neighbourhood(
+                    forces,
+                    key,
+                    h,
+                    &selection.relationship_types,
+                    None,
+                    MAX_LIMIT,
+                )
                 .await?
                 .ok_or_else(|| {
                     ApiError::new(crate::ErrorCode::NotFound, format!("no node `{key}`"))
@@ -243,6 +257,8 @@ impl NetworkQuery {
     ) -> async_graphql::Result<Connection<usize, PersonHit>> {
         let services = ctx.data_unchecked::<Services>().clone();
         let first = page_size(first)?;
+        let forces = crate::access::forces(ctx, &[])?;
+        let include_protected = crate::access::caller(ctx)?.sees_protected();
         query(
             after,
             None,
@@ -253,7 +269,7 @@ impl NetworkQuery {
                 let limit = first.unwrap_or(crate::query::DEFAULT_PAGE_SIZE);
                 let mut found = services
                     .graph
-                    .people_by_name(&name, skip, limit + 1)
+                    .people_by_name(&forces, include_protected, &name, skip, limit + 1)
                     .await
                     .map_err(ApiError::from)?;
                 let has_next = found.len() > limit;
@@ -268,6 +284,7 @@ impl NetworkQuery {
                                 name: m.name,
                                 aliases: m.aliases,
                                 force: m.force,
+                                protected: m.protected,
                             },
                             score: m.score,
                         },
@@ -295,9 +312,11 @@ impl NetworkQuery {
             .map(|s| toex_graph::import::parse_time(&s).map_err(ApiError::bad_input))
             .transpose()?;
         let h = hops_arg(hops)?;
+        let forces = crate::access::forces(ctx, &[])?;
         let sub = services
             .graph
             .neighbourhood(
+                &forces,
                 &key,
                 h,
                 &relationship_types,
@@ -322,7 +341,14 @@ impl NetworkQuery {
         let h = hops(max_hops, toex_graph::MAX_PATH_HOPS, "maxHops")?;
         let paths = services
             .graph
-            .shortest_paths(&from, &to, h, &relationship_types, bounded(limit, "limit")?)
+            .shortest_paths(
+                &crate::access::forces(ctx, &[])?,
+                &from,
+                &to,
+                h,
+                &relationship_types,
+                bounded(limit, "limit")?,
+            )
             .await?;
         Ok(paths.into_iter().map(Subgraph::from).collect())
     }
@@ -339,7 +365,13 @@ impl NetworkQuery {
         let services = ctx.data_unchecked::<Services>();
         let found = services
             .graph
-            .common_associates(&a, &b, &relationship_types, bounded(limit, "limit")?)
+            .common_associates(
+                &crate::access::forces(ctx, &[])?,
+                &a,
+                &b,
+                &relationship_types,
+                bounded(limit, "limit")?,
+            )
             .await?;
         Ok(found
             .into_iter()
@@ -361,7 +393,11 @@ impl NetworkQuery {
         let services = ctx.data_unchecked::<Services>();
         let events = services
             .graph
-            .timeline(&key, bounded(limit, "limit")?)
+            .timeline(
+                &crate::access::forces(ctx, &[])?,
+                &key,
+                bounded(limit, "limit")?,
+            )
             .await?;
         Ok(events
             .into_iter()
@@ -383,7 +419,8 @@ impl NetworkQuery {
         selection: Selection,
     ) -> ApiResult<CentralityResult> {
         let services = ctx.data_unchecked::<Services>();
-        let (graph, captions) = load_selection(services, &selection).await?;
+        let forces = crate::access::forces(ctx, &[])?;
+        let (graph, captions) = load_selection(services, &forces, &selection).await?;
         let (node_count, edge_count) = (graph.len() as i32, graph.edge_count() as i32);
         let mut scores = services.cpu.run(move || centrality(&graph)).await?;
         scores.sort_by(|a, b| {
@@ -414,7 +451,8 @@ impl NetworkQuery {
         selection: Selection,
     ) -> ApiResult<CommunitiesResult> {
         let services = ctx.data_unchecked::<Services>();
-        let (graph, _) = load_selection(services, &selection).await?;
+        let forces = crate::access::forces(ctx, &[])?;
+        let (graph, _) = load_selection(services, &forces, &selection).await?;
         let (found, graph) = services.cpu.run(move || (louvain(&graph), graph)).await?;
         let mut groups: Vec<Vec<String>> = vec![Vec::new(); found.count];
         for (i, c) in found.membership.iter().enumerate() {

@@ -82,7 +82,10 @@ impl ThreatProfileRow {
         let loader = ctx
             .data_unchecked::<async_graphql::dataloader::DataLoader<crate::loaders::PersonLoader>>(
             );
-        loader.load_one(self.person_id.clone()).await
+        let forces = crate::access::forces(ctx, &[])?;
+        loader
+            .load_one(crate::loaders::Scoped::new(&forces, self.person_id.clone()))
+            .await
     }
 }
 
@@ -131,13 +134,15 @@ fn row(rank: usize, r: ProfileRow) -> ThreatProfileRow {
     }
 }
 
-fn force_code(force: &str) -> ApiResult<String> {
+/// A force code the caller holds.
+fn force_code(ctx: &Context<'_>, force: &str) -> ApiResult<String> {
     let f = force.trim().to_uppercase();
     if !toex_graph::vocab::is_force_code(&f) {
         return Err(ApiError::bad_input(format!(
             "`{force}` is not a force code such as WYP"
         )));
     }
+    crate::access::caller(ctx)?.require_force(&f)?;
     Ok(f)
 }
 
@@ -215,7 +220,7 @@ impl ProfileQuery {
     ) -> async_graphql::Result<Connection<usize, ThreatProfileRow, ProfileTotals>> {
         let services = ctx.data_unchecked::<Services>().clone();
         let first = page_size(first)?;
-        let force = force_code(&force)?;
+        let force = force_code(ctx, &force)?;
         let as_of = as_of.unwrap_or_else(Utc::now);
         let profile = services
             .graph
@@ -266,7 +271,7 @@ impl ProfileQuery {
         to: DateTime<Utc>,
     ) -> async_graphql::Result<ForceProfile> {
         let services = ctx.data_unchecked::<Services>().clone();
-        let force = force_code(&force)?;
+        let force = force_code(ctx, &force)?;
         if from >= to {
             return Err(ApiError::bad_input("`from` must be before `to`").into());
         }

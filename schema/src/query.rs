@@ -23,6 +23,7 @@ pub struct QueryRoot(
     crate::hotspots::HotspotQuery,
     crate::profiles::ProfileQuery,
     crate::jobs::JobsQuery,
+    crate::audit::AuditQueryRoot,
 );
 
 #[Object]
@@ -49,6 +50,8 @@ impl CoreQuery {
     ) -> async_graphql::Result<Connection<usize, SearchHit, SearchTotals>> {
         let services = ctx.data_unchecked::<Services>().clone();
         let first = page_size(first)?;
+        let forces = crate::access::forces(ctx, &filter.forces)?;
+        let operations = crate::access::operations(ctx, &filter.operations)?;
         if let (Some(f), Some(t)) = (filter.from, filter.to)
             && f >= t
         {
@@ -64,9 +67,9 @@ impl CoreQuery {
                 let limit = first.unwrap_or(DEFAULT_PAGE_SIZE);
                 let request = SearchRequest {
                     query: query_text,
-                    forces: filter.forces,
+                    forces,
                     languages: filter.languages,
-                    operations: filter.operations,
+                    operations,
                     source_types: filter.source_types,
                     limit,
                     offset,
@@ -110,9 +113,17 @@ impl CoreQuery {
     /// One ingested document by id.
     async fn document(&self, ctx: &Context<'_>, id: String) -> ApiResult<Option<Document>> {
         let services = ctx.data_unchecked::<Services>();
+        let forces = crate::access::forces(ctx, &[])?;
+        let operations = crate::access::operations(ctx, &[])?;
         let index = services.index.clone();
-        let doc = services.cpu.run(move || index.get(&id)).await??;
-        Ok(doc.map(Document::from))
+        let doc = services.cpu.run(move || index.get(&id, &forces)).await??;
+        // Within operation compartments, documents of other operations do not exist.
+        Ok(doc
+            .filter(|d| {
+                operations.is_empty()
+                    || d.operation.as_ref().is_some_and(|o| operations.contains(o))
+            })
+            .map(Document::from))
     }
 
     /// Documents similar to `id`, best first (null when `id` does not exist).
@@ -125,10 +136,17 @@ impl CoreQuery {
     ) -> ApiResult<Option<Vec<SearchHit>>> {
         let services = ctx.data_unchecked::<Services>();
         let limit = page_size(Some(first))?;
+        let forces = crate::access::forces(ctx, &filter.forces)?;
+        if !crate::access::operations(ctx, &[])?.is_empty() {
+            return Err(crate::error::ApiError::new(
+                crate::error::ErrorCode::Forbidden,
+                "moreLikeThis is not available within operation compartments",
+            ));
+        }
         let index = services.index.clone();
         let hits = services
             .cpu
-            .run(move || index.more_like_this(&id, &filter.forces, limit))
+            .run(move || index.more_like_this(&id, &forces, limit))
             .await??;
         Ok(hits.map(|h| h.into_iter().map(SearchHit::from).collect()))
     }
@@ -136,7 +154,8 @@ impl CoreQuery {
     /// One person by id.
     async fn person(&self, ctx: &Context<'_>, id: String) -> ApiResult<Option<Person>> {
         let services = ctx.data_unchecked::<Services>();
-        Ok(services.graph.person(&id).await?.map(Person::from))
+        let forces = crate::access::forces(ctx, &[])?;
+        Ok(services.graph.person(&forces, &id).await?.map(Person::from))
     }
 }
 

@@ -16,6 +16,9 @@ pub struct Person {
     pub aliases: Vec<String>,
     /// Owning force code.
     pub force: String,
+    /// A victim with a right to anonymity, or a child: the name and aliases are
+    /// redacted for callers without the right.
+    pub protected: bool,
 }
 
 impl From<toex_graph::Person> for Person {
@@ -25,6 +28,7 @@ impl From<toex_graph::Person> for Person {
             name: p.name,
             aliases: p.aliases,
             force: p.force,
+            protected: p.protected,
         }
     }
 }
@@ -69,7 +73,12 @@ impl Document {
     /// Whether the document's node exists in the graph (fails with GRAPH_UNAVAILABLE while Neo4j is down).
     async fn in_graph(&self, ctx: &Context<'_>) -> ApiResult<bool> {
         let services = ctx.data_unchecked::<Services>();
-        Ok(services.graph.document_node(&self.id).await?.is_some())
+        let forces = crate::access::forces(ctx, &[])?;
+        Ok(services
+            .graph
+            .document_node(&forces, &self.id)
+            .await?
+            .is_some())
     }
 }
 
@@ -127,7 +136,11 @@ impl SearchHit {
         let loader = ctx.data_unchecked::<async_graphql::dataloader::DataLoader<
             crate::loaders::DocumentNodeLoader,
         >>();
-        Ok(loader.load_one(self.id.clone()).await?.unwrap_or(false))
+        let forces = crate::access::forces(ctx, &[])?;
+        Ok(loader
+            .load_one(crate::loaders::Scoped::new(&forces, self.id.clone()))
+            .await?
+            .unwrap_or(false))
     }
 }
 

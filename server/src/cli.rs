@@ -120,6 +120,27 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "csv")]
         format: HotspotFormat,
     },
+    /// Manage users (role, forces, operation compartments) in the user store.
+    User {
+        #[command(subcommand)]
+        action: crate::access_cli::UserAction,
+        #[command(flatten)]
+        conn: ServeArgs,
+    },
+    /// Create or revoke API tokens (the secret is printed once; only its hash is kept).
+    Token {
+        #[command(subcommand)]
+        action: crate::access_cli::TokenAction,
+        #[command(flatten)]
+        conn: ServeArgs,
+    },
+    /// Check or read the audit log.
+    Audit {
+        #[command(subcommand)]
+        action: crate::access_cli::AuditAction,
+        #[command(flatten)]
+        conn: ServeArgs,
+    },
     /// Write the GraphQL SDL (default: schema/schema.graphql).
     ExportSchema {
         #[arg(long, default_value = "schema/schema.graphql")]
@@ -211,6 +232,16 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
         2
     } else {
         1
+    }
+}
+
+/// Bad names, roles and arguments are usage errors (exit 2).
+fn usage(err: anyhow::Error) -> anyhow::Error {
+    match err.downcast_ref::<toex_access::AccessError>() {
+        Some(toex_access::AccessError::InvalidInput(m)) => {
+            anyhow::Error::new(UsageError(m.clone()))
+        }
+        _ => err,
     }
 }
 
@@ -308,6 +339,18 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             fdr,
             format,
         } => commands::hotspots(&file, band, lonlat, fdr, format),
+        Command::User { action, conn } => {
+            let settings = load_settings(cli.config.as_deref(), conn)?;
+            crate::access_cli::user(&settings, action).map_err(usage)
+        }
+        Command::Token { action, conn } => {
+            let settings = load_settings(cli.config.as_deref(), conn)?;
+            crate::access_cli::token(&settings, action).map_err(usage)
+        }
+        Command::Audit { action, conn } => {
+            let settings = load_settings(cli.config.as_deref(), conn)?;
+            crate::access_cli::audit(&settings, action)
+        }
         Command::ExportSchema { out } => {
             std::fs::write(&out, toex_schema::sdl())
                 .with_context(|| format!("writing {}", out.display()))?;

@@ -1,6 +1,7 @@
 //! The toex server as a library, so integration tests can start it in-process on port 0.
 //! Only this crate knows HTTP.
 
+pub mod access_cli;
 pub mod cli;
 pub mod commands;
 pub mod routes;

@@ -1,8 +1,11 @@
 //! HTTP routes: GraphQL over POST, GraphiQL on GET, subscriptions over WebSocket,
-//! `/health`, and the web client's static files.
+//! `/health`, and the web client's static files. The gate in front of GraphQL
+//! authenticates, rate-limits, takes the stated purpose and bounds the running time;
+//! everything else (`/health`, GraphiQL's page, static files) is public.
 
 use std::path::PathBuf;
-use std::time::Instant;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use actix_files::NamedFile;
 use actix_web::body::MessageBody;
@@ -13,7 +16,62 @@ use actix_web::{Error, HttpRequest, HttpResponse, Responder, web};
 use async_graphql::BatchRequest;
 use async_graphql::http::MultipartOptions;
 use async_graphql_actix_web::{GraphQLResponse, GraphQLSubscription};
-use toex_schema::{Services, ToexSchema};
+use toex_access::{AccessError, AuditLog, AuditRecord, Authenticator, Principal, RateLimiter};
+use toex_schema::{Purpose, Services, ToexSchema};
+
+/// The header that states a request's lawful purpose (an operation or case reference).
+pub const PURPOSE_HEADER: &str = "x-toex-purpose";
+
+/// Authentication, rate limits, the audit log for refusals, and the time limit.
+pub struct Gate {
+    pub auth: Arc<Authenticator>,
+    pub limiter: RateLimiter,
+    pub audit: Arc<AuditLog>,
+    pub timeout: Duration,
+}
+
+impl Gate {
+    /// Records a request refused before it reached the schema.
+    fn refused(&self, principal: Option<&Principal>, purpose: &str, why: &str) {
+        let record = AuditRecord {
+            user: principal.map_or_else(|| "anonymous".to_owned(), |p| p.user.clone()),
+            role: principal.map_or(toex_access::Role::Analyst, |p| p.role),
+            forces: principal.map(|p| p.forces.clone()).unwrap_or_default(),
+            operation: None,
+            query_hash: String::new(),
+            variables: serde_json::Value::Null,
+            result_count: 0,
+            purpose: purpose.to_owned(),
+            outcome: format!("refused: {why}"),
+        };
+        if let Err(err) = self.audit.append(record) {
+            tracing::error!(error = %err, "audit append failed");
+        }
+    }
+
+    /// The caller named by the `Authorization` value (argon2 runs off the async runtime).
+    async fn authenticate(&self, header: Option<String>) -> Result<Principal, AccessError> {
+        let auth = self.auth.clone();
+        web::block(move || auth.authenticate(header.as_deref()))
+            .await
+            .unwrap_or_else(|_| {
+                Err(AccessError::Unauthenticated(
+                    "authentication could not be completed".to_owned(),
+                ))
+            })
+    }
+}
+
+/// The stated purpose (empty when none), or why the header is unacceptable.
+fn purpose_of(req: &HttpRequest) -> Result<String, &'static str> {
+    let Some(value) = req.headers().get(PURPOSE_HEADER) else {
+        return Ok(String::new());
+    };
+    match value.to_str() {
+        Ok(v) if v.trim().chars().count() <= 200 => Ok(v.trim().to_owned()),
+        _ => Err("`X-Toex-Purpose` must be printable text of at most 200 characters"),
+    }
+}
 
 /// Most operations accepted in one batched request.
 pub const MAX_BATCH: usize = 10;
@@ -42,9 +100,36 @@ async fn health(services: web::Data<Services>) -> HttpResponse {
 /// `server.max_body_bytes` (actix answers 413 above it) and a batch by [`MAX_BATCH`].
 async fn graphql(
     schema: web::Data<ToexSchema>,
+    gate: web::Data<Gate>,
     req: HttpRequest,
     body: web::Bytes,
 ) -> HttpResponse {
+    let purpose = match purpose_of(&req) {
+        Ok(p) => p,
+        Err(why) => return error_response(HttpResponse::BadRequest(), "BAD_INPUT", why),
+    };
+    let header = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let principal = match gate.authenticate(header).await {
+        Ok(p) => p,
+        Err(err) => {
+            gate.refused(None, &purpose, "unauthenticated");
+            return error_response(
+                HttpResponse::Unauthorized(),
+                "UNAUTHENTICATED",
+                &err.to_string(),
+            );
+        }
+    };
+    if let Err(err) = gate.limiter.check(&principal.user) {
+        gate.refused(Some(&principal), &purpose, "rate limited");
+        let mut response = HttpResponse::TooManyRequests();
+        response.insert_header((header::RETRY_AFTER, "1"));
+        return error_response(response, "RATE_LIMITED", &err.to_string());
+    }
     let content_type = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -68,7 +153,25 @@ async fn graphql(
             ops.len()
         ));
     }
-    let response = schema.execute_batch(batch).await;
+    let batch = if purpose.is_empty() {
+        batch.data(principal.clone())
+    } else {
+        batch.data(principal.clone()).data(Purpose(purpose.clone()))
+    };
+    let response = match tokio::time::timeout(gate.timeout, schema.execute_batch(batch)).await {
+        Ok(response) => response,
+        Err(_) => {
+            gate.refused(Some(&principal), &purpose, "timed out");
+            return error_response(
+                HttpResponse::ServiceUnavailable(),
+                "TIMEOUT",
+                &format!(
+                    "the request ran longer than {} ms and was stopped; narrow it and retry",
+                    gate.timeout.as_millis()
+                ),
+            );
+        }
+    };
     GraphQLResponse::from(response)
         .respond_to(&req)
         .map_into_boxed_body()
@@ -76,17 +179,51 @@ async fn graphql(
 
 /// A request-level error in GraphQL's response shape.
 fn request_error(message: &str) -> HttpResponse {
-    HttpResponse::BadRequest().json(serde_json::json!({
-        "errors": [{ "message": message, "extensions": { "code": "BAD_INPUT" } }]
+    error_response(HttpResponse::BadRequest(), "BAD_INPUT", message)
+}
+
+fn error_response(
+    mut builder: actix_web::HttpResponseBuilder,
+    code: &str,
+    message: &str,
+) -> HttpResponse {
+    builder.json(serde_json::json!({
+        "errors": [{ "message": message, "extensions": { "code": code } }]
     }))
 }
 
+/// Subscriptions: the `connection_init` payload carries `Authorization` (`Bearer …`)
+/// and `purpose`, checked as for POST.
 async fn graphql_ws(
     schema: web::Data<ToexSchema>,
+    gate: web::Data<Gate>,
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, Error> {
-    GraphQLSubscription::new(ToexSchema::clone(&schema)).start(&req, payload)
+    let gate = gate.into_inner();
+    GraphQLSubscription::new(ToexSchema::clone(&schema))
+        .on_connection_init(move |init: serde_json::Value| async move {
+            let field = |k: &str| init.get(k).and_then(|v| v.as_str()).map(str::to_owned);
+            let header = field("Authorization").or_else(|| field("authorization"));
+            let purpose = field("purpose").unwrap_or_default();
+            let principal = match gate.authenticate(header).await {
+                Ok(p) => p,
+                Err(err) => {
+                    gate.refused(None, &purpose, "unauthenticated");
+                    return Err(async_graphql::Error::new(err.to_string()));
+                }
+            };
+            gate.limiter
+                .check(&principal.user)
+                .map_err(|e| async_graphql::Error::new(e.to_string()))?;
+            let mut data = async_graphql::Data::default();
+            data.insert(principal);
+            if !purpose.trim().is_empty() {
+                data.insert(Purpose(purpose.chars().take(200).collect()));
+            }
+            Ok(data)
+        })
+        .start(&req, payload)
 }
 
 /// GraphiQL, served from local assets so it works on networks with no internet.

@@ -21,6 +21,51 @@ pub struct Settings {
     pub log: LogSettings,
     pub profiles: ProfileSettings,
     pub models: ModelSettings,
+    pub auth: AuthSettings,
+    pub audit: AuditSettings,
+}
+
+/// Who may call: the user store, JWT keys and per-user rate limits.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthSettings {
+    /// Users and their API tokens (argon2 hashes), managed with `toex user` / `toex token`.
+    pub users: PathBuf,
+    /// Keys that verify JWT bearer tokens from an identity provider.
+    pub jwt: toex_access::JwtSettings,
+    /// Requests a minute per user (0: unlimited).
+    pub rate_per_minute: u32,
+    /// Requests a user may make at once before the rate applies.
+    pub rate_burst: u32,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        Self {
+            users: PathBuf::from(".toex/users.json"),
+            jwt: toex_access::JwtSettings::default(),
+            rate_per_minute: 1_200,
+            rate_burst: 200,
+        }
+    }
+}
+
+/// The append-only, hash-chained audit log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuditSettings {
+    pub path: PathBuf,
+    /// The HMAC key (created on first start, readable by its owner only).
+    pub key_file: PathBuf,
+}
+
+impl Default for AuditSettings {
+    fn default() -> Self {
+        Self {
+            path: PathBuf::from(".toex/audit/audit.log"),
+            key_file: PathBuf::from(".toex/audit/audit.key"),
+        }
+    }
 }
 
 /// Model folders.
@@ -72,6 +117,10 @@ pub struct ServerSettings {
     pub introspection: bool,
     /// Largest accepted request body, in bytes.
     pub max_body_bytes: usize,
+    /// Longest a GraphQL request may run before it is answered TIMEOUT.
+    pub request_timeout_ms: u64,
+    /// Origins allowed to call from a browser (CORS); empty allows same-origin only.
+    pub cors_origins: Vec<String>,
 }
 
 impl Default for ServerSettings {
@@ -82,6 +131,8 @@ impl Default for ServerSettings {
             web_dir: PathBuf::from("web-client/dist"),
             introspection: true,
             max_body_bytes: 16 * 1024 * 1024,
+            request_timeout_ms: 30_000,
+            cors_origins: Vec::new(),
         }
     }
 }
@@ -229,10 +280,18 @@ impl Provider for EnvProvider {
     fn data(&self) -> Result<Map<Profile, Dict>, figment::Error> {
         let mut dict = Dict::new();
         for (key, raw) in &self.vars {
-            let path = key.replacen('_', ".", 1);
+            let mut path = key.replacen('_', ".", 1);
+            // `TOEX_AUTH_JWT_HS256_SECRET` → `auth.jwt.hs256_secret`.
+            if let Some(rest) = path.strip_prefix("auth.jwt_") {
+                path = format!("auth.jwt.{rest}");
+            }
             // Strings stay strings: a password of digits must not turn into a number.
             let value: Value = match raw.parse::<Value>() {
-                Ok(v @ (Value::Bool(..) | Value::Num(..))) if !path.ends_with("password") => v,
+                Ok(v @ (Value::Bool(..) | Value::Num(..)))
+                    if !path.ends_with("password") && !path.ends_with("secret") =>
+                {
+                    v
+                }
                 _ => Value::from(raw.clone()),
             };
             merge(&mut dict, figment::util::nest(&path, value));
@@ -307,6 +366,9 @@ impl Settings {
         if self.server.max_body_bytes < 1024 {
             return invalid("setting `server.max_body_bytes` must be at least 1024".to_owned());
         }
+        if self.server.request_timeout_ms < 100 {
+            return invalid("setting `server.request_timeout_ms` must be at least 100".to_owned());
+        }
         if self.index.threads == 0 || self.index.queue == 0 {
             return invalid(
                 "settings `index.threads` and `index.queue` must be at least 1".to_owned(),
@@ -329,6 +391,9 @@ impl Settings {
     /// The settings as TOML with secrets blanked, for `toex config`.
     pub fn redacted(&self) -> Settings {
         let mut s = self.clone();
+        if s.auth.jwt.hs256_secret.is_some() {
+            s.auth.jwt.hs256_secret = Some("********".to_owned());
+        }
         if !s.neo4j.password.is_empty() {
             s.neo4j.password = "********".to_owned();
         }

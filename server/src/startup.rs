@@ -82,18 +82,36 @@ impl Application {
             ),
             version: env!("CARGO_PKG_VERSION"),
         };
+        let audit = Arc::new(
+            toex_access::AuditLog::open(&settings.audit.path, &settings.audit.key_file)
+                .context("opening the audit log")?,
+        );
+        let jwt = toex_access::JwtVerifier::new(&settings.auth.jwt).context("loading JWT keys")?;
+        let gate = Arc::new(routes::Gate {
+            auth: Arc::new(
+                toex_access::Authenticator::new(&settings.auth.users, jwt)
+                    .context("opening the user store")?,
+            ),
+            limiter: toex_access::RateLimiter::new(
+                settings.auth.rate_per_minute,
+                settings.auth.rate_burst,
+            ),
+            audit: audit.clone(),
+            timeout: std::time::Duration::from_millis(settings.server.request_timeout_ms),
+        });
         let schema = toex_schema::build_schema(
             services.clone(),
             Limits {
                 introspection: settings.server.introspection,
                 ..Limits::default()
             },
+            Some(audit),
         );
 
         let listener = TcpListener::bind(settings.server.listen)
             .with_context(|| format!("binding {}", settings.server.listen))?;
         let address = listener.local_addr()?;
-        let server = Self::http_server(listener, schema, services.clone(), &settings)?;
+        let server = Self::http_server(listener, schema, services.clone(), gate, &settings)?;
         // One worker runs ingest jobs; jobs a previous process left unfinished go first.
         let worker = tokio::spawn(services.clone().run_jobs(job_queue));
         if !unfinished.is_empty() {
@@ -117,13 +135,29 @@ impl Application {
         listener: TcpListener,
         schema: ToexSchema,
         services: Services,
+        gate: Arc<routes::Gate>,
         settings: &Settings,
     ) -> anyhow::Result<Server> {
         let web_dir = settings.server.web_dir.clone();
         let max_body = settings.server.max_body_bytes;
+        let origins = settings.server.cors_origins.clone();
+        let gate = web::Data::from(gate);
         let server = HttpServer::new(move || {
+            let cors = origins.iter().fold(
+                actix_cors::Cors::default()
+                    .allowed_methods(["GET", "POST"])
+                    .allowed_headers([
+                        actix_web::http::header::AUTHORIZATION,
+                        actix_web::http::header::CONTENT_TYPE,
+                        actix_web::http::header::HeaderName::from_static(routes::PURPOSE_HEADER),
+                    ])
+                    .max_age(600),
+                |cors, origin| cors.allowed_origin(origin),
+            );
             App::new()
+                .wrap(cors)
                 .wrap(actix_web::middleware::from_fn(routes::request_log))
+                .app_data(gate.clone())
                 .app_data(web::Data::new(schema.clone()))
                 .app_data(web::Data::new(services.clone()))
                 .app_data(web::PayloadConfig::new(max_body))

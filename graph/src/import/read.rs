@@ -20,29 +20,57 @@ pub type RawRow = BTreeMap<String, Field>;
 pub const MAX_LINE_BYTES: usize = 1 << 20;
 
 /// Reads every row of `path`, calling `each(line, row)` in file order.
-pub fn read_rows(
-    path: &Path,
-    mut each: impl FnMut(u64, Result<RawRow, String>),
-) -> Result<(), String> {
-    let file =
-        std::fs::File::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+pub fn read_rows(path: &Path, each: impl FnMut(u64, Result<RawRow, String>)) -> Result<(), String> {
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
         .unwrap_or("")
         .to_ascii_lowercase();
-    match ext.as_str() {
-        "csv" => read_csv(file, &mut each),
-        "jsonl" | "ndjson" | "json" => read_jsonl(file, &mut each),
-        other => Err(format!(
-            "{}: unsupported file type `.{other}`; use .csv or .jsonl",
+    let format = RowFormat::from_extension(&ext).ok_or_else(|| {
+        format!(
+            "{}: unsupported file type `.{ext}`; use .csv or .jsonl",
             path.display()
-        )),
+        )
+    })?;
+    let file =
+        std::fs::File::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+    read_rows_from(file, format, each)
+}
+
+/// How rows are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowFormat {
+    /// CSV with a header row.
+    Csv,
+    /// One JSON object per line.
+    Jsonl,
+}
+
+impl RowFormat {
+    /// The format a file extension (lower case, no dot) names.
+    pub fn from_extension(ext: &str) -> Option<Self> {
+        match ext {
+            "csv" => Some(RowFormat::Csv),
+            "jsonl" | "ndjson" | "json" => Some(RowFormat::Jsonl),
+            _ => None,
+        }
+    }
+}
+
+/// Reads every row from `reader` in `format`, calling `each(line, row)` in order.
+pub fn read_rows_from(
+    reader: impl Read,
+    format: RowFormat,
+    mut each: impl FnMut(u64, Result<RawRow, String>),
+) -> Result<(), String> {
+    match format {
+        RowFormat::Csv => read_csv(reader, &mut each),
+        RowFormat::Jsonl => read_jsonl(reader, &mut each),
     }
 }
 
 fn read_csv(
-    file: std::fs::File,
+    file: impl Read,
     each: &mut impl FnMut(u64, Result<RawRow, String>),
 ) -> Result<(), String> {
     let mut reader = csv::ReaderBuilder::new()
@@ -95,7 +123,7 @@ fn read_csv(
 }
 
 fn read_jsonl(
-    file: std::fs::File,
+    file: impl Read,
     each: &mut impl FnMut(u64, Result<RawRow, String>),
 ) -> Result<(), String> {
     let mut reader = BufReader::new(file);

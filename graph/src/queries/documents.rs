@@ -35,27 +35,37 @@ impl GraphClient {
     /// Which of `ids` have a `Document` node, in one round trip (for DataLoader).
     ///
     /// Cypher: `UNWIND $ids` + `MATCH (d:Document {id: id})`.
-    pub async fn document_nodes(&self, ids: &[String]) -> Result<Vec<DocumentNode>, GraphError> {
+    pub async fn document_nodes(
+        &self,
+        forces: &[String],
+        ids: &[String],
+    ) -> Result<Vec<DocumentNode>, GraphError> {
         self.rows::<DocumentNode>(
             query(
-                "UNWIND $ids AS id MATCH (d:Document {id: id}) \
+                "UNWIND $ids AS id MATCH (d:Document {id: id}) WHERE d.force IN $forces \
                  RETURN d.id AS id, d.title AS title, d.force AS force, d.operation AS operation, \
                         d.sourceType AS source_type, d.language AS language, d.contentHash AS content_hash",
             )
-            .param("ids", ids.to_vec()),
+            .param("ids", ids.to_vec())
+            .param("forces", forces.to_vec()),
         )
         .await
     }
 
-    pub async fn document_node(&self, id: &str) -> Result<Option<DocumentNode>, GraphError> {
+    pub async fn document_node(
+        &self,
+        forces: &[String],
+        id: &str,
+    ) -> Result<Option<DocumentNode>, GraphError> {
         let rows = self
             .rows::<DocumentNode>(
                 query(
-                    "MATCH (d:Document {id: $id}) \
+                    "MATCH (d:Document {id: $id}) WHERE d.force IN $forces \
                      RETURN d.id AS id, d.title AS title, d.force AS force, d.operation AS operation, \
                             d.sourceType AS source_type, d.language AS language, d.contentHash AS content_hash",
                 )
-                .param("id", id),
+                .param("id", id)
+                .param("forces", forces.to_vec()),
             )
             .await?;
         Ok(rows.into_iter().next())

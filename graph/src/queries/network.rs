@@ -21,9 +21,13 @@ macro_rules! node_map {
             $x,
             ") WHERE l <> 'Entity'][0], caption: ",
             $x,
-            ".caption, force: ",
+            ".caption, force: CASE WHEN ",
             $x,
-            ".force}"
+            ".force IN $forces THEN ",
+            $x,
+            ".force END, protected: coalesce(",
+            $x,
+            ".protected, false)}"
         )
     };
 }
@@ -60,7 +64,9 @@ macro_rules! allowed {
         concat!(
             "type(",
             $r,
-            ") IN $types AND ($since IS NULL OR coalesce(",
+            ") IN $types AND ",
+            $r,
+            ".force IN $forces AND ($since IS NULL OR coalesce(",
             $r,
             ".lastSeen, ",
             $r,
@@ -70,6 +76,38 @@ macro_rules! allowed {
             ".lastSeen, ",
             $r,
             ".firstSeen) >= datetime($since))"
+        )
+    };
+}
+
+/// Whether a node reached through one of the caller's relationships may be shown: it
+/// belongs to one of their forces, or it is a shared identifier or place (a phone used
+/// by people in two forces is one node, owned by whichever recorded it first).
+macro_rules! reachable {
+    ($x:literal) => {
+        concat!(
+            "(",
+            $x,
+            ".force IN $forces OR ",
+            $x,
+            ":Phone|Email|Vehicle|OnlineAccount|Location)"
+        )
+    };
+}
+
+/// Whether a node named directly (by key) may be shown: owned by one of the caller's
+/// forces, or a shared identifier or place that one of their relationships touches.
+macro_rules! visible {
+    ($x:literal) => {
+        concat!(
+            "(",
+            $x,
+            ".force IN $forces OR (",
+            $x,
+            ":Phone|Email|Vehicle|OnlineAccount|Location ",
+            "AND EXISTS { MATCH (",
+            $x,
+            ")-[q]-() WHERE q.force IN $forces }))"
         )
     };
 }
@@ -85,6 +123,8 @@ macro_rules! level {
             $from,
             " AS a MATCH (a)-[r]-(b) WHERE ",
             allowed!("r"),
+            " AND ",
+            reachable!("b"),
             " RETURN r, b LIMIT $limit } ",
             "WITH ",
             $carry,
@@ -110,18 +150,30 @@ macro_rules! neighbourhood_tail {
 
 const NEIGHBOURHOOD: [&str; 3] = [
     concat!(
-        "MATCH (n:Entity {key: $key}) WITH n, [n] AS f0 ",
+        concat!(
+            "MATCH (n:Entity {key: $key}) WHERE ",
+            visible!("n"),
+            " WITH n, [n] AS f0 "
+        ),
         level!("n", "f0", "r1", "f1"),
         neighbourhood_tail!("r1")
     ),
     concat!(
-        "MATCH (n:Entity {key: $key}) WITH n, [n] AS f0 ",
+        concat!(
+            "MATCH (n:Entity {key: $key}) WHERE ",
+            visible!("n"),
+            " WITH n, [n] AS f0 "
+        ),
         level!("n", "f0", "r1", "f1"),
         level!("n, r1", "f1", "r2", "f2"),
         neighbourhood_tail!("r1 + r2")
     ),
     concat!(
-        "MATCH (n:Entity {key: $key}) WITH n, [n] AS f0 ",
+        concat!(
+            "MATCH (n:Entity {key: $key}) WHERE ",
+            visible!("n"),
+            " WITH n, [n] AS f0 "
+        ),
         level!("n", "f0", "r1", "f1"),
         level!("n, r1", "f1", "r2", "f2"),
         level!("n, r1, r2", "f2", "r3", "f3"),
@@ -132,11 +184,17 @@ const NEIGHBOURHOOD: [&str; 3] = [
 macro_rules! shortest {
     ($hops:literal) => {
         concat!(
-            "MATCH (a:Entity {key: $from}), (b:Entity {key: $to}) ",
-            "MATCH p = allShortestPaths((a)-[*..",
+            "MATCH (a:Entity {key: $from}), (b:Entity {key: $to}) WHERE ",
+            visible!("a"),
+            " AND ",
+            visible!("b"),
+            " MATCH p = allShortestPaths((a)-[*..",
             $hops,
             "]-(b)) ",
-            "WHERE all(r IN relationships(p) WHERE type(r) IN $types) ",
+            "WHERE all(r IN relationships(p) WHERE type(r) IN $types AND r.force IN $forces) ",
+            "AND all(x IN nodes(p) WHERE ",
+            reachable!("x"),
+            ") ",
             "WITH p LIMIT $limit ",
             "RETURN [x IN nodes(p) | ",
             node_map!("x"),
@@ -159,31 +217,52 @@ const SHORTEST: [&str; 6] = [
 const COMMON: &str = concat!(
     "MATCH (a:Entity {key: $a})-[r1]-(c)-[r2]-(b:Entity {key: $b}) ",
     "WHERE c <> a AND c <> b AND type(r1) IN $types AND type(r2) IN $types ",
+    "AND r1.force IN $forces AND r2.force IN $forces AND ",
+    reachable!("a"),
+    " AND ",
+    reachable!("b"),
+    " AND ",
+    reachable!("c"),
+    " ",
     "WITH c, collect(DISTINCT type(r1)) AS via_a, collect(DISTINCT type(r2)) AS via_b ",
     "RETURN ",
     node_map!("c"),
     " AS node, via_a, via_b ORDER BY size(via_a) + size(via_b) DESC, node.key LIMIT $limit"
 );
 
-const TIMELINE: &str = "MATCH (n:Entity {key: $key}) \
-    CALL (n) { \
-      MATCH (n)-[r]-(i:Incident) RETURN i.occurredAt AS at, 'incident' AS kind, i.key AS key, i.caption AS caption, coalesce(r.role, type(r)) AS detail \
-      UNION ALL MATCH (n)-[r]-(m:MissingEpisode) RETURN m.reportedAt AS at, 'missing reported' AS kind, m.key AS key, m.caption AS caption, m.riskGrade AS detail \
-      UNION ALL MATCH (n)-[r]-(m:MissingEpisode) WHERE m.returnedAt IS NOT NULL RETURN m.returnedAt AS at, 'missing returned' AS kind, m.key AS key, m.caption AS caption, m.riskGrade AS detail \
-      UNION ALL MATCH (n)-[r:CALLED]-(o) RETURN r.firstSeen AS at, 'first call' AS kind, o.key AS key, o.caption AS caption, toString(r.count) + ' calls' AS detail \
-      UNION ALL MATCH (n)-[r:CALLED]-(o) RETURN r.lastSeen AS at, 'last call' AS kind, o.key AS key, o.caption AS caption, toString(r.count) + ' calls' AS detail \
-      UNION ALL MATCH (n)-[r:USES|LIVES_AT]-(o) WHERE r.firstSeen IS NOT NULL RETURN r.firstSeen AS at, 'first seen with' AS kind, o.key AS key, o.caption AS caption, type(r) AS detail \
-      UNION ALL MATCH (n)-[r:USES|LIVES_AT]-(o) WHERE r.lastSeen IS NOT NULL RETURN r.lastSeen AS at, 'last seen with' AS kind, o.key AS key, o.caption AS caption, type(r) AS detail \
+const TIMELINE: &str = concat!(
+    "MATCH (n:Entity {key: $key}) WHERE ",
+    visible!("n"),
+    " CALL (n) { \
+      MATCH (n)-[r]-(i:Incident) WHERE r.force IN $forces AND i.force IN $forces RETURN i.occurredAt AS at, 'incident' AS kind, i.key AS key, i.caption AS caption, coalesce(r.role, type(r)) AS detail \
+      UNION ALL MATCH (n)-[r]-(m:MissingEpisode) WHERE r.force IN $forces AND m.force IN $forces RETURN m.reportedAt AS at, 'missing reported' AS kind, m.key AS key, m.caption AS caption, m.riskGrade AS detail \
+      UNION ALL MATCH (n)-[r]-(m:MissingEpisode) WHERE r.force IN $forces AND m.force IN $forces AND m.returnedAt IS NOT NULL RETURN m.returnedAt AS at, 'missing returned' AS kind, m.key AS key, m.caption AS caption, m.riskGrade AS detail \
+      UNION ALL MATCH (n)-[r:CALLED]-(o) WHERE r.force IN $forces AND ",
+    reachable!("o"),
+    " RETURN r.firstSeen AS at, 'first call' AS kind, o.key AS key, o.caption AS caption, toString(r.count) + ' calls' AS detail \
+      UNION ALL MATCH (n)-[r:CALLED]-(o) WHERE r.force IN $forces AND ",
+    reachable!("o"),
+    " RETURN r.lastSeen AS at, 'last call' AS kind, o.key AS key, o.caption AS caption, toString(r.count) + ' calls' AS detail \
+      UNION ALL MATCH (n)-[r:USES|LIVES_AT]-(o) WHERE r.force IN $forces AND ",
+    reachable!("o"),
+    " AND r.firstSeen IS NOT NULL RETURN r.firstSeen AS at, 'first seen with' AS kind, o.key AS key, o.caption AS caption, type(r) AS detail \
+      UNION ALL MATCH (n)-[r:USES|LIVES_AT]-(o) WHERE r.force IN $forces AND ",
+    reachable!("o"),
+    " AND r.lastSeen IS NOT NULL RETURN r.lastSeen AS at, 'last seen with' AS kind, o.key AS key, o.caption AS caption, type(r) AS detail \
     } \
     WITH at, kind, key, caption, detail WHERE at IS NOT NULL \
-    RETURN toString(at) AS at, kind, key, caption, detail ORDER BY at, kind, key LIMIT $limit";
+    RETURN toString(at) AS at, kind, key, caption, detail ORDER BY at, kind, key LIMIT $limit"
+);
 
 const PEOPLE: &str = "CALL db.index.fulltext.queryNodes('person_names', $q) YIELD node, score \
-    RETURN node.id AS id, node.name AS name, coalesce(node.aliases, []) AS aliases, node.force AS force, score \
+    WHERE node.force IN $forces AND ($protected OR NOT coalesce(node.protected, false)) \
+    RETURN node.id AS id, node.name AS name, coalesce(node.aliases, []) AS aliases, node.force AS force, \
+           coalesce(node.protected, false) AS protected, score \
     ORDER BY score DESC, id SKIP $skip LIMIT $limit";
 
 const OPERATION_LINKS: &str = "MATCH (o:Operation {id: $operation})<-[:PART_OF]-(a) \
-    OPTIONAL MATCH (a)-[r]-(b)-[:PART_OF]->(o) WHERE type(r) IN $types \
+    WHERE o.force IN $forces AND a.force IN $forces \
+    OPTIONAL MATCH (a)-[r]-(b)-[:PART_OF]->(o) WHERE type(r) IN $types AND r.force IN $forces AND b.force IN $forces \
     RETURN a.key AS from, a.caption AS caption, b.key AS to, toFloat(coalesce(r.weight, r.count, 1)) AS weight";
 
 fn types(requested: &[String]) -> Result<Vec<String>, GraphError> {
@@ -198,6 +277,7 @@ impl GraphClient {
     /// hub costs at most `hops × limit` expansions.
     pub async fn neighbourhood(
         &self,
+        forces: &[String],
         key: &str,
         hops: u8,
         relationship_types: &[String],
@@ -212,6 +292,7 @@ impl GraphClient {
         let rows = self
             .rows::<Subgraph>(
                 query(NEIGHBOURHOOD[hops as usize - 1])
+                    .param("forces", forces.to_vec())
                     .param("key", key)
                     .param("types", types(relationship_types)?)
                     .param("since", since)
@@ -226,6 +307,7 @@ impl GraphClient {
     /// Cypher: one `allShortestPaths((a)-[*..max_hops]-(b))`.
     pub async fn shortest_paths(
         &self,
+        forces: &[String],
         from: &str,
         to: &str,
         max_hops: u8,
@@ -244,6 +326,7 @@ impl GraphClient {
         }
         self.rows::<Subgraph>(
             query(SHORTEST[max_hops as usize - 1])
+                .param("forces", forces.to_vec())
                 .param("from", from)
                 .param("to", to)
                 .param("types", types(relationship_types)?)
@@ -257,6 +340,7 @@ impl GraphClient {
     /// Cypher: one `MATCH (a)-[r1]-(c)-[r2]-(b)`.
     pub async fn common_associates(
         &self,
+        forces: &[String],
         a: &str,
         b: &str,
         relationship_types: &[String],
@@ -264,6 +348,7 @@ impl GraphClient {
     ) -> Result<Vec<CommonAssociate>, GraphError> {
         self.rows::<CommonAssociate>(
             query(COMMON)
+                .param("forces", forces.to_vec())
                 .param("a", a)
                 .param("b", b)
                 .param("types", types(relationship_types)?)
@@ -277,11 +362,13 @@ impl GraphClient {
     /// Cypher: one `CALL (n) { … UNION ALL … }` over incidents, missing episodes, calls and identifier use.
     pub async fn timeline(
         &self,
+        forces: &[String],
         key: &str,
         limit: usize,
     ) -> Result<Vec<TimelineEvent>, GraphError> {
         self.rows::<TimelineEvent>(
             query(TIMELINE)
+                .param("forces", forces.to_vec())
                 .param("key", key)
                 .param("limit", limit as i64),
         )
@@ -294,6 +381,8 @@ impl GraphClient {
     /// `[a-z]` keys and words made by [`names`], never raw input.
     pub async fn people_by_name(
         &self,
+        forces: &[String],
+        include_protected: bool,
         name: &str,
         skip: usize,
         limit: usize,
@@ -309,6 +398,8 @@ impl GraphClient {
         self.rows::<PersonMatch>(
             query(PEOPLE)
                 .param("q", parts.join(" "))
+                .param("forces", forces.to_vec())
+                .param("protected", include_protected)
                 .param("skip", skip as i64)
                 .param("limit", limit as i64),
         )
@@ -320,11 +411,13 @@ impl GraphClient {
     /// Cypher: one `MATCH (o:Operation)<-[:PART_OF]-(a) OPTIONAL MATCH (a)-[r]-(b)-[:PART_OF]->(o)`.
     pub async fn operation_links(
         &self,
+        forces: &[String],
         operation: &str,
         relationship_types: &[String],
     ) -> Result<Vec<SelectionLink>, GraphError> {
         self.rows::<SelectionLink>(
             query(OPERATION_LINKS)
+                .param("forces", forces.to_vec())
                 .param("operation", operation)
                 .param("types", types(relationship_types)?),
         )

@@ -8,14 +8,16 @@ impl GraphClient {
     /// One person by id, or `None`.
     ///
     /// Cypher: one `MATCH (p:Person {id: $id})` on the `person_id` constraint's index.
-    pub async fn person(&self, id: &str) -> Result<Option<Person>, GraphError> {
+    pub async fn person(&self, forces: &[String], id: &str) -> Result<Option<Person>, GraphError> {
         let rows = self
             .rows::<Person>(
                 query(
-                    "MATCH (p:Person {id: $id}) \
-                     RETURN p.id AS id, p.name AS name, coalesce(p.aliases, []) AS aliases, p.force AS force",
+                    "MATCH (p:Person {id: $id}) WHERE p.force IN $forces \
+                     RETURN p.id AS id, p.name AS name, coalesce(p.aliases, []) AS aliases, p.force AS force, \
+                            coalesce(p.protected, false) AS protected",
                 )
-                .param("id", id),
+                .param("id", id)
+                .param("forces", forces.to_vec()),
             )
             .await?;
         Ok(rows.into_iter().next())
@@ -24,13 +26,19 @@ impl GraphClient {
     /// Many persons by id in one round trip (for DataLoader); unknown ids are absent.
     ///
     /// Cypher: `UNWIND $ids` + `MATCH (p:Person {id: id})`.
-    pub async fn persons_by_ids(&self, ids: &[String]) -> Result<Vec<Person>, GraphError> {
+    pub async fn persons_by_ids(
+        &self,
+        forces: &[String],
+        ids: &[String],
+    ) -> Result<Vec<Person>, GraphError> {
         self.rows::<Person>(
             query(
-                "UNWIND $ids AS id MATCH (p:Person {id: id}) \
-                 RETURN p.id AS id, p.name AS name, coalesce(p.aliases, []) AS aliases, p.force AS force",
+                "UNWIND $ids AS id MATCH (p:Person {id: id}) WHERE p.force IN $forces \
+                 RETURN p.id AS id, p.name AS name, coalesce(p.aliases, []) AS aliases, p.force AS force, \
+                        coalesce(p.protected, false) AS protected",
             )
-            .param("ids", ids.to_vec()),
+            .param("ids", ids.to_vec())
+            .param("forces", forces.to_vec()),
         )
         .await
     }
@@ -70,5 +78,25 @@ impl GraphClient {
             )
             .await?;
         Ok(out.first().map_or(0, |w| w.written as usize))
+    }
+
+    /// Names and aliases of the protected persons in `forces`, for redaction.
+    ///
+    /// Cypher: one `MATCH (p:Person) WHERE p.protected AND p.force IN $forces`.
+    pub async fn protected_names(&self, forces: &[String]) -> Result<Vec<String>, GraphError> {
+        #[derive(serde::Deserialize)]
+        struct Names {
+            names: Vec<String>,
+        }
+        let rows = self
+            .rows::<Names>(
+                query(
+                    "MATCH (p:Person) WHERE p.protected = true AND p.force IN $forces \
+                     RETURN [p.name] + coalesce(p.aliases, []) AS names",
+                )
+                .param("forces", forces.to_vec()),
+            )
+            .await?;
+        Ok(rows.into_iter().flat_map(|r| r.names).collect())
     }
 }

@@ -88,11 +88,17 @@ fn a_missing_config_file() {
 fn starts_without_neo4j_logs_why_and_stops_cleanly_on_sigterm() {
     let index = tempfile::tempdir().unwrap();
     let dead_port = free_port();
+    // Everything the server writes stays in the temporary folder.
+    let path = |name: &str| index.path().join(name).to_str().unwrap().to_owned();
     let mut child = toex(
         &["serve", "--listen", "127.0.0.1:0", "--log-format", "json"],
         &[
             ("TOEX_NEO4J_URI", &format!("bolt://127.0.0.1:{dead_port}")),
-            ("TOEX_INDEX_PATH", index.path().to_str().unwrap()),
+            ("TOEX_INDEX_PATH", &path("index")),
+            ("TOEX_INDEX_JOBS", &path("jobs")),
+            ("TOEX_AUTH_USERS", &path("users.json")),
+            ("TOEX_AUDIT_PATH", &path("audit.log")),
+            ("TOEX_AUDIT_KEY_FILE", &path("audit.key")),
         ],
     )
     .stderr(Stdio::piped())

@@ -115,6 +115,7 @@ async fn person_is_read_from_neo4j() {
         name: "محمد الحسن".to_owned(),
         aliases: vec!["Mohammed Al-Hassan".to_owned()],
         force: "WYP".to_owned(),
+        protected: false,
     };
     assert_eq!(
         app.services

@@ -12,7 +12,56 @@ use serde_json::{Value, json};
 use tempfile::TempDir;
 use toex::settings::Settings;
 use toex::startup::Application;
+use toex_access::{Role, UserStore};
 use toex_schema::Services;
+
+/// The purpose every test request states.
+pub const TEST_PURPOSE: &str = "TEST-OP-1 integration test";
+
+/// Every force code a test may write data for, so the default test user sees them all.
+pub fn all_forces() -> Vec<String> {
+    let mut forces: Vec<String> = toex_graph::vocab::FORCE_NAMES
+        .iter()
+        .map(|(_, c)| (*c).to_owned())
+        .collect();
+    forces.extend(["UNASSIGNED", "TESTA", "TESTB"].map(str::to_owned));
+    forces
+}
+
+/// Adds a user to the store at `users` and returns a client that sends their token and
+/// the test purpose with every request.
+pub fn user_client(users: &Path, name: &str, role: Role, forces: &[&str]) -> reqwest::Client {
+    let mut store = UserStore::open(users).unwrap();
+    let forces: Vec<String> = forces.iter().map(|f| (*f).to_owned()).collect();
+    store.add_user(name, role, &forces, &[]).unwrap();
+    let (_, token) = store.create_token(name, "test", None).unwrap();
+    store.save().unwrap();
+    client_with_token(&token)
+}
+
+/// A client that sends `token` and the test purpose.
+pub fn client_with_token(token: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Bearer {token}").parse().unwrap(),
+    );
+    headers.insert("x-toex-purpose", TEST_PURPOSE.parse().unwrap());
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .unwrap()
+}
+
+/// A GraphQL request for in-process execution, as a supervisor of every force.
+pub fn internal_request(query: impl Into<String>) -> async_graphql::Request {
+    async_graphql::Request::new(query)
+        .data(toex_access::Principal {
+            role: Role::Supervisor,
+            ..toex_access::Principal::internal(all_forces())
+        })
+        .data(toex_schema::Purpose(TEST_PURPOSE.to_owned()))
+}
 
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -155,7 +204,11 @@ fn init_test_log() {
 /// A running toex with its own index directory.
 pub struct TestApp {
     pub address: SocketAddr,
+    /// Sends the token of a supervisor of every force, and the test purpose.
     pub client: reqwest::Client,
+    /// The user store this instance reads (add users with [`user_client`]).
+    pub users: PathBuf,
+    pub settings: Settings,
     pub services: Services,
     handle: ServerHandle,
     _index_dir: TempDir,
@@ -194,6 +247,9 @@ impl TestApp {
         settings.index.path = index_dir.join("index");
         settings.index.jobs = index_dir.join("jobs");
         settings.models.embedding = repo_root().join(".toex/models/all-MiniLM-L6-v2");
+        settings.auth.users = index_dir.join("users.json");
+        settings.audit.path = index_dir.join("audit/audit.log");
+        settings.audit.key_file = index_dir.join("audit/audit.key");
         settings
     }
 
@@ -223,14 +279,22 @@ impl TestApp {
         init_test_log();
         let mut settings = Self::settings(uri, index_dir.path());
         adjust(&mut settings);
-        let app = Application::build(settings).await.expect("building toex");
+        let users = settings.auth.users.clone();
+        let forces = all_forces();
+        let forces: Vec<&str> = forces.iter().map(String::as_str).collect();
+        let client = user_client(&users, "tester", Role::Supervisor, &forces);
+        let app = Application::build(settings.clone())
+            .await
+            .expect("building toex");
         let address = app.address();
         let handle = app.handle();
         let services = app.services().clone();
         tokio::spawn(app.run_until_stopped());
         Self {
             address,
-            client: reqwest::Client::new(),
+            client,
+            users,
+            settings,
             services,
             handle,
             _index_dir: index_dir,

@@ -88,7 +88,7 @@ async fn an_upload_runs_as_a_job_with_progress_and_per_file_outcomes() {
     let op = unique("upload");
     let url = app.url("/graphql");
     // Watch progress through the real subscription stream.
-    let schema = toex_schema::build_schema(app.services.clone(), Default::default());
+    let schema = toex_schema::build_schema(app.services.clone(), Default::default(), None);
     let r = upload(
         &app.client,
         &url,
@@ -115,7 +115,7 @@ async fn an_upload_runs_as_a_job_with_progress_and_per_file_outcomes() {
     let id = r["data"]["ingestFiles"]["id"].as_str().unwrap().to_owned();
     assert_eq!(r["data"]["ingestFiles"]["total"], 4);
 
-    let request = async_graphql::Request::new(format!(
+    let request = crate::helpers::internal_request(format!(
         "subscription {{ ingestJob(id: \"{id}\") {{ state done waiting }} }}"
     ));
     let states: Vec<Value> = tokio::time::timeout(
@@ -219,6 +219,9 @@ fn serve(dir: &std::path::Path, neo4j: &str) -> Server {
         .env("TOEX_LOG_LEVEL", "info")
         .env("TOEX_SERVER_MAX_BODY_BYTES", (64 * 1024 * 1024).to_string())
         .env("TOEX_SERVER_WEB_DIR", dir)
+        .env("TOEX_AUTH_USERS", dir.join("users.json"))
+        .env("TOEX_AUDIT_PATH", dir.join("audit.log"))
+        .env("TOEX_AUDIT_KEY_FILE", dir.join("audit.key"))
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -244,7 +247,12 @@ async fn kill_9_during_a_large_ingest_loses_and_duplicates_nothing() {
     let uri = tokio::task::spawn_blocking(shared_neo4j_uri).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let op = unique("kill9");
-    let client = reqwest::Client::new();
+    let client = crate::helpers::user_client(
+        &dir.path().join("users.json"),
+        "killer",
+        toex_access::Role::Analyst,
+        &["WYP"],
+    );
     const FILES: usize = 1_000;
     let files: Vec<(String, Vec<u8>)> = (0..FILES)
         .map(|i| {

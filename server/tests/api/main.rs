@@ -12,3 +12,4 @@ mod jobs;
 mod network;
 mod outage;
 mod profiles;
+mod security;

@@ -1,0 +1,273 @@
+//! The per-request guard, an async-graphql extension: it caps aliases, requires a stated
+//! purpose for anything but introspection, redacts protected persons' names for callers
+//! without the right, and appends every operation to the audit log.
+
+use std::sync::{Arc, Mutex};
+
+use async_graphql::extensions::{
+    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextPrepareRequest, NextRequest,
+};
+use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
+use async_graphql::{Request, Response, ServerError, ServerResult, Value, Variables};
+use sha2::{Digest, Sha256};
+use toex_access::{AuditLog, AuditRecord, Principal, redact_variables};
+
+use crate::access::{Purpose, Redactor};
+use crate::error::ErrorCode;
+
+/// Builds a [`Guard`] per request.
+pub struct GuardFactory {
+    pub max_aliases: usize,
+    pub audit: Option<Arc<AuditLog>>,
+    pub redactor: Arc<Redactor>,
+}
+
+impl ExtensionFactory for GuardFactory {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(Guard {
+            max_aliases: self.max_aliases,
+            audit: self.audit.clone(),
+            redactor: self.redactor.clone(),
+            seen: Mutex::new(Seen::default()),
+        })
+    }
+}
+
+#[derive(Default)]
+struct Seen {
+    principal: Option<Principal>,
+    purpose: Option<String>,
+    operation: Option<String>,
+    query_hash: String,
+    variables: serde_json::Value,
+}
+
+pub struct Guard {
+    max_aliases: usize,
+    audit: Option<Arc<AuditLog>>,
+    redactor: Arc<Redactor>,
+    seen: Mutex<Seen>,
+}
+
+fn error(code: ErrorCode, message: impl Into<String>) -> ServerError {
+    let mut err = ServerError::new(message, None);
+    let mut ext = async_graphql::ErrorExtensionValues::default();
+    ext.set("code", code.as_str());
+    err.extensions = Some(ext);
+    err
+}
+
+/// Aliased fields as they would execute, fragment spreads expanded.
+struct AliasCount {
+    aliases: usize,
+    /// Selections visited: expansion stops past [`MAX_VISITS`], so cyclic or fanned-out
+    /// fragments cannot make counting slow (validation rejects such documents later).
+    visits: usize,
+    budget: usize,
+}
+
+const MAX_VISITS: usize = 100_000;
+
+impl AliasCount {
+    fn walk(&mut self, set: &SelectionSet, doc: &ExecutableDocument, depth: usize) {
+        if depth > 64 {
+            return;
+        }
+        for item in &set.items {
+            self.visits += 1;
+            if self.aliases > self.budget || self.visits > MAX_VISITS {
+                return;
+            }
+            match &item.node {
+                Selection::Field(f) => {
+                    self.aliases += usize::from(f.node.alias.is_some());
+                    self.walk(&f.node.selection_set.node, doc, depth + 1);
+                }
+                Selection::InlineFragment(frag) => {
+                    self.walk(&frag.node.selection_set.node, doc, depth + 1);
+                }
+                Selection::FragmentSpread(spread) => {
+                    if let Some(frag) = doc.fragments.get(&spread.node.fragment_name.node) {
+                        self.walk(&frag.node.selection_set.node, doc, depth + 1);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Whether every root field of every operation is `__schema`, `__type` or `__typename`.
+fn introspection_only(doc: &ExecutableDocument) -> bool {
+    doc.operations.iter().all(|(_, op)| {
+        op.node
+            .selection_set
+            .node
+            .items
+            .iter()
+            .all(|item| match &item.node {
+                Selection::Field(f) => f.node.name.node.starts_with("__"),
+                _ => false,
+            })
+    })
+}
+
+/// The number of results a response carries: list lengths (or connection edges) of
+/// each root field, 1 for an object, 0 for null.
+fn result_count(data: &Value) -> u64 {
+    let Value::Object(roots) = data else { return 0 };
+    roots
+        .values()
+        .map(|v| match v {
+            Value::Null => 0,
+            Value::List(items) => items.len() as u64,
+            Value::Object(obj) => ["edges", "nodes", "rows", "cells", "hits"]
+                .iter()
+                .find_map(|k| match obj.get(*k) {
+                    Some(Value::List(items)) => Some(items.len() as u64),
+                    _ => None,
+                })
+                .unwrap_or(1),
+            _ => 1,
+        })
+        .sum()
+}
+
+#[async_trait::async_trait]
+impl Extension for Guard {
+    async fn prepare_request(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        request: Request,
+        next: NextPrepareRequest<'_>,
+    ) -> ServerResult<Request> {
+        {
+            let mut seen = self.seen.lock().expect("guard lock");
+            // Request data is not visible to the `request` hook's context: keep it here.
+            seen.principal = request
+                .data
+                .get(&std::any::TypeId::of::<Principal>())
+                .and_then(|d| d.downcast_ref::<Principal>())
+                .or_else(|| ctx.data_opt::<Principal>())
+                .cloned();
+            seen.purpose = request
+                .data
+                .get(&std::any::TypeId::of::<Purpose>())
+                .and_then(|d| d.downcast_ref::<Purpose>())
+                .or_else(|| ctx.data_opt::<Purpose>())
+                .map(|p| p.0.clone());
+            seen.operation = request.operation_name.clone();
+            seen.query_hash = Sha256::digest(request.query.as_bytes())
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            seen.variables = serde_json::to_value(&request.variables)
+                .map(|v| redact_variables(&v))
+                .unwrap_or(serde_json::Value::Null);
+        }
+        next.run(ctx, request).await
+    }
+
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        let doc = next.run(ctx, query, variables).await?;
+        let mut counter = AliasCount {
+            aliases: 0,
+            visits: 0,
+            budget: self.max_aliases,
+        };
+        for (_, op) in doc.operations.iter() {
+            counter.walk(&op.node.selection_set.node, &doc, 0);
+        }
+        let aliases = counter.aliases;
+        if aliases > self.max_aliases {
+            return Err(error(
+                ErrorCode::BadInput,
+                format!(
+                    "a request may use at most {} aliases (fragments counted where they \
+                     are spread)",
+                    self.max_aliases
+                ),
+            ));
+        }
+        let purpose = ctx.data_opt::<Purpose>().filter(|p| !p.0.trim().is_empty());
+        if purpose.is_none() && !introspection_only(&doc) {
+            return Err(error(
+                ErrorCode::PurposeRequired,
+                "state the purpose of this request (an operation or case reference) in the \
+                 `X-Toex-Purpose` header",
+            ));
+        }
+        Ok(doc)
+    }
+
+    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
+        let mut response = next.run(ctx).await;
+        let seen = std::mem::take(&mut *self.seen.lock().expect("guard lock"));
+        let Some(principal) = seen
+            .principal
+            .as_ref()
+            .or_else(|| ctx.data_opt::<Principal>())
+        else {
+            return response;
+        };
+        if !principal.sees_protected() {
+            if let Err(err) = self
+                .redactor
+                .redact(&principal.forces, &mut response.data)
+                .await
+            {
+                // Fail closed: no data unless it could be redacted.
+                let err: async_graphql::Error = err.into();
+                response.data = Value::Null;
+                response
+                    .errors
+                    .push(err.into_server_error(Default::default()));
+            }
+            for e in &mut response.errors {
+                let mut v = Value::String(std::mem::take(&mut e.message));
+                let _ = self.redactor.redact(&principal.forces, &mut v).await;
+                if let Value::String(s) = v {
+                    e.message = s;
+                }
+            }
+        }
+        if let Some(audit) = &self.audit {
+            let record = AuditRecord {
+                user: principal.user.clone(),
+                role: principal.role,
+                forces: principal.forces.clone(),
+                operation: seen.operation,
+                query_hash: seen.query_hash,
+                variables: seen.variables,
+                result_count: result_count(&response.data),
+                purpose: seen.purpose.clone().unwrap_or_default(),
+                outcome: if response.errors.is_empty() {
+                    "ok"
+                } else {
+                    "error"
+                }
+                .to_owned(),
+            };
+            // File I/O under the log's lock: off the async workers.
+            let log = audit.clone();
+            let appended = tokio::task::spawn_blocking(move || log.append(record).map(drop))
+                .await
+                .map_err(|e| e.to_string())
+                .and_then(|r| r.map_err(|e| e.to_string()));
+            if let Err(err) = appended {
+                // An operation that cannot be audited must not return data.
+                tracing::error!(error = %err, "audit append failed; withholding the response");
+                return Response::from_errors(vec![error(
+                    ErrorCode::Internal,
+                    "the audit log cannot be written; the request was not answered",
+                )]);
+            }
+        }
+        response
+    }
+}

@@ -5,7 +5,13 @@
 use libfuzzer_sys::fuzz_target;
 use toex_indexer::formats;
 
-const NAMES: [&str; 5] = ["chat.txt", "talk.srt", "talk.vtt", "lines.jsonl", "notes.md"];
+const NAMES: [&str; 5] = [
+    "chat.txt",
+    "talk.srt",
+    "talk.vtt",
+    "lines.jsonl",
+    "notes.md",
+];
 
 fuzz_target!(|data: &[u8]| {
     let Some((&pick, body)) = data.split_first() else {

@@ -29,7 +29,10 @@ fn fixture() -> &'static Fixture {
                 "1\n00:00:01,000 --> 00:00:04,000\nI met him at the garage on Kirkstall Road.\n\n\
                  2\n00:00:05,000 --> 00:00:07,500\nHe drove a silver Ford, plate AB12 CDE.\n",
             ),
-            ("note.txt", "مُحَمَّد قال إن الفتاة غادرت المنزل\nMohammed said the girl left home\n"),
+            (
+                "note.txt",
+                "مُحَمَّد قال إن الفتاة غادرت المنزل\nMohammed said the girl left home\n",
+            ),
         ];
         let docs: Vec<NewDocument> = files
             .iter()
@@ -66,7 +69,11 @@ fuzz_target!(|data: &[u8]| {
         Ok(results) => assert!(results.hits.len() <= 10),
         Err(IndexError::BadQuery { position, .. }) => {
             if let Some(p) = position {
-                assert!(p <= query.len(), "position {p} outside a {}-byte query", query.len());
+                assert!(
+                    p <= query.len(),
+                    "position {p} outside a {}-byte query",
+                    query.len()
+                );
             }
         }
         Err(other) => panic!("a query string caused a non-syntax error: {other}"),

@@ -960,10 +960,25 @@ impl SearchIndex {
         parser.set_conjunction_by_default();
         // A skeleton match (Arabizi ↔ Arabic) counts, but below a match of the word itself.
         parser.set_field_boost(f.text_skel, 0.3);
-        parser.parse_query(query).map_err(|e| IndexError::BadQuery {
+        let parsed = parser.parse_query(query).map_err(|e| IndexError::BadQuery {
             message: e.to_string(),
             position: None,
-        })
+        })?;
+        // Some clauses (`field:*`) are checked only when weighed: weigh the query now, so
+        // that a bad one is refused as the query's fault, not failed as the index's.
+        let schema = self.index.schema();
+        match parsed.weight(tantivy::query::EnableScoring::disabled_from_schema(&schema)) {
+            Ok(_) => Ok(parsed),
+            Err(tantivy::TantivyError::FieldNotFound(field)) => Err(IndexError::BadQuery {
+                message: format!("no field `{field}`; use title, text or translation"),
+                position: None,
+            }),
+            Err(tantivy::TantivyError::SchemaError(message)) => Err(IndexError::BadQuery {
+                message: format!("this field cannot be searched that way: {message}"),
+                position: None,
+            }),
+            Err(other) => Err(other.into()),
+        }
     }
 }
 
@@ -1230,6 +1245,12 @@ mod tests {
         }
         let err = index.search(&request("nosuchfield:abc")).unwrap_err();
         assert!(matches!(err, IndexError::BadQuery { .. }), "{err}");
+        // Found by cargo fuzz (query_syntax): existence clauses on no field, or on a
+        // field that is not a fast field, were index failures instead of bad queries.
+        for q in ["opa\u{13}tio\0in:* v\"v\"O", "nosuchfield:*", "text:*"] {
+            let err = index.search(&request(q)).unwrap_err();
+            assert!(matches!(err, IndexError::BadQuery { .. }), "{q:?}: {err}");
+        }
     }
 
     #[test]

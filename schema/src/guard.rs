@@ -6,9 +6,12 @@ use std::sync::{Arc, Mutex};
 
 use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextPrepareRequest, NextRequest,
+    NextSubscribe,
 };
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
 use async_graphql::{Request, Response, ServerError, ServerResult, Value, Variables};
+use futures::StreamExt;
+use futures::stream::BoxStream;
 use sha2::{Digest, Sha256};
 use toex_access::{AuditLog, AuditRecord, Principal, redact_variables};
 
@@ -28,12 +31,12 @@ impl ExtensionFactory for GuardFactory {
             max_aliases: self.max_aliases,
             audit: self.audit.clone(),
             redactor: self.redactor.clone(),
-            seen: Mutex::new(Seen::default()),
+            seen: Arc::new(Mutex::new(Seen::default())),
         })
     }
 }
 
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct Seen {
     principal: Option<Principal>,
     purpose: Option<String>,
@@ -46,7 +49,9 @@ pub struct Guard {
     max_aliases: usize,
     audit: Option<Arc<AuditLog>>,
     redactor: Arc<Redactor>,
-    seen: Mutex<Seen>,
+    /// What `prepare_request` saw, for the hooks that come after (shared with a
+    /// subscription's stream).
+    seen: Arc<Mutex<Seen>>,
 }
 
 fn error(code: ErrorCode, message: impl Into<String>) -> ServerError {
@@ -206,68 +211,123 @@ impl Extension for Guard {
     }
 
     async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
-        let mut response = next.run(ctx).await;
-        let seen = std::mem::take(&mut *self.seen.lock().expect("guard lock"));
-        let Some(principal) = seen
-            .principal
-            .as_ref()
-            .or_else(|| ctx.data_opt::<Principal>())
-        else {
-            return response;
-        };
-        if !principal.sees_protected() {
-            if let Err(err) = self
-                .redactor
-                .redact(&principal.forces, &mut response.data)
-                .await
-            {
-                // Fail closed: no data unless it could be redacted.
-                let err: async_graphql::Error = err.into();
-                response.data = Value::Null;
-                response
-                    .errors
-                    .push(err.into_server_error(Default::default()));
-            }
-            for e in &mut response.errors {
-                let mut v = Value::String(std::mem::take(&mut e.message));
-                let _ = self.redactor.redact(&principal.forces, &mut v).await;
-                if let Value::String(s) = v {
-                    e.message = s;
-                }
-            }
+        let response = next.run(ctx).await;
+        let mut seen = std::mem::take(&mut *self.seen.lock().expect("guard lock"));
+        if seen.principal.is_none() {
+            seen.principal = ctx.data_opt::<Principal>().cloned();
         }
-        if let Some(audit) = &self.audit {
-            let record = AuditRecord {
-                user: principal.user.clone(),
-                role: principal.role,
-                forces: principal.forces.clone(),
-                operation: seen.operation,
-                query_hash: seen.query_hash,
-                variables: seen.variables,
-                result_count: result_count(&response.data),
-                purpose: seen.purpose.clone().unwrap_or_default(),
-                outcome: if response.errors.is_empty() {
-                    "ok"
-                } else {
-                    "error"
-                }
-                .to_owned(),
-            };
-            // File I/O under the log's lock: off the async workers.
-            let log = audit.clone();
-            let appended = tokio::task::spawn_blocking(move || log.append(record).map(drop))
-                .await
-                .map_err(|e| e.to_string())
-                .and_then(|r| r.map_err(|e| e.to_string()));
-            if let Err(err) = appended {
-                // An operation that cannot be audited must not return data.
-                tracing::error!(error = %err, "audit append failed; withholding the response");
-                return Response::from_errors(vec![error(
-                    ErrorCode::Internal,
-                    "the audit log cannot be written; the request was not answered",
-                )]);
-            }
-        }
-        response
+        seal(response, &seen, &self.redactor, self.audit.as_ref(), None).await
     }
+
+    /// Subscriptions: each event is redacted like a response; the subscription is
+    /// audited once, when its first event (or its refusal) comes.
+    fn subscribe<'s>(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        stream: BoxStream<'s, Response>,
+        next: NextSubscribe<'_>,
+    ) -> BoxStream<'s, Response> {
+        let stream = next.run(ctx, stream);
+        let seen = self.seen.clone();
+        let fallback = ctx.data_opt::<Principal>().cloned();
+        let (redactor, audit) = (self.redactor.clone(), self.audit.clone());
+        let mut first = true;
+        stream
+            .then(move |response| {
+                let audit = std::mem::replace(&mut first, false)
+                    .then(|| audit.clone())
+                    .flatten();
+                let mut seen = seen.lock().expect("guard lock").clone();
+                if seen.principal.is_none() {
+                    seen.principal = fallback.clone();
+                }
+                let redactor = redactor.clone();
+                async move {
+                    seal(
+                        response,
+                        &seen,
+                        &redactor,
+                        audit.as_ref(),
+                        Some("subscribed"),
+                    )
+                    .await
+                }
+            })
+            .boxed()
+    }
+}
+
+/// Gives engine errors their code, redacts `response` for the caller and appends it to `audit` (when given): the
+/// outcome is `ok` or `error`, or `outcome` for a subscription that started. A response
+/// that cannot be redacted carries no data; one that cannot be audited is withheld.
+async fn seal(
+    mut response: Response,
+    seen: &Seen,
+    redactor: &Redactor,
+    audit: Option<&Arc<AuditLog>>,
+    outcome: Option<&str>,
+) -> Response {
+    // Every resolver error carries its code (schema/src/error.rs); one without is the
+    // engine's own refusal of the request (syntax, validation, argument coercion).
+    for e in &mut response.errors {
+        let ext = e.extensions.get_or_insert_with(Default::default);
+        if ext.get("code").is_none() {
+            ext.set("code", ErrorCode::BadInput.as_str());
+        }
+    }
+    let Some(principal) = seen.principal.as_ref() else {
+        return response;
+    };
+    if !principal.sees_protected() {
+        if let Err(err) = redactor.redact(&principal.forces, &mut response.data).await {
+            // Fail closed: no data unless it could be redacted.
+            let err: async_graphql::Error = err.into();
+            response.data = Value::Null;
+            response
+                .errors
+                .push(err.into_server_error(Default::default()));
+        }
+        for e in &mut response.errors {
+            let mut v = Value::String(std::mem::take(&mut e.message));
+            let _ = redactor.redact(&principal.forces, &mut v).await;
+            if let Value::String(s) = v {
+                e.message = s;
+            }
+        }
+    }
+    let Some(audit) = audit else {
+        return response;
+    };
+    let ok = response.errors.is_empty();
+    let record = AuditRecord {
+        user: principal.user.clone(),
+        role: principal.role,
+        forces: principal.forces.clone(),
+        operation: seen.operation.clone(),
+        query_hash: seen.query_hash.clone(),
+        variables: seen.variables.clone(),
+        result_count: result_count(&response.data),
+        purpose: seen.purpose.clone().unwrap_or_default(),
+        outcome: match (ok, outcome) {
+            (true, Some(o)) => o,
+            (true, None) => "ok",
+            (false, _) => "error",
+        }
+        .to_owned(),
+    };
+    // File I/O under the log's lock: off the async workers.
+    let log = audit.clone();
+    let appended = tokio::task::spawn_blocking(move || log.append(record).map(drop))
+        .await
+        .map_err(|e| e.to_string())
+        .and_then(|r| r.map_err(|e| e.to_string()));
+    if let Err(err) = appended {
+        // An operation that cannot be audited must not return data.
+        tracing::error!(error = %err, "audit append failed; withholding the response");
+        return Response::from_errors(vec![error(
+            ErrorCode::Internal,
+            "the audit log cannot be written; the request was not answered",
+        )]);
+    }
+    response
 }

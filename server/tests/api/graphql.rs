@@ -193,6 +193,17 @@ async fn bad_input_is_refused_with_a_clear_code() {
         )
         .await;
     assert_eq!(error_code(&empty), Some("BAD_INPUT"), "{empty}");
+
+    // The engine's own refusals (syntax, unknown fields, out-of-range arguments) carry
+    // a code too, so a client never sees an uncoded error.
+    for bad in [
+        "{ search(queryText: \"x\" { total } }",
+        "{ nosuchroot }",
+        "{ auditLog(first: 7691372359226308) { seq } }",
+    ] {
+        let r = app.graphql(bad, json!({})).await;
+        assert_eq!(error_code(&r), Some("BAD_INPUT"), "{bad}: {r}");
+    }
     app.stop().await;
 }
 

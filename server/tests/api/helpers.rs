@@ -244,6 +244,9 @@ impl TestApp {
         settings.server.max_body_bytes = 256 * 1024;
         settings.neo4j.uri = uri.to_owned();
         settings.neo4j.retry_interval_ms = 200;
+        // Thirty test servers share one Neo4j on two cores: a bulk import's statement
+        // may wait well past the production default for its turn.
+        settings.neo4j.query_timeout_ms = 60_000;
         settings.index.path = index_dir.join("index");
         settings.index.jobs = index_dir.join("jobs");
         settings.models.embedding = repo_root().join(".toex/models/all-MiniLM-L6-v2");

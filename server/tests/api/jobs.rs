@@ -87,8 +87,20 @@ async fn an_upload_runs_as_a_job_with_progress_and_per_file_outcomes() {
     let app = TestApp::spawn().await;
     let op = unique("upload");
     let url = app.url("/graphql");
-    // Watch progress through the real subscription stream.
-    let schema = toex_schema::build_schema(app.services.clone(), Default::default(), None);
+    // Watch progress through the real subscription stream, audited in a log of its own.
+    let audit_dir = tempfile::tempdir().unwrap();
+    let audit = std::sync::Arc::new(
+        toex_access::AuditLog::open(
+            audit_dir.path().join("audit.log"),
+            &audit_dir.path().join("audit.key"),
+        )
+        .unwrap(),
+    );
+    let schema = toex_schema::build_schema(
+        app.services.clone(),
+        Default::default(),
+        Some(audit.clone()),
+    );
     let r = upload(
         &app.client,
         &url,
@@ -132,6 +144,18 @@ async fn an_upload_runs_as_a_job_with_progress_and_per_file_outcomes() {
         "DONE",
         "{states:?}"
     );
+    // The subscription is audited once, when it starts.
+    let entries = audit
+        .read(&toex_access::AuditQuery {
+            user: None,
+            from: None,
+            to: None,
+            limit: 10,
+        })
+        .unwrap();
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    assert_eq!(entries[0].record.outcome, "subscribed");
+    assert_eq!(entries[0].record.purpose, crate::helpers::TEST_PURPOSE);
 
     let j = job(&app.client, &url, &id).await;
     assert_eq!(

@@ -960,10 +960,12 @@ impl SearchIndex {
         parser.set_conjunction_by_default();
         // A skeleton match (Arabizi ↔ Arabic) counts, but below a match of the word itself.
         parser.set_field_boost(f.text_skel, 0.3);
-        let parsed = parser.parse_query(query).map_err(|e| IndexError::BadQuery {
-            message: e.to_string(),
-            position: None,
-        })?;
+        let parsed = parser
+            .parse_query(query)
+            .map_err(|e| IndexError::BadQuery {
+                message: e.to_string(),
+                position: None,
+            })?;
         // Some clauses (`field:*`) are checked only when weighed: weigh the query now, so
         // that a bad one is refused as the query's fault, not failed as the index's.
         let schema = self.index.schema();

@@ -266,6 +266,21 @@ fn serve(dir: &std::path::Path, neo4j: &str) -> Server {
     Server { child, url }
 }
 
+/// Waits until the server at `graphql_url` has reached Neo4j: until then an analyst's
+/// responses are withheld (the protected names to redact are not known yet).
+async fn graph_up(graphql_url: &str) {
+    let health = graphql_url.replace("/graphql", "/health");
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let h: Value = reqwest::get(&health).await.unwrap().json().await.unwrap();
+        if h["neo4j"]["reachable"] == true {
+            return;
+        }
+        assert!(Instant::now() < deadline, "toex never reached Neo4j: {h}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_during_a_large_ingest_loses_and_duplicates_nothing() {
     let uri = tokio::task::spawn_blocking(shared_neo4j_uri).await.unwrap();
@@ -289,6 +304,7 @@ async fn kill_9_during_a_large_ingest_loses_and_duplicates_nothing() {
         .collect();
 
     let mut first = serve(dir.path(), &uri);
+    graph_up(&first.url).await;
     let r = upload(&client, &first.url, "WYP", &op, files).await;
     assert!(r["errors"].is_null(), "{r}");
     let id = r["data"]["ingestFiles"]["id"].as_str().unwrap().to_owned();
@@ -312,6 +328,7 @@ async fn kill_9_during_a_large_ingest_loses_and_duplicates_nothing() {
 
     // A new process resumes the job from its saved state.
     let mut second = serve(dir.path(), &uri);
+    graph_up(&second.url).await;
     let started = Instant::now();
     let done = loop {
         let j = job(&client, &second.url, &id).await;

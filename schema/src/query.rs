@@ -2,6 +2,7 @@
 
 use async_graphql::connection::{Connection, Edge, query};
 use async_graphql::{Context, Object};
+use chrono::Datelike;
 use toex_indexer::SearchRequest;
 
 use crate::error::{ApiError, ApiResult};
@@ -52,6 +53,15 @@ impl CoreQuery {
         let first = page_size(first)?;
         let forces = crate::access::forces(ctx, &filter.forces)?;
         let operations = crate::access::operations(ctx, &filter.operations)?;
+        // The index keeps times as nanoseconds: 1678–2261 is what it can represent.
+        for t in [filter.from, filter.to].into_iter().flatten() {
+            if !(1900..=2200).contains(&t.year()) {
+                return Err(ApiError::bad_input(
+                    "`filter.from` and `filter.to` must lie between the years 1900 and 2200",
+                )
+                .into());
+            }
+        }
         if let (Some(f), Some(t)) = (filter.from, filter.to)
             && f >= t
         {

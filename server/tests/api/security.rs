@@ -659,28 +659,16 @@ async fn the_surface_is_bounded_aliases_rates_cors_and_introspection() {
         .map(|i| format!("a{i}: health {{ status }}"))
         .collect::<Vec<_>>()
         .join(" ");
-    let r: Value = app
-        .client
-        .post(&url)
-        .json(&json!({"query": format!("{{ {many} }}")}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let r = gql(&app.client, &app, &format!("{{ {many} }}"), json!({})).await;
     assert_eq!(error_code(&r), Some("BAD_INPUT"), "{r}");
     assert!(r.to_string().contains("aliases"), "{r}");
-    let r: Value = app
-        .client
-        .post(&url)
-        .json(&json!({"query": "{ __schema { types { name } } }"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let r = gql(
+        &app.client,
+        &app,
+        "{ __schema { types { name } } }",
+        json!({}),
+    )
+    .await;
     assert!(r["data"]["__schema"].is_null(), "introspection is off: {r}");
 
     // CORS: the configured origin is allowed, another is not.
@@ -719,15 +707,7 @@ async fn the_surface_is_bounded_aliases_rates_cors_and_introspection() {
         );
     }
     assert!(statuses.contains(&429), "{statuses:?}");
-    let r: Value = limited
-        .post(&url)
-        .json(&json!({"query": "{ health { status } }"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let r = gql(&limited, &app, "{ health { status } }", json!({})).await;
     assert_eq!(error_code(&r), Some("RATE_LIMITED"), "{r}");
     let fresh = user_client(&app.users, "fresh", Role::Analyst, &["WYP"]);
     assert_eq!(

@@ -19,6 +19,7 @@ scripts/neo4j.sh start --port 0 >/dev/null
 server=""
 trap '[[ -n "$server" ]] && kill "$server" 2>/dev/null; scripts/neo4j.sh stop >/dev/null' EXIT
 export TOEX_NEO4J_URI="bolt://127.0.0.1:$(cat "$NEO4J_DEV_HOME/bolt.port")"
+source bench/auth.sh "$work" "$toex"
 export TOEX_LOG_LEVEL=warn
 
 echo "== data: $persons persons, $calls call records (seeded synthetic)"

@@ -1,5 +1,6 @@
 """Latency of GraphQL neighbourhood queries: p50/p99 over sequential requests, after warm-up."""
 import json
+import os
 import statistics
 import sys
 import time
@@ -8,7 +9,12 @@ import urllib.request
 
 def post(url, query, variables):
     body = json.dumps({"query": query, "variables": variables}).encode()
-    req = urllib.request.Request(url, body, {"content-type": "application/json"})
+    headers = {
+        "content-type": "application/json",
+        "authorization": f"Bearer {os.environ['TOEX_BENCH_TOKEN']}",
+        "x-toex-purpose": "BENCH graph latency",
+    }
+    req = urllib.request.Request(url, body, headers)
     with urllib.request.urlopen(req) as r:
         out = json.load(r)
     if out.get("errors"):

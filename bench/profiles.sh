@@ -18,6 +18,7 @@ scripts/neo4j.sh start --port 0 >/dev/null
 server=""
 trap '[[ -n "$server" ]] && kill "$server" 2>/dev/null; scripts/neo4j.sh stop >/dev/null; rm -rf "$work"' EXIT
 export TOEX_NEO4J_URI="bolt://127.0.0.1:$(cat "$NEO4J_DEV_HOME/bolt.port")"
+source bench/auth.sh "$work" "$toex"
 
 echo "== data: $persons persons (seeded synthetic)"
 "$toex" generate "$work/data" --persons "$persons" --calls 0 --seed 11 2>/dev/null
@@ -38,7 +39,7 @@ def run(kind, force):
       total edges { node { rank personId score flags } } } }"""
     body = json.dumps({"query": q, "variables": {"k": kind, "f": force}}).encode()
     t = time.perf_counter()
-    out = json.load(urllib.request.urlopen(urllib.request.Request(url, body, {"content-type": "application/json"})))
+    out = json.load(urllib.request.urlopen(urllib.request.Request(url, body, {"content-type": "application/json", "authorization": "Bearer " + __import__("os").environ["TOEX_BENCH_TOKEN"], "x-toex-purpose": "BENCH threat profiles"})))
     ms = (time.perf_counter() - t) * 1000
     if out.get("errors"):
         sys.exit(out["errors"])

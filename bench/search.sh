@@ -20,6 +20,7 @@ target/release/search_ingest "$megabytes"
 echo
 echo "== $segments segments indexed, searched through GraphQL by $clients clients"
 target/release/search_corpus "$work/index" "$segments"
+source bench/auth.sh "$work" target/release/toex
 server=""
 trap '[[ -n "$server" ]] && kill "$server" 2>/dev/null' EXIT
 TOEX_LOG_LEVEL="warn,toex=info" TOEX_INDEX_THREADS=2 target/release/toex serve --listen 127.0.0.1:0 \

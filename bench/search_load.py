@@ -8,9 +8,15 @@ import statistics
 import sys
 import threading
 import time
+import os
 import urllib.request
 
 url = sys.argv[1]
+HEADERS = {
+    "content-type": "application/json",
+    "authorization": f"Bearer {os.environ['TOEX_BENCH_TOKEN']}",
+    "x-toex-purpose": "BENCH search latency",
+}
 clients = int(sys.argv[2]) if len(sys.argv) > 2 else 16
 seconds = float(sys.argv[3]) if len(sys.argv) > 3 else 30
 
@@ -25,7 +31,7 @@ Q = """query($q: String!, $f: SearchFilter) { search(queryText: $q, filter: $f, 
 
 def post(q, f):
     body = json.dumps({"query": Q, "variables": {"q": q, "f": f}}).encode()
-    req = urllib.request.Request(url, body, {"content-type": "application/json"})
+    req = urllib.request.Request(url, body, HEADERS)
     with urllib.request.urlopen(req, timeout=30) as r:
         out = json.load(r)
     if out.get("errors"):

@@ -72,6 +72,7 @@ impl Corpus {
             operation: Some(format!("op-{}", self.n % 50)),
             source_type: "transcript".to_owned(),
             segments: segs,
+            mentions: Vec::new(),
         }
     }
 }

@@ -47,6 +47,7 @@ fn fixture() -> &'static Fixture {
                     operation: Some("Operation Fuzz".to_owned()),
                     source_type: parsed.source_type.to_owned(),
                     segments: parsed.segments,
+                    mentions: Vec::new(),
                 }
             })
             .collect();

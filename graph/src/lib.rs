@@ -5,11 +5,9 @@ pub mod algo;
 mod client;
 mod error;
 pub mod harm;
-pub mod identifiers;
 pub mod import;
 mod migrations;
 mod model;
-pub mod names;
 pub mod profiles;
 pub(crate) mod queries;
 mod settings;
@@ -18,6 +16,7 @@ pub mod synthetic;
 pub mod vocab;
 
 pub use client::{Connectivity, GraphClient};
+pub use toex_extract::{identifiers, names};
 pub use error::GraphError;
 pub use migrations::MIGRATIONS;
 pub use model::{
@@ -25,6 +24,10 @@ pub use model::{
     Subgraph, TimelineEvent,
 };
 pub use queries::hotspots::{CellPage, CellRecord, HotspotFilter, HotspotKind, LocatedCount};
+pub use queries::mentions::{
+    CrossLinkRow, GraphLinkage, KnownPersonRow, LinkedIncident, LinkedPerson, MentionRow,
+    PersonMention, label_of,
+};
 pub use queries::network::{MAX_HOPS, MAX_PATH_HOPS};
 pub use queries::profiles::{CategoryMonth, ProfileScope, RepeatVictim, ThreatKind, ThreatProfile};
 pub use settings::GraphSettings;

@@ -117,6 +117,11 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
          MATCH ()-[c:CALLED|ASSOCIATE_OF]->() WITH DISTINCT c.source AS source \
          WHERE source IS NOT NULL MERGE (:Import {id: source})",
     ),
+    // A handle mentioned without its platform is looked up on every account.
+    (
+        "online_account_handle",
+        "CREATE INDEX online_account_handle IF NOT EXISTS FOR (n:OnlineAccount) ON (n.handle)",
+    ),
     (
         "person_names",
         "CREATE FULLTEXT INDEX person_names IF NOT EXISTS FOR (n:Person) ON EACH [n.nameSearch] OPTIONS {indexConfig: {`fulltext.analyzer`: 'whitespace'}}",

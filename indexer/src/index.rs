@@ -23,6 +23,8 @@ use tantivy::schema::{
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
+use toex_extract::Mention;
+
 use crate::embed::Embedder;
 use crate::semantic::{self, DocMeta, VectorIndex};
 use crate::{IndexError, analysis};
@@ -47,9 +49,22 @@ pub struct NewDocument {
     pub source_type: String,
     /// Lines, messages or time-coded cues; empty for a single block of text.
     pub segments: Vec<crate::formats::Segment>,
+    /// Identifiers and known names found in it (see [`toex_extract::extract_document`]).
+    pub mentions: Vec<Mention>,
 }
 
 impl NewDocument {
+    /// Finds the document's identifiers and the names `gazetteer` knows, in each segment
+    /// (or the whole text) and in the translation.
+    pub fn extract_mentions(&mut self, gazetteer: Option<&toex_extract::Gazetteer>) {
+        self.mentions = toex_extract::extract_document(
+            self.segments.iter().map(|s| s.text.as_str()),
+            &self.text,
+            self.translation.as_deref(),
+            gazetteer,
+        );
+    }
+
     /// The content hash that makes ingestion idempotent: same force and content, same id.
     pub fn content_hash(&self) -> String {
         let mut hasher = Sha256::new();
@@ -238,6 +253,23 @@ pub struct StoredDocument {
     pub content_hash: String,
     pub ingested_at: DateTime<Utc>,
     pub segments: Vec<crate::formats::Segment>,
+    /// Identifiers and names found at ingest.
+    pub mentions: Vec<Mention>,
+}
+
+/// Where a document mentions an identifier, for a linkage look-up.
+#[derive(Debug, Clone, Serialize)]
+pub struct MentionHit {
+    pub id: String,
+    pub title: String,
+    pub force: String,
+    pub operation: Option<String>,
+    pub source_type: String,
+    pub mention: Mention,
+    /// The segment it is in (with its timestamps or line), when it is in one.
+    pub segment: Option<crate::formats::Segment>,
+    /// The text around the mention, the mention in `<b>`.
+    pub snippet: String,
 }
 
 #[derive(Clone, Copy)]
@@ -260,6 +292,10 @@ struct Fields {
     segments: Field,
     /// Chunk embeddings of the English text (see `semantic::encode`).
     vectors: Field,
+    /// The mentions as stored JSON.
+    entities: Field,
+    /// `kind:value` of every identifier and person mentioned (indexed, not stored).
+    identifiers: Field,
     content_hash: Field,
     ingested_at: Field,
 }
@@ -310,6 +346,8 @@ fn build_schema() -> (Schema, Fields) {
         source_type: b.add_text_field("source_type", facet.clone()),
         segments: b.add_text_field("segments", STORED),
         vectors: b.add_bytes_field("vectors", STORED),
+        entities: b.add_text_field("entities", STORED),
+        identifiers: b.add_text_field("identifiers", STRING),
         content_hash: b.add_text_field("content_hash", keyword),
         ingested_at: b.add_date_field("ingested_at", INDEXED | STORED | FAST),
     };
@@ -429,11 +467,18 @@ impl SearchIndex {
         let embedded = self.embed_documents(docs)?;
         let now = tantivy::DateTime::from_timestamp_micros(Utc::now().timestamp_micros());
         let mut writer = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        // A delete costs a term look-up in every segment at commit: only documents that
+        // are there already (or twice in this batch) are deleted before they are added.
+        let searcher = self.reader.searcher();
+        let mut in_batch = std::collections::HashSet::with_capacity(docs.len());
         let mut ids = Vec::with_capacity(docs.len());
         for (doc, vectors) in docs.iter().zip(&embedded) {
             let hash = doc.content_hash();
             let id = format!("doc-{}", &hash[..24]);
-            writer.delete_term(Term::from_field_text(f.id, &id));
+            let term = Term::from_field_text(f.id, &id);
+            if !in_batch.insert(id.clone()) || searcher.doc_freq(&term)? > 0 {
+                writer.delete_term(term);
+            }
             let mut d = TantivyDocument::default();
             d.add_text(f.id, &id);
             d.add_text(f.title, &doc.title);
@@ -460,6 +505,22 @@ impl SearchIndex {
             }
             if !vectors.is_empty() {
                 d.add_bytes(f.vectors, &semantic::encode(vectors));
+            }
+            if !doc.mentions.is_empty() {
+                let mut keys: Vec<String> = doc
+                    .mentions
+                    .iter()
+                    .map(|m| m.found.kind.key(&m.found.value))
+                    .collect();
+                keys.sort_unstable();
+                keys.dedup();
+                for key in keys {
+                    d.add_text(f.identifiers, key);
+                }
+                d.add_text(
+                    f.entities,
+                    serde_json::to_string(&doc.mentions).unwrap_or_default(),
+                );
             }
             d.add_text(f.content_hash, &hash);
             d.add_date(f.ingested_at, now);
@@ -935,7 +996,112 @@ impl SearchIndex {
             segments: first_str(&doc, f.segments)
                 .map(|j| segments_from_json(&j))
                 .unwrap_or_default(),
+            mentions: mentions_of(&doc, f.entities),
         }))
+    }
+
+    /// Every stored document searched for the names `gazetteer` knows: `(id, force,
+    /// person mentions)` for the documents that name someone. Blocking; run it on the
+    /// CPU pool.
+    pub fn find_names(
+        &self,
+        gazetteer: &toex_extract::Gazetteer,
+    ) -> Result<Vec<(String, String, Vec<Mention>)>, IndexError> {
+        let f = self.fields;
+        let searcher = self.reader.searcher();
+        let mut out = Vec::new();
+        for segment in searcher.segment_readers() {
+            let store = segment
+                .get_store_reader(64)
+                .map_err(|e| IndexError::Tantivy(e.into()))?;
+            for doc_id in segment.doc_ids_alive() {
+                let doc: TantivyDocument = store.get(doc_id)?;
+                let segments = first_str(&doc, f.segments)
+                    .map(|j| segments_from_json(&j))
+                    .unwrap_or_default();
+                let text = first_str(&doc, f.text).unwrap_or_default();
+                let translation = first_str(&doc, f.translation);
+                let mentions: Vec<Mention> = toex_extract::extract_document(
+                    segments.iter().map(|s| s.text.as_str()),
+                    &text,
+                    translation.as_deref(),
+                    Some(gazetteer),
+                )
+                .into_iter()
+                .filter(|m| m.found.kind == toex_extract::EntityKind::Person)
+                .collect();
+                if !mentions.is_empty() {
+                    out.push((
+                        first_str(&doc, f.id).unwrap_or_default(),
+                        first_str(&doc, f.force).unwrap_or_default(),
+                        mentions,
+                    ));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Documents of `forces` that mention `key` (`kind:value`, see
+    /// [`toex_extract::EntityKind::key`]), newest first: one hit per mention, at most
+    /// `limit` in all.
+    pub fn mentioning(
+        &self,
+        key: &str,
+        forces: &[String],
+        limit: usize,
+    ) -> Result<Vec<MentionHit>, IndexError> {
+        let f = self.fields;
+        let searcher = self.reader.searcher();
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(
+            Occur::Must,
+            Box::new(TermQuery::new(
+                Term::from_field_text(f.identifiers, key),
+                IndexRecordOption::Basic,
+            )),
+        )];
+        if !forces.is_empty() {
+            clauses.push((Occur::Must, any_of(f.force, forces)));
+        }
+        let query = BooleanQuery::new(clauses);
+        let top = searcher.search(
+            &query,
+            &TopDocs::with_limit(limit.max(1))
+                .order_by_fast_field::<tantivy::DateTime>("ingested_at", Order::Desc),
+        )?;
+        let mut hits = Vec::new();
+        for (_, addr) in top {
+            let doc: TantivyDocument = searcher.doc(addr)?;
+            let segments = first_str(&doc, f.segments)
+                .map(|j| segments_from_json(&j))
+                .unwrap_or_default();
+            let text = first_str(&doc, f.text).unwrap_or_default();
+            let translation = first_str(&doc, f.translation);
+            for mention in mentions_of(&doc, f.entities) {
+                if mention.found.kind.key(&mention.found.value) != key || hits.len() >= limit {
+                    continue;
+                }
+                let segment = mention.segment.and_then(|i| segments.get(i as usize)).cloned();
+                let within = match (&segment, mention.side) {
+                    (Some(s), _) => s.text.as_str(),
+                    (None, toex_extract::TextSide::Translation) => {
+                        translation.as_deref().unwrap_or_default()
+                    }
+                    (None, toex_extract::TextSide::Original) => text.as_str(),
+                };
+                hits.push(MentionHit {
+                    id: first_str(&doc, f.id).unwrap_or_default(),
+                    title: first_str(&doc, f.title).unwrap_or_default(),
+                    force: first_str(&doc, f.force).unwrap_or_default(),
+                    operation: first_str(&doc, f.operation),
+                    source_type: first_str(&doc, f.source_type).unwrap_or_default(),
+                    snippet: mention_snippet(within, mention.found.start, mention.found.end),
+                    segment,
+                    mention,
+                });
+            }
+        }
+        Ok(hits)
     }
 
     fn parse(&self, query: &str) -> Result<Box<dyn Query>, IndexError> {
@@ -1077,6 +1243,33 @@ fn any_of(field: Field, values: &[String]) -> Box<dyn Query> {
     Box::new(BooleanQuery::new(terms))
 }
 
+fn mentions_of(doc: &TantivyDocument, field: Field) -> Vec<Mention> {
+    first_str(doc, field)
+        .and_then(|j| serde_json::from_str(&j).ok())
+        .unwrap_or_default()
+}
+
+/// Up to 60 characters either side of `[start, end)`, HTML-escaped, the mention in `<b>`.
+fn mention_snippet(text: &str, start: u32, end: u32) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let (start, end) = (start as usize, (end as usize).min(chars.len()));
+    let from = start.saturating_sub(60);
+    let to = (end + 60).min(chars.len());
+    let part = |a: usize, b: usize| html_escape(&chars[a.min(b)..b].iter().collect::<String>());
+    format!(
+        "{}{}<b>{}</b>{}{}",
+        if from > 0 { "…" } else { "" },
+        part(from, start),
+        part(start, end),
+        part(end, to),
+        if to < chars.len() { "…" } else { "" }
+    )
+}
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
 fn first_str(doc: &TantivyDocument, field: Field) -> Option<String> {
     doc.get_first(field)
         .and_then(|v| v.as_str())
@@ -1097,6 +1290,7 @@ mod tests {
             operation: Some("op-test".to_owned()),
             source_type: "text".to_owned(),
             segments: Vec::new(),
+            mentions: Vec::new(),
         }
     }
 

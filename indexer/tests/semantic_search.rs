@@ -29,6 +29,7 @@ fn doc(force: &str, title: &str, text: &str) -> NewDocument {
         operation: None,
         source_type: "text".to_owned(),
         segments: Vec::new(),
+        mentions: Vec::new(),
     }
 }
 

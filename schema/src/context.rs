@@ -26,5 +26,7 @@ pub struct Services {
     pub jobs: Arc<crate::jobs::Jobs>,
     /// The threat-profile method (weights, bands, windows; versioned).
     pub profiles: Arc<toex_graph::profiles::ProfileConfig>,
+    /// The gazetteer of known persons that ingestion extracts names with.
+    pub names: Arc<crate::linkage::Names>,
     pub version: &'static str,
 }

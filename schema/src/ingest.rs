@@ -24,6 +24,29 @@ impl Services {
         if docs.is_empty() {
             return Vec::new();
         }
+        // Names the graph has gained since the last batch are found in this one.
+        if let Err(e) = self.update_gazetteer().await {
+            tracing::debug!(error = %e.message, "extracting with the last known gazetteer");
+        }
+        let gazetteer = self.names.get();
+        let count = docs.len();
+        let mut docs = docs;
+        docs = match self
+            .cpu
+            .run(move || {
+                for d in &mut docs {
+                    d.extract_mentions(Some(&gazetteer));
+                }
+                docs
+            })
+            .await
+        {
+            Ok(docs) => docs,
+            Err(e) => {
+                let err: crate::error::ApiError = e.into();
+                return vec![Err(err); count];
+            }
+        };
         let nodes: Vec<DocumentNode> = docs.iter().map(node).collect();
         let index = self.index.clone();
         let batch = docs.clone();
@@ -32,7 +55,7 @@ impl Services {
                 Ok(Ok(ids)) => ids.into_iter().map(Ok).collect(),
                 Ok(Err(toex_indexer::IndexError::InvalidDocument(_))) if docs.len() > 1 => {
                     let mut out = Vec::new();
-                    for doc in docs {
+                    for doc in docs.iter().cloned() {
                         let index = self.index.clone();
                         out.push(
                             match self.cpu.run(move || index.add_documents(&[doc])).await {
@@ -54,18 +77,31 @@ impl Services {
                 }
             };
         let mut out = Vec::with_capacity(ids.len());
-        for (id, node) in ids.into_iter().zip(nodes) {
+        for ((id, node), doc) in ids.into_iter().zip(nodes).zip(&docs) {
             out.push(match id {
-                Ok(id) => self.link(id, &node).await,
+                Ok(id) => self.link(id, &node, &doc.mentions).await,
                 Err(e) => Err(e),
             });
         }
         out
     }
 
-    /// Upserts the document's node; a Neo4j outage leaves it searchable, unlinked.
-    async fn link(&self, id: String, node: &DocumentNode) -> ApiResult<Ingested> {
-        let graph_linked = match self.graph.upsert_document(node).await {
+    /// Upserts the document's node and its mentions; a Neo4j outage leaves it
+    /// searchable, unlinked (the re-linking job does not retry it: re-ingesting does).
+    async fn link(
+        &self,
+        id: String,
+        node: &DocumentNode,
+        mentions: &[toex_extract::Mention],
+    ) -> ApiResult<Ingested> {
+        let written = match self.graph.upsert_document(node).await {
+            Ok(()) => {
+                self.link_document_mentions(&id, &node.force, node.operation.as_deref(), mentions)
+                    .await
+            }
+            Err(e) => Err(e),
+        };
+        let graph_linked = match written {
             Ok(()) => true,
             Err(err) if err.is_unavailable() => {
                 tracing::warn!(%id, error = %err, "document indexed; its graph node waits for Neo4j");

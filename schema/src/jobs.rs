@@ -144,6 +144,7 @@ fn prepare(path: &Path, name: &str, job: &Job) -> Prepared {
         operation: job.operation.clone(),
         source_type: parsed.source_type.to_owned(),
         segments: parsed.segments,
+        mentions: Vec::new(),
     }))
 }
 

@@ -11,6 +11,7 @@ mod health;
 mod hotspots;
 mod ingest;
 pub mod jobs;
+pub mod linkage;
 pub mod loaders;
 mod mutation;
 mod network;
@@ -64,6 +65,7 @@ pub fn build_schema(
     audit: Option<std::sync::Arc<AuditLog>>,
 ) -> ToexSchema {
     let (persons, documents) = loaders::loaders(&services.graph);
+    let services_graph = services.graph.clone();
     let redactor = std::sync::Arc::new(Redactor::new(services.graph.clone()));
     let builder = Schema::build(QueryRoot::default(), MutationRoot, SubscriptionRoot)
         .extension(guard::GuardFactory {
@@ -75,6 +77,10 @@ pub fn build_schema(
         .data(services)
         .data(persons)
         .data(documents)
+        .data(async_graphql::dataloader::DataLoader::new(
+            linkage::PersonMentionsLoader(services_graph.clone()),
+            tokio::spawn,
+        ))
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
         .limit_recursive_depth(32)

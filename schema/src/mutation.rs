@@ -97,6 +97,7 @@ impl MutationRoot {
             operation: input.operation,
             source_type: input.source_type,
             segments: Vec::new(),
+            mentions: Vec::new(),
         };
         let done = services.ingest(doc).await?;
         Ok(IngestResult {

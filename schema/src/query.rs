@@ -25,6 +25,7 @@ pub struct QueryRoot(
     crate::profiles::ProfileQuery,
     crate::jobs::JobsQuery,
     crate::audit::AuditQueryRoot,
+    crate::linkage::LinkageQuery,
 );
 
 #[Object]

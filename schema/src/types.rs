@@ -9,6 +9,7 @@ use crate::error::ApiResult;
 
 /// A person in the intelligence network.
 #[derive(Debug, Clone, SimpleObject)]
+#[graphql(complex)]
 pub struct Person {
     pub id: String,
     /// The name as recorded, in its original script.
@@ -19,6 +20,25 @@ pub struct Person {
     /// A victim with a right to anonymity, or a child: the name and aliases are
     /// redacted for callers without the right.
     pub protected: bool,
+}
+
+#[ComplexObject]
+impl Person {
+    /// Documents that mention this person by name (any spelling or script the
+    /// gazetteer knows), within your forces; up to 50.
+    async fn mentions(
+        &self,
+        ctx: &Context<'_>,
+    ) -> ApiResult<Vec<crate::linkage::PersonMentionRef>> {
+        let forces = crate::access::forces(ctx, &[])?;
+        let loader = ctx.data_unchecked::<
+            async_graphql::dataloader::DataLoader<crate::linkage::PersonMentionsLoader>,
+        >();
+        Ok(loader
+            .load_one(crate::loaders::Scoped::new(&forces, self.id.clone()))
+            .await?
+            .unwrap_or_default())
+    }
 }
 
 impl From<toex_graph::Person> for Person {
@@ -66,6 +86,21 @@ pub struct Document {
     pub ingested_at: DateTime<Utc>,
     /// Lines, messages or cues, in order.
     pub segments: Vec<Segment>,
+    #[graphql(skip)]
+    pub mentions: Vec<toex_extract::Mention>,
+}
+
+impl From<toex_indexer::formats::Segment> for Segment {
+    fn from(s: toex_indexer::formats::Segment) -> Self {
+        Self {
+            text: s.text,
+            line: s.line,
+            start_ms: s.start_ms,
+            end_ms: s.end_ms,
+            speaker: s.speaker,
+            sent: s.sent,
+        }
+    }
 }
 
 #[ComplexObject]
@@ -79,6 +114,37 @@ impl Document {
             .document_node(&forces, &self.id)
             .await?
             .is_some())
+    }
+
+    /// Identifiers found in it (phones, emails, VRMs, postcodes, handles, URLs, bank
+    /// details, wallets) with their segment and character offsets, and the known persons
+    /// it names — those found at ingest and, from the graph, those found since (persons
+    /// of forces you cannot see are left out).
+    async fn entities(&self, ctx: &Context<'_>) -> ApiResult<Vec<crate::linkage::Entity>> {
+        let services = ctx.data_unchecked::<Services>();
+        let forces = crate::access::forces(ctx, &[])?;
+        let mut out: Vec<crate::linkage::Entity> = self
+            .mentions
+            .iter()
+            .filter(|m| m.found.kind != toex_extract::EntityKind::Person)
+            .map(crate::linkage::Entity::from)
+            .collect();
+        match services.graph.document_person_mentions(&forces, &self.id).await {
+            Ok(persons) => out.extend(persons.into_iter().map(|m| crate::linkage::Entity {
+                kind: crate::linkage::EntityKind::Person,
+                key: Some(format!("Person:{}", m.person_id)),
+                value: m.person_id,
+                text: m.text.unwrap_or_default(),
+                side: m.side.to_uppercase(),
+                segment: u32::try_from(m.segment).ok(),
+                start: u32::try_from(m.start).unwrap_or(0),
+                end: u32::try_from(m.end).unwrap_or(0),
+            })),
+            Err(e) if e.is_unavailable() => {}
+            Err(e) => return Err(e.into()),
+        }
+        out.sort_by_key(|e| (e.side.clone(), e.segment, e.start));
+        Ok(out)
     }
 }
 
@@ -95,18 +161,8 @@ impl From<StoredDocument> for Document {
             source_type: d.source_type,
             content_hash: d.content_hash,
             ingested_at: d.ingested_at,
-            segments: d
-                .segments
-                .into_iter()
-                .map(|s| Segment {
-                    text: s.text,
-                    line: s.line,
-                    start_ms: s.start_ms,
-                    end_ms: s.end_ms,
-                    speaker: s.speaker,
-                    sent: s.sent,
-                })
-                .collect(),
+            segments: d.segments.into_iter().map(Segment::from).collect(),
+            mentions: d.mentions,
         }
     }
 }

@@ -351,6 +351,7 @@ pub async fn ingest(
         jobs: jobs.clone(),
         models,
         profiles: std::sync::Arc::new(settings.profiles.load()?),
+        names: std::sync::Arc::new(toex_schema::linkage::Names::new()),
         version: env!("CARGO_PKG_VERSION"),
     };
     let mut files = Vec::new();

@@ -80,6 +80,7 @@ impl Application {
                     .load()
                     .context("loading the profile method")?,
             ),
+            names: Arc::new(toex_schema::linkage::Names::new()),
             version: env!("CARGO_PKG_VERSION"),
         };
         let audit = Arc::new(
@@ -114,6 +115,8 @@ impl Application {
         let server = Self::http_server(listener, schema, services.clone(), gate, &settings)?;
         // One worker runs ingest jobs; jobs a previous process left unfinished go first.
         let worker = tokio::spawn(services.clone().run_jobs(job_queue));
+        // Names in stored documents are linked again whenever the graph gains persons.
+        tokio::spawn(services.clone().keep_names_current());
         if !unfinished.is_empty() {
             tracing::info!(jobs = unfinished.len(), "resuming unfinished ingest jobs");
             tokio::spawn(async move {

@@ -11,7 +11,7 @@
 //! after a failure completes it without duplicates.
 
 mod read;
-mod records;
+pub(crate) mod records;
 mod statements;
 
 use std::collections::{BTreeSet, HashMap};

@@ -2,6 +2,7 @@
 
 mod documents;
 pub mod hotspots;
+pub mod mentions;
 pub mod network;
 mod people;
 pub mod profiles;

@@ -9,6 +9,7 @@ mod helpers;
 mod hotspots;
 mod ingest;
 mod jobs;
+mod linkage;
 mod network;
 mod outage;
 mod profiles;

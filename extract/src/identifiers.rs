@@ -43,6 +43,12 @@ pub fn normalise_phone(raw: &str) -> Result<String, String> {
     Ok(number.format().mode(Mode::E164).to_string())
 }
 
+/// Whether an E.164 number fits its country's numbering plan (libphonenumber's
+/// metadata), beyond the length check of [`normalise_phone`].
+pub fn phone_is_valid(e164: &str) -> bool {
+    phonenumber::parse(None, e164).is_ok_and(|n| phonenumber::is_valid(&n))
+}
+
 /// An email address, lower-cased, or why it is not one.
 pub fn normalise_email(raw: &str) -> Result<String, String> {
     let e = raw.trim().to_lowercase();

@@ -10,25 +10,35 @@
 pub fn name_keys(name: &str) -> Vec<String> {
     let mut keys: Vec<String> = Vec::new();
     for word in words(name) {
-        let latin = if word.chars().any(is_arabic) {
-            transliterate_arabic(&word)
-        } else {
-            fold_latin(&word)
-        };
-        if matches!(latin.as_str(), "al" | "el" | "") {
-            continue;
-        }
-        // A final h after a vowel is silent in Latin spellings: Fatimah, Aishah.
-        let latin = match latin.strip_suffix('h') {
-            Some(stem) if stem.len() > 2 && stem.ends_with(['a', 'e']) => stem.to_owned(),
-            _ => latin,
-        };
-        let key = skeleton(&latin);
-        if !key.is_empty() && !keys.contains(&key) {
+        if let Some(key) = word_key(&word)
+            && !keys.contains(&key)
+        {
             keys.push(key);
         }
     }
     keys
+}
+
+/// The key of one word, or `None` for the article (al-, el-) and words with no consonant.
+pub fn word_key(word: &str) -> Option<String> {
+    let latin = if word.chars().any(is_arabic) {
+        transliterate_arabic(word)
+    } else {
+        fold_latin(word)
+    };
+    if matches!(latin.as_str(), "al" | "el" | "") {
+        return None;
+    }
+    // A final h after a vowel is silent in Latin spellings: Fatimah, Aishah.
+    let latin = match latin.strip_suffix('h') {
+        Some(stem) if stem.len() > 2 && stem.ends_with(['a', 'e']) => stem.to_owned(),
+        _ => latin,
+    };
+    Some(skeleton(&latin)).filter(|k| !k.is_empty())
+}
+
+pub(crate) fn is_word_char(c: char) -> bool {
+    c.is_alphabetic() || matches!(c, '2' | '3' | '5' | '6' | '7' | '8' | '9') || is_arabic(c)
 }
 
 /// Words of `name` folded to ASCII Latin (Arabic transliterated), for ranking exact spellings first.
@@ -77,8 +87,7 @@ fn words(name: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut current = String::new();
     for c in name.chars() {
-        if c.is_alphabetic() || matches!(c, '2' | '3' | '5' | '6' | '7' | '8' | '9') || is_arabic(c)
-        {
+        if is_word_char(c) {
             current.push(c);
         } else if !current.is_empty() {
             out.push(std::mem::take(&mut current));

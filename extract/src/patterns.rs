@@ -1,0 +1,600 @@
+//! Identifier scanners. Each pattern proposes candidates; normalisation or a check digit
+//! confirms them. Scanners run in priority order and a span, once claimed, is not claimed
+//! again (an email's `@domain` is not a handle, a sort code is not a phone number).
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::identifiers::{
+    ascii_digits, normalise_account, normalise_email, normalise_phone, normalise_postcode,
+    normalise_vrm, phone_is_valid,
+};
+use crate::{EntityKind, Found, checks};
+
+/// A digit in any script people type numbers in: ASCII, Arabic-Indic, Persian.
+const D: &str = r"[0-9\x{0660}-\x{0669}\x{06F0}-\x{06F9}]";
+
+fn re(pattern: &str) -> Regex {
+    Regex::new(pattern).unwrap_or_else(|e| panic!("pattern {pattern}: {e}"))
+}
+
+static URL: LazyLock<Regex> = LazyLock::new(|| {
+    re(r#"(?i)(?:https?://|\bwww\.|\b(?:instagram\.com|t\.me|wa\.me|snapchat\.com|tiktok\.com|facebook\.com|fb\.com|twitter\.com|x\.com)/)[^\s<>"'\x{0600}-\x{06FF}]+"#)
+});
+static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?i)[a-z0-9][a-z0-9._%+\-]*@[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?)*\.[a-z]{2,24}")
+});
+static IBAN: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?i)\b[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b"));
+static BANK: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?i)\b([0-9]{2})[-– ]([0-9]{2})[-– ]([0-9]{2})\b[\s,/:;#]*(?:(?:acc(?:ount)?|a/c)(?:\s*(?:no|number|num))?\.?[\s,/:;#]*)?\b([0-9]{8})\b")
+});
+static ETH: LazyLock<Regex> = LazyLock::new(|| re(r"\b0x[0-9a-fA-F]{40}\b"));
+static BECH32: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)\bbc1[02-9ac-hj-np-z]{11,71}\b"));
+static BASE58: LazyLock<Regex> =
+    LazyLock::new(|| re(r"\b[13T][1-9A-HJ-NP-Za-km-z]{25,34}\b"));
+static PHONE: LazyLock<Regex> = LazyLock::new(|| {
+    re(&format!(
+        r"(?:\+\s?|00|[\x{{0660}}\x{{06F0}}]{{2}})?\(?{D}(?:[ \t\-.()\x{{00A0}}]{{0,3}}{D}){{6,16}}"
+    ))
+});
+static POSTCODE: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?i)\b([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})\b"));
+static VRM_CURRENT: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?i)\b([A-Z]{2})([0-9]{2}) ?([A-Z]{3})\b"));
+static VRM_OLD: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"\b(?:[A-HJ-NP-Y][1-9][0-9]{0,2} ?[A-Z]{3}|[A-Z]{3} ?[1-9][0-9]{0,2}[A-HJ-NP-Y])\b")
+});
+static HANDLE_LATIN: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?i)\b(snapchat|snap|sc|instagram|insta|ig|tiktok|telegram|tg|twitter|kik|wickr|discord|facebook|fb|signal|threema)(?:\s*[:=\-–]\s*@?|\s+is\s+@?|\s+@)([a-z0-9_](?:[a-z0-9_.]{0,28}[a-z0-9_])?)")
+});
+static HANDLE_ARABIC: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(سناب(?:\s?شات)?|انستا|انستغرام|انستقرام|تيك\s?توك|تلغرام|تليجرام|فيسبوك|فيس)\s*[:：]?\s*@?([A-Za-z0-9_](?:[A-Za-z0-9_.]{0,28}[A-Za-z0-9_])?)")
+});
+static HANDLE_BARE: LazyLock<Regex> =
+    LazyLock::new(|| re(r"@([A-Za-z0-9_](?:[A-Za-z0-9_.]{0,28}[A-Za-z0-9_])?)"));
+
+/// UK postcode areas (the letters before the first digit).
+const POSTCODE_AREAS: &[&str] = &[
+    "AB", "AL", "B", "BA", "BB", "BD", "BH", "BL", "BN", "BR", "BS", "BT", "CA", "CB", "CF",
+    "CH", "CM", "CO", "CR", "CT", "CV", "CW", "DA", "DD", "DE", "DG", "DH", "DL", "DN", "DT",
+    "DY", "E", "EC", "EH", "EN", "EX", "FK", "FY", "G", "GL", "GU", "GY", "HA", "HD", "HG",
+    "HP", "HR", "HS", "HU", "HX", "IG", "IM", "IP", "IV", "JE", "KA", "KT", "KW", "KY", "L",
+    "LA", "LD", "LE", "LL", "LN", "LS", "LU", "M", "ME", "MK", "ML", "N", "NE", "NG", "NN",
+    "NP", "NR", "NW", "OL", "OX", "PA", "PE", "PH", "PL", "PO", "PR", "RG", "RH", "RM", "S",
+    "SA", "SE", "SG", "SK", "SL", "SM", "SN", "SO", "SP", "SR", "SS", "ST", "SW", "SY", "TA",
+    "TD", "TF", "TN", "TQ", "TR", "TS", "TW", "UB", "W", "WA", "WC", "WD", "WF", "WN", "WR",
+    "WS", "WV", "YO", "ZE",
+];
+
+/// Words that follow "snap:" or "@" in chat but are not handles.
+const NOT_HANDLES: &[&str] = &[
+    "me", "the", "and", "you", "my", "it", "him", "her", "them", "is", "at", "on", "to", "us",
+    "here", "there", "now", "later", "pls", "please",
+];
+
+/// Byte offsets → character offsets for one text.
+struct Offsets<'a> {
+    text: &'a str,
+    ascii: bool,
+}
+
+impl Offsets<'_> {
+    fn char_at(&self, byte: usize) -> u32 {
+        if self.ascii {
+            byte as u32
+        } else {
+            self.text[..byte].chars().count() as u32
+        }
+    }
+}
+
+struct Scan<'a> {
+    text: &'a str,
+    offsets: Offsets<'a>,
+    claimed: Vec<(usize, usize)>,
+    found: Vec<Found>,
+}
+
+impl<'a> Scan<'a> {
+    fn free(&self, start: usize, end: usize) -> bool {
+        !self.claimed.iter().any(|&(s, e)| s < end && start < e)
+    }
+
+    /// Records an entity over bytes `[start, end)` and claims the span.
+    fn add(&mut self, kind: EntityKind, value: String, start: usize, end: usize) {
+        self.claimed.push((start, end));
+        self.add_derived(kind, value, start, end);
+    }
+
+    /// Records an entity that shares a claimed span (a phone inside a wa.me link).
+    fn add_derived(&mut self, kind: EntityKind, value: String, start: usize, end: usize) {
+        self.found.push(Found {
+            kind,
+            value,
+            text: self.text[start..end].to_owned(),
+            start: self.offsets.char_at(start),
+            end: self.offsets.char_at(end),
+            candidates: 0,
+        });
+    }
+
+    fn before(&self, byte: usize) -> Option<char> {
+        self.text[..byte].chars().next_back()
+    }
+
+    fn after(&self, byte: usize) -> Option<char> {
+        self.text[byte..].chars().next()
+    }
+}
+
+/// Every identifier in `text` (no names), in order of position.
+pub fn identifiers(text: &str) -> Vec<Found> {
+    let mut scan = Scan {
+        text,
+        offsets: Offsets {
+            text,
+            ascii: text.is_ascii(),
+        },
+        claimed: Vec::new(),
+        found: Vec::new(),
+    };
+    urls(&mut scan);
+    emails(&mut scan);
+    ibans(&mut scan);
+    wallets(&mut scan);
+    bank_accounts(&mut scan);
+    phones(&mut scan);
+    postcodes(&mut scan);
+    vehicles(&mut scan);
+    handles(&mut scan);
+    let mut found = scan.found;
+    found.sort_by_key(|f| (f.start, f.end, f.kind));
+    found
+}
+
+fn urls(scan: &mut Scan<'_>) {
+    let text = scan.text;
+    for m in URL.find_iter(text) {
+        let raw = m
+            .as_str()
+            .trim_end_matches(['.', ',', ';', ':', '!', '?', ')', ']', '}', '\'', '"']);
+        if raw.len() < 6 {
+            continue;
+        }
+        let (start, end) = (m.start(), m.start() + raw.len());
+        let lower = raw.to_lowercase();
+        let bare = lower
+            .trim_start_matches("https://")
+            .trim_start_matches("http://")
+            .trim_start_matches("www.");
+        // Keep the path's case (it can matter); lower-case scheme and host.
+        let host_len = bare.find('/').unwrap_or(bare.len());
+        let path = &raw[raw.len() - (bare.len() - host_len)..];
+        let value = format!("{}{}", &bare[..host_len], path.trim_end_matches('/'));
+        if !bare[..host_len].contains('.') {
+            continue;
+        }
+        scan.add(EntityKind::Url, value.clone(), start, end);
+        derived_from_url(scan, &value, start, end);
+    }
+}
+
+/// An account or a phone number that a profile or chat link stands for.
+fn derived_from_url(scan: &mut Scan<'_>, url: &str, start: usize, end: usize) {
+    let Some((host, path)) = url.split_once('/') else {
+        return;
+    };
+    let first = path.split(['/', '?', '#']).next().unwrap_or("");
+    let (platform, handle) = match host {
+        "instagram.com" => ("instagram", first),
+        "t.me" => ("telegram", first),
+        "tiktok.com" => ("tiktok", first.trim_start_matches('@')),
+        "facebook.com" | "fb.com" => ("facebook", first),
+        "twitter.com" | "x.com" => ("twitter", first),
+        "snapchat.com" => (
+            "snapchat",
+            path.strip_prefix("add/")
+                .map_or("", |p| p.split(['/', '?']).next().unwrap_or("")),
+        ),
+        "wa.me" => {
+            let digits: String = first.chars().filter(char::is_ascii_digit).collect();
+            if let Ok(e164) = normalise_phone(&format!("+{digits}")) {
+                scan.add_derived(EntityKind::Phone, e164, start, end);
+            }
+            return;
+        }
+        _ => return,
+    };
+    let reserved = ["p", "reel", "explore", "share", "watch", "home", "profile.php"];
+    if !handle.is_empty()
+        && !reserved.contains(&handle)
+        && let Ok(v) = normalise_account(platform, handle)
+    {
+        scan.add_derived(EntityKind::Account, v, start, end);
+    }
+}
+
+fn emails(scan: &mut Scan<'_>) {
+    for m in EMAIL.find_iter(scan.text) {
+        if !scan.free(m.start(), m.end()) {
+            continue;
+        }
+        if let Ok(v) = normalise_email(m.as_str()) {
+            scan.add(EntityKind::Email, v, m.start(), m.end());
+        }
+    }
+}
+
+fn ibans(scan: &mut Scan<'_>) {
+    for m in IBAN.find_iter(scan.text) {
+        let compact: String = m
+            .as_str()
+            .chars()
+            .filter(|c| *c != ' ')
+            .collect::<String>()
+            .to_uppercase();
+        if scan.free(m.start(), m.end()) && checks::iban_ok(&compact) {
+            scan.add(EntityKind::Iban, compact, m.start(), m.end());
+        }
+    }
+}
+
+fn wallets(scan: &mut Scan<'_>) {
+    let text = scan.text;
+    for m in ETH.find_iter(text) {
+        if scan.free(m.start(), m.end()) {
+            scan.add(EntityKind::Crypto, m.as_str().to_lowercase(), m.start(), m.end());
+        }
+    }
+    for m in BECH32.find_iter(text) {
+        let lower = m.as_str().to_lowercase();
+        // Mixed case is invalid Bech32.
+        let one_case = m.as_str() == lower || m.as_str() == m.as_str().to_uppercase();
+        if one_case && scan.free(m.start(), m.end()) && checks::bech32_ok(&lower) {
+            scan.add(EntityKind::Crypto, lower, m.start(), m.end());
+        }
+    }
+    for m in BASE58.find_iter(text) {
+        let s = m.as_str();
+        let version = checks::base58check_version(s);
+        // Bitcoin P2PKH (0) / P2SH (5) start with 1 / 3; Tron (0x41) with T.
+        let ok = match s.as_bytes()[0] {
+            b'1' => version == Some(0),
+            b'3' => version == Some(5),
+            _ => version == Some(0x41),
+        };
+        if ok && scan.free(m.start(), m.end()) {
+            scan.add(EntityKind::Crypto, s.to_owned(), m.start(), m.end());
+        }
+    }
+}
+
+fn bank_accounts(scan: &mut Scan<'_>) {
+    let text = scan.text;
+    for c in BANK.captures_iter(text) {
+        let m = c.get(0).expect("whole match");
+        if !scan.free(m.start(), m.end()) {
+            continue;
+        }
+        let value = format!("{}{}{}/{}", &c[1], &c[2], &c[3], &c[4]);
+        scan.add(EntityKind::BankAccount, value, m.start(), m.end());
+    }
+}
+
+fn phones(scan: &mut Scan<'_>) {
+    let text = scan.text;
+    let mut from = 0;
+    while let Some(m) = PHONE.find_at(text, from) {
+        from = m.end();
+        // Not the tail of a word or of a longer number.
+        if scan
+            .before(m.start())
+            .is_some_and(|c| c.is_alphanumeric() || c == '+' || c == '_')
+        {
+            continue;
+        }
+        let next = scan.after(m.end());
+        for (start, end, e164) in phone_spans(m.as_str(), next) {
+            let (start, end) = (m.start() + start, m.start() + end);
+            if scan.free(start, end) {
+                scan.add(EntityKind::Phone, e164, start, end);
+            }
+        }
+    }
+}
+
+/// The numbers in one candidate run of digits and separators: groups of digits are
+/// joined from the left, longest valid number first, so `07700 900123 2pm` gives
+/// `07700 900123` and `on 3 07700 900123` skips the `3`.
+fn phone_spans(candidate: &str, next: Option<char>) -> Vec<(usize, usize, String)> {
+    let mut groups: Vec<(usize, usize)> = Vec::new();
+    let mut start = None;
+    for (i, c) in candidate.char_indices() {
+        let digit = ascii_digits(c.encode_utf8(&mut [0; 4])).as_bytes()[0].is_ascii_digit();
+        match (digit, start) {
+            (true, None) => start = Some(i),
+            (false, Some(s)) => {
+                groups.push((s, i));
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(s) = start {
+        groups.push((s, candidate.len()));
+    }
+    // A number glued to a word (`0770090012 7abibi`'s last group) ends before it.
+    let ends_clean = |end: usize| {
+        let after = candidate[end..].chars().next().or(next);
+        !after.is_some_and(char::is_alphanumeric)
+    };
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < groups.len() {
+        // The longest number the numbering plan knows, else the longest plausible one.
+        let mut best: Option<(usize, usize, usize, String, bool)> = None;
+        for j in (i..groups.len()).rev() {
+            // The first group keeps what leads it (`+`, `(`); later ones start bare.
+            let begin = if i == 0 { 0 } else { groups[i].0 };
+            if !ends_clean(groups[j].1) {
+                continue;
+            }
+            if let Some(e164) = phone_value(&candidate[begin..groups[j].1]) {
+                let valid = phone_is_valid(&e164);
+                if best.as_ref().is_none_or(|b| valid && !b.4) {
+                    best = Some((j, begin, groups[j].1, e164, valid));
+                }
+                if valid {
+                    break;
+                }
+            }
+        }
+        match best {
+            Some((j, s, e, v, _)) => {
+                out.push((s, e, v));
+                i = j + 1;
+            }
+            None => i += 1,
+        }
+    }
+    out
+}
+
+/// E.164 for a written number: international with `+` or `00`, or UK national with a
+/// leading 0 and 10–11 digits. Bare digit runs (amounts, references) are not phones.
+fn phone_value(raw: &str) -> Option<String> {
+    let ascii = ascii_digits(raw);
+    let digits: String = ascii.chars().filter(char::is_ascii_digit).collect();
+    let international = ascii.starts_with('+') || ascii.starts_with("00");
+    if international {
+        if !(8..=15).contains(&(digits.len() - usize::from(ascii.starts_with("00")) * 2)) {
+            return None;
+        }
+        // +44 (0)7700 900123: the trunk 0 in brackets is not dialled.
+        let cleaned = ascii.replacen("(0)", "", 1);
+        normalise_phone(&cleaned).ok()
+    } else if digits.starts_with('0') && (10..=11).contains(&digits.len()) {
+        normalise_phone(&ascii).ok()
+    } else {
+        None
+    }
+}
+
+fn postcodes(scan: &mut Scan<'_>) {
+    let text = scan.text;
+    for c in POSTCODE.captures_iter(text) {
+        let m = c.get(0).expect("whole match");
+        let outward = c[1].to_uppercase();
+        let area: String = outward
+            .chars()
+            .take_while(char::is_ascii_alphabetic)
+            .collect();
+        if !POSTCODE_AREAS.contains(&area.as_str()) || !scan.free(m.start(), m.end()) {
+            continue;
+        }
+        if let Ok(v) = normalise_postcode(m.as_str()) {
+            scan.add(EntityKind::Postcode, v, m.start(), m.end());
+        }
+    }
+}
+
+fn vehicles(scan: &mut Scan<'_>) {
+    let text = scan.text;
+    for c in VRM_CURRENT.captures_iter(text) {
+        let m = c.get(0).expect("whole match");
+        let (area, age, tail) = (c[1].to_uppercase(), &c[2], c[3].to_uppercase());
+        let age: u32 = age.parse().unwrap_or(0);
+        let letters_ok = !area.contains(['I', 'Q', 'Z'])
+            && !area.starts_with(['U', 'X'])
+            && !tail.contains(['I', 'Q']);
+        let age_ok = (2..=29).contains(&age) || (51..=79).contains(&age);
+        if letters_ok && age_ok && scan.free(m.start(), m.end()) {
+            // A word in running lower-case text (`is12 the`) is rare; mixed case is not a plate.
+            let s = m.as_str();
+            let one_case = s == s.to_uppercase() || s == s.to_lowercase();
+            if let (true, Ok(v)) = (one_case, normalise_vrm(s)) {
+                scan.add(EntityKind::Vehicle, v, m.start(), m.end());
+            }
+        }
+    }
+    for m in VRM_OLD.find_iter(text) {
+        if scan.free(m.start(), m.end())
+            && let Ok(v) = normalise_vrm(m.as_str())
+        {
+            scan.add(EntityKind::Vehicle, v, m.start(), m.end());
+        }
+    }
+}
+
+fn handles(scan: &mut Scan<'_>) {
+    let text = scan.text;
+    let mut prefixed: Vec<(usize, usize, String, String)> = Vec::new();
+    for c in HANDLE_LATIN.captures_iter(text) {
+        let m = c.get(0).expect("whole match");
+        prefixed.push((m.start(), m.end(), platform(&c[1]).to_owned(), c[2].to_owned()));
+    }
+    for c in HANDLE_ARABIC.captures_iter(text) {
+        let m = c.get(0).expect("whole match");
+        prefixed.push((m.start(), m.end(), platform(&c[1]).to_owned(), c[2].to_owned()));
+    }
+    for (start, end, platform, handle) in prefixed {
+        if is_handle(&handle)
+            && scan.free(start, end)
+            && let Ok(v) = normalise_account(&platform, &handle)
+        {
+            scan.add(EntityKind::Account, v, start, end);
+        }
+    }
+    for c in HANDLE_BARE.captures_iter(text) {
+        let m = c.get(0).expect("whole match");
+        let handle = &c[1];
+        let glued = scan
+            .before(m.start())
+            .is_some_and(|ch| ch.is_alphanumeric() || matches!(ch, '.' | '_' | '@'));
+        if !glued && is_handle(handle) && scan.free(m.start(), m.end()) {
+            scan.add(
+                EntityKind::Account,
+                format!("@{}", handle.to_lowercase()),
+                m.start(),
+                m.end(),
+            );
+        }
+    }
+}
+
+fn is_handle(h: &str) -> bool {
+    h.len() >= 3
+        && h.chars().any(|c| c.is_ascii_alphabetic())
+        && !NOT_HANDLES.contains(&h.to_lowercase().as_str())
+}
+
+fn platform(word: &str) -> &'static str {
+    let w = word.to_lowercase();
+    match w.as_str() {
+        "snapchat" | "snap" | "sc" => "snapchat",
+        "instagram" | "insta" | "ig" => "instagram",
+        "tiktok" => "tiktok",
+        "telegram" | "tg" => "telegram",
+        "twitter" => "twitter",
+        "facebook" | "fb" => "facebook",
+        "kik" => "kik",
+        "wickr" => "wickr",
+        "discord" => "discord",
+        "signal" => "signal",
+        "threema" => "threema",
+        _ if w.starts_with("سناب") => "snapchat",
+        _ if w.starts_with("انست") => "instagram",
+        _ if w.starts_with("تيك") => "tiktok",
+        _ if w.starts_with("تل") => "telegram",
+        _ => "facebook",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn values(text: &str) -> Vec<(EntityKind, String)> {
+        identifiers(text)
+            .into_iter()
+            .map(|f| (f.kind, f.value))
+            .collect()
+    }
+
+    fn one(text: &str, kind: EntityKind, value: &str) {
+        assert_eq!(values(text), vec![(kind, value.to_owned())], "{text}");
+    }
+
+    #[test]
+    fn phones_in_the_forms_people_write_them() {
+        use EntityKind::Phone;
+        for text in [
+            "ring me on 07700 900123 after 6",
+            "ring me on 07700-900-123.",
+            "my new num +44 7700 900123",
+            "my new num +44 (0)7700 900123",
+            "0044 7700 900 123 is the one",
+            "(07700) 900123",
+            "رقمي ٠٧٧٠٠٩٠٠١٢٣ اتصل",
+            "رقمي ۰۷۷۰۰۹۰۰۱۲۳",
+            "07700900123 2pm",
+        ] {
+            one(text, Phone, "+447700900123");
+        }
+        one("call +964 770 123 4567", Phone, "+9647701234567");
+        one("landline 0113 496 0000", Phone, "+441134960000");
+    }
+
+    #[test]
+    fn numbers_that_are_not_phones() {
+        for text in [
+            "meet 12/03/2024 at 14:30",
+            "£1,500 by friday",
+            "ref 123456789012",
+            "order 7700900123",
+            "room 0113",
+        ] {
+            assert_eq!(values(text), vec![], "{text}");
+        }
+    }
+
+    #[test]
+    fn emails_urls_and_derived_accounts() {
+        one("mail Jay.99@Example.co.uk now", EntityKind::Email, "jay.99@example.co.uk");
+        assert_eq!(
+            values("see https://www.instagram.com/Jay_99/ ok"),
+            vec![
+                (EntityKind::Account, "instagram:jay_99".to_owned()),
+                (EntityKind::Url, "instagram.com/Jay_99".to_owned()),
+            ]
+        );
+        assert_eq!(
+            values("wa.me/447700900123"),
+            vec![
+                (EntityKind::Phone, "+447700900123".to_owned()),
+                (EntityKind::Url, "wa.me/447700900123".to_owned()),
+            ]
+        );
+    }
+
+    #[test]
+    fn plates_and_postcodes() {
+        one("silver golf AB12 CDE outside", EntityKind::Vehicle, "AB12CDE");
+        one("reg is ab12cde", EntityKind::Vehicle, "AB12CDE");
+        one("old one A123 BCD", EntityKind::Vehicle, "A123BCD");
+        one("older ABC 123D", EntityKind::Vehicle, "ABC123D");
+        one("flat at LS11 5AB tonight", EntityKind::Postcode, "LS11 5AB");
+        one("bd7 1dp", EntityKind::Postcode, "BD7 1DP");
+        one("M1 1AE", EntityKind::Postcode, "M1 1AE");
+        assert_eq!(values("XX1 1AB"), vec![], "not a postcode area");
+    }
+
+    #[test]
+    fn handles_bank_details_and_wallets() {
+        one("add my snap: jay_99x", EntityKind::Account, "snapchat:jay_99x");
+        one("ig @lola.k", EntityKind::Account, "instagram:lola.k");
+        one("سناب: dodo_77", EntityKind::Account, "snapchat:dodo_77");
+        one("dm @ghost_rider", EntityKind::Account, "@ghost_rider");
+        one("jay@example.com", EntityKind::Email, "jay@example.com");
+        one(
+            "send to 20-00-00 acc 12345678",
+            EntityKind::BankAccount,
+            "200000/12345678",
+        );
+        one("IBAN GB82 WEST 1234 5698 7654 32", EntityKind::Iban, "GB82WEST12345698765432");
+        one(
+            "btc 1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa",
+            EntityKind::Crypto,
+            "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa",
+        );
+    }
+
+    #[test]
+    fn offsets_are_characters() {
+        let f = identifiers("رقمي ٠٧٧٠٠٩٠٠١٢٣ اتصل");
+        assert_eq!((f[0].start, f[0].end), (5, 16));
+        assert_eq!(f[0].text, "٠٧٧٠٠٩٠٠١٢٣");
+    }
+}

@@ -9,7 +9,9 @@ pub fn iban_ok(iban: &str) -> bool {
     if !(15..=34).contains(&b.len())
         || !b[..2].iter().all(u8::is_ascii_uppercase)
         || !b[2..4].iter().all(u8::is_ascii_digit)
-        || !b.iter().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        || !b
+            .iter()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
     {
         return false;
     }
@@ -82,9 +84,15 @@ pub fn bech32_ok(s: &str) -> bool {
     let polymod = values.iter().fold(1u32, |chk, &v| {
         let top = chk >> 25;
         let mut chk = ((chk & 0x1ff_ffff) << 5) ^ u32::from(v);
-        for (i, g) in [0x3b6a_57b2u32, 0x2650_8e6d, 0x1ea1_19fa, 0x3d42_33dd, 0x2a14_62b3]
-            .iter()
-            .enumerate()
+        for (i, g) in [
+            0x3b6a_57b2u32,
+            0x2650_8e6d,
+            0x1ea1_19fa,
+            0x3d42_33dd,
+            0x2a14_62b3,
+        ]
+        .iter()
+        .enumerate()
         {
             if (top >> i) & 1 == 1 {
                 chk ^= g;
@@ -115,7 +123,10 @@ mod tests {
             base58check_version("1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa"),
             Some(0)
         );
-        assert_eq!(base58check_version("1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNb"), None);
+        assert_eq!(
+            base58check_version("1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNb"),
+            None
+        );
         assert!(bech32_ok("bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"));
         assert!(bech32_ok(
             "bc1p0xlxvlhemja6c4dqv22uapctqupfhlxm9h8z3k2e72q4k9hcz7vqzk5jj0"

@@ -2,6 +2,9 @@
 //! (UK default region; Arabic-Indic and Persian digits accepted), emails, UK vehicle
 //! registrations, online accounts and postcodes.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+
 use phonenumber::country::Id;
 use phonenumber::{Mode, PhoneNumber};
 
@@ -16,8 +19,30 @@ pub fn ascii_digits(s: &str) -> String {
         .collect()
 }
 
+thread_local! {
+    /// Raw number → result, per thread: call records and chat logs repeat the same few
+    /// numbers, and libphonenumber's parse is the costly part of importing them.
+    static PHONES: RefCell<HashMap<String, Result<String, String>>> = RefCell::new(HashMap::new());
+}
+const PHONE_CACHE: usize = 100_000;
+
 /// A phone number in E.164 (`+447700900123`), or why it is not one.
 pub fn normalise_phone(raw: &str) -> Result<String, String> {
+    PHONES.with(|cache| {
+        if let Some(hit) = cache.borrow().get(raw) {
+            return hit.clone();
+        }
+        let result = parse_phone(raw);
+        let mut cache = cache.borrow_mut();
+        if cache.len() >= PHONE_CACHE {
+            cache.clear();
+        }
+        cache.insert(raw.to_owned(), result.clone());
+        result
+    })
+}
+
+fn parse_phone(raw: &str) -> Result<String, String> {
     let ascii = ascii_digits(raw.trim());
     let digits = ascii.chars().filter(char::is_ascii_digit).count();
     if !(7..=15).contains(&digits) {

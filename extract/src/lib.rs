@@ -148,11 +148,15 @@ pub fn extract_document<'a>(
     let mut any_segment = false;
     for (i, segment) in segments.into_iter().enumerate() {
         any_segment = true;
-        out.extend(extract(segment, gazetteer).into_iter().map(|found| Mention {
-            found,
-            side: TextSide::Original,
-            segment: Some(i as u32),
-        }));
+        out.extend(
+            extract(segment, gazetteer)
+                .into_iter()
+                .map(|found| Mention {
+                    found,
+                    side: TextSide::Original,
+                    segment: Some(i as u32),
+                }),
+        );
     }
     if !any_segment {
         out.extend(extract(text, gazetteer).into_iter().map(|found| Mention {

@@ -20,20 +20,25 @@ fn re(pattern: &str) -> Regex {
 }
 
 static URL: LazyLock<Regex> = LazyLock::new(|| {
-    re(r#"(?i)(?:https?://|\bwww\.|\b(?:instagram\.com|t\.me|wa\.me|snapchat\.com|tiktok\.com|facebook\.com|fb\.com|twitter\.com|x\.com)/)[^\s<>"'\x{0600}-\x{06FF}]+"#)
+    re(
+        r#"(?i)(?:https?://|\bwww\.|\b(?:instagram\.com|t\.me|wa\.me|snapchat\.com|tiktok\.com|facebook\.com|fb\.com|twitter\.com|x\.com)/)[^\s<>"'\x{0600}-\x{06FF}]+"#,
+    )
 });
 static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)[a-z0-9][a-z0-9._%+\-]*@[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?)*\.[a-z]{2,24}")
+    re(
+        r"(?i)[a-z0-9][a-z0-9._%+\-]*@[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?)*\.[a-z]{2,24}",
+    )
 });
 static IBAN: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?i)\b[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b"));
 static BANK: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)\b([0-9]{2})[-– ]([0-9]{2})[-– ]([0-9]{2})\b[\s,/:;#]*(?:(?:acc(?:ount)?|a/c)(?:\s*(?:no|number|num))?\.?[\s,/:;#]*)?\b([0-9]{8})\b")
+    re(
+        r"(?i)\b([0-9]{2})[-– ]([0-9]{2})[-– ]([0-9]{2})\b[\s,/:;#]*(?:(?:acc(?:ount)?|a/c)(?:\s*(?:no|number|num))?\.?[\s,/:;#]*)?\b([0-9]{8})\b",
+    )
 });
 static ETH: LazyLock<Regex> = LazyLock::new(|| re(r"\b0x[0-9a-fA-F]{40}\b"));
 static BECH32: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)\bbc1[02-9ac-hj-np-z]{11,71}\b"));
-static BASE58: LazyLock<Regex> =
-    LazyLock::new(|| re(r"\b[13T][1-9A-HJ-NP-Za-km-z]{25,34}\b"));
+static BASE58: LazyLock<Regex> = LazyLock::new(|| re(r"\b[13T][1-9A-HJ-NP-Za-km-z]{25,34}\b"));
 static PHONE: LazyLock<Regex> = LazyLock::new(|| {
     re(&format!(
         r"(?:\+\s?|00|[\x{{0660}}\x{{06F0}}]{{2}})?\(?{D}(?:[ \t\-.()\x{{00A0}}]{{0,3}}{D}){{6,16}}"
@@ -47,25 +52,28 @@ static VRM_OLD: LazyLock<Regex> = LazyLock::new(|| {
     re(r"\b(?:[A-HJ-NP-Y][1-9][0-9]{0,2} ?[A-Z]{3}|[A-Z]{3} ?[1-9][0-9]{0,2}[A-HJ-NP-Y])\b")
 });
 static HANDLE_LATIN: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)\b(snapchat|snap|sc|instagram|insta|ig|tiktok|telegram|tg|twitter|kik|wickr|discord|facebook|fb|signal|threema)(?:\s*[:=\-–]\s*@?|\s+is\s+@?|\s+@)([a-z0-9_](?:[a-z0-9_.]{0,28}[a-z0-9_])?)")
+    re(
+        r"(?i)\b(snapchat|snap|sc|instagram|insta|ig|tiktok|telegram|tg|twitter|kik|wickr|discord|facebook|fb|signal|threema)(?:\s*[:=\-–]\s*@?|\s+is\s+@?|\s+@)([a-z0-9_](?:[a-z0-9_.]{0,28}[a-z0-9_])?)",
+    )
 });
 static HANDLE_ARABIC: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(سناب(?:\s?شات)?|انستا|انستغرام|انستقرام|تيك\s?توك|تلغرام|تليجرام|فيسبوك|فيس)\s*[:：]?\s*@?([A-Za-z0-9_](?:[A-Za-z0-9_.]{0,28}[A-Za-z0-9_])?)")
+    re(
+        r"(سناب(?:\s?شات)?|انستا|انستغرام|انستقرام|تيك\s?توك|تلغرام|تليجرام|فيسبوك|فيس)\s*[:：]?\s*@?([A-Za-z0-9_](?:[A-Za-z0-9_.]{0,28}[A-Za-z0-9_])?)",
+    )
 });
 static HANDLE_BARE: LazyLock<Regex> =
     LazyLock::new(|| re(r"@([A-Za-z0-9_](?:[A-Za-z0-9_.]{0,28}[A-Za-z0-9_])?)"));
 
 /// UK postcode areas (the letters before the first digit).
 const POSTCODE_AREAS: &[&str] = &[
-    "AB", "AL", "B", "BA", "BB", "BD", "BH", "BL", "BN", "BR", "BS", "BT", "CA", "CB", "CF",
-    "CH", "CM", "CO", "CR", "CT", "CV", "CW", "DA", "DD", "DE", "DG", "DH", "DL", "DN", "DT",
-    "DY", "E", "EC", "EH", "EN", "EX", "FK", "FY", "G", "GL", "GU", "GY", "HA", "HD", "HG",
-    "HP", "HR", "HS", "HU", "HX", "IG", "IM", "IP", "IV", "JE", "KA", "KT", "KW", "KY", "L",
-    "LA", "LD", "LE", "LL", "LN", "LS", "LU", "M", "ME", "MK", "ML", "N", "NE", "NG", "NN",
-    "NP", "NR", "NW", "OL", "OX", "PA", "PE", "PH", "PL", "PO", "PR", "RG", "RH", "RM", "S",
-    "SA", "SE", "SG", "SK", "SL", "SM", "SN", "SO", "SP", "SR", "SS", "ST", "SW", "SY", "TA",
-    "TD", "TF", "TN", "TQ", "TR", "TS", "TW", "UB", "W", "WA", "WC", "WD", "WF", "WN", "WR",
-    "WS", "WV", "YO", "ZE",
+    "AB", "AL", "B", "BA", "BB", "BD", "BH", "BL", "BN", "BR", "BS", "BT", "CA", "CB", "CF", "CH",
+    "CM", "CO", "CR", "CT", "CV", "CW", "DA", "DD", "DE", "DG", "DH", "DL", "DN", "DT", "DY", "E",
+    "EC", "EH", "EN", "EX", "FK", "FY", "G", "GL", "GU", "GY", "HA", "HD", "HG", "HP", "HR", "HS",
+    "HU", "HX", "IG", "IM", "IP", "IV", "JE", "KA", "KT", "KW", "KY", "L", "LA", "LD", "LE", "LL",
+    "LN", "LS", "LU", "M", "ME", "MK", "ML", "N", "NE", "NG", "NN", "NP", "NR", "NW", "OL", "OX",
+    "PA", "PE", "PH", "PL", "PO", "PR", "RG", "RH", "RM", "S", "SA", "SE", "SG", "SK", "SL", "SM",
+    "SN", "SO", "SP", "SR", "SS", "ST", "SW", "SY", "TA", "TD", "TF", "TN", "TQ", "TR", "TS", "TW",
+    "UB", "W", "WA", "WC", "WD", "WF", "WN", "WR", "WS", "WV", "YO", "ZE",
 ];
 
 /// Words that follow "snap:" or "@" in chat but are not handles.
@@ -207,7 +215,15 @@ fn derived_from_url(scan: &mut Scan<'_>, url: &str, start: usize, end: usize) {
         }
         _ => return,
     };
-    let reserved = ["p", "reel", "explore", "share", "watch", "home", "profile.php"];
+    let reserved = [
+        "p",
+        "reel",
+        "explore",
+        "share",
+        "watch",
+        "home",
+        "profile.php",
+    ];
     if !handle.is_empty()
         && !reserved.contains(&handle)
         && let Ok(v) = normalise_account(platform, handle)
@@ -245,7 +261,12 @@ fn wallets(scan: &mut Scan<'_>) {
     let text = scan.text;
     for m in ETH.find_iter(text) {
         if scan.free(m.start(), m.end()) {
-            scan.add(EntityKind::Crypto, m.as_str().to_lowercase(), m.start(), m.end());
+            scan.add(
+                EntityKind::Crypto,
+                m.as_str().to_lowercase(),
+                m.start(),
+                m.end(),
+            );
         }
     }
     for m in BECH32.find_iter(text) {
@@ -433,11 +454,21 @@ fn handles(scan: &mut Scan<'_>) {
     let mut prefixed: Vec<(usize, usize, String, String)> = Vec::new();
     for c in HANDLE_LATIN.captures_iter(text) {
         let m = c.get(0).expect("whole match");
-        prefixed.push((m.start(), m.end(), platform(&c[1]).to_owned(), c[2].to_owned()));
+        prefixed.push((
+            m.start(),
+            m.end(),
+            platform(&c[1]).to_owned(),
+            c[2].to_owned(),
+        ));
     }
     for c in HANDLE_ARABIC.captures_iter(text) {
         let m = c.get(0).expect("whole match");
-        prefixed.push((m.start(), m.end(), platform(&c[1]).to_owned(), c[2].to_owned()));
+        prefixed.push((
+            m.start(),
+            m.end(),
+            platform(&c[1]).to_owned(),
+            c[2].to_owned(),
+        ));
     }
     for (start, end, platform, handle) in prefixed {
         if is_handle(&handle)
@@ -542,7 +573,11 @@ mod tests {
 
     #[test]
     fn emails_urls_and_derived_accounts() {
-        one("mail Jay.99@Example.co.uk now", EntityKind::Email, "jay.99@example.co.uk");
+        one(
+            "mail Jay.99@Example.co.uk now",
+            EntityKind::Email,
+            "jay.99@example.co.uk",
+        );
         assert_eq!(
             values("see https://www.instagram.com/Jay_99/ ok"),
             vec![
@@ -561,7 +596,11 @@ mod tests {
 
     #[test]
     fn plates_and_postcodes() {
-        one("silver golf AB12 CDE outside", EntityKind::Vehicle, "AB12CDE");
+        one(
+            "silver golf AB12 CDE outside",
+            EntityKind::Vehicle,
+            "AB12CDE",
+        );
         one("reg is ab12cde", EntityKind::Vehicle, "AB12CDE");
         one("old one A123 BCD", EntityKind::Vehicle, "A123BCD");
         one("older ABC 123D", EntityKind::Vehicle, "ABC123D");
@@ -573,7 +612,11 @@ mod tests {
 
     #[test]
     fn handles_bank_details_and_wallets() {
-        one("add my snap: jay_99x", EntityKind::Account, "snapchat:jay_99x");
+        one(
+            "add my snap: jay_99x",
+            EntityKind::Account,
+            "snapchat:jay_99x",
+        );
         one("ig @lola.k", EntityKind::Account, "instagram:lola.k");
         one("سناب: dodo_77", EntityKind::Account, "snapchat:dodo_77");
         one("dm @ghost_rider", EntityKind::Account, "@ghost_rider");
@@ -583,7 +626,11 @@ mod tests {
             EntityKind::BankAccount,
             "200000/12345678",
         );
-        one("IBAN GB82 WEST 1234 5698 7654 32", EntityKind::Iban, "GB82WEST12345698765432");
+        one(
+            "IBAN GB82 WEST 1234 5698 7654 32",
+            EntityKind::Iban,
+            "GB82WEST12345698765432",
+        );
         one(
             "btc 1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa",
             EntityKind::Crypto,

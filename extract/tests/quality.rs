@@ -66,8 +66,20 @@ fn phone(rng: &mut ChaCha8Rng, arabic: bool) -> (String, String) {
 }
 
 fn email(rng: &mut ChaCha8Rng) -> (String, String) {
-    let users = ["jay.k99", "lola_x", "m.hassan", "dodo77", "kelly.marsh", "ghost-rider"];
-    let domains = ["example.com", "example.co.uk", "mail.example.org", "example.net"];
+    let users = [
+        "jay.k99",
+        "lola_x",
+        "m.hassan",
+        "dodo77",
+        "kelly.marsh",
+        "ghost-rider",
+    ];
+    let domains = [
+        "example.com",
+        "example.co.uk",
+        "mail.example.org",
+        "example.net",
+    ];
     let u = users.choose(rng).unwrap();
     let d = domains.choose(rng).unwrap();
     let n = rng.random_range(0..100);
@@ -96,9 +108,11 @@ fn from(rng: &mut ChaCha8Rng, set: &[u8]) -> char {
 
 fn vrm(rng: &mut ChaCha8Rng) -> (String, String) {
     let area: String = [from(rng, AREA), from(rng, YEAR)].iter().collect();
-    let age = [2, 5, 8, 11, 14, 17, 19, 21, 23, 24, 52, 55, 58, 61, 64, 67, 70, 73]
-        .choose(rng)
-        .unwrap();
+    let age = [
+        2, 5, 8, 11, 14, 17, 19, 21, 23, 24, 52, 55, 58, 61, 64, 67, 70, 73,
+    ]
+    .choose(rng)
+    .unwrap();
     let tail: String = (0..3).map(|_| letter(rng)).collect();
     let value = format!("{area}{age:02}{tail}");
     match rng.random_range(0..6) {
@@ -136,7 +150,14 @@ fn postcode(rng: &mut ChaCha8Rng) -> (String, String) {
 }
 
 fn handle(rng: &mut ChaCha8Rng, arabic: bool) -> (String, String) {
-    let names = ["jay_99x", "lola.k", "dodo_77", "ghostrider22", "bigman_leeds", "k1ng_sam"];
+    let names = [
+        "jay_99x",
+        "lola.k",
+        "dodo_77",
+        "ghostrider22",
+        "bigman_leeds",
+        "k1ng_sam",
+    ];
     let h = names.choose(rng).unwrap();
     if arabic && rng.random_bool(0.5) {
         return (format!("سناب: {h}"), format!("snapchat:{h}"));
@@ -144,7 +165,10 @@ fn handle(rng: &mut ChaCha8Rng, arabic: bool) -> (String, String) {
     match rng.random_range(0..4) {
         0 => (format!("snap: {h}"), format!("snapchat:{h}")),
         1 => (format!("ig @{h}"), format!("instagram:{h}")),
-        2 => (format!("https://instagram.com/{h}"), format!("instagram:{h}")),
+        2 => (
+            format!("https://instagram.com/{h}"),
+            format!("instagram:{h}"),
+        ),
         _ => (format!("@{h}"), format!("@{h}")),
     }
 }
@@ -152,9 +176,17 @@ fn handle(rng: &mut ChaCha8Rng, arabic: bool) -> (String, String) {
 /// Things that look like identifiers and are not.
 fn distractor(rng: &mut ChaCha8Rng) -> String {
     match rng.random_range(0..10) {
-        0 => format!("{}/{:02}/2024", rng.random_range(1..29), rng.random_range(1..13)),
+        0 => format!(
+            "{}/{:02}/2024",
+            rng.random_range(1..29),
+            rng.random_range(1..13)
+        ),
         1 => format!("{}:{:02}", rng.random_range(0..24), rng.random_range(0..60)),
-        2 => format!("£{},{:03}", rng.random_range(1..20), rng.random_range(0..1000)),
+        2 => format!(
+            "£{},{:03}",
+            rng.random_range(1..20),
+            rng.random_range(0..1000)
+        ),
         3 => format!("order {}", rng.random_range(100_000_000u64..9_999_999_999)),
         4 => format!("room {}", rng.random_range(1..400)),
         5 => format!("{} quid", rng.random_range(20..900)),
@@ -204,20 +236,65 @@ const FILLER_AR: &[&str] = &["تمام", "لا تكول لاحد", "بكرة ا�
 
 /// Hand-written messages in the shapes the generator does not make, with their labels.
 const WRITTEN: &[(&str, &[(EntityKind, &str)])] = &[
-    ("07700 900 123 / 07700 900 456 both his", &[(EntityKind::Phone, "+447700900123"), (EntityKind::Phone, "+447700900456")]),
+    (
+        "07700 900 123 / 07700 900 456 both his",
+        &[
+            (EntityKind::Phone, "+447700900123"),
+            (EntityKind::Phone, "+447700900456"),
+        ],
+    ),
     ("tel:+447700900789", &[(EntityKind::Phone, "+447700900789")]),
-    ("reg: WR51 XFA seen on the A650", &[(EntityKind::Vehicle, "WR51XFA")]),
-    ("W1A 1AA is the BBC lol", &[(EntityKind::Postcode, "W1A 1AA")]),
+    (
+        "reg: WR51 XFA seen on the A650",
+        &[(EntityKind::Vehicle, "WR51XFA")],
+    ),
+    (
+        "W1A 1AA is the BBC lol",
+        &[(EntityKind::Postcode, "W1A 1AA")],
+    ),
     ("5 kids in 2019, 3 of them under 12", &[]),
     ("price was 0.5 for 10 bags at 12:30", &[]),
-    ("يم كراج ابو علي LS9 8QT السيارة بيضة", &[(EntityKind::Postcode, "LS9 8QT")]),
-    ("رقم ابو حسن ٠٧٧٠٠ ٩٠٠٣٢١ لا تنطيه لاحد", &[(EntityKind::Phone, "+447700900321")]),
-    ("email: K.Marsh77@Example.org.", &[(EntityKind::Email, "k.marsh77@example.org")]),
-    ("snap - dodo_77 or insta= lola.k", &[(EntityKind::Account, "snapchat:dodo_77"), (EntityKind::Account, "instagram:lola.k")]),
-    ("his Iraqi one 00964 780 555 1234", &[(EntityKind::Phone, "+9647805551234")]),
-    ("ring 0113 496 0555 ext 12", &[(EntityKind::Phone, "+441134960555")]),
-    ("the golf YB19 KPL and the van BD66 FRX", &[(EntityKind::Vehicle, "YB19KPL"), (EntityKind::Vehicle, "BD66FRX")]),
-    ("we r at bd3 9aq then hx1 2ab", &[(EntityKind::Postcode, "BD3 9AQ"), (EntityKind::Postcode, "HX1 2AB")]),
+    (
+        "يم كراج ابو علي LS9 8QT السيارة بيضة",
+        &[(EntityKind::Postcode, "LS9 8QT")],
+    ),
+    (
+        "رقم ابو حسن ٠٧٧٠٠ ٩٠٠٣٢١ لا تنطيه لاحد",
+        &[(EntityKind::Phone, "+447700900321")],
+    ),
+    (
+        "email: K.Marsh77@Example.org.",
+        &[(EntityKind::Email, "k.marsh77@example.org")],
+    ),
+    (
+        "snap - dodo_77 or insta= lola.k",
+        &[
+            (EntityKind::Account, "snapchat:dodo_77"),
+            (EntityKind::Account, "instagram:lola.k"),
+        ],
+    ),
+    (
+        "his Iraqi one 00964 780 555 1234",
+        &[(EntityKind::Phone, "+9647805551234")],
+    ),
+    (
+        "ring 0113 496 0555 ext 12",
+        &[(EntityKind::Phone, "+441134960555")],
+    ),
+    (
+        "the golf YB19 KPL and the van BD66 FRX",
+        &[
+            (EntityKind::Vehicle, "YB19KPL"),
+            (EntityKind::Vehicle, "BD66FRX"),
+        ],
+    ),
+    (
+        "we r at bd3 9aq then hx1 2ab",
+        &[
+            (EntityKind::Postcode, "BD3 9AQ"),
+            (EntityKind::Postcode, "HX1 2AB"),
+        ],
+    ),
     ("order no 07700 lol 900123", &[]),
 ];
 
@@ -289,7 +366,10 @@ fn identifiers_meet_the_precision_and_recall_floors() {
         expected.insert((kind, value));
         // A profile link is a URL as well as an account.
         if written.starts_with("https://") {
-            expected.insert((EntityKind::Url, written.trim_start_matches("https://").into()));
+            expected.insert((
+                EntityKind::Url,
+                written.trim_start_matches("https://").into(),
+            ));
         }
         let got: HashSet<(EntityKind, String)> = extract(&message, None)
             .into_iter()
@@ -367,7 +447,13 @@ const PEOPLE: &[(&str, &[&str], &[&str])] = &[
     (
         "P-1",
         &["Mohammed Al-Hassan", "محمد الحسن"],
-        &["Mohammed Hassan", "Muhammad Hasan", "محمد الحسن", "mo7ammed el hasan", "MOHAMED HASSAN"],
+        &[
+            "Mohammed Hassan",
+            "Muhammad Hasan",
+            "محمد الحسن",
+            "mo7ammed el hasan",
+            "MOHAMED HASSAN",
+        ],
     ),
     (
         "P-2",
@@ -377,7 +463,12 @@ const PEOPLE: &[(&str, &[&str], &[&str])] = &[
     (
         "P-3",
         &["Yusuf Karim", "يوسف كريم"],
-        &["Yousef Kareem", "يوسف كريم", "Youssef Karim", "yusuf kareem"],
+        &[
+            "Yousef Kareem",
+            "يوسف كريم",
+            "Youssef Karim",
+            "yusuf kareem",
+        ],
     ),
     (
         "P-4",
@@ -415,9 +506,15 @@ fn names_link_to_known_persons_across_spellings() {
         let frame = frames.choose(&mut rng).unwrap();
         let (text, expected) = if rng.random_bool(0.7) {
             let (id, _, spellings) = PEOPLE.choose(&mut rng).unwrap();
-            (frame.replace("{}", spellings.choose(&mut rng).unwrap()), Some(*id))
+            (
+                frame.replace("{}", spellings.choose(&mut rng).unwrap()),
+                Some(*id),
+            )
         } else {
-            (frame.replace("{}", STRANGERS.choose(&mut rng).unwrap()), None)
+            (
+                frame.replace("{}", STRANGERS.choose(&mut rng).unwrap()),
+                None,
+            )
         };
         let got: Vec<String> = extract(&text, Some(&g))
             .into_iter()
@@ -439,6 +536,10 @@ fn names_link_to_known_persons_across_spellings() {
         score.precision(),
         score.recall()
     );
-    assert!(score.precision() >= 0.95, "name precision {:.3}", score.precision());
+    assert!(
+        score.precision() >= 0.95,
+        "name precision {:.3}",
+        score.precision()
+    );
     assert!(score.recall() >= 0.90, "name recall {:.3}", score.recall());
 }

@@ -16,7 +16,6 @@ pub mod synthetic;
 pub mod vocab;
 
 pub use client::{Connectivity, GraphClient};
-pub use toex_extract::{identifiers, names};
 pub use error::GraphError;
 pub use migrations::MIGRATIONS;
 pub use model::{
@@ -31,3 +30,4 @@ pub use queries::mentions::{
 pub use queries::network::{MAX_HOPS, MAX_PATH_HOPS};
 pub use queries::profiles::{CategoryMonth, ProfileScope, RepeatVictim, ThreatKind, ThreatProfile};
 pub use settings::GraphSettings;
+pub use toex_extract::{identifiers, names};

@@ -1081,7 +1081,10 @@ impl SearchIndex {
                 if mention.found.kind.key(&mention.found.value) != key || hits.len() >= limit {
                     continue;
                 }
-                let segment = mention.segment.and_then(|i| segments.get(i as usize)).cloned();
+                let segment = mention
+                    .segment
+                    .and_then(|i| segments.get(i as usize))
+                    .cloned();
                 let within = match (&segment, mention.side) {
                     (Some(s), _) => s.text.as_str(),
                     (None, toex_extract::TextSide::Translation) => {
@@ -1267,7 +1270,9 @@ fn mention_snippet(text: &str, start: u32, end: u32) -> String {
 }
 
 fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 fn first_str(doc: &TantivyDocument, field: Field) -> Option<String> {

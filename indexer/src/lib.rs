@@ -15,8 +15,7 @@ pub use analysis::{
 };
 pub use error::IndexError;
 pub use index::{
-    FacetCount, Facets, Hit, MAX_SEGMENT_MATCHES, NewDocument, SearchIndex, SearchMode,
-    MentionHit, SearchRequest, SearchResults, SearchSort, SegmentMatch, StoredDocument,
-    index_schema,
+    FacetCount, Facets, Hit, MAX_SEGMENT_MATCHES, MentionHit, NewDocument, SearchIndex, SearchMode,
+    SearchRequest, SearchResults, SearchSort, SegmentMatch, StoredDocument, index_schema,
 };
 pub use pool::{CpuPool, PoolError};

@@ -82,14 +82,24 @@ impl Services {
         let gazetteer = self
             .cpu
             .run(move || {
-                Gazetteer::new(rows.into_iter().map(|r| KnownPerson {
-                    id: r.id,
-                    names: r.name.into_iter().chain(r.aliases.unwrap_or_default()).collect(),
+                Gazetteer::new(rows.into_iter().map(|r| {
+                    KnownPerson {
+                        id: r.id,
+                        names: r
+                            .name
+                            .into_iter()
+                            .chain(r.aliases.unwrap_or_default())
+                            .collect(),
+                    }
                 }))
             })
             .await?;
         tracing::info!(persons = gazetteer.len(), "gazetteer rebuilt");
-        *self.names.current.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(gazetteer);
+        *self
+            .names
+            .current
+            .write()
+            .unwrap_or_else(|p| p.into_inner()) = Arc::new(gazetteer);
         self.names.persons.store(count, Ordering::SeqCst);
         Ok(true)
     }
@@ -368,9 +378,7 @@ impl LinkageQuery {
         let services = ctx.data_unchecked::<Services>().clone();
         let forces = crate::access::forces(ctx, &[])?;
         if identifier.trim().is_empty() || identifier.len() > 500 {
-            return Err(ApiError::bad_input(
-                "`identifier` must be 1–500 characters",
-            ));
+            return Err(ApiError::bad_input("`identifier` must be 1–500 characters"));
         }
         let targets: Vec<(Kind, String)> = match toex_extract::classify(&identifier) {
             Some(t) => vec![t],
@@ -483,11 +491,7 @@ impl LinkageQuery {
                         format!(", in {}", r.operations.join(", "))
                     },
                     if r.suspect { "; a suspect" } else { "" },
-                    if r.rso {
-                        "; a registered offender"
-                    } else {
-                        ""
-                    },
+                    if r.rso { "; a registered offender" } else { "" },
                 );
                 CrossLink {
                     kind,
@@ -578,7 +582,10 @@ impl Loader<Scoped> for PersonMentionsLoader {
         let mut out: HashMap<Scoped, Vec<PersonMentionRef>> = HashMap::new();
         let mut groups: HashMap<Arc<[String]>, Vec<String>> = HashMap::new();
         for k in keys {
-            groups.entry(k.forces.clone()).or_default().push(k.id.clone());
+            groups
+                .entry(k.forces.clone())
+                .or_default()
+                .push(k.id.clone());
         }
         for (forces, ids) in groups {
             for m in self

@@ -129,7 +129,11 @@ impl Document {
             .filter(|m| m.found.kind != toex_extract::EntityKind::Person)
             .map(crate::linkage::Entity::from)
             .collect();
-        match services.graph.document_person_mentions(&forces, &self.id).await {
+        match services
+            .graph
+            .document_person_mentions(&forces, &self.id)
+            .await
+        {
             Ok(persons) => out.extend(persons.into_iter().map(|m| crate::linkage::Entity {
                 kind: crate::linkage::EntityKind::Person,
                 key: Some(format!("Person:{}", m.person_id)),

@@ -80,7 +80,10 @@ async fn a_phone_in_a_chat_export_links_to_a_suspect_of_another_operation() {
     let (op_a, op_b) = (format!("{u}-chat"), format!("{u}-other"));
     let surname = capitalised(&letters(&u, 7));
     let later = capitalised(&letters(&u[8..], 6));
-    let (phone, fresh) = (format!("+964780{}", digits(&u, 0)), format!("+964781{}", digits(&u, 9)));
+    let (phone, fresh) = (
+        format!("+964780{}", digits(&u, 0)),
+        format!("+964781{}", digits(&u, 9)),
+    );
     let dir = tempfile::tempdir().unwrap();
 
     // Operation B: a suspect who uses the phone, and a second known person.
@@ -146,7 +149,11 @@ async fn a_phone_in_a_chat_export_links_to_a_suspect_of_another_operation() {
     let links = r["data"]["crossLinks"].as_array().unwrap();
     let phone_key = format!("Phone:{phone}");
     let first = &links[0];
-    assert_eq!(first["key"], phone_key.as_str(), "the suspect's phone ranks first: {r}");
+    assert_eq!(
+        first["key"],
+        phone_key.as_str(),
+        "the suspect's phone ranks first: {r}"
+    );
     assert_eq!(first["person"]["id"], format!("{u}-S").as_str());
     assert_eq!(first["person"]["operations"], json!([op_b]));
     assert_eq!(first["suspect"], true);
@@ -156,8 +163,10 @@ async fn a_phone_in_a_chat_export_links_to_a_suspect_of_another_operation() {
         "{first}"
     );
     assert!(
-        links.iter().any(|l| l["key"] == format!("Person:{u}-K").as_str()
-            && l["person"]["via"] == "MENTIONED"),
+        links
+            .iter()
+            .any(|l| l["key"] == format!("Person:{u}-K").as_str()
+                && l["person"]["via"] == "MENTIONED"),
         "the named person of B is a cross link too: {r}"
     );
 
@@ -182,9 +191,15 @@ async fn a_phone_in_a_chat_export_links_to_a_suspect_of_another_operation() {
     assert_eq!(m["entity"]["text"], national.as_str());
     assert_eq!(m["entity"]["segment"], 0);
     assert_eq!(m["segment"]["speaker"], "Jay");
-    assert!(m["segment"]["sent"].as_str().unwrap().contains("21:15"), "{m}");
     assert!(
-        m["snippet"].as_str().unwrap().contains(&format!("<b>{national}</b>")),
+        m["segment"]["sent"].as_str().unwrap().contains("21:15"),
+        "{m}"
+    );
+    assert!(
+        m["snippet"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("<b>{national}</b>")),
         "{m}"
     );
 

@@ -26,16 +26,50 @@ pub struct KnownPerson {
 /// Keyed names of known persons.
 #[derive(Debug, Default)]
 pub struct Gazetteer {
-    /// Word keys of a name, joined by a space → the persons carrying it.
-    entries: HashMap<String, Vec<u32>>,
-    /// First-word keys of every entry, to skip most words at once.
-    starts: HashMap<String, u8>,
+    /// Every word key that occurs in an entry → a small id.
+    ids: FastMap<String, u32>,
+    /// Key ids of a name → the persons carrying it.
+    entries: FastMap<Box<[u32]>, Vec<u32>>,
+    /// First-word key id of every entry → the longest entry starting with it.
+    starts: FastMap<u32, u8>,
     persons: Vec<String>,
+    /// Tells this gazetteer's key ids apart in the per-thread word cache.
+    generation: u64,
 }
+
+/// FNV-1a: the maps here are keyed by short words, where SipHash's set-up dominates.
+#[derive(Clone, Copy)]
+pub(crate) struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
+pub(crate) type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<Fnv>>;
+
+/// A word whose key is in no entry.
+const UNKNOWN: u32 = u32::MAX;
 
 impl Gazetteer {
     pub fn new(persons: impl IntoIterator<Item = KnownPerson>) -> Self {
-        let mut g = Gazetteer::default();
+        static GENERATION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        let mut g = Gazetteer {
+            generation: GENERATION.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            ..Gazetteer::default()
+        };
         for person in persons {
             let index = g.persons.len() as u32;
             g.persons.push(person.id);
@@ -50,11 +84,18 @@ impl Gazetteer {
                     variants.push(vec![keys[0].clone(), keys[keys.len() - 1].clone()]);
                 }
                 for v in variants {
-                    let longest = g.starts.entry(v[0].clone()).or_insert(0);
-                    *longest = (*longest).max(v.len() as u8);
-                    let ids = g.entries.entry(v.join(" ")).or_default();
-                    if !ids.contains(&index) {
-                        ids.push(index);
+                    let ids: Box<[u32]> = v
+                        .into_iter()
+                        .map(|k| {
+                            let next = g.ids.len() as u32;
+                            *g.ids.entry(k).or_insert(next)
+                        })
+                        .collect();
+                    let longest = g.starts.entry(ids[0]).or_insert(0);
+                    *longest = (*longest).max(ids.len() as u8);
+                    let carriers = g.entries.entry(ids).or_default();
+                    if !carriers.contains(&index) {
+                        carriers.push(index);
                     }
                 }
             }
@@ -77,46 +118,31 @@ impl Gazetteer {
         if self.entries.is_empty() {
             return Vec::new();
         }
-        let words = keyed(text);
-        let chars: Vec<(usize, char)> = if text.is_ascii() {
-            Vec::new()
-        } else {
-            text.char_indices().collect()
-        };
-        let slice = |start: usize, end: usize| -> String {
-            if chars.is_empty() {
-                text[start..end].to_owned()
-            } else {
-                let b0 = chars[start].0;
-                let b1 = chars.get(end).map_or(text.len(), |c| c.0);
-                text[b0..b1].to_owned()
-            }
-        };
+        let words = self.keyed(text);
         let mut out = Vec::new();
         let mut i = 0;
         while i < words.len() {
-            let Some(&longest) = self.starts.get(&words[i].0) else {
+            let Some(&longest) = self.starts.get(&words[i].id) else {
                 i += 1;
                 continue;
             };
+            let ids: Vec<u32> = words[i..(i + usize::from(longest)).min(words.len())]
+                .iter()
+                .map(|w| w.id)
+                .collect();
             let mut matched = 0;
-            for len in (2..=usize::from(longest).min(words.len() - i)).rev() {
-                let key = words[i..i + len]
-                    .iter()
-                    .map(|w| w.0.as_str())
-                    .collect::<Vec<_>>()
-                    .join(" ");
-                if let Some(ids) = self.entries.get(&key) {
-                    if ids.len() <= MAX_CANDIDATES {
-                        let (start, end) = (words[i].1, words[i + len - 1].2);
-                        for &id in ids {
+            for len in (2..=ids.len()).rev() {
+                if let Some(persons) = self.entries.get(&ids[..len]) {
+                    if persons.len() <= MAX_CANDIDATES {
+                        let (first, last) = (&words[i], &words[i + len - 1]);
+                        for &p in persons {
                             out.push(Found {
                                 kind: EntityKind::Person,
-                                value: self.persons[id as usize].clone(),
-                                text: slice(start, end),
-                                start: start as u32,
-                                end: end as u32,
-                                candidates: ids.len() as u32,
+                                value: self.persons[p as usize].clone(),
+                                text: text[first.byte_start..last.byte_end].to_owned(),
+                                start: first.start as u32,
+                                end: last.end as u32,
+                                candidates: persons.len() as u32,
                             });
                         }
                     }
@@ -128,55 +154,94 @@ impl Gazetteer {
         }
         out
     }
+
+    /// The words of `text` with their key ids and character and byte offsets; a line
+    /// break is an unknown word, so no name runs over it.
+    fn keyed(&self, text: &str) -> Vec<Word> {
+        let mut out = Vec::new();
+        KEYS.with(|cache| {
+            let mut cache = cache.borrow_mut();
+            if cache.len() > KEY_CACHE_WORDS {
+                cache.clear();
+            }
+            let mut word = |byte_start: usize, byte_end: usize, start: usize, end: usize| {
+                let w = &text[byte_start..byte_end];
+                let entry = match cache.get_mut(w) {
+                    Some(e) => e,
+                    None => {
+                        let key: Option<Box<str>> = word_key(w).map(Box::from);
+                        cache.entry(w.to_owned()).or_insert(Cached {
+                            key,
+                            generation: 0,
+                            id: UNKNOWN,
+                        })
+                    }
+                };
+                // Articles and vowel-only words are not words of a name.
+                let key = entry.key.as_deref()?;
+                if entry.generation != self.generation {
+                    entry.id = self.ids.get(key).copied().unwrap_or(UNKNOWN);
+                    entry.generation = self.generation;
+                }
+                Some(Word {
+                    id: entry.id,
+                    start,
+                    end,
+                    byte_start,
+                    byte_end,
+                })
+            };
+            let mut current: Option<(usize, usize)> = None;
+            let mut chars = 0;
+            for (i, (b, c)) in text.char_indices().enumerate() {
+                chars = i + 1;
+                if crate::names::is_word_char(c) {
+                    current.get_or_insert((b, i));
+                    continue;
+                }
+                if let Some((bs, cs)) = current.take() {
+                    out.extend(word(bs, b, cs, i));
+                }
+                if c == '\n' {
+                    out.push(Word {
+                        id: UNKNOWN,
+                        start: i,
+                        end: i + 1,
+                        byte_start: b,
+                        byte_end: b + 1,
+                    });
+                }
+            }
+            if let Some((bs, cs)) = current {
+                out.extend(word(bs, text.len(), cs, chars));
+            }
+        });
+        out
+    }
+}
+
+/// A word's key, and its id in the gazetteer that looked it up last.
+struct Cached {
+    key: Option<Box<str>>,
+    generation: u64,
+    id: u32,
+}
+
+/// A word of running text: its key id and where it is.
+struct Word {
+    id: u32,
+    start: usize,
+    end: usize,
+    byte_start: usize,
+    byte_end: usize,
 }
 
 thread_local! {
     /// Word → key, per thread: running text repeats its words, and keying one costs
     /// a transliteration and two allocations.
-    static KEYS: RefCell<HashMap<String, Option<String>>> = RefCell::new(HashMap::new());
+    static KEYS: RefCell<FastMap<String, Cached>> = RefCell::new(FastMap::default());
 }
 const KEY_CACHE_WORDS: usize = 200_000;
-
-/// The words of `text` with their keys and character offsets.
-fn keyed(text: &str) -> Vec<(String, usize, usize)> {
-    let mut out = Vec::new();
-    KEYS.with(|cache| {
-        let mut cache = cache.borrow_mut();
-        if cache.len() > KEY_CACHE_WORDS {
-            cache.clear();
-        }
-        let mut start = None;
-        let mut count = 0;
-        let mut word = String::new();
-        let mut push = |word: &mut String, start: usize, end: usize| {
-            let key = match cache.get(word.as_str()) {
-                Some(k) => k.clone(),
-                None => {
-                    let k = word_key(word);
-                    cache.insert(word.clone(), k.clone());
-                    k
-                }
-            };
-            if let Some(key) = key {
-                out.push((key, start, end));
-            }
-            word.clear();
-        };
-        for (i, c) in text.chars().enumerate() {
-            count = i + 1;
-            if crate::names::is_word_char(c) {
-                start.get_or_insert(i);
-                word.push(c);
-            } else if let Some(s) = start.take() {
-                push(&mut word, s, i);
-            }
-        }
-        if let Some(s) = start {
-            push(&mut word, s, count);
-        }
-    });
-    out
-}
 
 #[cfg(test)]
 mod tests {
@@ -222,11 +287,17 @@ mod tests {
 
     #[test]
     fn running_text_is_keyed_with_character_offsets() {
-        let words = keyed("رأيت محمد الحسن, and Mo7ammed!");
-        let keys: Vec<&str> = words.iter().map(|(k, _, _)| k.as_str()).collect();
-        assert_eq!(keys, ["rt", "mhmd", "hsn", "nd", "mhmd"]);
-        assert_eq!((words[1].1, words[1].2), (5, 9));
-        assert_eq!((words[4].1, words[4].2), (21, 29));
+        let g = gazetteer();
+        let words = g.keyed("رأيت محمد الحسن, and Mo7ammed!");
+        let (mhmd, hsn) = (g.ids["mhmd"], g.ids["hsn"]);
+        let ids: Vec<u32> = words.iter().map(|w| w.id).collect();
+        assert_eq!(ids, [UNKNOWN, mhmd, hsn, UNKNOWN, mhmd]);
+        assert_eq!((words[1].start, words[1].end), (5, 9));
+        assert_eq!((words[4].start, words[4].end), (21, 29));
+        assert_eq!(
+            &"رأيت محمد الحسن, and Mo7ammed!"[words[1].byte_start..words[1].byte_end],
+            "محمد"
+        );
     }
 
     #[test]

@@ -48,6 +48,9 @@ fn parse_phone(raw: &str) -> Result<String, String> {
     if !(7..=15).contains(&digits) {
         return Err(format!("`{raw}` is not a phone number ({digits} digits)"));
     }
+    if let Some(e164) = plain_uk(&ascii) {
+        return Ok(e164);
+    }
     // 00 international prefix, as often written in the UK and the Middle East.
     let cleaned = match ascii.trim_start().strip_prefix("00") {
         Some(rest) => format!("+{rest}"),
@@ -68,10 +71,53 @@ fn parse_phone(raw: &str) -> Result<String, String> {
     Ok(number.format().mode(Mode::E164).to_string())
 }
 
+/// The E.164 form of a UK number written plainly — `0` and 9–10 more digits, or
+/// `+44`/`0044` and 9–10 digits not starting with 0, separated only by spaces, dashes,
+/// dots or brackets — without libphonenumber's parser (the costly part of extraction and
+/// of importing call records). Anything else is left to the parser; both give the same
+/// answer where both apply (tested).
+fn plain_uk(ascii: &str) -> Option<String> {
+    let s = ascii.trim();
+    if !s
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-' | '.' | '(' | ')' | '+'))
+        || s.chars().filter(|&c| c == '+').count() > usize::from(s.starts_with('+'))
+        || s.contains("(0)")
+    {
+        return None;
+    }
+    let digits: String = s.chars().filter(char::is_ascii_digit).collect();
+    let national = if s.starts_with('+') {
+        digits.strip_prefix("44")?
+    } else if let Some(rest) = digits.strip_prefix("0044") {
+        rest
+    } else if digits.starts_with("00") {
+        return None;
+    } else {
+        digits.strip_prefix('0')?
+    };
+    let ok = (9..=10).contains(&national.len()) && !national.starts_with('0');
+    ok.then(|| format!("+44{national}"))
+}
+
 /// Whether an E.164 number fits its country's numbering plan (libphonenumber's
 /// metadata), beyond the length check of [`normalise_phone`].
 pub fn phone_is_valid(e164: &str) -> bool {
-    phonenumber::parse(None, e164).is_ok_and(|n| phonenumber::is_valid(&n))
+    thread_local! {
+        static VALID: RefCell<HashMap<String, bool>> = RefCell::new(HashMap::new());
+    }
+    VALID.with(|cache| {
+        if let Some(&hit) = cache.borrow().get(e164) {
+            return hit;
+        }
+        let valid = phonenumber::parse(None, e164).is_ok_and(|n| phonenumber::is_valid(&n));
+        let mut cache = cache.borrow_mut();
+        if cache.len() >= PHONE_CACHE {
+            cache.clear();
+        }
+        cache.insert(e164.to_owned(), valid);
+        valid
+    })
 }
 
 /// An email address, lower-cased, or why it is not one.
@@ -187,6 +233,49 @@ mod tests {
             "۰۷۷۰۰۹۰۰۱۲۳",
         ] {
             assert_eq!(normalise_phone(raw).unwrap(), "+447700900123", "{raw}");
+        }
+    }
+
+    #[test]
+    fn the_plain_uk_path_agrees_with_libphonenumber() {
+        let forms = |n: &str| {
+            let rest = &n[1..];
+            vec![
+                n.to_owned(),
+                format!("{} {}", &n[..5], &n[5..]),
+                format!("{}-{}-{}", &n[..4], &n[4..7], &n[7..]),
+                format!("({}) {}", &n[..5], &n[5..]),
+                format!("+44 {rest}"),
+                format!("+44{rest}"),
+                format!("0044 {rest}"),
+            ]
+        };
+        let mut seed = 7u64;
+        for _ in 0..2_000 {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            let prefix = ["07", "01", "02", "03", "08", "011", "0800"][(seed >> 33) as usize % 7];
+            let len = 10 + (seed >> 40) as usize % 2;
+            let mut n = prefix.to_owned();
+            let mut x = seed;
+            while n.len() < len {
+                n.push(char::from(b'0' + (x % 10) as u8));
+                x /= 10;
+            }
+            for form in forms(&n) {
+                let ascii = ascii_digits(&form);
+                let Some(fast) = plain_uk(&ascii) else {
+                    continue;
+                };
+                let cleaned = match ascii.strip_prefix("00") {
+                    Some(rest) => format!("+{rest}"),
+                    None => ascii.clone(),
+                };
+                let slow = phonenumber::parse(Some(Id::GB), &cleaned)
+                    .ok()
+                    .filter(|p| (9..=10).contains(&p.national().value().to_string().len()))
+                    .map(|p| p.format().mode(Mode::E164).to_string());
+                assert_eq!(Some(fast), slow, "{form}");
+            }
         }
     }
 

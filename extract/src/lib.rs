@@ -144,26 +144,44 @@ pub fn extract_document<'a>(
     translation: Option<&str>,
     gazetteer: Option<&Gazetteer>,
 ) -> Vec<Mention> {
+    // One pass over the segments joined by newlines (no pattern crosses a line), then
+    // each hit is given back to its segment: a regex call per segment would cost more
+    // than the scan itself.
+    let segments: Vec<&str> = segments.into_iter().collect();
     let mut out = Vec::new();
-    let mut any_segment = false;
-    for (i, segment) in segments.into_iter().enumerate() {
-        any_segment = true;
-        out.extend(
-            extract(segment, gazetteer)
-                .into_iter()
-                .map(|found| Mention {
-                    found,
-                    side: TextSide::Original,
-                    segment: Some(i as u32),
-                }),
-        );
-    }
-    if !any_segment {
+    if segments.is_empty() {
         out.extend(extract(text, gazetteer).into_iter().map(|found| Mention {
             found,
             side: TextSide::Original,
             segment: None,
         }));
+    } else {
+        let mut starts = Vec::with_capacity(segments.len());
+        let mut lens = Vec::with_capacity(segments.len());
+        let mut at = 0u32;
+        for s in &segments {
+            let n = s.chars().count() as u32;
+            starts.push(at);
+            lens.push(n);
+            at += n + 1;
+        }
+        let joined = segments.join("\n");
+        for mut found in extract(&joined, gazetteer) {
+            let i = starts
+                .partition_point(|&s| s <= found.start)
+                .saturating_sub(1);
+            let (start, len) = (starts[i], lens[i]);
+            if found.end > start + len {
+                continue;
+            }
+            found.start -= start;
+            found.end -= start;
+            out.push(Mention {
+                found,
+                side: TextSide::Original,
+                segment: Some(i as u32),
+            });
+        }
     }
     if let Some(t) = translation {
         out.extend(extract(t, gazetteer).into_iter().map(|found| Mention {

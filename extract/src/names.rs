@@ -38,7 +38,10 @@ pub fn word_key(word: &str) -> Option<String> {
 }
 
 pub(crate) fn is_word_char(c: char) -> bool {
-    c.is_alphabetic() || matches!(c, '2' | '3' | '5' | '6' | '7' | '8' | '9') || is_arabic(c)
+    if c.is_ascii() {
+        return c.is_ascii_alphabetic() || matches!(c, '2' | '3' | '5' | '6' | '7' | '8' | '9');
+    }
+    is_arabic(c) || c.is_alphabetic()
 }
 
 /// Words of `name` folded to ASCII Latin (Arabic transliterated), for ranking exact spellings first.

@@ -21,7 +21,7 @@ fn re(pattern: &str) -> Regex {
 
 static URL: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r#"(?i)(?:https?://|\bwww\.|\b(?:instagram\.com|t\.me|wa\.me|snapchat\.com|tiktok\.com|facebook\.com|fb\.com|twitter\.com|x\.com)/)[^\s<>"'\x{0600}-\x{06FF}]+"#,
+        r#"(?i)(?:https?://|(?-u:\b)www\.|(?-u:\b)(?:instagram\.com|t\.me|wa\.me|snapchat\.com|tiktok\.com|facebook\.com|fb\.com|twitter\.com|x\.com)/)[^\s<>"'\x{0600}-\x{06FF}]+"#,
     )
 });
 static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
@@ -30,39 +30,42 @@ static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 static IBAN: LazyLock<Regex> =
-    LazyLock::new(|| re(r"(?i)\b[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b"));
+    LazyLock::new(|| re(r"(?i)(?-u:\b)[A-Z]{2}[0-9]{2}[ A-Z0-9]{11,40}(?-u:\b)"));
 static BANK: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\b([0-9]{2})[-– ]([0-9]{2})[-– ]([0-9]{2})\b[\s,/:;#]*(?:(?:acc(?:ount)?|a/c)(?:\s*(?:no|number|num))?\.?[\s,/:;#]*)?\b([0-9]{8})\b",
+        r"(?i)(?-u:\b)([0-9]{2})[-– ]([0-9]{2})[-– ]([0-9]{2})(?-u:\b)[ \t,/:;#]*(?:(?:acc(?:ount)?|a/c)(?:[ \t]*(?:no|number|num))?\.?[ \t,/:;#]*)?(?-u:\b)([0-9]{8})(?-u:\b)",
     )
 });
-static ETH: LazyLock<Regex> = LazyLock::new(|| re(r"\b0x[0-9a-fA-F]{40}\b"));
-static BECH32: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)\bbc1[02-9ac-hj-np-z]{11,71}\b"));
-static BASE58: LazyLock<Regex> = LazyLock::new(|| re(r"\b[13T][1-9A-HJ-NP-Za-km-z]{25,34}\b"));
+static ETH: LazyLock<Regex> = LazyLock::new(|| re(r"(?-u:\b)0x[0-9a-fA-F]{40}(?-u:\b)"));
+static BECH32: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?i)(?-u:\b)bc1[02-9ac-hj-np-z]{11,71}(?-u:\b)"));
+static BASE58: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?-u:\b)[13T][1-9A-HJ-NP-Za-km-z]{25,34}(?-u:\b)"));
 static PHONE: LazyLock<Regex> = LazyLock::new(|| {
     re(&format!(
-        r"(?:\+\s?|00|[\x{{0660}}\x{{06F0}}]{{2}})?\(?{D}(?:[ \t\-.()\x{{00A0}}]{{0,3}}{D}){{6,16}}"
+        r"(?:\+ ?)?\(?{D}[0-9\x{{0660}}-\x{{0669}}\x{{06F0}}-\x{{06F9}} \t\-.()\x{{00A0}}]{{5,40}}{D}"
     ))
 });
 static POSTCODE: LazyLock<Regex> =
-    LazyLock::new(|| re(r"(?i)\b([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})\b"));
+    LazyLock::new(|| re(r"(?i)(?-u:\b)([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})(?-u:\b)"));
 static VRM_CURRENT: LazyLock<Regex> =
-    LazyLock::new(|| re(r"(?i)\b([A-Z]{2})([0-9]{2}) ?([A-Z]{3})\b"));
+    LazyLock::new(|| re(r"(?i)(?-u:\b)([A-Z]{2})([0-9]{2}) ?([A-Z]{3})(?-u:\b)"));
 static VRM_OLD: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"\b(?:[A-HJ-NP-Y][1-9][0-9]{0,2} ?[A-Z]{3}|[A-Z]{3} ?[1-9][0-9]{0,2}[A-HJ-NP-Y])\b")
+    re(
+        r"(?-u:\b)(?:[A-HJ-NP-Y][1-9][0-9]{0,2} ?[A-Z]{3}|[A-Z]{3} ?[1-9][0-9]{0,2}[A-HJ-NP-Y])(?-u:\b)",
+    )
 });
 static HANDLE_LATIN: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\b(snapchat|snap|sc|instagram|insta|ig|tiktok|telegram|tg|twitter|kik|wickr|discord|facebook|fb|signal|threema)(?:\s*[:=\-–]\s*@?|\s+is\s+@?|\s+@)([a-z0-9_](?:[a-z0-9_.]{0,28}[a-z0-9_])?)",
+        r"(?i)(?-u:\b)(snapchat|snap|sc|instagram|insta|ig|tiktok|telegram|tg|twitter|kik|wickr|discord|facebook|fb|signal|threema)(?:[ \t]*[:=\-–][ \t]*@?|[ \t]+is[ \t]+@?|[ \t]+@)([a-z0-9_][a-z0-9_.]{0,29})",
     )
 });
 static HANDLE_ARABIC: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(سناب(?:\s?شات)?|انستا|انستغرام|انستقرام|تيك\s?توك|تلغرام|تليجرام|فيسبوك|فيس)\s*[:：]?\s*@?([A-Za-z0-9_](?:[A-Za-z0-9_.]{0,28}[A-Za-z0-9_])?)",
+        r"(سناب(?: ?شات)?|انستا|انستغرام|انستقرام|تيك ?توك|تلغرام|تليجرام|فيسبوك|فيس)[ \t]*[:：]?[ \t]*@?([A-Za-z0-9_][A-Za-z0-9_.]{0,29})",
     )
 });
-static HANDLE_BARE: LazyLock<Regex> =
-    LazyLock::new(|| re(r"@([A-Za-z0-9_](?:[A-Za-z0-9_.]{0,28}[A-Za-z0-9_])?)"));
+static HANDLE_BARE: LazyLock<Regex> = LazyLock::new(|| re(r"@([A-Za-z0-9_][A-Za-z0-9_.]{0,29})"));
 
 /// UK postcode areas (the letters before the first digit).
 const POSTCODE_AREAS: &[&str] = &[
@@ -148,14 +151,41 @@ pub fn identifiers(text: &str) -> Vec<Found> {
         claimed: Vec::new(),
         found: Vec::new(),
     };
-    urls(&mut scan);
-    emails(&mut scan);
-    ibans(&mut scan);
-    wallets(&mut scan);
-    bank_accounts(&mut scan);
-    phones(&mut scan);
-    postcodes(&mut scan);
-    vehicles(&mut scan);
+    // Cheap gates: most chat lines hold no digit, `@` or `/`, and each skipped pattern
+    // is a pass over the text saved.
+    let bytes = text.as_bytes();
+    let mut digits = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        // ASCII digits, and the second byte of ٠-٩ (D9 A0-A9) and ۰-۹ (DB B0-B9).
+        let digit = b.is_ascii_digit()
+            || (i > 0 && bytes[i - 1] == 0xD9 && (0xA0..=0xA9).contains(&b))
+            || (i > 0 && bytes[i - 1] == 0xDB && (0xB0..=0xB9).contains(&b));
+        if digit {
+            digits += 1;
+            if digits >= 7 {
+                break;
+            }
+        }
+    }
+    let has = |c: u8| bytes.contains(&c);
+    if has(b'/') || text.contains("www.") || text.contains("WWW.") {
+        urls(&mut scan);
+    }
+    if has(b'@') {
+        emails(&mut scan);
+    }
+    if digits >= 2 {
+        ibans(&mut scan);
+        wallets(&mut scan);
+    }
+    if digits >= 7 {
+        bank_accounts(&mut scan);
+        phones(&mut scan);
+    }
+    if digits >= 1 {
+        postcodes(&mut scan);
+        vehicles(&mut scan);
+    }
     handles(&mut scan);
     let mut found = scan.found;
     found.sort_by_key(|f| (f.start, f.end, f.kind));
@@ -244,15 +274,31 @@ fn emails(scan: &mut Scan<'_>) {
 }
 
 fn ibans(scan: &mut Scan<'_>) {
-    for m in IBAN.find_iter(scan.text) {
-        let compact: String = m
-            .as_str()
-            .chars()
-            .filter(|c| *c != ' ')
-            .collect::<String>()
-            .to_uppercase();
-        if scan.free(m.start(), m.end()) && checks::iban_ok(&compact) {
-            scan.add(EntityKind::Iban, compact, m.start(), m.end());
+    let text = scan.text;
+    for m in IBAN.find_iter(text) {
+        // The run may take words after the number (`… 7654 32 thanks`): drop trailing
+        // space-separated chunks until the check digits hold.
+        let mut raw = m.as_str().trim_end();
+        loop {
+            let compact: String = raw
+                .chars()
+                .filter(|c| *c != ' ')
+                .collect::<String>()
+                .to_uppercase();
+            if compact.len() < 15 {
+                break;
+            }
+            let end = m.start() + raw.len();
+            if checks::iban_ok(&compact) {
+                if scan.free(m.start(), end) {
+                    scan.add(EntityKind::Iban, compact, m.start(), end);
+                }
+                break;
+            }
+            match raw.rfind(' ') {
+                Some(i) => raw = raw[..i].trim_end(),
+                None => break,
+            }
         }
     }
 }
@@ -363,7 +409,9 @@ fn phone_spans(candidate: &str, next: Option<char>) -> Vec<(usize, usize, String
                 continue;
             }
             if let Some(e164) = phone_value(&candidate[begin..groups[j].1]) {
-                let valid = phone_is_valid(&e164);
+                // UK numbers are already held to their exact national length; the
+                // numbering plan decides between readings of other countries' numbers.
+                let valid = e164.starts_with("+44") || phone_is_valid(&e164);
                 if best.as_ref().is_none_or(|b| valid && !b.4) {
                     best = Some((j, begin, groups[j].1, e164, valid));
                 }
@@ -451,6 +499,11 @@ fn vehicles(scan: &mut Scan<'_>) {
 
 fn handles(scan: &mut Scan<'_>) {
     let text = scan.text;
+    // Latin platform words need a separator; the Arabic ones may stand alone.
+    let arabic = !text.is_ascii() && text.contains(|c| ('\u{0600}'..='\u{06FF}').contains(&c));
+    if !arabic && !text.contains([':', '=', '-', '–', '@']) && !text.contains(" is ") {
+        return;
+    }
     let mut prefixed: Vec<(usize, usize, String, String)> = Vec::new();
     for c in HANDLE_LATIN.captures_iter(text) {
         let m = c.get(0).expect("whole match");
@@ -471,25 +524,29 @@ fn handles(scan: &mut Scan<'_>) {
         ));
     }
     for (start, end, platform, handle) in prefixed {
-        if is_handle(&handle)
+        let trimmed = handle.trim_end_matches('.');
+        let end = end - (handle.len() - trimmed.len());
+        let handle = trimmed;
+        if is_handle(handle)
             && scan.free(start, end)
-            && let Ok(v) = normalise_account(&platform, &handle)
+            && let Ok(v) = normalise_account(&platform, handle)
         {
             scan.add(EntityKind::Account, v, start, end);
         }
     }
     for c in HANDLE_BARE.captures_iter(text) {
         let m = c.get(0).expect("whole match");
-        let handle = &c[1];
+        let handle = c[1].trim_end_matches('.');
+        let end = m.end() - (c[1].len() - handle.len());
         let glued = scan
             .before(m.start())
             .is_some_and(|ch| ch.is_alphanumeric() || matches!(ch, '.' | '_' | '@'));
-        if !glued && is_handle(handle) && scan.free(m.start(), m.end()) {
+        if !glued && is_handle(handle) && scan.free(m.start(), end) {
             scan.add(
                 EntityKind::Account,
                 format!("@{}", handle.to_lowercase()),
                 m.start(),
-                m.end(),
+                end,
             );
         }
     }

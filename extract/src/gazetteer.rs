@@ -49,7 +49,11 @@ impl Default for Fnv {
 
 impl std::hash::Hasher for Fnv {
     fn finish(&self) -> u64 {
-        self.0
+        // Spread the low bits' entropy into the top ones, which hashbrown's tags use.
+        let mut h = self.0;
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^ (h >> 33)
     }
     fn write(&mut self, bytes: &[u8]) {
         for &b in bytes {
@@ -122,10 +126,11 @@ impl Gazetteer {
         let mut out = Vec::new();
         let mut i = 0;
         while i < words.len() {
-            let Some(&longest) = self.starts.get(&words[i].id) else {
+            let longest = words[i].longest;
+            if longest < 2 {
                 i += 1;
                 continue;
-            };
+            }
             let ids: Vec<u32> = words[i..(i + usize::from(longest)).min(words.len())]
                 .iter()
                 .map(|w| w.id)
@@ -174,6 +179,7 @@ impl Gazetteer {
                             key,
                             generation: 0,
                             id: UNKNOWN,
+                            longest: 0,
                         })
                     }
                 };
@@ -181,10 +187,12 @@ impl Gazetteer {
                 let key = entry.key.as_deref()?;
                 if entry.generation != self.generation {
                     entry.id = self.ids.get(key).copied().unwrap_or(UNKNOWN);
+                    entry.longest = self.starts.get(&entry.id).copied().unwrap_or(0);
                     entry.generation = self.generation;
                 }
                 Some(Word {
                     id: entry.id,
+                    longest: entry.longest,
                     start,
                     end,
                     byte_start,
@@ -205,6 +213,7 @@ impl Gazetteer {
                 if c == '\n' {
                     out.push(Word {
                         id: UNKNOWN,
+                        longest: 0,
                         start: i,
                         end: i + 1,
                         byte_start: b,
@@ -225,11 +234,14 @@ struct Cached {
     key: Option<Box<str>>,
     generation: u64,
     id: u32,
+    /// Words in the longest entry that starts with this one (0: none does).
+    longest: u8,
 }
 
 /// A word of running text: its key id and where it is.
 struct Word {
     id: u32,
+    longest: u8,
     start: usize,
     end: usize,
     byte_start: usize,

@@ -140,6 +140,59 @@ impl<'a> Scan<'a> {
     }
 }
 
+/// What a text holds, as far as the patterns' gates care.
+#[derive(Default)]
+struct Features {
+    /// Digits (any script), counted up to 7.
+    digits: u32,
+    slash: bool,
+    at: bool,
+    /// An ASCII letter next to a digit (postcodes, VRMs).
+    letter_digit: bool,
+    /// Two letters then two digits (IBANs).
+    letters_digits: bool,
+    /// A run of 26 or more ASCII letters and digits (wallets).
+    long_alnum: bool,
+}
+
+impl Features {
+    fn of(bytes: &[u8]) -> Self {
+        let mut f = Features::default();
+        let mut run = 0u32;
+        for (i, &b) in bytes.iter().enumerate() {
+            let prev = if i > 0 { bytes[i - 1] } else { 0 };
+            // ASCII digits, and the second byte of ٠-٩ (D9 A0-A9) and ۰-۹ (DB B0-B9).
+            let digit = b.is_ascii_digit()
+                || (prev == 0xD9 && (0xA0..=0xA9).contains(&b))
+                || (prev == 0xDB && (0xB0..=0xB9).contains(&b));
+            if digit && f.digits < 7 {
+                f.digits += 1;
+            }
+            f.slash |= b == b'/';
+            f.at |= b == b'@';
+            if b.is_ascii_digit() && prev.is_ascii_alphabetic()
+                || b.is_ascii_alphabetic() && prev.is_ascii_digit()
+            {
+                f.letter_digit = true;
+                if b.is_ascii_digit()
+                    && i >= 2
+                    && bytes[i - 2].is_ascii_alphabetic()
+                    && bytes.get(i + 1).is_some_and(u8::is_ascii_digit)
+                {
+                    f.letters_digits = true;
+                }
+            }
+            if b.is_ascii_alphanumeric() {
+                run += 1;
+                f.long_alnum |= run >= 26;
+            } else {
+                run = 0;
+            }
+        }
+        f
+    }
+}
+
 /// Every identifier in `text` (no names), in order of position.
 pub fn identifiers(text: &str) -> Vec<Found> {
     let mut scan = Scan {
@@ -151,38 +204,26 @@ pub fn identifiers(text: &str) -> Vec<Found> {
         claimed: Vec::new(),
         found: Vec::new(),
     };
-    // Cheap gates: most chat lines hold no digit, `@` or `/`, and each skipped pattern
-    // is a pass over the text saved.
-    let bytes = text.as_bytes();
-    let mut digits = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        // ASCII digits, and the second byte of ٠-٩ (D9 A0-A9) and ۰-۹ (DB B0-B9).
-        let digit = b.is_ascii_digit()
-            || (i > 0 && bytes[i - 1] == 0xD9 && (0xA0..=0xA9).contains(&b))
-            || (i > 0 && bytes[i - 1] == 0xDB && (0xB0..=0xB9).contains(&b));
-        if digit {
-            digits += 1;
-            if digits >= 7 {
-                break;
-            }
-        }
-    }
-    let has = |c: u8| bytes.contains(&c);
-    if has(b'/') || text.contains("www.") || text.contains("WWW.") {
+    // Cheap gates, from one pass over the bytes: most lines hold no digit, `@` or `/`,
+    // and each pattern skipped is a pass over the text saved.
+    let f = Features::of(text.as_bytes());
+    if f.slash || text.contains("www.") || text.contains("WWW.") {
         urls(&mut scan);
     }
-    if has(b'@') {
+    if f.at {
         emails(&mut scan);
     }
-    if digits >= 2 {
+    if f.letters_digits {
         ibans(&mut scan);
+    }
+    if f.long_alnum {
         wallets(&mut scan);
     }
-    if digits >= 7 {
+    if f.digits >= 7 {
         bank_accounts(&mut scan);
         phones(&mut scan);
     }
-    if digits >= 1 {
+    if f.letter_digit {
         postcodes(&mut scan);
         vehicles(&mut scan);
     }

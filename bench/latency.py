@@ -11,7 +11,7 @@ def post(url, query, variables):
     body = json.dumps({"query": query, "variables": variables}).encode()
     headers = {
         "content-type": "application/json",
-        "authorization": f"Bearer {os.environ['TOEX_BENCH_TOKEN']}",
+        "authorization": f"Bearer {os.environ['BENCH_TOKEN']}",
         "x-toex-purpose": "BENCH graph latency",
     }
     req = urllib.request.Request(url, body, headers)

@@ -39,7 +39,7 @@ def run(kind, force):
       total edges { node { rank personId score flags } } } }"""
     body = json.dumps({"query": q, "variables": {"k": kind, "f": force}}).encode()
     t = time.perf_counter()
-    out = json.load(urllib.request.urlopen(urllib.request.Request(url, body, {"content-type": "application/json", "authorization": "Bearer " + __import__("os").environ["TOEX_BENCH_TOKEN"], "x-toex-purpose": "BENCH threat profiles"})))
+    out = json.load(urllib.request.urlopen(urllib.request.Request(url, body, {"content-type": "application/json", "authorization": "Bearer " + __import__("os").environ["BENCH_TOKEN"], "x-toex-purpose": "BENCH threat profiles"})))
     ms = (time.perf_counter() - t) * 1000
     if out.get("errors"):
         sys.exit(out["errors"])

@@ -14,7 +14,7 @@ import urllib.request
 url = sys.argv[1]
 HEADERS = {
     "content-type": "application/json",
-    "authorization": f"Bearer {os.environ['TOEX_BENCH_TOKEN']}",
+    "authorization": f"Bearer {os.environ['BENCH_TOKEN']}",
     "x-toex-purpose": "BENCH search latency",
 }
 clients = int(sys.argv[2]) if len(sys.argv) > 2 else 16

@@ -73,6 +73,8 @@ impl Corpus {
             source_type: "transcript".to_owned(),
             segments: segs,
             mentions: Vec::new(),
+            translation_meta: None,
+            correction: None,
         }
     }
 }

@@ -48,6 +48,8 @@ fn fixture() -> &'static Fixture {
                     source_type: parsed.source_type.to_owned(),
                     segments: parsed.segments,
                     mentions: Vec::new(),
+                    translation_meta: None,
+                    correction: None,
                 }
             })
             .collect();

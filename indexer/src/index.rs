@@ -51,6 +51,32 @@ pub struct NewDocument {
     pub segments: Vec<crate::formats::Segment>,
     /// Identifiers and known names found in it (see [`toex_extract::extract_document`]).
     pub mentions: Vec<Mention>,
+    /// Where the translation came from, when there is one.
+    pub translation_meta: Option<TranslationMeta>,
+    /// An analyst's correction of the translation, kept beside the machine one.
+    pub correction: Option<Correction>,
+}
+
+/// Provenance of a machine (or human) translation.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
+pub struct TranslationMeta {
+    /// `marian-candle`, `whisper-translate`, `human`, or what the source says.
+    pub engine: String,
+    /// The model id (e.g. `Helsinki-NLP/opus-mt-ar-en`).
+    pub model: Option<String>,
+    /// Model version or weights hash.
+    pub version: Option<String>,
+    /// When it was translated (RFC 3339).
+    pub translated_at: Option<String>,
+}
+
+/// An analyst's corrected translation: who and when; it never replaces the machine one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Correction {
+    pub text: String,
+    pub by: String,
+    /// RFC 3339.
+    pub at: String,
 }
 
 impl NewDocument {
@@ -162,6 +188,10 @@ pub struct Hit {
     /// HTML with `<b>` around matched terms; other markup escaped.
     pub snippet: String,
     pub translation_snippet: Option<String>,
+    /// Highlighted HTML of the analyst's corrected translation, when there is one.
+    pub corrected_snippet: Option<String>,
+    /// Which translation the query matched: `corrected`, `machine`, or `None`.
+    pub translation_matched: Option<&'static str>,
     /// The segments (lines, messages, cues) that hold a matched term, in document
     /// order, at most [`MAX_SEGMENT_MATCHES`]; each with its timestamps.
     pub segments: Vec<SegmentMatch>,
@@ -255,6 +285,8 @@ pub struct StoredDocument {
     pub segments: Vec<crate::formats::Segment>,
     /// Identifiers and names found at ingest.
     pub mentions: Vec<Mention>,
+    pub translation_meta: Option<TranslationMeta>,
+    pub correction: Option<Correction>,
 }
 
 /// Where a document mentions an identifier, for a linkage look-up.
@@ -296,6 +328,11 @@ struct Fields {
     entities: Field,
     /// `kind:value` of every identifier and person mentioned (indexed, not stored).
     identifiers: Field,
+    /// The translation's provenance (stored JSON).
+    translation_meta: Field,
+    /// An analyst's corrected translation (English analyser, stored) and who/when (JSON).
+    corrected: Field,
+    correction_meta: Field,
     content_hash: Field,
     ingested_at: Field,
 }
@@ -339,7 +376,7 @@ fn build_schema() -> (Schema, Fields) {
         text: b.add_text_field("text", multi),
         text_en: b.add_text_field("text_en", english_only),
         text_skel: b.add_text_field("text_skel", skeleton),
-        translation: b.add_text_field("translation", english),
+        translation: b.add_text_field("translation", english.clone()),
         language: b.add_text_field("language", facet.clone()),
         force: b.add_text_field("force", facet.clone()),
         operation: b.add_text_field("operation", facet.clone()),
@@ -348,6 +385,9 @@ fn build_schema() -> (Schema, Fields) {
         vectors: b.add_bytes_field("vectors", STORED),
         entities: b.add_text_field("entities", STORED),
         identifiers: b.add_text_field("identifiers", STRING),
+        translation_meta: b.add_text_field("translation_meta", STORED),
+        corrected: b.add_text_field("corrected", english.clone()),
+        correction_meta: b.add_text_field("correction_meta", STORED),
         content_hash: b.add_text_field("content_hash", keyword),
         ingested_at: b.add_date_field("ingested_at", INDEXED | STORED | FAST),
     };
@@ -460,12 +500,23 @@ impl SearchIndex {
     /// Adds documents and commits once. A document already present (same content hash)
     /// is replaced, never duplicated. Returns the ids in input order.
     pub fn add_documents(&self, docs: &[NewDocument]) -> Result<Vec<String>, IndexError> {
+        self.add_documents_at(docs, None)
+    }
+
+    /// [`SearchIndex::add_documents`], keeping an earlier ingest time when given.
+    fn add_documents_at(
+        &self,
+        docs: &[NewDocument],
+        ingested_at: Option<DateTime<Utc>>,
+    ) -> Result<Vec<String>, IndexError> {
         for doc in docs {
             doc.validate()?;
         }
         let f = self.fields;
         let embedded = self.embed_documents(docs)?;
-        let now = tantivy::DateTime::from_timestamp_micros(Utc::now().timestamp_micros());
+        let now = tantivy::DateTime::from_timestamp_micros(
+            ingested_at.unwrap_or_else(Utc::now).timestamp_micros(),
+        );
         let mut writer = self.writer.lock().unwrap_or_else(|p| p.into_inner());
         // A delete costs a term look-up in every segment at commit: only documents that
         // are there already (or twice in this batch) are deleted before they are added.
@@ -491,6 +542,19 @@ impl SearchIndex {
             }
             if let Some(t) = &doc.translation {
                 d.add_text(f.translation, t);
+            }
+            if let Some(m) = &doc.translation_meta {
+                d.add_text(
+                    f.translation_meta,
+                    serde_json::to_string(m).unwrap_or_default(),
+                );
+            }
+            if let Some(c) = &doc.correction {
+                d.add_text(f.corrected, &c.text);
+                d.add_text(
+                    f.correction_meta,
+                    serde_json::json!({"by": c.by, "at": c.at}).to_string(),
+                );
             }
             if let Some(l) = &doc.language {
                 d.add_text(f.language, l);
@@ -780,6 +844,7 @@ impl SearchIndex {
         let text_snippets = SnippetGenerator::create(&searcher, &*user_query, f.text)?;
         let translation_snippets =
             SnippetGenerator::create(&searcher, &*user_query, f.translation)?;
+        let corrected_snippets = SnippetGenerator::create(&searcher, &*user_query, f.corrected)?;
         let terms = self.matched_terms(&*user_query);
         let mut hits = Vec::with_capacity(top.len());
         for (score, addr) in top {
@@ -788,6 +853,21 @@ impl SearchIndex {
             let translation_snippet = first_str(&doc, f.translation)
                 .map(|_| translation_snippets.snippet_from_doc(&doc).to_html());
             let mut hit = self.hit(&doc, score, snippet, translation_snippet);
+            if first_str(&doc, f.corrected).is_some() {
+                let corrected = corrected_snippets.snippet_from_doc(&doc);
+                if !corrected.highlighted().is_empty() {
+                    hit.translation_matched = Some("corrected");
+                }
+                hit.corrected_snippet = Some(corrected.to_html());
+            }
+            if hit.translation_matched.is_none()
+                && hit
+                    .translation_snippet
+                    .as_deref()
+                    .is_some_and(|s| s.contains("<b>"))
+            {
+                hit.translation_matched = Some("machine");
+            }
             hit.segments = first_str(&doc, f.segments)
                 .map(|j| self.segment_matches(&segments_from_json(&j), &terms))
                 .unwrap_or_default();
@@ -863,6 +943,8 @@ impl SearchIndex {
             source_type: first_str(doc, f.source_type).unwrap_or_default(),
             snippet,
             translation_snippet,
+            corrected_snippet: None,
+            translation_matched: None,
             segments: Vec::new(),
         }
     }
@@ -997,7 +1079,58 @@ impl SearchIndex {
                 .map(|j| segments_from_json(&j))
                 .unwrap_or_default(),
             mentions: mentions_of(&doc, f.entities),
+            translation_meta: first_str(&doc, f.translation_meta)
+                .and_then(|j| serde_json::from_str(&j).ok()),
+            correction: first_str(&doc, f.corrected).and_then(|text| {
+                let meta: serde_json::Value =
+                    serde_json::from_str(&first_str(&doc, f.correction_meta)?).ok()?;
+                Some(Correction {
+                    text,
+                    by: meta["by"].as_str()?.to_owned(),
+                    at: meta["at"].as_str()?.to_owned(),
+                })
+            }),
         }))
+    }
+
+    /// Keeps an analyst's corrected translation of document `id` beside the machine one
+    /// (which stays as it was), with who made it and when; the document is re-indexed
+    /// whole, so search finds the corrected words. `None` when the document is not there
+    /// for `forces`.
+    pub fn correct_translation(
+        &self,
+        id: &str,
+        forces: &[String],
+        text: &str,
+        by: &str,
+    ) -> Result<Option<StoredDocument>, IndexError> {
+        if text.trim().is_empty() || text.len() > MAX_TEXT_BYTES {
+            return Err(IndexError::InvalidDocument(format!(
+                "a corrected translation must be 1 to {MAX_TEXT_BYTES} bytes"
+            )));
+        }
+        let Some(stored) = self.get(id, forces)? else {
+            return Ok(None);
+        };
+        let doc = NewDocument {
+            title: stored.title,
+            text: stored.text,
+            language: stored.language,
+            translation: stored.translation,
+            force: stored.force,
+            operation: stored.operation,
+            source_type: stored.source_type,
+            segments: stored.segments,
+            mentions: stored.mentions,
+            translation_meta: stored.translation_meta,
+            correction: Some(Correction {
+                text: text.to_owned(),
+                by: by.to_owned(),
+                at: Utc::now().to_rfc3339(),
+            }),
+        };
+        self.add_documents_at(std::slice::from_ref(&doc), Some(stored.ingested_at))?;
+        self.get(id, forces)
     }
 
     /// Every stored document searched for the names `gazetteer` knows: `(id, force,
@@ -1124,7 +1257,14 @@ impl SearchIndex {
         }
         let mut parser = QueryParser::for_index(
             &self.index,
-            vec![f.title, f.text, f.text_en, f.translation, f.text_skel],
+            vec![
+                f.title,
+                f.text,
+                f.text_en,
+                f.translation,
+                f.corrected,
+                f.text_skel,
+            ],
         );
         parser.set_conjunction_by_default();
         // A skeleton match (Arabizi ↔ Arabic) counts, but below a match of the word itself.
@@ -1141,7 +1281,7 @@ impl SearchIndex {
         match parsed.weight(tantivy::query::EnableScoring::disabled_from_schema(&schema)) {
             Ok(_) => Ok(parsed),
             Err(tantivy::TantivyError::FieldNotFound(field)) => Err(IndexError::BadQuery {
-                message: format!("no field `{field}`; use title, text or translation"),
+                message: format!("no field `{field}`; use title, text, translation or corrected"),
                 position: None,
             }),
             Err(tantivy::TantivyError::SchemaError(message)) => Err(IndexError::BadQuery {
@@ -1296,6 +1436,8 @@ mod tests {
             source_type: "text".to_owned(),
             segments: Vec::new(),
             mentions: Vec::new(),
+            translation_meta: None,
+            correction: None,
         }
     }
 

@@ -15,7 +15,8 @@ pub use analysis::{
 };
 pub use error::IndexError;
 pub use index::{
-    FacetCount, Facets, Hit, MAX_SEGMENT_MATCHES, MentionHit, NewDocument, SearchIndex, SearchMode,
-    SearchRequest, SearchResults, SearchSort, SegmentMatch, StoredDocument, index_schema,
+    Correction, FacetCount, Facets, Hit, MAX_SEGMENT_MATCHES, MentionHit, NewDocument, SearchIndex,
+    SearchMode, SearchRequest, SearchResults, SearchSort, SegmentMatch, StoredDocument,
+    TranslationMeta, index_schema,
 };
 pub use pool::{CpuPool, PoolError};

@@ -30,6 +30,8 @@ fn doc(force: &str, title: &str, text: &str) -> NewDocument {
         source_type: "text".to_owned(),
         segments: Vec::new(),
         mentions: Vec::new(),
+        translation_meta: None,
+        correction: None,
     }
 }
 

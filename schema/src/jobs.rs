@@ -145,6 +145,8 @@ fn prepare(path: &Path, name: &str, job: &Job) -> Prepared {
         source_type: parsed.source_type.to_owned(),
         segments: parsed.segments,
         mentions: Vec::new(),
+        translation_meta: None,
+        correction: None,
     }))
 }
 

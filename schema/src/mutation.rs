@@ -73,6 +73,32 @@ impl MutationRoot {
         Ok(crate::jobs::IngestJob::from(&job))
     }
 
+    /// Keeps your corrected translation of a document beside the machine one (which is
+    /// never overwritten), with your user id and the time; search then finds the
+    /// corrected words and says which translation matched.
+    async fn correct_translation(
+        &self,
+        ctx: &Context<'_>,
+        document_id: String,
+        text: String,
+    ) -> ApiResult<crate::types::Document> {
+        let services = ctx.data_unchecked::<Services>();
+        let caller = crate::access::caller(ctx)?;
+        let forces = crate::access::forces(ctx, &[])?;
+        let (index, by) = (services.index.clone(), caller.user.clone());
+        let id = document_id.clone();
+        let stored = services
+            .cpu
+            .run(move || index.correct_translation(&id, &forces, &text, &by))
+            .await??;
+        stored.map(crate::types::Document::from).ok_or_else(|| {
+            ApiError::new(
+                crate::error::ErrorCode::NotFound,
+                format!("no document `{document_id}`"),
+            )
+        })
+    }
+
     /// Indexes one text item and records its node in the graph. Idempotent: the same
     /// content for the same force and operation yields the same id and no duplicate.
     async fn ingest_text(
@@ -98,6 +124,15 @@ impl MutationRoot {
             source_type: input.source_type,
             segments: Vec::new(),
             mentions: Vec::new(),
+            translation_meta: input.translation_engine.map(|engine| {
+                toex_indexer::TranslationMeta {
+                    engine,
+                    model: input.translation_model,
+                    version: input.translation_version,
+                    translated_at: input.translated_at,
+                }
+            }),
+            correction: None,
         };
         let done = services.ingest(doc).await?;
         Ok(IngestResult {

@@ -88,6 +88,28 @@ pub struct Document {
     pub segments: Vec<Segment>,
     #[graphql(skip)]
     pub mentions: Vec<toex_extract::Mention>,
+    /// Where the (machine) translation came from.
+    pub translation_provenance: Option<TranslationProvenance>,
+    /// An analyst's corrected translation, kept beside the machine one.
+    pub corrected_translation: Option<CorrectedTranslation>,
+}
+
+/// Provenance of a translation.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct TranslationProvenance {
+    pub engine: String,
+    pub model: Option<String>,
+    /// Model version or weights hash.
+    pub version: Option<String>,
+    pub translated_at: Option<String>,
+}
+
+/// An analyst's corrected translation: the text, who made it, when.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct CorrectedTranslation {
+    pub text: String,
+    pub by: String,
+    pub at: String,
 }
 
 impl From<toex_indexer::formats::Segment> for Segment {
@@ -167,6 +189,17 @@ impl From<StoredDocument> for Document {
             ingested_at: d.ingested_at,
             segments: d.segments.into_iter().map(Segment::from).collect(),
             mentions: d.mentions,
+            translation_provenance: d.translation_meta.map(|m| TranslationProvenance {
+                engine: m.engine,
+                model: m.model,
+                version: m.version,
+                translated_at: m.translated_at,
+            }),
+            corrected_translation: d.correction.map(|c| CorrectedTranslation {
+                text: c.text,
+                by: c.by,
+                at: c.at,
+            }),
         }
     }
 }
@@ -185,6 +218,10 @@ pub struct SearchHit {
     pub snippet: String,
     /// Highlighted HTML of the translation, side by side with `snippet`.
     pub translation_snippet: Option<String>,
+    /// Highlighted HTML of the analyst's corrected translation, when there is one.
+    pub corrected_snippet: Option<String>,
+    /// Which translation the query matched: `CORRECTED`, `MACHINE`, or null.
+    pub translation_matched: Option<String>,
     /// The segments (lines, messages, cues) where the query matched, with their times.
     pub segments: Vec<SegmentMatch>,
 }
@@ -231,6 +268,8 @@ impl From<Hit> for SearchHit {
             source_type: h.source_type,
             snippet: h.snippet,
             translation_snippet: h.translation_snippet,
+            corrected_snippet: h.corrected_snippet,
+            translation_matched: h.translation_matched.map(str::to_uppercase),
             segments: h
                 .segments
                 .into_iter()
@@ -350,6 +389,12 @@ pub struct IngestTextInput {
     pub text: String,
     pub language: Option<String>,
     pub translation: Option<String>,
+    /// Where `translation` came from: engine (e.g. `marian-candle`, `human`), model id,
+    /// version or weights hash, and when (RFC 3339).
+    pub translation_engine: Option<String>,
+    pub translation_model: Option<String>,
+    pub translation_version: Option<String>,
+    pub translated_at: Option<String>,
     pub force: String,
     pub operation: Option<String>,
     /// `text` unless given.

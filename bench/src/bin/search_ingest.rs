@@ -157,7 +157,6 @@ fn main() {
             syllables[(i / 1000) % 10]
         )],
     }));
-    let mut docs = docs;
     let started = Instant::now();
     let mut mentions = 0usize;
     for d in &mut docs {

@@ -273,3 +273,88 @@ async fn malicious_requests_are_bounded() {
     assert_eq!(app.health().await["index"]["open"], true);
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_corrected_translation_is_kept_beside_the_machine_one_and_searched() {
+    let app = TestApp::spawn().await;
+    let op = unique("op");
+    let input = json!({
+        "title": "voice note 15",
+        "text": "راح ياخذها بالباص من المحطة",
+        "language": "ar",
+        "translation": "He will take her by the bus from the station",
+        "translationEngine": "marian-candle",
+        "translationModel": "opus-mt-ar-en",
+        "translationVersion": "sha256:5f2a",
+        "translatedAt": "2026-11-30T10:00:00Z",
+        "force": "WYP",
+        "operation": op,
+    });
+    let r = app.graphql(INGEST, json!({ "input": input })).await;
+    assert!(r["errors"].is_null(), "{r}");
+    let id = r["data"]["ingestText"]["id"].as_str().unwrap().to_owned();
+
+    let fix = "He will take her on the coach from the depot";
+    let r = app
+        .graphql(
+            "mutation($id: String!, $t: String!) { correctTranslation(documentId: $id, text: $t) { id translation translationProvenance { engine model version translatedAt } correctedTranslation { text by at } } }",
+            json!({ "id": id, "t": fix }),
+        )
+        .await;
+    assert!(r["errors"].is_null(), "{r}");
+    let doc = &r["data"]["correctTranslation"];
+    assert_eq!(
+        doc["translation"], "He will take her by the bus from the station",
+        "the machine translation is never overwritten"
+    );
+    assert_eq!(doc["translationProvenance"]["engine"], "marian-candle");
+    assert_eq!(doc["translationProvenance"]["version"], "sha256:5f2a");
+    assert_eq!(doc["correctedTranslation"]["text"], fix);
+    assert!(
+        !doc["correctedTranslation"]["by"]
+            .as_str()
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        doc["correctedTranslation"]["at"]
+            .as_str()
+            .unwrap()
+            .starts_with("20")
+    );
+
+    let q = "query($q: String!, $op: String!) { search(queryText: $q, filter: {operations: [$op]}) { total edges { node { id translationMatched correctedSnippet translationSnippet } } } }";
+    let r = app.graphql(q, json!({ "q": "coach", "op": op })).await;
+    let hit = &r["data"]["search"]["edges"][0]["node"];
+    assert_eq!(r["data"]["search"]["total"], 1, "{r}");
+    assert_eq!(hit["translationMatched"], "CORRECTED", "{r}");
+    assert!(
+        hit["correctedSnippet"]
+            .as_str()
+            .unwrap()
+            .contains("<b>coach</b>"),
+        "{r}"
+    );
+    let r = app.graphql(q, json!({ "q": "station", "op": op })).await;
+    let hit = &r["data"]["search"]["edges"][0]["node"];
+    assert_eq!(hit["translationMatched"], "MACHINE", "{r}");
+    assert_eq!(
+        r["data"]["search"]["total"], 1,
+        "one document, not two: {r}"
+    );
+
+    let r = app
+        .graphql(
+            "mutation($t: String!) { correctTranslation(documentId: \"doc-nope\", text: $t) { id } }",
+            json!({ "t": fix }),
+        )
+        .await;
+    assert_eq!(error_code(&r), Some("NOT_FOUND"), "{r}");
+    let r = app
+        .graphql(
+            "mutation($id: String!) { correctTranslation(documentId: $id, text: \"  \") { id } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(error_code(&r), Some("BAD_INPUT"), "{r}");
+}

@@ -8,6 +8,13 @@ use std::collections::HashMap;
 use phonenumber::country::Id;
 use phonenumber::{Mode, PhoneNumber};
 
+/// A digit in any script people type numbers in: ASCII, Arabic-Indic, Persian.
+pub fn is_digit(c: char) -> bool {
+    c.is_ascii_digit()
+        || ('\u{0660}'..='\u{0669}').contains(&c)
+        || ('\u{06F0}'..='\u{06F9}').contains(&c)
+}
+
 /// Replaces Arabic-Indic (٠-٩) and Persian (۰-۹) digits by ASCII digits.
 pub fn ascii_digits(s: &str) -> String {
     s.chars()

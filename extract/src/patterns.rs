@@ -7,8 +7,8 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use crate::identifiers::{
-    ascii_digits, normalise_account, normalise_email, normalise_phone, normalise_postcode,
-    normalise_vrm, phone_is_valid,
+    ascii_digits, is_digit, normalise_account, normalise_email, normalise_phone,
+    normalise_postcode, normalise_vrm, phone_is_valid,
 };
 use crate::{EntityKind, Found, checks};
 
@@ -420,8 +420,7 @@ fn phone_spans(candidate: &str, next: Option<char>) -> Vec<(usize, usize, String
     let mut groups: Vec<(usize, usize)> = Vec::new();
     let mut start = None;
     for (i, c) in candidate.char_indices() {
-        let digit = ascii_digits(c.encode_utf8(&mut [0; 4])).as_bytes()[0].is_ascii_digit();
-        match (digit, start) {
+        match (is_digit(c), start) {
             (true, None) => start = Some(i),
             (false, Some(s)) => {
                 groups.push((s, i));

@@ -314,6 +314,32 @@ impl Score {
     }
 }
 
+/// Scores one message's extraction against its labels.
+fn score(
+    message: &str,
+    expected: &HashSet<(EntityKind, String)>,
+    scores: &mut BTreeMap<EntityKind, Score>,
+    misses: &mut Vec<String>,
+) {
+    let got: HashSet<(EntityKind, String)> = extract(message, None)
+        .into_iter()
+        .map(|f| (f.kind, f.value))
+        .collect();
+    for e in expected {
+        let s = scores.entry(e.0).or_default();
+        if got.contains(e) {
+            s.tp += 1;
+        } else {
+            s.fn_ += 1;
+            misses.push(format!("missed {:?} {} in {message:?}", e.0, e.1));
+        }
+    }
+    for g in got.difference(expected) {
+        scores.entry(g.0).or_default().fp += 1;
+        misses.push(format!("spurious {:?} {} in {message:?}", g.0, g.1));
+    }
+}
+
 #[test]
 fn identifiers_meet_the_precision_and_recall_floors() {
     let mut rng = ChaCha8Rng::seed_from_u64(20_261_202);
@@ -371,44 +397,12 @@ fn identifiers_meet_the_precision_and_recall_floors() {
                 written.trim_start_matches("https://").into(),
             ));
         }
-        let got: HashSet<(EntityKind, String)> = extract(&message, None)
-            .into_iter()
-            .map(|f| (f.kind, f.value))
-            .collect();
-        for e in &expected {
-            let s = scores.entry(e.0).or_default();
-            if got.contains(e) {
-                s.tp += 1;
-            } else {
-                s.fn_ += 1;
-                misses.push(format!("missed {:?} {} in {message:?}", e.0, e.1));
-            }
-        }
-        for g in got.difference(&expected) {
-            scores.entry(g.0).or_default().fp += 1;
-            misses.push(format!("spurious {:?} {} in {message:?}", g.0, g.1));
-        }
+        score(&message, &expected, &mut scores, &mut misses);
     }
     for (message, labels) in WRITTEN {
         let expected: HashSet<(EntityKind, String)> =
             labels.iter().map(|(k, v)| (*k, (*v).to_owned())).collect();
-        let got: HashSet<(EntityKind, String)> = extract(message, None)
-            .into_iter()
-            .map(|f| (f.kind, f.value))
-            .collect();
-        for e in &expected {
-            let s = scores.entry(e.0).or_default();
-            if got.contains(e) {
-                s.tp += 1;
-            } else {
-                s.fn_ += 1;
-                misses.push(format!("missed {:?} {} in {message:?}", e.0, e.1));
-            }
-        }
-        for g in got.difference(&expected) {
-            scores.entry(g.0).or_default().fp += 1;
-            misses.push(format!("spurious {:?} {} in {message:?}", g.0, g.1));
-        }
+        score(message, &expected, &mut scores, &mut misses);
     }
     println!("kind          tp    fp    fn  precision  recall");
     for (kind, s) in &scores {

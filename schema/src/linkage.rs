@@ -25,7 +25,6 @@ const RELINK_BATCH: usize = 64;
 const LINKAGE_DOCUMENTS: usize = 100;
 
 /// The current gazetteer, swapped whole when the graph's persons change.
-#[derive(Default)]
 pub struct Names {
     current: RwLock<Arc<Gazetteer>>,
     /// Person count the gazetteer was built from; -1 before the first build.
@@ -45,7 +44,15 @@ impl Names {
             busy: tokio::sync::Mutex::new(()),
         }
     }
+}
 
+impl Default for Names {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Names {
     /// The gazetteer to extract with now.
     pub fn get(&self) -> Arc<Gazetteer> {
         self.current
@@ -580,14 +587,7 @@ impl Loader<Scoped> for PersonMentionsLoader {
         keys: &[Scoped],
     ) -> Result<HashMap<Scoped, Vec<PersonMentionRef>>, ApiError> {
         let mut out: HashMap<Scoped, Vec<PersonMentionRef>> = HashMap::new();
-        let mut groups: HashMap<Arc<[String]>, Vec<String>> = HashMap::new();
-        for k in keys {
-            groups
-                .entry(k.forces.clone())
-                .or_default()
-                .push(k.id.clone());
-        }
-        for (forces, ids) in groups {
+        for (forces, ids) in crate::loaders::by_forces(keys) {
             for m in self
                 .0
                 .person_mentions(&forces, &ids, MENTIONS_PER_PERSON)

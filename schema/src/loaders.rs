@@ -28,7 +28,7 @@ impl Scoped {
 }
 
 /// Groups keys by force set (in practice one per request).
-fn by_forces(keys: &[Scoped]) -> HashMap<Arc<[String]>, Vec<String>> {
+pub(crate) fn by_forces(keys: &[Scoped]) -> HashMap<Arc<[String]>, Vec<String>> {
     let mut groups: HashMap<Arc<[String]>, Vec<String>> = HashMap::new();
     for k in keys {
         groups

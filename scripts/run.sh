@@ -19,6 +19,8 @@ listen="${TOEX_SERVER_LISTEN:-127.0.0.1:8080}"
 
 echo "== demo data (seeded synthetic; imported idempotently)" >&2
 target/release/toex demo --dir "$root/.toex/demo"
+echo "== demo documents (chat exports; an interview transcript with its recording)" >&2
+target/release/toex ingest "$root/.toex/demo/documents" --force WYP --operation "Operation Aurora" >/dev/null
 
 echo "== demo users (API tokens in .toex/demo-tokens, readable by you only)" >&2
 tokens="$root/.toex/demo-tokens"

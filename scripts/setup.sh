@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Fetches and builds everything toex needs on a fresh machine. Idempotent: a second run
-# reuses what is there. Sources: Maven Central (Neo4j jars), the npm registry (GraphiQL),
+# reuses what is there. Sources: Maven Central (Neo4j jars), the npm registry (the web
+# client, GraphiQL), Debian's packages (Chromium for the web tests, with --test),
 # crates.io (Rust crates), PyPI (datasets; test-only reference tools, with --test).
 # Usage: scripts/setup.sh [--release] [--test]
 set -euo pipefail
@@ -23,7 +24,7 @@ fi
 step "Neo4j launcher (org.neo4j:neo4j from Maven Central)"
 scripts/neo4j.sh build
 
-step "web client (npm)"
+step "web client (npm: codegen from schema/schema.graphql, type-check, Vite build, GraphiQL assets)"
 (
   cd web-client
   if [[ ! -d node_modules || package-lock.json -nt node_modules/.package-lock.json ]]; then
@@ -56,6 +57,14 @@ for arg in "$@"; do
         "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$req"
         cp "$req" "$venv/.installed"
       fi
+      step "Chromium for the web client's end-to-end tests (Debian's package)"
+      if ! command -v chromium >/dev/null 2>&1; then
+        sudo=""; [[ $EUID -eq 0 ]] || sudo="sudo"
+        $sudo apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
+          chromium fonts-dejavu-core >/dev/null
+      fi
+      chromium --version 2>/dev/null | head -n1 >&2
       ;;
     *) echo "setup: unknown option $arg" >&2; exit 2 ;;
   esac

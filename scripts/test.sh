@@ -27,6 +27,11 @@ cargo test --locked --workspace --all-targets
 echo "== system runs: load and fault, schemathesis (tests/system/run.sh)" >&2
 SYSTEM_BIN="$root/target/debug/toex" tests/system/run.sh
 
+echo "== web client: unit tests (vitest)" >&2
+(cd web-client && npx vitest run)
+echo "== web client: end to end in Chromium (web-client/e2e/run.sh)" >&2
+SYSTEM_BIN="$root/target/debug/toex" web-client/e2e/run.sh
+
 # Fuzzing needs a second, instrumented build of the whole stack (~20 min on 2 cores), so
 # it runs here only when asked; scripts/fuzz.sh runs it on its own (see bench/RESULTS.md).
 if [[ "${FUZZ_SECONDS:-0}" -gt 0 ]]; then

@@ -114,6 +114,7 @@ fn rand_suffix(now: &DateTime<Utc>) -> u32 {
 #[derive(Debug, Clone)]
 pub struct JobStore {
     dir: PathBuf,
+    media: crate::media::MediaStore,
 }
 
 fn io(path: &Path, e: std::io::Error) -> IndexError {
@@ -126,7 +127,13 @@ impl JobStore {
         std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
         Ok(Self {
             dir: dir.to_owned(),
+            media: crate::media::MediaStore::open(&dir.join("media"))?,
         })
+    }
+
+    /// The recordings kept beside their transcripts.
+    pub fn media(&self) -> &crate::media::MediaStore {
+        &self.media
     }
 
     fn file(&self, id: &str) -> PathBuf {

@@ -231,10 +231,77 @@ impl Services {
             }
             self.jobs.save(&mut job)?;
         }
+        self.pair_recordings(&mut job).await?;
         job.state = JobState::Done;
         self.jobs.save(&mut job)?;
         Ok(job)
     }
+
+    /// A recording that came with its transcript (the same file name but for the
+    /// extension: `call 3.wav` with `call 3.srt`, `.vtt` or `.jsonl`) is kept as that
+    /// document's media, and is done with it instead of pending.
+    async fn pair_recordings(&self, job: &mut Job) -> ApiResult<()> {
+        let transcripts: HashMap<&str, (String, bool)> = job
+            .files
+            .iter()
+            .filter_map(|f| match &f.status {
+                FileStatus::Done {
+                    document,
+                    graph_linked,
+                } if has_extension(&f.name, TRANSCRIPT_EXTENSIONS) => {
+                    Some((stem(&f.name), (document.clone(), *graph_linked)))
+                }
+                _ => None,
+            })
+            .collect();
+        let pairs: Vec<(usize, String, bool)> = job
+            .files
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| {
+                matches!(f.status, FileStatus::Pending { .. })
+                    && has_extension(&f.name, MEDIA_EXTENSIONS)
+            })
+            .filter_map(|(i, f)| {
+                let (doc, linked) = transcripts.get(stem(&f.name))?;
+                Some((i, doc.clone(), *linked))
+            })
+            .collect();
+        if pairs.is_empty() {
+            return Ok(());
+        }
+        let jobs = self.jobs.clone();
+        let work: Vec<(String, std::path::PathBuf)> = pairs
+            .iter()
+            .map(|(i, doc, _)| (doc.clone(), job.files[*i].path.clone()))
+            .collect();
+        tokio::task::spawn_blocking(move || {
+            work.iter()
+                .try_for_each(|(doc, path)| jobs.store().media().attach(doc, path).map(drop))
+        })
+        .await
+        .map_err(|e| toex_indexer::IndexError::Jobs(format!("keeping recordings: {e}")))??;
+        for (i, document, graph_linked) in pairs {
+            job.files[i].status = FileStatus::Done {
+                document,
+                graph_linked,
+            };
+        }
+        Ok(())
+    }
+}
+
+/// Time-coded transcripts a recording can come with.
+const TRANSCRIPT_EXTENSIONS: &[&str] = &["srt", "vtt", "jsonl"];
+
+fn has_extension(name: &str, set: &[&str]) -> bool {
+    name.rsplit_once('.')
+        .is_some_and(|(_, ext)| set.contains(&ext.to_ascii_lowercase().as_str()))
+}
+
+/// The file name without its last extension.
+fn stem(name: &str) -> &str {
+    name.rsplit_once('.').map_or(name, |(stem, _)| stem)
 }
 
 /// An ingest job as clients see it.

@@ -125,8 +125,38 @@ impl From<toex_indexer::formats::Segment> for Segment {
     }
 }
 
+/// A recording a transcript was made from.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct Media {
+    /// Where to fetch it: a same-origin path signed for this document, valid for an
+    /// hour, that an `<audio>` or `<video>` element can stream and seek (HTTP ranges).
+    pub url: String,
+    pub content_type: String,
+    pub bytes: i64,
+}
+
+/// How long a media URL stays valid.
+const MEDIA_URL_SECONDS: i64 = 3600;
+
 #[ComplexObject]
 impl Document {
+    /// The recording this transcript came with (uploaded or ingested beside it under
+    /// the same file name), or null.
+    async fn media(&self, ctx: &Context<'_>) -> Option<Media> {
+        let store = ctx.data_unchecked::<Services>().jobs.store().media();
+        let file = store.get(&self.id)?;
+        let expires = Utc::now().timestamp() + MEDIA_URL_SECONDS;
+        let signature = store.sign(&self.id, expires);
+        Some(Media {
+            url: format!(
+                "/media/{}?expires={expires}&signature={signature}",
+                self.id
+            ),
+            content_type: file.content_type.to_owned(),
+            bytes: i64::try_from(file.bytes).unwrap_or(i64::MAX),
+        })
+    }
+
     /// Whether the document's node exists in the graph (fails with GRAPH_UNAVAILABLE while Neo4j is down).
     async fn in_graph(&self, ctx: &Context<'_>) -> ApiResult<bool> {
         let services = ctx.data_unchecked::<Services>();

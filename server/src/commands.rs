@@ -288,7 +288,7 @@ pub async fn demo(
     street_crime: &Path,
     scale: Scale,
 ) -> anyhow::Result<()> {
-    if !dir.join("planted.json").is_file() {
+    if !dir.join("planted.json").is_file() || !dir.join("documents").is_dir() {
         generate(dir, scale)?;
     }
     let (graph, monitor) = connect(&settings).await?;

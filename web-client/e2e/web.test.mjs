@@ -1,0 +1,222 @@
+// The web client end to end: headless Chromium (Debian's package through playwright-core)
+// against a live toex and Neo4j with the demo data (web-client/e2e/run.sh sets it up).
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const url = process.env.TOEX_URL;
+const token = process.env.TOEX_TOKEN;
+const out = process.env.TEST_OUTPUT ?? 'test-output/web';
+const planted = JSON.parse(readFileSync(join(process.env.TOEX_DEMO, 'planted.json'), 'utf8'));
+assert.ok(url && token, 'TOEX_URL and TOEX_TOKEN are set by web-client/e2e/run.sh');
+
+let browser;
+let context;
+let page;
+const problems = [];
+
+async function shot(name) {
+  await page.screenshot({ path: join(out, `${name}.png`), fullPage: false });
+}
+
+async function open(hash) {
+  await page.goto(`${url}/#${hash}`);
+}
+
+before(async () => {
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      '--autoplay-policy=no-user-gesture-required', '--mute-audio',
+    ],
+  });
+  context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true, locale: 'en-GB' });
+  page = await context.newPage();
+  page.setDefaultTimeout(20_000);
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+test('sign-in refuses a bad token and accepts a good one', async () => {
+  await page.goto(`${url}/`);
+  await page.getByLabel('API token or JWT').fill('toex_nobody_secret');
+  await page.getByLabel(/^Purpose/).fill('E2E web client tests');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('alert').waitFor();
+  assert.match(await page.getByRole('alert').innerText(), /token|credential|unknown|invalid/i);
+  // The refused attempt answers 401; that is the expected console noise of this step.
+  problems.length = 0;
+  await page.getByLabel('API token or JWT').fill(token);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('navigation', { name: 'Pages' }).waitFor();
+  await shot('01-signed-in');
+});
+
+test('search finds originals side by side and opens a hit at its segment', async () => {
+  await open('/search');
+  await page.getByRole('searchbox').fill('flat');
+  await page.getByRole('button', { name: 'Search', exact: true }).click();
+  await page.locator('.hit').first().waitFor();
+  const total = await page.getByRole('status').filter({ hasText: 'document' }).innerText();
+  assert.match(total, /^[2-9]\d* documents/, total);
+  const titles = await page.locator('.hit h2').allInnerTexts();
+  assert.ok(titles.includes('aurora-group-chat.txt'), titles.join());
+  assert.ok(titles.includes('interview-2024-04-12.srt'), titles.join());
+  assert.ok(await page.locator('.hit .snippet b').count() > 0, 'matches are highlighted');
+  // Facets: every hit is WYP; ticking the chat source narrows the hits.
+  await page.getByRole('group', { name: 'Source' }).getByLabel(/chat/).check();
+  await page.waitForFunction(() => [...document.querySelectorAll('.hit h2')].every((h) => !h.textContent.includes('.srt')));
+  // Arabic: the dialect chat is found by a light-stemmed form.
+  await page.getByRole('searchbox').fill('شقة');
+  await page.getByRole('button', { name: 'Search', exact: true }).click();
+  await page.locator('.hit h2', { hasText: 'aurora-chat-arabic.txt' }).waitFor();
+  await shot('02-search');
+  await page.locator('.hit h2 a', { hasText: 'aurora-chat-arabic.txt' }).click();
+  await page.getByRole('heading', { level: 1, name: 'aurora-chat-arabic.txt' }).waitFor();
+  assert.equal(await page.locator('.segments li').count(), 4);
+  assert.ok(await page.locator('.segments li.focused').count() === 1, 'the matched segment is marked');
+  await shot('03-document');
+});
+
+test('a translation shows beside the original, and a correction is kept beside it', async () => {
+  // An analyst's translation of a message, ingested with its provenance.
+  const res = await page.evaluate(async (t) => {
+    const r = await fetch('/graphql', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${t}`, 'X-Toex-Purpose': 'E2E web client tests' },
+      body: JSON.stringify({
+        query: 'mutation($i: IngestTextInput!) { ingestText(input: $i) { id } }',
+        variables: { i: { title: 'message-translated.txt', text: 'السيارة الفضية بالكراج يم الشقة', language: 'ar', translation: 'The silver car is in the garage by the flat', translationEngine: 'human', force: 'WYP', operation: 'Operation Aurora' } },
+      }),
+    });
+    return r.json();
+  }, token);
+  assert.ok(res.data?.ingestText?.id, JSON.stringify(res));
+  await open('/search?q=garage');
+  const hit = page.locator('.hit', { hasText: 'message-translated.txt' });
+  await hit.waitFor();
+  assert.match(await hit.locator('.side-by-side').innerText(), /السيارة[\s\S]*garage/);
+  await hit.locator('h2 a').click();
+  await page.getByRole('button', { name: 'Correct the translation' }).click();
+  await page.getByLabel('Your translation').fill('The silver car is in the garage next to the flat');
+  await page.getByRole('button', { name: 'Save correction' }).click();
+  await page.getByRole('heading', { name: /Corrected by e2e\.analyst/ }).waitFor();
+  assert.match(await page.locator('.translation').innerText(), /The silver car is in the garage by the flat/);
+  await shot('04-translation');
+});
+
+test('a transcript segment plays its recording, and an entity opens its linkage', async () => {
+  await open('/search?q=takeaway');
+  await page.locator('.hit h2 a', { hasText: 'interview-2024-04-12.srt' }).click();
+  await page.getByRole('heading', { level: 1, name: 'interview-2024-04-12.srt' }).waitFor();
+  const audio = page.locator('audio');
+  await audio.waitFor({ state: 'attached' });
+  assert.match(await audio.getAttribute('src'), /^\/media\/doc-[^?]+\?expires=\d+&signature=[0-9a-f]{64}$/);
+  // Click the fourth cue (10 s): the player seeks there and the playing cue is marked.
+  await page.locator('.segments li').nth(3).getByRole('button').click();
+  await page.waitForFunction(() => {
+    const a = document.querySelector('audio');
+    return a && !a.paused && a.currentTime >= 10 && a.currentTime < 14;
+  });
+  await page.locator('.segments li.playing[data-index="3"]').waitFor();
+  await shot('05-transcript-playing');
+  await page.locator('audio').evaluate((a) => a.pause());
+  // The phone number in the third cue: its linkage lists the suspects who use it.
+  await page.locator('.segments li').nth(2).locator('button.mark.phone').click();
+  const panel = page.locator('.linkage');
+  await panel.getByRole('heading', { name: /People \(3\)/ }).waitFor();
+  assert.match(await panel.innerText(), /Operation Aurora/);
+  await shot('06-linkage');
+});
+
+test('the network expands a node and finds a shortest path', async () => {
+  const [a] = planted.cse_suspects;
+  const b = planted.cse_suspects[5];
+  await open(`/network?key=Person:${a}`);
+  const counts = page.locator('.counts');
+  await page.waitForFunction(() => /[1-9]\d* nodes/.test(document.querySelector('.counts')?.textContent ?? ''));
+  const before = Number((await counts.innerText()).match(/(\d+) nodes/)[1]);
+  // Expand the flat the suspects share: everyone who lives there appears.
+  await page.locator('.nodelist button[data-label="Location"]').first().click();
+  await page.getByRole('button', { name: 'Expand' }).click();
+  await page.locator(`.nodelist button[data-key="Person:${b}"]`).waitFor();
+  const afterExpand = Number((await counts.innerText()).match(/(\d+) nodes/)[1]);
+  assert.ok(afterExpand > before, `${before} -> ${afterExpand}`);
+  // Centrality and communities size and colour the nodes.
+  await page.waitForFunction(() => /modularity/.test(document.querySelector('.counts')?.textContent ?? ''));
+  await page.locator(`.nodelist button[data-key="Person:${a}"]`).click();
+  await page.getByRole('button', { name: 'Path from here' }).click();
+  await page.locator(`.nodelist button[data-key="Person:${b}"]`).click();
+  await page.getByRole('button', { name: 'Path to here' }).click();
+  await page.getByRole('button', { name: 'Find shortest path' }).click();
+  await page.getByText(/shortest paths? of 2 links between/).waitFor();
+  const pathEdges = await page.evaluate(() => window.toexCy.edges('.path').length);
+  assert.ok(pathEdges >= 2, `${pathEdges} path edges drawn`);
+  // The timeline of the selected node, and the exports.
+  await page.getByRole('heading', { name: `Timeline of Person:${b}` }).waitFor();
+  const [graphml] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'GraphML' }).click()]);
+  const xml = readFileSync(await graphml.path(), 'utf8');
+  assert.match(xml, new RegExp(`<node id="Person:${a}">`));
+  const [png] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'PNG' }).click()]);
+  assert.deepEqual([...readFileSync(await png.path()).subarray(1, 4)], [...Buffer.from('PNG')]);
+  await shot('07-network');
+});
+
+test('a threat profile ranks with explanations and exports CSV', async () => {
+  await open('/profiles?kind=VAWG&force=GMP&asOf=2025-01-01');
+  await page.locator('table.profile tbody tr').first().waitFor();
+  const first = await page.locator('table.profile tbody tr').first().innerText();
+  assert.match(first, /^1\t/);
+  assert.ok(planted.serial_da_perpetrators.some((id) => first.includes(id)) || /serial/i.test(first), first);
+  await page.getByRole('button', { name: 'Detail' }).first().click();
+  await page.getByRole('columnheader', { name: 'Contribution' }).waitFor();
+  const [csv] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
+  const text = readFileSync(await csv.path(), 'utf8');
+  assert.match(text, /^rank,person_id,name,force,score,flags,explanation/);
+  assert.ok(text.trim().split('\r\n').length >= 2);
+  await shot('08-profile');
+});
+
+test('a hot cell on the map lists its incidents', async () => {
+  await open('/hotspots?force=WYP&from=2018-07-01&to=2018-08-01');
+  await page.locator('svg.map polygon.cell.hot').first().waitFor();
+  assert.ok(await page.locator('svg.map polygon.cell').count() > 100);
+  await page.locator('svg.map text', { hasText: /\d+ (m|km)$/ }).waitFor();
+  await page.locator('svg.map polygon.cell.hot').first().click();
+  const records = page.locator('.cellrecords [role=status]');
+  await records.waitFor();
+  const n = Number((await records.innerText()).match(/(\d+) records/)[1]);
+  assert.ok(n > 0);
+  assert.ok(await page.locator('.cellrecords li').count() > 0);
+  await shot('09-hotspots');
+});
+
+test('an uploaded file is followed live and becomes searchable', async () => {
+  const marker = `kestrel${Date.now().toString(36)}`;
+  const file = join(out, 'upload-note.txt');
+  writeFileSync(file, `Officer note: vehicle YX19 ABC seen near Kirkgate market. Reference ${marker}.\n`);
+  await open('/ingest');
+  await page.locator('#ingest-files').setInputFiles(file);
+  await page.getByRole('button', { name: /Upload 1 file/ }).click();
+  const live = page.locator('.livejob .job[data-state="DONE"]');
+  await live.waitFor();
+  assert.match(await live.innerText(), /1 done/);
+  await shot('10-ingest');
+  await open(`/search?q=${marker}`);
+  await page.locator('.hit h2', { hasText: 'upload-note.txt' }).waitFor();
+});
+
+test('every page has no console errors', () => {
+  assert.deepEqual(problems, []);
+});

@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { csvField, toCsv } from './csv';
+import { toGraphML } from './graphml';
+import { convexHull, projector, scaleBar } from './geo';
+import { activeSegment, formatMs, splitBySpans } from './text';
+
+describe('csv', () => {
+  it('quotes what needs quoting and defuses formulas', () => {
+    expect(csvField('plain')).toBe('plain');
+    expect(csvField('a,b')).toBe('"a,b"');
+    expect(csvField('say "hi"')).toBe('"say ""hi"""');
+    expect(csvField('=HYPERLINK("x")')).toBe(`"'=HYPERLINK(""x"")"`);
+    expect(csvField(-3)).toBe('-3');
+    expect(csvField(null)).toBe('');
+    expect(toCsv([{ a: 1, b: 'محمد' }], [['a', (r) => r.a], ['name', (r) => r.b]])).toBe('a,name\r\n1,محمد\r\n');
+  });
+});
+
+describe('graphml', () => {
+  it('escapes ids and text and types attributes', () => {
+    const g = toGraphML(
+      [{ key: 'Person:<1>', label: 'Person', caption: 'A & B', degree: 2 }],
+      [{ from: 'Person:<1>', to: 'Phone:+44', type: 'USES', weight: 1.5 }],
+    );
+    expect(g).toContain('<node id="Person:&lt;1&gt;">');
+    expect(g).toContain('<data key="n_caption">A &amp; B</data>');
+    expect(g).toContain('attr.name="degree" attr.type="int"');
+    expect(g).toContain('<edge id="e0" source="Person:&lt;1&gt;" target="Phone:+44">');
+    expect(new DOMParser().parseFromString(g, 'application/xml').querySelector('parsererror')).toBeNull();
+  });
+});
+
+describe('geo', () => {
+  it('projects about the centre in metres', () => {
+    const p = projector([-1.55, 53.8]);
+    const [x, y] = p([-1.55, 53.8 + 1 / 60]);
+    expect(Math.abs(x)).toBeLessThan(1e-6);
+    expect(y).toBeCloseTo(1853.2, 0); // one minute of latitude
+    const [ex] = p([-1.55 + 0.01, 53.8]);
+    expect(ex).toBeCloseTo(0.01 * (Math.PI / 180) * 6_371_008.8 * Math.cos((53.8 * Math.PI) / 180), 3);
+  });
+  it('hull drops interior points', () => {
+    const hull = convexHull([[0, 0], [2, 0], [2, 2], [0, 2], [1, 1], [1, 0]]);
+    expect(hull).toHaveLength(4);
+    expect(hull).not.toContainEqual([1, 1]);
+  });
+  it('scale bars are round', () => {
+    expect(scaleBar(3700)).toEqual({ metres: 2000, label: '2 km' });
+    expect(scaleBar(640)).toEqual({ metres: 500, label: '500 m' });
+    expect(scaleBar(1000)).toEqual({ metres: 1000, label: '1 km' });
+  });
+});
+
+describe('text', () => {
+  it('formats times', () => {
+    expect(formatMs(0)).toBe('0:00');
+    expect(formatMs(65_432)).toBe('1:05');
+    expect(formatMs(3_723_000)).toBe('1:02:03');
+    expect(formatMs(null)).toBe('');
+  });
+  it('splits by code-point spans, skipping bad ones', () => {
+    // The emoji is two UTF-16 units but one character on the server's side.
+    const pieces = splitBySpans('😀 call 07700 900123 now', [
+      { start: 7, end: 19 },
+      { start: 8, end: 9 }, // overlaps: dropped
+      { start: 30, end: 40 }, // out of range: dropped
+    ]);
+    expect(pieces.map((p) => p.text)).toEqual(['😀 call ', '07700 900123', ' now']);
+    expect(pieces[1].span).toEqual({ start: 7, end: 19 });
+  });
+  it('finds the playing segment', () => {
+    const segs = [{ startMs: 0, endMs: 1000 }, { startMs: 1500, endMs: 2000 }, { startMs: 2000, endMs: null }];
+    expect(activeSegment(segs, 500)).toBe(0);
+    expect(activeSegment(segs, 1200)).toBe(-1);
+    expect(activeSegment(segs, 1999)).toBe(1);
+    expect(activeSegment(segs, 9000)).toBe(2);
+  });
+});

@@ -1,0 +1,331 @@
+// A document or transcript: segments with their times, the recording synced to them,
+// extracted entities that open their linkage, and the translation with its provenance
+// and the analyst's correction.
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { useMutation, useQuery } from 'urql';
+import { graphql, getFragmentData, type FragmentType } from '../gql';
+import { Empty, ErrorState, Loading } from '../components/States';
+import { LinkagePanel } from '../components/Linkage';
+import { activeSegment, formatMs, splitBySpans } from '../lib/text';
+
+const EntityFragment = graphql(`
+  fragment EntityMark_entity on Entity {
+    kind
+    value
+    text
+    side
+    segment
+    start
+    end
+    key
+  }
+`);
+
+const DocumentQuery = graphql(`
+  query DocumentView($id: String!) {
+    document(id: $id) {
+      id
+      title
+      text
+      language
+      translation
+      force
+      operation
+      sourceType
+      ingestedAt
+      segments {
+        text
+        line
+        startMs
+        endMs
+        speaker
+        sent
+      }
+      media {
+        url
+        contentType
+      }
+      translationProvenance {
+        engine
+        model
+        version
+        translatedAt
+      }
+      correctedTranslation {
+        text
+        by
+        at
+      }
+      entities {
+        ...EntityMark_entity
+      }
+    }
+  }
+`);
+
+const CorrectMutation = graphql(`
+  mutation CorrectTranslation($id: String!, $text: String!) {
+    correctTranslation(documentId: $id, text: $text) {
+      id
+      correctedTranslation {
+        text
+        by
+        at
+      }
+    }
+  }
+`);
+
+type Entity = ReturnType<typeof unmask>;
+function unmask(e: FragmentType<typeof EntityFragment>) {
+  return getFragmentData(EntityFragment, e);
+}
+
+export function DocumentPage({ id, segment }: { id: string; segment: string | null }) {
+  const [{ data, error }, refetch] = useQuery({ query: DocumentQuery, variables: { id }, pause: !id });
+  const [picked, setPicked] = useState<Entity | null>(null);
+  if (!id) return <Empty>No document named.</Empty>;
+  if (error) return <ErrorState error={error} retry={() => refetch({ requestPolicy: 'network-only' })} />;
+  if (!data) return <Loading what="the document" />;
+  const doc = data.document;
+  if (!doc) return <Empty>This document does not exist, or belongs to a force you cannot see.</Empty>;
+  const entities = doc.entities.map(unmask);
+  return (
+    <article className="document" aria-labelledby="doc-h">
+      <h1 id="doc-h" dir="auto">
+        {doc.title}
+      </h1>
+      <p className="meta">
+        {doc.force}
+        {doc.operation && <> · operation {doc.operation}</>} · {doc.sourceType} · {doc.language ?? 'language unknown'} · ingested{' '}
+        {new Date(doc.ingestedAt).toLocaleString('en-GB')}
+      </p>
+      <div className="doc-layout">
+        <div className="doc-main">
+          {doc.segments.length > 0 ? (
+            <Segments
+              segments={doc.segments}
+              media={doc.media ?? null}
+              entities={entities}
+              initial={segment === null ? null : Number(segment)}
+              onEntity={setPicked}
+            />
+          ) : (
+            <section aria-label="Text">
+              <h2>Original</h2>
+              <p className="fulltext" dir="auto">
+                <Marked text={doc.text} entities={entities.filter((e) => e.side === 'ORIGINAL' && e.segment == null)} onEntity={setPicked} />
+              </p>
+            </section>
+          )}
+          <Translation doc={doc} entities={entities} onEntity={setPicked} />
+        </div>
+        <aside className="doc-side" aria-label="Entities">
+          <h2>Entities</h2>
+          {entities.length === 0 && <Empty>None found.</Empty>}
+          <ul className="entity-list">
+            {dedupe(entities).map((e) => (
+              <li key={`${e.kind}:${e.value}`}>
+                <button type="button" className={`entity ${e.kind.toLowerCase()}`} onClick={() => setPicked(e)}>
+                  <span className="kind">{e.kind}</span> {e.kind === 'PERSON' ? e.text : e.value}
+                </button>
+              </li>
+            ))}
+          </ul>
+          {picked && <LinkagePanel entity={picked} onClose={() => setPicked(null)} />}
+        </aside>
+      </div>
+    </article>
+  );
+}
+
+function dedupe(entities: Entity[]): Entity[] {
+  const seen = new Set<string>();
+  return entities.filter((e) => {
+    const k = `${e.kind}:${e.value}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+function Marked({ text, entities, onEntity }: { text: string; entities: Entity[]; onEntity: (e: Entity) => void }) {
+  return (
+    <>
+      {splitBySpans(text, entities).map((p, i) =>
+        p.span ? (
+          <button
+            key={i}
+            type="button"
+            className={`mark ${p.span.kind.toLowerCase()}`}
+            title={`${p.span.kind}: ${p.span.value} — show where else it appears`}
+            onClick={() => onEntity(p.span!)}
+          >
+            {p.text}
+          </button>
+        ) : (
+          <span key={i}>{p.text}</span>
+        ),
+      )}
+    </>
+  );
+}
+
+interface Seg {
+  text: string;
+  line?: number | null;
+  startMs?: number | null;
+  endMs?: number | null;
+  speaker?: string | null;
+  sent?: string | null;
+}
+
+function Segments(props: {
+  segments: Seg[];
+  media: { url: string; contentType: string } | null;
+  entities: Entity[];
+  initial: number | null;
+  onEntity: (e: Entity) => void;
+}) {
+  const { segments, media, entities } = props;
+  const audio = useRef<HTMLAudioElement & HTMLVideoElement>(null);
+  const [playing, setPlaying] = useState(-1);
+  const [focus, setFocus] = useState<number | null>(props.initial);
+  const rows = useRef<(HTMLLIElement | null)[]>([]);
+  const timed = segments.some((s) => s.startMs !== null && s.startMs !== undefined);
+  const bySegment = useMemo(() => {
+    const m = new Map<number, Entity[]>();
+    for (const e of entities) if (e.side === 'ORIGINAL' && e.segment != null) m.set(e.segment, [...(m.get(e.segment) ?? []), e]);
+    return m;
+  }, [entities]);
+
+  useEffect(() => {
+    if (focus !== null) rows.current[focus]?.scrollIntoView({ block: 'center' });
+  }, [focus]);
+
+  const seek = (i: number) => {
+    setFocus(i);
+    const el = audio.current;
+    const s = segments[i].startMs;
+    if (el && s !== null && s !== undefined) {
+      el.currentTime = s / 1000;
+      void el.play().catch(() => undefined);
+    }
+  };
+  const onTime = () => {
+    const el = audio.current;
+    if (!el) return;
+    const i = activeSegment(segments, el.currentTime * 1000);
+    if (i !== playing) {
+      setPlaying(i);
+      if (i >= 0) rows.current[i]?.scrollIntoView({ block: 'nearest' });
+    }
+  };
+  const Player = media?.contentType.startsWith('video/') ? 'video' : 'audio';
+  return (
+    <section aria-label="Segments">
+      {media && (
+        <div className="player">
+          <Player ref={audio} src={media.url} controls preload="metadata" onTimeUpdate={onTime} onSeeked={onTime} aria-label="Recording" />
+        </div>
+      )}
+      {!media && timed && <p className="muted">No recording is stored with this transcript.</p>}
+      <ol className="segments">
+        {segments.map((s, i) => (
+          <li
+            key={i}
+            ref={(el) => {
+              rows.current[i] = el;
+            }}
+            className={[i === playing ? 'playing' : '', i === focus ? 'focused' : ''].join(' ')}
+            aria-current={i === playing ? 'true' : undefined}
+            data-index={i}
+          >
+            {s.startMs !== null && s.startMs !== undefined ? (
+              <button type="button" className="time" onClick={() => seek(i)} title={media ? 'Play from here' : 'Time in the recording'}>
+                {formatMs(s.startMs)}
+              </button>
+            ) : (
+              <span className="time">{s.sent ?? (s.line ? `line ${s.line}` : '')}</span>
+            )}
+            {s.speaker && <span className="speaker">{s.speaker}</span>}
+            <span className="segtext" dir="auto">
+              <Marked text={s.text} entities={bySegment.get(i) ?? []} onEntity={props.onEntity} />
+            </span>
+          </li>
+        ))}
+      </ol>
+    </section>
+  );
+}
+
+function Translation(props: {
+  doc: {
+    id: string;
+    translation?: string | null;
+    translationProvenance?: { engine: string; model?: string | null; version?: string | null; translatedAt?: string | null } | null;
+    correctedTranslation?: { text: string; by: string; at: string } | null;
+  };
+  entities: Entity[];
+  onEntity: (e: Entity) => void;
+}) {
+  const { doc } = props;
+  const [editing, setEditing] = useState(false);
+  const [draft, setDraft] = useState('');
+  const [result, correct] = useMutation(CorrectMutation);
+  const p = doc.translationProvenance;
+  const c = doc.correctedTranslation;
+  const start = () => {
+    setDraft(c?.text ?? doc.translation ?? '');
+    setEditing(true);
+  };
+  return (
+    <section aria-labelledby="tr-h" className="translation">
+      <h2 id="tr-h">Translation</h2>
+      {doc.translation ? (
+        <>
+          <p className="provenance">
+            Machine translation: {p ? `${p.engine}${p.model ? `, ${p.model}` : ''}${p.version ? ` (${p.version.slice(0, 12)})` : ''}${p.translatedAt ? `, ${p.translatedAt}` : ''}` : 'provenance not recorded'}
+          </p>
+          <p className="fulltext" dir="auto">
+            <Marked text={doc.translation} entities={props.entities.filter((e) => e.side === 'TRANSLATION')} onEntity={props.onEntity} />
+          </p>
+        </>
+      ) : (
+        <Empty>No translation yet. An analyst's own translation can be kept below.</Empty>
+      )}
+      {c && (
+        <div className="corrected">
+          <h3>Corrected by {c.by}</h3>
+          <p className="provenance">{new Date(c.at).toLocaleString('en-GB')} — kept beside the machine translation, which is not changed.</p>
+          <p className="fulltext">{c.text}</p>
+        </div>
+      )}
+      {editing ? (
+        <form
+          onSubmit={async (e) => {
+            e.preventDefault();
+            const r = await correct({ id: doc.id, text: draft });
+            if (!r.error) setEditing(false);
+          }}
+        >
+          <label>
+            Your translation
+            <textarea value={draft} onChange={(e) => setDraft(e.target.value)} rows={8} required />
+          </label>
+          {result.error && <ErrorState error={result.error} />}
+          <button type="submit" disabled={result.fetching || !draft.trim()}>
+            Save correction
+          </button>
+          <button type="button" onClick={() => setEditing(false)}>
+            Cancel
+          </button>
+        </form>
+      ) : (
+        <button type="button" onClick={start}>
+          {c ? 'Edit the correction' : 'Correct the translation'}
+        </button>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,264 @@
+// Hot-spots on a map drawn with no tile server: square cells on a local projection,
+// coloured by Gi* class or KDE density, the records' outline and a scale bar. Clicking
+// a cell (or picking it in the list) lists its incidents.
+import { useMemo, useState } from 'react';
+import { useQuery } from 'urql';
+import { graphql } from '../gql';
+import type { HotspotClass, HotspotKind, HotspotMethod } from '../gql/graphql';
+import { Empty, ErrorState, Loading } from '../components/States';
+import { ForceOptions } from '../forces';
+import { href, navigate } from '../router';
+import { bounds, convexHull, projector, scaleBar, type LonLat, type XY } from '../lib/geo';
+
+const HotspotsQuery = graphql(`
+  query Hotspots($method: HotspotMethod!, $kind: HotspotKind!, $force: String, $from: DateTime, $to: DateTime, $cellSize: Float!, $weighting: HotspotWeighting!) {
+    hotspots(method: $method, kind: $kind, force: $force, from: $from, to: $to, cellSize: $cellSize, weighting: $weighting) {
+      records
+      studyAreaKm2
+      hotAreaKm2
+      harmTable
+      cells { id geometry count harm value z p class density hot }
+    }
+  }
+`);
+
+const CellQuery = graphql(`
+  query HotspotCell($cell: String!, $kind: HotspotKind!, $force: String, $from: DateTime, $to: DateTime) {
+    hotspotIncidents(cell: $cell, kind: $kind, force: $force, from: $from, to: $to, first: 50) {
+      total
+      nodes { key label caption crimeType offenceCode occurredAt harm place }
+    }
+  }
+`);
+
+const CLASS_COLOUR: Record<HotspotClass, string> = {
+  HOT_99: '#b2182b', HOT_95: '#ef8a62', HOT_90: '#fddbc7', NOT_SIGNIFICANT: '#f2f2f2',
+  COLD_90: '#d1e5f0', COLD_95: '#67a9cf', COLD_99: '#2166ac',
+};
+const KDE_RAMP = ['#fff5eb', '#fdd0a2', '#fd8d3c', '#d94801', '#7f2704'];
+const W = 760;
+const H = 560;
+const PAD = 20;
+
+function iso(date: string): string | null {
+  return date ? new Date(`${date}T00:00:00Z`).toISOString() : null;
+}
+
+export function HotspotsPage({ params }: { params: URLSearchParams }) {
+  const method = (params.get('method') as HotspotMethod) || 'GISTAR';
+  const kind = (params.get('kind') as HotspotKind) || 'INCIDENTS';
+  const force = params.get('force') || 'WYP';
+  const from = params.get('from') ?? '2018-07-01';
+  const to = params.get('to') ?? '2018-08-01';
+  const cellSize = Number(params.get('cell') ?? '250') || 250;
+  const weighting = params.get('weighting') === 'HARM' ? 'HARM' : 'COUNT';
+  const go = (c: Record<string, string>) =>
+    navigate('/hotspots', { method, kind, force, from, to, cell: cellSize, weighting, ...c });
+  const vars = { method, kind, force, from: iso(from), to: iso(to), cellSize, weighting } as const;
+  const [{ data, error }, refetch] = useQuery({ query: HotspotsQuery, variables: vars });
+  const [cell, setCell] = useState<string | null>(null);
+
+  return (
+    <section aria-labelledby="hs-h">
+      <h1 id="hs-h">Hot-spots</h1>
+      <div className="controls">
+        <label>
+          Method
+          <select value={method} onChange={(e) => go({ method: e.target.value })}>
+            <option value="GISTAR">Getis-Ord Gi*</option>
+            <option value="KDE">Kernel density</option>
+          </select>
+        </label>
+        <label>
+          Records
+          <select value={kind} onChange={(e) => go({ kind: e.target.value })}>
+            <option value="INCIDENTS">All incidents</option>
+            <option value="VAWG">VAWG incidents</option>
+            <option value="MISSING">Where missing people were found</option>
+          </select>
+        </label>
+        <label>
+          Force
+          <select value={force} onChange={(e) => go({ force: e.target.value })}>
+            <ForceOptions />
+          </select>
+        </label>
+        <label>
+          From
+          <input type="date" value={from} onChange={(e) => go({ from: e.target.value })} />
+        </label>
+        <label>
+          To
+          <input type="date" value={to} onChange={(e) => go({ to: e.target.value })} />
+        </label>
+        <label>
+          Cell (m)
+          <select value={cellSize} onChange={(e) => go({ cell: e.target.value })}>
+            {[100, 250, 500, 1000].map((c) => (
+              <option key={c}>{c}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Weight
+          <select value={weighting} onChange={(e) => go({ weighting: e.target.value })}>
+            <option value="COUNT">Count</option>
+            <option value="HARM">Crime harm</option>
+          </select>
+        </label>
+      </div>
+      {error && <ErrorState error={error} retry={() => refetch({ requestPolicy: 'network-only' })} />}
+      {!data && !error && <Loading what="the map" />}
+      {data && data.hotspots.cells.length === 0 && <Empty>No located records for this force and period.</Empty>}
+      {data && data.hotspots.cells.length > 0 && (
+        <div className="map-layout">
+          <div>
+            <p className="meta" role="status">
+              {data.hotspots.records} records · {data.hotspots.cells.length} cells · study area {data.hotspots.studyAreaKm2.toFixed(1)} km² · hot area{' '}
+              {data.hotspots.hotAreaKm2.toFixed(2)} km²{weighting === 'HARM' && <> · harm table {data.hotspots.harmTable}</>}
+            </p>
+            <MapSvg cells={data.hotspots.cells} method={method} selected={cell} onCell={setCell} />
+            <Legend method={method} />
+          </div>
+          <aside aria-label="Cells">
+            <h2>Hottest cells</h2>
+            <ol className="celllist">
+              {data.hotspots.cells
+                .filter((c) => c.hot)
+                .slice(0, 15)
+                .map((c) => (
+                  <li key={c.id}>
+                    <button type="button" aria-pressed={cell === c.id} onClick={() => setCell(c.id)}>
+                      {c.count} records · {method === 'GISTAR' ? `z ${c.z?.toFixed(2)} (${c.class})` : `${c.density?.toFixed(1)} /km²`}
+                    </button>
+                  </li>
+                ))}
+            </ol>
+            {cell && <CellRecords cell={cell} kind={kind} force={force} from={iso(from)} to={iso(to)} />}
+          </aside>
+        </div>
+      )}
+    </section>
+  );
+}
+
+interface Cell {
+  id: string;
+  geometry: unknown;
+  count: number;
+  class?: HotspotClass | null;
+  density?: number | null;
+  z?: number | null;
+  hot: boolean;
+}
+
+function ring(geometry: unknown): LonLat[] {
+  const g = geometry as { coordinates?: number[][][] };
+  return (g.coordinates?.[0] ?? []).map((p) => [p[0], p[1]] as LonLat);
+}
+
+function MapSvg({ cells, method, selected, onCell }: { cells: Cell[]; method: HotspotMethod; selected: string | null; onCell: (id: string) => void }) {
+  const drawn = useMemo(() => {
+    const rings = cells.map((c) => ring(c.geometry));
+    const all = rings.flat();
+    const lon = all.reduce((s, p) => s + p[0], 0) / all.length;
+    const lat = all.reduce((s, p) => s + p[1], 0) / all.length;
+    const project = projector([lon, lat]);
+    const xy = rings.map((r) => r.map(project));
+    const [x0, y0, x1, y1] = bounds(xy.flat());
+    const k = Math.min((W - 2 * PAD) / (x1 - x0 || 1), (H - 2 * PAD) / (y1 - y0 || 1));
+    const toScreen = ([x, y]: XY): XY => [PAD + (x - x0) * k, H - PAD - (y - y0) * k];
+    const maxDensity = Math.max(1e-9, ...cells.map((c) => c.density ?? 0));
+    const hull = convexHull(xy.flat()).map(toScreen);
+    return { polys: xy.map((r) => r.map(toScreen)), hull, metresPerPx: 1 / k, maxDensity };
+  }, [cells]);
+  const bar = scaleBar(drawn.metresPerPx * 160);
+  const fill = (c: Cell) => {
+    if (method === 'GISTAR') return CLASS_COLOUR[c.class ?? 'NOT_SIGNIFICANT'];
+    const t = Math.sqrt((c.density ?? 0) / drawn.maxDensity);
+    return KDE_RAMP[Math.min(KDE_RAMP.length - 1, Math.floor(t * KDE_RAMP.length))];
+  };
+  return (
+    <svg className="map" viewBox={`0 0 ${W} ${H}`} width={W} height={H} role="group" aria-label="Hot-spot map">
+      <rect width={W} height={H} fill="#fcfcfa" />
+      <polygon points={drawn.hull.map((p) => p.join(',')).join(' ')} fill="none" stroke="#555" strokeDasharray="4 3" strokeWidth={1.2}>
+        <title>Outline of the records' extent</title>
+      </polygon>
+      {cells.map((c, i) => (
+        <polygon
+          key={c.id}
+          points={drawn.polys[i].map((p) => p.join(',')).join(' ')}
+          fill={fill(c)}
+          stroke={selected === c.id ? '#000' : c.hot ? '#7a0a14' : 'none'}
+          strokeWidth={selected === c.id ? 2 : 0.5}
+          className={c.hot ? 'cell hot' : 'cell'}
+          data-cell={c.id}
+          data-class={c.class ?? undefined}
+          onClick={() => onCell(c.id)}
+        >
+          <title>
+            {c.count} records{c.z != null ? `, z ${c.z.toFixed(2)}` : ''}
+            {c.class ? `, ${c.class}` : ''}
+          </title>
+        </polygon>
+      ))}
+      <g transform={`translate(${PAD},${H - 12})`}>
+        <line x1={0} x2={bar.metres / drawn.metresPerPx} y1={0} y2={0} stroke="#000" strokeWidth={3} />
+        <text x={0} y={-5} fontSize={11}>
+          {bar.label}
+        </text>
+      </g>
+      <text x={W - PAD} y={PAD} fontSize={12} textAnchor="end">
+        N ↑
+      </text>
+    </svg>
+  );
+}
+
+function Legend({ method }: { method: HotspotMethod }) {
+  return method === 'GISTAR' ? (
+    <ul className="legend" aria-label="Legend">
+      {(Object.keys(CLASS_COLOUR) as HotspotClass[]).map((k) => (
+        <li key={k}>
+          <span className="swatch" style={{ background: CLASS_COLOUR[k] }} /> {k.replace('_', ' ').toLowerCase()}
+          {k.startsWith('HOT') || k.startsWith('COLD') ? '%' : ''}
+        </li>
+      ))}
+    </ul>
+  ) : (
+    <ul className="legend" aria-label="Legend">
+      {KDE_RAMP.map((c, i) => (
+        <li key={c}>
+          <span className="swatch" style={{ background: c }} /> {i === 0 ? 'lowest density' : i === KDE_RAMP.length - 1 ? 'highest' : ''}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function CellRecords(props: { cell: string; kind: HotspotKind; force: string; from: string | null; to: string | null }) {
+  const [{ data, error }] = useQuery({ query: CellQuery, variables: props });
+  return (
+    <section aria-label="Records in the cell" className="cellrecords">
+      <h2>In this cell</h2>
+      {error && <ErrorState error={error} />}
+      {!data && !error && <Loading what="records" />}
+      {data && (
+        <>
+          <p role="status">{data.hotspotIncidents.total} records</p>
+          <ul>
+            {data.hotspotIncidents.nodes.map((r) => (
+              <li key={r.key}>
+                <a href={href('/network', { key: r.key })}>{r.crimeType ?? r.label}</a> {r.occurredAt?.slice(0, 10)}{' '}
+                <span className="muted">
+                  {r.place}
+                  {r.harm != null && <> · harm {r.harm}</>}
+                </span>
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+    </section>
+  );
+}

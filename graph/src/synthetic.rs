@@ -506,12 +506,36 @@ pub fn write_documents(dir: &Path, shared_phone: &str, flat: &str) -> std::io::R
     );
     std::fs::write(dir.join("aurora-chat-arabic.txt"), arabic)?;
     let cues: [(u32, u32, String); 6] = [
-        (0, 3, "Officer: This interview is being recorded. Are you happy to continue?".into()),
-        (3, 6, "Witness: Yes. I want to say what happened at the flat.".into()),
-        (6, 10, format!("Witness: They gave me a phone. The number was {shared_phone}.")),
-        (10, 14, format!("Witness: The flat is above the takeaway, postcode {flat}.")),
-        (14, 18, "Witness: The older one, Mohammed Al-Jubouri, drove a silver Golf.".into()),
-        (18, 22, "Officer: Thank you. We will stop the recording there.".into()),
+        (
+            0,
+            3,
+            "Officer: This interview is being recorded. Are you happy to continue?".into(),
+        ),
+        (
+            3,
+            6,
+            "Witness: Yes. I want to say what happened at the flat.".into(),
+        ),
+        (
+            6,
+            10,
+            format!("Witness: They gave me a phone. The number was {shared_phone}."),
+        ),
+        (
+            10,
+            14,
+            format!("Witness: The flat is above the takeaway, postcode {flat}."),
+        ),
+        (
+            14,
+            18,
+            "Witness: The older one, Mohammed Al-Jubouri, drove a silver Golf.".into(),
+        ),
+        (
+            18,
+            22,
+            "Officer: Thank you. We will stop the recording there.".into(),
+        ),
     ];
     let mut srt = String::new();
     for (i, (start, end, text)) in cues.iter().enumerate() {
@@ -523,7 +547,10 @@ pub fn write_documents(dir: &Path, shared_phone: &str, flat: &str) -> std::io::R
     }
     std::fs::write(dir.join("interview-2024-04-12.srt"), srt)?;
     let spans: Vec<(u32, u32)> = cues.iter().map(|(s, e, _)| (*s, *e)).collect();
-    std::fs::write(dir.join("interview-2024-04-12.wav"), tone_wav(&spans, 8_000))?;
+    std::fs::write(
+        dir.join("interview-2024-04-12.wav"),
+        tone_wav(&spans, 8_000),
+    )?;
     Ok(())
 }
 
@@ -534,7 +561,10 @@ pub fn tone_wav(spans: &[(u32, u32)], rate: u32) -> Vec<u8> {
     let mut samples = vec![0i16; total as usize];
     for (k, &(start, end)) in spans.iter().enumerate() {
         let freq = 330.0 + 55.0 * k as f64;
-        let (a, b) = ((start * rate) as usize, ((end * rate) as usize).saturating_sub(rate as usize / 5));
+        let (a, b) = (
+            (start * rate) as usize,
+            ((end * rate) as usize).saturating_sub(rate as usize / 5),
+        );
         for (i, sample) in samples.iter_mut().enumerate().take(b).skip(a) {
             let t = (i - a) as f64 / f64::from(rate);
             let fade = ((i - a).min(b - i) as f64 / (f64::from(rate) * 0.05)).min(1.0);
@@ -604,7 +634,10 @@ mod tests {
             "interview-2024-04-12.wav",
         ] {
             let x = std::fs::read(a.path().join("documents").join(doc)).unwrap();
-            assert_eq!(x, std::fs::read(b.path().join("documents").join(doc)).unwrap());
+            assert_eq!(
+                x,
+                std::fs::read(b.path().join("documents").join(doc)).unwrap()
+            );
         }
         let arabic =
             std::fs::read_to_string(a.path().join("documents/aurora-chat-arabic.txt")).unwrap();

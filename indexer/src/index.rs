@@ -32,6 +32,8 @@ use crate::{IndexError, analysis};
 /// Largest accepted text of one document, in bytes.
 pub const MAX_TEXT_BYTES: usize = 64 * 1024 * 1024;
 const WRITER_HEAP_BYTES: usize = 64 * 1024 * 1024;
+/// Characters of a text shown when the query matched elsewhere in the document.
+const SNIPPET_OPENING: usize = 200;
 
 /// An item to index.
 #[derive(Debug, Clone)]
@@ -724,7 +726,7 @@ impl SearchIndex {
             let doc: TantivyDocument = searcher.doc(addr)?;
             let opening = |field| {
                 first_str(&doc, field)
-                    .map(|t| escape_html(&t.chars().take(200).collect::<String>()))
+                    .map(|t| escape_html(&t.chars().take(SNIPPET_OPENING).collect::<String>()))
             };
             let mut hit = self.hit(
                 &doc,
@@ -849,9 +851,20 @@ impl SearchIndex {
         let mut hits = Vec::with_capacity(top.len());
         for (score, addr) in top {
             let doc: TantivyDocument = searcher.doc(addr)?;
-            let snippet = text_snippets.snippet_from_doc(&doc).to_html();
-            let translation_snippet = first_str(&doc, f.translation)
-                .map(|_| translation_snippets.snippet_from_doc(&doc).to_html());
+            // Side by side: where only one side matched, the other shows its opening.
+            let html_or_opening = |s: tantivy::snippet::Snippet, field| {
+                if s.fragment().trim().is_empty() {
+                    first_str(&doc, field)
+                        .map(|t| escape_html(&t.chars().take(SNIPPET_OPENING).collect::<String>()))
+                        .unwrap_or_default()
+                } else {
+                    s.to_html()
+                }
+            };
+            let snippet = html_or_opening(text_snippets.snippet_from_doc(&doc), f.text);
+            let translation_snippet = first_str(&doc, f.translation).map(|_| {
+                html_or_opening(translation_snippets.snippet_from_doc(&doc), f.translation)
+            });
             let mut hit = self.hit(&doc, score, snippet, translation_snippet);
             if first_str(&doc, f.corrected).is_some() {
                 let corrected = corrected_snippets.snippet_from_doc(&doc);
@@ -916,7 +929,7 @@ impl SearchIndex {
             let doc: TantivyDocument = searcher.doc(addr)?;
             let opening = |field| {
                 first_str(&doc, field)
-                    .map(|t| escape_html(&t.chars().take(200).collect::<String>()))
+                    .map(|t| escape_html(&t.chars().take(SNIPPET_OPENING).collect::<String>()))
             };
             let (snippet, translation_snippet) =
                 (opening(f.text).unwrap_or_default(), opening(f.translation));
@@ -1690,6 +1703,30 @@ mod tests {
             index.search(&request("meet park")).unwrap().total,
             1,
             "English originals are stemmed"
+        );
+        // Matched in the translation only: the original still shows, side by side.
+        let r = index.search(&request("garage")).unwrap();
+        assert_eq!(
+            r.hits[0].snippet,
+            "شفت السيارة عند الكراج ورقمي ٠٧٧٠٠٩٠٠١٢٣"
+        );
+        assert!(
+            r.hits[0]
+                .translation_snippet
+                .as_deref()
+                .is_some_and(|t| t.contains("<b>garage</b>")),
+            "{:?}",
+            r.hits[0].translation_snippet
+        );
+        // Matched in the original only: the translation's opening shows.
+        let r = index.search(&request("الكراج")).unwrap();
+        assert!(
+            r.hits[0]
+                .translation_snippet
+                .as_deref()
+                .is_some_and(|t| t.starts_with("I saw the car")),
+            "{:?}",
+            r.hits[0].translation_snippet
         );
     }
 

@@ -21,9 +21,18 @@ pub struct MediaFile {
 
 /// The folder of recordings and the key that signs their URLs (new at every start, so
 /// URLs die with the process that minted them).
+#[derive(Clone)]
 pub struct MediaStore {
     dir: PathBuf,
     key: [u8; 32],
+}
+
+impl std::fmt::Debug for MediaStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MediaStore")
+            .field("dir", &self.dir)
+            .finish_non_exhaustive()
+    }
 }
 
 fn io(path: &Path, e: std::io::Error) -> IndexError {
@@ -78,9 +87,7 @@ impl MediaStore {
             .and_then(|e| e.to_str())
             .map(str::to_ascii_lowercase)
             .filter(|e| MEDIA_EXTENSIONS.contains(&e.as_str()))
-            .ok_or_else(|| {
-                IndexError::Jobs(format!("{} is not a recording", source.display()))
-            })?;
+            .ok_or_else(|| IndexError::Jobs(format!("{} is not a recording", source.display())))?;
         for old in self.files_of(id)? {
             std::fs::remove_file(&old).map_err(|e| io(&old, e))?;
         }
@@ -194,6 +201,9 @@ mod tests {
         assert!(!store.verify("doc-1", 1_000, "zz", 999));
         assert!(!store.verify("doc-1", 1_000, &"g".repeat(64), 999));
         let other = MediaStore::open(dir.path()).unwrap();
-        assert!(!other.verify("doc-1", 1_000, &sig, 999), "another process's key");
+        assert!(
+            !other.verify("doc-1", 1_000, &sig, 999),
+            "another process's key"
+        );
     }
 }

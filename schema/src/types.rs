@@ -148,10 +148,7 @@ impl Document {
         let expires = Utc::now().timestamp() + MEDIA_URL_SECONDS;
         let signature = store.sign(&self.id, expires);
         Some(Media {
-            url: format!(
-                "/media/{}?expires={expires}&signature={signature}",
-                self.id
-            ),
+            url: format!("/media/{}?expires={expires}&signature={signature}", self.id),
             content_type: file.content_type.to_owned(),
             bytes: i64::try_from(file.bytes).unwrap_or(i64::MAX),
         })

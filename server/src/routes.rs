@@ -245,7 +245,7 @@ async fn media(
 ) -> HttpResponse {
     let store = services.jobs.store().media();
     let now = chrono::Utc::now().timestamp();
-    let Some(query) = query.filter(|q| store.verify(&id, q.expires, &q.signature, now)) else {
+    if !query.is_some_and(|q| store.verify(&id, q.expires, &q.signature, now)) {
         return HttpResponse::Forbidden()
             .content_type("text/plain; charset=utf-8")
             .body("this media link is invalid or has expired; open the document again");

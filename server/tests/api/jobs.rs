@@ -360,3 +360,93 @@ async fn kill_9_during_a_large_ingest_loses_and_duplicates_nothing() {
     second.child.kill().unwrap();
     second.child.wait().unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_recording_uploaded_with_its_transcript_is_served_behind_a_signed_url() {
+    let app = TestApp::spawn().await;
+    let op = unique("media");
+    let url = app.url("/graphql");
+    let wav = toex_graph::synthetic::tone_wav(&[(0, 2), (2, 4)], 8_000);
+    let r = upload(
+        &app.client,
+        &url,
+        "WYP",
+        &op,
+        vec![
+            (
+                "call 7.srt".into(),
+                b"1\n00:00:00,000 --> 00:00:02,000\nmeet at the lock gates\n\n2\n00:00:02,000 --> 00:00:04,000\nbring the bags\n".to_vec(),
+            ),
+            ("call 7.WAV".into(), wav.clone()),
+            ("other.mp3".into(), b"ID3....".to_vec()),
+        ],
+    )
+    .await;
+    assert!(r["errors"].is_null(), "{r}");
+    let id = r["data"]["ingestFiles"]["id"].as_str().unwrap().to_owned();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let j = loop {
+        let j = job(&app.client, &url, &id).await;
+        if j["state"] == "DONE" || Instant::now() > deadline {
+            break j;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(
+        (j["done"].as_u64(), j["pending"].as_u64()),
+        (Some(2), Some(1)),
+        "the recording is done with its transcript, the unpaired one waits: {j:#}"
+    );
+    let file = |name: &str| {
+        j["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["name"] == name)
+            .unwrap()
+            .clone()
+    };
+    let doc = file("call 7.srt")["documentId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(file("call 7.WAV")["documentId"], doc.as_str());
+
+    let r = app
+        .graphql(
+            "query($id: String!) { document(id: $id) { media { url contentType bytes } segments { startMs } } }",
+            json!({ "id": doc }),
+        )
+        .await;
+    let media = &r["data"]["document"]["media"];
+    assert_eq!(media["contentType"], "audio/wav", "{r}");
+    assert_eq!(media["bytes"].as_u64(), Some(wav.len() as u64));
+    let path = media["url"].as_str().unwrap().to_owned();
+
+    // The signed URL streams with ranges and needs no token; a forged one is refused.
+    let plain = reqwest::Client::new();
+    let whole = plain.get(app.url(&path)).send().await.unwrap();
+    assert_eq!(whole.status(), 200);
+    assert_eq!(whole.headers()["content-type"], "audio/wav");
+    assert_eq!(whole.bytes().await.unwrap().as_ref(), wav.as_slice());
+    let part = plain
+        .get(app.url(&path))
+        .header("Range", "bytes=44-59")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(part.status(), 206);
+    assert_eq!(part.bytes().await.unwrap().as_ref(), &wav[44..60]);
+    let mut bad = path.clone();
+    bad.replace_range(bad.len() - 1.., if path.ends_with('0') { "1" } else { "0" });
+    let longer = path.replace("signature=", "signature=0");
+    for p in [
+        bad,
+        longer,
+        format!("/media/{doc}"),
+        path.replace(&doc, "doc-0000"),
+    ] {
+        let r = plain.get(app.url(&p)).send().await.unwrap();
+        assert_eq!(r.status(), 403, "{p}");
+    }
+}

@@ -220,6 +220,33 @@ test('an uploaded file is followed live and becomes searchable', async () => {
   await page.locator('.hit h2', { hasText: 'upload-note.txt' }).waitFor();
 });
 
+test('search and a transcript work from the keyboard alone', async () => {
+  await open('/search');
+  const focusedIs = (selector) => page.evaluate((s) => document.activeElement?.matches(s) ?? false, selector);
+  const tabTo = async (selector, limit = 40) => {
+    for (let i = 0; i < limit; i++) {
+      if (await focusedIs(selector)) return;
+      await page.keyboard.press('Tab');
+    }
+    assert.fail(`Tab never reached ${selector}`);
+  };
+  await tabTo('input[type=search]');
+  await page.keyboard.type('takeaway');
+  await page.keyboard.press('Enter');
+  await page.locator('.hit').first().waitFor();
+  await tabTo('.hit h2 a');
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { level: 1, name: 'interview-2024-04-12.srt' }).waitFor();
+  await tabTo('.segments li[data-index="4"] button.time');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => {
+    const a = document.querySelector('audio');
+    return a && !a.paused && a.currentTime >= 14;
+  });
+  await page.locator('audio').evaluate((a) => a.pause());
+  assert.ok(await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle !== 'none'), 'focus is visible');
+});
+
 test('every page has no console errors', () => {
   assert.deepEqual(problems, []);
 });

@@ -216,8 +216,14 @@ function MapSvg({ cells, method, selected, onCell }: { cells: Cell[]; method: Ho
 }
 
 function Legend({ method }: { method: HotspotMethod }) {
+  const outline = (
+    <li key="outline">
+      <span className="swatch outline" /> extent of the records (no boundary file is loaded)
+    </li>
+  );
   return method === 'GISTAR' ? (
     <ul className="legend" aria-label="Legend">
+      {outline}
       {(Object.keys(CLASS_COLOUR) as HotspotClass[]).map((k) => (
         <li key={k}>
           <span className="swatch" style={{ background: CLASS_COLOUR[k] }} /> {k.replace('_', ' ').toLowerCase()}
@@ -227,6 +233,7 @@ function Legend({ method }: { method: HotspotMethod }) {
     </ul>
   ) : (
     <ul className="legend" aria-label="Legend">
+      {outline}
       {KDE_RAMP.map((c, i) => (
         <li key={c}>
           <span className="swatch" style={{ background: c }} /> {i === 0 ? 'lowest density' : i === KDE_RAMP.length - 1 ? 'highest' : ''}

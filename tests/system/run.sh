@@ -13,6 +13,8 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
+# shellcheck source=../serve.sh
+source "$root/tests/serve.sh"
 runs=("$@"); [[ ${#runs[@]} -gt 0 ]] || runs=(load schemathesis)
 for r in "${runs[@]}"; do
   [[ "$r" == load || "$r" == schemathesis ]] || { echo "system: unknown run $r" >&2; exit 2; }
@@ -57,17 +59,7 @@ for i in 1 2 3 4; do
 done
 
 echo "== toex serve" >&2
-"$bin" serve --listen 127.0.0.1:0 --log-format json 2>"$work/serve.log" >/dev/null &
-serve_pid=$!
-url=""
-for _ in $(seq 1 240); do
-  url="$(grep -m1 '"toex is serving"' "$work/serve.log" 2>/dev/null \
-         | python3 -c 'import json,sys; print(json.loads(sys.stdin.read())["url"])' 2>/dev/null || true)"
-  [[ -n "$url" ]] && break
-  kill -0 "$serve_pid" 2>/dev/null || { tail -n 20 "$work/serve.log" >&2; exit 1; }
-  sleep 0.5
-done
-[[ -n "$url" ]] || { echo "toex did not start" >&2; tail -n 20 "$work/serve.log" >&2; exit 1; }
+serve_toex "$bin" "$work/serve.log"
 
 status=0
 for r in "${runs[@]}"; do

@@ -7,6 +7,8 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
+# shellcheck source=../../tests/serve.sh
+source "$root/tests/serve.sh"
 bin="${SYSTEM_BIN:-$root/target/debug/toex}"
 [[ -x "$bin" ]] || cargo build --locked -p toex
 browser="${CHROMIUM:-$(command -v chromium || true)}"
@@ -41,17 +43,7 @@ echo "== an analyst and a token" >&2
 token="$("$bin" token create e2e.analyst --label e2e 2>/dev/null)"
 
 echo "== toex serve" >&2
-"$bin" serve --listen 127.0.0.1:0 --log-format json 2>"$work/serve.log" >/dev/null &
-serve_pid=$!
-url=""
-for _ in $(seq 1 240); do
-  url="$(grep -m1 '"toex is serving"' "$work/serve.log" 2>/dev/null \
-         | python3 -c 'import json,sys; print(json.loads(sys.stdin.read())["url"])' 2>/dev/null || true)"
-  [[ -n "$url" ]] && break
-  kill -0 "$serve_pid" 2>/dev/null || { tail -n 20 "$work/serve.log" >&2; exit 1; }
-  sleep 0.5
-done
-[[ -n "$url" ]] || { echo "toex did not start" >&2; tail -n 20 "$work/serve.log" >&2; exit 1; }
+serve_toex "$bin" "$work/serve.log"
 url="${url%/graphql}"
 # Until Neo4j has been reached once, analysts' answers are withheld (redaction fails closed).
 for _ in $(seq 1 120); do

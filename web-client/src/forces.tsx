@@ -16,14 +16,18 @@ export const RELATIONSHIP_TYPES = [
   'FOUND_AT', 'CALLED', 'ASSOCIATE_OF', 'MENTIONS', 'PART_OF',
 ];
 
-export function ForceOptions() {
+/** A labelled choice of one force. */
+export function ForceSelect({ value, onChange }: { value: string; onChange: (code: string) => void }) {
   return (
-    <>
-      {FORCES.map(([code, name]) => (
-        <option key={code} value={code}>
-          {code} — {name}
-        </option>
-      ))}
-    </>
+    <label>
+      Force
+      <select value={value} onChange={(e) => onChange(e.target.value)}>
+        {FORCES.map(([code, name]) => (
+          <option key={code} value={code}>
+            {code} — {name}
+          </option>
+        ))}
+      </select>
+    </label>
   );
 }

@@ -64,6 +64,17 @@ async fn job(client: &reqwest::Client, url: &str, id: &str) -> Value {
     r["data"]["ingestJob"].clone()
 }
 
+/// One file's entry in a job.
+fn file_of(job: &Value, name: &str) -> Value {
+    job["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == name)
+        .unwrap_or_else(|| panic!("no file {name} in {job:#}"))
+        .clone()
+}
+
 async fn search_total(client: &reqwest::Client, url: &str, q: &str, op: &str) -> u64 {
     let r: Value = client
         .post(url)
@@ -167,15 +178,7 @@ async fn an_upload_runs_as_a_job_with_progress_and_per_file_outcomes() {
         (Some(2), Some(1), Some(1)),
         "{j:#}"
     );
-    let status = |name: &str| {
-        j["files"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|f| f["name"] == name)
-            .unwrap()
-            .clone()
-    };
+    let status = |name: &str| file_of(&j, name);
     assert!(
         status("junk.bin")["reason"]
             .as_str()
@@ -397,15 +400,7 @@ async fn a_recording_uploaded_with_its_transcript_is_served_behind_a_signed_url(
         (Some(2), Some(1)),
         "the recording is done with its transcript, the unpaired one waits: {j:#}"
     );
-    let file = |name: &str| {
-        j["files"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|f| f["name"] == name)
-            .unwrap()
-            .clone()
-    };
+    let file = |name: &str| file_of(&j, name);
     let doc = file("call 7.srt")["documentId"]
         .as_str()
         .unwrap()

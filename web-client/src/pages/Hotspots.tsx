@@ -6,7 +6,7 @@ import { useQuery } from 'urql';
 import { graphql } from '../gql';
 import type { HotspotClass, HotspotKind, HotspotMethod } from '../gql/graphql';
 import { Empty, ErrorState, Loading } from '../components/States';
-import { ForceOptions } from '../forces';
+import { ForceSelect } from '../forces';
 import { href, navigate } from '../router';
 import { bounds, convexHull, projector, scaleBar, type LonLat, type XY } from '../lib/geo';
 
@@ -77,12 +77,7 @@ export function HotspotsPage({ params }: { params: URLSearchParams }) {
             <option value="MISSING">Where missing people were found</option>
           </select>
         </label>
-        <label>
-          Force
-          <select value={force} onChange={(e) => go({ force: e.target.value })}>
-            <ForceOptions />
-          </select>
-        </label>
+        <ForceSelect value={force} onChange={(f) => go({ force: f })} />
         <label>
           From
           <input type="date" value={from} onChange={(e) => go({ from: e.target.value })} />

@@ -4,7 +4,7 @@ import { useState } from 'react';
 import { useQuery, useSubscription } from 'urql';
 import { graphql, getFragmentData, type FragmentType } from '../gql';
 import { Empty, ErrorState, Loading } from '../components/States';
-import { ForceOptions } from '../forces';
+import { ForceSelect } from '../forces';
 import { href } from '../router';
 import { authHeaders, loadSession } from '../session';
 
@@ -89,12 +89,7 @@ export function IngestPage() {
           <input id="ingest-files" type="file" multiple onChange={(e) => setFiles(Array.from(e.target.files ?? []))} name="files" />
         </label>
         <div className="controls">
-          <label>
-            Force
-            <select value={force} onChange={(e) => setForce(e.target.value)}>
-              <ForceOptions />
-            </select>
-          </label>
+          <ForceSelect value={force} onChange={setForce} />
           <label>
             Operation
             <input value={operation} onChange={(e) => setOperation(e.target.value)} name="operation" />

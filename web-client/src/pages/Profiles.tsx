@@ -5,7 +5,7 @@ import { useQuery } from 'urql';
 import { graphql, getFragmentData, type FragmentType } from '../gql';
 import type { ThreatKind } from '../gql/graphql';
 import { Empty, ErrorState, Loading } from '../components/States';
-import { ForceOptions } from '../forces';
+import { ForceSelect } from '../forces';
 import { href, navigate } from '../router';
 import { download, toCsv } from '../lib/csv';
 
@@ -77,12 +77,7 @@ export function ProfilesPage({ params }: { params: URLSearchParams }) {
             ))}
           </select>
         </label>
-        <label>
-          Force
-          <select value={force} onChange={(e) => go({ force: e.target.value })}>
-            <ForceOptions />
-          </select>
-        </label>
+        <ForceSelect value={force} onChange={(f) => go({ force: f })} />
         <label>
           As of (blank: today)
           <input type="date" value={asOf} onChange={(e) => go({ asOf: e.target.value })} />

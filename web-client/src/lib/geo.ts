@@ -1,6 +1,6 @@
 // Drawing lon/lat on a canvas with no tile server: a local equirectangular projection
-// (metres about the data's centre; fine over a force area), the outline of the records
-// (convex hull) and a scale bar with a round length.
+// (metres about the data's centre; fine over a force area), the outline of a set of grid
+// cells and a scale bar with a round length.
 
 export type LonLat = [number, number];
 export type XY = [number, number];
@@ -21,23 +21,18 @@ export function bounds(points: XY[]): [number, number, number, number] {
   return b;
 }
 
-/** Convex hull (Andrew's monotone chain), counter-clockwise, no repeated end point. */
-export function convexHull(points: XY[]): XY[] {
-  const pts = [...points].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-  if (pts.length < 3) return pts;
-  const cross = (o: XY, a: XY, b: XY) => (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]);
-  const lower: XY[] = [];
-  for (const p of pts) {
-    while (lower.length >= 2 && cross(lower[lower.length - 2], lower[lower.length - 1], p) <= 0) lower.pop();
-    lower.push(p);
+/** The outline of a set of grid cells: every side of a cell whose neighbour across it is
+ *  not in the set, as segments. Cells are `[column, row]` on one grid. */
+export function gridOutline(cells: [number, number][]): [[number, number], [number, number]][] {
+  const have = new Set(cells.map(([c, r]) => `${c},${r}`));
+  const out: [[number, number], [number, number]][] = [];
+  for (const [c, r] of cells) {
+    if (!have.has(`${c},${r - 1}`)) out.push([[c, r], [c + 1, r]]);
+    if (!have.has(`${c},${r + 1}`)) out.push([[c, r + 1], [c + 1, r + 1]]);
+    if (!have.has(`${c - 1},${r}`)) out.push([[c, r], [c, r + 1]]);
+    if (!have.has(`${c + 1},${r}`)) out.push([[c + 1, r], [c + 1, r + 1]]);
   }
-  const upper: XY[] = [];
-  for (let i = pts.length - 1; i >= 0; i--) {
-    const p = pts[i];
-    while (upper.length >= 2 && cross(upper[upper.length - 2], upper[upper.length - 1], p) <= 0) upper.pop();
-    upper.push(p);
-  }
-  return lower.slice(0, -1).concat(upper.slice(0, -1));
+  return out;
 }
 
 /** The largest round length (1, 2 or 5 × 10^k metres) not longer than `maxMetres`,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { csvField, toCsv } from './csv';
 import { toGraphML } from './graphml';
-import { convexHull, projector, scaleBar } from './geo';
+import { gridOutline, projector, scaleBar } from './geo';
 import { activeSegment, formatMs, splitBySpans } from './text';
 
 describe('csv', () => {
@@ -39,10 +39,14 @@ describe('geo', () => {
     const [ex] = p([-1.55 + 0.01, 53.8]);
     expect(ex).toBeCloseTo(0.01 * (Math.PI / 180) * 6_371_008.8 * Math.cos((53.8 * Math.PI) / 180), 3);
   });
-  it('hull drops interior points', () => {
-    const hull = convexHull([[0, 0], [2, 0], [2, 2], [0, 2], [1, 1], [1, 0]]);
-    expect(hull).toHaveLength(4);
-    expect(hull).not.toContainEqual([1, 1]);
+  it('outlines a set of cells, holes included', () => {
+    // A 3×3 block with its centre missing: 12 outer sides and 4 around the hole.
+    const ring: [number, number][] = [];
+    for (let c = 0; c < 3; c++) for (let r = 0; r < 3; r++) if (c !== 1 || r !== 1) ring.push([c, r]);
+    const sides = gridOutline(ring);
+    expect(sides).toHaveLength(16);
+    expect(sides).toContainEqual([[1, 1], [2, 1]]);
+    expect(gridOutline([[5, 5]])).toHaveLength(4);
   });
   it('scale bars are round', () => {
     expect(scaleBar(3700)).toEqual({ metres: 2000, label: '2 km' });

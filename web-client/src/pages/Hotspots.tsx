@@ -8,7 +8,7 @@ import type { HotspotClass, HotspotKind, HotspotMethod } from '../gql/graphql';
 import { Empty, ErrorState, Loading } from '../components/States';
 import { ForceSelect } from '../forces';
 import { href, navigate } from '../router';
-import { bounds, convexHull, projector, scaleBar, type LonLat, type XY } from '../lib/geo';
+import { bounds, gridOutline, projector, scaleBar, type LonLat, type XY } from '../lib/geo';
 
 const HotspotsQuery = graphql(`
   query Hotspots($method: HotspotMethod!, $kind: HotspotKind!, $force: String, $from: DateTime, $to: DateTime, $cellSize: Float!, $weighting: HotspotWeighting!) {
@@ -163,9 +163,18 @@ function MapSvg({ cells, method, selected, onCell }: { cells: Cell[]; method: Ho
     const [x0, y0, x1, y1] = bounds(xy.flat());
     const k = Math.min((W - 2 * PAD) / (x1 - x0 || 1), (H - 2 * PAD) / (y1 - y0 || 1));
     const toScreen = ([x, y]: XY): XY => [PAD + (x - x0) * k, H - PAD - (y - y0) * k];
-    const maxDensity = Math.max(1e-9, ...cells.map((c) => c.density ?? 0));
-    const hull = convexHull(xy.flat()).map(toScreen);
-    return { polys: xy.map((r) => r.map(toScreen)), hull, metresPerPx: 1 / k, maxDensity };
+    const maxDensity = cells.reduce((m, c) => Math.max(m, c.density ?? 0), 1e-9);
+    // The study area (cells with records) outlined on the cells' own grid.
+    const west0 = rings.reduce((m, r) => Math.min(m, r[0][0], r[2][0]), Infinity);
+    const south0 = rings.reduce((m, r) => Math.min(m, r[0][1], r[2][1]), Infinity);
+    const w = Math.abs(rings[0][2][0] - rings[0][0][0]) || 1e-9;
+    const h = Math.abs(rings[0][2][1] - rings[0][0][1]) || 1e-9;
+    const grid = rings.map((r) => [Math.round((Math.min(r[0][0], r[2][0]) - west0) / w), Math.round((Math.min(r[0][1], r[2][1]) - south0) / h)] as [number, number]);
+    const outline = gridOutline(grid)
+      .map(([a, b]) => [toScreen(project([west0 + a[0] * w, south0 + a[1] * h])), toScreen(project([west0 + b[0] * w, south0 + b[1] * h]))])
+      .map(([a, b]) => `M${a[0].toFixed(1)},${a[1].toFixed(1)}L${b[0].toFixed(1)},${b[1].toFixed(1)}`)
+      .join('');
+    return { polys: xy.map((r) => r.map(toScreen)), outline, metresPerPx: 1 / k, maxDensity };
   }, [cells]);
   const bar = scaleBar(drawn.metresPerPx * 160);
   const fill = (c: Cell) => {
@@ -176,9 +185,7 @@ function MapSvg({ cells, method, selected, onCell }: { cells: Cell[]; method: Ho
   return (
     <svg className="map" viewBox={`0 0 ${W} ${H}`} width={W} height={H} role="group" aria-label="Hot-spot map">
       <rect width={W} height={H} fill="#fcfcfa" />
-      <polygon points={drawn.hull.map((p) => p.join(',')).join(' ')} fill="none" stroke="#555" strokeDasharray="4 3" strokeWidth={1.2}>
-        <title>Outline of the records' extent</title>
-      </polygon>
+
       {cells.map((c, i) => (
         <polygon
           key={c.id}
@@ -197,6 +204,9 @@ function MapSvg({ cells, method, selected, onCell }: { cells: Cell[]; method: Ho
           </title>
         </polygon>
       ))}
+      <path d={drawn.outline} fill="none" stroke="#9a9a9a" strokeWidth={0.6} className="outline">
+        <title>Study area: the cells with records</title>
+      </path>
       <g transform={`translate(${PAD},${H - 12})`}>
         <line x1={0} x2={bar.metres / drawn.metresPerPx} y1={0} y2={0} stroke="#000" strokeWidth={3} />
         <text x={0} y={-5} fontSize={11}>
@@ -213,7 +223,7 @@ function MapSvg({ cells, method, selected, onCell }: { cells: Cell[]; method: Ho
 function Legend({ method }: { method: HotspotMethod }) {
   const outline = (
     <li key="outline">
-      <span className="swatch outline" /> extent of the records (no boundary file is loaded)
+      <span className="swatch outline" /> study area (cells with records; no boundary file is loaded)
     </li>
   );
   return method === 'GISTAR' ? (

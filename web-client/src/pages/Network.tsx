@@ -333,7 +333,7 @@ function Canvas(props: {
   useEffect(() => {
     const c = cy.current;
     if (!c) return;
-    const maxB = Math.max(1e-9, ...[...props.nodes.values()].map((n) => n.betweenness ?? 0));
+    const maxB = [...props.nodes.values()].reduce((m, n) => Math.max(m, n.betweenness ?? 0), 1e-9);
     let added = false;
     c.batch(() => {
       for (const [key, n] of props.nodes) {

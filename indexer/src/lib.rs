@@ -10,6 +10,7 @@ pub mod jobs;
 pub mod media;
 mod pool;
 mod semantic;
+pub mod translate;
 
 pub use analysis::{
     light_stem, multi_analyzer, normalise as normalise_arabic, register as register_analyzers,

@@ -371,7 +371,7 @@ fn single_lines_decode_as_candle_transformers_stock_marian_does() {
             out.push(next);
             last = next;
         }
-        let mine = ours.model.generate(&[ids.clone()], &opts).unwrap();
+        let mine = ours.model.generate(std::slice::from_ref(&ids), &opts).unwrap();
         assert_eq!(mine[0], out, "{source}");
     }
 }

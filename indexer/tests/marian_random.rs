@@ -3,149 +3,22 @@
 //! translate exactly as single lines, beam search, the length guard, determinism, line
 //! alignment with identifiers kept verbatim, and clear errors for broken model folders.
 
-use std::collections::HashMap;
 use std::path::Path;
 
 use candle_core::{Device, Tensor};
 use toex_indexer::IndexError;
+use toex_indexer::translate::random::RandomModel;
 use toex_indexer::translate::{DecodeOptions, Marian, PlanOptions, translate_text};
 
-const D: usize = 16;
-const FFN: usize = 32;
-const LAYERS: usize = 2;
-
-/// A vocabulary: `</s>` 0, `<unk>` 1, word and character pieces, `<pad>` last.
-fn pieces() -> Vec<(String, f64)> {
-    let mut v = vec![("</s>".to_owned(), 0.0), ("<unk>".to_owned(), 0.0)];
-    for w in [
-        "▁",
-        "▁the",
-        "▁car",
-        "▁is",
-        "▁garage",
-        "▁السيارة",
-        "▁بالكراج",
-        "▁يم",
-        "▁الشقة",
-        "▁[[",
-        "]]",
-    ] {
-        v.push((w.to_owned(), -2.0));
-    }
-    for c in "abcdefghijklmnopqrstuvwxyz0123456789اأبتثجحخدذرزسشصضطظعغفقكلمنهويةىء".chars()
-    {
-        v.push((c.to_string(), -5.0));
-    }
-    v.push(("<pad>".to_owned(), 0.0));
-    v
-}
-
-/// Seeded uniform values in [-scale, scale] (a small LCG: the same weights every run).
-fn values(n: usize, seed: &mut u64, scale: f32) -> Vec<f32> {
-    (0..n)
-        .map(|_| {
-            *seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            ((*seed >> 40) as f32 / (1u64 << 24) as f32 * 2.0 - 1.0) * scale
-        })
-        .collect()
-}
-
-/// Writes config.json, model.safetensors and tokenizer.json for a random Marian into
-/// `dir`; `eos_bias` is added to the end token's logit (very negative: never ends).
+/// Writes the tiny random model (seeded: the same weights every run) into `dir`;
+/// `eos_bias` is added to the end token's logit (very negative: it never ends).
 fn write_model(dir: &Path, eos_bias: f32) {
-    let vocab = pieces();
-    let v = vocab.len();
-    let config = serde_json::json!({
-        "vocab_size": v, "decoder_vocab_size": v, "max_position_embeddings": 64,
-        "d_model": D, "encoder_layers": LAYERS, "encoder_attention_heads": 2,
-        "encoder_ffn_dim": FFN, "decoder_layers": LAYERS, "decoder_attention_heads": 2,
-        "decoder_ffn_dim": FFN, "activation_function": "swish", "scale_embedding": true,
-        "pad_token_id": v - 1, "eos_token_id": 0, "decoder_start_token_id": v - 1,
-        "architectures": ["MarianMTModel"], "model_type": "marian",
-        "use_cache": true, "is_encoder_decoder": true, "forced_eos_token_id": 0,
-        "share_encoder_decoder_embeddings": true
-    });
-    std::fs::write(dir.join("config.json"), config.to_string()).unwrap();
-    let tokenizer = serde_json::json!({
-        "model": { "type": "Unigram", "unk_id": 1,
-                   "vocab": vocab.iter().map(|(p, s)| serde_json::json!([p, s])).collect::<Vec<_>>() }
-    });
-    std::fs::write(dir.join("tokenizer.json"), tokenizer.to_string()).unwrap();
-
-    let dev = Device::Cpu;
-    let mut seed = 7u64;
-    let mut t: HashMap<String, Tensor> = HashMap::new();
-    let mut put = |name: String, shape: &[usize], scale: f32, offset: f32, seed: &mut u64| {
-        let n = shape.iter().product();
-        let data: Vec<f32> = values(n, seed, scale)
-            .into_iter()
-            .map(|x| x + offset)
-            .collect();
-        t.insert(name, Tensor::from_vec(data, shape, &dev).unwrap());
-    };
-    put("model.shared.weight".into(), &[v, D], 0.5, 0.0, &mut seed);
-    let mut bias = vec![0f32; v];
-    bias[0] = eos_bias;
-    for (side, cross) in [("encoder", false), ("decoder", true)] {
-        for l in 0..LAYERS {
-            let p = format!("model.{side}.layers.{l}");
-            let mut attns = vec!["self_attn"];
-            if cross {
-                attns.push("encoder_attn");
-            }
-            for a in attns {
-                for proj in ["q_proj", "k_proj", "v_proj", "out_proj"] {
-                    put(
-                        format!("{p}.{a}.{proj}.weight"),
-                        &[D, D],
-                        0.4,
-                        0.0,
-                        &mut seed,
-                    );
-                    put(format!("{p}.{a}.{proj}.bias"), &[D], 0.1, 0.0, &mut seed);
-                }
-                put(
-                    format!("{p}.{a}_layer_norm.weight"),
-                    &[D],
-                    0.1,
-                    1.0,
-                    &mut seed,
-                );
-                put(
-                    format!("{p}.{a}_layer_norm.bias"),
-                    &[D],
-                    0.1,
-                    0.0,
-                    &mut seed,
-                );
-            }
-            put(format!("{p}.fc1.weight"), &[FFN, D], 0.4, 0.0, &mut seed);
-            put(format!("{p}.fc1.bias"), &[FFN], 0.1, 0.0, &mut seed);
-            put(format!("{p}.fc2.weight"), &[D, FFN], 0.4, 0.0, &mut seed);
-            put(format!("{p}.fc2.bias"), &[D], 0.1, 0.0, &mut seed);
-            put(
-                format!("{p}.final_layer_norm.weight"),
-                &[D],
-                0.1,
-                1.0,
-                &mut seed,
-            );
-            put(
-                format!("{p}.final_layer_norm.bias"),
-                &[D],
-                0.1,
-                0.0,
-                &mut seed,
-            );
-        }
+    RandomModel {
+        eos_bias,
+        ..RandomModel::tiny()
     }
-    t.insert(
-        "final_logits_bias".into(),
-        Tensor::from_vec(bias, (1, v), &dev).unwrap(),
-    );
-    candle_core::safetensors::save(&t, dir.join("model.safetensors")).unwrap();
+    .write(dir)
+    .unwrap();
 }
 
 fn model(eos_bias: f32) -> (tempfile::TempDir, Marian) {
@@ -371,7 +244,10 @@ fn single_lines_decode_as_candle_transformers_stock_marian_does() {
             out.push(next);
             last = next;
         }
-        let mine = ours.model.generate(std::slice::from_ref(&ids), &opts).unwrap();
+        let mine = ours
+            .model
+            .generate(std::slice::from_ref(&ids), &opts)
+            .unwrap();
         assert_eq!(mine[0], out, "{source}");
     }
 }

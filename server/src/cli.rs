@@ -141,6 +141,28 @@ pub enum Command {
         #[command(flatten)]
         conn: ServeArgs,
     },
+    /// Translate text files into English, line by line (N lines in, N out), with a
+    /// Marian (OPUS-MT) model: the translation goes to stdout, progress, throughput and
+    /// the cost per million characters to stderr.
+    Translate {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Source language (ISO 639-1) of every non-English line; detected per line when
+        /// absent.
+        #[arg(long)]
+        from: Option<String>,
+        /// A model folder to use for `--from` instead of `translation.models.<from>`.
+        #[arg(long, requires = "from")]
+        model: Option<PathBuf>,
+        /// Hypotheses per line (1: greedy); default `translation.beam`.
+        #[arg(long)]
+        beam: Option<usize>,
+        /// Pieces per batch; default `translation.batch`.
+        #[arg(long)]
+        batch: Option<usize>,
+        #[command(flatten)]
+        conn: ServeArgs,
+    },
     /// Write the GraphQL SDL (default: schema/schema.graphql).
     ExportSchema {
         #[arg(long, default_value = "schema/schema.graphql")]
@@ -350,6 +372,26 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Audit { action, conn } => {
             let settings = load_settings(cli.config.as_deref(), conn)?;
             crate::access_cli::audit(&settings, action)
+        }
+        Command::Translate {
+            files,
+            from,
+            model,
+            beam,
+            batch,
+            conn,
+        } => {
+            let settings = load_settings(cli.config.as_deref(), conn)?;
+            commands::translate(
+                &settings.translation,
+                &files,
+                commands::TranslateArgs {
+                    from,
+                    model,
+                    beam,
+                    batch,
+                },
+            )
         }
         Command::ExportSchema { out } => {
             std::fs::write(&out, toex_schema::sdl())

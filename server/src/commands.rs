@@ -447,3 +447,116 @@ fn collect_files(path: &Path, out: &mut Vec<PathBuf>) {
         Err(_) => out.push(path.to_owned()),
     }
 }
+
+/// What `toex translate` was asked beyond its files.
+pub struct TranslateArgs {
+    pub from: Option<String>,
+    pub model: Option<PathBuf>,
+    pub beam: Option<usize>,
+    pub batch: Option<usize>,
+}
+
+/// `toex translate FILE…`: each file decoded (any common encoding), translated line by
+/// line with the model of each line's language, written to stdout; a progress bar, then
+/// throughput and the cost per million characters at `price_per_hour_gbp`, on stderr.
+pub fn translate(
+    settings: &crate::settings::TranslationSettings,
+    files: &[PathBuf],
+    args: TranslateArgs,
+) -> anyhow::Result<()> {
+    use std::collections::BTreeMap;
+    use std::io::Write;
+    use toex_indexer::translate::{DecodeOptions, Marian, PlanOptions, translate_lines};
+
+    let from = args.from.map(|f| f.to_ascii_lowercase());
+    let mut folders: BTreeMap<String, PathBuf> = settings.models.clone();
+    if let (Some(from), Some(dir)) = (&from, &args.model) {
+        folders.insert(from.clone(), dir.clone());
+    }
+    if let Some(from) = &from {
+        folders.retain(|language, _| language == from);
+        if folders.is_empty() {
+            bail!(
+                "no translation model is configured for `{from}`: pass --model DIR or set \
+                 translation.models.{from} (see the README's Translation section)"
+            );
+        }
+    }
+    let started = Instant::now();
+    let mut models: BTreeMap<String, Marian> = BTreeMap::new();
+    for (language, dir) in &folders {
+        let model = Marian::load(dir)
+            .with_context(|| format!("loading the `{language}` model from {}", dir.display()))?;
+        eprintln!(
+            "model for `{language}`: {} ({})",
+            model.model_id,
+            dir.display()
+        );
+        models.insert(language.clone(), model);
+    }
+    let load_secs = started.elapsed().as_secs_f64();
+    let decode = DecodeOptions {
+        beam: args.beam.unwrap_or(settings.beam).max(1),
+        max_tokens: settings.max_tokens,
+        ..DecodeOptions::default()
+    };
+    let plan_options = PlanOptions {
+        language: from.clone(),
+        ..PlanOptions::default()
+    };
+    let batch = args.batch.unwrap_or(settings.batch).max(1);
+    let mut stdout = std::io::stdout().lock();
+    let (mut lines, mut chars, mut pieces) = (0usize, 0usize, 0usize);
+    let work = Instant::now();
+    for file in files {
+        let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+        let (text, _) = toex_indexer::formats::decode(&bytes)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+        let bar = ProgressBar::new(0);
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{prefix:>16} [{bar:30}] {pos}/{len} pieces {per_sec} {eta}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        );
+        bar.set_prefix(
+            file.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+        );
+        let text = text.strip_suffix('\n').unwrap_or(&text);
+        let result = translate_lines(
+            text,
+            &|language| models.get(language),
+            &plan_options,
+            &decode,
+            batch,
+            &mut |done, total| {
+                bar.set_length(total as u64);
+                bar.set_position(done as u64);
+            },
+        )
+        .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+        bar.finish_and_clear();
+        for line in &result.lines {
+            writeln!(stdout, "{line}").context("writing the translation")?;
+        }
+        lines += result.lines.len();
+        chars += text.chars().count();
+        pieces += result.pieces;
+    }
+    stdout.flush().ok();
+    let secs = work.elapsed().as_secs_f64().max(1e-9);
+    let per_million = settings.price_per_hour_gbp / 3600.0 * secs / chars.max(1) as f64 * 1e6;
+    eprintln!(
+        "translated {lines} lines ({pieces} pieces, {chars} characters) in {secs:.2} s \
+         (+{load_secs:.2} s loading): {:.1} lines/s, {:.0} characters/s; at £{:.2} an hour \
+         that is £{per_million:.4} per million characters (beam {}, batch {batch})",
+        lines as f64 / secs,
+        chars as f64 / secs,
+        settings.price_per_hour_gbp,
+        decode.beam,
+    );
+    Ok(())
+}

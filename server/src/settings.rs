@@ -21,6 +21,7 @@ pub struct Settings {
     pub log: LogSettings,
     pub profiles: ProfileSettings,
     pub models: ModelSettings,
+    pub translation: TranslationSettings,
     pub auth: AuthSettings,
     pub audit: AuditSettings,
 }
@@ -81,6 +82,37 @@ impl Default for ModelSettings {
     fn default() -> Self {
         Self {
             embedding: PathBuf::from(".toex/models/all-MiniLM-L6-v2"),
+        }
+    }
+}
+
+/// Machine translation (Marian / OPUS-MT models on candle).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TranslationSettings {
+    /// Model folders by source language (ISO 639-1), e.g. `ar = "/models/opus-mt-ar-en"`:
+    /// `config.json`, `model.safetensors`, and `tokenizer.json` or `vocab.json` +
+    /// `source.spm`. A language without one is left untranslated (and still searchable).
+    pub models: std::collections::BTreeMap<String, PathBuf>,
+    /// Hypotheses kept per line (1: greedy decoding).
+    pub beam: usize,
+    /// Pieces translated together.
+    pub batch: usize,
+    /// Output tokens per piece at most (also at most twice the source's, plus 10).
+    pub max_tokens: usize,
+    /// What an hour of this machine costs, in pounds, for the cost per million characters
+    /// that `toex translate` reports.
+    pub price_per_hour_gbp: f64,
+}
+
+impl Default for TranslationSettings {
+    fn default() -> Self {
+        Self {
+            models: Default::default(),
+            beam: 4,
+            batch: 32,
+            max_tokens: 256,
+            price_per_hour_gbp: 0.10,
         }
     }
 }
@@ -284,6 +316,10 @@ impl Provider for EnvProvider {
             // `TOEX_AUTH_JWT_HS256_SECRET` → `auth.jwt.hs256_secret`.
             if let Some(rest) = path.strip_prefix("auth.jwt_") {
                 path = format!("auth.jwt.{rest}");
+            }
+            // `TOEX_TRANSLATION_MODELS_AR` → `translation.models.ar`.
+            if let Some(rest) = path.strip_prefix("translation.models_") {
+                path = format!("translation.models.{rest}");
             }
             // Strings stay strings: a password of digits must not turn into a number.
             let value: Value = match raw.parse::<Value>() {

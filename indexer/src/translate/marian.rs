@@ -808,15 +808,30 @@ impl Marian {
         opts: &DecodeOptions,
         batch: usize,
     ) -> Result<Vec<String>, IndexError> {
+        self.translate_with_progress(sentences, opts, batch, &mut |_| {})
+    }
+
+    /// [`Marian::translate`], telling `progress` how many sentences are done after
+    /// each batch.
+    pub fn translate_with_progress(
+        &self,
+        sentences: &[&str],
+        opts: &DecodeOptions,
+        batch: usize,
+        progress: &mut dyn FnMut(usize),
+    ) -> Result<Vec<String>, IndexError> {
         let encoded: Vec<Vec<u32>> = sentences.iter().map(|s| self.tokenizer.encode(s)).collect();
         let mut order: Vec<usize> = (0..sentences.len()).collect();
         order.sort_by_key(|&i| std::cmp::Reverse(encoded[i].len()));
         let mut out = vec![String::new(); sentences.len()];
+        let mut done = 0;
         for chunk in order.chunks(batch.max(1)) {
             let sources: Vec<Vec<u32>> = chunk.iter().map(|&i| encoded[i].clone()).collect();
             for (&i, ids) in chunk.iter().zip(self.model.generate(&sources, opts)?) {
                 out[i] = self.tokenizer.decode(&ids);
             }
+            done += chunk.len();
+            progress(done);
         }
         Ok(out)
     }

@@ -4,6 +4,7 @@
 //! path (`marian`).
 
 pub mod marian;
+pub mod random;
 pub mod spm;
 pub mod text;
 
@@ -13,9 +14,80 @@ pub use text::{
 
 pub use marian::{DecodeOptions, Marian, MarianConfig};
 
-/// Translates a text line by line with one model: N lines in, N lines out, English and
-/// empty lines untouched, identifiers and numbers kept verbatim. Returns the lines and
-/// how many pieces went through the model.
+/// A translated text.
+#[derive(Debug, Clone)]
+pub struct Translation {
+    /// One per input line.
+    pub lines: Vec<String>,
+    /// Pieces (sentences or short lines) that went through a model.
+    pub pieces: usize,
+    /// The models used, as `name@weights-hash`, for provenance.
+    pub models: Vec<String>,
+}
+
+/// Translates a text line by line, each line with the model of its language (`models`
+/// finds it): N lines in, N lines out, English and empty lines untouched, identifiers and
+/// numbers kept verbatim. `progress` hears (pieces done, pieces in all). A language
+/// without a model is an error that names it; nothing is translated then.
+pub fn translate_lines<'m>(
+    text: &str,
+    models: &dyn Fn(&str) -> Option<&'m Marian>,
+    plan_options: &PlanOptions,
+    decode: &DecodeOptions,
+    batch: usize,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<Translation, crate::IndexError> {
+    let plan = plan(text, plan_options);
+    let mut by_language: std::collections::BTreeMap<&str, Vec<usize>> = Default::default();
+    for (i, u) in plan.units.iter().enumerate() {
+        by_language.entry(u.language.as_str()).or_default().push(i);
+    }
+    let missing: Vec<&str> = by_language
+        .keys()
+        .copied()
+        .filter(|l| models(l).is_none())
+        .collect();
+    if !missing.is_empty() {
+        return Err(crate::IndexError::Model(format!(
+            "no translation model is configured for {}: set translation.models.<language> to an \
+             OPUS-MT folder (see the README's Translation section)",
+            missing
+                .iter()
+                .map(|l| format!("`{l}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
+    let total = plan.units.len();
+    let mut translated = vec![String::new(); total];
+    let mut done = 0;
+    let mut used = Vec::new();
+    progress(0, total);
+    for (language, units) in by_language {
+        let Some(model) = models(language) else {
+            continue;
+        };
+        used.push(model.model_id.clone());
+        let sentences: Vec<&str> = units.iter().map(|&i| plan.units[i].text.as_str()).collect();
+        let out = model.translate_with_progress(&sentences, decode, batch, &mut |n| {
+            progress(done + n, total)
+        })?;
+        done += units.len();
+        for (i, t) in units.into_iter().zip(out) {
+            translated[i] = t;
+        }
+    }
+    let lines = plan
+        .finish(&translated)
+        .map_err(|e| crate::IndexError::Model(e.to_string()))?;
+    Ok(Translation {
+        lines,
+        pieces: total,
+        models: used,
+    })
+}
+
+/// [`translate_lines`] with one model for every language.
 pub fn translate_text(
     model: &Marian,
     text: &str,
@@ -23,11 +95,13 @@ pub fn translate_text(
     decode: &DecodeOptions,
     batch: usize,
 ) -> Result<(Vec<String>, usize), crate::IndexError> {
-    let plan = plan(text, plan_options);
-    let sentences: Vec<&str> = plan.units.iter().map(|u| u.text.as_str()).collect();
-    let translated = model.translate(&sentences, decode, batch)?;
-    let lines = plan
-        .finish(&translated)
-        .map_err(|e| crate::IndexError::Model(e.to_string()))?;
-    Ok((lines, sentences.len()))
+    let t = translate_lines(
+        text,
+        &|_| Some(model),
+        plan_options,
+        decode,
+        batch,
+        &mut |_, _| {},
+    )?;
+    Ok((t.lines, t.pieces))
 }

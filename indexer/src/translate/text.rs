@@ -245,26 +245,19 @@ pub fn split_sentences(line: &str, max_chars: usize) -> Vec<String> {
     out
 }
 
-/// The language of one line, or `None` when it has no letters to go by.
+/// The language of one line, or `None` when it has no letters to go by. Short lines
+/// that statistics cannot place go by their script: Arabic script as Arabic, anything
+/// else as English (which passes through).
 fn line_language(line: &str) -> Option<String> {
     if !line.chars().any(char::is_alphabetic) {
         return None;
     }
-    // Arabic script decides for short lines, where statistics are unreliable.
-    let arabic = line
-        .chars()
-        .filter(|c| ('\u{0600}'..='\u{06FF}').contains(c) || ('\u{0750}'..='\u{077F}').contains(c))
-        .count();
-    let letters = line.chars().filter(|c| c.is_alphabetic()).count();
-    if arabic * 2 >= letters {
-        return Some("ar".to_owned());
-    }
-    let info = whatlang::detect(line)?;
-    if info.confidence() < 0.5 && letters < 40 {
-        // Too short to tell: Latin script is taken as English and passes through.
-        return Some("en".to_owned());
-    }
-    Some(info.lang().code().chars().take(2).collect())
+    crate::formats::detect_language(line).or_else(|| {
+        let arabic = line.chars().any(|c| {
+            ('\u{0600}'..='\u{06FF}').contains(&c) || ('\u{0750}'..='\u{077F}').contains(&c)
+        });
+        Some(if arabic { "ar" } else { "en" }.to_owned())
+    })
 }
 
 /// A text (one item per line; `\r\n` or `\n`) cut into units for translation.

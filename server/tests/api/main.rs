@@ -14,3 +14,4 @@ mod network;
 mod outage;
 mod profiles;
 mod security;
+mod translate;

@@ -28,5 +28,7 @@ pub struct Services {
     pub profiles: Arc<toex_graph::profiles::ProfileConfig>,
     /// The gazetteer of known persons that ingestion extracts names with.
     pub names: Arc<crate::linkage::Names>,
+    /// Translation models by source language (Marian / OPUS-MT), loaded once.
+    pub translation: Arc<toex_indexer::translate::Translators>,
     pub version: &'static str,
 }

@@ -104,7 +104,12 @@ enum Prepared {
     Status(FileStatus),
 }
 
-fn prepare(path: &Path, name: &str, job: &Job) -> Prepared {
+fn prepare(
+    path: &Path,
+    name: &str,
+    job: &Job,
+    translation: &toex_indexer::translate::Translators,
+) -> Prepared {
     let fail = |error: String| Prepared::Status(FileStatus::Failed { error });
     let ext = name
         .rsplit_once('.')
@@ -132,22 +137,61 @@ fn prepare(path: &Path, name: &str, job: &Job) -> Prepared {
         Err(e) => return fail(e),
     };
     let text = parsed.text();
+    let language = job
+        .language
+        .clone()
+        .or_else(|| formats::detect_language(&text));
+    let (translation, translation_meta) =
+        machine_translation(translation, &text, language.as_deref(), name);
     Prepared::Doc(Box::new(NewDocument {
         title: name.to_owned(),
-        language: job
-            .language
-            .clone()
-            .or_else(|| formats::detect_language(&text)),
+        language,
         text,
-        translation: None,
+        translation,
         force: job.force.clone(),
         operation: job.operation.clone(),
         source_type: parsed.source_type.to_owned(),
         segments: parsed.segments,
         mentions: Vec::new(),
-        translation_meta: None,
+        translation_meta,
         correction: None,
     }))
+}
+
+/// The English of a non-English text, line for line, when a model for its language is
+/// loaded, with its provenance. A failure is logged and leaves the document untranslated
+/// (and searchable).
+fn machine_translation(
+    translators: &toex_indexer::translate::Translators,
+    text: &str,
+    language: Option<&str>,
+    name: &str,
+) -> (Option<String>, Option<toex_indexer::TranslationMeta>) {
+    let Some(language) = language.filter(|l| *l != "en" && translators.get(l).is_some()) else {
+        return (None, None);
+    };
+    match translators.translate(text, Some(language)) {
+        Ok(t) => {
+            let (model, version): (Vec<&str>, Vec<&str>) = t
+                .models
+                .iter()
+                .map(|m| m.split_once('@').unwrap_or((m.as_str(), "")))
+                .unzip();
+            (
+                Some(t.lines.join("\n")),
+                Some(toex_indexer::TranslationMeta {
+                    engine: toex_indexer::translate::ENGINE.to_owned(),
+                    model: Some(model.join(",")),
+                    version: Some(version.join(",")),
+                    translated_at: Some(Utc::now().to_rfc3339()),
+                }),
+            )
+        }
+        Err(err) => {
+            tracing::warn!(file = name, error = %err, "not translated");
+            (None, None)
+        }
+    }
 }
 
 impl Services {
@@ -197,11 +241,12 @@ impl Services {
                 .map(|&i| (i, job.files[i].path.clone(), job.files[i].name.clone()))
                 .collect();
             let snapshot = job.clone();
+            let translation = self.translation.clone();
             let prepared = self
                 .cpu
                 .run(move || {
                     work.into_iter()
-                        .map(|(i, path, name)| (i, prepare(&path, &name, &snapshot)))
+                        .map(|(i, path, name)| (i, prepare(&path, &name, &snapshot, &translation)))
                         .collect::<Vec<_>>()
                 })
                 .await?;

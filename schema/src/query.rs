@@ -28,6 +28,9 @@ pub struct QueryRoot(
     crate::linkage::LinkageQuery,
 );
 
+/// Longest text `translate` takes; longer material is ingested as a document.
+const MAX_TRANSLATE_CHARS: usize = 100_000;
+
 #[Object]
 impl CoreQuery {
     /// Health of this instance: Neo4j, the index, models, version.
@@ -119,6 +122,46 @@ impl CoreQuery {
             },
         )
         .await
+    }
+
+    /// Translates `text` into English line by line with the Marian (OPUS-MT) model of
+    /// each line's language (`from` states it for every non-English line; otherwise it is
+    /// detected per line): as many lines out as in, English and empty lines untouched,
+    /// phone numbers, emails, registrations, handles, URLs and numbers kept verbatim.
+    /// MODEL_UNAVAILABLE names a language with no model configured.
+    async fn translate(
+        &self,
+        ctx: &Context<'_>,
+        text: String,
+        from: Option<String>,
+    ) -> ApiResult<crate::types::TranslationResult> {
+        crate::access::forces(ctx, &[])?;
+        if text.chars().count() > MAX_TRANSLATE_CHARS {
+            return Err(ApiError::bad_input(format!(
+                "the text is longer than {MAX_TRANSLATE_CHARS} characters; ingest it as a \
+                 document instead"
+            )));
+        }
+        if let Some(f) = &from
+            && !(f.len() == 2 && f.chars().all(|c| c.is_ascii_alphabetic()))
+        {
+            return Err(ApiError::bad_input(
+                "`from` is a two-letter ISO 639-1 language code, e.g. \"ar\"",
+            ));
+        }
+        let services = ctx.data_unchecked::<Services>();
+        let translation = services.translation.clone();
+        let t = services
+            .cpu
+            .run(move || translation.translate(&text, from.as_deref()))
+            .await??;
+        Ok(crate::types::TranslationResult {
+            text: t.lines.join("\n"),
+            lines: t.lines,
+            engine: toex_indexer::translate::ENGINE.to_owned(),
+            models: t.models,
+            translated_at: chrono::Utc::now(),
+        })
     }
 
     /// One ingested document by id.

@@ -125,6 +125,20 @@ impl From<toex_indexer::formats::Segment> for Segment {
     }
 }
 
+/// A machine translation into English.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct TranslationResult {
+    /// The lines joined with line breaks.
+    pub text: String,
+    /// One per input line.
+    pub lines: Vec<String>,
+    /// `marian-candle`.
+    pub engine: String,
+    /// The models used, `name@` the first hex digits of the weights' SHA-256.
+    pub models: Vec<String>,
+    pub translated_at: DateTime<Utc>,
+}
+
 /// A recording a transcript was made from.
 #[derive(Debug, Clone, SimpleObject)]
 pub struct Media {

@@ -342,6 +342,7 @@ pub async fn ingest(
             "warning: Neo4j is not reachable; documents are indexed, graph nodes are skipped"
         );
     }
+    let (translation, _) = crate::startup::load_translators(&settings).await?;
     let store = JobStore::open(&settings.index.jobs).context("opening the ingest job store")?;
     let (jobs, _queue) = toex_schema::jobs::Jobs::new(store, 1);
     let services = Services {
@@ -352,6 +353,7 @@ pub async fn ingest(
         models,
         profiles: std::sync::Arc::new(settings.profiles.load()?),
         names: std::sync::Arc::new(toex_schema::linkage::Names::new()),
+        translation,
         version: env!("CARGO_PKG_VERSION"),
     };
     let mut files = Vec::new();

@@ -56,11 +56,44 @@ pub async fn open_index(settings: &Settings) -> anyhow::Result<(SearchIndex, Vec
     .context("opening the search index")?
 }
 
+/// The translation models named in settings, loaded once off the async runtime, and their
+/// health entries. A configured model that cannot be loaded stops start-up with the reason.
+pub async fn load_translators(
+    settings: &Settings,
+) -> anyhow::Result<(Arc<toex_indexer::translate::Translators>, Vec<ModelInfo>)> {
+    let t = settings.translation.clone();
+    tokio::task::spawn_blocking(move || {
+        let decode = toex_indexer::translate::DecodeOptions {
+            beam: t.beam.max(1),
+            max_tokens: t.max_tokens,
+            ..Default::default()
+        };
+        let translators = toex_indexer::translate::Translators::load(&t.models, decode, t.batch)?;
+        let models = translators
+            .loaded()
+            .into_iter()
+            .map(|(language, id)| ModelInfo {
+                name: format!("{id} ({language}→en)"),
+                task: "translation".to_owned(),
+                loaded: true,
+            })
+            .collect();
+        if t.models.is_empty() {
+            tracing::info!("no translation models configured (translation.models)");
+        }
+        anyhow::Ok((Arc::new(translators), models))
+    })
+    .await
+    .context("loading the translation models")?
+}
+
 impl Application {
     /// Everything start-up needs. Neo4j being down is not an error: the monitor connects
     /// when it appears, and until then graph queries answer GRAPH_UNAVAILABLE.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        let (index, models) = open_index(&settings).await?;
+        let (index, mut models) = open_index(&settings).await?;
+        let (translation, translation_models) = load_translators(&settings).await?;
+        models.extend(translation_models);
         let graph = GraphClient::new(settings.neo4j.clone()).context("configuring Neo4j")?;
         let monitor = graph.spawn_monitor();
         let cpu = CpuPool::new("search", settings.index.threads, settings.index.queue)?;
@@ -81,6 +114,7 @@ impl Application {
                     .context("loading the profile method")?,
             ),
             names: Arc::new(toex_schema::linkage::Names::new()),
+            translation,
             version: env!("CARGO_PKG_VERSION"),
         };
         let audit = Arc::new(

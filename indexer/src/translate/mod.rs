@@ -105,3 +105,82 @@ pub fn translate_text(
     )?;
     Ok((t.lines, t.pieces))
 }
+
+/// The translation models of this process, one per source language, loaded once, with
+/// how to decode.
+pub struct Translators {
+    models: std::collections::BTreeMap<String, Marian>,
+    pub decode: DecodeOptions,
+    pub batch: usize,
+}
+
+/// The engine name stored in translation provenance.
+pub const ENGINE: &str = "marian-candle";
+
+impl Translators {
+    /// No models: every translation request says so.
+    pub fn none() -> Self {
+        Self {
+            models: Default::default(),
+            decode: DecodeOptions::default(),
+            batch: 32,
+        }
+    }
+
+    /// Loads each language's model folder (an error names the language and folder).
+    pub fn load(
+        folders: &std::collections::BTreeMap<String, std::path::PathBuf>,
+        decode: DecodeOptions,
+        batch: usize,
+    ) -> Result<Self, crate::IndexError> {
+        let mut models = std::collections::BTreeMap::new();
+        for (language, dir) in folders {
+            let model = Marian::load(dir).map_err(|e| {
+                crate::IndexError::Model(format!(
+                    "the `{language}` translation model in {}: {e}",
+                    dir.display()
+                ))
+            })?;
+            models.insert(language.to_ascii_lowercase(), model);
+        }
+        Ok(Self {
+            models,
+            decode,
+            batch: batch.max(1),
+        })
+    }
+
+    /// The model for `language`, if one is loaded.
+    pub fn get(&self, language: &str) -> Option<&Marian> {
+        self.models.get(language)
+    }
+
+    /// (language, model id) of every loaded model.
+    pub fn loaded(&self) -> Vec<(String, String)> {
+        self.models
+            .iter()
+            .map(|(l, m)| (l.clone(), m.model_id.clone()))
+            .collect()
+    }
+
+    /// Translates `text` line by line (see [`translate_lines`]); `from` states the
+    /// language of every non-English line, else each line's is detected.
+    pub fn translate(
+        &self,
+        text: &str,
+        from: Option<&str>,
+    ) -> Result<Translation, crate::IndexError> {
+        let plan_options = PlanOptions {
+            language: from.map(str::to_ascii_lowercase),
+            ..PlanOptions::default()
+        };
+        translate_lines(
+            text,
+            &|language| self.get(language),
+            &plan_options,
+            &self.decode,
+            self.batch,
+            &mut |_, _| {},
+        )
+    }
+}

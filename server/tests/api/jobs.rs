@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use crate::helpers::{TestApp, shared_neo4j_uri, unique};
 
 /// A GraphQL multipart request (the multipart request spec) uploading `files`.
-async fn upload(
+pub(crate) async fn upload(
     client: &reqwest::Client,
     url: &str,
     force: &str,
@@ -47,7 +47,7 @@ async fn upload(
         .unwrap()
 }
 
-async fn job(client: &reqwest::Client, url: &str, id: &str) -> Value {
+pub(crate) async fn job(client: &reqwest::Client, url: &str, id: &str) -> Value {
     let r: Value = client
         .post(url)
         .json(&json!({

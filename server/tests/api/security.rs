@@ -190,6 +190,8 @@ fn leakage_queries(w: &World) -> Vec<(&'static str, String, Value)> {
     let b_s1 = format!("Person:{u}-B-S1");
     vec![
         ("health", "{ health { status version neo4j { reachable } index { documents } } }".into(), json!({})),
+        // No force's material is involved; English passes through without a model.
+        ("translate", "{ translate(text: \"The van left at nine.\\n\\nSee you there\") { text lines engine models } }".into(), json!({})),
         ("search", "query($q: String!) { search(queryText: $q) { total facets { forces { value count } languages { value count } sourceTypes { value count } operations { value count } } edges { node { id title force snippet translationSnippet inGraph segments { highlighted speaker } } } } }".into(), json!({"q": "kumquatmarker"})),
         ("search", "query($q: String!) { search(queryText: $q, mode: HYBRID) { total edges { node { id force snippet } } } }".into(), json!({"q": "kumquatmarker quokka Quartermain"})),
         ("document", "query($a: String!, $b: String!) { a: document(id: $a) { id text force segments { text } inGraph entities { kind value text key } } b: document(id: $b) { id text entities { value } } }".into(), json!({"a": w.doc_a, "b": w.doc_b})),

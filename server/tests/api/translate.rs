@@ -1,11 +1,16 @@
-//! `toex translate` end to end with a model folder (a seeded random Marian: no OPUS-MT
-//! weights can be downloaded here): N lines in and N out, English and empty lines
-//! untouched, identifiers verbatim, throughput and cost reported; the model found through
-//! settings; clear errors without one.
+//! Translation end to end with a model folder (a seeded random Marian: no OPUS-MT weights
+//! can be downloaded here): `toex translate` (N lines in and N out, English and empty
+//! lines untouched, identifiers verbatim, throughput and cost reported, the model from
+//! settings, clear errors without one); GraphQL `translate`; and documents translated at
+//! ingest, shown beside their originals in search with their provenance.
 
 use std::process::Command;
+use std::time::{Duration, Instant};
 
+use serde_json::json;
 use toex_indexer::translate::random::RandomModel;
+
+use crate::helpers::{TestApp, error_code, unique};
 
 fn toex() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_toex"));
@@ -116,4 +121,138 @@ fn translate_runs_end_to_end_with_a_model_folder() {
         .unwrap();
     assert!(!missing.status.success());
     assert!(String::from_utf8_lossy(&missing.stderr).contains("/nonexistent/file.txt"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn graphql_translates_and_ingest_puts_translations_beside_originals() {
+    let models = tempfile::tempdir().unwrap();
+    let dir = models.path().join("opus-mt-test-ar-en");
+    RandomModel::tiny().write(&dir).unwrap();
+    let app = TestApp::spawn_adjusting(|s| {
+        s.translation.models.insert("ar".into(), dir.clone());
+        s.translation.beam = 2;
+    })
+    .await;
+
+    let r = app
+        .graphql(
+            "query($t: String!) { translate(text: $t, from: \"ar\") { text lines engine models } }",
+            json!({"t": "السيارة بالكراج رقمي ٠٧٧٠٠ ٩٠٠١٢٣\n\nOK see you there"}),
+        )
+        .await;
+    assert!(r["errors"].is_null(), "{r}");
+    let t = &r["data"]["translate"];
+    let lines: Vec<&str> = t["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3, "{t}");
+    assert!(lines[0].contains("٠٧٧٠٠ ٩٠٠١٢٣"), "{t}");
+    assert_eq!(lines[1..], ["", "OK see you there"]);
+    assert_eq!(t["engine"], "marian-candle");
+    assert!(
+        t["models"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("opus-mt-test-ar-en@"),
+        "{t}"
+    );
+
+    // A language without a model, and a bad `from`.
+    let r = app
+        .graphql(
+            "{ translate(text: \"Bonjour à tous, comment allez-vous aujourd'hui, mes amis ?\") { text } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(error_code(&r), Some("MODEL_UNAVAILABLE"), "{r}");
+    assert!(
+        r["errors"][0]["message"].as_str().unwrap().contains("`fr`"),
+        "{r}"
+    );
+    let r = app
+        .graphql(
+            "{ translate(text: \"x\", from: \"arabic\") { text } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(error_code(&r), Some("BAD_INPUT"), "{r}");
+
+    let h = app
+        .graphql("{ health { models { name task loaded } } }", json!({}))
+        .await;
+    let models = h["data"]["health"]["models"].as_array().unwrap();
+    assert!(
+        models
+            .iter()
+            .any(|m| m["task"] == "translation" && m["loaded"] == true),
+        "{h}"
+    );
+
+    // An Arabic chat uploaded as a job comes out translated, with its provenance, and
+    // search shows the translation beside the original.
+    let op = unique("translated");
+    let url = app.url("/graphql");
+    let r = crate::jobs::upload(
+        &app.client,
+        &url,
+        "WYP",
+        &op,
+        vec![(
+            "chat.txt".into(),
+            "15/03/2024, 22:10 - محمد: رقمي الجديد ٠٧٧٠٠ ٩٠٠٥٥٥ لا تنطيه لأحد\n15/03/2024, 22:11 - علي: زين، السيارة بالكراج يم الشقة\n"
+                .as_bytes()
+                .to_vec(),
+        )],
+    )
+    .await;
+    let id = r["data"]["ingestFiles"]["id"].as_str().unwrap().to_owned();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let j = loop {
+        let j = crate::jobs::job(&app.client, &url, &id).await;
+        if j["state"] == "DONE" || Instant::now() > deadline {
+            break j;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let doc = j["files"][0]["documentId"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{j}"))
+        .to_owned();
+    let d = app
+        .graphql(
+            "query($id: String!) { document(id: $id) { language text translation translationProvenance { engine model version translatedAt } } }",
+            json!({"id": doc}),
+        )
+        .await;
+    let d = &d["data"]["document"];
+    assert_eq!(d["language"], "ar", "{d}");
+    let translation = d["translation"].as_str().unwrap_or_else(|| panic!("{d}"));
+    assert_eq!(
+        translation.lines().count(),
+        d["text"].as_str().unwrap().lines().count(),
+        "a line of translation per line of text: {d}"
+    );
+    assert!(translation.contains("٠٧٧٠٠ ٩٠٠٥٥٥"), "{d}");
+    let p = &d["translationProvenance"];
+    assert_eq!(p["engine"], "marian-candle", "{d}");
+    assert_eq!(p["model"], "opus-mt-test-ar-en", "{d}");
+    assert_eq!(p["version"].as_str().unwrap().len(), 12, "{d}");
+    let s = app
+        .graphql(
+            "query($op: String!) { search(queryText: \"الشقة\", filter: {operations: [$op]}) { edges { node { id snippet translationSnippet } } } }",
+            json!({"op": op}),
+        )
+        .await;
+    let hit = &s["data"]["search"]["edges"][0]["node"];
+    assert_eq!(hit["id"], doc.as_str(), "{s}");
+    assert!(
+        hit["translationSnippet"]
+            .as_str()
+            .is_some_and(|t| !t.is_empty()),
+        "{s}"
+    );
+    app.stop().await;
 }

@@ -75,7 +75,9 @@ test('search finds originals side by side and opens a hit at its segment', async
   assert.ok(titles.includes('interview-2024-04-12.srt'), titles.join());
   assert.ok(await page.locator('.hit .snippet b').count() > 0, 'matches are highlighted');
   // Facets: every hit is WYP; ticking the chat source narrows the hits.
-  await page.getByRole('group', { name: 'Source' }).getByLabel(/chat/).check();
+  // The box reflects the URL's filter, so it turns on after the route changes.
+  await page.getByRole('group', { name: 'Source' }).getByLabel(/chat/).click();
+  await page.getByRole('group', { name: 'Source' }).locator('input:checked').waitFor();
   await page.waitForFunction(() => [...document.querySelectorAll('.hit h2')].every((h) => !h.textContent.includes('.srt')));
   // Arabic: the dialect chat is found by a light-stemmed form.
   await page.getByRole('searchbox').fill('شقة');

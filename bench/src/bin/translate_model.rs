@@ -1,0 +1,49 @@
+//! Writes a Marian model with seeded random weights at the full opus-mt-ar-en
+//! architecture (512 wide, 6 + 6 layers, 8 heads, 2048 feed-forward, 62,834 pieces), and
+//! the seed's job: LINES Arabic chat lines of about 17 characters. The end token is
+//! ruled out, so every line decodes to the forced length (`translation.max_tokens`).
+//!
+//!   cargo run --release -p toex-bench --bin translate_model -- MODEL_DIR LINES_FILE [LINES]
+
+use std::fmt::Write as _;
+
+use rand::seq::IndexedRandom;
+use rand::{Rng, SeedableRng};
+use toex_indexer::translate::random::RandomModel;
+
+const WORDS: &[&str] = &[
+    "وين", "انت", "هسه", "السيارة", "بالكراج", "يم", "الشقة", "جيب", "الاغراض", "الليلة",
+    "رقمي", "الجديد", "لا", "تنطيه", "لأحد", "الشرطة", "باچر", "الصبح", "شلونك", "زين",
+];
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let dir = args.next().expect("MODEL_DIR");
+    let lines_file = args.next().expect("LINES_FILE");
+    let lines: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(6_000);
+    RandomModel {
+        eos_bias: -1e9,
+        ..RandomModel::opus_mt_ar_en()
+    }
+    .write(std::path::Path::new(&dir))
+    .expect("writing the model");
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(17);
+    let mut text = String::new();
+    let mut chars = 0;
+    for _ in 0..lines {
+        let mut line = String::new();
+        while line.chars().count() < 14 + rng.random_range(0..6) {
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(WORDS.choose(&mut rng).unwrap());
+        }
+        chars += line.chars().count();
+        let _ = writeln!(text, "{line}");
+    }
+    std::fs::write(&lines_file, text).expect("writing the lines");
+    println!(
+        "model in {dir}; {lines} lines, {:.1} characters a line, in {lines_file}",
+        chars as f64 / lines as f64
+    );
+}

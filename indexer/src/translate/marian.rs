@@ -120,26 +120,32 @@ impl Attention {
             .contiguous()
     }
 
-    /// Keys and values of `x`, split into heads.
+    /// Keys (transposed: batch, heads, head_dim, len) and values (batch, heads, len,
+    /// head_dim) of `x`: the layouts the two products want, so a cache of them is used
+    /// as it is at every step.
     fn keys_values(&self, x: &Tensor) -> candle_core::Result<(Tensor, Tensor)> {
-        Ok((
-            self.split(&self.k.forward(x)?)?,
-            self.split(&self.v.forward(x)?)?,
-        ))
+        let (b, t, _) = x.dims3()?;
+        let keys_t = self
+            .k
+            .forward(x)?
+            .reshape((b, t, self.heads, self.head_dim))?
+            .permute((0, 2, 3, 1))?
+            .contiguous()?;
+        Ok((keys_t, self.split(&self.v.forward(x)?)?))
     }
 
-    /// Attention of `x` over `keys`/`values`; `mask` is added to the scores
-    /// (0 or −∞, broadcast over heads and queries).
+    /// Attention of `x` over transposed `keys_t` and `values`; `mask` is added to the
+    /// scores (0 or −∞, broadcast over heads and queries).
     fn attend(
         &self,
         x: &Tensor,
-        keys: &Tensor,
+        keys_t: &Tensor,
         values: &Tensor,
         mask: Option<&Tensor>,
     ) -> candle_core::Result<Tensor> {
         let (b, t, d) = x.dims3()?;
         let q = self.split(&(self.q.forward(x)? * self.scale)?)?;
-        let scores = q.matmul(&keys.transpose(2, 3)?.contiguous()?)?;
+        let scores = q.matmul(keys_t)?;
         let scores = match mask {
             Some(m) => scores.broadcast_add(m)?,
             None => scores,
@@ -189,7 +195,7 @@ struct DecoderLayer {
 }
 
 /// Per decoder layer: the self-attention cache (grown each step) and the encoder's keys
-/// and values (computed once).
+/// and values (computed once); keys transposed.
 struct LayerState {
     self_kv: Option<(Tensor, Tensor)>,
     cross_kv: (Tensor, Tensor),
@@ -366,7 +372,7 @@ impl MarianModel {
         for (layer, s) in self.decoder.iter().zip(state.iter_mut()) {
             let (k, v) = layer.self_attn.keys_values(&x)?;
             let (k, v) = match s.self_kv.take() {
-                Some((pk, pv)) => (Tensor::cat(&[&pk, &k], 2)?, Tensor::cat(&[&pv, &v], 2)?),
+                Some((pk, pv)) => (Tensor::cat(&[&pk, &k], 3)?, Tensor::cat(&[&pv, &v], 2)?),
                 None => (k, v),
             };
             let h = layer.self_attn.attend(&x, &k, &v, None)?;
@@ -468,13 +474,12 @@ impl MarianModel {
         ))
     }
 
-    /// Scores with the padding token ruled out (it is never a real output).
-    fn log_probs(&self, logits: &Tensor) -> candle_core::Result<Tensor> {
+    /// Added to the logits: rules out the padding token (it is never a real output).
+    fn pad_ban(&self) -> candle_core::Result<Tensor> {
         let vocab = self.config.vocab_size;
         let mut ban = vec![0f32; vocab];
         ban[self.config.pad_token_id as usize] = f32::NEG_INFINITY;
-        let ban = Tensor::from_vec(ban, (1, vocab), &self.device)?;
-        candle_nn::ops::log_softmax(&logits.broadcast_add(&ban)?, D::Minus1)
+        Tensor::from_vec(ban, (1, vocab), &self.device)
     }
 
     fn start_token(&self) -> u32 {
@@ -491,6 +496,7 @@ impl MarianModel {
         let (ids, lengths) = self.padded(sources)?;
         let (encoded, mask) = self.encode(&ids, &lengths)?;
         let mut state = self.start_state(&encoded)?;
+        let ban = self.pad_ban()?;
         let limits: Vec<usize> = lengths.iter().map(|&l| self.limit(l, opts)).collect();
         let longest = limits.iter().copied().max().unwrap_or(1);
         let eos = self.config.eos_token_id;
@@ -500,7 +506,8 @@ impl MarianModel {
         for step in 0..longest {
             let input = Tensor::from_vec(tokens.clone(), (sources.len(), 1), &self.device)?;
             let logits = self.step(&input, step, &mut state, &mask)?;
-            let next: Vec<u32> = self.log_probs(&logits)?.argmax(D::Minus1)?.to_vec1()?;
+            // The best token is the same with or without the softmax.
+            let next: Vec<u32> = logits.broadcast_add(&ban)?.argmax(D::Minus1)?.to_vec1()?;
             for (row, &t) in next.iter().enumerate() {
                 if done[row] {
                     tokens[row] = self.config.pad_token_id;
@@ -540,6 +547,7 @@ impl MarianModel {
         let encoded = encoded.index_select(&repeat, 0)?;
         let mask = mask.index_select(&repeat, 0)?;
         let mut state = self.start_state(&encoded)?;
+        let ban = self.pad_ban()?;
         let limits: Vec<usize> = lengths.iter().map(|&l| self.limit(l, opts)).collect();
         let longest = limits.iter().copied().max().unwrap_or(1);
         let eos = self.config.eos_token_id;
@@ -550,9 +558,9 @@ impl MarianModel {
         let mut tokens = vec![self.start_token(); n * k];
         for step in 0..longest {
             let input = Tensor::from_vec(tokens.clone(), (n * k, 1), &self.device)?;
-            let scores: Vec<Vec<f32>> = self
-                .log_probs(&self.step(&input, step, &mut state, &mask)?)?
-                .to_vec2()?;
+            let logits = self.step(&input, step, &mut state, &mask)?;
+            let scores: Vec<Vec<f32>> =
+                candle_nn::ops::log_softmax(&logits.broadcast_add(&ban)?, D::Minus1)?.to_vec2()?;
             let mut rows = Vec::with_capacity(n * k);
             let mut next_tokens = Vec::with_capacity(n * k);
             for line in 0..n {

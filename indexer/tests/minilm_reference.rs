@@ -2,15 +2,12 @@
 //! tokenizer (tests/reference/minilm.py), on real sentences: the token ids must be equal
 //! and the vectors must agree to 1e-4; and similar sentences must be near.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::PathBuf;
 
 use toex_indexer::embed::{EMBEDDING_DIM, Embedder, WordPiece};
 
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
+mod common;
+use common::repo_root;
 
 fn model_dir() -> PathBuf {
     let dir = repo_root().join(".toex/models/all-MiniLM-L6-v2");
@@ -32,26 +29,8 @@ const SENTENCES: &[&str] = &[
 
 #[test]
 fn embeddings_match_a_numpy_reference_and_tokens_match_hugging_face() {
-    let python = std::env::var_os("REFERENCE_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo_root().join(".toex/venv/bin/python"));
-    let mut child = Command::new(&python)
-        .arg(repo_root().join("tests/reference/minilm.py"))
-        .arg(model_dir())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("{}: {e}; run scripts/setup.sh --test", python.display()));
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(SENTENCES.join("\n").as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success());
-    let reference: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(reference.len(), SENTENCES.len());
+    let model = model_dir();
+    let reference = common::reference("minilm.py", &[model.as_path()], SENTENCES);
 
     let embedder = Embedder::load(&model_dir()).unwrap();
     let tokenizer = WordPiece::from_vocab_file(&model_dir().join("vocab.txt")).unwrap();

@@ -3,15 +3,9 @@
 //! chat lines is read here from its file, and every line must give the same pieces, the
 //! same ids and the same decoded text.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-
 use toex_indexer::translate::spm::Unigram;
 
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
+mod common;
 
 const LINES: &[&str] = &[
     "the car is at the garage near the flat",
@@ -28,27 +22,8 @@ const LINES: &[&str] = &[
 
 #[test]
 fn pieces_ids_and_decoding_match_sentencepiece() {
-    let python = std::env::var_os("REFERENCE_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo_root().join(".toex/venv/bin/python"));
     let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(&python)
-        .arg(repo_root().join("tests/reference/spm.py"))
-        .arg(dir.path())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("{}: {e}; run scripts/setup.sh --test", python.display()));
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(LINES.join("\n").as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "the reference failed");
-    let reference: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(reference.len(), LINES.len());
+    let reference = common::reference("spm.py", &[dir.path()], LINES);
 
     let model = Unigram::from_spm(&std::fs::read(dir.path().join("m.model")).unwrap()).unwrap();
     assert_eq!(model.len(), 100);

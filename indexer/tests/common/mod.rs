@@ -1,0 +1,36 @@
+//! Shared by the reference tests: runs a Python reference script from
+//! `tests/reference/` in the test venv (`REFERENCE_PYTHON` overrides it), lines on its
+//! stdin, and reads the JSON array it prints.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// Runs `tests/reference/SCRIPT ARG…` with `lines` joined by newlines on stdin.
+pub fn reference(script: &str, args: &[&Path], lines: &[&str]) -> Vec<serde_json::Value> {
+    let python = std::env::var_os("REFERENCE_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join(".toex/venv/bin/python"));
+    let mut child = Command::new(&python)
+        .arg(repo_root().join("tests/reference").join(script))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{}: {e}; run scripts/setup.sh --test", python.display()));
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(lines.join("\n").as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "the reference {script} failed");
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(rows.len(), lines.len(), "{script} answered every line");
+    rows
+}

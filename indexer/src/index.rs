@@ -724,10 +724,7 @@ impl SearchIndex {
                 continue;
             };
             let doc: TantivyDocument = searcher.doc(addr)?;
-            let opening = |field| {
-                first_str(&doc, field)
-                    .map(|t| escape_html(&t.chars().take(SNIPPET_OPENING).collect::<String>()))
-            };
+            let opening = |field| opening(&doc, field);
             let mut hit = self.hit(
                 &doc,
                 *score,
@@ -854,9 +851,7 @@ impl SearchIndex {
             // Side by side: where only one side matched, the other shows its opening.
             let html_or_opening = |s: tantivy::snippet::Snippet, field| {
                 if s.fragment().trim().is_empty() {
-                    first_str(&doc, field)
-                        .map(|t| escape_html(&t.chars().take(SNIPPET_OPENING).collect::<String>()))
-                        .unwrap_or_default()
+                    opening(&doc, field).unwrap_or_default()
                 } else {
                     s.to_html()
                 }
@@ -927,10 +922,7 @@ impl SearchIndex {
         let mut hits = Vec::with_capacity(top.len());
         for (score, addr) in top {
             let doc: TantivyDocument = searcher.doc(addr)?;
-            let opening = |field| {
-                first_str(&doc, field)
-                    .map(|t| escape_html(&t.chars().take(SNIPPET_OPENING).collect::<String>()))
-            };
+            let opening = |field| opening(&doc, field);
             let (snippet, translation_snippet) =
                 (opening(f.text).unwrap_or_default(), opening(f.translation));
             hits.push(self.hit(&doc, score, snippet, translation_snippet));
@@ -1406,6 +1398,12 @@ fn mentions_of(doc: &TantivyDocument, field: Field) -> Vec<Mention> {
 }
 
 /// Up to 60 characters either side of `[start, end)`, HTML-escaped, the mention in `<b>`.
+/// The first characters of a stored text, HTML-escaped: the snippet of a side the query
+/// did not match.
+fn opening(doc: &TantivyDocument, field: Field) -> Option<String> {
+    first_str(doc, field).map(|t| escape_html(&t.chars().take(SNIPPET_OPENING).collect::<String>()))
+}
+
 fn mention_snippet(text: &str, start: u32, end: u32) -> String {
     let chars: Vec<char> = text.chars().collect();
     let (start, end) = (start as usize, (end as usize).min(chars.len()));

@@ -111,11 +111,7 @@ fn prepare(
     translation: &toex_indexer::translate::Translators,
 ) -> Prepared {
     let fail = |error: String| Prepared::Status(FileStatus::Failed { error });
-    let ext = name
-        .rsplit_once('.')
-        .map(|(_, e)| e.to_ascii_lowercase())
-        .unwrap_or_default();
-    if MEDIA_EXTENSIONS.contains(&ext.as_str()) {
+    if has_extension(name, MEDIA_EXTENSIONS) {
         return Prepared::Status(FileStatus::Pending {
             reason: "a recording: kept, waiting for transcription (no speech engine is configured)"
                 .to_owned(),
@@ -170,7 +166,7 @@ fn machine_translation(
     let Some(language) = language.filter(|l| *l != "en" && translators.get(l).is_some()) else {
         return (None, None);
     };
-    match translators.translate(text, Some(language)) {
+    match translators.translate(text, Some(language), &mut |_, _| {}) {
         Ok(t) => {
             let (model, version): (Vec<&str>, Vec<&str>) = t
                 .models

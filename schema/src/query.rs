@@ -153,7 +153,7 @@ impl CoreQuery {
         let translation = services.translation.clone();
         let t = services
             .cpu
-            .run(move || translation.translate(&text, from.as_deref()))
+            .run(move || translation.translate(&text, from.as_deref(), &mut |_, _| {}))
             .await??;
         Ok(crate::types::TranslationResult {
             text: t.lines.join("\n"),

@@ -39,12 +39,14 @@ impl ImportProgress for Bar {
     }
 }
 
-fn bar(len: u64, label: &str) -> ProgressBar {
+fn bar(len: u64, label: &str, unit: &str) -> ProgressBar {
     let bar = ProgressBar::new(len);
     bar.set_style(
-        ProgressStyle::with_template("{prefix:>16} [{bar:30}] {pos}/{len} rows {per_sec} {eta}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
+        ProgressStyle::with_template(&format!(
+            "{{prefix:>16}} [{{bar:30}}] {{pos}}/{{len}} {unit} {{per_sec}} {{eta}}"
+        ))
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> "),
     );
     bar.set_prefix(label.to_owned());
     bar
@@ -60,7 +62,7 @@ async fn import_one(
         .file_name()
         .map(|f| f.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let progress = Bar(bar(0, &label));
+    let progress = Bar(bar(0, &label, "rows"));
     let report = graph
         .import_file(kind, file, opts, &progress)
         .await
@@ -466,18 +468,19 @@ pub fn translate(
     files: &[PathBuf],
     args: TranslateArgs,
 ) -> anyhow::Result<()> {
-    use std::collections::BTreeMap;
     use std::io::Write;
-    use toex_indexer::translate::{DecodeOptions, Marian, PlanOptions, translate_lines};
 
     let from = args.from.map(|f| f.to_ascii_lowercase());
-    let mut folders: BTreeMap<String, PathBuf> = settings.models.clone();
-    if let (Some(from), Some(dir)) = (&from, &args.model) {
-        folders.insert(from.clone(), dir.clone());
+    let mut t = settings.clone();
+    t.beam = args.beam.unwrap_or(t.beam);
+    t.batch = args.batch.unwrap_or(t.batch);
+    if let (Some(from), Some(dir)) = (&from, args.model) {
+        t.models.insert(from.clone(), dir);
     }
     if let Some(from) = &from {
-        folders.retain(|language, _| language == from);
-        if folders.is_empty() {
+        t.models
+            .retain(|language, _| language.eq_ignore_ascii_case(from));
+        if t.models.is_empty() {
             bail!(
                 "no translation model is configured for `{from}`: pass --model DIR or set \
                  translation.models.{from} (see the README's Translation section)"
@@ -485,28 +488,11 @@ pub fn translate(
         }
     }
     let started = Instant::now();
-    let mut models: BTreeMap<String, Marian> = BTreeMap::new();
-    for (language, dir) in &folders {
-        let model = Marian::load(dir)
-            .with_context(|| format!("loading the `{language}` model from {}", dir.display()))?;
-        eprintln!(
-            "model for `{language}`: {} ({})",
-            model.model_id,
-            dir.display()
-        );
-        models.insert(language.clone(), model);
+    let translators = crate::startup::translators(&t)?;
+    for (language, id) in translators.loaded() {
+        eprintln!("model for `{language}`: {id}");
     }
     let load_secs = started.elapsed().as_secs_f64();
-    let decode = DecodeOptions {
-        beam: args.beam.unwrap_or(settings.beam).max(1),
-        max_tokens: settings.max_tokens,
-        ..DecodeOptions::default()
-    };
-    let plan_options = PlanOptions {
-        language: from.clone(),
-        ..PlanOptions::default()
-    };
-    let batch = args.batch.unwrap_or(settings.batch).max(1);
     let mut stdout = std::io::stdout().lock();
     let (mut lines, mut chars, mut pieces) = (0usize, 0usize, 0usize);
     let work = Instant::now();
@@ -514,32 +500,18 @@ pub fn translate(
         let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
         let (text, _) = toex_indexer::formats::decode(&bytes)
             .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
-        let bar = ProgressBar::new(0);
-        bar.set_style(
-            ProgressStyle::with_template(
-                "{prefix:>16} [{bar:30}] {pos}/{len} pieces {per_sec} {eta}",
-            )
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
-        );
-        bar.set_prefix(
-            file.file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default(),
-        );
+        let label = file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let bar = bar(0, &label, "pieces");
         let text = text.strip_suffix('\n').unwrap_or(&text);
-        let result = translate_lines(
-            text,
-            &|language| models.get(language),
-            &plan_options,
-            &decode,
-            batch,
-            &mut |done, total| {
+        let result = translators
+            .translate(text, from.as_deref(), &mut |done, total| {
                 bar.set_length(total as u64);
                 bar.set_position(done as u64);
-            },
-        )
-        .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            })
+            .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
         bar.finish_and_clear();
         for line in &result.lines {
             writeln!(stdout, "{line}").context("writing the translation")?;
@@ -550,15 +522,16 @@ pub fn translate(
     }
     stdout.flush().ok();
     let secs = work.elapsed().as_secs_f64().max(1e-9);
-    let per_million = settings.price_per_hour_gbp / 3600.0 * secs / chars.max(1) as f64 * 1e6;
+    let per_million = t.price_per_hour_gbp / 3600.0 * secs / chars.max(1) as f64 * 1e6;
     eprintln!(
         "translated {lines} lines ({pieces} pieces, {chars} characters) in {secs:.2} s \
          (+{load_secs:.2} s loading): {:.1} lines/s, {:.0} characters/s; at £{:.2} an hour \
-         that is £{per_million:.4} per million characters (beam {}, batch {batch})",
+         that is £{per_million:.4} per million characters (beam {}, batch {})",
         lines as f64 / secs,
         chars as f64 / secs,
-        settings.price_per_hour_gbp,
-        decode.beam,
+        t.price_per_hour_gbp,
+        translators.decode.beam,
+        translators.batch,
     );
     Ok(())
 }

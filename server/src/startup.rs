@@ -56,6 +56,18 @@ pub async fn open_index(settings: &Settings) -> anyhow::Result<(SearchIndex, Vec
     .context("opening the search index")?
 }
 
+/// The translation models named in `t`, loaded, with `t`'s decoding settings.
+pub fn translators(
+    t: &crate::settings::TranslationSettings,
+) -> Result<toex_indexer::translate::Translators, toex_indexer::IndexError> {
+    let decode = toex_indexer::translate::DecodeOptions {
+        beam: t.beam.max(1),
+        max_tokens: t.max_tokens,
+        ..Default::default()
+    };
+    toex_indexer::translate::Translators::load(&t.models, decode, t.batch)
+}
+
 /// The translation models named in settings, loaded once off the async runtime, and their
 /// health entries. A configured model that cannot be loaded stops start-up with the reason.
 pub async fn load_translators(
@@ -63,12 +75,7 @@ pub async fn load_translators(
 ) -> anyhow::Result<(Arc<toex_indexer::translate::Translators>, Vec<ModelInfo>)> {
     let t = settings.translation.clone();
     tokio::task::spawn_blocking(move || {
-        let decode = toex_indexer::translate::DecodeOptions {
-            beam: t.beam.max(1),
-            max_tokens: t.max_tokens,
-            ..Default::default()
-        };
-        let translators = toex_indexer::translate::Translators::load(&t.models, decode, t.batch)?;
+        let translators = translators(&t)?;
         let models = translators
             .loaded()
             .into_iter()

@@ -809,19 +809,9 @@ impl Marian {
         })
     }
 
-    /// Translates sentences (already protected and split), in batches of similar length.
+    /// Translates sentences (already protected and split), in batches of similar
+    /// length (longest first, so padding stays small), telling `progress` how many are done after each batch.
     pub fn translate(
-        &self,
-        sentences: &[&str],
-        opts: &DecodeOptions,
-        batch: usize,
-    ) -> Result<Vec<String>, IndexError> {
-        self.translate_with_progress(sentences, opts, batch, &mut |_| {})
-    }
-
-    /// [`Marian::translate`], telling `progress` how many sentences are done after
-    /// each batch.
-    pub fn translate_with_progress(
         &self,
         sentences: &[&str],
         opts: &DecodeOptions,

@@ -69,7 +69,7 @@ pub fn translate_lines<'m>(
         };
         used.push(model.model_id.clone());
         let sentences: Vec<&str> = units.iter().map(|&i| plan.units[i].text.as_str()).collect();
-        let out = model.translate_with_progress(&sentences, decode, batch, &mut |n| {
+        let out = model.translate(&sentences, decode, batch, &mut |n| {
             progress(done + n, total)
         })?;
         done += units.len();
@@ -164,11 +164,13 @@ impl Translators {
     }
 
     /// Translates `text` line by line (see [`translate_lines`]); `from` states the
-    /// language of every non-English line, else each line's is detected.
+    /// language of every non-English line, else each line's is detected. `progress`
+    /// hears (pieces done, pieces in all).
     pub fn translate(
         &self,
         text: &str,
         from: Option<&str>,
+        progress: &mut dyn FnMut(usize, usize),
     ) -> Result<Translation, crate::IndexError> {
         let plan_options = PlanOptions {
             language: from.map(str::to_ascii_lowercase),
@@ -180,7 +182,7 @@ impl Translators {
             &plan_options,
             &self.decode,
             self.batch,
-            &mut |_, _| {},
+            progress,
         )
     }
 }

@@ -268,16 +268,6 @@ impl Unigram {
         self.unk
     }
 
-    /// The id of a piece, if the model has it (control pieces included).
-    pub fn id(&self, piece: &str) -> Option<u32> {
-        self.index.get(piece).copied().or_else(|| {
-            self.pieces
-                .iter()
-                .position(|p| p.text == piece)
-                .map(|i| i as u32)
-        })
-    }
-
     /// The piece of an id.
     pub fn piece(&self, id: u32) -> Option<&str> {
         self.pieces.get(id as usize).map(|p| p.text.as_str())

@@ -1,9 +1,8 @@
 //! The text around machine translation, independent of the model: each line is routed by
 //! its language (English and lines with nothing to translate pass through untouched),
 //! identifiers and numbers are swapped for placeholders so the model cannot mangle them,
-//! long lines are split into sentences, the pieces are batched by length, and the
-//! translations are put back together as exactly one output line per input line, with
-//! every identifier restored verbatim.
+//! long lines are split into sentences, and the translations are put back together as
+//! exactly one output line per input line, with every identifier restored verbatim.
 
 use std::ops::Range;
 
@@ -304,42 +303,6 @@ impl Plan {
         self.lines.len()
     }
 
-    /// Groups of unit indexes of one language, each of at most `max_batch` units and
-    /// about `max_chars` characters of padded input, similar lengths together so
-    /// padding is small. Longest first, so memory peaks early.
-    pub fn batches(&self, max_batch: usize, max_chars: usize) -> Vec<Vec<usize>> {
-        let mut order: Vec<usize> = (0..self.units.len()).collect();
-        order.sort_by(|&a, &b| {
-            let (ua, ub) = (&self.units[a], &self.units[b]);
-            ua.language
-                .cmp(&ub.language)
-                .then(ub.text.chars().count().cmp(&ua.text.chars().count()))
-                .then(a.cmp(&b))
-        });
-        let mut out: Vec<Vec<usize>> = Vec::new();
-        let mut current: Vec<usize> = Vec::new();
-        let mut widest = 0;
-        for i in order {
-            let len = self.units[i].text.chars().count().max(1);
-            let same_language = current
-                .first()
-                .is_none_or(|&f| self.units[f].language == self.units[i].language);
-            let padded = widest.max(len) * (current.len() + 1);
-            if !current.is_empty()
-                && (!same_language || current.len() >= max_batch.max(1) || padded > max_chars)
-            {
-                out.push(std::mem::take(&mut current));
-                widest = 0;
-            }
-            widest = widest.max(len);
-            current.push(i);
-        }
-        if !current.is_empty() {
-            out.push(current);
-        }
-        out
-    }
-
     /// One output line per input line: translated units rejoined with a space and their
     /// identifiers restored, kept lines as they were.
     pub fn finish(&self, translated: &[String]) -> Result<Vec<String>, AlignError> {
@@ -510,41 +473,5 @@ mod tests {
                 "hello all"
             ]
         );
-    }
-
-    #[test]
-    fn batches_group_similar_lengths_of_one_language() {
-        let mut text = String::new();
-        for n in [5, 80, 6, 81, 7, 79] {
-            text.push_str(&"ب".repeat(n));
-            text.push('\n');
-        }
-        text.push_str("Bonjour tout le monde, comment allez-vous aujourd'hui ?");
-        let plan = plan(&text, &PlanOptions::default());
-        assert_eq!(plan.units.len(), 7);
-        let batches = plan.batches(3, 10_000);
-        let lens: Vec<Vec<usize>> = batches
-            .iter()
-            .map(|b| {
-                b.iter()
-                    .map(|&i| plan.units[i].text.chars().count())
-                    .collect()
-            })
-            .collect();
-        assert_eq!(lens[0], [81, 80, 79], "{lens:?}");
-        assert_eq!(lens[1], [7, 6, 5], "{lens:?}");
-        assert_eq!(batches.len(), 3, "French on its own: {lens:?}");
-        let mut all: Vec<usize> = batches.concat();
-        all.sort_unstable();
-        assert_eq!(all, (0..7).collect::<Vec<_>>(), "every unit exactly once");
-        // The padded-size budget splits batches too.
-        assert!(plan.batches(32, 200).iter().all(|b| {
-            let w = b
-                .iter()
-                .map(|&i| plan.units[i].text.chars().count())
-                .max()
-                .unwrap();
-            b.len() == 1 || w * b.len() <= 200
-        }));
     }
 }

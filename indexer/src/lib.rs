@@ -10,6 +10,7 @@ pub mod jobs;
 pub mod media;
 mod pool;
 mod semantic;
+pub mod transcribe;
 pub mod translate;
 
 pub use analysis::{

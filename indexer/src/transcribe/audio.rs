@@ -1,0 +1,399 @@
+//! Audio in: any container and codec symphonia reads (wav, mp3, flac, ogg/vorbis,
+//! m4a/aac) decoded to 16 kHz mono f32 with a windowed-sinc resampler, and cut into
+//! windows of at most 30 s around speech, so silence is skipped and every window keeps
+//! its place in the recording.
+
+use std::io::Cursor;
+
+use symphonia::core::audio::SampleBuffer;
+use symphonia::core::codecs::{CODEC_TYPE_NULL, DecoderOptions};
+use symphonia::core::errors::Error as SymphoniaError;
+use symphonia::core::formats::FormatOptions;
+use symphonia::core::io::MediaSourceStream;
+use symphonia::core::meta::MetadataOptions;
+use symphonia::core::probe::Hint;
+
+/// Whisper's sample rate.
+pub const SAMPLE_RATE: usize = 16_000;
+/// Whisper's window: 30 s.
+pub const WINDOW_SAMPLES: usize = 30 * SAMPLE_RATE;
+
+/// Why audio cannot be read.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum AudioError {
+    #[error("the file is empty")]
+    Empty,
+    #[error("not a recording toex can read ({0})")]
+    Unrecognised(String),
+    #[error("its codec is not supported ({0}); wav, mp3, flac, ogg/vorbis and m4a/aac are")]
+    Codec(String),
+    #[error("the recording is longer than the limit of {limit_s} s")]
+    TooLong { limit_s: u64 },
+    #[error("cannot decode it: {0}")]
+    Decode(String),
+}
+
+/// Decoded audio: 16 kHz mono samples.
+#[derive(Debug, Clone)]
+pub struct Audio {
+    pub samples: Vec<f32>,
+}
+
+impl Audio {
+    pub fn duration(&self) -> f64 {
+        self.samples.len() as f64 / SAMPLE_RATE as f64
+    }
+}
+
+/// Decodes a recording (`extension` is a hint; the content decides) to 16 kHz mono, refusing
+/// more than `max_seconds`. A file cut short yields what came before the cut.
+pub fn decode(
+    bytes: Vec<u8>,
+    extension: Option<&str>,
+    max_seconds: u64,
+) -> Result<Audio, AudioError> {
+    if bytes.is_empty() {
+        return Err(AudioError::Empty);
+    }
+    let stream = MediaSourceStream::new(Box::new(Cursor::new(bytes)), Default::default());
+    let mut hint = Hint::new();
+    if let Some(ext) = extension {
+        hint.with_extension(ext);
+    }
+    let probed = symphonia::default::get_probe()
+        .format(
+            &hint,
+            stream,
+            &FormatOptions::default(),
+            &MetadataOptions::default(),
+        )
+        .map_err(|e| AudioError::Unrecognised(e.to_string()))?;
+    let mut format = probed.format;
+    let track = format
+        .tracks()
+        .iter()
+        .find(|t| t.codec_params.codec != CODEC_TYPE_NULL)
+        .ok_or_else(|| AudioError::Unrecognised("no audio track".into()))?;
+    let track_id = track.id;
+    let rate = track.codec_params.sample_rate;
+    let mut decoder = symphonia::default::get_codecs()
+        .make(&track.codec_params, &DecoderOptions::default())
+        .map_err(|e| AudioError::Codec(e.to_string()))?;
+    let mut resampler: Option<Resampler> = None;
+    let mut out = Vec::new();
+    let mut buffer: Option<SampleBuffer<f32>> = None;
+    let limit = max_seconds as usize * SAMPLE_RATE;
+    let mut mono = Vec::new();
+    loop {
+        let packet = match format.next_packet() {
+            Ok(p) => p,
+            Err(SymphoniaError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+                break;
+            }
+            Err(SymphoniaError::ResetRequired) => break,
+            // A damaged container after some audio: keep what decoded.
+            Err(e) if !out.is_empty() || resampler.is_some() => {
+                tracing::warn!(error = %e, "the recording ends in damaged data");
+                break;
+            }
+            Err(e) => return Err(AudioError::Decode(e.to_string())),
+        };
+        if packet.track_id() != track_id {
+            continue;
+        }
+        let decoded = match decoder.decode(&packet) {
+            Ok(d) => d,
+            // One bad packet is skipped, as players do.
+            Err(SymphoniaError::DecodeError(_)) => continue,
+            Err(SymphoniaError::IoError(_)) => break,
+            Err(e) => return Err(AudioError::Decode(e.to_string())),
+        };
+        let spec = *decoded.spec();
+        let channels = spec.channels.count().max(1);
+        let frames = decoded.frames();
+        if frames == 0 {
+            continue;
+        }
+        let buf = match &mut buffer {
+            Some(b) if b.capacity() >= decoded.capacity() * channels => b,
+            slot => slot.insert(SampleBuffer::<f32>::new(decoded.capacity() as u64, spec)),
+        };
+        buf.copy_interleaved_ref(decoded);
+        mono.clear();
+        mono.extend(
+            buf.samples()
+                .chunks_exact(channels)
+                .map(|frame| frame.iter().sum::<f32>() / channels as f32),
+        );
+        let source_rate = rate.unwrap_or(spec.rate) as usize;
+        let r = resampler.get_or_insert_with(|| Resampler::new(source_rate, SAMPLE_RATE));
+        r.push(&mono, &mut out);
+        if out.len() > limit {
+            return Err(AudioError::TooLong {
+                limit_s: max_seconds,
+            });
+        }
+    }
+    if let Some(r) = &mut resampler {
+        r.finish(&mut out);
+    }
+    for s in &mut out {
+        if !s.is_finite() {
+            *s = 0.0;
+        }
+    }
+    Ok(Audio { samples: out })
+}
+
+/// A streaming windowed-sinc resampler (Hann-windowed, cut-off at the lower Nyquist).
+struct Resampler {
+    /// Source samples per output sample.
+    step: f64,
+    cutoff: f64,
+    half_width: usize,
+    /// Source samples not yet consumed, the first at index `base`.
+    pending: Vec<f32>,
+    base: usize,
+    /// The next output sample's index.
+    next: usize,
+    passthrough: bool,
+}
+
+/// Zero crossings of the sinc on each side.
+const ZERO_CROSSINGS: f64 = 12.0;
+
+impl Resampler {
+    fn new(from: usize, to: usize) -> Self {
+        let step = from as f64 / to as f64;
+        let cutoff = (to as f64 / from as f64).min(1.0) * 0.97;
+        Self {
+            step,
+            cutoff,
+            half_width: (ZERO_CROSSINGS / cutoff).ceil() as usize,
+            pending: Vec::new(),
+            base: 0,
+            next: 0,
+            passthrough: from == to,
+        }
+    }
+
+    fn push(&mut self, input: &[f32], out: &mut Vec<f32>) {
+        if self.passthrough {
+            out.extend_from_slice(input);
+            return;
+        }
+        self.pending.extend_from_slice(input);
+        self.drain(out, false);
+    }
+
+    fn finish(&mut self, out: &mut Vec<f32>) {
+        if !self.passthrough {
+            self.drain(out, true);
+        }
+    }
+
+    fn drain(&mut self, out: &mut Vec<f32>, last: bool) {
+        let available = self.base + self.pending.len();
+        let end = |j: usize| j as f64 * self.step;
+        loop {
+            let centre = end(self.next);
+            if centre >= available as f64
+                || (!last && centre + self.half_width as f64 >= available as f64)
+            {
+                break;
+            }
+            let lo = (centre - self.half_width as f64).ceil().max(0.0) as usize;
+            let hi = ((centre + self.half_width as f64).floor() as usize).min(available - 1);
+            let mut acc = 0f64;
+            for k in lo.max(self.base)..=hi {
+                let x = k as f64 - centre;
+                let w = self.kernel(x);
+                acc += w * self.pending[k - self.base] as f64;
+            }
+            out.push(acc as f32);
+            self.next += 1;
+        }
+        // Source samples no later output needs are dropped.
+        let keep_from = (end(self.next) - self.half_width as f64).floor().max(0.0) as usize;
+        if keep_from > self.base {
+            let drop = (keep_from - self.base).min(self.pending.len());
+            self.pending.drain(..drop);
+            self.base += drop;
+        }
+    }
+
+    fn kernel(&self, x: f64) -> f64 {
+        let hw = self.half_width as f64;
+        if x.abs() >= hw {
+            return 0.0;
+        }
+        let arg = std::f64::consts::PI * self.cutoff * x;
+        let sinc = if arg.abs() < 1e-9 {
+            1.0
+        } else {
+            arg.sin() / arg
+        };
+        let window = 0.5 + 0.5 * (std::f64::consts::PI * x / hw).cos();
+        self.cutoff * sinc * window
+    }
+}
+
+/// A stretch of the recording Whisper reads at once (at most 30 s).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    /// First sample.
+    pub start: usize,
+    /// One past the last sample.
+    pub end: usize,
+}
+
+/// Energy frames: 20 ms.
+const FRAME: usize = SAMPLE_RATE / 50;
+
+/// Speech windows of `samples`: frames louder than the floor (−45 dBFS, or a tenth of the
+/// recording's loud level, whichever is higher) are speech, padded by 0.3 s; pauses shorter
+/// than 2 s are kept; stretches longer than 30 s are cut at their quietest frame in the
+/// last 8 s before the limit.
+pub fn speech_windows(samples: &[f32]) -> Vec<Window> {
+    let frames: Vec<f32> = samples
+        .chunks(FRAME)
+        .map(|c| (c.iter().map(|s| s * s).sum::<f32>() / c.len() as f32).sqrt())
+        .collect();
+    if frames.is_empty() {
+        return Vec::new();
+    }
+    let mut sorted = frames.clone();
+    sorted.sort_by(f32::total_cmp);
+    let loud = sorted[(sorted.len() * 95 / 100).min(sorted.len() - 1)];
+    let floor = (loud * 0.1).max(10f32.powf(-45.0 / 20.0));
+    let pad = 15; // frames (0.3 s)
+    let gap = 100; // frames (2 s)
+    let mut spans: Vec<(usize, usize)> = Vec::new();
+    for (i, &e) in frames.iter().enumerate() {
+        if e < floor {
+            continue;
+        }
+        let (s, t) = (i.saturating_sub(pad), (i + 1 + pad).min(frames.len()));
+        match spans.last_mut() {
+            Some(last) if s <= last.1 + gap => last.1 = last.1.max(t),
+            _ => spans.push((s, t)),
+        }
+    }
+    let max = WINDOW_SAMPLES / FRAME;
+    let search = 8 * SAMPLE_RATE / FRAME;
+    let mut windows = Vec::new();
+    for (mut s, t) in spans {
+        while t - s > max {
+            let cut = (s + max - search..s + max)
+                .min_by(|&a, &b| frames[a].total_cmp(&frames[b]))
+                .unwrap_or(s + max);
+            windows.push((s, cut.max(s + 1)));
+            s = cut.max(s + 1);
+        }
+        windows.push((s, t));
+    }
+    windows
+        .into_iter()
+        .map(|(s, t)| Window {
+            start: s * FRAME,
+            end: (t * FRAME).min(samples.len()),
+        })
+        .filter(|w| w.end > w.start)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wav(rate: u32, channels: u16, samples: &[i16]) -> Vec<u8> {
+        let data = samples.len() as u32 * 2;
+        let mut b = Vec::new();
+        b.extend_from_slice(b"RIFF");
+        b.extend_from_slice(&(36 + data).to_le_bytes());
+        b.extend_from_slice(b"WAVEfmt ");
+        b.extend_from_slice(&16u32.to_le_bytes());
+        b.extend_from_slice(&1u16.to_le_bytes());
+        b.extend_from_slice(&channels.to_le_bytes());
+        b.extend_from_slice(&rate.to_le_bytes());
+        b.extend_from_slice(&(rate * channels as u32 * 2).to_le_bytes());
+        b.extend_from_slice(&(channels * 2).to_le_bytes());
+        b.extend_from_slice(&16u16.to_le_bytes());
+        b.extend_from_slice(b"data");
+        b.extend_from_slice(&data.to_le_bytes());
+        for s in samples {
+            b.extend_from_slice(&s.to_le_bytes());
+        }
+        b
+    }
+
+    fn tone(rate: u32, hz: f32, seconds: f32) -> Vec<i16> {
+        (0..(rate as f32 * seconds) as usize)
+            .map(|i| {
+                ((i as f32 * hz * std::f32::consts::TAU / rate as f32).sin() * 12_000.0) as i16
+            })
+            .collect()
+    }
+
+    #[test]
+    fn resamples_to_16k_mono_keeping_duration_and_pitch() {
+        let left = tone(44_100, 440.0, 1.0);
+        let stereo: Vec<i16> = left.iter().flat_map(|&s| [s, s]).collect();
+        let a = decode(wav(44_100, 2, &stereo), Some("wav"), 60).unwrap();
+        assert!(
+            (a.samples.len() as i64 - 16_000).abs() <= 2,
+            "{}",
+            a.samples.len()
+        );
+        // Zero crossings in the middle: 440 Hz means 880 a second.
+        let mid = &a.samples[2000..14_000];
+        let crossings = mid
+            .windows(2)
+            .filter(|w| (w[0] < 0.0) != (w[1] < 0.0))
+            .count();
+        assert!((crossings as i64 - 660).abs() <= 4, "{crossings}");
+        let peak = mid.iter().fold(0f32, |m, s| m.max(s.abs()));
+        assert!((peak - 12_000.0 / 32_768.0).abs() < 0.02, "{peak}");
+    }
+
+    #[test]
+    fn bad_files_get_clear_errors() {
+        assert_eq!(
+            decode(Vec::new(), Some("wav"), 60).unwrap_err(),
+            AudioError::Empty
+        );
+        let not_audio = decode(b"hello, this is text".to_vec(), Some("wav"), 60).unwrap_err();
+        assert!(
+            matches!(not_audio, AudioError::Unrecognised(_)),
+            "{not_audio:?}"
+        );
+        let full = wav(16_000, 1, &tone(16_000, 300.0, 2.0));
+        let cut = decode(full[..full.len() / 2].to_vec(), Some("wav"), 60).unwrap();
+        assert!(
+            cut.duration() > 0.9 && cut.duration() < 1.1,
+            "{}",
+            cut.duration()
+        );
+        let long = decode(full, Some("wav"), 1).unwrap_err();
+        assert_eq!(long, AudioError::TooLong { limit_s: 1 });
+    }
+
+    #[test]
+    fn silence_is_skipped_and_long_speech_is_cut_under_30_s() {
+        let mut s = vec![0f32; 10 * SAMPLE_RATE];
+        s.extend(
+            (0..70 * SAMPLE_RATE).map(|i| {
+                (i as f32 * 0.05).sin() * 0.3 * if (i / 8000) % 9 == 0 { 0.0 } else { 1.0 }
+            }),
+        );
+        s.extend(vec![0f32; 20 * SAMPLE_RATE]);
+        let w = speech_windows(&s);
+        assert!(w.len() >= 3, "{w:?}");
+        assert!(w.iter().all(|w| w.end - w.start <= WINDOW_SAMPLES));
+        let first = w.first().unwrap().start as f32 / SAMPLE_RATE as f32;
+        let last = w.last().unwrap().end as f32 / SAMPLE_RATE as f32;
+        assert!((9.5..10.0).contains(&first), "{first}");
+        assert!((80.0..80.5).contains(&last), "{last}");
+        assert!(speech_windows(&vec![0f32; 3600 * SAMPLE_RATE / 10]).is_empty());
+    }
+}

@@ -1,0 +1,489 @@
+//! Whisper decoding over a batch of windows: the start sequence (language found from the
+//! first position when not given), no-speech probability, Whisper's logit rules
+//! (suppressed symbols, timestamps in pairs that never go back, a first timestamp within
+//! 1 s, timestamps forced when they are likelier than any word), greedy decoding and beam
+//! search, and the split of each window's tokens into time-coded segments.
+
+use candle_core::{Device, Tensor};
+
+use super::model::WhisperModel;
+use super::tokenizer::{Specials, WhisperTokenizer};
+
+/// Transcribe in the spoken language, or translate into English.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Task {
+    #[default]
+    Transcribe,
+    Translate,
+}
+
+/// Seconds per timestamp token.
+pub const TIME_PRECISION: f64 = 0.02;
+
+/// What one window decoded to.
+#[derive(Debug, Clone)]
+pub struct Decoded {
+    /// Sampled tokens (timestamps included, the end token not).
+    pub tokens: Vec<u32>,
+    pub sum_logprob: f32,
+    pub no_speech_prob: f32,
+}
+
+impl Decoded {
+    /// Whisper's average: the summed log-probability over the tokens and the end.
+    pub fn avg_logprob(&self) -> f32 {
+        self.sum_logprob / (self.tokens.len() + 1) as f32
+    }
+}
+
+/// Logit rules for one vocabulary.
+pub struct Rules {
+    suppress: Vec<u32>,
+    suppress_begin: Vec<u32>,
+    specials: Specials,
+    vocab: usize,
+    /// Latest first timestamp, in tokens (1 s).
+    max_initial: u32,
+}
+
+fn log_softmax(x: &mut [f32]) {
+    let max = x.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    if !max.is_finite() {
+        return;
+    }
+    let sum: f32 = x.iter().map(|v| (v - max).exp()).sum();
+    let lse = max + sum.ln();
+    for v in x {
+        *v -= lse;
+    }
+}
+
+fn logsumexp(x: &[f32]) -> f32 {
+    let max = x.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    if !max.is_finite() {
+        return max;
+    }
+    max + x.iter().map(|v| (v - max).exp()).sum::<f32>().ln()
+}
+
+impl Rules {
+    pub fn new(model: &WhisperModel, tokenizer: &WhisperTokenizer) -> Self {
+        let s = tokenizer.specials.clone();
+        let vocab = model.config.vocab_size;
+        let mut suppress: Vec<u32> = model
+            .config
+            .suppress
+            .iter()
+            .copied()
+            .filter(|&t| (t as usize) < vocab)
+            .collect();
+        // Every special token but the end: start, language, task, no-speech, no-timestamps.
+        suppress.extend(s.eot + 1..s.timestamp_begin);
+        let mut suppress_begin = model.config.suppress_begin.clone();
+        if suppress_begin.is_empty() {
+            suppress_begin.extend(tokenizer.space());
+            suppress_begin.push(s.eot);
+        }
+        Self {
+            suppress,
+            suppress_begin,
+            specials: s,
+            vocab,
+            max_initial: (1.0 / TIME_PRECISION).round() as u32,
+        }
+    }
+
+    /// Turns one row's logits into log-probabilities under the rules, given the tokens
+    /// sampled so far in this window.
+    pub fn apply(&self, logits: &mut [f32], sampled: &[u32]) {
+        let ninf = f32::NEG_INFINITY;
+        let tb = self.specials.timestamp_begin as usize;
+        let eot = self.specials.eot as usize;
+        let vocab = self.vocab.min(logits.len());
+        let logits = &mut logits[..vocab];
+        for &t in &self.suppress {
+            logits[t as usize] = ninf;
+        }
+        if sampled.is_empty() {
+            for &t in &self.suppress_begin {
+                if let Some(l) = logits.get_mut(t as usize) {
+                    *l = ninf;
+                }
+            }
+        }
+        let is_ts = |t: u32| t as usize >= tb;
+        let n = sampled.len();
+        let last_ts = n >= 1 && is_ts(sampled[n - 1]);
+        let penultimate_ts = n < 2 || is_ts(sampled[n - 2]);
+        if last_ts {
+            if penultimate_ts {
+                logits[tb..].fill(ninf); // a pair just closed: text (or the end) next
+            } else {
+                logits[..eot].fill(ninf); // a segment just ended: its pair's twin, or the end
+            }
+        }
+        if let Some(&last) = sampled.iter().rev().find(|&&t| is_ts(t)) {
+            // Timestamps never go back; a new segment starts after the last one ended.
+            let upto = if last_ts && !penultimate_ts {
+                last
+            } else {
+                last + 1
+            } as usize;
+            logits[tb..upto.min(vocab)].fill(ninf);
+        }
+        if n == 0 {
+            logits[..tb].fill(ninf); // a window starts with a timestamp, within 1 s
+            let latest = tb + self.max_initial as usize;
+            if latest + 1 < vocab {
+                logits[latest + 1..].fill(ninf);
+            }
+        }
+        let mut lp = logits.to_vec();
+        log_softmax(&mut lp);
+        if logsumexp(&lp[tb..]) > lp[..tb].iter().copied().fold(ninf, f32::max) {
+            logits[..tb].fill(ninf);
+        }
+        log_softmax(logits);
+    }
+}
+
+/// How to decode a batch.
+#[derive(Debug, Clone, Copy)]
+pub struct DecodeOptions {
+    pub task: Task,
+    /// 1: greedy; more: beam search with this many hypotheses per window.
+    pub beam: usize,
+    /// Tokens sampled per window at most.
+    pub max_tokens: usize,
+}
+
+/// The language a batch was decoded in, with its probability (when it was detected).
+pub struct BatchOutput {
+    pub windows: Vec<Decoded>,
+    pub language: Option<(String, f32)>,
+}
+
+pub struct Decoder<'a> {
+    pub model: &'a WhisperModel,
+    pub tokenizer: &'a WhisperTokenizer,
+    pub rules: &'a Rules,
+}
+
+impl Decoder<'_> {
+    fn device(&self) -> &Device {
+        self.model.device()
+    }
+
+    /// Decodes encoded windows (n, 1500, d). `language`: a code, or `None` to detect it
+    /// from this batch (multilingual models; English-only ones have no language token).
+    pub fn run(
+        &self,
+        encoded: &Tensor,
+        language: Option<&str>,
+        opts: &DecodeOptions,
+    ) -> candle_core::Result<BatchOutput> {
+        let s = &self.tokenizer.specials;
+        let n = encoded.dim(0)?;
+        let mut state = self.model.start(encoded)?;
+        let sot = Tensor::from_vec(vec![s.sot; n], (n, 1), self.device())?;
+        let first: Vec<Vec<f32>> = self.model.step(&sot, 0, &mut state)?.to_vec2()?;
+        let no_speech: Vec<f32> = first
+            .iter()
+            .map(|row| match s.no_speech {
+                Some(id) => {
+                    let mut lp = row.clone();
+                    log_softmax(&mut lp);
+                    lp[id as usize].exp()
+                }
+                None => 0.0,
+            })
+            .collect();
+        let multilingual = self.model.config.multilingual();
+        let mut detected = None;
+        let (logits, offset) = if multilingual {
+            let code = match language {
+                Some(c) => c.to_owned(),
+                None => {
+                    let (c, p) = self.detect(&first);
+                    detected = Some((c.clone(), p));
+                    c
+                }
+            };
+            let lang = self.tokenizer.language(&code).ok_or_else(|| {
+                candle_core::Error::Msg(format!("the model has no language {code:?}"))
+            })?;
+            let task = match opts.task {
+                Task::Transcribe => s.transcribe,
+                Task::Translate => s.translate,
+            };
+            let prompt: Vec<u32> = (0..n).flat_map(|_| [lang, task]).collect();
+            let prompt = Tensor::from_vec(prompt, (n, 2), self.device())?;
+            (
+                self.model.step(&prompt, 1, &mut state)?.to_vec2::<f32>()?,
+                3,
+            )
+        } else {
+            (first, 1)
+        };
+        let max_tokens = opts.max_tokens.min(self.model.config.text_ctx - offset);
+        let windows = if opts.beam <= 1 {
+            self.greedy(logits, state, offset, max_tokens)?
+        } else {
+            self.beam(logits, state, offset, max_tokens, opts.beam)?
+        };
+        Ok(BatchOutput {
+            windows: windows
+                .into_iter()
+                .zip(no_speech)
+                .map(|((tokens, sum_logprob), no_speech_prob)| Decoded {
+                    tokens,
+                    sum_logprob,
+                    no_speech_prob,
+                })
+                .collect(),
+            language: detected,
+        })
+    }
+
+    /// The likeliest language over the batch (probabilities over language tokens,
+    /// averaged across windows).
+    fn detect(&self, first: &[Vec<f32>]) -> (String, f32) {
+        let langs = &self.tokenizer.specials.languages;
+        let mut total = vec![0f32; langs.len()];
+        for row in first {
+            let mut l: Vec<f32> = langs.iter().map(|(_, id)| row[*id as usize]).collect();
+            log_softmax(&mut l);
+            for (t, v) in total.iter_mut().zip(l) {
+                *t += v.exp() / first.len() as f32;
+            }
+        }
+        let best = (0..langs.len())
+            .max_by(|&a, &b| total[a].total_cmp(&total[b]))
+            .unwrap_or(0);
+        (
+            langs
+                .get(best)
+                .map_or_else(|| "en".to_owned(), |l| l.0.clone()),
+            total.get(best).copied().unwrap_or(0.0),
+        )
+    }
+
+    fn greedy(
+        &self,
+        mut logits: Vec<Vec<f32>>,
+        mut state: Vec<super::model::LayerState>,
+        offset: usize,
+        max_tokens: usize,
+    ) -> candle_core::Result<Vec<(Vec<u32>, f32)>> {
+        let n = logits.len();
+        let eot = self.tokenizer.specials.eot;
+        let mut out: Vec<(Vec<u32>, f32)> = vec![(Vec::new(), 0.0); n];
+        let mut done = vec![false; n];
+        for step in 0..max_tokens {
+            let mut next = vec![eot; n];
+            for (row, l) in logits.iter_mut().enumerate() {
+                if done[row] {
+                    continue;
+                }
+                self.rules.apply(l, &out[row].0);
+                let (t, lp) = l
+                    .iter()
+                    .enumerate()
+                    .max_by(|a, b| a.1.total_cmp(b.1))
+                    .map(|(t, &lp)| (t as u32, lp))
+                    .unwrap_or((eot, 0.0));
+                out[row].1 += lp;
+                if t == eot {
+                    done[row] = true;
+                } else {
+                    out[row].0.push(t);
+                }
+                next[row] = t;
+            }
+            if done.iter().all(|d| *d) || step + 1 == max_tokens {
+                break;
+            }
+            let input = Tensor::from_vec(next, (n, 1), self.device())?;
+            logits = self
+                .model
+                .step(&input, offset + step, &mut state)?
+                .to_vec2()?;
+        }
+        Ok(out)
+    }
+
+    /// Beam search: `k` hypotheses per window, all windows stepped together; a window is
+    /// settled once `k` hypotheses ended; the best by log-probability over length wins.
+    fn beam(
+        &self,
+        logits: Vec<Vec<f32>>,
+        mut state: Vec<super::model::LayerState>,
+        offset: usize,
+        max_tokens: usize,
+        k: usize,
+    ) -> candle_core::Result<Vec<(Vec<u32>, f32)>> {
+        let n = logits.len();
+        let eot = self.tokenizer.specials.eot;
+        let repeat: Vec<u32> = (0..n as u32)
+            .flat_map(|i| std::iter::repeat_n(i, k))
+            .collect();
+        WhisperModel::select_rows(&mut state, &Tensor::from_vec(repeat, n * k, self.device())?)?;
+        let mut logits: Vec<Vec<f32>> = (0..n * k).map(|r| logits[r / k].clone()).collect();
+        // Only the first row of each window starts live (k copies would pick one token k times).
+        let mut live: Vec<Vec<(Vec<u32>, f32)>> = vec![vec![(Vec::new(), 0.0)]; n];
+        let mut finished: Vec<Vec<(Vec<u32>, f32)>> = vec![Vec::new(); n];
+        for step in 0..max_tokens {
+            let mut rows = Vec::with_capacity(n * k);
+            let mut tokens = Vec::with_capacity(n * k);
+            for w in 0..n {
+                let mut candidates: Vec<(f32, usize, u32)> = Vec::new();
+                for (j, (seq, score)) in live[w].iter().enumerate() {
+                    let l = &mut logits[w * k + j];
+                    self.rules.apply(l, seq);
+                    let mut best: Vec<(f32, u32)> = l
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, v)| v.is_finite())
+                        .map(|(t, &v)| (v, t as u32))
+                        .collect();
+                    let keep = (k + 1).min(best.len());
+                    if keep > 0 {
+                        best.select_nth_unstable_by(keep - 1, |a, b| b.0.total_cmp(&a.0));
+                    }
+                    candidates.extend(best[..keep].iter().map(|&(v, t)| (score + v, j, t)));
+                }
+                candidates.sort_by(|a, b| b.0.total_cmp(&a.0));
+                let mut next: Vec<(Vec<u32>, f32, u32, u32)> = Vec::with_capacity(k);
+                let last_step = step + 1 == max_tokens;
+                for (score, j, t) in candidates {
+                    let mut seq = live[w][j].0.clone();
+                    if t == eot || last_step {
+                        if t != eot {
+                            seq.push(t);
+                        }
+                        if finished[w].len() < k {
+                            finished[w].push((seq, score));
+                        }
+                    } else if next.len() < k {
+                        seq.push(t);
+                        next.push((seq, score, (w * k + j) as u32, t));
+                    }
+                    if next.len() == k && (finished[w].len() >= k || !last_step) {
+                        break;
+                    }
+                }
+                if finished[w].len() >= k {
+                    next.clear();
+                }
+                while next.len() < k {
+                    next.push((Vec::new(), f32::NEG_INFINITY, (w * k) as u32, eot));
+                }
+                for (_, _, row, t) in &next {
+                    rows.push(*row);
+                    tokens.push(*t);
+                }
+                live[w] = next
+                    .into_iter()
+                    .filter(|(_, s, _, _)| s.is_finite())
+                    .map(|(seq, s, _, _)| (seq, s))
+                    .collect();
+            }
+            if live.iter().all(Vec::is_empty) || step + 1 == max_tokens {
+                break;
+            }
+            // Rows follow their hypotheses; a window's empty slots keep its first row.
+            WhisperModel::select_rows(&mut state, &Tensor::from_vec(rows, n * k, self.device())?)?;
+            let input = Tensor::from_vec(tokens, (n * k, 1), self.device())?;
+            logits = self
+                .model
+                .step(&input, offset + step, &mut state)?
+                .to_vec2()?;
+            // Rows of settled windows and empty slots decode padding; live[w] indexes the
+            // first live.len() rows of each window.
+        }
+        Ok((0..n)
+            .map(|w| {
+                finished[w]
+                    .iter()
+                    .chain(live[w].iter())
+                    .max_by(|a, b| {
+                        (a.1 / a.0.len().max(1) as f32).total_cmp(&(b.1 / b.0.len().max(1) as f32))
+                    })
+                    .cloned()
+                    .unwrap_or_default()
+            })
+            .collect())
+    }
+}
+
+/// One time-coded piece of a window (times relative to the window's start).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Piece {
+    pub start: f64,
+    pub end: f64,
+    pub tokens: Vec<u32>,
+}
+
+/// Splits a window's tokens at its timestamps: text between a start and an end
+/// timestamp is one piece; text after the last timestamp runs to the window's end.
+pub fn pieces(tokens: &[u32], timestamp_begin: u32, window_seconds: f64) -> Vec<Piece> {
+    let mut out = Vec::new();
+    let mut start: Option<f64> = None;
+    let mut last = 0.0;
+    let mut text: Vec<u32> = Vec::new();
+    for &t in tokens {
+        if t >= timestamp_begin {
+            let time = ((t - timestamp_begin) as f64 * TIME_PRECISION).min(window_seconds);
+            if text.is_empty() {
+                start = Some(time);
+            } else {
+                let s = start.unwrap_or(last);
+                out.push(Piece {
+                    start: s,
+                    end: time.max(s),
+                    tokens: std::mem::take(&mut text),
+                });
+                start = None;
+            }
+            last = time;
+        } else {
+            text.push(t);
+        }
+    }
+    if !text.is_empty() {
+        let s = start.unwrap_or(last);
+        out.push(Piece {
+            start: s,
+            end: window_seconds.max(s),
+            tokens: text,
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_split_at_timestamp_pairs() {
+        let tb = 100;
+        let ts = |s: f64| tb + (s / TIME_PRECISION).round() as u32;
+        let tokens = [ts(0.0), 1, 2, ts(1.2), ts(1.2), 3, ts(2.5), 4, 5];
+        let p = pieces(&tokens, tb, 10.0);
+        assert_eq!(p.len(), 3);
+        assert_eq!(
+            (p[0].start, p[0].end, p[0].tokens.clone()),
+            (0.0, 1.2, vec![1, 2])
+        );
+        assert_eq!(
+            (p[1].start, p[1].end, p[1].tokens.clone()),
+            (1.2, 2.5, vec![3])
+        );
+        assert_eq!(
+            (p[2].start, p[2].end, p[2].tokens.clone()),
+            (2.5, 10.0, vec![4, 5])
+        );
+        assert!(pieces(&[ts(0.0)], tb, 3.0).is_empty());
+    }
+}

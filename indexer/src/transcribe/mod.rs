@@ -1,0 +1,347 @@
+//! Speech to time-coded text with Whisper on candle: audio decoded and resampled
+//! ([`audio`]), cut into speech windows, log-mel features ([`mel`]), the network with
+//! toex's own cached decoder ([`model`], [`decode`]), from Hugging Face or CTranslate2
+//! model directories ([`ct2`]), in the spoken language or translated into English.
+
+pub mod audio;
+pub mod ct2;
+pub mod decode;
+pub mod mel;
+pub mod model;
+pub mod tokenizer;
+
+use std::path::Path;
+
+use candle_core::{Device, Tensor};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+pub use audio::{Audio, AudioError};
+pub use decode::Task;
+pub use model::{Precision, WhisperModel};
+
+use crate::IndexError;
+use decode::{DecodeOptions, Decoder, Rules};
+use mel::{FRAMES, MelFrontEnd};
+use tokenizer::WhisperTokenizer;
+
+/// The engine named in provenance.
+pub const ENGINE: &str = "whisper-candle";
+
+/// One time-coded stretch of speech.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Segment {
+    /// Seconds from the start of the recording.
+    pub start: f64,
+    pub end: f64,
+    pub text: String,
+    /// Mean log-probability of the window's tokens (Whisper's confidence).
+    pub avg_logprob: f32,
+    /// Probability that the window holds no speech.
+    pub no_speech_prob: f32,
+}
+
+/// A recording's transcript.
+#[derive(Debug, Clone, Serialize)]
+pub struct Transcript {
+    /// ISO 639-1 code: given, detected, or `en` for English-only models.
+    pub language: String,
+    /// Probability of the detected language (1 when given).
+    pub language_probability: f32,
+    pub task: &'static str,
+    pub duration: f64,
+    pub segments: Vec<Segment>,
+    /// `name@` and the first 12 hex digits of the weights' SHA-256.
+    pub model: String,
+}
+
+impl Transcript {
+    /// The text, one segment per line.
+    pub fn text(&self) -> String {
+        self.segments
+            .iter()
+            .map(|s| s.text.as_str())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+/// How to transcribe.
+#[derive(Debug, Clone)]
+pub struct TranscribeOptions {
+    pub task: Task,
+    /// ISO 639-1 code of the speech; detected from the first windows when absent.
+    pub language: Option<String>,
+    /// 1: greedy; more: beam search (5 is Whisper's usual).
+    pub beam: usize,
+    /// Windows encoded and decoded together.
+    pub batch: usize,
+    /// A window whose no-speech probability is above this and whose average
+    /// log-probability is below `logprob_threshold` is dropped as silence.
+    pub no_speech_threshold: f32,
+    pub logprob_threshold: f32,
+    /// Longest recording accepted, in seconds.
+    pub max_seconds: u64,
+}
+
+impl Default for TranscribeOptions {
+    fn default() -> Self {
+        Self {
+            task: Task::Transcribe,
+            language: None,
+            beam: 5,
+            batch: 8,
+            no_speech_threshold: 0.6,
+            logprob_threshold: -1.0,
+            max_seconds: 6 * 3600,
+        }
+    }
+}
+
+/// A loaded Whisper model, ready to transcribe.
+pub struct Whisper {
+    model: WhisperModel,
+    tokenizer: WhisperTokenizer,
+    rules: Rules,
+    mel: MelFrontEnd,
+    pub model_id: String,
+}
+
+impl Whisper {
+    /// Loads a Whisper directory (CTranslate2 or Hugging Face) onto the inference device.
+    pub fn load(dir: &Path, precision: Precision) -> Result<Self, IndexError> {
+        Self::load_on(dir, precision, &crate::embed::device::select())
+    }
+
+    pub fn load_on(dir: &Path, precision: Precision, device: &Device) -> Result<Self, IndexError> {
+        let model = WhisperModel::load(dir, precision, device)?;
+        let tokenizer = WhisperTokenizer::load(&dir.join("tokenizer.json"))?;
+        if tokenizer.specials.timestamp_begin as usize + 1500 > model.config.vocab_size {
+            return Err(IndexError::Model(format!(
+                "the tokenizer's timestamps do not fit the model's {} tokens",
+                model.config.vocab_size
+            )));
+        }
+        let weights = ["model.bin", "model.safetensors"]
+            .iter()
+            .map(|f| dir.join(f))
+            .find(|p| p.is_file())
+            .expect("the model loaded from one of them");
+        let digest = hash_file(&weights)?;
+        let name = dir
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("whisper");
+        Ok(Self {
+            rules: Rules::new(&model, &tokenizer),
+            mel: MelFrontEnd::new(model.config.n_mels),
+            model,
+            tokenizer,
+            model_id: format!("{name}@{digest}"),
+        })
+    }
+
+    pub fn multilingual(&self) -> bool {
+        self.model.config.multilingual()
+    }
+
+    /// Decodes a recording file and transcribes it.
+    pub fn transcribe_file(
+        &self,
+        path: &Path,
+        opts: &TranscribeOptions,
+        progress: &mut dyn FnMut(f64, f64),
+    ) -> Result<Transcript, IndexError> {
+        let bytes = std::fs::read(path)
+            .map_err(|e| IndexError::InvalidDocument(format!("{}: {e}", path.display())))?;
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase);
+        let audio = audio::decode(bytes, ext.as_deref(), opts.max_seconds)
+            .map_err(|e| IndexError::InvalidDocument(format!("{}: {e}", path.display())))?;
+        self.transcribe(&audio, opts, progress)
+    }
+
+    /// Transcribes decoded audio; `progress(seconds done, seconds of speech)` after each batch.
+    pub fn transcribe(
+        &self,
+        audio: &Audio,
+        opts: &TranscribeOptions,
+        progress: &mut dyn FnMut(f64, f64),
+    ) -> Result<Transcript, IndexError> {
+        let windows = audio::speech_windows(&audio.samples);
+        let rate = audio::SAMPLE_RATE as f64;
+        let speech: f64 = windows
+            .iter()
+            .map(|w| (w.end - w.start) as f64 / rate)
+            .sum();
+        let multilingual = self.multilingual();
+        let mut language = match (&opts.language, multilingual) {
+            (_, false) => Some(("en".to_owned(), 1.0)),
+            (Some(code), true) => {
+                if self.tokenizer.language(code).is_none() {
+                    return Err(IndexError::InvalidDocument(format!(
+                        "the model does not know the language {code:?}"
+                    )));
+                }
+                Some((code.clone(), 1.0))
+            }
+            (None, true) => None,
+        };
+        if opts.task == Task::Translate && !multilingual {
+            return Err(IndexError::InvalidDocument(
+                "an English-only model cannot translate; use a multilingual one".into(),
+            ));
+        }
+        let decoder = Decoder {
+            model: &self.model,
+            tokenizer: &self.tokenizer,
+            rules: &self.rules,
+        };
+        let dopts = DecodeOptions {
+            task: opts.task,
+            beam: opts.beam.clamp(1, 16),
+            max_tokens: self.model.config.text_ctx / 2,
+        };
+        let mut segments = Vec::new();
+        let mut done = 0.0;
+        let run = |e: candle_core::Error| IndexError::Model(model::first_line(e));
+        for batch in windows.chunks(opts.batch.max(1)) {
+            let mut features = Vec::with_capacity(batch.len() * self.mel.n_mels() * FRAMES);
+            for w in batch {
+                features.extend(self.mel.window(&audio.samples[w.start..w.end]));
+            }
+            let mel = Tensor::from_vec(
+                features,
+                (batch.len(), self.mel.n_mels(), FRAMES),
+                self.model.device(),
+            )
+            .map_err(run)?;
+            let encoded = self.model.encode(&mel).map_err(run)?;
+            let out = decoder
+                .run(&encoded, language.as_ref().map(|l| l.0.as_str()), &dopts)
+                .map_err(run)?;
+            if language.is_none() {
+                language = out.language;
+            }
+            for (w, d) in batch.iter().zip(out.windows) {
+                let avg = d.avg_logprob();
+                if d.no_speech_prob > opts.no_speech_threshold && avg < opts.logprob_threshold {
+                    continue;
+                }
+                let offset = w.start as f64 / rate;
+                let seconds = (w.end - w.start) as f64 / rate;
+                for p in decode::pieces(&d.tokens, self.tokenizer.specials.timestamp_begin, seconds)
+                {
+                    let text = self.tokenizer.decode(&p.tokens).trim().to_owned();
+                    if text.is_empty() {
+                        continue;
+                    }
+                    segments.push(Segment {
+                        start: round_ms(offset + p.start),
+                        end: round_ms(offset + p.end),
+                        text,
+                        avg_logprob: avg,
+                        no_speech_prob: d.no_speech_prob,
+                    });
+                }
+                done += seconds;
+            }
+            progress(done, speech);
+        }
+        let (language, language_probability) = language.unwrap_or_else(|| ("en".to_owned(), 0.0));
+        Ok(Transcript {
+            language,
+            language_probability,
+            task: match opts.task {
+                Task::Transcribe => "transcribe",
+                Task::Translate => "translate",
+            },
+            duration: round_ms(audio.duration()),
+            segments,
+            model: self.model_id.clone(),
+        })
+    }
+}
+
+fn round_ms(s: f64) -> f64 {
+    (s * 1000.0).round() / 1000.0
+}
+
+fn hash_file(path: &Path) -> Result<String, IndexError> {
+    use std::io::Read;
+    let mut f = std::fs::File::open(path)
+        .map_err(|e| IndexError::Model(format!("{}: {e}", path.display())))?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = f
+            .read(&mut buf)
+            .map_err(|e| IndexError::Model(format!("{}: {e}", path.display())))?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    Ok(h.finalize()[..6]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}
+
+/// Subtitle and data formats of a transcript.
+pub mod render {
+    use super::Transcript;
+
+    fn clock(s: f64, comma: bool) -> String {
+        let ms = (s * 1000.0).round() as u64;
+        let (h, m, sec, milli) = (ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000);
+        let sep = if comma { ',' } else { '.' };
+        format!("{h:02}:{m:02}:{sec:02}{sep}{milli:03}")
+    }
+
+    /// One line per segment: `[start → end] text`.
+    pub fn text(t: &Transcript) -> String {
+        t.segments
+            .iter()
+            .map(|s| {
+                format!(
+                    "[{} → {}] {}\n",
+                    clock(s.start, false),
+                    clock(s.end, false),
+                    s.text
+                )
+            })
+            .collect()
+    }
+
+    pub fn srt(t: &Transcript) -> String {
+        t.segments
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                format!(
+                    "{}\n{} --> {}\n{}\n\n",
+                    i + 1,
+                    clock(s.start, true),
+                    clock(s.end, true),
+                    s.text
+                )
+            })
+            .collect()
+    }
+
+    pub fn vtt(t: &Transcript) -> String {
+        let mut out = String::from("WEBVTT\n\n");
+        for s in &t.segments {
+            out.push_str(&format!(
+                "{} --> {}\n{}\n\n",
+                clock(s.start, false),
+                clock(s.end, false),
+                s.text
+            ));
+        }
+        out
+    }
+}

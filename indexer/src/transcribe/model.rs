@@ -1,0 +1,756 @@
+//! The Whisper network on candle with toex's own decoding path: the encoder run once per
+//! batch of 30 s windows; per decoder layer, a self-attention cache grown one step at a
+//! time and the cross-attention keys and values computed once per window; fused q/k/v
+//! projections; only the newest position projected onto the vocabulary; optional int8
+//! (Q8_0) matrix multiplies. Weights come from a Hugging Face directory
+//! (`model.safetensors`) or a CTranslate2 one (`model.bin`, fused projections split).
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use candle_core::quantized::{GgmlDType, QMatMul, QTensor};
+use candle_core::{DType, Device, IndexOp, Module, Tensor};
+use candle_nn::{Conv1d, Conv1dConfig, LayerNorm, VarBuilder};
+use serde::Deserialize;
+
+use super::ct2::Ct2Model;
+use crate::IndexError;
+
+/// Shapes of a Whisper model (from `config.json`, or a CTranslate2 model's tensors).
+#[derive(Debug, Clone)]
+pub struct WhisperConfig {
+    pub n_mels: usize,
+    pub d_model: usize,
+    pub encoder_layers: usize,
+    pub decoder_layers: usize,
+    pub encoder_heads: usize,
+    pub decoder_heads: usize,
+    pub vocab_size: usize,
+    /// Encoder positions (1500: 30 s at 20 ms).
+    pub audio_ctx: usize,
+    /// Decoder positions (448).
+    pub text_ctx: usize,
+    /// Token ids never sampled (non-speech symbols).
+    pub suppress: Vec<u32>,
+    /// Token ids not sampled first (a blank, the end).
+    pub suppress_begin: Vec<u32>,
+}
+
+impl WhisperConfig {
+    /// Whisper's multilingual models have 51865 or more tokens; `.en` ones 51864.
+    pub fn multilingual(&self) -> bool {
+        self.vocab_size >= 51865
+    }
+}
+
+#[derive(Deserialize)]
+struct HfConfig {
+    num_mel_bins: usize,
+    d_model: usize,
+    encoder_layers: usize,
+    decoder_layers: usize,
+    encoder_attention_heads: usize,
+    decoder_attention_heads: usize,
+    vocab_size: usize,
+    max_source_positions: usize,
+    max_target_positions: usize,
+    #[serde(default)]
+    suppress_tokens: Vec<u32>,
+    #[serde(default)]
+    begin_suppress_tokens: Vec<u32>,
+}
+
+/// The suppression lists of a CTranslate2 `config.json`.
+#[derive(Deserialize, Default)]
+struct Ct2Config {
+    #[serde(default)]
+    suppress_ids: Vec<u32>,
+    #[serde(default)]
+    suppress_ids_begin: Vec<u32>,
+}
+
+/// How matrix multiplies run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Precision {
+    /// f32 weights and activations.
+    #[default]
+    F32,
+    /// Weights quantised to 8 bits per value in blocks of 32 (Q8_0), activations
+    /// quantised on the fly: int8 dot products on CPU.
+    Int8,
+}
+
+/// A linear projection, f32 or quantised.
+enum Proj {
+    F32 { w_t: Tensor, b: Option<Tensor> },
+    Q8 { mm: QMatMul, b: Option<Tensor> },
+}
+
+impl Proj {
+    fn new(w: Tensor, b: Option<Tensor>, precision: Precision) -> candle_core::Result<Self> {
+        let cpu = w.device().is_cpu();
+        let (_, inputs) = w.dims2()?;
+        if precision == Precision::Int8 && cpu && inputs.is_multiple_of(32) {
+            let q = QTensor::quantize(&w, GgmlDType::Q8_0)?;
+            return Ok(Self::Q8 {
+                mm: QMatMul::from_qtensor(q)?,
+                b,
+            });
+        }
+        Ok(Self::F32 {
+            w_t: w.t()?.contiguous()?,
+            b,
+        })
+    }
+
+    fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
+        let (y, b) = match self {
+            Self::F32 { w_t, b } => {
+                let dims = x.dims();
+                let rows: usize = dims[..dims.len() - 1].iter().product();
+                let y = x.reshape((rows, dims[dims.len() - 1]))?.matmul(w_t)?;
+                let mut out = dims.to_vec();
+                *out.last_mut().expect("rank ≥ 1") = w_t.dim(1)?;
+                (y.reshape(out)?, b)
+            }
+            Self::Q8 { mm, b } => (mm.forward(x)?, b),
+        };
+        match b {
+            Some(b) => y.broadcast_add(b),
+            None => Ok(y),
+        }
+    }
+}
+
+struct Attention {
+    /// Self-attention: q, k and v in one product; cross-attention: q alone.
+    q_or_qkv: Proj,
+    /// Cross-attention: k and v in one product (applied to the encoder's states once).
+    kv: Option<Proj>,
+    out: Proj,
+    heads: usize,
+    head_dim: usize,
+}
+
+impl Attention {
+    fn load(
+        d: usize,
+        heads: usize,
+        cross: bool,
+        vb: VarBuilder,
+        p: Precision,
+    ) -> candle_core::Result<Self> {
+        let w = |name: &str| vb.pp(name).get((d, d), "weight");
+        let b = |name: &str| -> candle_core::Result<Tensor> {
+            let v = vb.pp(name);
+            if v.contains_tensor("bias") {
+                v.get(d, "bias")
+            } else {
+                Tensor::zeros(d, DType::F32, vb.device())
+            }
+        };
+        let (q, k, v) = (w("q_proj")?, w("k_proj")?, w("v_proj")?);
+        let (qb, kb, vb_) = (b("q_proj")?, b("k_proj")?, b("v_proj")?);
+        let (q_or_qkv, kv) = if cross {
+            (
+                Proj::new(q, Some(qb), p)?,
+                Some(Proj::new(
+                    Tensor::cat(&[&k, &v], 0)?,
+                    Some(Tensor::cat(&[&kb, &vb_], 0)?),
+                    p,
+                )?),
+            )
+        } else {
+            (
+                Proj::new(
+                    Tensor::cat(&[&q, &k, &v], 0)?,
+                    Some(Tensor::cat(&[&qb, &kb, &vb_], 0)?),
+                    p,
+                )?,
+                None,
+            )
+        };
+        Ok(Self {
+            q_or_qkv,
+            kv,
+            out: Proj::new(w("out_proj")?, Some(b("out_proj")?), p)?,
+            heads,
+            head_dim: d / heads,
+        })
+    }
+
+    /// (batch, len, d) → (batch, heads, len, head_dim).
+    fn split(&self, x: &Tensor) -> candle_core::Result<Tensor> {
+        let (b, t, _) = x.dims3()?;
+        x.reshape((b, t, self.heads, self.head_dim))?
+            .transpose(1, 2)?
+            .contiguous()
+    }
+
+    /// (batch, len, d) → keys transposed: (batch, heads, head_dim, len).
+    fn split_t(&self, x: &Tensor) -> candle_core::Result<Tensor> {
+        let (b, t, _) = x.dims3()?;
+        x.reshape((b, t, self.heads, self.head_dim))?
+            .permute((0, 2, 3, 1))?
+            .contiguous()
+    }
+
+    /// Cross-attention keys (transposed) and values of the encoder's states.
+    fn cross_kv(&self, encoded: &Tensor) -> candle_core::Result<(Tensor, Tensor)> {
+        let d = self.heads * self.head_dim;
+        let kv = self
+            .kv
+            .as_ref()
+            .expect("a cross-attention layer")
+            .forward(encoded)?;
+        Ok((
+            self.split_t(&kv.narrow(2, 0, d)?)?,
+            self.split(&kv.narrow(2, d, d)?)?,
+        ))
+    }
+
+    fn attend(
+        &self,
+        q: &Tensor,
+        keys_t: &Tensor,
+        values: &Tensor,
+        mask: Option<&Tensor>,
+    ) -> candle_core::Result<Tensor> {
+        let (b, _, t, _) = q.dims4()?;
+        let scale = (self.head_dim as f64).powf(-0.5);
+        let scores = (q * scale)?.matmul(keys_t)?;
+        let scores = match mask {
+            Some(m) => scores.broadcast_add(m)?,
+            None => scores,
+        };
+        let probs = candle_nn::ops::softmax_last_dim(&scores)?;
+        let ctx =
+            probs
+                .matmul(values)?
+                .transpose(1, 2)?
+                .reshape((b, t, self.heads * self.head_dim))?;
+        self.out.forward(&ctx)
+    }
+
+    /// Self-attention of `x` (new positions), growing `cache` (keys transposed, values).
+    fn self_attend(
+        &self,
+        x: &Tensor,
+        cache: &mut Option<(Tensor, Tensor)>,
+        mask: Option<&Tensor>,
+    ) -> candle_core::Result<Tensor> {
+        let d = self.heads * self.head_dim;
+        let qkv = self.q_or_qkv.forward(x)?;
+        let q = self.split(&qkv.narrow(2, 0, d)?)?;
+        let k = self.split_t(&qkv.narrow(2, d, d)?)?;
+        let v = self.split(&qkv.narrow(2, 2 * d, d)?)?;
+        let (k, v) = match cache.take() {
+            Some((pk, pv)) => (Tensor::cat(&[&pk, &k], 3)?, Tensor::cat(&[&pv, &v], 2)?),
+            None => (k, v),
+        };
+        let out = self.attend(&q, &k, &v, mask)?;
+        *cache = Some((k, v));
+        Ok(out)
+    }
+
+    fn cross_attend(&self, x: &Tensor, kv: &(Tensor, Tensor)) -> candle_core::Result<Tensor> {
+        let q = self.split(&self.q_or_qkv.forward(x)?)?;
+        self.attend(&q, &kv.0, &kv.1, None)
+    }
+}
+
+struct Mlp {
+    fc1: Proj,
+    fc2: Proj,
+}
+
+impl Mlp {
+    fn load(d: usize, vb: &VarBuilder, p: Precision) -> candle_core::Result<Self> {
+        let ffn = vb.pp("fc1").get_unchecked("weight")?.dim(0)?;
+        Ok(Self {
+            fc1: Proj::new(
+                vb.pp("fc1").get((ffn, d), "weight")?,
+                Some(vb.pp("fc1").get(ffn, "bias")?),
+                p,
+            )?,
+            fc2: Proj::new(
+                vb.pp("fc2").get((d, ffn), "weight")?,
+                Some(vb.pp("fc2").get(d, "bias")?),
+                p,
+            )?,
+        })
+    }
+
+    fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
+        self.fc2.forward(&self.fc1.forward(x)?.gelu_erf()?)
+    }
+}
+
+struct EncoderLayer {
+    attn: Attention,
+    attn_ln: LayerNorm,
+    mlp: Mlp,
+    mlp_ln: LayerNorm,
+}
+
+struct DecoderLayer {
+    attn: Attention,
+    attn_ln: LayerNorm,
+    cross: Attention,
+    cross_ln: LayerNorm,
+    mlp: Mlp,
+    mlp_ln: LayerNorm,
+}
+
+/// Per decoder layer: the self-attention cache and the encoder's keys and values.
+pub struct LayerState {
+    self_kv: Option<(Tensor, Tensor)>,
+    cross_kv: (Tensor, Tensor),
+}
+
+/// A Whisper model's weights.
+pub struct WhisperModel {
+    pub config: WhisperConfig,
+    conv1: Conv1d,
+    conv2: Conv1d,
+    encoder_positions: Tensor,
+    encoder: Vec<EncoderLayer>,
+    encoder_ln: LayerNorm,
+    embed_tokens: Tensor,
+    decoder_positions: Tensor,
+    decoder: Vec<DecoderLayer>,
+    decoder_ln: LayerNorm,
+    /// The token embeddings, transposed once: the vocabulary projection.
+    lm_head_t: Tensor,
+    device: Device,
+}
+
+fn ln(d: usize, vb: VarBuilder) -> candle_core::Result<LayerNorm> {
+    candle_nn::layer_norm(d, 1e-5, vb)
+}
+
+impl WhisperModel {
+    /// Loads a Whisper directory: CTranslate2 (`model.bin`) when there is one, else
+    /// Hugging Face (`config.json` + `model.safetensors`).
+    pub fn load(dir: &Path, precision: Precision, device: &Device) -> Result<Self, IndexError> {
+        let at = |name: &str| dir.join(name);
+        let read = |name: &str| {
+            std::fs::read(at(name))
+                .map_err(|e| IndexError::Model(format!("{}: {e}", at(name).display())))
+        };
+        let (config, vb) = if at("model.bin").is_file() {
+            let ct2 = Ct2Model::parse(&read("model.bin")?)
+                .map_err(|e| IndexError::Model(format!("{}: {e}", at("model.bin").display())))?;
+            let extra: Ct2Config = if at("config.json").is_file() {
+                serde_json::from_slice(&read("config.json")?).map_err(|e| {
+                    IndexError::Model(format!("{}: {e}", at("config.json").display()))
+                })?
+            } else {
+                Ct2Config::default()
+            };
+            let (config, tensors) = from_ct2(ct2, extra)
+                .map_err(|e| IndexError::Model(format!("{}: {e}", at("model.bin").display())))?;
+            (
+                config,
+                VarBuilder::from_tensors(tensors, DType::F32, device),
+            )
+        } else if at("model.safetensors").is_file() {
+            let hf: HfConfig = serde_json::from_slice(&read("config.json")?)
+                .map_err(|e| IndexError::Model(format!("{}: {e}", at("config.json").display())))?;
+            let mut config = WhisperConfig {
+                n_mels: hf.num_mel_bins,
+                d_model: hf.d_model,
+                encoder_layers: hf.encoder_layers,
+                decoder_layers: hf.decoder_layers,
+                encoder_heads: hf.encoder_attention_heads,
+                decoder_heads: hf.decoder_attention_heads,
+                vocab_size: hf.vocab_size,
+                audio_ctx: hf.max_source_positions,
+                text_ctx: hf.max_target_positions,
+                suppress: hf.suppress_tokens,
+                suppress_begin: hf.begin_suppress_tokens,
+            };
+            // generation_config.json, where present, has the lists newer exports moved.
+            if let Ok(bytes) = std::fs::read(at("generation_config.json"))
+                && let Ok(g) = serde_json::from_slice::<serde_json::Value>(&bytes)
+            {
+                let ids = |key: &str| -> Option<Vec<u32>> {
+                    serde_json::from_value(g.get(key)?.clone()).ok()
+                };
+                if let Some(s) = ids("suppress_tokens") {
+                    config.suppress = s;
+                }
+                if let Some(s) = ids("begin_suppress_tokens") {
+                    config.suppress_begin = s;
+                }
+            }
+            let bytes = read("model.safetensors")?;
+            let vb =
+                VarBuilder::from_buffered_safetensors(bytes, DType::F32, device).map_err(|e| {
+                    IndexError::Model(format!(
+                        "{}: {}",
+                        at("model.safetensors").display(),
+                        first_line(e)
+                    ))
+                })?;
+            (config, vb)
+        } else {
+            return Err(IndexError::Model(format!(
+                "{}: no Whisper model (model.bin, or config.json with model.safetensors)",
+                dir.display()
+            )));
+        };
+        Self::from_varbuilder(config, vb, precision, device).map_err(|e| {
+            IndexError::Model(format!("loading the Whisper weights: {}", first_line(e)))
+        })
+    }
+
+    /// Builds the model from weights named as Hugging Face's `WhisperForConditionalGeneration`.
+    pub fn from_varbuilder(
+        config: WhisperConfig,
+        vb: VarBuilder,
+        p: Precision,
+        device: &Device,
+    ) -> candle_core::Result<Self> {
+        let c = &config;
+        let d = c.d_model;
+        for heads in [c.encoder_heads, c.decoder_heads] {
+            if heads == 0 || !d.is_multiple_of(heads) {
+                candle_core::bail!("d_model {d} is not a multiple of {heads} heads");
+            }
+        }
+        let m = vb.pp("model");
+        let e = m.pp("encoder");
+        let conv = |stride| Conv1dConfig {
+            padding: 1,
+            stride,
+            ..Default::default()
+        };
+        let conv1 = candle_nn::conv1d(c.n_mels, d, 3, conv(1), e.pp("conv1"))?;
+        let conv2 = candle_nn::conv1d(d, d, 3, conv(2), e.pp("conv2"))?;
+        let encoder_positions = e.pp("embed_positions").get((c.audio_ctx, d), "weight")?;
+        let mut encoder = Vec::with_capacity(c.encoder_layers);
+        for i in 0..c.encoder_layers {
+            let l = e.pp("layers").pp(i);
+            encoder.push(EncoderLayer {
+                attn: Attention::load(d, c.encoder_heads, false, l.pp("self_attn"), p)?,
+                attn_ln: ln(d, l.pp("self_attn_layer_norm"))?,
+                mlp: Mlp::load(d, &l, p)?,
+                mlp_ln: ln(d, l.pp("final_layer_norm"))?,
+            });
+        }
+        let dec = m.pp("decoder");
+        let embed_tokens = dec.pp("embed_tokens").get((c.vocab_size, d), "weight")?;
+        let mut decoder = Vec::with_capacity(c.decoder_layers);
+        for i in 0..c.decoder_layers {
+            let l = dec.pp("layers").pp(i);
+            decoder.push(DecoderLayer {
+                attn: Attention::load(d, c.decoder_heads, false, l.pp("self_attn"), p)?,
+                attn_ln: ln(d, l.pp("self_attn_layer_norm"))?,
+                cross: Attention::load(d, c.decoder_heads, true, l.pp("encoder_attn"), p)?,
+                cross_ln: ln(d, l.pp("encoder_attn_layer_norm"))?,
+                mlp: Mlp::load(d, &l, p)?,
+                mlp_ln: ln(d, l.pp("final_layer_norm"))?,
+            });
+        }
+        Ok(Self {
+            conv1,
+            conv2,
+            encoder_positions,
+            encoder,
+            encoder_ln: ln(d, e.pp("layer_norm"))?,
+            lm_head_t: embed_tokens.t()?.contiguous()?,
+            embed_tokens,
+            decoder_positions: dec.pp("embed_positions").get((c.text_ctx, d), "weight")?,
+            decoder,
+            decoder_ln: ln(d, dec.pp("layer_norm"))?,
+            device: device.clone(),
+            config,
+        })
+    }
+
+    pub fn device(&self) -> &Device {
+        &self.device
+    }
+
+    /// Encodes log-mel windows (batch, n_mels, 3000) into (batch, 1500, d_model).
+    pub fn encode(&self, mel: &Tensor) -> candle_core::Result<Tensor> {
+        let x = self.conv1.forward(mel)?.gelu_erf()?;
+        let x = self.conv2.forward(&x)?.gelu_erf()?;
+        let x = x.transpose(1, 2)?;
+        let t = x.dim(1)?;
+        let mut x = x.broadcast_add(&self.encoder_positions.narrow(0, 0, t)?)?;
+        for l in &self.encoder {
+            let mut cache = None;
+            x = (&x
+                + l.attn
+                    .self_attend(&l.attn_ln.forward(&x)?, &mut cache, None)?)?;
+            x = (&x + l.mlp.forward(&l.mlp_ln.forward(&x)?)?)?;
+        }
+        self.encoder_ln.forward(&x)
+    }
+
+    /// The decoder's per-layer state for these encoder states.
+    pub fn start(&self, encoded: &Tensor) -> candle_core::Result<Vec<LayerState>> {
+        self.decoder
+            .iter()
+            .map(|l| {
+                Ok(LayerState {
+                    self_kv: None,
+                    cross_kv: l.cross.cross_kv(encoded)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Feeds `tokens` (batch, len) at positions `offset..offset+len`; returns the logits
+    /// (batch, vocab) of each row's last position.
+    pub fn step(
+        &self,
+        tokens: &Tensor,
+        offset: usize,
+        state: &mut [LayerState],
+    ) -> candle_core::Result<Tensor> {
+        let (_, t) = tokens.dims2()?;
+        if offset + t > self.config.text_ctx {
+            candle_core::bail!("the decoder holds {} positions", self.config.text_ctx);
+        }
+        let mut x = self
+            .embed_tokens
+            .embedding(&tokens.flatten_all()?)?
+            .reshape((tokens.dim(0)?, t, self.config.d_model))?
+            .broadcast_add(&self.decoder_positions.narrow(0, offset, t)?)?;
+        let mask = if t > 1 {
+            // Query i (at offset + i) sees keys 0..=offset + i.
+            let keys = offset + t;
+            let m: Vec<f32> = (0..t)
+                .flat_map(|i| {
+                    (0..keys).map(move |j| {
+                        if j > offset + i {
+                            f32::NEG_INFINITY
+                        } else {
+                            0.0
+                        }
+                    })
+                })
+                .collect();
+            Some(Tensor::from_vec(m, (1, 1, t, keys), &self.device)?)
+        } else {
+            None
+        };
+        for (l, s) in self.decoder.iter().zip(state.iter_mut()) {
+            x = (&x
+                + l.attn
+                    .self_attend(&l.attn_ln.forward(&x)?, &mut s.self_kv, mask.as_ref())?)?;
+            x = (&x
+                + l.cross
+                    .cross_attend(&l.cross_ln.forward(&x)?, &s.cross_kv)?)?;
+            x = (&x + l.mlp.forward(&l.mlp_ln.forward(&x)?)?)?;
+        }
+        let last = self.decoder_ln.forward(&x.i((.., t - 1, ..))?)?;
+        last.matmul(&self.lm_head_t)
+    }
+
+    /// Keeps rows `rows` of every cache (beam search reorders hypotheses).
+    pub fn select_rows(state: &mut [LayerState], rows: &Tensor) -> candle_core::Result<()> {
+        for s in state {
+            if let Some((k, v)) = s.self_kv.take() {
+                s.self_kv = Some((k.index_select(rows, 0)?, v.index_select(rows, 0)?));
+            }
+            s.cross_kv = (
+                s.cross_kv.0.index_select(rows, 0)?,
+                s.cross_kv.1.index_select(rows, 0)?,
+            );
+        }
+        Ok(())
+    }
+}
+
+/// The first line of an error (candle appends a backtrace when one was captured).
+pub(super) fn first_line(e: impl std::fmt::Display) -> String {
+    e.to_string().lines().next().unwrap_or_default().to_owned()
+}
+
+/// A CTranslate2 Whisper model's tensors under Hugging Face names, with its shapes.
+fn from_ct2(
+    mut m: Ct2Model,
+    extra: Ct2Config,
+) -> Result<(WhisperConfig, HashMap<String, Tensor>), String> {
+    if m.spec != "WhisperSpec" {
+        return Err(format!("a {} model, not Whisper", m.spec));
+    }
+    let dims = |m: &Ct2Model, name: &str| -> Result<Vec<usize>, String> {
+        Ok(m.tensors
+            .get(name)
+            .ok_or_else(|| format!("no {name}"))?
+            .dims()
+            .to_vec())
+    };
+    let conv1 = dims(&m, "encoder/conv1/weight")?;
+    let (d, n_mels) = (conv1[0], conv1[1]);
+    let count = |prefix: &str| {
+        (0..)
+            .take_while(|i| {
+                m.tensors
+                    .contains_key(&format!("{prefix}/layer_{i}/ffn/linear_0/weight"))
+            })
+            .count()
+    };
+    let heads = |name: &str| {
+        m.scalar(name)
+            .map(|h| h as usize)
+            .ok_or_else(|| format!("no {name}"))
+    };
+    let config = WhisperConfig {
+        n_mels,
+        d_model: d,
+        encoder_layers: count("encoder"),
+        decoder_layers: count("decoder"),
+        encoder_heads: heads("encoder/num_heads")?,
+        decoder_heads: heads("decoder/num_heads")?,
+        vocab_size: dims(&m, "decoder/embeddings/weight")?[0],
+        audio_ctx: dims(&m, "encoder/position_encodings/encodings")?[0],
+        text_ctx: dims(&m, "decoder/position_encodings/encodings")?[0],
+        suppress: extra.suppress_ids,
+        suppress_begin: extra.suppress_ids_begin,
+    };
+    let mut out = HashMap::new();
+    let mut renames: Vec<(String, String)> = ["conv1", "conv2"]
+        .iter()
+        .flat_map(|part| {
+            ["weight", "bias"].map(|p| {
+                (
+                    format!("encoder/{part}/{p}"),
+                    format!("model.encoder.{part}.{p}"),
+                )
+            })
+        })
+        .collect();
+    for (from, to) in [
+        (
+            "encoder/position_encodings/encodings",
+            "model.encoder.embed_positions.weight",
+        ),
+        (
+            "decoder/position_encodings/encodings",
+            "model.decoder.embed_positions.weight",
+        ),
+        (
+            "decoder/embeddings/weight",
+            "model.decoder.embed_tokens.weight",
+        ),
+    ] {
+        renames.push((from.to_owned(), to.to_owned()));
+    }
+    for (from, to) in renames {
+        let t = m
+            .tensors
+            .remove(&from)
+            .ok_or_else(|| format!("no {from}"))?;
+        out.insert(to, t);
+    }
+    let norm = |m: &mut Ct2Model,
+                out: &mut HashMap<String, Tensor>,
+                from: &str,
+                to: &str|
+     -> Result<(), String> {
+        for (a, b) in [("gamma", "weight"), ("beta", "bias")] {
+            let t = m
+                .tensors
+                .remove(&format!("{from}/{a}"))
+                .ok_or_else(|| format!("no {from}/{a}"))?;
+            out.insert(format!("{to}.{b}"), t);
+        }
+        Ok(())
+    };
+    let mut fused = Vec::new();
+    for (side, layers) in [
+        ("encoder", config.encoder_layers),
+        ("decoder", config.decoder_layers),
+    ] {
+        norm(
+            &mut m,
+            &mut out,
+            &format!("{side}/layer_norm"),
+            &format!("model.{side}.layer_norm"),
+        )?;
+        for i in 0..layers {
+            let from = format!("{side}/layer_{i}");
+            let to = format!("model.{side}.layers.{i}");
+            norm(
+                &mut m,
+                &mut out,
+                &format!("{from}/self_attention/layer_norm"),
+                &format!("{to}.self_attn_layer_norm"),
+            )?;
+            norm(
+                &mut m,
+                &mut out,
+                &format!("{from}/ffn/layer_norm"),
+                &format!("{to}.final_layer_norm"),
+            )?;
+            fused.push((
+                format!("{from}/self_attention/linear_0"),
+                vec![
+                    format!("{to}.self_attn.q_proj"),
+                    format!("{to}.self_attn.k_proj"),
+                    format!("{to}.self_attn.v_proj"),
+                ],
+            ));
+            fused.push((
+                format!("{from}/self_attention/linear_1"),
+                vec![format!("{to}.self_attn.out_proj")],
+            ));
+            fused.push((format!("{from}/ffn/linear_0"), vec![format!("{to}.fc1")]));
+            fused.push((format!("{from}/ffn/linear_1"), vec![format!("{to}.fc2")]));
+            if side == "decoder" {
+                norm(
+                    &mut m,
+                    &mut out,
+                    &format!("{from}/attention/layer_norm"),
+                    &format!("{to}.encoder_attn_layer_norm"),
+                )?;
+                fused.push((
+                    format!("{from}/attention/linear_0"),
+                    vec![format!("{to}.encoder_attn.q_proj")],
+                ));
+                fused.push((
+                    format!("{from}/attention/linear_1"),
+                    vec![
+                        format!("{to}.encoder_attn.k_proj"),
+                        format!("{to}.encoder_attn.v_proj"),
+                    ],
+                ));
+                fused.push((
+                    format!("{from}/attention/linear_2"),
+                    vec![format!("{to}.encoder_attn.out_proj")],
+                ));
+            }
+        }
+    }
+    // Fused projections are split into equal row blocks, in order.
+    for (from, targets) in fused {
+        for p in ["weight", "bias"] {
+            let t = m
+                .tensors
+                .remove(&format!("{from}/{p}"))
+                .ok_or_else(|| format!("no {from}/{p}"))?;
+            let rows = t.dim(0).map_err(|e| e.to_string())?;
+            if rows % targets.len() != 0 {
+                return Err(format!(
+                    "{from}/{p}: {rows} rows do not split {} ways",
+                    targets.len()
+                ));
+            }
+            let each = rows / targets.len();
+            for (k, to) in targets.iter().enumerate() {
+                let part = t
+                    .narrow(0, k * each, each)
+                    .and_then(|t| t.contiguous())
+                    .map_err(|e| e.to_string())?;
+                out.insert(format!("{to}.{p}"), part);
+            }
+        }
+    }
+    Ok((config, out))
+}

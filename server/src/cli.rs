@@ -163,11 +163,57 @@ pub enum Command {
         #[command(flatten)]
         conn: ServeArgs,
     },
+    /// Transcribe recordings (wav, mp3, flac, ogg/vorbis, m4a/aac) with Whisper: the
+    /// time-coded transcript goes to stdout, progress and speed to stderr.
+    Transcribe {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// A Whisper folder (CTranslate2 or Hugging Face); default `transcription.model`.
+        #[arg(long)]
+        model: Option<PathBuf>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: TranscriptFormat,
+        /// `translate` gives English from any language (multilingual models).
+        #[arg(long, value_enum, default_value = "transcribe")]
+        task: SpeechTask,
+        /// The spoken language (ISO 639-1); detected when absent.
+        #[arg(long)]
+        language: Option<String>,
+        /// Hypotheses per window (1: greedy); default `transcription.beam`.
+        #[arg(long)]
+        beam: Option<usize>,
+        /// Windows per batch; default `transcription.batch`.
+        #[arg(long)]
+        batch: Option<usize>,
+        /// `int8` for 8-bit weights; default `transcription.precision`.
+        #[arg(long, value_enum)]
+        precision: Option<crate::settings::SpeechPrecision>,
+        #[command(flatten)]
+        conn: ServeArgs,
+    },
     /// Write the GraphQL SDL (default: schema/schema.graphql).
     ExportSchema {
         #[arg(long, default_value = "schema/schema.graphql")]
         out: PathBuf,
     },
+}
+
+/// How `toex transcribe` prints a transcript.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum TranscriptFormat {
+    /// `[start → end] text`, a line per segment.
+    Text,
+    Srt,
+    Vtt,
+    /// The transcript with language, segments, confidences and model, one object per file.
+    Json,
+}
+
+/// Whisper's task.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum SpeechTask {
+    Transcribe,
+    Translate,
 }
 
 /// Which profile `toex profile` runs.
@@ -392,6 +438,25 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                     batch,
                 },
             )
+        }
+        Command::Transcribe {
+            files,
+            model,
+            format,
+            task,
+            language,
+            beam,
+            batch,
+            precision,
+            conn,
+        } => {
+            let mut settings = load_settings(cli.config.as_deref(), conn)?;
+            let t = &mut settings.transcription;
+            t.model = model.unwrap_or(t.model.clone());
+            t.beam = beam.unwrap_or(t.beam);
+            t.batch = batch.unwrap_or(t.batch);
+            t.precision = precision.unwrap_or(t.precision);
+            commands::transcribe(&settings.transcription, &files, format, task, language)
         }
         Command::ExportSchema { out } => {
             std::fs::write(&out, toex_schema::sdl())

@@ -22,6 +22,7 @@ pub struct Settings {
     pub profiles: ProfileSettings,
     pub models: ModelSettings,
     pub translation: TranslationSettings,
+    pub transcription: TranscriptionSettings,
     pub auth: AuthSettings,
     pub audit: AuditSettings,
 }
@@ -113,6 +114,67 @@ impl Default for TranslationSettings {
             batch: 32,
             max_tokens: 256,
             price_per_hour_gbp: 0.10,
+        }
+    }
+}
+
+/// Speech to text (Whisper on candle).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TranscriptionSettings {
+    /// The Whisper folder: CTranslate2 (`model.bin`, `config.json`, `tokenizer.json`) or
+    /// Hugging Face (`config.json`, `model.safetensors`, `tokenizer.json`). When it is
+    /// absent, recordings are kept and wait for transcription.
+    pub model: PathBuf,
+    /// Hypotheses kept per window (1: greedy decoding).
+    pub beam: usize,
+    /// 30-second windows encoded and decoded together.
+    pub batch: usize,
+    /// `f32`, or `int8` (8-bit weights, CPU only).
+    pub precision: SpeechPrecision,
+    /// Longest recording accepted, in seconds.
+    pub max_seconds: u64,
+    /// Recordings queued for the speech worker before callers are told it is busy.
+    pub queue: usize,
+}
+
+/// How Whisper's matrix multiplies run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum SpeechPrecision {
+    #[default]
+    F32,
+    Int8,
+}
+
+impl Default for TranscriptionSettings {
+    fn default() -> Self {
+        Self {
+            model: PathBuf::from(".toex/models/whisper-base"),
+            beam: 5,
+            batch: 8,
+            precision: SpeechPrecision::F32,
+            max_seconds: 6 * 3600,
+            queue: 4,
+        }
+    }
+}
+
+impl TranscriptionSettings {
+    /// The decoding options these settings give.
+    pub fn options(&self) -> toex_indexer::transcribe::TranscribeOptions {
+        toex_indexer::transcribe::TranscribeOptions {
+            beam: self.beam.max(1),
+            batch: self.batch.max(1),
+            max_seconds: self.max_seconds,
+            ..Default::default()
+        }
+    }
+
+    pub fn precision(&self) -> toex_indexer::transcribe::Precision {
+        match self.precision {
+            SpeechPrecision::F32 => toex_indexer::transcribe::Precision::F32,
+            SpeechPrecision::Int8 => toex_indexer::transcribe::Precision::Int8,
         }
     }
 }

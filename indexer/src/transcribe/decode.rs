@@ -155,6 +155,10 @@ pub struct DecodeOptions {
     pub beam: usize,
     /// Tokens sampled per window at most.
     pub max_tokens: usize,
+    /// 0: the likeliest token (or beam search); above 0: sampled at this temperature
+    /// (the fallback for windows that decoded into repetition), seeded per window.
+    pub temperature: f32,
+    pub seed: u64,
 }
 
 /// The language a batch was decoded in, with its probability (when it was detected).
@@ -226,8 +230,8 @@ impl Decoder<'_> {
             (first, 1)
         };
         let max_tokens = opts.max_tokens.min(self.model.config.text_ctx - offset);
-        let windows = if opts.beam <= 1 {
-            self.greedy(logits, state, offset, max_tokens)?
+        let windows = if opts.beam <= 1 || opts.temperature > 0.0 {
+            self.greedy(logits, state, offset, max_tokens, opts)?
         } else {
             self.beam(logits, state, offset, max_tokens, opts.beam)?
         };
@@ -274,9 +278,12 @@ impl Decoder<'_> {
         mut state: Vec<super::model::LayerState>,
         offset: usize,
         max_tokens: usize,
+        opts: &DecodeOptions,
     ) -> candle_core::Result<Vec<(Vec<u32>, f32)>> {
+        use rand::{Rng, SeedableRng};
         let n = logits.len();
         let eot = self.tokenizer.specials.eot;
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(opts.seed);
         let mut out: Vec<(Vec<u32>, f32)> = vec![(Vec::new(), 0.0); n];
         let mut done = vec![false; n];
         for step in 0..max_tokens {
@@ -286,12 +293,15 @@ impl Decoder<'_> {
                     continue;
                 }
                 self.rules.apply(l, &out[row].0);
-                let (t, lp) = l
-                    .iter()
-                    .enumerate()
-                    .max_by(|a, b| a.1.total_cmp(b.1))
-                    .map(|(t, &lp)| (t as u32, lp))
-                    .unwrap_or((eot, 0.0));
+                let (t, lp) = if opts.temperature > 0.0 {
+                    sample(l, opts.temperature, rng.random::<f32>()).unwrap_or((eot, 0.0))
+                } else {
+                    l.iter()
+                        .enumerate()
+                        .max_by(|a, b| a.1.total_cmp(b.1))
+                        .map(|(t, &lp)| (t as u32, lp))
+                        .unwrap_or((eot, 0.0))
+                };
                 out[row].1 += lp;
                 if t == eot {
                     done[row] = true;
@@ -416,6 +426,42 @@ impl Decoder<'_> {
     }
 }
 
+/// A token drawn from log-probabilities `lp` sharpened or flattened by `temperature`,
+/// with `u` uniform in [0, 1); returns it with its (untempered) log-probability.
+fn sample(lp: &[f32], temperature: f32, u: f32) -> Option<(u32, f32)> {
+    let max = lp.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    if !max.is_finite() {
+        return None;
+    }
+    let weights: Vec<f32> = lp
+        .iter()
+        .map(|&v| ((v - max) / temperature).exp())
+        .collect();
+    let total: f32 = weights.iter().sum();
+    let mut target = u * total;
+    for (t, w) in weights.iter().enumerate() {
+        if *w > 0.0 && target < *w {
+            return Some((t as u32, lp[t]));
+        }
+        target -= w;
+    }
+    let last = weights.iter().rposition(|w| *w > 0.0)?;
+    Some((last as u32, lp[last]))
+}
+
+/// gzip-style compression ratio of a text (bytes over deflated bytes): above 2.4 it is
+/// repeating itself, a sign Whisper has lost the thread.
+pub fn compression_ratio(text: &str) -> f32 {
+    use std::io::Write;
+    if text.is_empty() {
+        return 0.0;
+    }
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+    let _ = z.write_all(text.as_bytes());
+    let packed = z.finish().map(|v| v.len()).unwrap_or(text.len());
+    text.len() as f32 / packed.max(1) as f32
+}
+
 /// One time-coded piece of a window (times relative to the window's start).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Piece {
@@ -485,5 +531,18 @@ mod tests {
             (2.5, 10.0, vec![4, 5])
         );
         assert!(pieces(&[ts(0.0)], tb, 3.0).is_empty());
+    }
+
+    #[test]
+    fn repetition_compresses_and_sampling_follows_the_distribution() {
+        assert!(compression_ratio(&"고기, ".repeat(60)) > 2.4);
+        assert!(compression_ratio("The white van was seen outside the flat on Tuesday.") < 2.0);
+        let lp = [0.5f32.ln(), 0.25f32.ln(), 0.25f32.ln(), f32::NEG_INFINITY];
+        assert_eq!(sample(&lp, 1.0, 0.1).unwrap().0, 0);
+        assert_eq!(sample(&lp, 1.0, 0.6).unwrap().0, 1);
+        assert_eq!(sample(&lp, 1.0, 0.99).unwrap().0, 2);
+        // A low temperature all but picks the likeliest.
+        assert_eq!(sample(&lp, 0.05, 0.99).unwrap().0, 0);
+        assert!(sample(&[f32::NEG_INFINITY; 3], 1.0, 0.5).is_none());
     }
 }

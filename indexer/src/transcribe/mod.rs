@@ -203,6 +203,8 @@ impl Whisper {
             task: opts.task,
             beam: opts.beam.clamp(1, 16),
             max_tokens: self.model.config.text_ctx / 2,
+            temperature: 0.0,
+            seed: 0,
         };
         let mut segments = Vec::new();
         let mut done = 0.0;
@@ -225,7 +227,19 @@ impl Whisper {
             if language.is_none() {
                 language = out.language;
             }
-            for (w, d) in batch.iter().zip(out.windows) {
+            let code = language.as_ref().map(|l| l.0.clone());
+            for (i, (w, d)) in batch.iter().zip(out.windows).enumerate() {
+                let d = self
+                    .fall_back(
+                        &encoded,
+                        i,
+                        d,
+                        code.as_deref(),
+                        &decoder,
+                        &dopts,
+                        w.start as u64,
+                    )
+                    .map_err(run)?;
                 let avg = d.avg_logprob();
                 if d.no_speech_prob > opts.no_speech_threshold && avg < opts.logprob_threshold {
                     continue;
@@ -262,6 +276,51 @@ impl Whisper {
             segments,
             model: self.model_id.clone(),
         })
+    }
+}
+
+/// Temperatures tried, in order, for a window that decoded into repetition (compression
+/// ratio above 2.4) or into words the model doubts (average log-probability below −1).
+const FALLBACK_TEMPERATURES: [f32; 5] = [0.2, 0.4, 0.6, 0.8, 1.0];
+
+impl Whisper {
+    /// Whisper's temperature fallback for window `i` of a batch: decoded again alone,
+    /// sampling at rising temperatures, until the result is neither repetitive nor
+    /// doubtful; the last attempt stands if none passes. A window that is likely silence
+    /// is not retried.
+    #[allow(clippy::too_many_arguments)]
+    fn fall_back(
+        &self,
+        encoded: &Tensor,
+        i: usize,
+        first: decode::Decoded,
+        language: Option<&str>,
+        decoder: &Decoder,
+        opts: &DecodeOptions,
+        seed: u64,
+    ) -> candle_core::Result<decode::Decoded> {
+        let fails = |d: &decode::Decoded| {
+            decode::compression_ratio(&self.tokenizer.decode(&d.tokens)) > 2.4
+                || (d.avg_logprob() < -1.0 && d.no_speech_prob <= 0.6)
+        };
+        let mut current = first;
+        if !fails(&current) {
+            return Ok(current);
+        }
+        let one = encoded.narrow(0, i, 1)?;
+        for (k, t) in FALLBACK_TEMPERATURES.into_iter().enumerate() {
+            let retry = DecodeOptions {
+                temperature: t,
+                seed: seed.wrapping_mul(31).wrapping_add(k as u64),
+                ..*opts
+            };
+            let mut out = decoder.run(&one, language, &retry)?;
+            current = out.windows.remove(0);
+            if !fails(&current) {
+                break;
+            }
+        }
+        Ok(current)
     }
 }
 

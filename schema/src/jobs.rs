@@ -102,6 +102,8 @@ impl Jobs {
 enum Prepared {
     Doc(Box<NewDocument>),
     Status(FileStatus),
+    /// A recording without a transcript beside it, for the speech engine.
+    Recording,
 }
 
 fn prepare(
@@ -109,12 +111,24 @@ fn prepare(
     name: &str,
     job: &Job,
     translation: &toex_indexer::translate::Translators,
+    speech: bool,
 ) -> Prepared {
     let fail = |error: String| Prepared::Status(FileStatus::Failed { error });
     if has_extension(name, MEDIA_EXTENSIONS) {
+        let paired = job
+            .files
+            .iter()
+            .any(|f| has_extension(&f.name, TRANSCRIPT_EXTENSIONS) && stem(&f.name) == stem(name));
+        if speech && !paired {
+            return Prepared::Recording;
+        }
+        let reason = if paired {
+            "a recording: kept as the media of its transcript"
+        } else {
+            "a recording: kept, waiting for transcription (no speech engine is configured)"
+        };
         return Prepared::Status(FileStatus::Pending {
-            reason: "a recording: kept, waiting for transcription (no speech engine is configured)"
-                .to_owned(),
+            reason: reason.to_owned(),
         });
     }
     let size = match std::fs::metadata(path) {
@@ -238,28 +252,44 @@ impl Services {
                 .collect();
             let snapshot = job.clone();
             let translation = self.translation.clone();
+            let speech = self.speech.is_some();
             let prepared = self
                 .cpu
                 .run(move || {
                     work.into_iter()
-                        .map(|(i, path, name)| (i, prepare(&path, &name, &snapshot, &translation)))
+                        .map(|(i, path, name)| {
+                            (i, prepare(&path, &name, &snapshot, &translation, speech))
+                        })
                         .collect::<Vec<_>>()
                 })
                 .await?;
             let mut docs = Vec::new();
+            let mut recordings = HashMap::new();
             for (i, p) in prepared {
                 match p {
                     Prepared::Status(s) => job.files[i].status = s,
                     Prepared::Doc(doc) => docs.push((i, *doc)),
+                    Prepared::Recording => match self.transcribe_recording(&job, i).await? {
+                        Ok(doc) => {
+                            recordings.insert(i, job.files[i].path.clone());
+                            docs.push((i, doc));
+                        }
+                        Err(error) => job.files[i].status = FileStatus::Failed { error },
+                    },
                 }
             }
             let (slots, docs): (Vec<usize>, Vec<NewDocument>) = docs.into_iter().unzip();
             for (i, outcome) in slots.into_iter().zip(self.ingest_batch(docs).await) {
                 job.files[i].status = match outcome {
-                    Ok(done) => FileStatus::Done {
-                        document: done.id,
-                        graph_linked: done.graph_linked,
-                    },
+                    Ok(done) => {
+                        if let Some(path) = recordings.remove(&i) {
+                            self.keep_media(&done.id, path).await?;
+                        }
+                        FileStatus::Done {
+                            document: done.id,
+                            graph_linked: done.graph_linked,
+                        }
+                    }
                     Err(err) if err.code == ErrorCode::BadInput => {
                         FileStatus::Failed { error: err.message }
                     }
@@ -276,6 +306,90 @@ impl Services {
         job.state = JobState::Done;
         self.jobs.save(&mut job)?;
         Ok(job)
+    }
+
+    /// Transcribes file `i` of `job` (a recording) on the speech worker into a document
+    /// of time-coded segments in the spoken language, with an English translation of each
+    /// segment when the language is not English (Whisper's translate task). `Err(reason)`
+    /// for a file that is not usable audio; `Err` outside for a fault of the engine.
+    async fn transcribe_recording(
+        &self,
+        job: &Job,
+        i: usize,
+    ) -> ApiResult<Result<NewDocument, String>> {
+        use toex_indexer::transcribe::Task;
+        let speech = self
+            .speech
+            .as_ref()
+            .expect("only prepared with a speech engine");
+        let file = &job.files[i];
+        // The job's worker is the queue's steady customer: it waits for room.
+        let transcribe = |task: Task, language: Option<String>| async move {
+            loop {
+                match speech
+                    .transcribe(file.path.clone(), language.clone(), task, |_, _| {})
+                    .await
+                {
+                    Err(toex_indexer::PoolError::Overloaded { .. }) => {
+                        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+                    }
+                    other => return other,
+                }
+            }
+        };
+        let transcript = match transcribe(Task::Transcribe, job.language.clone()).await? {
+            Ok(t) => t,
+            Err(toex_indexer::IndexError::InvalidDocument(reason)) => return Ok(Err(reason)),
+            Err(other) => return Err(other.into()),
+        };
+        if transcript.segments.is_empty() {
+            return Ok(Err("no speech was found in the recording".to_owned()));
+        }
+        let (translation, translation_meta) = if transcript.language != "en" {
+            match transcribe(Task::Translate, Some(transcript.language.clone())).await? {
+                Ok(english) if !english.segments.is_empty() => (
+                    Some(english.text()),
+                    Some(toex_indexer::TranslationMeta {
+                        engine: "whisper-translate".to_owned(),
+                        model: Some(english.model.clone()),
+                        version: None,
+                        translated_at: Some(Utc::now().to_rfc3339()),
+                    }),
+                ),
+                Ok(_) => (None, None),
+                Err(err) => {
+                    tracing::warn!(file = file.name, error = %err, "speech not translated");
+                    (None, None)
+                }
+            }
+        } else {
+            (None, None)
+        };
+        Ok(Ok(NewDocument {
+            title: file.name.clone(),
+            text: transcript.text(),
+            language: Some(transcript.language.clone()),
+            translation,
+            force: job.force.clone(),
+            operation: job.operation.clone(),
+            source_type: "transcript".to_owned(),
+            segments: transcript.document_segments(),
+            mentions: Vec::new(),
+            translation_meta,
+            correction: None,
+        }))
+    }
+
+    /// Keeps a transcribed recording as its document's media.
+    async fn keep_media(&self, document: &str, path: std::path::PathBuf) -> ApiResult<()> {
+        let jobs = self.jobs.clone();
+        let document = document.to_owned();
+        tokio::task::spawn_blocking(move || {
+            jobs.store().media().attach(&document, &path).map(drop)
+        })
+        .await
+        .map_err(|e| toex_indexer::IndexError::Jobs(format!("keeping a recording: {e}")))??;
+        Ok(())
     }
 
     /// A recording that came with its transcript (the same file name but for the
@@ -358,7 +472,8 @@ pub struct IngestJob {
     pub total: i32,
     pub waiting: i32,
     pub done: i32,
-    /// Stored, waiting for an engine (recordings until transcription exists).
+    /// Stored, waiting: recordings kept beside their transcripts, or waiting for a speech
+    /// model.
     pub pending: i32,
     pub failed: i32,
     pub files: Vec<IngestJobFile>,

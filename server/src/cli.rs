@@ -188,6 +188,10 @@ pub enum Command {
         /// `int8` for 8-bit weights; default `transcription.precision`.
         #[arg(long, value_enum)]
         precision: Option<crate::settings::SpeechPrecision>,
+        /// Decode each window once, without Whisper's temperature fallback for windows
+        /// that repeat themselves.
+        #[arg(long)]
+        no_fallback: bool,
         #[command(flatten)]
         conn: ServeArgs,
     },
@@ -448,15 +452,24 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             beam,
             batch,
             precision,
+            no_fallback,
             conn,
         } => {
             let mut settings = load_settings(cli.config.as_deref(), conn)?;
+            telemetry::init(&settings.log);
             let t = &mut settings.transcription;
             t.model = model.unwrap_or(t.model.clone());
             t.beam = beam.unwrap_or(t.beam);
             t.batch = batch.unwrap_or(t.batch);
             t.precision = precision.unwrap_or(t.precision);
-            commands::transcribe(&settings.transcription, &files, format, task, language)
+            commands::transcribe(
+                &settings.transcription,
+                &files,
+                format,
+                task,
+                language,
+                !no_fallback,
+            )
         }
         Command::ExportSchema { out } => {
             std::fs::write(&out, toex_schema::sdl())

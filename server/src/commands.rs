@@ -345,6 +345,7 @@ pub async fn ingest(
         );
     }
     let (translation, _) = crate::startup::load_translators(&settings).await?;
+    let (speech, _) = crate::startup::load_speech(&settings).await?;
     let store = JobStore::open(&settings.index.jobs).context("opening the ingest job store")?;
     let (jobs, _queue) = toex_schema::jobs::Jobs::new(store, 1);
     let services = Services {
@@ -356,6 +357,7 @@ pub async fn ingest(
         profiles: std::sync::Arc::new(settings.profiles.load()?),
         names: std::sync::Arc::new(toex_schema::linkage::Names::new()),
         translation,
+        speech,
         version: env!("CARGO_PKG_VERSION"),
     };
     let mut files = Vec::new();
@@ -544,6 +546,7 @@ pub fn transcribe(
     format: crate::cli::TranscriptFormat,
     task: crate::cli::SpeechTask,
     language: Option<String>,
+    fallback: bool,
 ) -> anyhow::Result<()> {
     use std::io::Write;
     use toex_indexer::transcribe::{Task, Whisper, render};
@@ -563,6 +566,7 @@ pub fn transcribe(
         crate::cli::SpeechTask::Translate => Task::Translate,
     };
     opts.language = language.map(|l| l.to_ascii_lowercase());
+    opts.fallback = fallback;
     let mut stdout = std::io::stdout().lock();
     let (mut audio_secs, mut failed) = (0.0, 0);
     let work = Instant::now();

@@ -94,6 +94,48 @@ pub async fn load_translators(
     .context("loading the translation models")?
 }
 
+/// Whisper from `transcription.model`, loaded once off the async runtime, and its health
+/// entry. No model folder: a warning, and recordings wait (pending) for one. A folder that
+/// does not load stops start-up with the reason.
+pub async fn load_speech(
+    settings: &Settings,
+) -> anyhow::Result<(
+    Option<Arc<toex_indexer::transcribe::SpeechEngine>>,
+    ModelInfo,
+)> {
+    let t = settings.transcription.clone();
+    tokio::task::spawn_blocking(move || {
+        let present = ["model.bin", "model.safetensors"]
+            .iter()
+            .any(|f| t.model.join(f).is_file());
+        if !present {
+            tracing::warn!(
+                dir = %t.model.display(),
+                "no Whisper model (scripts/fetch-models.sh installs it): recordings wait for transcription"
+            );
+            return anyhow::Ok((
+                None,
+                ModelInfo {
+                    name: t.model.display().to_string(),
+                    task: "transcription".to_owned(),
+                    loaded: false,
+                },
+            ));
+        }
+        let whisper = toex_indexer::transcribe::Whisper::load(&t.model, t.precision())
+            .with_context(|| format!("loading Whisper from {}", t.model.display()))?;
+        let info = ModelInfo {
+            name: whisper.model_id.clone(),
+            task: "transcription".to_owned(),
+            loaded: true,
+        };
+        let engine = toex_indexer::transcribe::SpeechEngine::new(whisper, t.options(), t.queue)?;
+        anyhow::Ok((Some(Arc::new(engine)), info))
+    })
+    .await
+    .context("loading the speech model")?
+}
+
 impl Application {
     /// Everything start-up needs. Neo4j being down is not an error: the monitor connects
     /// when it appears, and until then graph queries answer GRAPH_UNAVAILABLE.
@@ -101,6 +143,8 @@ impl Application {
         let (index, mut models) = open_index(&settings).await?;
         let (translation, translation_models) = load_translators(&settings).await?;
         models.extend(translation_models);
+        let (speech, speech_model) = load_speech(&settings).await?;
+        models.push(speech_model);
         let graph = GraphClient::new(settings.neo4j.clone()).context("configuring Neo4j")?;
         let monitor = graph.spawn_monitor();
         let cpu = CpuPool::new("search", settings.index.threads, settings.index.queue)?;
@@ -122,6 +166,7 @@ impl Application {
             ),
             names: Arc::new(toex_schema::linkage::Names::new()),
             translation,
+            speech,
             version: env!("CARGO_PKG_VERSION"),
         };
         let audit = Arc::new(

@@ -145,12 +145,18 @@ pub fn decode(
     Ok(Audio { samples: out })
 }
 
-/// A streaming windowed-sinc resampler (Hann-windowed, cut-off at the lower Nyquist).
+/// A streaming windowed-sinc resampler (Hann-windowed, cut-off just under the lower
+/// Nyquist). Output sample `j` sits at source position `j × from / to`; its fractional
+/// part takes one of `to / gcd(from, to)` values, so the kernel is tabulated once per
+/// phase and each output is one dot product.
 struct Resampler {
-    /// Source samples per output sample.
-    step: f64,
-    cutoff: f64,
+    /// The rate ratio in lowest terms: `from / to`.
+    from: usize,
+    to: usize,
     half_width: usize,
+    /// Per phase, the `2 × half_width` weights for source samples
+    /// `floor(centre) − half_width + 1 ..= floor(centre) + half_width`.
+    table: Vec<f32>,
     /// Source samples not yet consumed, the first at index `base`.
     pending: Vec<f32>,
     base: usize,
@@ -161,15 +167,40 @@ struct Resampler {
 
 /// Zero crossings of the sinc on each side.
 const ZERO_CROSSINGS: f64 = 12.0;
+/// Most phases tabulated (rates whose ratio needs more are approximated to this grid).
+const MAX_PHASES: usize = 4096;
+
+fn gcd(a: usize, b: usize) -> usize {
+    if b == 0 { a } else { gcd(b, a % b) }
+}
 
 impl Resampler {
     fn new(from: usize, to: usize) -> Self {
-        let step = from as f64 / to as f64;
+        let g = gcd(from, to).max(1);
+        let (mut from, mut to) = (from / g, to / g);
+        if to > MAX_PHASES {
+            // An odd pair of rates: a step on a grid of MAX_PHASES phases (the timing
+            // error is under a part in a million).
+            from = ((from as f64 * MAX_PHASES as f64 / to as f64).round() as usize).max(1);
+            to = MAX_PHASES;
+        }
         let cutoff = (to as f64 / from as f64).min(1.0) * 0.97;
+        let half_width = (ZERO_CROSSINGS / cutoff).ceil() as usize;
+        let taps = 2 * half_width;
+        let mut table = vec![0f32; to * taps];
+        for phase in 0..to {
+            let frac = phase as f64 / to as f64;
+            for t in 0..taps {
+                // Distance from the centre of source sample floor(centre) − hw + 1 + t.
+                let x = (t as f64 + 1.0 - half_width as f64) - frac;
+                table[phase * taps + t] = kernel(x, cutoff, half_width as f64) as f32;
+            }
+        }
         Self {
-            step,
-            cutoff,
-            half_width: (ZERO_CROSSINGS / cutoff).ceil() as usize,
+            from,
+            to,
+            half_width,
+            table,
             pending: Vec::new(),
             base: 0,
             next: 0,
@@ -194,48 +225,55 @@ impl Resampler {
 
     fn drain(&mut self, out: &mut Vec<f32>, last: bool) {
         let available = self.base + self.pending.len();
-        let end = |j: usize| j as f64 * self.step;
+        let hw = self.half_width;
+        let taps = 2 * hw;
         loop {
-            let centre = end(self.next);
-            if centre >= available as f64
-                || (!last && centre + self.half_width as f64 >= available as f64)
-            {
+            let pos = self.next * self.from;
+            let (whole, phase) = (pos / self.to, pos % self.to);
+            if whole >= available || (!last && whole + hw >= available) {
                 break;
             }
-            let lo = (centre - self.half_width as f64).ceil().max(0.0) as usize;
-            let hi = ((centre + self.half_width as f64).floor() as usize).min(available - 1);
-            let mut acc = 0f64;
-            for k in lo.max(self.base)..=hi {
-                let x = k as f64 - centre;
-                let w = self.kernel(x);
-                acc += w * self.pending[k - self.base] as f64;
+            let weights = &self.table[phase * taps..(phase + 1) * taps];
+            // Source samples outside the recording count as silence.
+            let first = (whole + 1).saturating_sub(hw);
+            let mut acc = 0f32;
+            let lo = first.max(self.base);
+            let hi = (whole + hw).min(available - 1);
+            if lo <= hi {
+                // Weight t belongs to source sample whole + 1 − hw + t.
+                let w0 = lo + hw - (whole + 1);
+                let xs = &self.pending[lo - self.base..=hi - self.base];
+                for (x, w) in xs.iter().zip(&weights[w0..]) {
+                    acc += x * w;
+                }
             }
-            out.push(acc as f32);
+            out.push(acc);
             self.next += 1;
         }
         // Source samples no later output needs are dropped.
-        let keep_from = (end(self.next) - self.half_width as f64).floor().max(0.0) as usize;
+        let keep_from = ((self.next * self.from) / self.to + 1).saturating_sub(hw);
         if keep_from > self.base {
             let drop = (keep_from - self.base).min(self.pending.len());
             self.pending.drain(..drop);
             self.base += drop;
         }
     }
+}
 
-    fn kernel(&self, x: f64) -> f64 {
-        let hw = self.half_width as f64;
-        if x.abs() >= hw {
-            return 0.0;
-        }
-        let arg = std::f64::consts::PI * self.cutoff * x;
-        let sinc = if arg.abs() < 1e-9 {
-            1.0
-        } else {
-            arg.sin() / arg
-        };
-        let window = 0.5 + 0.5 * (std::f64::consts::PI * x / hw).cos();
-        self.cutoff * sinc * window
+/// The Hann-windowed sinc at distance `x` (source samples) for `cutoff` (a fraction of
+/// the source Nyquist), zero beyond `half_width`.
+fn kernel(x: f64, cutoff: f64, half_width: f64) -> f64 {
+    if x.abs() >= half_width {
+        return 0.0;
     }
+    let arg = std::f64::consts::PI * cutoff * x;
+    let sinc = if arg.abs() < 1e-9 {
+        1.0
+    } else {
+        arg.sin() / arg
+    };
+    let window = 0.5 + 0.5 * (std::f64::consts::PI * x / half_width).cos();
+    cutoff * sinc * window
 }
 
 /// A stretch of the recording Whisper reads at once (at most 30 s).
@@ -280,7 +318,7 @@ pub fn speech_windows(samples: &[f32]) -> Vec<Window> {
         }
     }
     let max = WINDOW_SAMPLES / FRAME;
-    let search = 8 * SAMPLE_RATE / FRAME;
+    let search = 3 * SAMPLE_RATE / FRAME;
     let mut windows = Vec::new();
     for (mut s, t) in spans {
         while t - s > max {

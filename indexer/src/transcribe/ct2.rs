@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use candle_core::{DType, Device, Tensor};
 
 /// The named tensors of a CTranslate2 model, in f32 (scalars included, as rank-0).
+#[derive(Debug)]
 pub struct Ct2Model {
     pub spec: String,
     pub tensors: HashMap<String, Tensor>,

@@ -138,9 +138,9 @@ impl Rules {
                 logits[latest + 1..].fill(ninf);
             }
         }
-        let mut lp = logits.to_vec();
-        log_softmax(&mut lp);
-        if logsumexp(&lp[tb..]) > lp[..tb].iter().copied().fold(ninf, f32::max) {
+        // Timestamps are forced when together they are likelier than any one word (the
+        // normalising constant cancels out of the comparison).
+        if logsumexp(&logits[tb..]) > logits[..tb].iter().copied().fold(ninf, f32::max) {
             logits[..tb].fill(ninf);
         }
         log_softmax(logits);
@@ -350,17 +350,7 @@ impl Decoder<'_> {
                 for (j, (seq, score)) in live[w].iter().enumerate() {
                     let l = &mut logits[w * k + j];
                     self.rules.apply(l, seq);
-                    let mut best: Vec<(f32, u32)> = l
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, v)| v.is_finite())
-                        .map(|(t, &v)| (v, t as u32))
-                        .collect();
-                    let keep = (k + 1).min(best.len());
-                    if keep > 0 {
-                        best.select_nth_unstable_by(keep - 1, |a, b| b.0.total_cmp(&a.0));
-                    }
-                    candidates.extend(best[..keep].iter().map(|&(v, t)| (score + v, j, t)));
+                    candidates.extend(top(l, k + 1).into_iter().map(|(v, t)| (score + v, j, t)));
                 }
                 candidates.sort_by(|a, b| b.0.total_cmp(&a.0));
                 let mut next: Vec<(Vec<u32>, f32, u32, u32)> = Vec::with_capacity(k);
@@ -424,6 +414,20 @@ impl Decoder<'_> {
             })
             .collect())
     }
+}
+
+/// The `n` largest finite values with their indices, largest first, in one pass.
+fn top(values: &[f32], n: usize) -> Vec<(f32, u32)> {
+    let mut best: Vec<(f32, u32)> = Vec::with_capacity(n + 1);
+    for (i, &v) in values.iter().enumerate() {
+        if !v.is_finite() || (best.len() == n && v <= best[n - 1].0) {
+            continue;
+        }
+        let at = best.partition_point(|b| b.0 >= v);
+        best.insert(at, (v, i as u32));
+        best.truncate(n);
+    }
+    best
 }
 
 /// A token drawn from log-probabilities `lp` sharpened or flattened by `temperature`,
@@ -531,6 +535,13 @@ mod tests {
             (2.5, 10.0, vec![4, 5])
         );
         assert!(pieces(&[ts(0.0)], tb, 3.0).is_empty());
+    }
+
+    #[test]
+    fn top_keeps_the_largest_finite_values_in_order() {
+        let v = [0.1, f32::NEG_INFINITY, 0.7, 0.3, 0.7, -2.0];
+        assert_eq!(top(&v, 3), vec![(0.7, 2), (0.7, 4), (0.3, 3)]);
+        assert_eq!(top(&[f32::NEG_INFINITY; 4], 2), vec![]);
     }
 
     #[test]

@@ -82,6 +82,9 @@ pub struct TranscribeOptions {
     pub logprob_threshold: f32,
     /// Longest recording accepted, in seconds.
     pub max_seconds: u64,
+    /// Whisper's temperature fallback (see [`Whisper::fall_back`]); off decodes each window
+    /// once.
+    pub fallback: bool,
 }
 
 impl Default for TranscribeOptions {
@@ -94,6 +97,7 @@ impl Default for TranscribeOptions {
             no_speech_threshold: 0.6,
             logprob_threshold: -1.0,
             max_seconds: 6 * 3600,
+            fallback: true,
         }
     }
 }
@@ -152,14 +156,21 @@ impl Whisper {
         opts: &TranscribeOptions,
         progress: &mut dyn FnMut(f64, f64),
     ) -> Result<Transcript, IndexError> {
+        // Errors say what is wrong with the file, not where it is stored.
         let bytes = std::fs::read(path)
-            .map_err(|e| IndexError::InvalidDocument(format!("{}: {e}", path.display())))?;
+            .map_err(|e| IndexError::InvalidDocument(format!("cannot read it: {e}")))?;
         let ext = path
             .extension()
             .and_then(|e| e.to_str())
             .map(str::to_ascii_lowercase);
+        let clock = std::time::Instant::now();
         let audio = audio::decode(bytes, ext.as_deref(), opts.max_seconds)
-            .map_err(|e| IndexError::InvalidDocument(format!("{}: {e}", path.display())))?;
+            .map_err(|e| IndexError::InvalidDocument(e.to_string()))?;
+        tracing::debug!(
+            seconds = audio.duration(),
+            decode_ms = clock.elapsed().as_millis(),
+            "audio decoded"
+        );
         self.transcribe(&audio, opts, progress)
     }
 
@@ -220,26 +231,31 @@ impl Whisper {
                 self.model.device(),
             )
             .map_err(run)?;
+            let clock = std::time::Instant::now();
             let encoded = self.model.encode(&mel).map_err(run)?;
+            let encode_ms = clock.elapsed().as_millis();
             let out = decoder
                 .run(&encoded, language.as_ref().map(|l| l.0.as_str()), &dopts)
                 .map_err(run)?;
+            tracing::debug!(
+                windows = batch.len(),
+                encode_ms,
+                decode_ms = clock.elapsed().as_millis() - encode_ms,
+                tokens = out.windows.iter().map(|w| w.tokens.len()).sum::<usize>(),
+                "speech batch"
+            );
             if language.is_none() {
                 language = out.language;
             }
             let code = language.as_ref().map(|l| l.0.clone());
             for (i, (w, d)) in batch.iter().zip(out.windows).enumerate() {
-                let d = self
-                    .fall_back(
-                        &encoded,
-                        i,
-                        d,
-                        code.as_deref(),
-                        &decoder,
-                        &dopts,
-                        w.start as u64,
-                    )
-                    .map_err(run)?;
+                let d = if opts.fallback {
+                    let seed = w.start as u64;
+                    self.fall_back(&encoded, i, d, code.as_deref(), &decoder, &dopts, seed)
+                        .map_err(run)?
+                } else {
+                    d
+                };
                 let avg = d.avg_logprob();
                 if d.no_speech_prob > opts.no_speech_threshold && avg < opts.logprob_threshold {
                     continue;
@@ -402,5 +418,65 @@ pub mod render {
             ));
         }
         out
+    }
+}
+
+/// The speech engine a server holds: one Whisper model loaded once, its own worker thread
+/// (inference never runs on the async runtime or blocks search), and a bounded queue that
+/// says so when it is full.
+pub struct SpeechEngine {
+    whisper: std::sync::Arc<Whisper>,
+    options: TranscribeOptions,
+    pool: crate::CpuPool,
+}
+
+impl SpeechEngine {
+    pub fn new(
+        whisper: Whisper,
+        options: TranscribeOptions,
+        queue: usize,
+    ) -> Result<Self, crate::PoolError> {
+        Ok(Self {
+            whisper: std::sync::Arc::new(whisper),
+            options,
+            pool: crate::CpuPool::new("speech", 1, queue.max(1))?,
+        })
+    }
+
+    pub fn model_id(&self) -> &str {
+        &self.whisper.model_id
+    }
+
+    /// Transcribes the recording at `path` on the speech worker; `progress(done, total)`
+    /// in seconds of speech. The outer error is the queue's (full), the inner the file's.
+    pub async fn transcribe(
+        &self,
+        path: std::path::PathBuf,
+        language: Option<String>,
+        task: Task,
+        mut progress: impl FnMut(f64, f64) + Send + 'static,
+    ) -> Result<Result<Transcript, IndexError>, crate::PoolError> {
+        let whisper = self.whisper.clone();
+        let mut opts = self.options.clone();
+        opts.language = language.filter(|l| whisper.multilingual() || l == "en");
+        opts.task = task;
+        self.pool
+            .run(move || whisper.transcribe_file(&path, &opts, &mut progress))
+            .await
+    }
+}
+
+impl Transcript {
+    /// The transcript as time-coded document segments.
+    pub fn document_segments(&self) -> Vec<crate::formats::Segment> {
+        self.segments
+            .iter()
+            .map(|s| crate::formats::Segment {
+                text: s.text.clone(),
+                start_ms: Some((s.start * 1000.0).round() as u64),
+                end_ms: Some((s.end * 1000.0).round() as u64),
+                ..Default::default()
+            })
+            .collect()
     }
 }

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use candle_core::quantized::{GgmlDType, QMatMul, QTensor};
-use candle_core::{DType, Device, IndexOp, Module, Tensor};
+use candle_core::{D, DType, Device, IndexOp, Module, Tensor};
 use candle_nn::{Conv1d, Conv1dConfig, LayerNorm, VarBuilder};
 use serde::Deserialize;
 
@@ -82,8 +82,76 @@ pub enum Precision {
 
 /// A linear projection, f32 or quantised.
 enum Proj {
-    F32 { w_t: Tensor, b: Option<Tensor> },
-    Q8 { mm: QMatMul, b: Option<Tensor> },
+    F32 {
+        w_t: Tensor,
+        b: Option<Tensor>,
+        /// On the CPU, the (out, in) weights as plain rows, for decoding steps.
+        rows: Option<HostRows>,
+    },
+    Q8 {
+        mm: QMatMul,
+        b: Option<Tensor>,
+    },
+}
+
+/// Weights and bias on the host for a few-row product: a decoding step multiplies one
+/// row per hypothesis, where a general matrix multiply spends more time packing and
+/// dispatching than reading the weights. Here every weight row is read once, as one dot
+/// product per input row, the output rows split across the pool's threads.
+struct HostRows {
+    w: Vec<f32>,
+    b: Option<Vec<f32>>,
+    inputs: usize,
+}
+
+/// Input rows at most for the host path.
+const HOST_ROWS: usize = 16;
+
+impl HostRows {
+    fn forward(&self, x: &[f32], m: usize) -> Vec<f32> {
+        use rayon::prelude::*;
+        let k = self.inputs;
+        let n = self.w.len() / k;
+        // Output-major: out_t[o * m + r], so each weight row's results are contiguous.
+        let mut out_t = vec![0f32; n * m];
+        const BLOCK: usize = 64;
+        out_t
+            .par_chunks_mut(BLOCK * m)
+            .zip(self.w.par_chunks(BLOCK * k))
+            .for_each(|(out, w)| {
+                for (o, row) in w.chunks_exact(k).enumerate() {
+                    for r in 0..m {
+                        out[o * m + r] = dot(row, &x[r * k..(r + 1) * k]);
+                    }
+                }
+            });
+        let mut y = vec![0f32; m * n];
+        for o in 0..n {
+            let bias = self.b.as_ref().map_or(0.0, |b| b[o]);
+            for r in 0..m {
+                y[r * n + o] = out_t[o * m + r] + bias;
+            }
+        }
+        y
+    }
+}
+
+/// A dot product in eight lanes (vectorised by the compiler).
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    let mut acc = [0f32; 8];
+    let (ac, bc) = (a.chunks_exact(8), b.chunks_exact(8));
+    let tail: f32 = ac
+        .remainder()
+        .iter()
+        .zip(bc.remainder())
+        .map(|(x, y)| x * y)
+        .sum();
+    for (x, y) in ac.zip(bc) {
+        for i in 0..8 {
+            acc[i] += x[i] * y[i];
+        }
+    }
+    acc.iter().sum::<f32>() + tail
 }
 
 impl Proj {
@@ -97,15 +165,39 @@ impl Proj {
                 b,
             });
         }
+        // A transposed view of the (out, in) rows: gemm then reads each weight row as one
+        // contiguous dot product instead of repacking the whole matrix at every call,
+        // which dominated one-token decoding steps.
+        let rows = if cpu {
+            Some(HostRows {
+                w: w.flatten_all()?.to_vec1()?,
+                b: b.as_ref().map(|b| b.to_vec1()).transpose()?,
+                inputs,
+            })
+        } else {
+            None
+        };
         Ok(Self::F32 {
-            w_t: w.t()?.contiguous()?,
+            w_t: w.t()?,
             b,
+            rows,
         })
     }
 
     fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
         let (y, b) = match self {
-            Self::F32 { w_t, b } => {
+            Self::F32 {
+                rows: Some(host), ..
+            } if x.elem_count() / x.dim(D::Minus1)? <= HOST_ROWS => {
+                let dims = x.dims();
+                let m = x.elem_count() / dims[dims.len() - 1];
+                let input: Vec<f32> = x.flatten_all()?.to_vec1()?;
+                let mut out = dims.to_vec();
+                let n = host.w.len() / host.inputs;
+                *out.last_mut().expect("rank ≥ 1") = n;
+                return Tensor::from_vec(host.forward(&input, m), out, x.device());
+            }
+            Self::F32 { w_t, b, .. } => {
                 let dims = x.dims();
                 let rows: usize = dims[..dims.len() - 1].iter().product();
                 let y = x.reshape((rows, dims[dims.len() - 1]))?.matmul(w_t)?;
@@ -253,9 +345,31 @@ impl Attention {
         Ok(out)
     }
 
+    /// Cross-attention of one new position per row over the encoder's keys and values,
+    /// which hold one row per window: the rows of a window (its beam hypotheses) are
+    /// queried together, as several queries of one window, so the keys and values are
+    /// never copied per hypothesis.
     fn cross_attend(&self, x: &Tensor, kv: &(Tensor, Tensor)) -> candle_core::Result<Tensor> {
-        let q = self.split(&self.q_or_qkv.forward(x)?)?;
-        self.attend(&q, &kv.0, &kv.1, None)
+        let (rows, t, d) = x.dims3()?;
+        let windows = kv.0.dim(0)?;
+        if t != 1 || rows == windows {
+            let q = self.split(&self.q_or_qkv.forward(x)?)?;
+            return self.attend(&q, &kv.0, &kv.1, None);
+        }
+        let per = rows / windows;
+        let q = self
+            .q_or_qkv
+            .forward(x)?
+            .reshape((windows, per, self.heads, self.head_dim))?
+            .transpose(1, 2)?
+            .contiguous()?;
+        let scale = (self.head_dim as f64).powf(-0.5);
+        let probs = candle_nn::ops::softmax_last_dim(&(q * scale)?.matmul(&kv.0)?)?;
+        let ctx = probs
+            .matmul(&kv.1)?
+            .transpose(1, 2)?
+            .reshape((rows, 1, d))?;
+        self.out.forward(&ctx)
     }
 }
 
@@ -320,8 +434,8 @@ pub struct WhisperModel {
     decoder_positions: Tensor,
     decoder: Vec<DecoderLayer>,
     decoder_ln: LayerNorm,
-    /// The token embeddings, transposed once: the vocabulary projection.
-    lm_head_t: Tensor,
+    /// The vocabulary projection (the token embeddings, tied), quantised with the rest.
+    lm_head: Proj,
     device: Device,
 }
 
@@ -459,7 +573,7 @@ impl WhisperModel {
             encoder_positions,
             encoder,
             encoder_ln: ln(d, e.pp("layer_norm"))?,
-            lm_head_t: embed_tokens.t()?.contiguous()?,
+            lm_head: Proj::new(embed_tokens.clone(), None, p)?,
             embed_tokens,
             decoder_positions: dec.pp("embed_positions").get((c.text_ctx, d), "weight")?,
             decoder,
@@ -548,19 +662,16 @@ impl WhisperModel {
             x = (&x + l.mlp.forward(&l.mlp_ln.forward(&x)?)?)?;
         }
         let last = self.decoder_ln.forward(&x.i((.., t - 1, ..))?)?;
-        last.matmul(&self.lm_head_t)
+        self.lm_head.forward(&last)
     }
 
-    /// Keeps rows `rows` of every cache (beam search reorders hypotheses).
+    /// Keeps rows `rows` of every self-attention cache (beam search reorders hypotheses,
+    /// always within their window, so the encoder's keys and values stay as they are).
     pub fn select_rows(state: &mut [LayerState], rows: &Tensor) -> candle_core::Result<()> {
         for s in state {
             if let Some((k, v)) = s.self_kv.take() {
                 s.self_kv = Some((k.index_select(rows, 0)?, v.index_select(rows, 0)?));
             }
-            s.cross_kv = (
-                s.cross_kv.0.index_select(rows, 0)?,
-                s.cross_kv.1.index_select(rows, 0)?,
-            );
         }
         Ok(())
     }

@@ -14,4 +14,5 @@ mod network;
 mod outage;
 mod profiles;
 mod security;
+mod transcribe;
 mod translate;

@@ -345,6 +345,49 @@ impl Attention {
         Ok(out)
     }
 
+    /// [`Self::cross_attend`] for one position per row on the CPU, straight over memory:
+    /// per (row, head), scores as a sum of key rows scaled by the query, a softmax, and the
+    /// context as a sum of value rows scaled by the weights, the pairs across threads.
+    fn cross_attend_host(&self, x: &Tensor, kv: &HostKv) -> candle_core::Result<Tensor> {
+        use rayon::prelude::*;
+        let (rows, _, d) = x.dims3()?;
+        let hd = self.head_dim;
+        let positions = kv.positions;
+        let windows = kv.values.len() / (self.heads * positions * hd);
+        let per = (rows / windows.max(1)).max(1);
+        let q: Vec<f32> = self.q_or_qkv.forward(x)?.flatten_all()?.to_vec1()?;
+        let scale = (hd as f32).powf(-0.5);
+        let mut ctx = vec![0f32; rows * d];
+        ctx.par_chunks_mut(hd).enumerate().for_each(|(pair, out)| {
+            let (row, head) = (pair / self.heads, pair % self.heads);
+            let block = (row / per) * self.heads + head;
+            let keys = &kv.keys_t[block * hd * positions..(block + 1) * hd * positions];
+            let values = &kv.values[block * positions * hd..(block + 1) * positions * hd];
+            let query = &q[row * d + head * hd..row * d + (head + 1) * hd];
+            let mut scores = vec![0f32; positions];
+            for (qd, key_row) in query.iter().zip(keys.chunks_exact(positions)) {
+                let qd = qd * scale;
+                for (s, k) in scores.iter_mut().zip(key_row) {
+                    *s += qd * k;
+                }
+            }
+            let max = scores.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+            let mut sum = 0f32;
+            for s in &mut scores {
+                *s = (*s - max).exp();
+                sum += *s;
+            }
+            for (p, value_row) in scores.iter().zip(values.chunks_exact(hd)) {
+                let p = p / sum;
+                for (o, v) in out.iter_mut().zip(value_row) {
+                    *o += p * v;
+                }
+            }
+        });
+        self.out
+            .forward(&Tensor::from_vec(ctx, (rows, 1, d), x.device())?)
+    }
+
     /// Cross-attention of one new position per row over the encoder's keys and values,
     /// which hold one row per window: the rows of a window (its beam hypotheses) are
     /// queried together, as several queries of one window, so the keys and values are
@@ -420,6 +463,17 @@ struct DecoderLayer {
 pub struct LayerState {
     self_kv: Option<(Tensor, Tensor)>,
     cross_kv: (Tensor, Tensor),
+    /// On the CPU, the same keys (transposed) and values as plain memory, for the
+    /// one-position steps.
+    cross_host: Option<HostKv>,
+}
+
+/// Encoder keys (windows, heads, head_dim, positions) and values (windows, heads,
+/// positions, head_dim), row-major.
+struct HostKv {
+    keys_t: Vec<f32>,
+    values: Vec<f32>,
+    positions: usize,
 }
 
 /// A Whisper model's weights.
@@ -609,9 +663,20 @@ impl WhisperModel {
         self.decoder
             .iter()
             .map(|l| {
+                let cross_kv = l.cross.cross_kv(encoded)?;
+                let cross_host = if self.device.is_cpu() {
+                    Some(HostKv {
+                        keys_t: cross_kv.0.flatten_all()?.to_vec1()?,
+                        values: cross_kv.1.flatten_all()?.to_vec1()?,
+                        positions: cross_kv.1.dim(2)?,
+                    })
+                } else {
+                    None
+                };
                 Ok(LayerState {
                     self_kv: None,
-                    cross_kv: l.cross.cross_kv(encoded)?,
+                    cross_kv,
+                    cross_host,
                 })
             })
             .collect()
@@ -657,8 +722,12 @@ impl WhisperModel {
                 + l.attn
                     .self_attend(&l.attn_ln.forward(&x)?, &mut s.self_kv, mask.as_ref())?)?;
             x = (&x
-                + l.cross
-                    .cross_attend(&l.cross_ln.forward(&x)?, &s.cross_kv)?)?;
+                + match (&s.cross_host, t) {
+                    (Some(host), 1) => l.cross.cross_attend_host(&l.cross_ln.forward(&x)?, host)?,
+                    _ => l
+                        .cross
+                        .cross_attend(&l.cross_ln.forward(&x)?, &s.cross_kv)?,
+                })?;
             x = (&x + l.mlp.forward(&l.mlp_ln.forward(&x)?)?)?;
         }
         let last = self.decoder_ln.forward(&x.i((.., t - 1, ..))?)?;

@@ -14,7 +14,6 @@ use std::path::Path;
 
 use candle_core::{Device, Tensor};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 pub use audio::{Audio, AudioError};
 pub use decode::Task;
@@ -118,7 +117,7 @@ impl Whisper {
     }
 
     pub fn load_on(dir: &Path, precision: Precision, device: &Device) -> Result<Self, IndexError> {
-        let model = WhisperModel::load(dir, precision, device)?;
+        let (model, digest) = WhisperModel::load(dir, precision, device)?;
         let tokenizer = WhisperTokenizer::load(&dir.join("tokenizer.json"))?;
         if tokenizer.specials.timestamp_begin as usize + 1500 > model.config.vocab_size {
             return Err(IndexError::Model(format!(
@@ -126,12 +125,6 @@ impl Whisper {
                 model.config.vocab_size
             )));
         }
-        let weights = ["model.bin", "model.safetensors"]
-            .iter()
-            .map(|f| dir.join(f))
-            .find(|p| p.is_file())
-            .expect("the model loaded from one of them");
-        let digest = hash_file(&weights)?;
         let name = dir
             .file_name()
             .and_then(|n| n.to_str())
@@ -219,7 +212,7 @@ impl Whisper {
         };
         let mut segments = Vec::new();
         let mut done = 0.0;
-        let run = |e: candle_core::Error| IndexError::Model(model::first_line(e));
+        let run = |e: candle_core::Error| IndexError::Model(crate::error::first_line(e));
         for batch in windows.chunks(opts.batch.max(1)) {
             let mut features = Vec::with_capacity(batch.len() * self.mel.n_mels() * FRAMES);
             for w in batch {
@@ -342,27 +335,6 @@ impl Whisper {
 
 fn round_ms(s: f64) -> f64 {
     (s * 1000.0).round() / 1000.0
-}
-
-fn hash_file(path: &Path) -> Result<String, IndexError> {
-    use std::io::Read;
-    let mut f = std::fs::File::open(path)
-        .map_err(|e| IndexError::Model(format!("{}: {e}", path.display())))?;
-    let mut h = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = f
-            .read(&mut buf)
-            .map_err(|e| IndexError::Model(format!("{}: {e}", path.display())))?;
-        if n == 0 {
-            break;
-        }
-        h.update(&buf[..n]);
-    }
-    Ok(h.finalize()[..6]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect())
 }
 
 /// Subtitle and data formats of a transcript.

@@ -15,6 +15,7 @@ use serde::Deserialize;
 
 use super::ct2::Ct2Model;
 use crate::IndexError;
+use crate::error::{first_line, weights_digest};
 
 /// Shapes of a Whisper model (from `config.json`, or a CTranslate2 model's tensors).
 #[derive(Debug, Clone)]
@@ -94,37 +95,56 @@ enum Proj {
     },
 }
 
-/// Weights and bias on the host for a few-row product: a decoding step multiplies one
-/// row per hypothesis, where a general matrix multiply spends more time packing and
-/// dispatching than reading the weights. Here every weight row is read once, as one dot
-/// product per input row, the output rows split across the pool's threads.
+/// Weights and bias read in place on the CPU for a few-row product: a decoding step
+/// multiplies one row per hypothesis, where a general matrix multiply spends more time
+/// packing and dispatching than reading the weights. Here every weight row is read once,
+/// as one dot product per input row, the output rows split across the pool's threads.
 struct HostRows {
-    w: Vec<f32>,
+    /// The (out, in) weights, contiguous, sharing the storage of `Proj::F32::w_t`.
+    w: Tensor,
     b: Option<Vec<f32>>,
     inputs: usize,
+}
+
+/// Runs `f` over the f32 elements of a contiguous CPU tensor where they lie (no copy).
+fn on_host<R>(t: &Tensor, f: impl FnOnce(&[f32]) -> R) -> candle_core::Result<R> {
+    let (storage, layout) = t.storage_and_layout();
+    let candle_core::Storage::Cpu(cpu) = &*storage else {
+        candle_core::bail!("the host path needs a CPU tensor");
+    };
+    let Some((start, end)) = layout.contiguous_offsets() else {
+        candle_core::bail!("the host path needs a contiguous tensor");
+    };
+    Ok(f(&cpu.as_slice::<f32>()?[start..end]))
 }
 
 /// Input rows at most for the host path.
 const HOST_ROWS: usize = 16;
 
 impl HostRows {
-    fn forward(&self, x: &[f32], m: usize) -> Vec<f32> {
+    fn outputs(&self) -> usize {
+        self.w.dims()[0]
+    }
+
+    fn forward(&self, x: &[f32], m: usize) -> candle_core::Result<Vec<f32>> {
         use rayon::prelude::*;
         let k = self.inputs;
-        let n = self.w.len() / k;
+        let n = self.outputs();
         // Output-major: out_t[o * m + r], so each weight row's results are contiguous.
         let mut out_t = vec![0f32; n * m];
         const BLOCK: usize = 64;
-        out_t
-            .par_chunks_mut(BLOCK * m)
-            .zip(self.w.par_chunks(BLOCK * k))
-            .for_each(|(out, w)| {
-                for (o, row) in w.chunks_exact(k).enumerate() {
-                    for r in 0..m {
-                        out[o * m + r] = dot(row, &x[r * k..(r + 1) * k]);
+        on_host(&self.w, |w| {
+            out_t
+                .par_chunks_mut(BLOCK * m)
+                .zip(w.par_chunks(BLOCK * k))
+                .for_each(|(out, w)| {
+                    for (o, row) in w.chunks_exact(k).enumerate() {
+                        for r in 0..m {
+                            out[o * m + r] = dot(row, &x[r * k..(r + 1) * k]);
+                        }
                     }
-                }
-            });
+                })
+        })?;
         let mut y = vec![0f32; m * n];
         for o in 0..n {
             let bias = self.b.as_ref().map_or(0.0, |b| b[o]);
@@ -132,7 +152,7 @@ impl HostRows {
                 y[r * n + o] = out_t[o * m + r] + bias;
             }
         }
-        y
+        Ok(y)
     }
 }
 
@@ -165,12 +185,12 @@ impl Proj {
                 b,
             });
         }
-        // A transposed view of the (out, in) rows: gemm then reads each weight row as one
-        // contiguous dot product instead of repacking the whole matrix at every call,
-        // which dominated one-token decoding steps.
+        // Many-row products (the encoder) go to gemm through a transposed view of the
+        // (out, in) rows; few-row ones (decoding steps) to the host kernel on the CPU.
+        let w = w.contiguous()?;
         let rows = if cpu {
             Some(HostRows {
-                w: w.flatten_all()?.to_vec1()?,
+                w: w.clone(),
                 b: b.as_ref().map(|b| b.to_vec1()).transpose()?,
                 inputs,
             })
@@ -193,9 +213,8 @@ impl Proj {
                 let m = x.elem_count() / dims[dims.len() - 1];
                 let input: Vec<f32> = x.flatten_all()?.to_vec1()?;
                 let mut out = dims.to_vec();
-                let n = host.w.len() / host.inputs;
-                *out.last_mut().expect("rank ≥ 1") = n;
-                return Tensor::from_vec(host.forward(&input, m), out, x.device());
+                *out.last_mut().expect("rank ≥ 1") = host.outputs();
+                return Tensor::from_vec(host.forward(&input, m)?, out, x.device());
             }
             Self::F32 { w_t, b, .. } => {
                 let dims = x.dims();
@@ -348,21 +367,42 @@ impl Attention {
     /// [`Self::cross_attend`] for one position per row on the CPU, straight over memory:
     /// per (row, head), scores as a sum of key rows scaled by the query, a softmax, and the
     /// context as a sum of value rows scaled by the weights, the pairs across threads.
-    fn cross_attend_host(&self, x: &Tensor, kv: &HostKv) -> candle_core::Result<Tensor> {
-        use rayon::prelude::*;
+    fn cross_attend_host(&self, x: &Tensor, kv: &(Tensor, Tensor)) -> candle_core::Result<Tensor> {
         let (rows, _, d) = x.dims3()?;
-        let hd = self.head_dim;
-        let positions = kv.positions;
-        let windows = kv.values.len() / (self.heads * positions * hd);
-        let per = (rows / windows.max(1)).max(1);
         let q: Vec<f32> = self.q_or_qkv.forward(x)?.flatten_all()?.to_vec1()?;
+        let (windows, _, positions, _) = kv.1.dims4()?;
+        let ctx = on_host(&kv.0, |keys_t| {
+            on_host(&kv.1, |values| {
+                self.cross_context(&q, keys_t, values, rows, rows / windows.max(1), positions)
+            })
+        })??;
+        self.out
+            .forward(&Tensor::from_vec(ctx, (rows, 1, d), x.device())?)
+    }
+
+    /// The context of each (row, head) over one window's transposed keys
+    /// (windows, heads, head_dim, positions) and values (windows, heads, positions,
+    /// head_dim); `per` rows to a window.
+    fn cross_context(
+        &self,
+        q: &[f32],
+        keys_t: &[f32],
+        values: &[f32],
+        rows: usize,
+        per: usize,
+        positions: usize,
+    ) -> Vec<f32> {
+        use rayon::prelude::*;
+        let hd = self.head_dim;
+        let d = self.heads * hd;
+        let per = per.max(1);
         let scale = (hd as f32).powf(-0.5);
         let mut ctx = vec![0f32; rows * d];
         ctx.par_chunks_mut(hd).enumerate().for_each(|(pair, out)| {
             let (row, head) = (pair / self.heads, pair % self.heads);
             let block = (row / per) * self.heads + head;
-            let keys = &kv.keys_t[block * hd * positions..(block + 1) * hd * positions];
-            let values = &kv.values[block * positions * hd..(block + 1) * positions * hd];
+            let keys = &keys_t[block * hd * positions..(block + 1) * hd * positions];
+            let values = &values[block * positions * hd..(block + 1) * positions * hd];
             let query = &q[row * d + head * hd..row * d + (head + 1) * hd];
             let mut scores = vec![0f32; positions];
             for (qd, key_row) in query.iter().zip(keys.chunks_exact(positions)) {
@@ -384,8 +424,7 @@ impl Attention {
                 }
             }
         });
-        self.out
-            .forward(&Tensor::from_vec(ctx, (rows, 1, d), x.device())?)
+        ctx
     }
 
     /// Cross-attention of one new position per row over the encoder's keys and values,
@@ -463,17 +502,6 @@ struct DecoderLayer {
 pub struct LayerState {
     self_kv: Option<(Tensor, Tensor)>,
     cross_kv: (Tensor, Tensor),
-    /// On the CPU, the same keys (transposed) and values as plain memory, for the
-    /// one-position steps.
-    cross_host: Option<HostKv>,
-}
-
-/// Encoder keys (windows, heads, head_dim, positions) and values (windows, heads,
-/// positions, head_dim), row-major.
-struct HostKv {
-    keys_t: Vec<f32>,
-    values: Vec<f32>,
-    positions: usize,
 }
 
 /// A Whisper model's weights.
@@ -499,15 +527,22 @@ fn ln(d: usize, vb: VarBuilder) -> candle_core::Result<LayerNorm> {
 
 impl WhisperModel {
     /// Loads a Whisper directory: CTranslate2 (`model.bin`) when there is one, else
-    /// Hugging Face (`config.json` + `model.safetensors`).
-    pub fn load(dir: &Path, precision: Precision, device: &Device) -> Result<Self, IndexError> {
+    /// Hugging Face (`config.json` + `model.safetensors`). Returns the model and its
+    /// weights' digest (the first 12 hex digits of their SHA-256, for provenance).
+    pub fn load(
+        dir: &Path,
+        precision: Precision,
+        device: &Device,
+    ) -> Result<(Self, String), IndexError> {
         let at = |name: &str| dir.join(name);
         let read = |name: &str| {
             std::fs::read(at(name))
                 .map_err(|e| IndexError::Model(format!("{}: {e}", at(name).display())))
         };
-        let (config, vb) = if at("model.bin").is_file() {
-            let ct2 = Ct2Model::parse(&read("model.bin")?)
+        let (config, vb, digest) = if at("model.bin").is_file() {
+            let bytes = read("model.bin")?;
+            let digest = weights_digest(&bytes);
+            let ct2 = Ct2Model::parse(&bytes)
                 .map_err(|e| IndexError::Model(format!("{}: {e}", at("model.bin").display())))?;
             let extra: Ct2Config = if at("config.json").is_file() {
                 serde_json::from_slice(&read("config.json")?).map_err(|e| {
@@ -521,6 +556,7 @@ impl WhisperModel {
             (
                 config,
                 VarBuilder::from_tensors(tensors, DType::F32, device),
+                digest,
             )
         } else if at("model.safetensors").is_file() {
             let hf: HfConfig = serde_json::from_slice(&read("config.json")?)
@@ -553,6 +589,7 @@ impl WhisperModel {
                 }
             }
             let bytes = read("model.safetensors")?;
+            let digest = weights_digest(&bytes);
             let vb =
                 VarBuilder::from_buffered_safetensors(bytes, DType::F32, device).map_err(|e| {
                     IndexError::Model(format!(
@@ -561,16 +598,17 @@ impl WhisperModel {
                         first_line(e)
                     ))
                 })?;
-            (config, vb)
+            (config, vb, digest)
         } else {
             return Err(IndexError::Model(format!(
                 "{}: no Whisper model (model.bin, or config.json with model.safetensors)",
                 dir.display()
             )));
         };
-        Self::from_varbuilder(config, vb, precision, device).map_err(|e| {
+        let model = Self::from_varbuilder(config, vb, precision, device).map_err(|e| {
             IndexError::Model(format!("loading the Whisper weights: {}", first_line(e)))
-        })
+        })?;
+        Ok((model, digest))
     }
 
     /// Builds the model from weights named as Hugging Face's `WhisperForConditionalGeneration`.
@@ -663,20 +701,9 @@ impl WhisperModel {
         self.decoder
             .iter()
             .map(|l| {
-                let cross_kv = l.cross.cross_kv(encoded)?;
-                let cross_host = if self.device.is_cpu() {
-                    Some(HostKv {
-                        keys_t: cross_kv.0.flatten_all()?.to_vec1()?,
-                        values: cross_kv.1.flatten_all()?.to_vec1()?,
-                        positions: cross_kv.1.dim(2)?,
-                    })
-                } else {
-                    None
-                };
                 Ok(LayerState {
                     self_kv: None,
-                    cross_kv,
-                    cross_host,
+                    cross_kv: l.cross.cross_kv(encoded)?,
                 })
             })
             .collect()
@@ -722,11 +749,12 @@ impl WhisperModel {
                 + l.attn
                     .self_attend(&l.attn_ln.forward(&x)?, &mut s.self_kv, mask.as_ref())?)?;
             x = (&x
-                + match (&s.cross_host, t) {
-                    (Some(host), 1) => l.cross.cross_attend_host(&l.cross_ln.forward(&x)?, host)?,
-                    _ => l
-                        .cross
-                        .cross_attend(&l.cross_ln.forward(&x)?, &s.cross_kv)?,
+                + if t == 1 && self.device.is_cpu() {
+                    l.cross
+                        .cross_attend_host(&l.cross_ln.forward(&x)?, &s.cross_kv)?
+                } else {
+                    l.cross
+                        .cross_attend(&l.cross_ln.forward(&x)?, &s.cross_kv)?
                 })?;
             x = (&x + l.mlp.forward(&l.mlp_ln.forward(&x)?)?)?;
         }
@@ -744,11 +772,6 @@ impl WhisperModel {
         }
         Ok(())
     }
-}
-
-/// The first line of an error (candle appends a backtrace when one was captured).
-pub(super) fn first_line(e: impl std::fmt::Display) -> String {
-    e.to_string().lines().next().unwrap_or_default().to_owned()
 }
 
 /// A CTranslate2 Whisper model's tensors under Hugging Face names, with its shapes.

@@ -12,15 +12,10 @@ use std::path::Path;
 use candle_core::{D, DType, Device, IndexOp, Tensor};
 use candle_nn::{Embedding, LayerNorm, Linear, Module, VarBuilder};
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 
 use super::spm::{SPACE, Unigram};
 use crate::IndexError;
-
-/// The first line of an error (candle appends a backtrace when one was captured).
-fn first_line(e: impl std::fmt::Display) -> String {
-    e.to_string().lines().next().unwrap_or_default().to_owned()
-}
+use crate::error::{first_line, weights_digest};
 
 fn model_err(e: impl std::fmt::Display) -> IndexError {
     IndexError::Model(first_line(e))
@@ -795,13 +790,12 @@ impl Marian {
         let weights = dir.join("model.safetensors");
         let bytes = std::fs::read(&weights)
             .map_err(|e| IndexError::Model(format!("{}: {e}", weights.display())))?;
-        let digest = Sha256::digest(&bytes);
+        let hex = weights_digest(&bytes);
         let vb = VarBuilder::from_buffered_safetensors(bytes, DType::F32, device)
             .map_err(|e| IndexError::Model(format!("{}: {}", weights.display(), first_line(e))))?;
         let tokenizer = MarianTokenizer::load(dir, &config)?;
         let model = MarianModel::load(config, vb, device)?;
         let name = dir.file_name().and_then(|n| n.to_str()).unwrap_or("marian");
-        let hex: String = digest[..6].iter().map(|b| format!("{b:02x}")).collect();
         Ok(Self {
             model,
             tokenizer,

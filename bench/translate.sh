@@ -7,26 +7,44 @@
 #
 #   bench/translate.sh [LINES] [TOKENS]    defaults: 6000 lines, 24 tokens
 #
-# Not yet here: CTranslate2 on the same weights side by side (needs the weights in its
-# format; see bench/RESULTS.md).
+# CTranslate2 (PyPI, in .toex/venv) translates the same source pieces with the same
+# weights, converted, batch, beam and threads: bench/translate_ct2.py prints the table.
+#
+# Environment: PRECISIONS (default "f32 int8"), THREADS (default: all cores).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 lines="${1:-6000}"
 tokens="${2:-24}"
 
+precisions="${PRECISIONS:-f32 int8}"
+threads="${THREADS:-$(nproc)}"
+
 scripts/setup.sh --release >/dev/null
+venv=.toex/venv
+[[ -x "$venv/bin/python" ]] || python3 -m venv "$venv"
+if ! "$venv/bin/python" -c 'import ctranslate2, safetensors' 2>/dev/null; then
+  "$venv/bin/pip" install --quiet --disable-pip-version-check -r bench/requirements.txt
+fi
 cargo build --release --locked -p toex-bench 2>/dev/null
 work="$root/target/bench-translate"
 rm -rf "$work"; mkdir -p "$work"
-target/release/translate_model "$work/opus-mt-ar-en-random" "$work/lines.txt" "$lines"
+target/release/translate_model "$work/opus-mt-ar-en-random" "$work/lines.txt" "$lines" "$work/tokens.txt"
 head -n 300 "$work/lines.txt" > "$work/lines-300.txt"
 
-run() { # batch beam file
-  TOEX_TRANSLATION_MAX_TOKENS="$tokens" target/release/toex translate "$3" --from ar \
-    --model "$work/opus-mt-ar-en-random" --batch "$1" --beam "$2" 2>&1 >/dev/null \
-    | grep -E '^translated' | sed "s/^/batch $1, beam $2: /"
+run() { # precision batch lines-file count
+  local out="$work/toex-$1-b$2.txt" log
+  log="$(TOEX_TRANSLATION_MAX_TOKENS="$tokens" RAYON_NUM_THREADS="$threads" target/release/toex \
+    translate "$3" --from ar --model "$work/opus-mt-ar-en-random" --batch "$2" --beam 1 \
+    --precision "$1" 2>&1 >"$out" | grep -E '^translated')"
+  echo "$1, batch $2: $log"
+  # seconds: "... characters) in S s"
+  printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$4" \
+    "$(sed -E 's/.*characters\) in ([0-9.]+) s.*/\1/' <<<"$log")" "$out" >>"$work/toex.tsv"
 }
-echo "== $(nproc) cores; $tokens output tokens a line"
-run 1 1 "$work/lines-300.txt"
-run 32 1 "$work/lines.txt"
+echo "== toex, $threads threads; $tokens output tokens a line"
+for p in $precisions; do
+  run "$p" 1 "$work/lines-300.txt" 300
+  run "$p" 32 "$work/lines.txt" "$lines"
+done
+"$venv/bin/python" bench/translate_ct2.py "$work" "$threads" "$tokens" 0.10

@@ -7,6 +7,7 @@ mod error;
 pub mod formats;
 mod index;
 pub mod jobs;
+pub mod linear;
 pub mod media;
 mod pool;
 mod semantic;

@@ -7,6 +7,7 @@ use std::path::Path;
 
 use candle_core::{Device, Tensor};
 use toex_indexer::IndexError;
+use toex_indexer::linear::Precision;
 use toex_indexer::translate::random::RandomModel;
 use toex_indexer::translate::{DecodeOptions, Marian, PlanOptions, translate_text};
 
@@ -26,7 +27,7 @@ fn model(eos_bias: f32) -> (tempfile::TempDir, Marian) {
     let folder = dir.path().join("opus-mt-test-ar-en");
     std::fs::create_dir(&folder).unwrap();
     write_model(&folder, eos_bias);
-    let m = Marian::load_on(&folder, &Device::Cpu).unwrap();
+    let m = Marian::load_on(&folder, Precision::F32, &Device::Cpu).unwrap();
     (dir, m)
 }
 
@@ -156,7 +157,7 @@ fn lines_stay_aligned_and_identifiers_survive_a_random_model() {
 #[test]
 fn broken_model_folders_say_what_is_wrong() {
     let dir = tempfile::tempdir().unwrap();
-    let err = |d: &Path| match Marian::load_on(d, &Device::Cpu) {
+    let err = |d: &Path| match Marian::load_on(d, Precision::F32, &Device::Cpu) {
         Err(IndexError::Model(m)) => m,
         Err(other) => panic!("{other}"),
         Ok(_) => panic!("loaded"),
@@ -195,7 +196,7 @@ fn single_lines_decode_as_candle_transformers_stock_marian_does() {
     use candle_transformers::models::marian::{Config, MTModel};
     let dir = tempfile::tempdir().unwrap();
     write_model(dir.path(), 0.0);
-    let ours = Marian::load_on(dir.path(), &Device::Cpu).unwrap();
+    let ours = Marian::load_on(dir.path(), Precision::F32, &Device::Cpu).unwrap();
     let cfg: Config =
         serde_json::from_slice(&std::fs::read(dir.path().join("config.json")).unwrap()).unwrap();
     let vb = candle_nn::VarBuilder::from_buffered_safetensors(
@@ -250,4 +251,38 @@ fn single_lines_decode_as_candle_transformers_stock_marian_does() {
             .unwrap();
         assert_eq!(mine[0], out, "{source}");
     }
+}
+
+#[test]
+fn int8_weights_translate_batches_as_single_lines_and_say_so_in_the_model_id() {
+    // 64 wide, so every projection is quantised (Q8_0 needs multiples of 32).
+    let dir = tempfile::tempdir().unwrap();
+    RandomModel {
+        d_model: 64,
+        heads: 4,
+        ffn: 128,
+        ..RandomModel::tiny()
+    }
+    .write(dir.path())
+    .unwrap();
+    let f32 = Marian::load_on(dir.path(), Precision::F32, &Device::Cpu).unwrap();
+    let int8 = Marian::load_on(dir.path(), Precision::Int8, &Device::Cpu).unwrap();
+    assert!(int8.model_id.ends_with("+int8"), "{}", int8.model_id);
+    assert_eq!(
+        int8.model_id.trim_end_matches("+int8"),
+        f32.model_id,
+        "same weights, same digest"
+    );
+    let ids: Vec<Vec<u32>> = SOURCES.iter().map(|s| int8.tokenizer.encode(s)).collect();
+    let opts = DecodeOptions::default();
+    let batched = int8.model.generate(&ids, &opts).unwrap();
+    for (one, together) in ids.iter().zip(&batched) {
+        let alone = int8
+            .model
+            .generate(std::slice::from_ref(one), &opts)
+            .unwrap();
+        assert_eq!(&alone[0], together);
+        assert!(!together.is_empty() && together.len() <= int8.model.limit(one.len(), &opts));
+    }
+    assert_eq!(int8.model.generate(&ids, &opts).unwrap(), batched);
 }

@@ -160,6 +160,9 @@ pub enum Command {
         /// Pieces per batch; default `translation.batch`.
         #[arg(long)]
         batch: Option<usize>,
+        /// `int8` for 8-bit weights; default `translation.precision`.
+        #[arg(long, value_enum)]
+        precision: Option<crate::settings::ModelPrecision>,
         #[command(flatten)]
         conn: ServeArgs,
     },
@@ -187,7 +190,7 @@ pub enum Command {
         batch: Option<usize>,
         /// `int8` for 8-bit weights; default `transcription.precision`.
         #[arg(long, value_enum)]
-        precision: Option<crate::settings::SpeechPrecision>,
+        precision: Option<crate::settings::ModelPrecision>,
         /// Decode each window once, without Whisper's temperature fallback for windows
         /// that repeat themselves.
         #[arg(long)]
@@ -429,9 +432,13 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             model,
             beam,
             batch,
+            precision,
             conn,
         } => {
-            let settings = load_settings(cli.config.as_deref(), conn)?;
+            let mut settings = load_settings(cli.config.as_deref(), conn)?;
+            if let Some(p) = precision {
+                settings.translation.precision = p;
+            }
             commands::translate(
                 &settings.translation,
                 &files,

@@ -528,12 +528,13 @@ pub fn translate(
     eprintln!(
         "translated {lines} lines ({pieces} pieces, {chars} characters) in {secs:.2} s \
          (+{load_secs:.2} s loading): {:.1} lines/s, {:.0} characters/s; at £{:.2} an hour \
-         that is £{per_million:.4} per million characters (beam {}, batch {})",
+         that is £{per_million:.4} per million characters (beam {}, batch {}, {:?})",
         lines as f64 / secs,
         chars as f64 / secs,
         t.price_per_hour_gbp,
         translators.decode.beam,
         translators.batch,
+        t.precision,
     );
     Ok(())
 }

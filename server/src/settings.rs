@@ -104,6 +104,8 @@ pub struct TranslationSettings {
     /// What an hour of this machine costs, in pounds, for the cost per million characters
     /// that `toex translate` reports.
     pub price_per_hour_gbp: f64,
+    /// `f32`, or `int8` (8-bit weights, CPU only).
+    pub precision: ModelPrecision,
 }
 
 impl Default for TranslationSettings {
@@ -114,6 +116,7 @@ impl Default for TranslationSettings {
             batch: 32,
             max_tokens: 256,
             price_per_hour_gbp: 0.10,
+            precision: ModelPrecision::F32,
         }
     }
 }
@@ -131,20 +134,29 @@ pub struct TranscriptionSettings {
     /// 30-second windows encoded and decoded together.
     pub batch: usize,
     /// `f32`, or `int8` (8-bit weights, CPU only).
-    pub precision: SpeechPrecision,
+    pub precision: ModelPrecision,
     /// Longest recording accepted, in seconds.
     pub max_seconds: u64,
     /// Recordings queued for the speech worker before callers are told it is busy.
     pub queue: usize,
 }
 
-/// How Whisper's matrix multiplies run.
+/// How a model's matrix multiplies run (Whisper's and Marian's).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
-pub enum SpeechPrecision {
+pub enum ModelPrecision {
     #[default]
     F32,
     Int8,
+}
+
+impl From<ModelPrecision> for toex_indexer::linear::Precision {
+    fn from(p: ModelPrecision) -> Self {
+        match p {
+            ModelPrecision::F32 => Self::F32,
+            ModelPrecision::Int8 => Self::Int8,
+        }
+    }
 }
 
 impl Default for TranscriptionSettings {
@@ -153,7 +165,7 @@ impl Default for TranscriptionSettings {
             model: PathBuf::from(".toex/models/whisper-base"),
             beam: 5,
             batch: 8,
-            precision: SpeechPrecision::F32,
+            precision: ModelPrecision::F32,
             max_seconds: 6 * 3600,
             queue: 4,
         }
@@ -171,11 +183,8 @@ impl TranscriptionSettings {
         }
     }
 
-    pub fn precision(&self) -> toex_indexer::transcribe::Precision {
-        match self.precision {
-            SpeechPrecision::F32 => toex_indexer::transcribe::Precision::F32,
-            SpeechPrecision::Int8 => toex_indexer::transcribe::Precision::Int8,
-        }
+    pub fn precision(&self) -> toex_indexer::linear::Precision {
+        self.precision.into()
     }
 }
 

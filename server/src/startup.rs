@@ -65,7 +65,7 @@ pub fn translators(
         max_tokens: t.max_tokens,
         ..Default::default()
     };
-    toex_indexer::translate::Translators::load(&t.models, decode, t.batch)
+    toex_indexer::translate::Translators::load(&t.models, decode, t.batch, t.precision.into())
 }
 
 /// The translation models named in settings, loaded once off the async runtime, and their

@@ -3,12 +3,17 @@
 //! the seed's job: LINES Arabic chat lines of about 17 characters. The end token is
 //! ruled out, so every line decodes to the forced length (`translation.max_tokens`).
 //!
-//!   cargo run --release -p toex-bench --bin translate_model -- MODEL_DIR LINES_FILE [LINES]
+//! With TOKENS_FILE, also writes each line's source pieces as the model's tokenizer cuts
+//! them (space-separated, ending in `</s>`), so a peer engine gets the same input.
+//!
+//!   cargo run --release -p toex-bench --bin translate_model -- MODEL_DIR LINES_FILE [LINES [TOKENS_FILE]]
 
 use std::fmt::Write as _;
 
 use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
+use toex_indexer::linear::Precision;
+use toex_indexer::translate::Marian;
 use toex_indexer::translate::random::RandomModel;
 
 const WORDS: &[&str] = &[
@@ -39,6 +44,7 @@ fn main() {
     let dir = args.next().expect("MODEL_DIR");
     let lines_file = args.next().expect("LINES_FILE");
     let lines: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(6_000);
+    let tokens_file = args.next();
     RandomModel {
         eos_bias: -1e9,
         ..RandomModel::opus_mt_ar_en()
@@ -59,7 +65,26 @@ fn main() {
         chars += line.chars().count();
         let _ = writeln!(text, "{line}");
     }
-    std::fs::write(&lines_file, text).expect("writing the lines");
+    std::fs::write(&lines_file, &text).expect("writing the lines");
+    if let Some(tokens_file) = tokens_file {
+        let model = Marian::load_on(
+            std::path::Path::new(&dir),
+            Precision::F32,
+            &candle_core::Device::Cpu,
+        )
+        .expect("loading the model");
+        let mut out = String::new();
+        for line in text.lines() {
+            let pieces: Vec<&str> = model
+                .tokenizer
+                .encode(line)
+                .into_iter()
+                .map(|id| model.tokenizer.piece(id).expect("a known id"))
+                .collect();
+            let _ = writeln!(out, "{}", pieces.join(" "));
+        }
+        std::fs::write(&tokens_file, out).expect("writing the tokens");
+    }
     println!(
         "model in {dir}; {lines} lines, {:.1} characters a line, in {lines_file}",
         chars as f64 / lines as f64

@@ -15,9 +15,10 @@ use std::path::Path;
 use candle_core::{Device, Tensor};
 use serde::Serialize;
 
+pub use crate::linear::Precision;
 pub use audio::{Audio, AudioError};
 pub use decode::Task;
-pub use model::{Precision, WhisperModel};
+pub use model::WhisperModel;
 
 use crate::IndexError;
 use decode::{DecodeOptions, Decoder, Rules};

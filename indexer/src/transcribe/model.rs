@@ -8,14 +8,14 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use candle_core::quantized::{GgmlDType, QMatMul, QTensor};
-use candle_core::{D, DType, Device, IndexOp, Module, Tensor};
+use candle_core::{DType, Device, IndexOp, Module, Tensor};
 use candle_nn::{Conv1d, Conv1dConfig, LayerNorm, VarBuilder};
 use serde::Deserialize;
 
 use super::ct2::Ct2Model;
 use crate::IndexError;
 use crate::error::{first_line, weights_digest};
+use crate::linear::{Precision, Proj, on_host};
 
 /// Shapes of a Whisper model (from `config.json`, or a CTranslate2 model's tensors).
 #[derive(Debug, Clone)]
@@ -68,169 +68,6 @@ struct Ct2Config {
     suppress_ids: Vec<u32>,
     #[serde(default)]
     suppress_ids_begin: Vec<u32>,
-}
-
-/// How matrix multiplies run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Precision {
-    /// f32 weights and activations.
-    #[default]
-    F32,
-    /// Weights quantised to 8 bits per value in blocks of 32 (Q8_0), activations
-    /// quantised on the fly: int8 dot products on CPU.
-    Int8,
-}
-
-/// A linear projection, f32 or quantised.
-enum Proj {
-    F32 {
-        w_t: Tensor,
-        b: Option<Tensor>,
-        /// On the CPU, the (out, in) weights as plain rows, for decoding steps.
-        rows: Option<HostRows>,
-    },
-    Q8 {
-        mm: QMatMul,
-        b: Option<Tensor>,
-    },
-}
-
-/// Weights and bias read in place on the CPU for a few-row product: a decoding step
-/// multiplies one row per hypothesis, where a general matrix multiply spends more time
-/// packing and dispatching than reading the weights. Here every weight row is read once,
-/// as one dot product per input row, the output rows split across the pool's threads.
-struct HostRows {
-    /// The (out, in) weights, contiguous, sharing the storage of `Proj::F32::w_t`.
-    w: Tensor,
-    b: Option<Vec<f32>>,
-    inputs: usize,
-}
-
-/// Runs `f` over the f32 elements of a contiguous CPU tensor where they lie (no copy).
-fn on_host<R>(t: &Tensor, f: impl FnOnce(&[f32]) -> R) -> candle_core::Result<R> {
-    let (storage, layout) = t.storage_and_layout();
-    let candle_core::Storage::Cpu(cpu) = &*storage else {
-        candle_core::bail!("the host path needs a CPU tensor");
-    };
-    let Some((start, end)) = layout.contiguous_offsets() else {
-        candle_core::bail!("the host path needs a contiguous tensor");
-    };
-    Ok(f(&cpu.as_slice::<f32>()?[start..end]))
-}
-
-/// Input rows at most for the host path.
-const HOST_ROWS: usize = 16;
-
-impl HostRows {
-    fn outputs(&self) -> usize {
-        self.w.dims()[0]
-    }
-
-    fn forward(&self, x: &[f32], m: usize) -> candle_core::Result<Vec<f32>> {
-        use rayon::prelude::*;
-        let k = self.inputs;
-        let n = self.outputs();
-        // Output-major: out_t[o * m + r], so each weight row's results are contiguous.
-        let mut out_t = vec![0f32; n * m];
-        const BLOCK: usize = 64;
-        on_host(&self.w, |w| {
-            out_t
-                .par_chunks_mut(BLOCK * m)
-                .zip(w.par_chunks(BLOCK * k))
-                .for_each(|(out, w)| {
-                    for (o, row) in w.chunks_exact(k).enumerate() {
-                        for r in 0..m {
-                            out[o * m + r] = dot(row, &x[r * k..(r + 1) * k]);
-                        }
-                    }
-                })
-        })?;
-        let mut y = vec![0f32; m * n];
-        for o in 0..n {
-            let bias = self.b.as_ref().map_or(0.0, |b| b[o]);
-            for r in 0..m {
-                y[r * n + o] = out_t[o * m + r] + bias;
-            }
-        }
-        Ok(y)
-    }
-}
-
-/// A dot product in eight lanes (vectorised by the compiler).
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let mut acc = [0f32; 8];
-    let (ac, bc) = (a.chunks_exact(8), b.chunks_exact(8));
-    let tail: f32 = ac
-        .remainder()
-        .iter()
-        .zip(bc.remainder())
-        .map(|(x, y)| x * y)
-        .sum();
-    for (x, y) in ac.zip(bc) {
-        for i in 0..8 {
-            acc[i] += x[i] * y[i];
-        }
-    }
-    acc.iter().sum::<f32>() + tail
-}
-
-impl Proj {
-    fn new(w: Tensor, b: Option<Tensor>, precision: Precision) -> candle_core::Result<Self> {
-        let cpu = w.device().is_cpu();
-        let (_, inputs) = w.dims2()?;
-        if precision == Precision::Int8 && cpu && inputs.is_multiple_of(32) {
-            let q = QTensor::quantize(&w, GgmlDType::Q8_0)?;
-            return Ok(Self::Q8 {
-                mm: QMatMul::from_qtensor(q)?,
-                b,
-            });
-        }
-        // Many-row products (the encoder) go to gemm through a transposed view of the
-        // (out, in) rows; few-row ones (decoding steps) to the host kernel on the CPU.
-        let w = w.contiguous()?;
-        let rows = if cpu {
-            Some(HostRows {
-                w: w.clone(),
-                b: b.as_ref().map(|b| b.to_vec1()).transpose()?,
-                inputs,
-            })
-        } else {
-            None
-        };
-        Ok(Self::F32 {
-            w_t: w.t()?,
-            b,
-            rows,
-        })
-    }
-
-    fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
-        let (y, b) = match self {
-            Self::F32 {
-                rows: Some(host), ..
-            } if x.elem_count() / x.dim(D::Minus1)? <= HOST_ROWS => {
-                let dims = x.dims();
-                let m = x.elem_count() / dims[dims.len() - 1];
-                let input: Vec<f32> = x.flatten_all()?.to_vec1()?;
-                let mut out = dims.to_vec();
-                *out.last_mut().expect("rank ≥ 1") = host.outputs();
-                return Tensor::from_vec(host.forward(&input, m)?, out, x.device());
-            }
-            Self::F32 { w_t, b, .. } => {
-                let dims = x.dims();
-                let rows: usize = dims[..dims.len() - 1].iter().product();
-                let y = x.reshape((rows, dims[dims.len() - 1]))?.matmul(w_t)?;
-                let mut out = dims.to_vec();
-                *out.last_mut().expect("rank ≥ 1") = w_t.dim(1)?;
-                (y.reshape(out)?, b)
-            }
-            Self::Q8 { mm, b } => (mm.forward(x)?, b),
-        };
-        match b {
-            Some(b) => y.broadcast_add(b),
-            None => Ok(y),
-        }
-    }
 }
 
 struct Attention {

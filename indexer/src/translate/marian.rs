@@ -10,12 +10,13 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use candle_core::{D, DType, Device, IndexOp, Tensor};
-use candle_nn::{Embedding, LayerNorm, Linear, Module, VarBuilder};
+use candle_nn::{Embedding, LayerNorm, Module, VarBuilder};
 use serde::Deserialize;
 
 use super::spm::{SPACE, Unigram};
 use crate::IndexError;
 use crate::error::{first_line, weights_digest};
+use crate::linear::{Precision, Proj};
 
 fn model_err(e: impl std::fmt::Display) -> IndexError {
     IndexError::Model(first_line(e))
@@ -84,26 +85,51 @@ impl Activation {
 }
 
 struct Attention {
-    q: Linear,
-    k: Linear,
-    v: Linear,
-    out: Linear,
+    /// Self-attention: q, k and v in one product; cross-attention: q alone. The query
+    /// weights carry the 1/√head_dim scale.
+    q_or_qkv: Proj,
+    /// Cross-attention: k and v in one product (applied to the encoder's states once).
+    kv: Option<Proj>,
+    out: Proj,
     heads: usize,
     head_dim: usize,
-    scale: f64,
 }
 
 impl Attention {
-    fn load(d_model: usize, heads: usize, vb: VarBuilder) -> candle_core::Result<Self> {
-        let head_dim = d_model / heads;
+    fn load(
+        d: usize,
+        heads: usize,
+        cross: bool,
+        vb: VarBuilder,
+        p: Precision,
+    ) -> candle_core::Result<Self> {
+        let head_dim = d / heads;
+        let scale = (head_dim as f64).powf(-0.5);
+        let w = |name: &str| vb.pp(name).get((d, d), "weight");
+        let b = |name: &str| vb.pp(name).get(d, "bias");
+        let (q, qb) = ((w("q_proj")? * scale)?, (b("q_proj")? * scale)?);
+        let (k, kb, v, vb_) = (w("k_proj")?, b("k_proj")?, w("v_proj")?, b("v_proj")?);
+        let (q_or_qkv, kv) = if cross {
+            let kv = Proj::new(
+                Tensor::cat(&[k, v], 0)?,
+                Some(Tensor::cat(&[kb, vb_], 0)?),
+                p,
+            )?;
+            (Proj::new(q, Some(qb), p)?, Some(kv))
+        } else {
+            let qkv = Proj::new(
+                Tensor::cat(&[q, k, v], 0)?,
+                Some(Tensor::cat(&[qb, kb, vb_], 0)?),
+                p,
+            )?;
+            (qkv, None)
+        };
         Ok(Self {
-            q: candle_nn::linear(d_model, d_model, vb.pp("q_proj"))?,
-            k: candle_nn::linear(d_model, d_model, vb.pp("k_proj"))?,
-            v: candle_nn::linear(d_model, d_model, vb.pp("v_proj"))?,
-            out: candle_nn::linear(d_model, d_model, vb.pp("out_proj"))?,
+            q_or_qkv,
+            kv,
+            out: Proj::new(w("out_proj")?, Some(b("out_proj")?), p)?,
             heads,
             head_dim,
-            scale: (head_dim as f64).powf(-0.5),
         })
     }
 
@@ -115,54 +141,96 @@ impl Attention {
             .contiguous()
     }
 
-    /// Keys (transposed: batch, heads, head_dim, len) and values (batch, heads, len,
-    /// head_dim) of `x`: the layouts the two products want, so a cache of them is used
-    /// as it is at every step.
-    fn keys_values(&self, x: &Tensor) -> candle_core::Result<(Tensor, Tensor)> {
-        let (b, t, _) = x.dims3()?;
-        let keys_t = self
-            .k
-            .forward(x)?
+    /// Keys transposed (batch, heads, head_dim, len) and values (batch, heads, len,
+    /// head_dim) from a (batch, len, 2·d_model) product: the layouts the two attention
+    /// products want, so a cache of them is used as it is at every step.
+    fn keys_values_of(&self, kv: &Tensor) -> candle_core::Result<(Tensor, Tensor)> {
+        let (b, t, two_d) = kv.dims3()?;
+        let d = two_d / 2;
+        let keys_t = kv
+            .narrow(2, 0, d)?
             .reshape((b, t, self.heads, self.head_dim))?
             .permute((0, 2, 3, 1))?
             .contiguous()?;
-        Ok((keys_t, self.split(&self.v.forward(x)?)?))
+        Ok((keys_t, self.split(&kv.narrow(2, d, d)?)?))
     }
 
-    /// Attention of `x` over transposed `keys_t` and `values`; `mask` is added to the
-    /// scores (0 or −∞, broadcast over heads and queries).
+    /// Cross-attention: the encoder states' keys and values.
+    fn cross_keys_values(&self, encoded: &Tensor) -> candle_core::Result<(Tensor, Tensor)> {
+        let kv = self.kv.as_ref().expect("a cross-attention layer");
+        self.keys_values_of(&kv.forward(encoded)?)
+    }
+
+    /// Self-attention: the scaled queries (split by head), keys and values of `x`.
+    fn self_qkv(&self, x: &Tensor) -> candle_core::Result<(Tensor, Tensor, Tensor)> {
+        let y = self.q_or_qkv.forward(x)?;
+        let d = self.heads * self.head_dim;
+        let q = self.split(&y.narrow(2, 0, d)?)?;
+        let (k, v) = self.keys_values_of(&y.narrow(2, d, 2 * d)?)?;
+        Ok((q, k, v))
+    }
+
+    /// Attention of queries `q` (split by head) over transposed `keys_t` and `values`;
+    /// `mask` is added to the scores (0 or −∞, broadcast over heads and queries).
     fn attend(
         &self,
-        x: &Tensor,
+        q: &Tensor,
         keys_t: &Tensor,
         values: &Tensor,
         mask: Option<&Tensor>,
     ) -> candle_core::Result<Tensor> {
-        let (b, t, d) = x.dims3()?;
-        let q = self.split(&(self.q.forward(x)? * self.scale)?)?;
+        let (b, _, t, _) = q.dims4()?;
         let scores = q.matmul(keys_t)?;
         let scores = match mask {
             Some(m) => scores.broadcast_add(m)?,
             None => scores,
         };
         let probs = candle_nn::ops::softmax_last_dim(&scores)?;
-        let ctx = probs.matmul(values)?.transpose(1, 2)?.reshape((b, t, d))?;
+        let ctx =
+            probs
+                .matmul(values)?
+                .transpose(1, 2)?
+                .reshape((b, t, self.heads * self.head_dim))?;
         self.out.forward(&ctx)
+    }
+
+    /// Cross-attention of `x` over the encoder's keys and values.
+    fn cross(
+        &self,
+        x: &Tensor,
+        kv: &(Tensor, Tensor),
+        mask: &Tensor,
+    ) -> candle_core::Result<Tensor> {
+        let q = self.split(&self.q_or_qkv.forward(x)?)?;
+        self.attend(&q, &kv.0, &kv.1, Some(mask))
     }
 }
 
 struct FeedForward {
-    fc1: Linear,
-    fc2: Linear,
+    fc1: Proj,
+    fc2: Proj,
     act: Activation,
     norm: LayerNorm,
 }
 
 impl FeedForward {
-    fn load(d: usize, ffn: usize, act: Activation, vb: &VarBuilder) -> candle_core::Result<Self> {
+    fn load(
+        d: usize,
+        ffn: usize,
+        act: Activation,
+        vb: &VarBuilder,
+        p: Precision,
+    ) -> candle_core::Result<Self> {
+        let lin = |name: &str, out: usize, inp: usize| {
+            Proj::new(
+                vb.pp(name).get((out, inp), "weight")?,
+                Some(vb.pp(name).get(out, "bias")?),
+                p,
+            )
+        };
         Ok(Self {
-            fc1: candle_nn::linear(d, ffn, vb.pp("fc1"))?,
-            fc2: candle_nn::linear(ffn, d, vb.pp("fc2"))?,
+            fc1: lin("fc1", ffn, d)?,
+            fc2: lin("fc2", d, ffn)?,
             act,
             norm: candle_nn::layer_norm(d, 1e-5, vb.pp("final_layer_norm"))?,
         })
@@ -200,9 +268,9 @@ struct LayerState {
 pub struct MarianModel {
     config: MarianConfig,
     shared: Embedding,
-    /// Vocabulary projection (the shared embeddings, transposed once).
-    lm_head_t: Tensor,
-    final_logits_bias: Tensor,
+    /// Vocabulary projection: the shared embeddings, with `final_logits_bias` and the
+    /// padding token ruled out (−∞) as its bias.
+    lm_head: Proj,
     positions: Tensor,
     encoder: Vec<EncoderLayer>,
     decoder: Vec<DecoderLayer>,
@@ -227,7 +295,12 @@ fn sinusoids(positions: usize, dim: usize, device: &Device) -> candle_core::Resu
 
 impl MarianModel {
     /// Builds the model from weights named as Hugging Face's `MarianMTModel` names them.
-    pub fn load(config: MarianConfig, vb: VarBuilder, device: &Device) -> Result<Self, IndexError> {
+    pub fn load(
+        config: MarianConfig,
+        vb: VarBuilder,
+        device: &Device,
+        p: Precision,
+    ) -> Result<Self, IndexError> {
         let c = &config;
         let heads_fit = |h: usize| h > 0 && c.d_model.is_multiple_of(h);
         if !heads_fit(c.encoder_attention_heads) || !heads_fit(c.decoder_attention_heads) {
@@ -244,23 +317,39 @@ impl MarianModel {
         let load = || -> candle_core::Result<Self> {
             let m = vb.pp("model");
             let shared = candle_nn::embedding(c.vocab_size, c.d_model, m.pp("shared"))?;
-            let lm_head_t = shared.embeddings().t()?.contiguous()?;
-            let final_logits_bias = if vb.contains_tensor("final_logits_bias") {
+            let mut bias = if vb.contains_tensor("final_logits_bias") {
                 vb.get((1, c.vocab_size), "final_logits_bias")?
+                    .flatten_all()?
+                    .to_vec1::<f32>()?
             } else {
-                Tensor::zeros((1, c.vocab_size), DType::F32, device)?
+                vec![0f32; c.vocab_size]
             };
+            // The padding token is never a real output.
+            if let Some(b) = bias.get_mut(c.pad_token_id as usize) {
+                *b = f32::NEG_INFINITY;
+            }
+            let lm_head = Proj::new(
+                shared.embeddings().clone(),
+                Some(Tensor::from_vec(bias, c.vocab_size, device)?),
+                p,
+            )?;
             let mut encoder = Vec::with_capacity(c.encoder_layers);
             for i in 0..c.encoder_layers {
                 let l = m.pp("encoder").pp("layers").pp(i);
                 encoder.push(EncoderLayer {
-                    attn: Attention::load(c.d_model, c.encoder_attention_heads, l.pp("self_attn"))?,
+                    attn: Attention::load(
+                        c.d_model,
+                        c.encoder_attention_heads,
+                        false,
+                        l.pp("self_attn"),
+                        p,
+                    )?,
                     attn_norm: candle_nn::layer_norm(
                         c.d_model,
                         1e-5,
                         l.pp("self_attn_layer_norm"),
                     )?,
-                    ffn: FeedForward::load(c.d_model, c.encoder_ffn_dim, act, &l)?,
+                    ffn: FeedForward::load(c.d_model, c.encoder_ffn_dim, act, &l, p)?,
                 });
             }
             let mut decoder = Vec::with_capacity(c.decoder_layers);
@@ -270,7 +359,9 @@ impl MarianModel {
                     self_attn: Attention::load(
                         c.d_model,
                         c.decoder_attention_heads,
+                        false,
                         l.pp("self_attn"),
+                        p,
                     )?,
                     self_norm: candle_nn::layer_norm(
                         c.d_model,
@@ -280,20 +371,21 @@ impl MarianModel {
                     cross_attn: Attention::load(
                         c.d_model,
                         c.decoder_attention_heads,
+                        true,
                         l.pp("encoder_attn"),
+                        p,
                     )?,
                     cross_norm: candle_nn::layer_norm(
                         c.d_model,
                         1e-5,
                         l.pp("encoder_attn_layer_norm"),
                     )?,
-                    ffn: FeedForward::load(c.d_model, c.decoder_ffn_dim, act, &l)?,
+                    ffn: FeedForward::load(c.d_model, c.decoder_ffn_dim, act, &l, p)?,
                 });
             }
             Ok(Self {
                 shared,
-                lm_head_t,
-                final_logits_bias,
+                lm_head,
                 positions: sinusoids(c.max_position_embeddings, c.d_model, device)?,
                 encoder,
                 decoder,
@@ -334,8 +426,8 @@ impl MarianModel {
         let mask = Tensor::from_vec(mask, (b, 1, 1, t), &self.device)?;
         let mut x = self.embed(ids, 0)?;
         for layer in &self.encoder {
-            let (k, v) = layer.attn.keys_values(&x)?;
-            let h = layer.attn.attend(&x, &k, &v, Some(&mask))?;
+            let (q, k, v) = layer.attn.self_qkv(&x)?;
+            let h = layer.attn.attend(&q, &k, &v, Some(&mask))?;
             x = layer.ffn.forward(&layer.attn_norm.forward(&(h + &x)?)?)?;
         }
         Ok((x, mask))
@@ -348,7 +440,7 @@ impl MarianModel {
             .map(|l| {
                 Ok(LayerState {
                     self_kv: None,
-                    cross_kv: l.cross_attn.keys_values(encoded)?,
+                    cross_kv: l.cross_attn.cross_keys_values(encoded)?,
                 })
             })
             .collect()
@@ -365,23 +457,19 @@ impl MarianModel {
     ) -> candle_core::Result<Tensor> {
         let mut x = self.embed(tokens, step)?;
         for (layer, s) in self.decoder.iter().zip(state.iter_mut()) {
-            let (k, v) = layer.self_attn.keys_values(&x)?;
+            let (q, k, v) = layer.self_attn.self_qkv(&x)?;
             let (k, v) = match s.self_kv.take() {
                 Some((pk, pv)) => (Tensor::cat(&[&pk, &k], 3)?, Tensor::cat(&[&pv, &v], 2)?),
                 None => (k, v),
             };
-            let h = layer.self_attn.attend(&x, &k, &v, None)?;
+            let h = layer.self_attn.attend(&q, &k, &v, None)?;
             s.self_kv = Some((k, v));
             x = layer.self_norm.forward(&(h + &x)?)?;
-            let h = layer
-                .cross_attn
-                .attend(&x, &s.cross_kv.0, &s.cross_kv.1, Some(source_mask))?;
+            let h = layer.cross_attn.cross(&x, &s.cross_kv, source_mask)?;
             x = layer.cross_norm.forward(&(h + &x)?)?;
             x = layer.ffn.forward(&x)?;
         }
-        let last = x.i((.., 0, ..))?;
-        last.matmul(&self.lm_head_t)?
-            .broadcast_add(&self.final_logits_bias)
+        self.lm_head.forward(&x.i((.., 0, ..))?)
     }
 
     /// Keeps rows `rows` of every cache (beam search reorders and prunes hypotheses).
@@ -469,14 +557,6 @@ impl MarianModel {
         ))
     }
 
-    /// Added to the logits: rules out the padding token (it is never a real output).
-    fn pad_ban(&self) -> candle_core::Result<Tensor> {
-        let vocab = self.config.vocab_size;
-        let mut ban = vec![0f32; vocab];
-        ban[self.config.pad_token_id as usize] = f32::NEG_INFINITY;
-        Tensor::from_vec(ban, (1, vocab), &self.device)
-    }
-
     fn start_token(&self) -> u32 {
         self.config
             .decoder_start_token_id
@@ -491,7 +571,6 @@ impl MarianModel {
         let (ids, lengths) = self.padded(sources)?;
         let (encoded, mask) = self.encode(&ids, &lengths)?;
         let mut state = self.start_state(&encoded)?;
-        let ban = self.pad_ban()?;
         let limits: Vec<usize> = lengths.iter().map(|&l| self.limit(l, opts)).collect();
         let longest = limits.iter().copied().max().unwrap_or(1);
         let eos = self.config.eos_token_id;
@@ -502,7 +581,7 @@ impl MarianModel {
             let input = Tensor::from_vec(tokens.clone(), (sources.len(), 1), &self.device)?;
             let logits = self.step(&input, step, &mut state, &mask)?;
             // The best token is the same with or without the softmax.
-            let next: Vec<u32> = logits.broadcast_add(&ban)?.argmax(D::Minus1)?.to_vec1()?;
+            let next: Vec<u32> = logits.argmax(D::Minus1)?.to_vec1()?;
             for (row, &t) in next.iter().enumerate() {
                 if done[row] {
                     tokens[row] = self.config.pad_token_id;
@@ -542,7 +621,6 @@ impl MarianModel {
         let encoded = encoded.index_select(&repeat, 0)?;
         let mask = mask.index_select(&repeat, 0)?;
         let mut state = self.start_state(&encoded)?;
-        let ban = self.pad_ban()?;
         let limits: Vec<usize> = lengths.iter().map(|&l| self.limit(l, opts)).collect();
         let longest = limits.iter().copied().max().unwrap_or(1);
         let eos = self.config.eos_token_id;
@@ -555,7 +633,7 @@ impl MarianModel {
             let input = Tensor::from_vec(tokens.clone(), (n * k, 1), &self.device)?;
             let logits = self.step(&input, step, &mut state, &mask)?;
             let scores: Vec<Vec<f32>> =
-                candle_nn::ops::log_softmax(&logits.broadcast_add(&ban)?, D::Minus1)?.to_vec2()?;
+                candle_nn::ops::log_softmax(&logits, D::Minus1)?.to_vec2()?;
             let mut rows = Vec::with_capacity(n * k);
             let mut next_tokens = Vec::with_capacity(n * k);
             for line in 0..n {
@@ -747,6 +825,11 @@ impl MarianTokenizer {
         ids
     }
 
+    /// The piece of a vocabulary id.
+    pub fn piece(&self, id: u32) -> Option<&str> {
+        self.pieces.get(id as usize).map(String::as_str)
+    }
+
     /// Text of output ids: pieces joined, `▁` as spaces; special ids skipped.
     pub fn decode(&self, ids: &[u32]) -> String {
         let mut out = String::new();
@@ -776,11 +859,11 @@ pub struct Marian {
 
 impl Marian {
     /// Loads a Hugging Face Marian directory onto the inference device.
-    pub fn load(dir: &Path) -> Result<Self, IndexError> {
-        Self::load_on(dir, &crate::embed::device::select())
+    pub fn load(dir: &Path, precision: Precision) -> Result<Self, IndexError> {
+        Self::load_on(dir, precision, &crate::embed::device::select())
     }
 
-    pub fn load_on(dir: &Path, device: &Device) -> Result<Self, IndexError> {
+    pub fn load_on(dir: &Path, precision: Precision, device: &Device) -> Result<Self, IndexError> {
         let config_path = dir.join("config.json");
         let config: MarianConfig = serde_json::from_slice(
             &std::fs::read(&config_path)
@@ -794,12 +877,15 @@ impl Marian {
         let vb = VarBuilder::from_buffered_safetensors(bytes, DType::F32, device)
             .map_err(|e| IndexError::Model(format!("{}: {}", weights.display(), first_line(e))))?;
         let tokenizer = MarianTokenizer::load(dir, &config)?;
-        let model = MarianModel::load(config, vb, device)?;
+        let model = MarianModel::load(config, vb, device, precision)?;
         let name = dir.file_name().and_then(|n| n.to_str()).unwrap_or("marian");
         Ok(Self {
             model,
             tokenizer,
-            model_id: format!("{name}@{hex}"),
+            model_id: match precision {
+                Precision::F32 => format!("{name}@{hex}"),
+                Precision::Int8 => format!("{name}@{hex}+int8"),
+            },
         })
     }
 

@@ -132,10 +132,11 @@ impl Translators {
         folders: &std::collections::BTreeMap<String, std::path::PathBuf>,
         decode: DecodeOptions,
         batch: usize,
+        precision: crate::linear::Precision,
     ) -> Result<Self, crate::IndexError> {
         let mut models = std::collections::BTreeMap::new();
         for (language, dir) in folders {
-            let model = Marian::load(dir).map_err(|e| {
+            let model = Marian::load(dir, precision).map_err(|e| {
                 crate::IndexError::Model(format!(
                     "the `{language}` translation model in {}: {e}",
                     dir.display()

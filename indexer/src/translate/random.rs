@@ -163,6 +163,18 @@ impl RandomModel {
                 put(format!("{p}.final_layer_norm.bias"), &[d], 0.1, 0.0)?;
             }
         }
+        // As in trained Marian models, the padding token (the decoder's start) embeds to
+        // zeros; CTranslate2 starts its decoder from a zero embedding.
+        let shared = t.remove("model.shared.weight").expect("just added");
+        let mut table: Vec<f32> = shared
+            .flatten_all()
+            .and_then(|s| s.to_vec1())
+            .map_err(|e| IndexError::Model(e.to_string()))?;
+        table[(v - 1) * d..].fill(0.0);
+        t.insert(
+            "model.shared.weight".into(),
+            Tensor::from_vec(table, (v, d), &dev).map_err(|e| IndexError::Model(e.to_string()))?,
+        );
         let mut bias = vec![0f32; v];
         bias[0] = self.eos_bias;
         t.insert(

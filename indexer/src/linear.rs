@@ -3,7 +3,8 @@
 //! for the few rows of a decoding step, or int8 (Q8_0) weights.
 
 use candle_core::quantized::{GgmlDType, QMatMul, QTensor};
-use candle_core::{D, Module, Tensor};
+use candle_core::{D, DType, Module, Tensor};
+use candle_nn::VarBuilder;
 
 /// How matrix multiplies run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -146,7 +147,6 @@ fn tile_products(w: &[f32], x: &[f32], k: usize, m: usize, out: &mut [f32]) {
         let mut r = 0;
         while r + XR <= m {
             let xs: [&[f32]; XR] = std::array::from_fn(|j| &nth(x, r + j, k)[..lanes]);
-            let mut acc = [[[0f32; 8]; XR]; WR];
             let steps = ws[0]
                 .chunks_exact(8)
                 .zip(ws[1].chunks_exact(8))
@@ -154,12 +154,17 @@ fn tile_products(w: &[f32], x: &[f32], k: usize, m: usize, out: &mut [f32]) {
                 .zip(ws[3].chunks_exact(8))
                 .zip(xs[0].chunks_exact(8))
                 .zip(xs[1].chunks_exact(8));
+            // Eight named accumulators, so the compiler keeps them in registers.
             let [
-                [mut a00, mut a01],
-                [mut a10, mut a11],
-                [mut a20, mut a21],
-                [mut a30, mut a31],
-            ] = acc;
+                mut a00,
+                mut a01,
+                mut a10,
+                mut a11,
+                mut a20,
+                mut a21,
+                mut a30,
+                mut a31,
+            ] = [[0f32; 8]; WR * XR];
             for (((((w0, w1), w2), w3), x0), x1) in steps {
                 lanes8(&mut a00, w0, x0);
                 lanes8(&mut a01, w0, x1);
@@ -170,7 +175,7 @@ fn tile_products(w: &[f32], x: &[f32], k: usize, m: usize, out: &mut [f32]) {
                 lanes8(&mut a30, w3, x0);
                 lanes8(&mut a31, w3, x1);
             }
-            acc = [[a00, a01], [a10, a11], [a20, a21], [a30, a31]];
+            let acc = [[a00, a01], [a10, a11], [a20, a21], [a30, a31]];
             for i in 0..WR {
                 for j in 0..XR {
                     let tail = dot(&nth(w, o + i, k)[lanes..], &nth(x, r + j, k)[lanes..]);
@@ -250,5 +255,54 @@ impl Proj {
             Some(b) => y.broadcast_add(b),
             None => Ok(y),
         }
+    }
+}
+
+/// The projections of one attention block, fused as decoding wants them.
+pub struct AttentionProj {
+    /// Self-attention: q, k and v in one product; cross-attention: q alone.
+    pub q_or_qkv: Proj,
+    /// Cross-attention: k and v in one product (applied to the encoder's states once).
+    pub kv: Option<Proj>,
+    pub out: Proj,
+}
+
+impl AttentionProj {
+    /// Loads `q_proj`, `k_proj`, `v_proj` and `out_proj` under `vb` as Hugging Face names
+    /// them ((d, d) weights; a missing bias is zero), the queries multiplied by `q_scale`.
+    pub fn load(
+        d: usize,
+        cross: bool,
+        q_scale: f64,
+        vb: &VarBuilder,
+        p: Precision,
+    ) -> candle_core::Result<Self> {
+        let w = |name: &str| vb.pp(name).get((d, d), "weight");
+        let b = |name: &str| -> candle_core::Result<Tensor> {
+            let v = vb.pp(name);
+            if v.contains_tensor("bias") {
+                v.get(d, "bias")
+            } else {
+                Tensor::zeros(d, DType::F32, vb.device())
+            }
+        };
+        let (q, qb) = ((w("q_proj")? * q_scale)?, (b("q_proj")? * q_scale)?);
+        let (k, kb, v, vb_) = (w("k_proj")?, b("k_proj")?, w("v_proj")?, b("v_proj")?);
+        let fused = |ws: &[&Tensor], bs: &[&Tensor]| {
+            Proj::new(Tensor::cat(ws, 0)?, Some(Tensor::cat(bs, 0)?), p)
+        };
+        let (q_or_qkv, kv) = if cross {
+            (
+                Proj::new(q, Some(qb), p)?,
+                Some(fused(&[&k, &v], &[&kb, &vb_])?),
+            )
+        } else {
+            (fused(&[&q, &k, &v], &[&qb, &kb, &vb_])?, None)
+        };
+        Ok(Self {
+            q_or_qkv,
+            kv,
+            out: Proj::new(w("out_proj")?, Some(b("out_proj")?), p)?,
+        })
     }
 }

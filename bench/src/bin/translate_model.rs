@@ -12,9 +12,8 @@ use std::fmt::Write as _;
 
 use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
-use toex_indexer::linear::Precision;
-use toex_indexer::translate::Marian;
 use toex_indexer::translate::random::RandomModel;
+use toex_indexer::translate::{MarianConfig, MarianTokenizer};
 
 const WORDS: &[&str] = &[
     "وين",
@@ -67,19 +66,15 @@ fn main() {
     }
     std::fs::write(&lines_file, &text).expect("writing the lines");
     if let Some(tokens_file) = tokens_file {
-        let model = Marian::load_on(
-            std::path::Path::new(&dir),
-            Precision::F32,
-            &candle_core::Device::Cpu,
-        )
-        .expect("loading the model");
+        let dir = std::path::Path::new(&dir);
+        let config = MarianConfig::read(dir).expect("reading config.json");
+        let tokenizer = MarianTokenizer::load(dir, &config).expect("loading the tokenizer");
         let mut out = String::new();
         for line in text.lines() {
-            let pieces: Vec<&str> = model
-                .tokenizer
+            let pieces: Vec<&str> = tokenizer
                 .encode(line)
                 .into_iter()
-                .map(|id| model.tokenizer.piece(id).expect("a known id"))
+                .map(|id| tokenizer.piece(id).expect("a known id"))
                 .collect();
             let _ = writeln!(out, "{}", pieces.join(" "));
         }

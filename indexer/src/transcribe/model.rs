@@ -15,7 +15,7 @@ use serde::Deserialize;
 use super::ct2::Ct2Model;
 use crate::IndexError;
 use crate::error::{first_line, weights_digest};
-use crate::linear::{Precision, Proj, on_host};
+use crate::linear::{AttentionProj, Precision, Proj, on_host};
 
 /// Shapes of a Whisper model (from `config.json`, or a CTranslate2 model's tensors).
 #[derive(Debug, Clone)]
@@ -88,40 +88,11 @@ impl Attention {
         vb: VarBuilder,
         p: Precision,
     ) -> candle_core::Result<Self> {
-        let w = |name: &str| vb.pp(name).get((d, d), "weight");
-        let b = |name: &str| -> candle_core::Result<Tensor> {
-            let v = vb.pp(name);
-            if v.contains_tensor("bias") {
-                v.get(d, "bias")
-            } else {
-                Tensor::zeros(d, DType::F32, vb.device())
-            }
-        };
-        let (q, k, v) = (w("q_proj")?, w("k_proj")?, w("v_proj")?);
-        let (qb, kb, vb_) = (b("q_proj")?, b("k_proj")?, b("v_proj")?);
-        let (q_or_qkv, kv) = if cross {
-            (
-                Proj::new(q, Some(qb), p)?,
-                Some(Proj::new(
-                    Tensor::cat(&[&k, &v], 0)?,
-                    Some(Tensor::cat(&[&kb, &vb_], 0)?),
-                    p,
-                )?),
-            )
-        } else {
-            (
-                Proj::new(
-                    Tensor::cat(&[&q, &k, &v], 0)?,
-                    Some(Tensor::cat(&[&qb, &kb, &vb_], 0)?),
-                    p,
-                )?,
-                None,
-            )
-        };
+        let AttentionProj { q_or_qkv, kv, out } = AttentionProj::load(d, cross, 1.0, &vb, p)?;
         Ok(Self {
             q_or_qkv,
             kv,
-            out: Proj::new(w("out_proj")?, Some(b("out_proj")?), p)?,
+            out,
             heads,
             head_dim: d / heads,
         })

@@ -16,7 +16,7 @@ use serde::Deserialize;
 use super::spm::{SPACE, Unigram};
 use crate::IndexError;
 use crate::error::{first_line, weights_digest};
-use crate::linear::{Precision, Proj};
+use crate::linear::{AttentionProj, Precision, Proj};
 
 fn model_err(e: impl std::fmt::Display) -> IndexError {
     IndexError::Model(first_line(e))
@@ -46,6 +46,15 @@ pub struct MarianConfig {
     pub decoder_start_token_id: Option<u32>,
     #[serde(default)]
     pub unk_token_id: Option<u32>,
+}
+
+impl MarianConfig {
+    /// `config.json` of a model folder.
+    pub fn read(dir: &Path) -> Result<Self, IndexError> {
+        let path = dir.join("config.json");
+        let err = |e: &dyn std::fmt::Display| IndexError::Model(format!("{}: {e}", path.display()));
+        serde_json::from_slice(&std::fs::read(&path).map_err(|e| err(&e))?).map_err(|e| err(&e))
+    }
 }
 
 fn swish() -> String {
@@ -105,29 +114,11 @@ impl Attention {
     ) -> candle_core::Result<Self> {
         let head_dim = d / heads;
         let scale = (head_dim as f64).powf(-0.5);
-        let w = |name: &str| vb.pp(name).get((d, d), "weight");
-        let b = |name: &str| vb.pp(name).get(d, "bias");
-        let (q, qb) = ((w("q_proj")? * scale)?, (b("q_proj")? * scale)?);
-        let (k, kb, v, vb_) = (w("k_proj")?, b("k_proj")?, w("v_proj")?, b("v_proj")?);
-        let (q_or_qkv, kv) = if cross {
-            let kv = Proj::new(
-                Tensor::cat(&[k, v], 0)?,
-                Some(Tensor::cat(&[kb, vb_], 0)?),
-                p,
-            )?;
-            (Proj::new(q, Some(qb), p)?, Some(kv))
-        } else {
-            let qkv = Proj::new(
-                Tensor::cat(&[q, k, v], 0)?,
-                Some(Tensor::cat(&[qb, kb, vb_], 0)?),
-                p,
-            )?;
-            (qkv, None)
-        };
+        let AttentionProj { q_or_qkv, kv, out } = AttentionProj::load(d, cross, scale, &vb, p)?;
         Ok(Self {
             q_or_qkv,
             kv,
-            out: Proj::new(w("out_proj")?, Some(b("out_proj")?), p)?,
+            out,
             heads,
             head_dim,
         })
@@ -864,12 +855,7 @@ impl Marian {
     }
 
     pub fn load_on(dir: &Path, precision: Precision, device: &Device) -> Result<Self, IndexError> {
-        let config_path = dir.join("config.json");
-        let config: MarianConfig = serde_json::from_slice(
-            &std::fs::read(&config_path)
-                .map_err(|e| IndexError::Model(format!("{}: {e}", config_path.display())))?,
-        )
-        .map_err(|e| IndexError::Model(format!("{}: {e}", config_path.display())))?;
+        let config = MarianConfig::read(dir)?;
         let weights = dir.join("model.safetensors");
         let bytes = std::fs::read(&weights)
             .map_err(|e| IndexError::Model(format!("{}: {e}", weights.display())))?;

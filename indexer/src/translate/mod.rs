@@ -12,7 +12,7 @@ pub use text::{
     AlignError, Plan, PlanOptions, Unit, placeholder, plan, protect, restore, split_sentences,
 };
 
-pub use marian::{DecodeOptions, Marian, MarianConfig};
+pub use marian::{DecodeOptions, Marian, MarianConfig, MarianTokenizer};
 
 /// A translated text.
 #[derive(Debug, Clone)]

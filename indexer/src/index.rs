@@ -131,6 +131,28 @@ impl NewDocument {
     }
 }
 
+/// Which stored documents a translation job covers: those of `force` not stated to be
+/// English, narrowed by operation, language and ids when given, and only those without a
+/// translation unless `retranslate`.
+#[derive(Debug, Clone, Default)]
+pub struct TranslationSelection {
+    pub force: String,
+    pub operation: Option<String>,
+    /// ISO 639-1, as stored.
+    pub language: Option<String>,
+    pub ids: Vec<String>,
+    pub retranslate: bool,
+}
+
+/// A stored document a translation job can work on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TranslationCandidate {
+    pub id: String,
+    pub title: String,
+    /// Bytes of its text.
+    pub bytes: u64,
+}
+
 /// A search over the index.
 #[derive(Debug, Clone, Default)]
 pub struct SearchRequest {
@@ -500,25 +522,16 @@ impl SearchIndex {
     }
 
     /// Adds documents and commits once. A document already present (same content hash)
-    /// is replaced, never duplicated. Returns the ids in input order.
+    /// is replaced, never duplicated, and keeps its first ingest time (a translation or
+    /// correction added later does not make it new). Returns the ids in input order.
     pub fn add_documents(&self, docs: &[NewDocument]) -> Result<Vec<String>, IndexError> {
-        self.add_documents_at(docs, None)
-    }
-
-    /// [`SearchIndex::add_documents`], keeping an earlier ingest time when given.
-    fn add_documents_at(
-        &self,
-        docs: &[NewDocument],
-        ingested_at: Option<DateTime<Utc>>,
-    ) -> Result<Vec<String>, IndexError> {
         for doc in docs {
             doc.validate()?;
         }
         let f = self.fields;
         let embedded = self.embed_documents(docs)?;
-        let now = tantivy::DateTime::from_timestamp_micros(
-            ingested_at.unwrap_or_else(Utc::now).timestamp_micros(),
-        );
+        let now = tantivy::DateTime::from_timestamp_micros(Utc::now().timestamp_micros());
+        let mut times = Vec::with_capacity(docs.len());
         let mut writer = self.writer.lock().unwrap_or_else(|p| p.into_inner());
         // A delete costs a term look-up in every segment at commit: only documents that
         // are there already (or twice in this batch) are deleted before they are added.
@@ -529,9 +542,19 @@ impl SearchIndex {
             let hash = doc.content_hash();
             let id = format!("doc-{}", &hash[..24]);
             let term = Term::from_field_text(f.id, &id);
-            if !in_batch.insert(id.clone()) || searcher.doc_freq(&term)? > 0 {
+            let mut at = now;
+            let repeated = !in_batch.insert(id.clone());
+            if repeated || searcher.doc_freq(&term)? > 0 {
+                if let Some(addr) = self.address(&searcher, &id, &[])? {
+                    let old: TantivyDocument = searcher.doc(addr)?;
+                    if let Some(first) = old.get_first(f.ingested_at).and_then(|v| v.as_datetime())
+                    {
+                        at = first;
+                    }
+                }
                 writer.delete_term(term);
             }
+            times.push(at);
             let mut d = TantivyDocument::default();
             d.add_text(f.id, &id);
             d.add_text(f.title, &doc.title);
@@ -589,7 +612,7 @@ impl SearchIndex {
                 );
             }
             d.add_text(f.content_hash, &hash);
-            d.add_date(f.ingested_at, now);
+            d.add_date(f.ingested_at, at);
             writer.add_document(d)?;
             ids.push(id);
         }
@@ -597,7 +620,7 @@ impl SearchIndex {
         drop(writer);
         self.reader.reload()?;
         let mut index = self.vectors.write().unwrap_or_else(|p| p.into_inner());
-        for ((doc, id), vectors) in docs.iter().zip(&ids).zip(embedded) {
+        for (((doc, id), vectors), at) in docs.iter().zip(&ids).zip(embedded).zip(times) {
             if !vectors.is_empty() {
                 let meta = DocMeta {
                     id: id.clone(),
@@ -605,7 +628,7 @@ impl SearchIndex {
                     language: doc.language.clone(),
                     operation: doc.operation.clone(),
                     source_type: doc.source_type.clone(),
-                    ingested_at: now.into_timestamp_micros(),
+                    ingested_at: at.into_timestamp_micros(),
                 };
                 index.add(meta, vectors);
             }
@@ -1134,8 +1157,71 @@ impl SearchIndex {
                 at: Utc::now().to_rfc3339(),
             }),
         };
-        self.add_documents_at(std::slice::from_ref(&doc), Some(stored.ingested_at))?;
+        self.add_documents(std::slice::from_ref(&doc))?;
         self.get(id, forces)
+    }
+
+    /// The stored documents a translation job would work on, oldest ingest first (then
+    /// in index order), at most `limit` (ask for one more to learn that there are more).
+    pub fn translation_candidates(
+        &self,
+        selection: &TranslationSelection,
+        limit: usize,
+    ) -> Result<Vec<TranslationCandidate>, IndexError> {
+        let f = self.fields;
+        let term = |field: Field, value: &str| -> Box<dyn Query> {
+            Box::new(TermQuery::new(
+                Term::from_field_text(field, value),
+                IndexRecordOption::Basic,
+            ))
+        };
+        let mut clauses = vec![(Occur::Must, term(f.force, &selection.force))];
+        if let Some(operation) = &selection.operation {
+            clauses.push((Occur::Must, term(f.operation, operation)));
+        }
+        match &selection.language {
+            Some(language) => clauses.push((Occur::Must, term(f.language, language))),
+            None => clauses.push((Occur::MustNot, term(f.language, "en"))),
+        }
+        if !selection.ids.is_empty() {
+            clauses.push((Occur::Must, any_of(f.id, &selection.ids)));
+        }
+        let searcher = self.reader.searcher();
+        let mut found: Vec<tantivy::DocAddress> = searcher
+            .search(
+                &BooleanQuery::new(clauses),
+                &tantivy::collector::DocSetCollector,
+            )?
+            .into_iter()
+            .collect();
+        found.sort_unstable();
+        let mut out = Vec::new();
+        for addr in found {
+            if out.len() == limit {
+                break;
+            }
+            let doc: TantivyDocument = searcher.doc(addr)?;
+            if !selection.retranslate && doc.get_first(f.translation).is_some() {
+                continue;
+            }
+            let at = doc
+                .get_first(f.ingested_at)
+                .and_then(|v| v.as_datetime())
+                .map_or(0, |d| d.into_timestamp_micros());
+            out.push((
+                (at, addr),
+                TranslationCandidate {
+                    id: first_str(&doc, f.id).unwrap_or_default(),
+                    title: first_str(&doc, f.title).unwrap_or_default(),
+                    bytes: doc
+                        .get_first(f.text)
+                        .and_then(|v| v.as_str())
+                        .map_or(0, |t| t.len() as u64),
+                },
+            ));
+        }
+        out.sort_by_key(|(order, _)| *order);
+        Ok(out.into_iter().map(|(_, c)| c).collect())
     }
 
     /// Every stored document searched for the names `gazetteer` knows: `(id, force,
@@ -1458,6 +1544,94 @@ mod tests {
             limit: 10,
             ..SearchRequest::default()
         }
+    }
+
+    #[test]
+    fn translation_candidates_and_a_translation_added_later_keeps_the_ingest_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let index = SearchIndex::open_or_create(dir.path()).unwrap();
+        let arabic = |text: &str, language: Option<&str>| NewDocument {
+            language: language.map(str::to_owned),
+            ..doc("WYP", text)
+        };
+        let ids = index
+            .add_documents(&[
+                arabic("السيارة بالكراج يم الشقة", Some("ar")),
+                arabic("English already", Some("en")),
+                arabic("Bonjour, la voiture est au garage", None),
+                NewDocument {
+                    force: "GMP".into(),
+                    ..arabic("الشقة", Some("ar"))
+                },
+            ])
+            .unwrap();
+        let selection = |language: Option<&str>, retranslate| TranslationSelection {
+            force: "WYP".into(),
+            operation: Some("op-test".into()),
+            language: language.map(str::to_owned),
+            ids: Vec::new(),
+            retranslate,
+        };
+        let found = index
+            .translation_candidates(&selection(None, false), 10)
+            .unwrap();
+        let found: Vec<&str> = found.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(
+            found,
+            [ids[0].as_str(), ids[2].as_str()],
+            "not English, WYP only"
+        );
+        let ar = index
+            .translation_candidates(&selection(Some("ar"), false), 10)
+            .unwrap();
+        assert_eq!(ar.len(), 1);
+        assert_eq!(ar[0].bytes, "السيارة بالكراج يم الشقة".len() as u64);
+        assert_eq!(
+            index
+                .translation_candidates(&selection(None, false), 1)
+                .unwrap()
+                .len(),
+            1,
+            "the limit holds"
+        );
+        let other_op = TranslationSelection {
+            operation: Some("elsewhere".into()),
+            ..selection(None, false)
+        };
+        assert!(
+            index
+                .translation_candidates(&other_op, 10)
+                .unwrap()
+                .is_empty()
+        );
+
+        // Translated later: same id, first ingest time kept, out of the next selection
+        // unless asked to translate again.
+        let first = index.get(&ids[0], &[]).unwrap().unwrap().ingested_at;
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        let translated = NewDocument {
+            translation: Some("The car is in the garage by the flat".into()),
+            ..arabic("السيارة بالكراج يم الشقة", Some("ar"))
+        };
+        assert_eq!(index.add_documents(&[translated]).unwrap()[0], ids[0]);
+        let stored = index.get(&ids[0], &[]).unwrap().unwrap();
+        assert_eq!(stored.ingested_at, first);
+        assert!(stored.translation.is_some());
+        assert_eq!(index.num_docs(), 4);
+        assert!(
+            index
+                .translation_candidates(&selection(Some("ar"), false), 10)
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(
+            index
+                .translation_candidates(&selection(Some("ar"), true), 10)
+                .unwrap()
+                .len(),
+            1
+        );
+        assert_eq!(index.search(&request("garage")).unwrap().total, 2);
     }
 
     #[test]

@@ -19,6 +19,29 @@ pub enum JobState {
     Done,
 }
 
+/// What a job does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum JobKind {
+    /// Files parsed (or recordings transcribed), indexed and linked.
+    #[default]
+    Ingest,
+    /// Stored documents translated by the configured models and indexed again.
+    Translate,
+}
+
+/// How far a job is inside the item it is working on: a recording's seconds, a
+/// document's sentences.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ItemProgress {
+    /// The item's place in [`Job::files`].
+    pub item: usize,
+    pub done: u64,
+    pub total: u64,
+    /// `seconds` or `sentences`.
+    pub unit: String,
+}
+
 /// Where one file of a job is.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "status", rename_all = "lowercase")]
@@ -45,6 +68,9 @@ pub struct JobFile {
     /// Where the bytes are: the spool for uploads, the original path for `toex ingest`.
     pub path: PathBuf,
     pub bytes: u64,
+    /// The stored document a translation job works on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub document_id: Option<String>,
     #[serde(flatten)]
     pub status: FileStatus,
 }
@@ -56,15 +82,49 @@ pub struct Job {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub state: JobState,
+    #[serde(default)]
+    pub kind: JobKind,
     pub force: String,
     pub operation: Option<String>,
     pub language: Option<String>,
     pub files: Vec<JobFile>,
+    /// Progress inside the item being worked on, while there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current: Option<ItemProgress>,
 }
 
 impl Job {
-    /// A new queued job over `files`.
+    /// A new queued ingest job over `files`.
     pub fn new(
+        force: String,
+        operation: Option<String>,
+        language: Option<String>,
+        files: Vec<JobFile>,
+    ) -> Self {
+        Self::of_kind(JobKind::Ingest, force, operation, language, files)
+    }
+
+    /// A new queued translation job over stored documents: `(id, title, bytes)`.
+    pub fn translate(
+        force: String,
+        operation: Option<String>,
+        documents: Vec<(String, String, u64)>,
+    ) -> Self {
+        let files = documents
+            .into_iter()
+            .map(|(id, title, bytes)| JobFile {
+                name: title,
+                path: PathBuf::new(),
+                bytes,
+                document_id: Some(id),
+                status: FileStatus::Waiting,
+            })
+            .collect();
+        Self::of_kind(JobKind::Translate, force, operation, None, files)
+    }
+
+    fn of_kind(
+        kind: JobKind,
         force: String,
         operation: Option<String>,
         language: Option<String>,
@@ -81,10 +141,12 @@ impl Job {
             created_at: now,
             updated_at: now,
             state: JobState::Queued,
+            kind,
             force,
             operation,
             language,
             files,
+            current: None,
         }
     }
 
@@ -254,6 +316,7 @@ mod tests {
                 name: "a.txt".into(),
                 path: dir.path().join("a.txt"),
                 bytes: 3,
+                document_id: None,
                 status: FileStatus::Waiting,
             }],
         );
@@ -271,5 +334,38 @@ mod tests {
         assert!(store.load("../etc/passwd").unwrap().is_none());
         store.discard(&job.id).unwrap();
         assert!(store.load(&job.id).unwrap().is_none());
+    }
+
+    #[test]
+    fn translation_jobs_round_trip_and_older_jobs_load_as_ingest() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = JobStore::open(dir.path()).unwrap();
+        let mut job = Job::translate(
+            "WYP".into(),
+            Some("OP".into()),
+            vec![("doc-1".into(), "chat.txt".into(), 120)],
+        );
+        job.current = Some(ItemProgress {
+            item: 0,
+            done: 3,
+            total: 9,
+            unit: "sentences".into(),
+        });
+        store.save(&job).unwrap();
+        let back = store.load(&job.id).unwrap().unwrap();
+        assert_eq!(back, job);
+        assert_eq!(back.kind, JobKind::Translate);
+        assert_eq!(back.files[0].document_id.as_deref(), Some("doc-1"));
+
+        // A job written before jobs had kinds.
+        let old = r#"{"id":"job-20260101000000-00000001","created_at":"2026-01-01T00:00:00Z",
+            "updated_at":"2026-01-01T00:00:00Z","state":"queued","force":"WYP",
+            "operation":null,"language":null,
+            "files":[{"name":"a.txt","path":"/tmp/a.txt","bytes":3,"status":"waiting"}]}"#;
+        std::fs::write(dir.path().join("job-20260101000000-00000001.json"), old).unwrap();
+        let old = store.load("job-20260101000000-00000001").unwrap().unwrap();
+        assert_eq!(old.kind, JobKind::Ingest);
+        assert_eq!(old.files[0].document_id, None);
+        assert_eq!(old.current, None);
     }
 }

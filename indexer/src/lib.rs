@@ -21,6 +21,6 @@ pub use error::IndexError;
 pub use index::{
     Correction, FacetCount, Facets, Hit, MAX_SEGMENT_MATCHES, MentionHit, NewDocument, SearchIndex,
     SearchMode, SearchRequest, SearchResults, SearchSort, SegmentMatch, StoredDocument,
-    TranslationMeta, index_schema,
+    TranslationCandidate, TranslationMeta, TranslationSelection, index_schema,
 };
 pub use pool::{CpuPool, PoolError};

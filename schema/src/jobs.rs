@@ -9,7 +9,9 @@ use std::sync::{Arc, Mutex};
 use chrono::Utc;
 use toex_indexer::NewDocument;
 use toex_indexer::formats::{self, MAX_FILE_BYTES};
-use toex_indexer::jobs::{FileStatus, Job, JobState, JobStore, MEDIA_EXTENSIONS};
+use toex_indexer::jobs::{
+    FileStatus, ItemProgress, Job, JobKind, JobState, JobStore, MEDIA_EXTENSIONS,
+};
 use tokio::sync::{mpsc, watch};
 
 use crate::Services;
@@ -19,6 +21,12 @@ use crate::error::{ApiError, ApiResult, ErrorCode};
 const BATCH_FILES: usize = 32;
 /// Bytes per batch.
 const BATCH_BYTES: u64 = 16 * 1024 * 1024;
+/// Translated documents indexed with one commit, at most.
+const TRANSLATE_BATCH_DOCS: usize = 16;
+/// Longest a translated document waits for its batch's commit.
+const TRANSLATE_BATCH_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+/// Most documents one translation job covers.
+pub const MAX_TRANSLATION_JOB_DOCUMENTS: usize = 10_000;
 
 /// The job store, the queue in front of the worker, and the progress channels.
 pub struct Jobs {
@@ -88,6 +96,12 @@ impl Jobs {
         if job.state == JobState::Done {
             watchers.remove(&job.id);
         }
+    }
+
+    /// Tells subscribers how far the job is inside one item (not saved: the item's
+    /// outcome is).
+    fn report(&self, job: &Job) {
+        self.publish(job);
     }
 
     fn save(&self, job: &mut Job) -> ApiResult<()> {
@@ -181,26 +195,96 @@ fn machine_translation(
         return (None, None);
     };
     match translators.translate(text, Some(language), &mut |_, _| {}) {
-        Ok(t) => {
-            let (model, version): (Vec<&str>, Vec<&str>) = t
-                .models
-                .iter()
-                .map(|m| m.split_once('@').unwrap_or((m.as_str(), "")))
-                .unzip();
-            (
-                Some(t.lines.join("\n")),
-                Some(toex_indexer::TranslationMeta {
-                    engine: toex_indexer::translate::ENGINE.to_owned(),
-                    model: Some(model.join(",")),
-                    version: Some(version.join(",")),
-                    translated_at: Some(Utc::now().to_rfc3339()),
-                }),
-            )
-        }
+        Ok(t) => (Some(t.lines.join("\n")), Some(provenance(&t))),
         Err(err) => {
             tracing::warn!(file = name, error = %err, "not translated");
             (None, None)
         }
+    }
+}
+
+/// The provenance of a Marian translation: engine, model names, weights hashes, now.
+fn provenance(t: &toex_indexer::translate::Translation) -> toex_indexer::TranslationMeta {
+    let (model, version): (Vec<&str>, Vec<&str>) = t
+        .models
+        .iter()
+        .map(|m| m.split_once('@').unwrap_or((m.as_str(), "")))
+        .unzip();
+    toex_indexer::TranslationMeta {
+        engine: toex_indexer::translate::ENGINE.to_owned(),
+        model: Some(model.join(",")),
+        version: Some(version.join(",")),
+        translated_at: Some(Utc::now().to_rfc3339()),
+    }
+}
+
+/// What translating one stored document came to.
+enum Translated {
+    Doc(Box<NewDocument>),
+    Status(FileStatus),
+}
+
+/// Translates stored document `id` of `force` (blocking: on the CPU pool) into the
+/// document to index again: same id, same original, the new translation and its
+/// provenance, the analyst's correction kept. A language without a model leaves it
+/// pending, untranslated and searchable.
+fn translate_stored(
+    index: &toex_indexer::SearchIndex,
+    translators: &toex_indexer::translate::Translators,
+    id: &str,
+    force: &str,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Translated {
+    let fail = |error: String| Translated::Status(FileStatus::Failed { error });
+    let stored = match index.get(id, &[force.to_owned()]) {
+        Ok(Some(stored)) => stored,
+        Ok(None) => return fail("the document is no longer in the index".to_owned()),
+        Err(e) => return fail(format!("the document cannot be read: {e}")),
+    };
+    let translation =
+        match translators.translate(&stored.text, stored.language.as_deref(), progress) {
+            Ok(t) => t,
+            Err(toex_indexer::IndexError::Model(reason)) => {
+                return Translated::Status(FileStatus::Pending { reason });
+            }
+            Err(e) => return fail(e.to_string()),
+        };
+    let doc = NewDocument {
+        title: stored.title,
+        text: stored.text,
+        language: stored.language,
+        translation: Some(translation.lines.join("\n")),
+        force: stored.force,
+        operation: stored.operation,
+        source_type: stored.source_type,
+        segments: stored.segments,
+        mentions: Vec::new(),
+        translation_meta: Some(provenance(&translation)),
+        correction: stored.correction,
+    };
+    if doc.id() != id {
+        // Indexing it would add a second document instead of replacing this one.
+        return fail("the stored copy no longer matches its id; ingest it again".to_owned());
+    }
+    Translated::Doc(Box::new(doc))
+}
+
+/// Reports progress inside item `item` of `job` to its subscribers.
+fn item_progress(
+    jobs: Arc<Jobs>,
+    job: &Job,
+    item: usize,
+    unit: &'static str,
+) -> impl FnMut(f64, f64) + Send + 'static {
+    let mut snapshot = job.clone();
+    move |done, total| {
+        snapshot.current = Some(ItemProgress {
+            item,
+            done: done.max(0.0).round() as u64,
+            total: total.max(0.0).round() as u64,
+            unit: unit.to_owned(),
+        });
+        jobs.report(&snapshot);
     }
 }
 
@@ -216,7 +300,11 @@ impl Services {
                     continue;
                 }
             };
-            if let Err(err) = self.run_job(job).await {
+            let outcome = match job.kind {
+                JobKind::Ingest => self.run_job(job).await,
+                JobKind::Translate => self.run_translation_job(job).await,
+            };
+            if let Err(err) = outcome {
                 tracing::error!(%id, error = %err.message, "ingest job stopped");
             }
         }
@@ -300,12 +388,89 @@ impl Services {
                     }
                 };
             }
+            job.current = None;
             self.jobs.save(&mut job)?;
         }
         self.pair_recordings(&mut job).await?;
         job.state = JobState::Done;
         self.jobs.save(&mut job)?;
         Ok(job)
+    }
+
+    /// Runs a translation job to the end from wherever it stopped: each waiting document
+    /// is translated on the CPU pool (subscribers hear its sentences go by), then indexed
+    /// again in batches with one commit each, its mentions found again and linked. A
+    /// document translated before a crash is translated again, never duplicated.
+    pub async fn run_translation_job(&self, mut job: Job) -> ApiResult<Job> {
+        job.state = JobState::Running;
+        self.jobs.save(&mut job)?;
+        let mut batch: Vec<(usize, NewDocument)> = Vec::new();
+        let mut oldest = std::time::Instant::now();
+        for i in 0..job.files.len() {
+            if job.files[i].status != FileStatus::Waiting {
+                continue;
+            }
+            let id = job.files[i].document_id.clone().unwrap_or_default();
+            let (index, translators, force) = (
+                self.index.clone(),
+                self.translation.clone(),
+                job.force.clone(),
+            );
+            let mut report = item_progress(self.jobs.clone(), &job, i, "sentences");
+            let outcome = self
+                .cpu
+                .run(move || {
+                    translate_stored(&index, &translators, &id, &force, &mut |done, total| {
+                        report(done as f64, total as f64)
+                    })
+                })
+                .await?;
+            match outcome {
+                Translated::Doc(doc) => {
+                    if batch.is_empty() {
+                        oldest = std::time::Instant::now();
+                    }
+                    batch.push((i, *doc));
+                }
+                Translated::Status(status) => job.files[i].status = status,
+            }
+            if batch.len() >= TRANSLATE_BATCH_DOCS || oldest.elapsed() >= TRANSLATE_BATCH_WAIT {
+                self.index_translations(&mut job, std::mem::take(&mut batch))
+                    .await?;
+            }
+            job.current = None;
+            self.jobs.save(&mut job)?;
+        }
+        self.index_translations(&mut job, batch).await?;
+        job.current = None;
+        job.state = JobState::Done;
+        self.jobs.save(&mut job)?;
+        Ok(job)
+    }
+
+    /// Indexes translated documents with one commit and marks them done.
+    async fn index_translations(
+        &self,
+        job: &mut Job,
+        batch: Vec<(usize, NewDocument)>,
+    ) -> ApiResult<()> {
+        let (slots, docs): (Vec<usize>, Vec<NewDocument>) = batch.into_iter().unzip();
+        for (i, outcome) in slots.into_iter().zip(self.ingest_batch(docs).await) {
+            job.files[i].status = match outcome {
+                Ok(done) => FileStatus::Done {
+                    document: done.id,
+                    graph_linked: done.graph_linked,
+                },
+                Err(err) if err.code == ErrorCode::BadInput => {
+                    FileStatus::Failed { error: err.message }
+                }
+                Err(err) => {
+                    self.jobs.save(job)?;
+                    return Err(err);
+                }
+            };
+        }
+        Ok(())
     }
 
     /// Transcribes file `i` of `job` (a recording) on the speech worker into a document
@@ -326,8 +491,9 @@ impl Services {
         // The job's worker is the queue's steady customer: it waits for room.
         let transcribe = |task: Task, language: Option<String>| async move {
             loop {
+                let progress = item_progress(self.jobs.clone(), job, i, "seconds");
                 match speech
-                    .transcribe(file.path.clone(), language.clone(), task, |_, _| {})
+                    .transcribe(file.path.clone(), language.clone(), task, progress)
                     .await
                 {
                     Err(toex_indexer::PoolError::Overloaded { .. }) => {
@@ -459,12 +625,15 @@ fn stem(name: &str) -> &str {
     name.rsplit_once('.').map_or(name, |(stem, _)| stem)
 }
 
-/// An ingest job as clients see it.
+/// A background job as clients see it: an ingest of files, or a translation of stored
+/// documents (its files are then the documents).
 #[derive(Debug, Clone, async_graphql::SimpleObject)]
 pub struct IngestJob {
     pub id: String,
     /// `QUEUED`, `RUNNING` or `DONE`.
     pub state: IngestJobState,
+    /// `INGEST` or `TRANSLATE`.
+    pub kind: IngestJobKind,
     pub created_at: chrono::DateTime<Utc>,
     pub updated_at: chrono::DateTime<Utc>,
     pub force: String,
@@ -477,6 +646,8 @@ pub struct IngestJob {
     pub pending: i32,
     pub failed: i32,
     pub files: Vec<IngestJobFile>,
+    /// How far it is inside the file or document it is working on, while there is one.
+    pub current: Option<JobItemProgress>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
@@ -484,6 +655,24 @@ pub enum IngestJobState {
     Queued,
     Running,
     Done,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
+pub enum IngestJobKind {
+    Ingest,
+    Translate,
+}
+
+/// Progress inside one item: a recording's seconds transcribed, a document's sentences
+/// translated.
+#[derive(Debug, Clone, async_graphql::SimpleObject)]
+pub struct JobItemProgress {
+    /// The file's (or document's) name.
+    pub name: String,
+    pub done: u64,
+    pub total: u64,
+    /// `seconds` or `sentences`.
+    pub unit: String,
 }
 
 /// One file of a job.
@@ -510,6 +699,20 @@ impl From<&Job> for IngestJob {
                 JobState::Running => IngestJobState::Running,
                 JobState::Done => IngestJobState::Done,
             },
+            kind: match job.kind {
+                JobKind::Ingest => IngestJobKind::Ingest,
+                JobKind::Translate => IngestJobKind::Translate,
+            },
+            current: job.current.as_ref().map(|c| JobItemProgress {
+                name: job
+                    .files
+                    .get(c.item)
+                    .map(|f| f.name.clone())
+                    .unwrap_or_default(),
+                done: c.done,
+                total: c.total,
+                unit: c.unit.clone(),
+            }),
             created_at: job.created_at,
             updated_at: job.updated_at,
             force: job.force.clone(),
@@ -538,7 +741,7 @@ impl From<&Job> for IngestJob {
                         name: f.name.clone(),
                         bytes: f.bytes,
                         status: status.to_owned(),
-                        document_id,
+                        document_id: document_id.or_else(|| f.document_id.clone()),
                         graph_linked,
                         reason,
                     }

@@ -61,6 +61,7 @@ impl MutationRoot {
                         name,
                         path,
                         bytes,
+                        document_id: None,
                         status: FileStatus::Waiting,
                     })
                 })
@@ -69,6 +70,101 @@ impl MutationRoot {
         .await
         .map_err(|e| ApiError::new(crate::error::ErrorCode::Internal, e.to_string()))??;
         job.files = spooled;
+        services.jobs.submit(&job)?;
+        Ok(crate::jobs::IngestJob::from(&job))
+    }
+
+    /// Translates stored documents of `force` with the configured models, as a job:
+    /// those not in English and without a translation yet (all of them with
+    /// `retranslate`), narrowed by operation, language or ids. Follow it with the
+    /// `ingestJob` subscription or query: its files are the documents, and `current`
+    /// counts the sentences of the one being translated. A document in a language with no
+    /// model waits as pending, untranslated and still searchable; an analyst's corrected
+    /// translation is kept.
+    async fn translate_documents(
+        &self,
+        ctx: &Context<'_>,
+        force: String,
+        operation: Option<String>,
+        language: Option<String>,
+        document_ids: Option<Vec<String>>,
+        #[graphql(default = false)] retranslate: bool,
+    ) -> ApiResult<crate::jobs::IngestJob> {
+        use crate::jobs::MAX_TRANSLATION_JOB_DOCUMENTS;
+        let services = ctx.data_unchecked::<Services>();
+        let force = force.trim().to_uppercase();
+        if !toex_graph::vocab::is_force_code(&force) {
+            return Err(ApiError::bad_input(
+                "`force` must be a force code such as WYP",
+            ));
+        }
+        crate::access::caller(ctx)?.require_force(&force)?;
+        let compartments = crate::access::operations(ctx, operation.as_slice())?;
+        if operation.is_none() && !compartments.is_empty() {
+            return Err(ApiError::new(
+                crate::error::ErrorCode::Forbidden,
+                "you work in named operations: say which one to translate",
+            ));
+        }
+        let language = language.map(|l| l.trim().to_ascii_lowercase());
+        if let Some(l) = &language {
+            if !(l.len() == 2 && l.chars().all(|c| c.is_ascii_alphabetic())) {
+                return Err(ApiError::bad_input(
+                    "`language` is a two-letter ISO 639-1 code, e.g. \"ar\"",
+                ));
+            }
+            if l == "en" {
+                return Err(ApiError::bad_input("English documents need no translation"));
+            }
+        }
+        let ids = document_ids.unwrap_or_default();
+        if ids.len() > MAX_TRANSLATION_JOB_DOCUMENTS {
+            return Err(ApiError::bad_input(format!(
+                "at most {MAX_TRANSLATION_JOB_DOCUMENTS} document ids per job"
+            )));
+        }
+        if services.translation.loaded().is_empty() {
+            return Err(ApiError::new(
+                crate::error::ErrorCode::ModelUnavailable,
+                "no translation model is configured: set translation.models.<language> to an \
+                 OPUS-MT folder (see the README's Translation section)",
+            ));
+        }
+        let selection = toex_indexer::TranslationSelection {
+            force: force.clone(),
+            operation: operation.clone(),
+            language,
+            ids,
+            retranslate,
+        };
+        let index = services.index.clone();
+        let found = services
+            .cpu
+            .run(move || {
+                index.translation_candidates(&selection, MAX_TRANSLATION_JOB_DOCUMENTS + 1)
+            })
+            .await??;
+        if found.is_empty() {
+            return Err(ApiError::new(
+                crate::error::ErrorCode::NotFound,
+                "nothing to translate: no document in that selection is outside English and \
+                 without a translation (set `retranslate` to translate again)",
+            ));
+        }
+        if found.len() > MAX_TRANSLATION_JOB_DOCUMENTS {
+            return Err(ApiError::bad_input(format!(
+                "more than {MAX_TRANSLATION_JOB_DOCUMENTS} documents match: narrow the job by \
+                 operation or language"
+            )));
+        }
+        let job = toex_indexer::jobs::Job::translate(
+            force,
+            operation,
+            found
+                .into_iter()
+                .map(|c| (c.id, c.title, c.bytes))
+                .collect(),
+        );
         services.jobs.submit(&job)?;
         Ok(crate::jobs::IngestJob::from(&job))
     }

@@ -373,6 +373,7 @@ pub async fn ingest(
                 .unwrap_or_default(),
             bytes: std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0),
             path: std::path::absolute(&path).unwrap_or(path),
+            document_id: None,
             status: FileStatus::Waiting,
         })
         .collect();

@@ -345,6 +345,14 @@ async fn a_user_of_one_force_sees_nothing_of_another_on_any_root_field() {
     );
     let r = gql(&analyst, &app, "mutation { ingestText(input: {title: \"x\", text: \"y\", force: \"TESTB\", sourceType: \"note\"}) { id } }", json!({})).await;
     assert_eq!(error_code(&r), Some("FORBIDDEN"), "{r}");
+    let r = gql(
+        &analyst,
+        &app,
+        "mutation { translateDocuments(force: \"TESTB\") { id total } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(error_code(&r), Some("FORBIDDEN"), "{r}");
 
     // Every root field of Query was walked.
     let schema = app

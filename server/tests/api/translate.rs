@@ -256,3 +256,182 @@ async fn graphql_translates_and_ingest_puts_translations_beside_originals() {
     );
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_translation_job_translates_documents_ingested_before_the_model() {
+    use futures::StreamExt;
+
+    let models = tempfile::tempdir().unwrap();
+    let dir = models.path().join("opus-mt-test-ar-en");
+    RandomModel::tiny().write(&dir).unwrap();
+    let app = TestApp::spawn_adjusting(|s| {
+        s.translation.models.insert("ar".into(), dir.clone());
+    })
+    .await;
+    let op = unique("later");
+    let ingest = |title: &str, text: &str, language: &str| json!({"input": {"title": title, "text": text, "language": language, "force": "WYP", "operation": op}});
+    const INGEST: &str = "mutation($input: IngestTextInput!) { ingestText(input: $input) { id } }";
+    let mut ids = Vec::new();
+    for (title, text, language) in [
+        (
+            "chat-ar.txt",
+            "السيارة بالكراج يم الشقة\n\nرقمي الجديد ٠٧٧٠٠ ٩٠٠١٢٣",
+            "ar",
+        ),
+        (
+            "note-fr.txt",
+            "La voiture est au garage près de l'appartement depuis lundi soir.",
+            "fr",
+        ),
+        ("note-en.txt", "The car is in the garage by the flat.", "en"),
+    ] {
+        let r = app.graphql(INGEST, ingest(title, text, language)).await;
+        assert!(r["errors"].is_null(), "{r}");
+        ids.push(r["data"]["ingestText"]["id"].as_str().unwrap().to_owned());
+    }
+    // Ingested as text: untranslated. An analyst's correction comes first.
+    const DOC: &str = "query($id: String!) { document(id: $id) { text translation ingestedAt translationProvenance { engine model version } correctedTranslation { text } } }";
+    let before = app.graphql(DOC, json!({"id": ids[0]})).await;
+    assert!(
+        before["data"]["document"]["translation"].is_null(),
+        "{before}"
+    );
+    let fix = "The car is in the garage by the flat\n\nMy new number 07700 900123";
+    let r = app
+        .graphql(
+            "mutation($id: String!, $t: String!) { correctTranslation(documentId: $id, text: $t) { id } }",
+            json!({"id": ids[0], "t": fix}),
+        )
+        .await;
+    assert!(r["errors"].is_null(), "{r}");
+
+    const TRANSLATE: &str = "mutation($op: String, $lang: String, $again: Boolean! = false) { translateDocuments(force: \"WYP\", operation: $op, language: $lang, retranslate: $again) { id kind state total files { name status documentId } } }";
+    let r = app
+        .graphql(TRANSLATE, json!({"op": op, "again": false}))
+        .await;
+    assert!(r["errors"].is_null(), "{r}");
+    let job = &r["data"]["translateDocuments"];
+    assert_eq!(job["kind"], "TRANSLATE", "{r}");
+    assert_eq!(
+        job["total"], 2,
+        "the Arabic and French documents, not the English: {r}"
+    );
+    assert_eq!(job["files"][0]["documentId"], ids[0].as_str(), "{r}");
+    let id = job["id"].as_str().unwrap().to_owned();
+
+    // Followed through the subscription until it is done.
+    let schema = toex_schema::build_schema(app.services.clone(), Default::default(), None);
+    let request = crate::helpers::internal_request(format!(
+        "subscription {{ ingestJob(id: \"{id}\") {{ state kind done pending current {{ name done total unit }} files {{ name status reason }} }} }}"
+    ));
+    let events: Vec<serde_json::Value> = tokio::time::timeout(
+        Duration::from_secs(120),
+        schema
+            .execute_stream(request)
+            .map(|r| r.data.into_json().unwrap())
+            .collect::<Vec<_>>(),
+    )
+    .await
+    .expect("the subscription ends when the job is done");
+    for e in &events {
+        let current = &e["ingestJob"]["current"];
+        if !current.is_null() {
+            assert_eq!(current["unit"], "sentences", "{e}");
+            assert!(current["done"].as_u64() <= current["total"].as_u64(), "{e}");
+        }
+    }
+    let last = &events.last().unwrap()["ingestJob"];
+    assert_eq!(last["state"], "DONE", "{events:?}");
+    assert_eq!(last["done"], 1, "{last}");
+    assert_eq!(last["pending"], 1, "{last}");
+    assert!(last["current"].is_null(), "{last}");
+    let fr = &last["files"][1];
+    assert_eq!(fr["status"], "PENDING", "{last}");
+    assert!(
+        fr["reason"].as_str().unwrap().contains("`fr`"),
+        "the missing model is named: {last}"
+    );
+
+    // Translated in place: same id and ingest time, the identifier verbatim, its
+    // provenance, the correction kept beside it.
+    let after = app.graphql(DOC, json!({"id": ids[0]})).await;
+    let (b, a) = (&before["data"]["document"], &after["data"]["document"]);
+    assert_eq!(a["ingestedAt"], b["ingestedAt"], "{after}");
+    let translation = a["translation"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{after}"));
+    assert_eq!(translation.lines().count(), 3, "{after}");
+    assert_eq!(translation.lines().nth(1), Some(""), "{after}");
+    assert!(translation.contains("٠٧٧٠٠ ٩٠٠١٢٣"), "{after}");
+    assert_eq!(a["translationProvenance"]["engine"], "marian-candle");
+    assert_eq!(a["translationProvenance"]["model"], "opus-mt-test-ar-en");
+    assert_eq!(a["correctedTranslation"]["text"], fix);
+    let s = app
+        .graphql(
+            "query($op: String!) { search(queryText: \"الشقة\", filter: {operations: [$op]}) { total edges { node { id translationSnippet } } } }",
+            json!({"op": op}),
+        )
+        .await;
+    assert_eq!(s["data"]["search"]["total"], 1, "no duplicate: {s}");
+    assert_eq!(
+        s["data"]["search"]["edges"][0]["node"]["id"],
+        ids[0].as_str()
+    );
+
+    // Nothing left in Arabic without a translation, unless asked to translate again.
+    let r = app
+        .graphql(TRANSLATE, json!({"op": op, "lang": "ar", "again": false}))
+        .await;
+    assert_eq!(error_code(&r), Some("NOT_FOUND"), "{r}");
+    let r = app
+        .graphql(TRANSLATE, json!({"op": op, "lang": "ar", "again": true}))
+        .await;
+    assert_eq!(r["data"]["translateDocuments"]["total"], 1, "{r}");
+
+    // Bad requests say what is wrong.
+    let r = app
+        .graphql(TRANSLATE, json!({"op": op, "lang": "en"}))
+        .await;
+    assert_eq!(error_code(&r), Some("BAD_INPUT"), "{r}");
+    assert!(
+        r["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("English documents need no translation"),
+        "{r}"
+    );
+    let r = app
+        .graphql(TRANSLATE, json!({"op": op, "lang": "arabic"}))
+        .await;
+    assert_eq!(error_code(&r), Some("BAD_INPUT"), "{r}");
+    assert!(
+        r["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("ISO 639-1"),
+        "{r}"
+    );
+    let other = crate::helpers::user_client(
+        &app.users,
+        &unique("gmp"),
+        toex_access::Role::Analyst,
+        &["GMP"],
+    );
+    let r: serde_json::Value = other
+        .post(app.url("/graphql"))
+        .json(&json!({"query": TRANSLATE, "variables": {"op": op}}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(error_code(&r), Some("FORBIDDEN"), "{r}");
+    app.stop().await;
+
+    // Without any model the request says so plainly.
+    let bare = TestApp::spawn().await;
+    let r = bare.graphql(TRANSLATE, json!({"op": op})).await;
+    assert_eq!(error_code(&r), Some("MODEL_UNAVAILABLE"), "{r}");
+    bare.stop().await;
+}

@@ -1,11 +1,12 @@
 // A document or transcript: segments with their times, the recording synced to them,
 // extracted entities that open their linkage, and the translation with its provenance
-// and the analyst's correction.
+// and the analyst's correction; a translation job started from here is followed live.
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { useMutation, useQuery } from 'urql';
+import { useMutation, useQuery, useSubscription } from 'urql';
 import { graphql, getFragmentData, type FragmentType } from '../gql';
 import { Empty, ErrorState, Loading } from '../components/States';
 import { LinkagePanel } from '../components/Linkage';
+import { JobFragment, JobSubscription, JobView } from './Ingest';
 import { activeSegment, formatMs, splitBySpans } from '../lib/text';
 
 const EntityFragment = graphql(`
@@ -76,6 +77,14 @@ const CorrectMutation = graphql(`
   }
 `);
 
+const TranslateMutation = graphql(`
+  mutation TranslateDocument($force: String!, $operation: String, $id: String!) {
+    translateDocuments(force: $force, operation: $operation, documentIds: [$id], retranslate: true) {
+      id
+    }
+  }
+`);
+
 type Entity = ReturnType<typeof unmask>;
 function unmask(e: FragmentType<typeof EntityFragment>) {
   return getFragmentData(EntityFragment, e);
@@ -118,7 +127,12 @@ export function DocumentPage({ id, segment }: { id: string; segment: string | nu
               </p>
             </section>
           )}
-          <Translation doc={doc} entities={entities} onEntity={setPicked} />
+          <Translation
+            doc={doc}
+            entities={entities}
+            onEntity={setPicked}
+            onTranslated={() => refetch({ requestPolicy: 'network-only' })}
+          />
         </div>
         <aside className="doc-side" aria-label="Entities">
           <h2>Entities</h2>
@@ -262,15 +276,21 @@ function Segments(props: {
 function Translation(props: {
   doc: {
     id: string;
+    force: string;
+    operation?: string | null;
+    language?: string | null;
     translation?: string | null;
     translationProvenance?: { engine: string; model?: string | null; version?: string | null; translatedAt?: string | null } | null;
     correctedTranslation?: { text: string; by: string; at: string } | null;
   };
   entities: Entity[];
   onEntity: (e: Entity) => void;
+  onTranslated: () => void;
 }) {
   const { doc } = props;
   const [editing, setEditing] = useState(false);
+  const [job, translate] = useMutation(TranslateMutation);
+  const jobId = job.data?.translateDocuments.id ?? null;
   const [draft, setDraft] = useState('');
   const [result, correct] = useMutation(CorrectMutation);
   const p = doc.translationProvenance;
@@ -294,6 +314,17 @@ function Translation(props: {
       ) : (
         <Empty>No translation yet. An analyst's own translation can be kept below.</Empty>
       )}
+      {doc.language !== 'en' && !jobId && (
+        <button
+          type="button"
+          disabled={job.fetching}
+          onClick={() => translate({ force: doc.force, operation: doc.operation ?? null, id: doc.id })}
+        >
+          {doc.translation ? 'Translate again with the installed model' : 'Translate with the installed model'}
+        </button>
+      )}
+      {job.error && <ErrorState error={job.error} />}
+      {jobId && <TranslationJob id={jobId} onDone={props.onTranslated} />}
       {c && (
         <div className="corrected">
           <h3>Corrected by {c.by}</h3>
@@ -328,4 +359,20 @@ function Translation(props: {
       )}
     </section>
   );
+}
+
+/** A translation job for this document, followed live; the page reloads when it ends. */
+function TranslationJob({ id, onDone }: { id: string; onDone: () => void }) {
+  const [{ data, error }] = useSubscription({ query: JobSubscription, variables: { id } });
+  const state = data ? getFragmentData(JobFragment, data.ingestJob).state : null;
+  const told = useRef(false);
+  useEffect(() => {
+    if (state === 'DONE' && !told.current) {
+      told.current = true;
+      onDone();
+    }
+  }, [state, onDone]);
+  if (error) return <ErrorState error={error} />;
+  if (!data) return <Loading what="the translation job" />;
+  return <JobView job={data.ingestJob} />;
 }

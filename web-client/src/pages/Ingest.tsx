@@ -8,10 +8,11 @@ import { ForceSelect } from '../forces';
 import { href } from '../router';
 import { authHeaders, loadSession } from '../session';
 
-const JobFragment = graphql(`
+export const JobFragment = graphql(`
   fragment JobView_job on IngestJob {
     id
     state
+    kind
     createdAt
     force
     operation
@@ -21,10 +22,11 @@ const JobFragment = graphql(`
     pending
     failed
     files { name bytes status documentId reason }
+    current { name done total unit }
   }
 `);
 
-const JobSubscription = graphql(`
+export const JobSubscription = graphql(`
   subscription JobProgress($id: String!) {
     ingestJob(id: $id) { id ...JobView_job }
   }
@@ -155,13 +157,13 @@ function JobSummary(props: { job: FragmentType<typeof JobFragment> }) {
   const j = getFragmentData(JobFragment, props.job);
   return (
     <>
-      {j.id} · {j.force}
+      {j.id} · {j.kind === 'TRANSLATE' ? 'translation' : 'ingest'} · {j.force}
       {j.operation && <> · {j.operation}</>} · {j.state} · {j.done}/{j.total} done
     </>
   );
 }
 
-function JobView(props: { job: FragmentType<typeof JobFragment> }) {
+export function JobView(props: { job: FragmentType<typeof JobFragment> }) {
   const j = getFragmentData(JobFragment, props.job);
   const pct = j.total ? Math.round((100 * (j.done + j.pending + j.failed)) / j.total) : 0;
   return (
@@ -172,10 +174,15 @@ function JobView(props: { job: FragmentType<typeof JobFragment> }) {
       <progress max={100} value={pct} aria-label="Job progress">
         {pct}%
       </progress>
+      {j.current && (
+        <p className="current" aria-live="polite">
+          {j.kind === 'TRANSLATE' ? 'Translating' : 'Transcribing'} {j.current.name}: {j.current.done} of {j.current.total} {j.current.unit}
+        </p>
+      )}
       <table>
         <thead>
           <tr>
-            <th scope="col">File</th>
+            <th scope="col">{j.kind === 'TRANSLATE' ? 'Document' : 'File'}</th>
             <th scope="col">Bytes</th>
             <th scope="col">Status</th>
             <th scope="col">Note</th>

@@ -58,13 +58,14 @@ for arg in "$@"; do
         "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$req"
         cp "$req" "$venv/.installed"
       fi
-      step "Debian packages for tests: Chromium (web client end to end), alsa-utils' voice clips and espeak-ng (speech)"
+      step "Debian packages for tests: Chromium (web client end to end), alsa-utils' voice clips, espeak-ng (speech) and opus-tools (Opus recordings)"
       if ! command -v chromium >/dev/null 2>&1 || ! command -v espeak-ng >/dev/null 2>&1 \
+        || ! command -v opusenc >/dev/null 2>&1 \
         || [[ ! -f /usr/share/sounds/alsa/Front_Left.wav ]]; then
         sudo=""; [[ $EUID -eq 0 ]] || sudo="sudo"
         $sudo apt-get update -qq
         DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
-          chromium fonts-dejavu-core alsa-utils espeak-ng >/dev/null
+          chromium fonts-dejavu-core alsa-utils espeak-ng opus-tools >/dev/null
       fi
       chromium --version 2>/dev/null | head -n1 >&2
       ;;

@@ -98,6 +98,79 @@ fn base_detects_english_and_transcribes_with_beam_search() {
     assert!(words(&t.text()).contains("front center"), "{:?}", t.text());
 }
 
+/// Loudness per 10 ms frame.
+fn envelope(samples: &[f32]) -> Vec<f32> {
+    samples
+        .chunks(160)
+        .map(|c| (c.iter().map(|x| x * x).sum::<f32>() / c.len() as f32).sqrt())
+        .collect()
+}
+
+fn correlation(a: &[f32], b: &[f32]) -> f32 {
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[..n], &b[..n]);
+    let mean = |x: &[f32]| x.iter().sum::<f32>() / n as f32;
+    let (ma, mb) = (mean(a), mean(b));
+    let cov: f32 = a.iter().zip(b).map(|(x, y)| (x - ma) * (y - mb)).sum();
+    let var = |x: &[f32], m: f32| x.iter().map(|v| (v - m) * (v - m)).sum::<f32>();
+    cov / (var(a, ma) * var(b, mb)).sqrt()
+}
+
+#[test]
+fn opus_in_ogg_is_decoded_in_place_and_transcribed() {
+    use toex_indexer::transcribe::audio;
+    let dir = tempfile::tempdir().unwrap();
+    let wav = alsa("Front_Left.wav");
+    let opus = dir.path().join("front-left.opus");
+    let status = std::process::Command::new("opusenc")
+        .args(["--quiet", "--bitrate", "24"])
+        .arg(&wav)
+        .arg(&opus)
+        .status()
+        .expect("opusenc (scripts/setup.sh --test installs opus-tools)");
+    assert!(status.success());
+    let bytes = std::fs::read(&opus).unwrap();
+    let original = audio::decode(std::fs::read(&wav).unwrap(), Some("wav"), 3600).unwrap();
+    let decoded = audio::decode(bytes.clone(), Some("opus"), 3600).unwrap();
+    // The encoder's delay is dropped: same length (give or take the last 20 ms frame)
+    // and the same loudness contour, frame for frame.
+    assert!(
+        (decoded.duration() - original.duration()).abs() < 0.03,
+        "{} s against {} s",
+        decoded.duration(),
+        original.duration()
+    );
+    let r = correlation(&envelope(&original.samples), &envelope(&decoded.samples));
+    assert!(r > 0.95, "loudness contours correlate at {r}");
+
+    let t = run(
+        tiny(),
+        &opus,
+        &TranscribeOptions {
+            beam: 1,
+            ..Default::default()
+        },
+    );
+    assert!(words(&t.text()).contains("front left"), "{:?}", t.text());
+
+    // Cut short: what came before the cut is kept. Damaged packets are skipped.
+    let cut = audio::decode(bytes[..bytes.len() * 3 / 4].to_vec(), Some("opus"), 3600).unwrap();
+    assert!(cut.duration() > 0.2 && cut.duration() < decoded.duration());
+    let mut damaged = bytes.clone();
+    for b in damaged.iter_mut().skip(200).step_by(97) {
+        *b ^= 0x5a;
+    }
+    let _ = audio::decode(damaged, Some("opus"), 3600);
+    // Cut inside its headers: no audio, said so.
+    let headers = audio::decode(bytes[..60].to_vec(), Some("opus"), 3600);
+    assert!(headers.is_err(), "{headers:?}");
+    // Longer than the limit: refused.
+    assert!(matches!(
+        audio::decode(bytes, Some("opus"), 0),
+        Err(audio::AudioError::TooLong { .. })
+    ));
+}
+
 fn espeak(text: &str, voice: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let status = std::process::Command::new("espeak-ng")

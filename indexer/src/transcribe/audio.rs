@@ -1,12 +1,13 @@
 //! Audio in: any container and codec symphonia reads (wav, mp3, flac, ogg/vorbis,
-//! m4a/aac) decoded to 16 kHz mono f32 with a windowed-sinc resampler, and cut into
+//! m4a/aac), and Opus in Ogg (symphonia demuxes it, the pure-Rust `opus-decoder` decodes
+//! it straight to 16 kHz), decoded to 16 kHz mono f32 with a windowed-sinc resampler, and cut into
 //! windows of at most 30 s around speech, so silence is skipped and every window keeps
 //! its place in the recording.
 
 use std::io::Cursor;
 
 use symphonia::core::audio::SampleBuffer;
-use symphonia::core::codecs::{CODEC_TYPE_NULL, DecoderOptions};
+use symphonia::core::codecs::{CODEC_TYPE_NULL, CODEC_TYPE_OPUS, DecoderOptions};
 use symphonia::core::errors::Error as SymphoniaError;
 use symphonia::core::formats::FormatOptions;
 use symphonia::core::io::MediaSourceStream;
@@ -25,7 +26,9 @@ pub enum AudioError {
     Empty,
     #[error("not a recording toex can read ({0})")]
     Unrecognised(String),
-    #[error("its codec is not supported ({0}); wav, mp3, flac, ogg/vorbis and m4a/aac are")]
+    #[error(
+        "its codec is not supported ({0}); wav, mp3, flac, ogg/vorbis, ogg/opus and m4a/aac are"
+    )]
     Codec(String),
     #[error("the recording is longer than the limit of {limit_s} s")]
     TooLong { limit_s: u64 },
@@ -55,6 +58,21 @@ pub fn decode(
     if bytes.is_empty() {
         return Err(AudioError::Empty);
     }
+    let mut bytes = bytes;
+    let whole_pages = complete_ogg_pages(&bytes);
+    let ogg = whole_pages.is_some();
+    if let Some(end) = whole_pages
+        && end < bytes.len()
+    {
+        // symphonia's Ogg reader refuses a stream whose last page is cut; keep the
+        // pages that are whole.
+        tracing::warn!(
+            kept = end,
+            of = bytes.len(),
+            "the Ogg recording ends in a cut page"
+        );
+        bytes.truncate(end);
+    }
     let stream = MediaSourceStream::new(Box::new(Cursor::new(bytes)), Default::default());
     let mut hint = Hint::new();
     if let Some(ext) = extension {
@@ -67,7 +85,13 @@ pub fn decode(
             &FormatOptions::default(),
             &MetadataOptions::default(),
         )
-        .map_err(|e| AudioError::Unrecognised(e.to_string()))?;
+        .map_err(|e| {
+            if ogg {
+                AudioError::Decode(format!("the Ogg stream ends before its audio ({e})"))
+            } else {
+                AudioError::Unrecognised(e.to_string())
+            }
+        })?;
     let mut format = probed.format;
     let track = format
         .tracks()
@@ -76,9 +100,19 @@ pub fn decode(
         .ok_or_else(|| AudioError::Unrecognised("no audio track".into()))?;
     let track_id = track.id;
     let rate = track.codec_params.sample_rate;
-    let mut decoder = symphonia::default::get_codecs()
-        .make(&track.codec_params, &DecoderOptions::default())
-        .map_err(|e| AudioError::Codec(e.to_string()))?;
+    let mut opus = if track.codec_params.codec == CODEC_TYPE_OPUS {
+        Some(OpusStream::new(&track.codec_params)?)
+    } else {
+        None
+    };
+    let mut decoder = match opus {
+        Some(_) => None,
+        None => Some(
+            symphonia::default::get_codecs()
+                .make(&track.codec_params, &DecoderOptions::default())
+                .map_err(|e| AudioError::Codec(e.to_string()))?,
+        ),
+    };
     let mut resampler: Option<Resampler> = None;
     let mut out = Vec::new();
     let mut buffer: Option<SampleBuffer<f32>> = None;
@@ -101,6 +135,17 @@ pub fn decode(
         if packet.track_id() != track_id {
             continue;
         }
+        let Some(decoder) = decoder.as_mut() else {
+            if let Some(opus) = &mut opus {
+                opus.decode(packet.buf(), &mut out);
+                if out.len() > limit {
+                    return Err(AudioError::TooLong {
+                        limit_s: max_seconds,
+                    });
+                }
+            }
+            continue;
+        };
         let decoded = match decoder.decode(&packet) {
             Ok(d) => d,
             // One bad packet is skipped, as players do.
@@ -143,6 +188,81 @@ pub fn decode(
         }
     }
     Ok(Audio { samples: out })
+}
+
+/// For an Ogg stream, the length of its run of whole pages from the start (`None` for
+/// anything else).
+fn complete_ogg_pages(bytes: &[u8]) -> Option<usize> {
+    const HEADER: usize = 27;
+    if !bytes.starts_with(b"OggS") {
+        return None;
+    }
+    let mut end = 0;
+    while let Some(header) = bytes.get(end..end + HEADER) {
+        if &header[..4] != b"OggS" {
+            break;
+        }
+        let segments = header[26] as usize;
+        let Some(lacing) = bytes.get(end + HEADER..end + HEADER + segments) else {
+            break;
+        };
+        let page = HEADER + segments + lacing.iter().map(|&l| l as usize).sum::<usize>();
+        if end + page > bytes.len() {
+            break;
+        }
+        end += page;
+    }
+    Some(end)
+}
+
+/// An Opus track decoded straight to 16 kHz mono (Opus decodes at any of its rates, so
+/// no resampling), its pre-skip (encoder delay) dropped.
+struct OpusStream {
+    decoder: opus_decoder::OpusDecoder,
+    /// Output samples still to drop at the start.
+    skip: usize,
+    pcm: Vec<f32>,
+}
+
+impl OpusStream {
+    fn new(params: &symphonia::core::codecs::CodecParameters) -> Result<Self, AudioError> {
+        let channels = params.channels.map_or(1, |c| c.count());
+        if channels > 2 {
+            return Err(AudioError::Codec(format!(
+                "Opus with {channels} channels (multistream)"
+            )));
+        }
+        // Mono out: the decoder mixes a stereo stream down itself.
+        let decoder = opus_decoder::OpusDecoder::new(SAMPLE_RATE as u32, 1)
+            .map_err(|e| AudioError::Codec(format!("Opus: {e}")))?;
+        // Pre-skip counts 48 kHz samples.
+        let skip = params.delay.unwrap_or(0) as usize * SAMPLE_RATE / 48_000;
+        let pcm = vec![0.0; decoder.max_frame_size_per_channel()];
+        Ok(Self { decoder, skip, pcm })
+    }
+
+    /// Appends one packet's audio to `out`; a damaged packet is skipped, as players do.
+    fn decode(&mut self, packet: &[u8], out: &mut Vec<f32>) {
+        // A decoder bug on hostile input costs the packet, not the recording.
+        let decoded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            self.decoder.decode_float(packet, &mut self.pcm, false)
+        }));
+        let n = match decoded {
+            Ok(Ok(n)) => n.min(self.pcm.len()),
+            Ok(Err(e)) => {
+                tracing::debug!(error = %e, "an Opus packet skipped");
+                return;
+            }
+            Err(_) => {
+                tracing::warn!("an Opus packet the decoder could not handle was skipped");
+                self.decoder.reset();
+                return;
+            }
+        };
+        let dropped = self.skip.min(n);
+        self.skip -= dropped;
+        out.extend_from_slice(&self.pcm[dropped..n]);
+    }
 }
 
 /// A streaming windowed-sinc resampler (Hann-windowed, cut-off just under the lower

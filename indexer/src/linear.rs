@@ -292,10 +292,14 @@ impl AttentionProj {
             Proj::new(Tensor::cat(ws, 0)?, Some(Tensor::cat(bs, 0)?), p)
         };
         let (q_or_qkv, kv) = if cross {
-            (
-                Proj::new(q, Some(qb), p)?,
-                Some(fused(&[&k, &v], &[&kb, &vb_])?),
-            )
+            // The encoder's keys and values are projected once per window over all its
+            // positions: a many-row product, where f32 gemm outruns candle's Q8_0 kernel.
+            let kv = Proj::new(
+                Tensor::cat(&[&k, &v], 0)?,
+                Some(Tensor::cat(&[&kb, &vb_], 0)?),
+                Precision::F32,
+            )?;
+            (Proj::new(q, Some(qb), p)?, Some(kv))
         } else {
             (fused(&[&q, &k, &v], &[&qb, &kb, &vb_])?, None)
         };

@@ -18,6 +18,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use futures::StreamExt;
 use neo4rs::{BoltType, query};
 use sha2::{Digest, Sha256};
 
@@ -135,6 +136,9 @@ pub fn source_id(path: &Path) -> Result<String, String> {
     ))
 }
 
+/// Transactions of call records written at once (see [`GraphClient::write_records`]).
+const CALL_WRITERS: usize = 2;
+
 /// Reads and validates a whole file (blocking).
 pub fn parse_file(
     kind: ImportKind,
@@ -246,26 +250,36 @@ impl GraphClient {
     ) -> Result<(u64, u64, Vec<(u64, String)>), GraphError> {
         self.ensure_scaffolding(&records, opts).await?;
         let (records, missing) = self.drop_unknown_people(kind, records).await?;
-        let (mut statement, rows, relationships) = statements::rows_for(kind, &records);
+        let (mut statement, mut rows, relationships) = statements::rows_for(kind, &records);
+        let mut writers = 1;
         if kind == ImportKind::Calls {
+            #[derive(serde::Deserialize)]
+            struct PhoneNode {
+                id: String,
+                node: String,
+            }
             let phones = statements::phone_rows(&records);
-            for chunk in phones.chunks(opts.atomic_rows.max(1)) {
-                let queries = chunk
-                    .chunks(opts.batch_size.max(1))
-                    .map(|batch| {
+            let mut nodes = HashMap::with_capacity(phones.len());
+            for batch in phones.chunks(opts.batch_size.max(1)) {
+                let merged = self
+                    .write_rows::<PhoneNode>(
                         query(statements::PHONES)
                             .param("rows", batch.to_vec())
-                            .param("source", source)
-                    })
-                    .collect();
-                self.run_in_transaction(queries).await?;
+                            .param("source", source),
+                    )
+                    .await?;
+                nodes.extend(merged.into_iter().map(|p| (p.id, p.node)));
             }
+            rows = statements::call_rows(&records, &nodes).map_err(GraphError::InvalidInput)?;
             if self.first_import(source).await? {
                 statement = statements::CALLS_FRESH;
             }
+            // Relationship creation is bound by Neo4j's CPU; a second writer keeps both
+            // cores busy while the other transaction travels or commits. Rows are sorted
+            // by caller, so the two mostly lock different phones; a deadlock is retried.
+            writers = CALL_WRITERS;
         }
-        let mut written = 0u64;
-        for chunk in rows.chunks(opts.atomic_rows.max(1)) {
+        let transactions = rows.chunks(opts.atomic_rows.max(1)).map(|chunk| {
             let queries: Vec<neo4rs::Query> = chunk
                 .chunks(opts.batch_size.max(1))
                 .map(|batch| {
@@ -275,9 +289,16 @@ impl GraphClient {
                         .param("operation", opts.operation.clone())
                 })
                 .collect();
-            self.run_in_transaction(queries).await?;
-            written += chunk.len() as u64;
-            progress.written(chunk.len() as u64);
+            async move {
+                self.run_in_transaction(queries).await?;
+                progress.written(chunk.len() as u64);
+                Ok::<u64, GraphError>(chunk.len() as u64)
+            }
+        });
+        let mut done = futures::stream::iter(transactions).buffer_unordered(writers);
+        let mut written = 0u64;
+        while let Some(n) = done.next().await {
+            written += n?;
         }
         let imported = match kind {
             ImportKind::Calls | ImportKind::Edges => records.len() as u64,

@@ -191,31 +191,42 @@ pub const MISSING: &str = concat!(
     part_of!("m")
 );
 
-/// Every distinct phone of a call file, merged once before the calls.
+/// Every distinct phone of a call file, merged once before the calls; returns each
+/// phone's element id, so the calls find their ends without an index seek.
 pub const PHONES: &str = concat!(
     "UNWIND $rows AS row MERGE (a:Phone {id: row.id})",
     created!("a", "Phone", "row.id"),
-    ", a.e164 = row.id, a.caption = row.id"
+    ", a.e164 = row.id, a.caption = row.id",
+    " RETURN row.id AS id, elementId(a) AS node"
 );
 
-macro_rules! calls {
-    ($write:literal) => {
+/// The ends of each call row, found by element id.
+macro_rules! call_ends {
+    () => {
         concat!(
             "UNWIND $rows AS row",
-            " MATCH (a:Phone {id: row.caller}) MATCH (b:Phone {id: row.callee})",
-            " ",
-            $write,
-            " (a)-[c:CALLED {source: $source}]->(b)",
-            " SET c.count = row.count, c.totalDuration = row.totalDuration, c.force = row.force,",
-            " c.firstSeen = datetime(row.firstSeen), c.lastSeen = datetime(row.lastSeen)"
+            " MATCH (a:Phone) WHERE elementId(a) = row.caller",
+            " MATCH (b:Phone) WHERE elementId(b) = row.callee"
         )
     };
 }
 
-/// Calls of a file already (partly) imported: `MERGE` keeps it idempotent.
-pub const CALLS: &str = calls!("MERGE");
-/// Calls of a file never imported before: nothing to merge with, so `CREATE` (faster).
-pub const CALLS_FRESH: &str = calls!("CREATE");
+/// Calls of a file already (partly) imported: `MERGE` keeps it idempotent. `caller` and
+/// `callee` are the phones' element ids from [`PHONES`] (nothing in toex deletes a phone);
+/// the times are native datetimes, so Neo4j parses no strings.
+pub const CALLS: &str = concat!(
+    call_ends!(),
+    " MERGE (a)-[c:CALLED {source: $source}]->(b)",
+    " SET c.count = row.count, c.totalDuration = row.totalDuration, c.force = row.force,",
+    " c.firstSeen = row.firstSeen, c.lastSeen = row.lastSeen"
+);
+/// Calls of a file never imported before: nothing to merge with, so `CREATE`, with every
+/// property in one map (faster).
+pub const CALLS_FRESH: &str = concat!(
+    call_ends!(),
+    " CREATE (a)-[:CALLED {source: $source, count: row.count, totalDuration: row.totalDuration,",
+    " force: row.force, firstSeen: row.firstSeen, lastSeen: row.lastSeen}]->(b)"
+);
 
 /// Marks an import of aggregates as begun and says whether it is the first: an import
 /// that ran before (even one cut short) must `MERGE`, a first one may `CREATE`.
@@ -223,6 +234,43 @@ pub const IMPORT_BEGUN: &str = "MERGE (i:Import {id: $source}) \
      ON CREATE SET i.startedAt = datetime(), i.first = true \
      ON MATCH SET i.first = false, i.repeatedAt = datetime() \
      RETURN i.first AS first";
+
+/// The `CALLED` aggregates of call records, one row per (caller, callee, force), sorted by
+/// caller so that concurrent writers take the callers' locks in one order. `nodes` maps
+/// each phone number to its element id (from [`PHONES`]).
+pub fn call_rows(
+    records: &[Record],
+    nodes: &std::collections::HashMap<String, String>,
+) -> Result<Vec<BoltType>, String> {
+    let totals = aggregate_calls(records);
+    let mut keys: Vec<_> = totals.keys().collect();
+    keys.sort();
+    let node = |phone: &str| {
+        nodes
+            .get(phone)
+            .map(|n| BoltType::from(n.as_str()))
+            .ok_or_else(|| format!("phone `{phone}` was not merged"))
+    };
+    let time = |t: &str| {
+        chrono::DateTime::parse_from_rfc3339(t)
+            .map(BoltType::from)
+            .map_err(|e| format!("time `{t}`: {e}"))
+    };
+    keys.into_iter()
+        .map(|k| {
+            let t = &totals[k];
+            Ok(bolt_map(vec![
+                ("caller", node(&k.0)?),
+                ("callee", node(&k.1)?),
+                ("force", k.2.as_str().into()),
+                ("count", t.count.into()),
+                ("totalDuration", t.total_duration.into()),
+                ("firstSeen", time(&t.first)?),
+                ("lastSeen", time(&t.last)?),
+            ]))
+        })
+        .collect()
+}
 
 /// The distinct phones of call records, for [`PHONES`].
 pub fn phone_rows(records: &[Record]) -> Vec<BoltType> {
@@ -345,27 +393,8 @@ pub fn rows_for(kind: ImportKind, records: &[Record]) -> (&'static str, Vec<Bolt
             let n = rows.len() as u64;
             (MISSING, rows, n)
         }
-        ImportKind::Calls => {
-            let totals = aggregate_calls(records);
-            let mut keys: Vec<_> = totals.keys().cloned().collect();
-            keys.sort();
-            let rows = keys
-                .into_iter()
-                .map(|k| {
-                    let t = &totals[&k];
-                    bolt_map(vec![
-                        ("caller", k.0.into()),
-                        ("callee", k.1.into()),
-                        ("force", k.2.into()),
-                        ("count", t.count.into()),
-                        ("totalDuration", t.total_duration.into()),
-                        ("firstSeen", t.first.as_str().into()),
-                        ("lastSeen", t.last.as_str().into()),
-                    ])
-                })
-                .collect();
-            (CALLS, rows, records.len() as u64)
-        }
+        // Call rows need the phones' element ids: [`call_rows`], after [`PHONES`].
+        ImportKind::Calls => (CALLS, Vec::new(), records.len() as u64),
         ImportKind::Edges => {
             let mut weights: std::collections::BTreeMap<(String, String, String), f64> =
                 Default::default();

@@ -8,7 +8,9 @@
 #   scripts/neo4j.sh foreground [args]     run in the foreground (used by the test harness)
 #
 # Environment: NEO4J_DEV_HOME (data and pid files, default .toex/neo4j),
-# NEO4J_HEAP (default 1g), NEO4J_PAGE_CACHE_MIB (default 256), NEO4J_PASSWORD (empty: auth off).
+# NEO4J_HEAP (default 1g), NEO4J_PAGE_CACHE_MIB (default 256), NEO4J_PASSWORD (empty: auth off),
+# NEO4J_GC (garbage collector, default G1GC; ParallelGC for bulk loads),
+# NEO4J_JAVA_OPTS (extra JVM options, appended).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -21,7 +23,7 @@ jar="$launcher/target/toex-neo4j-launcher-0.1.0.jar"
 
 java_opts=(
   "-Xms${NEO4J_HEAP:-1g}" "-Xmx${NEO4J_HEAP:-1g}"
-  -XX:+UseG1GC -XX:-OmitStackTraceInFastThrow -XX:+ExitOnOutOfMemoryError
+  "-XX:+Use${NEO4J_GC:-G1GC}" -XX:-OmitStackTraceInFastThrow -XX:+ExitOnOutOfMemoryError
   -Djdk.nio.maxCachedBufferSize=1024 -Dio.netty.tryReflectionSetAccessible=true
   --add-opens=java.base/java.nio=ALL-UNNAMED
   --add-opens=java.base/java.io=ALL-UNNAMED
@@ -32,6 +34,8 @@ java_opts=(
   --add-exports=java.base/sun.nio.ch=ALL-UNNAMED
   --enable-native-access=ALL-UNNAMED
 )
+# shellcheck disable=SC2206 # word splitting is the point: several options in one variable
+java_opts+=(${NEO4J_JAVA_OPTS:-})
 
 build() {
   if [[ -f "$jar" && -d "$launcher/target/lib" && "$jar" -nt "$launcher/pom.xml" \

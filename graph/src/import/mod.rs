@@ -209,6 +209,7 @@ impl GraphClient {
                 .map_err(|e| GraphError::InvalidInput(format!("reading failed: {e}")))??
         };
         progress.parsed(records.len() as u64 + rejected.len() as u64);
+        tracing::debug!(records = records.len(), rejected = rejected.len(), elapsed = ?started.elapsed(), "file parsed");
         let rows = (records.len() + rejected.len()) as u64;
         if opts.strict && !rejected.is_empty() {
             let shown: Vec<String> = rejected.iter().take(10).map(ToString::to_string).collect();
@@ -250,61 +251,99 @@ impl GraphClient {
     ) -> Result<(u64, u64, Vec<(u64, String)>), GraphError> {
         self.ensure_scaffolding(&records, opts).await?;
         let (records, missing) = self.drop_unknown_people(kind, records).await?;
-        let (mut statement, mut rows, relationships) = statements::rows_for(kind, &records);
-        let mut writers = 1;
+        let started = Instant::now();
         if kind == ImportKind::Calls {
             #[derive(serde::Deserialize)]
             struct PhoneNode {
                 id: String,
                 node: String,
             }
-            let phones = statements::phone_rows(&records);
+            let (records_back, phones) = blocking(move || {
+                let phones = statements::phone_rows(&records);
+                Ok((records, phones))
+            })
+            .await?;
             let mut nodes = HashMap::with_capacity(phones.len());
-            for batch in phones.chunks(opts.batch_size.max(1)) {
+            for batch in split_owned(phones, opts.batch_size) {
                 let merged = self
                     .write_rows::<PhoneNode>(
                         query(statements::PHONES)
-                            .param("rows", batch.to_vec())
+                            .param("rows", batch)
                             .param("source", source),
                     )
                     .await?;
                 nodes.extend(merged.into_iter().map(|p| (p.id, p.node)));
             }
-            rows = statements::call_rows(&records, &nodes).map_err(GraphError::InvalidInput)?;
-            if self.first_import(source).await? {
-                statement = statements::CALLS_FRESH;
-            }
+            tracing::debug!(phones = nodes.len(), elapsed = ?started.elapsed(), "phones merged");
+            let (records_back, call_rows) = blocking(move || {
+                let rows = statements::call_rows(&records_back, &nodes)?;
+                Ok((records_back, rows))
+            })
+            .await?;
+            tracing::debug!(pairs = call_rows.len(), elapsed = ?started.elapsed(), "call rows built");
+            let statement = if self.first_import(source).await? {
+                statements::CALLS_FRESH
+            } else {
+                statements::CALLS
+            };
             // Relationship creation is bound by Neo4j's CPU; a second writer keeps both
             // cores busy while the other transaction travels or commits. Rows are sorted
             // by caller, so the two mostly lock different phones; a deadlock is retried.
-            writers = CALL_WRITERS;
+            self.write_transactions(statement, call_rows, source, opts, progress, CALL_WRITERS)
+                .await?;
+            tracing::debug!(elapsed = ?started.elapsed(), "calls written");
+            let records = records_back.len() as u64;
+            return Ok((records, records, missing));
         }
-        let transactions = rows.chunks(opts.atomic_rows.max(1)).map(|chunk| {
-            let queries: Vec<neo4rs::Query> = chunk
-                .chunks(opts.batch_size.max(1))
-                .map(|batch| {
-                    query(statement)
-                        .param("rows", batch.to_vec())
-                        .param("source", source)
-                        .param("operation", opts.operation.clone())
-                })
-                .collect();
-            async move {
-                self.run_in_transaction(queries).await?;
-                progress.written(chunk.len() as u64);
-                Ok::<u64, GraphError>(chunk.len() as u64)
-            }
-        });
-        let mut done = futures::stream::iter(transactions).buffer_unordered(writers);
+        let (statement, rows, relationships) = statements::rows_for(kind, &records);
+        let written = self
+            .write_transactions(statement, rows, source, opts, progress, 1)
+            .await?;
+        tracing::debug!(rows = written, elapsed = ?started.elapsed(), "rows written");
+        let imported = match kind {
+            ImportKind::Edges => records.len() as u64,
+            _ => written,
+        };
+        Ok((imported, relationships, missing))
+    }
+
+    /// Writes `rows` through `statement`, [`ImportOptions::atomic_rows`] rows per
+    /// transaction in `UNWIND` batches of [`ImportOptions::batch_size`], `writers`
+    /// transactions at a time. Returns the rows written.
+    async fn write_transactions(
+        &self,
+        statement: &'static str,
+        rows: Vec<BoltType>,
+        source: &str,
+        opts: &ImportOptions,
+        progress: &dyn ImportProgress,
+        writers: usize,
+    ) -> Result<u64, GraphError> {
+        let transactions = split_owned(rows, opts.atomic_rows)
+            .into_iter()
+            .map(|chunk| {
+                let n = chunk.len() as u64;
+                let queries: Vec<neo4rs::Query> = split_owned(chunk, opts.batch_size)
+                    .into_iter()
+                    .map(|batch| {
+                        query(statement)
+                            .param("rows", batch)
+                            .param("source", source)
+                            .param("operation", opts.operation.clone())
+                    })
+                    .collect();
+                async move {
+                    self.run_in_transaction(queries).await?;
+                    progress.written(n);
+                    Ok::<u64, GraphError>(n)
+                }
+            });
+        let mut done = futures::stream::iter(transactions).buffer_unordered(writers.max(1));
         let mut written = 0u64;
         while let Some(n) = done.next().await {
             written += n?;
         }
-        let imported = match kind {
-            ImportKind::Calls | ImportKind::Edges => records.len() as u64,
-            _ => written,
-        };
-        Ok((imported, relationships, missing))
+        Ok(written)
     }
 
     /// Records that `source` is being imported; true the first time only.
@@ -406,43 +445,28 @@ impl GraphClient {
     }
 }
 
-/// Per-pair aggregates of call records: `(caller, callee, force)` → totals.
-pub(crate) fn aggregate_calls(records: &[Record]) -> HashMap<(String, String, String), CallTotals> {
-    let mut out: HashMap<(String, String, String), CallTotals> = HashMap::new();
-    for r in records {
-        if let RecordKind::Call {
-            caller,
-            callee,
-            start,
-            duration,
-        } = &r.kind
-        {
-            let t = out
-                .entry((caller.clone(), callee.clone(), r.force.clone()))
-                .or_insert_with(|| CallTotals {
-                    count: 0,
-                    total_duration: 0,
-                    first: start.clone(),
-                    last: start.clone(),
-                });
-            t.count += 1;
-            t.total_duration += duration;
-            if *start < t.first {
-                t.first = start.clone();
-            }
-            if *start > t.last {
-                t.last = start.clone();
-            }
+/// Splits `items` into owned pieces of at most `size` (at least 1), moving, not cloning.
+fn split_owned<T>(items: Vec<T>, size: usize) -> Vec<Vec<T>> {
+    let size = size.max(1);
+    let mut out = Vec::with_capacity(items.len().div_ceil(size));
+    let mut items = items.into_iter();
+    loop {
+        let piece: Vec<T> = items.by_ref().take(size).collect();
+        if piece.is_empty() {
+            return out;
         }
+        out.push(piece);
     }
-    out
 }
 
-pub(crate) struct CallTotals {
-    pub count: i64,
-    pub total_duration: i64,
-    pub first: String,
-    pub last: String,
+/// Runs CPU-bound import work (aggregating, building rows) off the async runtime.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, String> + Send + 'static,
+) -> Result<T, GraphError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| GraphError::InvalidInput(format!("import work failed: {e}")))?
+        .map_err(GraphError::InvalidInput)
 }
 
 #[cfg(test)]

@@ -2,8 +2,8 @@
 
 use neo4rs::BoltType;
 
+use super::ImportKind;
 use super::records::{IdentifierKind, Record, RecordKind, bolt_map, place_pairs};
-use super::{ImportKind, aggregate_calls};
 use crate::names;
 
 /// `SET` clauses that widen a relationship's first/last-seen window; idempotent.
@@ -200,13 +200,14 @@ pub const PHONES: &str = concat!(
     " RETURN row.id AS id, elementId(a) AS node"
 );
 
-/// The ends of each call row, found by element id.
+/// The ends of each call row, found by element id. A call row is positional (see
+/// [`call_rows`]): a list costs neither side a key per value.
 macro_rules! call_ends {
     () => {
         concat!(
             "UNWIND $rows AS row",
-            " MATCH (a:Phone) WHERE elementId(a) = row.caller",
-            " MATCH (b:Phone) WHERE elementId(b) = row.callee"
+            " MATCH (a:Phone) WHERE elementId(a) = row[0]",
+            " MATCH (b:Phone) WHERE elementId(b) = row[1]"
         )
     };
 }
@@ -217,15 +218,15 @@ macro_rules! call_ends {
 pub const CALLS: &str = concat!(
     call_ends!(),
     " MERGE (a)-[c:CALLED {source: $source}]->(b)",
-    " SET c.count = row.count, c.totalDuration = row.totalDuration, c.force = row.force,",
-    " c.firstSeen = row.firstSeen, c.lastSeen = row.lastSeen"
+    " SET c.force = row[2], c.count = row[3], c.totalDuration = row[4],",
+    " c.firstSeen = row[5], c.lastSeen = row[6]"
 );
 /// Calls of a file never imported before: nothing to merge with, so `CREATE`, with every
 /// property in one map (faster).
 pub const CALLS_FRESH: &str = concat!(
     call_ends!(),
-    " CREATE (a)-[:CALLED {source: $source, count: row.count, totalDuration: row.totalDuration,",
-    " force: row.force, firstSeen: row.firstSeen, lastSeen: row.lastSeen}]->(b)"
+    " CREATE (a)-[:CALLED {source: $source, force: row[2], count: row[3],",
+    " totalDuration: row[4], firstSeen: row[5], lastSeen: row[6]}]->(b)"
 );
 
 /// Marks an import of aggregates as begun and says whether it is the first: an import
@@ -235,53 +236,112 @@ pub const IMPORT_BEGUN: &str = "MERGE (i:Import {id: $source}) \
      ON MATCH SET i.first = false, i.repeatedAt = datetime() \
      RETURN i.first AS first";
 
-/// The `CALLED` aggregates of call records, one row per (caller, callee, force), sorted by
-/// caller so that concurrent writers take the callers' locks in one order. `nodes` maps
-/// each phone number to its element id (from [`PHONES`]).
+/// The `CALLED` aggregates of call records, one row per (caller, callee, force):
+/// `[caller, callee, force, count, totalDuration, firstSeen, lastSeen]`, the ends as the
+/// phones' element ids from `nodes` (phone number to element id, from [`PHONES`]).
+/// Rows are sorted by caller, so that concurrent writers take the callers' locks in one
+/// order. Phones and forces are interned first, so a million records aggregate without
+/// copying a string.
 pub fn call_rows(
     records: &[Record],
     nodes: &std::collections::HashMap<String, String>,
 ) -> Result<Vec<BoltType>, String> {
-    let totals = aggregate_calls(records);
-    let mut keys: Vec<_> = totals.keys().collect();
-    keys.sort();
-    let node = |phone: &str| {
-        nodes
-            .get(phone)
-            .map(|n| BoltType::from(n.as_str()))
-            .ok_or_else(|| format!("phone `{phone}` was not merged"))
+    struct Totals<'a> {
+        count: i64,
+        duration: i64,
+        first: &'a str,
+        last: &'a str,
+    }
+    let mut phones: Vec<&str> = nodes.keys().map(String::as_str).collect();
+    phones.sort_unstable();
+    let phone_index: std::collections::HashMap<&str, u32> = phones
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (*p, i as u32))
+        .collect();
+    let phone = |p: &str| {
+        phone_index
+            .get(p)
+            .copied()
+            .ok_or_else(|| format!("phone `{p}` was not merged"))
     };
+    let mut forces: Vec<&str> = Vec::new();
+    let mut totals: std::collections::HashMap<(u32, u32, u32), Totals<'_>> =
+        std::collections::HashMap::with_capacity(records.len());
+    for r in records {
+        let RecordKind::Call {
+            caller,
+            callee,
+            start,
+            duration,
+        } = &r.kind
+        else {
+            continue;
+        };
+        let force = match forces.iter().position(|f| *f == r.force) {
+            Some(i) => i,
+            None => {
+                forces.push(&r.force);
+                forces.len() - 1
+            }
+        } as u32;
+        // Times are normalised RFC 3339 UTC (`parse_time`), so text order is time order.
+        let t = totals
+            .entry((phone(caller)?, phone(callee)?, force))
+            .or_insert(Totals {
+                count: 0,
+                duration: 0,
+                first: start,
+                last: start,
+            });
+        t.count += 1;
+        t.duration += duration;
+        if start.as_str() < t.first {
+            t.first = start;
+        }
+        if start.as_str() > t.last {
+            t.last = start;
+        }
+    }
+    let mut pairs: Vec<_> = totals.into_iter().collect();
+    pairs.sort_unstable_by_key(|(key, _)| *key);
     let time = |t: &str| {
         chrono::DateTime::parse_from_rfc3339(t)
             .map(BoltType::from)
             .map_err(|e| format!("time `{t}`: {e}"))
     };
-    keys.into_iter()
-        .map(|k| {
-            let t = &totals[k];
-            Ok(bolt_map(vec![
-                ("caller", node(&k.0)?),
-                ("callee", node(&k.1)?),
-                ("force", k.2.as_str().into()),
-                ("count", t.count.into()),
-                ("totalDuration", t.total_duration.into()),
-                ("firstSeen", time(&t.first)?),
-                ("lastSeen", time(&t.last)?),
-            ]))
+    let element_id = |i: u32| BoltType::from(nodes[phones[i as usize]].as_str());
+    pairs
+        .into_iter()
+        .map(|((caller, callee, force), t)| {
+            Ok(BoltType::List(neo4rs::BoltList::from(vec![
+                element_id(caller),
+                element_id(callee),
+                forces[force as usize].into(),
+                t.count.into(),
+                t.duration.into(),
+                time(t.first)?,
+                time(t.last)?,
+            ])))
         })
         .collect()
 }
 
-/// The distinct phones of call records, for [`PHONES`].
+/// The distinct phones of call records, for [`PHONES`], in number order; each keeps the
+/// force of the first record that names it.
 pub fn phone_rows(records: &[Record]) -> Vec<BoltType> {
-    let mut seen: std::collections::BTreeMap<&str, &str> = Default::default();
+    let mut seen: std::collections::HashMap<&str, &str> =
+        std::collections::HashMap::with_capacity(records.len() / 4);
     for r in records {
         if let RecordKind::Call { caller, callee, .. } = &r.kind {
             seen.entry(caller).or_insert(&r.force);
             seen.entry(callee).or_insert(&r.force);
         }
     }
-    seen.into_iter()
+    let mut phones: Vec<(&str, &str)> = seen.into_iter().collect();
+    phones.sort_unstable();
+    phones
+        .into_iter()
         .map(|(id, force)| bolt_map(vec![("id", id.into()), ("force", force.into())]))
         .collect()
 }
@@ -393,7 +453,8 @@ pub fn rows_for(kind: ImportKind, records: &[Record]) -> (&'static str, Vec<Bolt
             let n = rows.len() as u64;
             (MISSING, rows, n)
         }
-        // Call rows need the phones' element ids: [`call_rows`], after [`PHONES`].
+        // `write_records` builds call rows itself: they need the phones' element ids
+        // ([`call_rows`], after [`PHONES`]).
         ImportKind::Calls => (CALLS, Vec::new(), records.len() as u64),
         ImportKind::Edges => {
             let mut weights: std::collections::BTreeMap<(String, String, String), f64> =

@@ -66,15 +66,24 @@ async fn import_reports_bad_rows_keeps_good_ones_and_is_idempotent() {
         "{shown}"
     );
 
+    // A number and a handle no other run uses (the database may be shared); the number
+    // written once with a space and once in Arabic-Indic digits.
+    let [(phone, phone_key), ..] = fresh_phones();
+    let spaced = format!("{} {}", &phone[..5], &phone[5..]);
+    let arabic_indic: String = phone
+        .chars()
+        .map(|c| char::from_u32(0x0660 + c.to_digit(10).unwrap()).unwrap())
+        .collect();
+    let handle = format!("hassan_{}", &unique("")[1..9]);
     let identifiers = write(
         dir.path(),
         "ids.csv",
         &format!(
             "person_id,kind,value,platform,first_seen,last_seen\n\
-             {p}-1,phone,07700 900555,,2024-01-01,2024-02-01\n\
+             {p}-1,phone,{spaced},,2024-01-01,2024-02-01\n\
              {p}-1,phone,not-a-phone,,,\n\
-             {p}-4,phone,٠٧٧٠٠٩٠٠٥٥٥,,2023-06-01,2024-03-01\n\
-             {p}-4,account,@hassan_99,instagram,,\n\
+             {p}-4,phone,{arabic_indic},,2023-06-01,2024-03-01\n\
+             {p}-4,account,@{handle},instagram,,\n\
              {p}-9,email,x@example.org,,,\n"
         ),
     );
@@ -103,7 +112,8 @@ async fn import_reports_bad_rows_keeps_good_ones_and_is_idempotent() {
         )
         .await;
     assert_eq!(
-        common["data"]["commonAssociates"][0]["node"]["key"], "Phone:+447700900555",
+        common["data"]["commonAssociates"][0]["node"]["key"],
+        format!("Phone:{phone_key}"),
         "{common}"
     );
 
@@ -175,6 +185,113 @@ async fn import_reports_bad_rows_keeps_good_ones_and_is_idempotent() {
         .await
         .unwrap_err();
     assert!(err.to_string().contains("empty"), "{err}");
+    app.stop().await;
+}
+
+/// Three mobile numbers no other test uses (digits from a fresh UUID), as written in a
+/// call file and as the E.164 keys they become.
+fn fresh_phones() -> [(String, String); 3] {
+    let digits: String = unique("")
+        .bytes()
+        .filter(u8::is_ascii_digit)
+        .chain(std::iter::repeat(b'0'))
+        .take(15)
+        .map(char::from)
+        .collect();
+    std::array::from_fn(|i| {
+        let local = format!("07700{}{}", i, &digits[i * 5..i * 5 + 5]);
+        let e164 = format!("+44{}", &local[1..]);
+        (local, e164)
+    })
+}
+
+/// The `CALLED` edges at `key`, in a stable order.
+async fn called_edges(app: &TestApp, key: &str) -> Vec<Value> {
+    let r = app
+        .graphql(
+            "query($k: String!) { neighbourhood(key: $k, hops: 1, relationshipTypes: [\"CALLED\"]) { edges { from to type count firstSeen lastSeen source } } }",
+            json!({ "k": key }),
+        )
+        .await;
+    assert!(r["errors"].is_null(), "{r}");
+    let mut edges = r["data"]["neighbourhood"]["edges"]
+        .as_array()
+        .unwrap()
+        .clone();
+    edges.sort_by_key(|e| e["from"].to_string());
+    edges
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn call_records_aggregate_per_pair_and_reimport_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let dir = tempfile::tempdir().unwrap();
+    let [(a, a_key), (b, b_key), (c, _)] = fresh_phones();
+    let calls = write(
+        dir.path(),
+        "calls.csv",
+        &format!(
+            "caller,callee,start,duration,force\n\
+             {a},{b},2024-03-01T10:00:00Z,60,WYP\n\
+             {a},{b},2024-03-05 09:30:00,30,WYP\n\
+             {a},not-a-phone,2024-03-01T10:00:00Z,5,WYP\n\
+             {b},{a},2024-02-01T08:00:00+01:00,15,WYP\n\
+             {a},{b},2024-01-15T12:00:00Z,20,WYP\n\
+             {a},{c},2024-03-01T10:00:00Z,99999999,WYP\n"
+        ),
+    );
+    let mut sources = Vec::new();
+    let mut seen = Vec::new();
+    for _ in 0..2 {
+        let report = app
+            .services
+            .graph
+            .import_file(ImportKind::Calls, &calls, &opts("WYP"), &())
+            .await
+            .unwrap();
+        assert_eq!(
+            (report.rows, report.imported, report.relationships),
+            (6, 4, 4)
+        );
+        let lines: Vec<u64> = report.rejected.iter().map(|e| e.line).collect();
+        assert_eq!(lines, vec![4, 7], "{:?}", report.rejected);
+        sources.push(report.source);
+        seen.push(called_edges(&app, &format!("Phone:{a_key}")).await);
+    }
+    assert_eq!(sources[0], sources[1], "the same file is the same import");
+    assert_eq!(seen[0], seen[1], "a second import changes nothing");
+    let edges = &seen[0];
+    assert_eq!(edges.len(), 2, "one CALLED per direction: {edges:?}");
+    let out = edges
+        .iter()
+        .find(|e| e["from"] == format!("Phone:{a_key}"))
+        .unwrap();
+    assert_eq!(out["to"], format!("Phone:{b_key}"));
+    assert_eq!(out["count"], 3, "three calls a to b: {out}");
+    assert!(
+        out["firstSeen"]
+            .as_str()
+            .unwrap()
+            .starts_with("2024-01-15T12:00")
+            && out["lastSeen"]
+                .as_str()
+                .unwrap()
+                .starts_with("2024-03-05T09:30"),
+        "first and last call, whatever order and format they were written in: {out}"
+    );
+    assert_eq!(out["source"], sources[0].as_str());
+    let back = edges
+        .iter()
+        .find(|e| e["from"] == format!("Phone:{b_key}"))
+        .unwrap();
+    assert_eq!(back["count"], 1);
+    assert!(
+        back["firstSeen"]
+            .as_str()
+            .unwrap()
+            .starts_with("2024-02-01T07:00"),
+        "an offset time is stored as the same instant in UTC: {back}"
+    );
     app.stop().await;
 }
 

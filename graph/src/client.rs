@@ -237,7 +237,7 @@ impl GraphClient {
     /// same phone, say) is rolled back by Neo4j and run again, up to
     /// [`CONFLICT_RETRIES`] times with a short, growing pause; the statements are
     /// idempotent `MERGE`s, so a retry writes what the first try would have.
-    pub(crate) async fn run_in_transaction(&self, queries: Vec<Query>) -> Result<(), GraphError> {
+    pub(crate) async fn run_in_transaction(&self, queries: &[Query]) -> Result<(), GraphError> {
         self.ensure_reachable()?;
         let timeout = self.inner.settings.query_timeout() * (queries.len() as u32).max(1);
         let mut attempt = 0;

@@ -333,15 +333,34 @@ impl GraphClient {
                     })
                     .collect();
                 async move {
-                    self.run_in_transaction(queries).await?;
-                    progress.written(n);
-                    Ok::<u64, GraphError>(n)
+                    let result = self.run_in_transaction(&queries).await;
+                    (n, queries, result)
                 }
             });
         let mut done = futures::stream::iter(transactions).buffer_unordered(writers.max(1));
         let mut written = 0u64;
-        while let Some(n) = done.next().await {
-            written += n?;
+        let mut deferred = Vec::new();
+        while let Some((n, queries, result)) = done.next().await {
+            match result {
+                Ok(()) => {
+                    progress.written(n);
+                    written += n;
+                }
+                // Concurrent writers can keep deadlocking on the same hub phones however
+                // often they retry; the transaction rolled back whole, so it runs again
+                // below, with no other writer.
+                Err(GraphError::Conflict { code, .. }) if writers > 1 => {
+                    tracing::debug!(%code, rows = n, "transaction deferred to a serial pass");
+                    deferred.push((n, queries));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        drop(done);
+        for (n, queries) in deferred {
+            self.run_in_transaction(&queries).await?;
+            progress.written(n);
+            written += n;
         }
         Ok(written)
     }
@@ -390,7 +409,7 @@ impl GraphClient {
             })
             .collect();
         let forces: Vec<String> = forces.into_iter().collect();
-        self.run_in_transaction(vec![
+        self.run_in_transaction(&[
             query(statements::FORCES).param("forces", forces),
             query(statements::OPERATIONS).param("rows", rows),
         ])

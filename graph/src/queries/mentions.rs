@@ -255,7 +255,7 @@ impl GraphClient {
         if queries.is_empty() {
             return Ok(());
         }
-        self.run_in_transaction(queries).await
+        self.run_in_transaction(&queries).await
     }
 
     /// Every person with a name, for the gazetteer, and how many persons there are.

@@ -258,11 +258,11 @@ impl GraphClient {
                 id: String,
                 node: String,
             }
-            let (records_back, phones) = blocking(move || {
-                let phones = statements::phone_rows(&records);
-                Ok((records, phones))
-            })
-            .await?;
+            let records = std::sync::Arc::new(records);
+            let phones = {
+                let records = records.clone();
+                blocking(move || Ok(statements::phone_rows(&records))).await?
+            };
             let mut nodes = HashMap::with_capacity(phones.len());
             for batch in split_owned(phones, opts.batch_size) {
                 let merged = self
@@ -275,11 +275,10 @@ impl GraphClient {
                 nodes.extend(merged.into_iter().map(|p| (p.id, p.node)));
             }
             tracing::debug!(phones = nodes.len(), elapsed = ?started.elapsed(), "phones merged");
-            let (records_back, call_rows) = blocking(move || {
-                let rows = statements::call_rows(&records_back, &nodes)?;
-                Ok((records_back, rows))
-            })
-            .await?;
+            let call_rows = {
+                let records = records.clone();
+                blocking(move || statements::call_rows(&records, &nodes)).await?
+            };
             tracing::debug!(pairs = call_rows.len(), elapsed = ?started.elapsed(), "call rows built");
             let statement = if self.first_import(source).await? {
                 statements::CALLS_FRESH
@@ -292,7 +291,7 @@ impl GraphClient {
             self.write_transactions(statement, call_rows, source, opts, progress, CALL_WRITERS)
                 .await?;
             tracing::debug!(elapsed = ?started.elapsed(), "calls written");
-            let records = records_back.len() as u64;
+            let records = records.len() as u64;
             return Ok((records, records, missing));
         }
         let (statement, rows, relationships) = statements::rows_for(kind, &records);

@@ -443,18 +443,12 @@ async fn link_analysis_finds_the_planted_structures() {
     );
 
     // Only calls, and only links seen since mid-2024, narrow it.
-    let calls = app
-        .graphql(
-            "query($k: String!) { neighbourhood(key: $k, hops: 1, relationshipTypes: [\"CALLED\"]) { edges { from to type count } } }",
-            json!({ "k": shared }),
-        )
-        .await;
-    let edges = calls["data"]["neighbourhood"]["edges"].as_array().unwrap();
+    let edges = called_edges(&app, &shared).await;
     let mut callees: Vec<&str> = edges.iter().map(|e| e["to"].as_str().unwrap()).collect();
     callees.dedup();
     callees.sort();
     callees.dedup();
-    assert_eq!(callees.len(), 3, "three victims' phones: {calls}");
+    assert_eq!(callees.len(), 3, "three victims' phones: {edges:?}");
     assert!(
         edges
             .iter()

@@ -239,13 +239,18 @@ pub const IMPORT_BEGUN: &str = "MERGE (i:Import {id: $source}) \
 /// The `CALLED` aggregates of call records, one row per (caller, callee, force):
 /// `[caller, callee, force, count, totalDuration, firstSeen, lastSeen]`, the ends as the
 /// phones' element ids from `nodes` (phone number to element id, from [`PHONES`]).
-/// Rows are sorted by caller, so that concurrent writers take the callers' locks in one
-/// order. Phones and forces are interned first, so a million records aggregate without
-/// copying a string.
+///
+/// Rows come grouped for concurrent writers: each phone falls in one of `buckets`
+/// buckets, and a row goes to the group of its ends' unordered bucket pair, as laid out
+/// by [`bucket_rounds`]. Two groups of one round share no phone, so their writers never
+/// wait on each other's node locks (nor deadlock). Within a group rows are in (caller,
+/// callee) order. Phones and forces are interned first, so a million records aggregate
+/// without copying a string.
 pub fn call_rows(
     records: &[Record],
     nodes: &std::collections::HashMap<String, String>,
-) -> Result<Vec<BoltType>, String> {
+    buckets: usize,
+) -> Result<Vec<Vec<Vec<BoltType>>>, String> {
     struct Totals<'a> {
         count: i64,
         duration: i64,
@@ -311,20 +316,57 @@ pub fn call_rows(
             .map_err(|e| format!("time `{t}`: {e}"))
     };
     let element_id = |i: u32| BoltType::from(nodes[phones[i as usize]].as_str());
-    pairs
-        .into_iter()
-        .map(|((caller, callee, force), t)| {
-            Ok(BoltType::List(neo4rs::BoltList::from(vec![
-                element_id(caller),
-                element_id(callee),
-                forces[force as usize].into(),
-                t.count.into(),
-                t.duration.into(),
-                time(t.first)?,
-                time(t.last)?,
-            ])))
+    let buckets = if buckets > 1 { buckets & !1 } else { 1 };
+    let rounds = bucket_rounds(buckets);
+    let mut slot = vec![(0, 0); buckets * buckets];
+    for (r, round) in rounds.iter().enumerate() {
+        for (g, &(i, j)) in round.iter().enumerate() {
+            slot[i * buckets + j] = (r, g);
+            slot[j * buckets + i] = (r, g);
+        }
+    }
+    let mut grouped: Vec<Vec<Vec<BoltType>>> = rounds
+        .iter()
+        .map(|round| vec![Vec::new(); round.len()])
+        .collect();
+    for ((caller, callee, force), t) in pairs {
+        let (r, g) = slot[caller as usize % buckets * buckets + callee as usize % buckets];
+        grouped[r][g].push(BoltType::List(neo4rs::BoltList::from(vec![
+            element_id(caller),
+            element_id(callee),
+            forces[force as usize].into(),
+            t.count.into(),
+            t.duration.into(),
+            time(t.first)?,
+            time(t.last)?,
+        ])));
+    }
+    Ok(grouped)
+}
+
+/// The unordered pairs of `buckets` phone buckets, in rounds whose pairs share no
+/// bucket: for an even count, `buckets - 1` rounds of `buckets / 2` distinct pairs (the
+/// circle method of a round-robin tournament) and then the pairs `(i, i)`, `buckets / 2`
+/// to a round. One bucket gives one round of `(0, 0)`; an odd count is rounded down.
+pub fn bucket_rounds(buckets: usize) -> Vec<Vec<(usize, usize)>> {
+    let k = if buckets > 1 { buckets & !1 } else { 1 };
+    if k == 1 {
+        return vec![vec![(0, 0)]];
+    }
+    let ring = k - 1;
+    let mut rounds: Vec<Vec<(usize, usize)>> = (0..ring)
+        .map(|r| {
+            let mut round = vec![(r, ring)];
+            for i in 1..k / 2 {
+                let (a, b) = ((r + i) % ring, (r + ring - i) % ring);
+                round.push((a.min(b), a.max(b)));
+            }
+            round
         })
-        .collect()
+        .collect();
+    let diagonal: Vec<(usize, usize)> = (0..k).map(|i| (i, i)).collect();
+    rounds.extend(diagonal.chunks(k / 2).map(<[_]>::to_vec));
+    rounds
 }
 
 /// The distinct phones of call records, for [`PHONES`], in number order; each keeps the
@@ -583,4 +625,31 @@ fn identifier_row(r: &Record) -> Option<BoltType> {
             .filter(|(k, _)| *k != "locationId"),
     );
     Some(bolt_map(pairs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bucket_rounds_cover_every_pair_once_with_disjoint_rounds() {
+        for k in [1, 2, 4, 6, 8] {
+            let rounds = bucket_rounds(k);
+            let mut seen = std::collections::HashSet::new();
+            for round in &rounds {
+                assert_eq!(round.len(), (k / 2).max(1), "k={k}: {rounds:?}");
+                let mut used = std::collections::HashSet::new();
+                for &(i, j) in round {
+                    assert!(i <= j && j < k, "k={k}: pair ({i}, {j})");
+                    assert!(seen.insert((i, j)), "k={k}: ({i}, {j}) twice");
+                    assert!(used.insert(i), "k={k}: bucket {i} twice in {round:?}");
+                    if i != j {
+                        assert!(used.insert(j), "k={k}: bucket {j} twice in {round:?}");
+                    }
+                }
+            }
+            assert_eq!(seen.len(), k * (k + 1) / 2, "k={k}: every unordered pair");
+        }
+        assert_eq!(bucket_rounds(5), bucket_rounds(4));
+    }
 }

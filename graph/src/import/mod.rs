@@ -277,10 +277,11 @@ impl GraphClient {
                 nodes.extend(merged.into_iter().map(|p| (p.id, p.node)));
             }
             tracing::debug!(phones = nodes.len(), elapsed = ?started.elapsed(), "phones merged");
-            let rounds = {
+            let (call_rows, rounds) = {
                 let records = records.clone();
                 blocking(move || statements::call_rows(&records, &nodes, 2 * CALL_WRITERS)).await?
             };
+            let to_row = |p: statements::CallPair| call_rows.row(&p);
             tracing::debug!(elapsed = ?started.elapsed(), "call rows built");
             let statement = if self.first_import(source).await? {
                 statements::CALLS_FRESH
@@ -299,7 +300,7 @@ impl GraphClient {
             // round lock disjoint sets of phones (`call_rows`), so neither waits on the
             // other; a round ends when both its groups are written.
             for groups in rounds {
-                self.write_transactions(statement, groups, source, opts, progress)
+                self.write_transactions(statement, groups, &to_row, source, opts, progress)
                     .await?;
             }
             tracing::debug!(elapsed = ?started.elapsed(), "calls written");
@@ -308,7 +309,7 @@ impl GraphClient {
         }
         let (statement, rows, relationships) = statements::rows_for(kind, &records);
         let written = self
-            .write_transactions(statement, vec![rows], source, opts, progress)
+            .write_transactions(statement, vec![rows], &|row| row, source, opts, progress)
             .await?;
         tracing::debug!(rows = written, elapsed = ?started.elapsed(), "rows written");
         let imported = match kind {
@@ -320,41 +321,40 @@ impl GraphClient {
 
     /// Writes `groups` of rows through `statement`, the groups at the same time (one
     /// writer each) and each group's rows in order, [`ImportOptions::atomic_rows`] rows
-    /// per transaction in `UNWIND` batches of [`ImportOptions::batch_size`]. Returns the
-    /// rows written.
-    async fn write_transactions(
+    /// per transaction in `UNWIND` batches of [`ImportOptions::batch_size`]. An item
+    /// becomes its row (`to_row`) only when its transaction is next. Returns the rows
+    /// written.
+    async fn write_transactions<T>(
         &self,
         statement: &'static str,
-        groups: Vec<Vec<BoltType>>,
+        groups: Vec<Vec<T>>,
+        to_row: &(dyn Fn(T) -> BoltType + Sync),
         source: &str,
         opts: &ImportOptions,
         progress: &dyn ImportProgress,
     ) -> Result<u64, GraphError> {
         let concurrent = groups.len() > 1;
-        let transactions = |rows: Vec<BoltType>| -> Vec<(u64, Vec<neo4rs::Query>)> {
-            split_owned(rows, opts.atomic_rows)
+        let transaction = |chunk: Vec<T>| -> (u64, Vec<neo4rs::Query>) {
+            let n = chunk.len() as u64;
+            let queries = split_owned(chunk, opts.batch_size)
                 .into_iter()
-                .map(|chunk| {
-                    let n = chunk.len() as u64;
-                    let queries = split_owned(chunk, opts.batch_size)
-                        .into_iter()
-                        .map(|batch| {
-                            query(statement)
-                                .param("rows", batch)
-                                .param("source", source)
-                                .param("operation", opts.operation.clone())
-                        })
-                        .collect();
-                    (n, queries)
+                .map(|batch| {
+                    let rows: Vec<BoltType> = batch.into_iter().map(to_row).collect();
+                    query(statement)
+                        .param("rows", rows)
+                        .param("source", source)
+                        .param("operation", opts.operation.clone())
                 })
-                .collect()
+                .collect();
+            (n, queries)
         };
         let writers = groups.into_iter().map(|rows| {
-            let chunks = transactions(rows);
+            let chunks = split_owned(rows, opts.atomic_rows);
             async move {
                 let mut written = 0u64;
                 let mut deferred = Vec::new();
-                for (n, queries) in chunks {
+                for chunk in chunks {
+                    let (n, queries) = transaction(chunk);
                     match self.run_in_transaction(&queries).await {
                         Ok(()) => {
                             progress.written(n);
@@ -588,16 +588,16 @@ mod tests {
             BoltType::String(s) => s.value.clone(),
             other => panic!("not a string: {other:?}"),
         };
-        let rounds = statements::call_rows(&records, &nodes, 4).unwrap();
+        let (call_rows, rounds) = statements::call_rows(&records, &nodes, 4).unwrap();
         assert_eq!(rounds.len(), 5, "3 rounds of cross pairs, 2 of diagonals");
         let (mut calls, mut pairs) = (0i64, std::collections::HashSet::new());
         for round in &rounds {
             assert_eq!(round.len(), 2, "two writers a round");
             let mut owner: HashMap<String, usize> = HashMap::new();
             for (g, rows) in round.iter().enumerate() {
-                for row in rows {
-                    let BoltType::List(row) = row else {
-                        panic!("row {row:?}")
+                for pair in rows {
+                    let BoltType::List(row) = call_rows.row(pair) else {
+                        panic!("row of {pair:?}")
                     };
                     let (a, b) = (text(&row.value[0]), text(&row.value[1]));
                     assert!(pairs.insert((a.clone(), b.clone())), "pair {a} {b} twice");

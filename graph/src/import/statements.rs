@@ -240,6 +240,10 @@ pub const IMPORT_BEGUN: &str = "MERGE (i:Import {id: $source}) \
 /// `[caller, callee, force, count, totalDuration, firstSeen, lastSeen]`, the ends as the
 /// phones' element ids from `nodes` (phone number to element id, from [`PHONES`]).
 ///
+/// Pairs stay compact ([`CallPair`]) until a writer turns a transaction's worth into
+/// rows ([`CallRows::row`]): building all the rows at once cost toex seconds of page
+/// faults while Neo4j idled.
+///
 /// Rows come grouped for concurrent writers: each phone falls in one of `buckets`
 /// buckets, and a row goes to the group of its ends' unordered bucket pair, as laid out
 /// by [`bucket_rounds`]. Two groups of one round share no phone, so their writers never
@@ -250,7 +254,7 @@ pub fn call_rows(
     records: &[Record],
     nodes: &std::collections::HashMap<String, String>,
     buckets: usize,
-) -> Result<Vec<Vec<Vec<BoltType>>>, String> {
+) -> Result<(CallRows, Vec<CallRound>), String> {
     struct Totals<'a> {
         count: i64,
         duration: i64,
@@ -310,12 +314,8 @@ pub fn call_rows(
     }
     let mut pairs: Vec<_> = totals.into_iter().collect();
     pairs.sort_unstable_by_key(|(key, _)| *key);
-    let time = |t: &str| {
-        chrono::DateTime::parse_from_rfc3339(t)
-            .map(BoltType::from)
-            .map_err(|e| format!("time `{t}`: {e}"))
-    };
-    let element_id = |i: u32| BoltType::from(nodes[phones[i as usize]].as_str());
+    let time =
+        |t: &str| chrono::DateTime::parse_from_rfc3339(t).map_err(|e| format!("time `{t}`: {e}"));
     let buckets = if buckets > 1 { buckets & !1 } else { 1 };
     let rounds = bucket_rounds(buckets);
     let mut slot = vec![(0, 0); buckets * buckets];
@@ -325,23 +325,64 @@ pub fn call_rows(
             slot[j * buckets + i] = (r, g);
         }
     }
-    let mut grouped: Vec<Vec<Vec<BoltType>>> = rounds
+    let mut grouped: Vec<CallRound> = rounds
         .iter()
         .map(|round| vec![Vec::new(); round.len()])
         .collect();
     for ((caller, callee, force), t) in pairs {
         let (r, g) = slot[caller as usize % buckets * buckets + callee as usize % buckets];
-        grouped[r][g].push(BoltType::List(neo4rs::BoltList::from(vec![
-            element_id(caller),
-            element_id(callee),
-            forces[force as usize].into(),
-            t.count.into(),
-            t.duration.into(),
-            time(t.first)?,
-            time(t.last)?,
-        ])));
+        grouped[r][g].push(CallPair {
+            caller,
+            callee,
+            force,
+            count: t.count,
+            duration: t.duration,
+            first: time(t.first)?,
+            last: time(t.last)?,
+        });
     }
-    Ok(grouped)
+    let rows = CallRows {
+        element_ids: phones.iter().map(|p| nodes[*p].clone()).collect(),
+        forces: forces.into_iter().map(str::to_owned).collect(),
+    };
+    Ok((rows, grouped))
+}
+
+/// The groups of one round of writers ([`bucket_rounds`]): one list of pairs a writer.
+pub type CallRound = Vec<Vec<CallPair>>;
+
+/// One `CALLED` aggregate: phones and force as numbers into [`CallRows`].
+#[derive(Debug, Clone)]
+pub struct CallPair {
+    caller: u32,
+    callee: u32,
+    force: u32,
+    count: i64,
+    duration: i64,
+    first: chrono::DateTime<chrono::FixedOffset>,
+    last: chrono::DateTime<chrono::FixedOffset>,
+}
+
+/// What turns a [`CallPair`] into a row of [`CALLS`] / [`CALLS_FRESH`].
+#[derive(Debug)]
+pub struct CallRows {
+    element_ids: Vec<String>,
+    forces: Vec<String>,
+}
+
+impl CallRows {
+    /// `[caller, callee, force, count, totalDuration, firstSeen, lastSeen]`.
+    pub fn row(&self, p: &CallPair) -> BoltType {
+        BoltType::List(neo4rs::BoltList::from(vec![
+            self.element_ids[p.caller as usize].as_str().into(),
+            self.element_ids[p.callee as usize].as_str().into(),
+            self.forces[p.force as usize].as_str().into(),
+            p.count.into(),
+            p.duration.into(),
+            p.first.into(),
+            p.last.into(),
+        ]))
+    }
 }
 
 /// The unordered pairs of `buckets` phone buckets, in rounds whose pairs share no

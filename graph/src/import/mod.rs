@@ -514,19 +514,24 @@ async fn blocking<T: Send + 'static>(
 mod tests {
     use super::*;
 
+    /// Parses a call-record CSV held in memory with the default options.
+    fn parse_calls(csv: &str) -> (Vec<Record>, Vec<(u64, String)>) {
+        parse_bytes(
+            ImportKind::Calls,
+            RowFormat::Csv,
+            csv.as_bytes(),
+            &ImportOptions::default(),
+        )
+        .unwrap()
+    }
+
     #[test]
     fn rows_from_memory_are_validated_like_a_file() {
         let csv = "caller,callee,start,duration,force\n\
                    07700900123,+447700900456,2024-03-01T10:00:00Z,65,WYP\n\
                    not-a-number,07700900456,2024-03-01T10:00:00Z,65,WYP\n\
                    ٠٧٧٠٠٩٠٠١٢٣,07700900456,2024-03-01T10:05:00Z,5,WYP\n";
-        let (records, errors) = parse_bytes(
-            ImportKind::Calls,
-            RowFormat::Csv,
-            csv.as_bytes(),
-            &ImportOptions::default(),
-        )
-        .unwrap();
+        let (records, errors) = parse_calls(&csv);
         assert_eq!(records.len(), 2, "{errors:?}");
         assert_eq!(errors.len(), 1);
         assert_eq!(errors[0].0, 3, "the bad row keeps its line number");
@@ -563,13 +568,7 @@ mod tests {
                 }
             }
         }
-        let (records, errors) = parse_bytes(
-            ImportKind::Calls,
-            RowFormat::Csv,
-            csv.as_bytes(),
-            &ImportOptions::default(),
-        )
-        .unwrap();
+        let (records, errors) = parse_calls(&csv);
         assert!(errors.is_empty(), "{errors:?}");
         let nodes: HashMap<String, String> = statements::phone_rows(&records)
             .into_iter()

@@ -531,7 +531,7 @@ mod tests {
                    07700900123,+447700900456,2024-03-01T10:00:00Z,65,WYP\n\
                    not-a-number,07700900456,2024-03-01T10:00:00Z,65,WYP\n\
                    ٠٧٧٠٠٩٠٠١٢٣,07700900456,2024-03-01T10:05:00Z,5,WYP\n";
-        let (records, errors) = parse_calls(&csv);
+        let (records, errors) = parse_calls(csv);
         assert_eq!(records.len(), 2, "{errors:?}");
         assert_eq!(errors.len(), 1);
         assert_eq!(errors[0].0, 3, "the bad row keeps its line number");

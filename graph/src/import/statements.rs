@@ -316,8 +316,14 @@ pub fn call_rows(
     pairs.sort_unstable_by_key(|(key, _)| *key);
     let time =
         |t: &str| chrono::DateTime::parse_from_rfc3339(t).map_err(|e| format!("time `{t}`: {e}"));
-    let buckets = if buckets > 1 { buckets & !1 } else { 1 };
     let rounds = bucket_rounds(buckets);
+    // The buckets the rounds use (an odd count is rounded down there).
+    let buckets = rounds
+        .iter()
+        .flatten()
+        .map(|&(_, j)| j + 1)
+        .max()
+        .unwrap_or(1);
     let mut slot = vec![(0, 0); buckets * buckets];
     for (r, round) in rounds.iter().enumerate() {
         for (g, &(i, j)) in round.iter().enumerate() {

@@ -72,8 +72,14 @@ async fn import_one(
         eprintln!("{err}");
     }
     let secs = report.elapsed.as_secs_f64().max(1e-9);
+    let aggregates = report.aggregates.map_or_else(String::new, |n| {
+        format!(
+            " ({n} distinct aggregate relationships, {:.0}/s)",
+            n as f64 / secs
+        )
+    });
     eprintln!(
-        "{}: {} rows, {} imported, {} rejected, {} relationships in {:.2} s ({:.0} rows/s, {:.0} relationships/s)",
+        "{}: {} rows, {} imported, {} rejected, {} relationships in {:.2} s ({:.0} rows/s, {:.0} relationships/s){aggregates}",
         file.display(),
         report.rows,
         report.imported,

@@ -111,7 +111,24 @@ pub struct ImportReport {
     pub rejected: Vec<RowError>,
     /// Relationships the written rows stand for (aggregates count their records).
     pub relationships: u64,
+    /// For a file of aggregates (calls, edge lists): the distinct relationships they
+    /// were written as (one `CALLED` per caller, callee and force; one `ASSOCIATE_OF`
+    /// per pair and force).
+    pub aggregates: Option<u64>,
     pub elapsed: Duration,
+}
+
+/// What [`GraphClient::write_records`] wrote.
+#[derive(Debug, Clone)]
+pub struct Written {
+    /// Records written.
+    pub imported: u64,
+    /// Relationships the records stand for (aggregates count their records).
+    pub relationships: u64,
+    /// Distinct aggregate relationships written, for calls and edge lists.
+    pub aggregates: Option<u64>,
+    /// Records dropped because they refer to a person that does not exist: line, reason.
+    pub missing: Vec<(u64, String)>,
 }
 
 /// Receives progress, e.g. to drive a progress bar.
@@ -221,10 +238,10 @@ impl GraphClient {
                 shown.join("; ")
             )));
         }
-        let (written, relationships, missing_refs) = self
+        let written = self
             .write_records(kind, records, &source, opts, progress)
             .await?;
-        rejected.extend(missing_refs.into_iter().map(|(line, reason)| RowError {
+        rejected.extend(written.missing.into_iter().map(|(line, reason)| RowError {
             file: path.to_owned(),
             line,
             reason,
@@ -234,15 +251,15 @@ impl GraphClient {
             file: path.to_owned(),
             source,
             rows,
-            imported: written,
+            imported: written.imported,
             rejected,
-            relationships,
+            relationships: written.relationships,
+            aggregates: written.aggregates,
             elapsed: started.elapsed(),
         })
     }
 
-    /// Writes validated records. Returns rows written, relationships they stand for, and
-    /// rows dropped because they refer to a person that does not exist.
+    /// Writes validated records. See [`Written`].
     pub async fn write_records(
         &self,
         kind: ImportKind,
@@ -250,7 +267,7 @@ impl GraphClient {
         source: &str,
         opts: &ImportOptions,
         progress: &dyn ImportProgress,
-    ) -> Result<(u64, u64, Vec<(u64, String)>), GraphError> {
+    ) -> Result<Written, GraphError> {
         self.ensure_scaffolding(&records, opts).await?;
         let (records, missing) = self.drop_unknown_people(kind, records).await?;
         let started = Instant::now();
@@ -281,6 +298,7 @@ impl GraphClient {
                 let records = records.clone();
                 blocking(move || statements::call_rows(&records, &nodes, 2 * CALL_WRITERS)).await?
             };
+            let aggregates = rounds.iter().flatten().map(|g| g.len() as u64).sum();
             let to_row = |p: statements::CallPair| call_rows.row(&p);
             tracing::debug!(elapsed = ?started.elapsed(), "call rows built");
             let statement = if self.first_import(source).await? {
@@ -305,9 +323,15 @@ impl GraphClient {
             }
             tracing::debug!(elapsed = ?started.elapsed(), "calls written");
             let records = records.len() as u64;
-            return Ok((records, records, missing));
+            return Ok(Written {
+                imported: records,
+                relationships: records,
+                aggregates: Some(aggregates),
+                missing,
+            });
         }
         let (statement, rows, relationships) = statements::rows_for(kind, &records);
+        let aggregates = (kind == ImportKind::Edges).then_some(rows.len() as u64);
         let written = self
             .write_transactions(statement, vec![rows], &|row| row, source, opts, progress)
             .await?;
@@ -316,7 +340,12 @@ impl GraphClient {
             ImportKind::Edges => records.len() as u64,
             _ => written,
         };
-        Ok((imported, relationships, missing))
+        Ok(Written {
+            imported,
+            relationships,
+            aggregates,
+            missing,
+        })
     }
 
     /// Writes `groups` of rows through `statement`, the groups at the same time (one

@@ -253,6 +253,11 @@ async fn call_records_aggregate_per_pair_and_reimport_changes_nothing() {
             (report.rows, report.imported, report.relationships),
             (6, 4, 4)
         );
+        assert_eq!(
+            report.aggregates,
+            Some(2),
+            "four calls, two directions: two CALLED aggregates"
+        );
         let lines: Vec<u64> = report.rejected.iter().map(|e| e.line).collect();
         assert_eq!(lines, vec![4, 7], "{:?}", report.rejected);
         sources.push(report.source);
@@ -579,6 +584,11 @@ async fn centrality_and_communities_match_networkx_on_real_networks() {
             .await
             .unwrap();
         assert!(report.rejected.is_empty(), "{name}: {:?}", report.rejected);
+        assert_eq!(
+            report.aggregates,
+            Some(net["edges"].as_array().unwrap().len() as u64),
+            "{name}: one ASSOCIATE_OF per listed pair"
+        );
 
         let r = app
             .graphql(

@@ -396,10 +396,10 @@ impl CallRows {
 /// circle method of a round-robin tournament) and then the pairs `(i, i)`, `buckets / 2`
 /// to a round. One bucket gives one round of `(0, 0)`; an odd count is rounded down.
 pub fn bucket_rounds(buckets: usize) -> Vec<Vec<(usize, usize)>> {
-    let k = if buckets > 1 { buckets & !1 } else { 1 };
-    if k == 1 {
+    if buckets < 2 {
         return vec![vec![(0, 0)]];
     }
+    let k = buckets & !1;
     let ring = k - 1;
     let mut rounds: Vec<Vec<(usize, usize)>> = (0..ring)
         .map(|r| {

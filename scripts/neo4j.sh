@@ -10,7 +10,8 @@
 # Environment: NEO4J_DEV_HOME (data and pid files, default .toex/neo4j),
 # NEO4J_HEAP (default 1g), NEO4J_PAGE_CACHE_MIB (default 256), NEO4J_PASSWORD (empty: auth off),
 # NEO4J_GC (garbage collector, default G1GC; ParallelGC for bulk loads),
-# NEO4J_JAVA_OPTS (extra JVM options, appended).
+# NEO4J_JAVA_OPTS (extra JVM options, appended), NEO4J_CONF (a neo4j.conf file of further
+# Neo4j settings; port, memory and authentication still come from the variables above).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -56,8 +57,10 @@ running_pid() {
 foreground() {
   build
   mkdir -p "$home"
+  local conf=()
+  [[ -n "${NEO4J_CONF:-}" ]] && conf=(--config "$NEO4J_CONF")
   exec java "${java_opts[@]}" -cp "$jar:$launcher/target/lib/*" uk.toex.launcher.Launcher \
-    --page-cache-mib "${NEO4J_PAGE_CACHE_MIB:-256}" --password "${NEO4J_PASSWORD:-}" "$@"
+    --page-cache-mib "${NEO4J_PAGE_CACHE_MIB:-256}" --password "${NEO4J_PASSWORD:-}" "${conf[@]}" "$@"
 }
 
 start() {

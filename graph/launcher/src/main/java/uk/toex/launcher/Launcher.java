@@ -46,8 +46,13 @@ public final class Launcher {
         }
 
         Files.createDirectories(opts.dataDir);
-        DatabaseManagementServiceBuilder builder = new DatabaseManagementServiceBuilder(opts.dataDir)
-                .setConfig(BoltConnector.enabled, true)
+        DatabaseManagementServiceBuilder builder = new DatabaseManagementServiceBuilder(opts.dataDir);
+        if (opts.configFile != null) {
+            // Operator tuning (neo4j.conf syntax); the flags below still decide where Neo4j
+            // listens, its memory and authentication.
+            builder.loadPropertiesFromFile(opts.configFile);
+        }
+        builder.setConfig(BoltConnector.enabled, true)
                 .setConfig(BoltConnector.listen_address, new SocketAddress(opts.host, opts.port))
                 .setConfig(BoltConnector.advertised_address, new SocketAddress(opts.host, opts.port))
                 .setConfig(HttpConnector.enabled, false)
@@ -118,7 +123,8 @@ public final class Launcher {
     /** Command-line options; every value is validated before Neo4j starts. */
     static final class Options {
         static final String USAGE = "usage: toex-neo4j --data-dir DIR [--host 127.0.0.1] [--port 7687] "
-                + "[--port-file FILE] [--page-cache-mib 256] [--tx-memory-mib 512] [--password PW] [--watch-pid PID]";
+                + "[--port-file FILE] [--page-cache-mib 256] [--tx-memory-mib 512] [--password PW] [--watch-pid PID] "
+                + "[--config neo4j.conf]";
 
         Path dataDir;
         String host = "127.0.0.1";
@@ -128,6 +134,7 @@ public final class Launcher {
         long txMemoryMib = 512;
         String password;
         long watchPid;
+        Path configFile;
 
         static Options parse(String[] args) {
             Options o = new Options();
@@ -146,6 +153,7 @@ public final class Launcher {
                     case "--tx-memory-mib" -> o.txMemoryMib = parseRange(flag, value, 16, 1 << 20);
                     case "--password" -> o.password = value.isEmpty() ? null : value;
                     case "--watch-pid" -> o.watchPid = parseRange(flag, value, 1, Integer.MAX_VALUE);
+                    case "--config" -> o.configFile = readableFile(flag, value);
                     default -> throw new IllegalArgumentException("unknown option " + flag);
                 }
             }
@@ -153,6 +161,14 @@ public final class Launcher {
                 throw new IllegalArgumentException("--data-dir is required");
             }
             return o;
+        }
+
+        private static Path readableFile(String flag, String value) {
+            Path path = Path.of(value).toAbsolutePath();
+            if (!Files.isRegularFile(path) || !Files.isReadable(path)) {
+                throw new IllegalArgumentException(flag + " must name a readable file, got '" + value + "'");
+            }
+            return path;
         }
 
         private static int parseRange(String flag, String value, int min, int max) {

@@ -353,6 +353,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             conn,
         } => {
             let settings = load_settings(cli.config.as_deref(), conn)?;
+            telemetry::init(&settings.log);
             let opts = ImportOptions {
                 strict,
                 operation,
@@ -369,6 +370,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             conn,
         } => {
             let settings = load_settings(cli.config.as_deref(), conn)?;
+            telemetry::init(&settings.log);
             let meta = commands::IngestMeta {
                 force: force.to_uppercase(),
                 operation,

@@ -2,9 +2,9 @@
 //! numbers. A row that cannot be read (bad UTF-8, bad JSON, wrong field count) becomes
 //! an error for that line and reading goes on.
 
-use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
+use std::sync::Arc;
 
 /// One field: text, or a list (JSONL arrays; CSV lists are `;`-separated text).
 #[derive(Debug, Clone, PartialEq)]
@@ -14,7 +14,30 @@ pub enum Field {
 }
 
 /// A row: field name (lower-cased) to value. Empty values are absent.
-pub type RawRow = BTreeMap<String, Field>;
+///
+/// A handful of fields, looked up by name a few times each: a list with names shared
+/// between the rows of a file costs less than a map with a key allocated per field.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RawRow {
+    fields: Vec<(Arc<str>, Field)>,
+}
+
+impl RawRow {
+    /// The value of field `name` (lower case), if present.
+    pub fn get(&self, name: &str) -> Option<&Field> {
+        self.fields
+            .iter()
+            .find_map(|(n, f)| (**n == *name).then_some(f))
+    }
+
+    /// Sets field `name`; a later value of a repeated name wins.
+    pub fn insert(&mut self, name: Arc<str>, field: Field) {
+        match self.fields.iter_mut().find(|(n, _)| *n == name) {
+            Some(slot) => slot.1 = field,
+            None => self.fields.push((name, field)),
+        }
+    }
+}
 
 /// Largest line accepted, in bytes; longer lines are rejected without being buffered whole.
 pub const MAX_LINE_BYTES: usize = 1 << 20;
@@ -77,7 +100,7 @@ fn read_csv(
         .flexible(false)
         .trim(csv::Trim::All)
         .from_reader(file);
-    let headers: Vec<String> = reader
+    let headers: Vec<Arc<str>> = reader
         .byte_headers()
         .map_err(|e| format!("cannot read the header row: {e}"))?
         .iter()
@@ -86,9 +109,10 @@ fn read_csv(
                 .trim()
                 .trim_start_matches('\u{feff}')
                 .to_ascii_lowercase()
+                .into()
         })
         .collect();
-    if headers.iter().all(String::is_empty) {
+    if headers.iter().all(|h| h.is_empty()) {
         return Err("the file is empty or has no header row".to_owned());
     }
     let mut record = csv::ByteRecord::new();
@@ -98,7 +122,9 @@ fn read_csv(
             Ok(false) => return Ok(()),
             Ok(true) => {
                 let line = record.position().map_or(line, |p| p.line());
-                let mut row = RawRow::new();
+                let mut row = RawRow {
+                    fields: Vec::with_capacity(headers.len()),
+                };
                 let mut bad = None;
                 for (name, value) in headers.iter().zip(record.iter()) {
                     match std::str::from_utf8(value) {
@@ -177,7 +203,7 @@ fn parse_json_object(text: &str) -> Result<RawRow, String> {
     let serde_json::Value::Object(map) = value else {
         return Err("expected a JSON object".to_owned());
     };
-    let mut row = RawRow::new();
+    let mut row = RawRow::default();
     for (k, v) in map {
         let field = match v {
             serde_json::Value::Null => continue,
@@ -194,7 +220,7 @@ fn parse_json_object(text: &str) -> Result<RawRow, String> {
             ),
             other => Field::Text(other.to_string()),
         };
-        row.insert(k.to_ascii_lowercase(), field);
+        row.insert(k.to_ascii_lowercase().into(), field);
     }
     Ok(row)
 }
@@ -223,8 +249,8 @@ mod tests {
         assert_eq!(rows[1].0, 3);
         assert!(rows[2].1.as_ref().unwrap_err().contains("UTF-8"));
         assert_eq!(
-            rows[3].1.as_ref().unwrap()["name"],
-            Field::Text("Bo".into())
+            rows[3].1.as_ref().unwrap().get("name"),
+            Some(&Field::Text("Bo".into()))
         );
     }
 
@@ -240,8 +266,8 @@ mod tests {
         let rows = collect(&p);
         assert_eq!(rows.len(), 3);
         assert_eq!(
-            rows[0].1.as_ref().unwrap()["aliases"],
-            Field::List(vec!["A".into(), "B".into()])
+            rows[0].1.as_ref().unwrap().get("aliases"),
+            Some(&Field::List(vec!["A".into(), "B".into()]))
         );
         assert_eq!(rows[1].0, 2);
         assert!(rows[1].1.is_err());

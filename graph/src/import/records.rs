@@ -109,6 +109,15 @@ impl Row<'_> {
         self.opt(name).ok_or_else(|| format!("`{name}` is missing"))
     }
 
+    /// A required text field, borrowed (for values that are parsed, not kept).
+    fn text(&self, name: &str) -> Result<&str, String> {
+        match self.0.get(name) {
+            Some(Field::Text(s)) => Ok(s),
+            Some(Field::List(_)) => Err(format!("`{name}` must be text, not a list")),
+            None => Err(format!("`{name}` is missing")),
+        }
+    }
+
     fn list(&self, name: &str) -> Vec<String> {
         match self.0.get(name) {
             Some(Field::List(l)) => l
@@ -440,15 +449,15 @@ pub fn parse(
         }
         K::Calls => {
             let duration = r
-                .req("duration")?
+                .text("duration")?
                 .parse::<i64>()
                 .ok()
                 .filter(|d| (0..=86_400).contains(d))
                 .ok_or("`duration` must be whole seconds from 0 to 86400")?;
             RecordKind::Call {
-                caller: identifiers::normalise_phone(&r.req("caller")?)?,
-                callee: identifiers::normalise_phone(&r.req("callee")?)?,
-                start: r.time("start")?.ok_or("`start` is missing")?,
+                caller: identifiers::normalise_phone(r.text("caller")?)?,
+                callee: identifiers::normalise_phone(r.text("callee")?)?,
+                start: parse_time(r.text("start")?).map_err(|e| format!("`start`: {e}"))?,
                 duration,
             }
         }

@@ -12,6 +12,7 @@
 
 mod read;
 pub(crate) mod records;
+mod schedule;
 mod statements;
 
 use std::collections::{BTreeSet, HashMap};
@@ -25,6 +26,7 @@ pub use read::{Field, RawRow, RowFormat, read_rows, read_rows_from};
 pub use records::{Record, RecordKind, parse_time};
 
 use crate::{GraphClient, GraphError};
+use schedule::{Group, Next, Schedule};
 
 /// What a file holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -282,23 +284,31 @@ impl GraphClient {
                 let records = records.clone();
                 blocking(move || Ok(statements::phone_rows(&records))).await?
             };
-            let mut nodes = HashMap::with_capacity(phones.len());
-            for batch in split_owned(phones, opts.batch_size) {
-                let merged = self
-                    .write_rows::<PhoneNode>(
-                        query(statements::PHONES)
-                            .param("rows", batch)
-                            .param("source", source),
-                    )
-                    .await?;
-                nodes.extend(merged.into_iter().map(|p| (p.id, p.node)));
-            }
-            tracing::debug!(phones = nodes.len(), elapsed = ?started.elapsed(), "phones merged");
-            let (call_rows, rounds) = {
+            // Aggregating needs nothing from Neo4j: it runs on the other core while the
+            // phones are merged.
+            let aggregate = {
                 let records = records.clone();
-                blocking(move || statements::call_rows(&records, &nodes, 2 * CALL_WRITERS)).await?
+                blocking(move || statements::aggregate_calls(&records, 2 * CALL_WRITERS))
             };
-            let aggregates = rounds.iter().flatten().map(|g| g.len() as u64).sum();
+            let merge = async {
+                let mut nodes = HashMap::with_capacity(phones.len());
+                for batch in split_owned(phones, opts.batch_size) {
+                    let merged = self
+                        .write_rows::<PhoneNode>(
+                            query(statements::PHONES)
+                                .param("rows", batch)
+                                .param("source", source),
+                        )
+                        .await?;
+                    nodes.extend(merged.into_iter().map(|p| (p.id, p.node)));
+                }
+                tracing::debug!(phones = nodes.len(), elapsed = ?started.elapsed(), "phones merged");
+                Ok::<_, GraphError>(nodes)
+            };
+            let (nodes, aggregated) = tokio::join!(merge, aggregate);
+            let (aggregates, groups) = aggregated?;
+            let call_rows = aggregates.rows(&nodes?).map_err(GraphError::InvalidInput)?;
+            let aggregates = groups.iter().map(|g| g.rows.len() as u64).sum();
             let to_row = |p: statements::CallPair| call_rows.row(&p);
             tracing::debug!(elapsed = ?started.elapsed(), "call rows built");
             let statement = if self.first_import(source).await? {
@@ -314,13 +324,19 @@ impl GraphClient {
                 ..opts.clone()
             };
             // Relationship creation is bound by Neo4j's CPU; a second writer keeps both
-            // cores busy while the other transaction travels or commits. The writers of a
-            // round lock disjoint sets of phones (`call_rows`), so neither waits on the
-            // other; a round ends when both its groups are written.
-            for groups in rounds {
-                self.write_transactions(statement, groups, &to_row, source, opts, progress)
-                    .await?;
-            }
+            // cores busy while the other transaction travels or commits. Writers run
+            // groups that share no phone bucket (`aggregate_calls`), so neither waits on
+            // the other's locks.
+            self.write_transactions(
+                statement,
+                groups,
+                CALL_WRITERS,
+                &to_row,
+                source,
+                opts,
+                progress,
+            )
+            .await?;
             tracing::debug!(elapsed = ?started.elapsed(), "calls written");
             let records = records.len() as u64;
             return Ok(Written {
@@ -333,7 +349,15 @@ impl GraphClient {
         let (statement, rows, relationships) = statements::rows_for(kind, &records);
         let aggregates = (kind == ImportKind::Edges).then_some(rows.len() as u64);
         let written = self
-            .write_transactions(statement, vec![rows], &|row| row, source, opts, progress)
+            .write_transactions(
+                statement,
+                vec![Group { buckets: 0, rows }],
+                1,
+                &|row| row,
+                source,
+                opts,
+                progress,
+            )
             .await?;
         tracing::debug!(rows = written, elapsed = ?started.elapsed(), "rows written");
         let imported = match kind {
@@ -348,21 +372,22 @@ impl GraphClient {
         })
     }
 
-    /// Writes `groups` of rows through `statement`, the groups at the same time (one
-    /// writer each) and each group's rows in order, [`ImportOptions::atomic_rows`] rows
-    /// per transaction in `UNWIND` batches of [`ImportOptions::batch_size`]. An item
-    /// becomes its row (`to_row`) only when its transaction is next. Returns the rows
-    /// written.
+    /// Writes `groups` of rows through `statement` with up to `writers` transactions at
+    /// once, as [`Schedule`] hands them out: [`ImportOptions::atomic_rows`] rows per
+    /// transaction in `UNWIND` batches of [`ImportOptions::batch_size`]. An item becomes
+    /// its row (`to_row`) only when its transaction is next. Returns the rows written.
+    #[allow(clippy::too_many_arguments)]
     async fn write_transactions<T>(
         &self,
         statement: &'static str,
-        groups: Vec<Vec<T>>,
+        groups: Vec<Group<T>>,
+        writers: usize,
         to_row: &(dyn Fn(T) -> BoltType + Sync),
         source: &str,
         opts: &ImportOptions,
         progress: &dyn ImportProgress,
     ) -> Result<u64, GraphError> {
-        let concurrent = groups.len() > 1;
+        let concurrent = writers > 1;
         let transaction = |chunk: Vec<T>| -> (u64, Vec<neo4rs::Query>) {
             let n = chunk.len() as u64;
             let queries = split_owned(chunk, opts.batch_size)
@@ -377,34 +402,55 @@ impl GraphClient {
                 .collect();
             (n, queries)
         };
-        let writers = groups.into_iter().map(|rows| {
-            let chunks = split_owned(rows, opts.atomic_rows);
-            async move {
-                let mut written = 0u64;
-                let mut deferred = Vec::new();
-                for chunk in chunks {
-                    let (n, queries) = transaction(chunk);
-                    match self.run_in_transaction(&queries).await {
-                        Ok(()) => {
-                            progress.written(n);
-                            written += n;
-                        }
-                        // Concurrent writers can keep deadlocking on the same hub phones
-                        // however often they retry; the transaction rolled back whole, so
-                        // it runs again below, with no other writer.
-                        Err(GraphError::Conflict { code, .. }) if concurrent => {
-                            tracing::debug!(%code, rows = n, "transaction deferred to a serial pass");
-                            deferred.push((n, queries));
-                        }
-                        Err(e) => return Err(e),
+        let schedule = std::sync::Mutex::new(Schedule::new(groups, opts.atomic_rows));
+        let next = || {
+            schedule
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .next()
+        };
+        let freed = tokio::sync::Notify::new();
+        let writer = || async {
+            let mut written = 0u64;
+            let mut deferred = Vec::new();
+            loop {
+                let (group, rows) = match next() {
+                    Next::Run { group, rows } => (group, rows),
+                    Next::Wait => {
+                        freed.notified().await;
+                        continue;
                     }
+                    Next::Done => break,
+                };
+                let (n, queries) = transaction(rows);
+                let result = self.run_in_transaction(&queries).await;
+                schedule
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .finish(group);
+                freed.notify_one();
+                match result {
+                    Ok(()) => {
+                        progress.written(n);
+                        written += n;
+                    }
+                    // Concurrent writers can keep deadlocking on the same hub phones
+                    // however often they retry; the transaction rolled back whole, so
+                    // it runs again below, with no other writer.
+                    Err(GraphError::Conflict { code, .. }) if concurrent => {
+                        tracing::debug!(%code, rows = n, "transaction deferred to a serial pass");
+                        deferred.push((n, queries));
+                    }
+                    Err(e) => return Err(e),
                 }
-                Ok((written, deferred))
             }
-        });
+            // A writer still waiting finds nothing left either.
+            freed.notify_one();
+            Ok((written, deferred))
+        };
         let mut written = 0u64;
         let mut deferred = Vec::new();
-        for (w, d) in futures::future::try_join_all(writers).await? {
+        for (w, d) in futures::future::try_join_all((0..writers.max(1)).map(|_| writer())).await? {
             written += w;
             deferred.extend(d);
         }
@@ -577,7 +623,7 @@ mod tests {
     }
 
     #[test]
-    fn call_rows_of_one_round_share_no_phone_and_keep_every_record() {
+    fn call_groups_sharing_no_bucket_share_no_phone_and_keep_every_record() {
         let mut csv = String::from("caller,callee,start,duration,force\n");
         let (mut records_in, mut expected) = (0i64, std::collections::HashSet::new());
         for i in 0..40u32 {
@@ -616,30 +662,47 @@ mod tests {
             BoltType::String(s) => s.value.clone(),
             other => panic!("not a string: {other:?}"),
         };
-        let (call_rows, rounds) = statements::call_rows(&records, &nodes, 4).unwrap();
-        assert_eq!(rounds.len(), 5, "3 rounds of cross pairs, 2 of diagonals");
+        let (aggregates, groups) = statements::aggregate_calls(&records, 4).unwrap();
+        let call_rows = aggregates.rows(&nodes).unwrap();
+        assert_eq!(
+            groups.len(),
+            10,
+            "one group per unordered pair of 4 buckets"
+        );
         let (mut calls, mut pairs) = (0i64, std::collections::HashSet::new());
-        for round in &rounds {
-            assert_eq!(round.len(), 2, "two writers a round");
-            let mut owner: HashMap<String, usize> = HashMap::new();
-            for (g, rows) in round.iter().enumerate() {
-                for pair in rows {
-                    let BoltType::List(row) = call_rows.row(pair) else {
-                        panic!("row of {pair:?}")
-                    };
-                    let (a, b) = (text(&row.value[0]), text(&row.value[1]));
-                    assert!(pairs.insert((a.clone(), b.clone())), "pair {a} {b} twice");
-                    for phone in [a, b] {
-                        let first = *owner.entry(phone.clone()).or_insert(g);
-                        assert_eq!(first, g, "{phone} written by both writers of a round");
-                    }
-                    let BoltType::Integer(n) = &row.value[3] else {
-                        panic!("count")
-                    };
-                    calls += n.value;
+        let mut phones_of: Vec<std::collections::HashSet<String>> = Vec::new();
+        for group in &groups {
+            assert!(
+                (1..=2).contains(&group.buckets.count_ones()),
+                "a group is one bucket pair"
+            );
+            let mut phones = std::collections::HashSet::new();
+            for pair in &group.rows {
+                let BoltType::List(row) = call_rows.row(pair) else {
+                    panic!("row of {pair:?}")
+                };
+                let (a, b) = (text(&row.value[0]), text(&row.value[1]));
+                assert!(pairs.insert((a.clone(), b.clone())), "pair {a} {b} twice");
+                phones.insert(a);
+                phones.insert(b);
+                let BoltType::Integer(n) = &row.value[3] else {
+                    panic!("count")
+                };
+                calls += n.value;
+            }
+            phones_of.push(phones);
+        }
+        let mut disjoint = 0;
+        for (i, g) in groups.iter().enumerate() {
+            for (j, h) in groups.iter().enumerate() {
+                if g.buckets & h.buckets == 0 && !g.rows.is_empty() && !h.rows.is_empty() {
+                    let shared: Vec<_> = phones_of[i].intersection(&phones_of[j]).collect();
+                    assert!(shared.is_empty(), "groups {i} and {j} share {shared:?}");
+                    disjoint += 1;
                 }
             }
         }
+        assert!(disjoint > 0, "some groups may run at once");
         assert_eq!(calls, records_in, "every record counted once");
         assert_eq!(
             pairs.len(),

@@ -4,6 +4,7 @@ use neo4rs::BoltType;
 
 use super::ImportKind;
 use super::records::{IdentifierKind, Record, RecordKind, bolt_map, place_pairs};
+use super::schedule::Group;
 use crate::names;
 
 /// `SET` clauses that widen a relationship's first/last-seen window; idempotent.
@@ -201,7 +202,7 @@ pub const PHONES: &str = concat!(
 );
 
 /// The ends of each call row, found by element id. A call row is positional (see
-/// [`call_rows`]): a list costs neither side a key per value.
+/// [`aggregate_calls`]): a list costs neither side a key per value.
 macro_rules! call_ends {
     () => {
         concat!(
@@ -236,44 +237,39 @@ pub const IMPORT_BEGUN: &str = "MERGE (i:Import {id: $source}) \
      ON MATCH SET i.first = false, i.repeatedAt = datetime() \
      RETURN i.first AS first";
 
-/// The `CALLED` aggregates of call records, one row per (caller, callee, force):
-/// `[caller, callee, force, count, totalDuration, firstSeen, lastSeen]`, the ends as the
-/// phones' element ids from `nodes` (phone number to element id, from [`PHONES`]).
+/// The `CALLED` aggregates of call records, one per (caller, callee, force), grouped
+/// for concurrent writers; each becomes the row
+/// `[caller, callee, force, count, totalDuration, firstSeen, lastSeen]` once its phones'
+/// element ids are known ([`CallAggregates::rows`], after [`PHONES`]). Needing nothing
+/// from Neo4j, this runs while the phones are merged.
 ///
 /// Pairs stay compact ([`CallPair`]) until a writer turns a transaction's worth into
 /// rows ([`CallRows::row`]): building all the rows at once cost toex seconds of page
 /// faults while Neo4j idled.
 ///
 /// Rows come grouped for concurrent writers: each phone falls in one of `buckets`
-/// buckets, and a row goes to the group of its ends' unordered bucket pair, as laid out
-/// by [`bucket_rounds`]. Two groups of one round share no phone, so their writers never
-/// wait on each other's node locks (nor deadlock). Within a group rows are in (caller,
-/// callee) order. Phones and forces are interned first, so a million records aggregate
-/// without copying a string.
-pub fn call_rows(
+/// buckets (at most 64), and a row goes to the group of its ends' unordered bucket pair,
+/// whose [`Group::buckets`] are those two. Groups that share no bucket share no phone,
+/// so writers running them at once never wait on each other's node locks (nor
+/// deadlock). Within a group rows are in (caller, callee) order. Phones and forces are
+/// interned first, so a million records aggregate without copying a string.
+pub fn aggregate_calls(
     records: &[Record],
-    nodes: &std::collections::HashMap<String, String>,
     buckets: usize,
-) -> Result<(CallRows, Vec<CallRound>), String> {
+) -> Result<(CallAggregates, Vec<Group<CallPair>>), String> {
     struct Totals<'a> {
         count: i64,
         duration: i64,
         first: &'a str,
         last: &'a str,
     }
-    let mut phones: Vec<&str> = nodes.keys().map(String::as_str).collect();
-    phones.sort_unstable();
-    let phone_index: std::collections::HashMap<&str, u32> = phones
-        .iter()
-        .enumerate()
-        .map(|(i, p)| (*p, i as u32))
-        .collect();
-    let phone = |p: &str| {
-        phone_index
-            .get(p)
-            .copied()
-            .ok_or_else(|| format!("phone `{p}` was not merged"))
-    };
+    // Phones numbered as first seen, renumbered in phone order below.
+    let mut seen: std::collections::HashMap<&str, u32> =
+        std::collections::HashMap::with_capacity(records.len() / 8);
+    fn intern<'a>(seen: &mut std::collections::HashMap<&'a str, u32>, p: &'a str) -> u32 {
+        let next = seen.len() as u32;
+        *seen.entry(p).or_insert(next)
+    }
     let mut forces: Vec<&str> = Vec::new();
     let mut totals: std::collections::HashMap<(u32, u32, u32), Totals<'_>> =
         std::collections::HashMap::with_capacity(records.len());
@@ -296,7 +292,7 @@ pub fn call_rows(
         } as u32;
         // Times are normalised RFC 3339 UTC (`parse_time`), so text order is time order.
         let t = totals
-            .entry((phone(caller)?, phone(callee)?, force))
+            .entry((intern(&mut seen, caller), intern(&mut seen, callee), force))
             .or_insert(Totals {
                 count: 0,
                 duration: 0,
@@ -312,32 +308,38 @@ pub fn call_rows(
             t.last = start;
         }
     }
-    let mut pairs: Vec<_> = totals.into_iter().collect();
+    let mut phones: Vec<(&str, u32)> = seen.into_iter().collect();
+    phones.sort_unstable();
+    let mut renumber = vec![0u32; phones.len()];
+    for (i, &(_, first_seen)) in phones.iter().enumerate() {
+        renumber[first_seen as usize] = i as u32;
+    }
+    let mut pairs: Vec<_> = totals
+        .into_iter()
+        .map(|((a, b, f), t)| ((renumber[a as usize], renumber[b as usize], f), t))
+        .collect();
     pairs.sort_unstable_by_key(|(key, _)| *key);
     let time =
         |t: &str| chrono::DateTime::parse_from_rfc3339(t).map_err(|e| format!("time `{t}`: {e}"));
-    let rounds = bucket_rounds(buckets);
-    // The buckets the rounds use (an odd count is rounded down there).
-    let buckets = rounds
-        .iter()
-        .flatten()
-        .map(|&(_, j)| j + 1)
-        .max()
-        .unwrap_or(1);
-    let mut slot = vec![(0, 0); buckets * buckets];
-    for (r, round) in rounds.iter().enumerate() {
-        for (g, &(i, j)) in round.iter().enumerate() {
-            slot[i * buckets + j] = (r, g);
-            slot[j * buckets + i] = (r, g);
+    let buckets = buckets.clamp(1, 64);
+    let pair_group = |i: usize, j: usize| {
+        let (i, j) = (i.min(j), i.max(j));
+        // Pairs (i, j), i <= j, numbered row by row.
+        i * buckets - i * (i + 1) / 2 + j
+    };
+    let mut grouped: Vec<Group<CallPair>> = Vec::with_capacity(buckets * (buckets + 1) / 2);
+    for i in 0..buckets {
+        for j in i..buckets {
+            debug_assert_eq!(pair_group(i, j), grouped.len());
+            grouped.push(Group {
+                buckets: (1 << i) | (1 << j),
+                rows: Vec::new(),
+            });
         }
     }
-    let mut grouped: Vec<CallRound> = rounds
-        .iter()
-        .map(|round| vec![Vec::new(); round.len()])
-        .collect();
     for ((caller, callee, force), t) in pairs {
-        let (r, g) = slot[caller as usize % buckets * buckets + callee as usize % buckets];
-        grouped[r][g].push(CallPair {
+        let g = pair_group(caller as usize % buckets, callee as usize % buckets);
+        grouped[g].rows.push(CallPair {
             caller,
             callee,
             force,
@@ -347,15 +349,43 @@ pub fn call_rows(
             last: time(t.last)?,
         });
     }
-    let rows = CallRows {
-        element_ids: phones.iter().map(|p| nodes[*p].clone()).collect(),
+    let aggregates = CallAggregates {
+        phones: phones.into_iter().map(|(p, _)| p.to_owned()).collect(),
         forces: forces.into_iter().map(str::to_owned).collect(),
     };
-    Ok((rows, grouped))
+    Ok((aggregates, grouped))
 }
 
-/// The groups of one round of writers ([`bucket_rounds`]): one list of pairs a writer.
-pub type CallRound = Vec<Vec<CallPair>>;
+/// The phones and forces that [`CallPair`]s number, in number order.
+#[derive(Debug)]
+pub struct CallAggregates {
+    phones: Vec<String>,
+    forces: Vec<String>,
+}
+
+impl CallAggregates {
+    /// What turns the pairs into rows, given each phone's element id (phone number to
+    /// element id, from [`PHONES`]).
+    pub fn rows(
+        self,
+        nodes: &std::collections::HashMap<String, String>,
+    ) -> Result<CallRows, String> {
+        let element_ids = self
+            .phones
+            .iter()
+            .map(|p| {
+                nodes
+                    .get(p)
+                    .cloned()
+                    .ok_or_else(|| format!("phone `{p}` was not merged"))
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(CallRows {
+            element_ids,
+            forces: self.forces,
+        })
+    }
+}
 
 /// One `CALLED` aggregate: phones and force as numbers into [`CallRows`].
 #[derive(Debug, Clone)]
@@ -389,31 +419,6 @@ impl CallRows {
             p.last.into(),
         ]))
     }
-}
-
-/// The unordered pairs of `buckets` phone buckets, in rounds whose pairs share no
-/// bucket: for an even count, `buckets - 1` rounds of `buckets / 2` distinct pairs (the
-/// circle method of a round-robin tournament) and then the pairs `(i, i)`, `buckets / 2`
-/// to a round. One bucket gives one round of `(0, 0)`; an odd count is rounded down.
-pub fn bucket_rounds(buckets: usize) -> Vec<Vec<(usize, usize)>> {
-    if buckets < 2 {
-        return vec![vec![(0, 0)]];
-    }
-    let k = buckets & !1;
-    let ring = k - 1;
-    let mut rounds: Vec<Vec<(usize, usize)>> = (0..ring)
-        .map(|r| {
-            let mut round = vec![(r, ring)];
-            for i in 1..k / 2 {
-                let (a, b) = ((r + i) % ring, (r + ring - i) % ring);
-                round.push((a.min(b), a.max(b)));
-            }
-            round
-        })
-        .collect();
-    let diagonal: Vec<(usize, usize)> = (0..k).map(|i| (i, i)).collect();
-    rounds.extend(diagonal.chunks(k / 2).map(<[_]>::to_vec));
-    rounds
 }
 
 /// The distinct phones of call records, for [`PHONES`], in number order; each keeps the
@@ -543,7 +548,7 @@ pub fn rows_for(kind: ImportKind, records: &[Record]) -> (&'static str, Vec<Bolt
             (MISSING, rows, n)
         }
         // `write_records` builds call rows itself: they need the phones' element ids
-        // ([`call_rows`], after [`PHONES`]).
+        // ([`aggregate_calls`], after [`PHONES`]).
         ImportKind::Calls => (CALLS, Vec::new(), records.len() as u64),
         ImportKind::Edges => {
             let mut weights: std::collections::BTreeMap<(String, String, String), f64> =
@@ -672,31 +677,4 @@ fn identifier_row(r: &Record) -> Option<BoltType> {
             .filter(|(k, _)| *k != "locationId"),
     );
     Some(bolt_map(pairs))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn bucket_rounds_cover_every_pair_once_with_disjoint_rounds() {
-        for k in [1, 2, 4, 6, 8] {
-            let rounds = bucket_rounds(k);
-            let mut seen = std::collections::HashSet::new();
-            for round in &rounds {
-                assert_eq!(round.len(), (k / 2).max(1), "k={k}: {rounds:?}");
-                let mut used = std::collections::HashSet::new();
-                for &(i, j) in round {
-                    assert!(i <= j && j < k, "k={k}: pair ({i}, {j})");
-                    assert!(seen.insert((i, j)), "k={k}: ({i}, {j}) twice");
-                    assert!(used.insert(i), "k={k}: bucket {i} twice in {round:?}");
-                    if i != j {
-                        assert!(used.insert(j), "k={k}: bucket {j} twice in {round:?}");
-                    }
-                }
-            }
-            assert_eq!(seen.len(), k * (k + 1) / 2, "k={k}: every unordered pair");
-        }
-        assert_eq!(bucket_rounds(5), bucket_rounds(4));
-    }
 }

@@ -403,18 +403,19 @@ impl GraphClient {
             (n, queries)
         };
         let schedule = std::sync::Mutex::new(Schedule::new(groups, opts.atomic_rows));
-        let next = || {
+        // Held only to pick or finish a transaction, never across an await.
+        let locked = || {
             schedule
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .next()
         };
         let freed = tokio::sync::Notify::new();
         let writer = || async {
             let mut written = 0u64;
             let mut deferred = Vec::new();
             loop {
-                let (group, rows) = match next() {
+                let next = locked().next();
+                let (group, rows) = match next {
                     Next::Run { group, rows } => (group, rows),
                     Next::Wait => {
                         freed.notified().await;
@@ -424,10 +425,7 @@ impl GraphClient {
                 };
                 let (n, queries) = transaction(rows);
                 let result = self.run_in_transaction(&queries).await;
-                schedule
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner)
-                    .finish(group);
+                locked().finish(group);
                 freed.notify_one();
                 match result {
                     Ok(()) => {

@@ -87,8 +87,8 @@ fn parse_phone(raw: &str) -> Result<String, String> {
 /// dots or brackets — without libphonenumber's parser (the costly part of extraction and
 /// of importing call records). Anything else is left to the parser; both give the same
 /// answer where both apply (tested).
-fn plain_uk(ascii: &str) -> Option<String> {
-    let s = ascii.trim().as_bytes();
+fn plain_uk(raw: &str) -> Option<String> {
+    let s = raw.trim().as_bytes();
     let mut digits = [0u8; 16];
     let (mut n, mut plus) = (0, 0);
     for (i, &c) in s.iter().enumerate() {

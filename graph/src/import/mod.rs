@@ -306,8 +306,8 @@ impl GraphClient {
                 Ok::<_, GraphError>(nodes)
             };
             let (nodes, aggregated) = tokio::join!(merge, aggregate);
-            let (aggregates, groups) = aggregated?;
-            let call_rows = aggregates.rows(&nodes?).map_err(GraphError::InvalidInput)?;
+            let (numbering, groups) = aggregated?;
+            let call_rows = numbering.rows(&nodes?).map_err(GraphError::InvalidInput)?;
             let aggregates = groups.iter().map(|g| g.rows.len() as u64).sum();
             let to_row = |p: statements::CallPair| call_rows.row(&p);
             tracing::debug!(elapsed = ?started.elapsed(), "call rows built");
@@ -432,9 +432,9 @@ impl GraphClient {
                         progress.written(n);
                         written += n;
                     }
-                    // Concurrent writers can keep deadlocking on the same hub phones
-                    // however often they retry; the transaction rolled back whole, so
-                    // it runs again below, with no other writer.
+                    // A conflict that outlasts the retries (the schedule keeps writers
+                    // off each other's phones, so it comes from elsewhere) rolled the
+                    // transaction back whole: it runs again below, with no other writer.
                     Err(GraphError::Conflict { code, .. }) if concurrent => {
                         tracing::debug!(%code, rows = n, "transaction deferred to a serial pass");
                         deferred.push((n, queries));
@@ -660,8 +660,8 @@ mod tests {
             BoltType::String(s) => s.value.clone(),
             other => panic!("not a string: {other:?}"),
         };
-        let (aggregates, groups) = statements::aggregate_calls(&records, 4).unwrap();
-        let call_rows = aggregates.rows(&nodes).unwrap();
+        let (numbering, groups) = statements::aggregate_calls(&records, 4).unwrap();
+        let call_rows = numbering.rows(&nodes).unwrap();
         assert_eq!(
             groups.len(),
             10,

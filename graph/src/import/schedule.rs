@@ -3,6 +3,8 @@
 
 use std::collections::VecDeque;
 
+use super::split_owned;
+
 /// Rows to write in order, one transaction after another. Rows of groups whose
 /// `buckets` (a bit set) overlap are never written at the same time; with `buckets`
 /// covering every node a group's rows lock, concurrent writers neither wait on each
@@ -46,21 +48,13 @@ pub enum Next<T> {
 impl<T> Schedule<T> {
     /// Splits each group into transactions of at most `rows_per_transaction` rows.
     pub fn new(groups: Vec<Group<T>>, rows_per_transaction: usize) -> Self {
-        let size = rows_per_transaction.max(1);
         let groups = groups
             .into_iter()
             .filter(|g| !g.rows.is_empty())
-            .map(|g| {
-                let mut chunks = VecDeque::with_capacity(g.rows.len().div_ceil(size));
-                let mut rows = g.rows.into_iter().peekable();
-                while rows.peek().is_some() {
-                    chunks.push_back(rows.by_ref().take(size).collect());
-                }
-                Pending {
-                    buckets: g.buckets,
-                    running: false,
-                    chunks,
-                }
+            .map(|g| Pending {
+                buckets: g.buckets,
+                running: false,
+                chunks: split_owned(g.rows, rows_per_transaction).into(),
             })
             .collect();
         Self { groups, busy: 0 }

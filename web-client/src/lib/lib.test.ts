@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { csvField, toCsv } from './csv';
 import { toGraphML } from './graphml';
 import { gridOutline, projector, scaleBar } from './geo';
+import { keepMediaUrl } from './media';
 import { activeSegment, formatMs, splitBySpans } from './text';
 
 describe('csv', () => {
@@ -78,5 +79,18 @@ describe('text', () => {
     expect(activeSegment(segs, 1200)).toBe(-1);
     expect(activeSegment(segs, 1999)).toBe(1);
     expect(activeSegment(segs, 9000)).toBe(2);
+  });
+});
+
+describe('media', () => {
+  const url = (id: string, expires: number) => `/media/${id}?expires=${expires}&signature=${expires.toString(16).padStart(64, '0')}`;
+  it('keeps a valid URL for the same recording when it is signed again', () => {
+    expect(keepMediaUrl(url('doc-a', 5000), url('doc-a', 5001), 1000)).toBe(url('doc-a', 5000));
+  });
+  it('takes the fresh URL for another recording, near expiry, or when nothing is kept', () => {
+    expect(keepMediaUrl(url('doc-a', 5000), url('doc-b', 5001), 1000)).toBe(url('doc-b', 5001));
+    expect(keepMediaUrl(url('doc-a', 1030), url('doc-a', 4600), 1000)).toBe(url('doc-a', 4600));
+    expect(keepMediaUrl(null, url('doc-a', 4600), 1000)).toBe(url('doc-a', 4600));
+    expect(keepMediaUrl('/media/doc-a', url('doc-a', 4600), 1000)).toBe(url('doc-a', 4600));
   });
 });

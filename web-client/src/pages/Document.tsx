@@ -7,6 +7,7 @@ import { graphql, getFragmentData, type FragmentType } from '../gql';
 import { Empty, ErrorState, Loading } from '../components/States';
 import { LinkagePanel } from '../components/Linkage';
 import { JobFragment, JobSubscription, JobView } from './Ingest';
+import { keepMediaUrl } from '../lib/media';
 import { activeSegment, formatMs, splitBySpans } from '../lib/text';
 
 const EntityFragment = graphql(`
@@ -194,7 +195,7 @@ interface Seg {
   sent?: string | null;
 }
 
-function Segments(props: {
+export function Segments(props: {
   segments: Seg[];
   media: { url: string; contentType: string } | null;
   entities: Entity[];
@@ -235,12 +236,15 @@ function Segments(props: {
       if (i >= 0) rows.current[i]?.scrollIntoView({ block: 'nearest' });
     }
   };
+  // A refetch signs the recording again; the player keeps its URL so it does not restart.
+  const kept = useRef<string | null>(null);
+  kept.current = media ? keepMediaUrl(kept.current, media.url, Date.now() / 1000) : null;
   const Player = media?.contentType.startsWith('video/') ? 'video' : 'audio';
   return (
     <section aria-label="Segments">
       {media && (
         <div className="player">
-          <Player ref={audio} src={media.url} controls preload="metadata" onTimeUpdate={onTime} onSeeked={onTime} aria-label="Recording" />
+          <Player ref={audio} src={kept.current ?? media.url} controls preload="metadata" onTimeUpdate={onTime} onSeeked={onTime} aria-label="Recording" />
         </div>
       )}
       {!media && timed && <p className="muted">No recording is stored with this transcript.</p>}

@@ -90,21 +90,21 @@ fn parse_phone(raw: &str) -> Result<String, String> {
 fn plain_uk(raw: &str) -> Option<String> {
     let s = raw.trim().as_bytes();
     let mut digits = [0u8; 16];
-    let (mut n, mut plus) = (0, 0);
+    let mut n = 0;
     for (i, &c) in s.iter().enumerate() {
         match c {
             b'0'..=b'9' => {
                 *digits.get_mut(n)? = c;
                 n += 1;
             }
-            b'+' if i == 0 => plus += 1,
+            b'+' if i == 0 => {}
             b' ' | b'-' | b'.' | b')' => {}
             b'(' if s.get(i + 1..i + 3) != Some(b"0)") => {}
             _ => return None,
         }
     }
     let digits = &digits[..n];
-    let national = if plus == 1 {
+    let national = if s.starts_with(b"+") {
         digits.strip_prefix(b"44")?
     } else if let Some(rest) = digits.strip_prefix(b"0044") {
         rest

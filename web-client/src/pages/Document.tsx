@@ -238,13 +238,14 @@ export function Segments(props: {
   };
   // A refetch signs the recording again; the player keeps its URL so it does not restart.
   const kept = useRef<string | null>(null);
-  kept.current = media ? keepMediaUrl(kept.current, media.url, Date.now() / 1000) : null;
+  const src = media ? keepMediaUrl(kept.current, media.url, Date.now() / 1000) : null;
+  kept.current = src;
   const Player = media?.contentType.startsWith('video/') ? 'video' : 'audio';
   return (
     <section aria-label="Segments">
       {media && (
         <div className="player">
-          <Player ref={audio} src={kept.current ?? media.url} controls preload="metadata" onTimeUpdate={onTime} onSeeked={onTime} aria-label="Recording" />
+          <Player ref={audio} src={src ?? undefined} controls preload="metadata" onTimeUpdate={onTime} onSeeked={onTime} aria-label="Recording" />
         </div>
       )}
       {!media && timed && <p className="muted">No recording is stored with this transcript.</p>}

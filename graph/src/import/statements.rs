@@ -192,8 +192,15 @@ pub const MISSING: &str = concat!(
     part_of!("m")
 );
 
-/// Every distinct phone of a call file, merged once before the calls; returns each
-/// phone's element id, so the calls find their ends without an index seek.
+/// The phones of a call file that already exist, with their element ids, so the calls
+/// find their ends without an index seek. Read-only: no locks, so lookups run side by
+/// side, and a phone known before keeps its properties untouched.
+pub const KNOWN_PHONES: &str =
+    "UNWIND $ids AS id MATCH (a:Phone {id: id}) RETURN id, elementId(a) AS node";
+
+/// The phones of a call file not found by [`KNOWN_PHONES`], merged (another import may
+/// have created one since); returns each phone's element id. Every path that creates a
+/// phone sets `e164` and `caption` to its id, so a merge that finds one changes nothing.
 pub const PHONES: &str = concat!(
     "UNWIND $rows AS row MERGE (a:Phone {id: row.id})",
     created!("a", "Phone", "row.id"),
@@ -253,6 +260,11 @@ pub const IMPORT_BEGUN: &str = "MERGE (i:Import {id: $source}) \
 /// so writers running them at once never wait on each other's node locks (nor
 /// deadlock). Within a group rows are in (caller, callee) order. Phones and forces are
 /// interned first, so a million records aggregate without copying a string.
+///
+/// Groups sharing a bucket run one after another, so a bucket whose groups hold more
+/// than a writer's share of the rows leaves the other writers idle at the end. Phones
+/// therefore fill the buckets by degree ([`balanced_buckets`]), not by number: a call
+/// hub's bucket gets fewer other phones.
 pub fn aggregate_calls(
     records: &[Record],
     buckets: usize,
@@ -337,8 +349,17 @@ pub fn aggregate_calls(
             });
         }
     }
+    let mut degrees = vec![0u64; phones.len()];
+    for ((caller, callee, _), _) in &pairs {
+        degrees[*caller as usize] += 1;
+        degrees[*callee as usize] += 1;
+    }
+    let bucket_of = balanced_buckets(&degrees, buckets);
     for ((caller, callee, force), t) in pairs {
-        let g = pair_group(caller as usize % buckets, callee as usize % buckets);
+        let g = pair_group(
+            bucket_of[caller as usize] as usize,
+            bucket_of[callee as usize] as usize,
+        );
         grouped[g].rows.push(CallPair {
             caller,
             callee,
@@ -399,6 +420,27 @@ pub struct CallPair {
     last: chrono::DateTime<chrono::FixedOffset>,
 }
 
+/// A bucket for each phone, given its number of distinct `CALLED` pairs: the phones in
+/// falling degree each go to the bucket with the fewest links so far (the longest
+/// processing time rule), so every bucket ends up with about the same number of rows.
+pub fn balanced_buckets(degrees: &[u64], buckets: usize) -> Vec<u8> {
+    let buckets = buckets.clamp(1, 64);
+    let mut order: Vec<u32> = (0..degrees.len() as u32).collect();
+    order.sort_unstable_by_key(|&p| (std::cmp::Reverse(degrees[p as usize]), p));
+    let mut load = vec![0u64; buckets];
+    let mut bucket_of = vec![0u8; degrees.len()];
+    for p in order {
+        let (b, _) = load
+            .iter()
+            .enumerate()
+            .min_by_key(|&(b, &l)| (l, b))
+            .unwrap_or((0, &0));
+        load[b] += degrees[p as usize];
+        bucket_of[p as usize] = b as u8;
+    }
+    bucket_of
+}
+
 /// What turns a [`CallPair`] into a row of [`CALLS`] / [`CALLS_FRESH`].
 #[derive(Debug)]
 pub struct CallRows {
@@ -421,9 +463,9 @@ impl CallRows {
     }
 }
 
-/// The distinct phones of call records, for [`PHONES`], in number order; each keeps the
-/// force of the first record that names it.
-pub fn phone_rows(records: &[Record]) -> Vec<BoltType> {
+/// The distinct phones of call records as `(id, force)`, in number order; each keeps
+/// the force of the first record that names it.
+pub fn call_phones(records: &[Record]) -> Vec<(String, String)> {
     let mut seen: std::collections::HashMap<&str, &str> =
         std::collections::HashMap::with_capacity(records.len() / 4);
     for r in records {
@@ -432,12 +474,17 @@ pub fn phone_rows(records: &[Record]) -> Vec<BoltType> {
             seen.entry(callee).or_insert(&r.force);
         }
     }
-    let mut phones: Vec<(&str, &str)> = seen.into_iter().collect();
+    let mut phones: Vec<(String, String)> = seen
+        .into_iter()
+        .map(|(id, force)| (id.to_owned(), force.to_owned()))
+        .collect();
     phones.sort_unstable();
     phones
-        .into_iter()
-        .map(|(id, force)| bolt_map(vec![("id", id.into()), ("force", force.into())]))
-        .collect()
+}
+
+/// A row of [`PHONES`].
+pub fn phone_row((id, force): (String, String)) -> BoltType {
+    bolt_map(vec![("id", id.into()), ("force", force.into())])
 }
 
 pub const EDGES: &str = concat!(

@@ -63,7 +63,8 @@ pub enum RecordKind {
     Call {
         caller: String,
         callee: String,
-        start: String,
+        /// Parsed once here: aggregation compares and sends instants, not text.
+        start: DateTime<Utc>,
         duration: i64,
     },
     Edge {
@@ -210,11 +211,17 @@ impl Row<'_> {
 
 /// Parses a date or date-time into RFC 3339 UTC (`2024-05-01T00:00:00Z`).
 pub fn parse_time(s: &str) -> Result<String, String> {
+    parse_instant(s).map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+}
+
+/// Parses a date or date-time into an instant in UTC, to the second (what [`parse_time`]
+/// writes out): ISO 8601 with or without an offset (none is UTC), UK day-first dates,
+/// a bare date (midnight) or a month (its first day).
+pub fn parse_instant(s: &str) -> Result<DateTime<Utc>, String> {
+    use chrono::SubsecRound;
     let s = s.trim();
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Ok(t
-            .with_timezone(&Utc)
-            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+        return Ok(t.with_timezone(&Utc).trunc_subsecs(0));
     }
     for fmt in [
         "%Y-%m-%d %H:%M:%S",
@@ -223,9 +230,7 @@ pub fn parse_time(s: &str) -> Result<String, String> {
         "%d/%m/%Y %H:%M",
     ] {
         if let Ok(t) = NaiveDateTime::parse_from_str(s, fmt) {
-            return Ok(t
-                .and_utc()
-                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+            return Ok(t.and_utc().trunc_subsecs(0));
         }
     }
     for fmt in ["%Y-%m-%d", "%d/%m/%Y", "%Y-%m"] {
@@ -236,11 +241,7 @@ pub fn parse_time(s: &str) -> Result<String, String> {
         };
         let f = if fmt == "%Y-%m" { "%Y-%m-%d" } else { fmt };
         if let Ok(d) = NaiveDate::parse_from_str(&candidate, f) {
-            return Ok(d
-                .and_hms_opt(0, 0, 0)
-                .unwrap_or_default()
-                .and_utc()
-                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+            return Ok(d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc());
         }
     }
     Err(format!(
@@ -457,7 +458,7 @@ pub fn parse(
             RecordKind::Call {
                 caller: identifiers::normalise_phone(r.text("caller")?)?,
                 callee: identifiers::normalise_phone(r.text("callee")?)?,
-                start: parse_time(r.text("start")?).map_err(|e| format!("`start`: {e}"))?,
+                start: parse_instant(r.text("start")?).map_err(|e| format!("`start`: {e}"))?,
                 duration,
             }
         }

@@ -269,11 +269,11 @@ pub fn aggregate_calls(
     records: &[Record],
     buckets: usize,
 ) -> Result<(CallAggregates, Vec<Group<CallPair>>), String> {
-    struct Totals<'a> {
+    struct Totals {
         count: i64,
         duration: i64,
-        first: &'a str,
-        last: &'a str,
+        first: chrono::DateTime<chrono::Utc>,
+        last: chrono::DateTime<chrono::Utc>,
     }
     // Phones numbered as first seen, renumbered in phone order below.
     let mut seen: std::collections::HashMap<&str, u32> =
@@ -283,7 +283,7 @@ pub fn aggregate_calls(
         *seen.entry(p).or_insert(next)
     }
     let mut forces: Vec<&str> = Vec::new();
-    let mut totals: std::collections::HashMap<(u32, u32, u32), Totals<'_>> =
+    let mut totals: std::collections::HashMap<(u32, u32, u32), Totals> =
         std::collections::HashMap::with_capacity(records.len());
     for r in records {
         let RecordKind::Call {
@@ -302,23 +302,18 @@ pub fn aggregate_calls(
                 forces.len() - 1
             }
         } as u32;
-        // Times are normalised RFC 3339 UTC (`parse_time`), so text order is time order.
         let t = totals
             .entry((intern(&mut seen, caller), intern(&mut seen, callee), force))
             .or_insert(Totals {
                 count: 0,
                 duration: 0,
-                first: start,
-                last: start,
+                first: *start,
+                last: *start,
             });
         t.count += 1;
         t.duration += duration;
-        if start.as_str() < t.first {
-            t.first = start;
-        }
-        if start.as_str() > t.last {
-            t.last = start;
-        }
+        t.first = t.first.min(*start);
+        t.last = t.last.max(*start);
     }
     let mut phones: Vec<(&str, u32)> = seen.into_iter().collect();
     phones.sort_unstable();
@@ -331,8 +326,6 @@ pub fn aggregate_calls(
         .map(|((a, b, f), t)| ((renumber[a as usize], renumber[b as usize], f), t))
         .collect();
     pairs.sort_unstable_by_key(|(key, _)| *key);
-    let time =
-        |t: &str| chrono::DateTime::parse_from_rfc3339(t).map_err(|e| format!("time `{t}`: {e}"));
     let buckets = buckets.clamp(1, 64);
     let pair_group = |i: usize, j: usize| {
         let (i, j) = (i.min(j), i.max(j));
@@ -366,8 +359,9 @@ pub fn aggregate_calls(
             force,
             count: t.count,
             duration: t.duration,
-            first: time(t.first)?,
-            last: time(t.last)?,
+            // An offset of zero, as Neo4j has stored call times since the first import.
+            first: t.first.fixed_offset(),
+            last: t.last.fixed_offset(),
         });
     }
     let aggregates = CallAggregates {

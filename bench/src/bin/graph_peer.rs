@@ -5,9 +5,10 @@
 //! they seldom wait on each other's locks. Prints relationships/s and Neo4j's CPU per 100k relationships, the
 //! figure that caps any client on this machine.
 //!
-//!   graph_peer BOLT_URI NEO4J_PID RELATIONSHIPS [WRITERS] [six|none]
+//!   graph_peer BOLT_URI NEO4J_PID RELATIONSHIPS [WRITERS] [six|none] [SOURCE]
 //!
-//! Writes `CALLED {source: "bench:peer"}` into the store: run it on a bench store only.
+//! Writes `CALLED {source: SOURCE}` (default `bench:peer`) into the store: run it on a
+//! bench store only.
 
 use std::time::Instant;
 
@@ -40,7 +41,7 @@ fn cpu_seconds(pid: u32) -> f64 {
 }
 
 fn usage() -> ! {
-    eprintln!("usage: graph_peer BOLT_URI NEO4J_PID RELATIONSHIPS [WRITERS] [six|none]");
+    eprintln!("usage: graph_peer BOLT_URI NEO4J_PID RELATIONSHIPS [WRITERS] [six|none] [SOURCE]");
     std::process::exit(2)
 }
 
@@ -119,6 +120,10 @@ async fn main() {
         Some("none") => false,
         Some(_) => usage(),
     };
+    let source = args
+        .get(5)
+        .cloned()
+        .unwrap_or_else(|| "bench:peer".to_owned());
     if writers == 0 || relationships == 0 {
         usage();
     }
@@ -164,12 +169,13 @@ async fn main() {
         .map(|txs| {
             let graph = graph.clone();
             let statement = statement.clone();
+            let source = source.clone();
             tokio::spawn(async move {
                 let mut retries = 0u32;
                 for rows in txs {
                     let q = query(&statement)
                         .param("rows", rows)
-                        .param("source", "bench:peer");
+                        .param("source", source.as_str());
                     // Writers on disjoint phones still meet on relationship records that
                     // link their phones (a chain's neighbours are locked too): a
                     // transient error runs the transaction again, as toex does.

@@ -268,7 +268,7 @@ pub const IMPORT_BEGUN: &str = "MERGE (i:Import {id: $source}) \
 pub fn aggregate_calls(
     records: &[Record],
     buckets: usize,
-) -> Result<(CallAggregates, Vec<Group<CallPair>>), String> {
+) -> (CallAggregates, Vec<Group<CallPair>>) {
     struct Totals {
         count: i64,
         duration: i64,
@@ -368,7 +368,7 @@ pub fn aggregate_calls(
         phones: phones.into_iter().map(|(p, _)| p.to_owned()).collect(),
         forces: forces.into_iter().map(str::to_owned).collect(),
     };
-    Ok((aggregates, grouped))
+    (aggregates, grouped)
 }
 
 /// The phones and forces that [`CallPair`]s number, in number order.
@@ -380,7 +380,7 @@ pub struct CallAggregates {
 
 impl CallAggregates {
     /// What turns the pairs into rows, given each phone's element id (phone number to
-    /// element id, from [`PHONES`]).
+    /// element id, from [`KNOWN_PHONES`] and [`PHONES`]).
     pub fn rows(
         self,
         nodes: &std::collections::HashMap<String, String>,

@@ -44,19 +44,8 @@ pub const MAX_LINE_BYTES: usize = 1 << 20;
 
 /// Reads every row of `path`, calling `each(line, row)` in file order.
 pub fn read_rows(path: &Path, each: impl FnMut(u64, Result<RawRow, String>)) -> Result<(), String> {
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    let format = RowFormat::from_extension(&ext).ok_or_else(|| {
-        format!(
-            "{}: unsupported file type `.{ext}`; use .csv or .jsonl",
-            path.display()
-        )
-    })?;
-    let file =
-        std::fs::File::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+    let format = RowFormat::of(path)?;
+    let file = open(path)?;
     read_rows_from(file, format, each)
 }
 
@@ -70,6 +59,21 @@ pub enum RowFormat {
 }
 
 impl RowFormat {
+    /// The format of `path`, by its extension.
+    pub fn of(path: &Path) -> Result<Self, String> {
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        Self::from_extension(&ext).ok_or_else(|| {
+            format!(
+                "{}: unsupported file type `.{ext}`; use .csv or .jsonl",
+                path.display()
+            )
+        })
+    }
+
     /// The format a file extension (lower case, no dot) names.
     pub fn from_extension(ext: &str) -> Option<Self> {
         match ext {
@@ -92,14 +96,104 @@ pub fn read_rows_from(
     }
 }
 
-fn read_csv(
+/// Reads the rows of a file in up to `parts` pieces at once, each on a thread of its own:
+/// `each(state, line, row)` runs for the rows of a piece in order, on that piece's
+/// `init()` state, and the states come back in file order. Rows and line numbers are
+/// exactly those of [`read_rows`]: a CSV piece starts where a record starts when the
+/// whole file is read (found by reading the records before it without decoding them).
+/// JSONL, and CSV shorter than `min_part_bytes` a piece, is read in one piece.
+pub fn read_rows_in_parts<S: Send>(
+    path: &Path,
+    parts: usize,
+    min_part_bytes: u64,
+    init: impl Fn() -> S + Sync,
+    each: impl Fn(&mut S, u64, Result<RawRow, String>) + Sync,
+) -> Result<Vec<S>, String> {
+    let format = RowFormat::of(path)?;
+    let bytes = open(path)?
+        .metadata()
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?
+        .len();
+    let parts = (bytes / min_part_bytes.max(1)).clamp(1, parts.max(1) as u64) as usize;
+    if parts == 1 || format != RowFormat::Csv {
+        let mut state = init();
+        read_rows(path, |line, row| each(&mut state, line, row))?;
+        return Ok(vec![state]);
+    }
+    let starts = csv_part_starts(open(path)?, bytes, parts)?;
+    let piece = |k: usize| -> Result<S, String> {
+        let mut reader = csv_reader(open(path)?);
+        let headers = csv_headers(&mut reader)?;
+        if let Some(start) = k.checked_sub(1).map(|k| starts[k].clone()) {
+            reader
+                .seek(start)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        }
+        let end = starts.get(k).map(csv::Position::byte);
+        let mut state = init();
+        read_csv_records(&mut reader, &headers, end, &mut |line, row| {
+            each(&mut state, line, row)
+        })?;
+        Ok(state)
+    };
+    std::thread::scope(|scope| {
+        let pieces: Vec<_> = (1..=starts.len())
+            .map(|k| scope.spawn(move || piece(k)))
+            .collect();
+        let first = piece(0);
+        std::iter::once(first)
+            .chain(pieces.into_iter().map(|p| {
+                p.join()
+                    .unwrap_or_else(|_| Err("a reading thread failed".to_owned()))
+            }))
+            .collect()
+    })
+}
+
+/// Where the 2nd to `parts`th pieces of a CSV file of `bytes` bytes start: the first
+/// record at or after each equal share of the bytes. Fewer when records run out.
+fn csv_part_starts(
     file: impl Read,
-    each: &mut impl FnMut(u64, Result<RawRow, String>),
-) -> Result<(), String> {
-    let mut reader = csv::ReaderBuilder::new()
+    bytes: u64,
+    parts: usize,
+) -> Result<Vec<csv::Position>, String> {
+    // Only where records start matters here: fields are neither trimmed nor counted.
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(file);
+    let mut record = csv::ByteRecord::new();
+    let mut starts = Vec::with_capacity(parts - 1);
+    for k in 1..parts as u64 {
+        let target = bytes / parts as u64 * k;
+        loop {
+            let start = match reader.read_byte_record(&mut record) {
+                Ok(false) => return Ok(starts),
+                Ok(true) => record.position().cloned(),
+                Err(e) if matches!(e.kind(), csv::ErrorKind::Io(_)) => {
+                    return Err(format!("line {}: {e}", reader.position().line()));
+                }
+                Err(e) => e.position().cloned(),
+            };
+            if let Some(start) = start.filter(|p| p.byte() >= target) {
+                starts.push(start);
+                break;
+            }
+        }
+    }
+    Ok(starts)
+}
+
+fn open(path: &Path) -> Result<std::fs::File, String> {
+    std::fs::File::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))
+}
+
+fn csv_reader<R: Read>(file: R) -> csv::Reader<R> {
+    csv::ReaderBuilder::new()
         .flexible(false)
         .trim(csv::Trim::All)
-        .from_reader(file);
+        .from_reader(file)
+}
+
+/// The header row's names, lower-cased.
+fn csv_headers<R: Read>(reader: &mut csv::Reader<R>) -> Result<Vec<Arc<str>>, String> {
     let headers: Vec<Arc<str>> = reader
         .byte_headers()
         .map_err(|e| format!("cannot read the header row: {e}"))?
@@ -115,12 +209,35 @@ fn read_csv(
     if headers.iter().all(|h| h.is_empty()) {
         return Err("the file is empty or has no header row".to_owned());
     }
+    Ok(headers)
+}
+
+fn read_csv(
+    file: impl Read,
+    each: &mut impl FnMut(u64, Result<RawRow, String>),
+) -> Result<(), String> {
+    let mut reader = csv_reader(file);
+    let headers = csv_headers(&mut reader)?;
+    read_csv_records(&mut reader, &headers, None, each)
+}
+
+/// Reads records up to the one starting at byte `end` (excluded), or to the end.
+fn read_csv_records<R: Read>(
+    reader: &mut csv::Reader<R>,
+    headers: &[Arc<str>],
+    end: Option<u64>,
+    each: &mut impl FnMut(u64, Result<RawRow, String>),
+) -> Result<(), String> {
+    let ended = |p: Option<&csv::Position>| end.zip(p).is_some_and(|(end, p)| p.byte() >= end);
     let mut record = csv::ByteRecord::new();
     loop {
         let line = reader.position().line() + 1;
         match reader.read_byte_record(&mut record) {
             Ok(false) => return Ok(()),
             Ok(true) => {
+                if ended(record.position()) {
+                    return Ok(());
+                }
                 let line = record.position().map_or(line, |p| p.line());
                 let mut row = RawRow {
                     fields: Vec::with_capacity(headers.len()),
@@ -138,6 +255,9 @@ fn read_csv(
                 each(line, bad.map_or(Ok(row), Err));
             }
             Err(e) => {
+                if ended(e.position()) {
+                    return Ok(());
+                }
                 let line = e.position().map_or(line, |p| p.line());
                 match e.kind() {
                     csv::ErrorKind::Io(_) => return Err(format!("line {line}: {e}")),
@@ -252,6 +372,49 @@ mod tests {
             rows[3].1.as_ref().unwrap().get("name"),
             Some(&Field::Text("Bo".into()))
         );
+    }
+
+    #[test]
+    fn csv_read_in_pieces_gives_the_rows_and_lines_of_one_reading() {
+        use rand::{Rng, SeedableRng};
+        // Quoted commas, line breaks and quotes, blank lines, CRLF, bad UTF-8, wrong
+        // field counts and stray quotes: every piece must start where a record does.
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+        let mut bytes = b"\xef\xbb\xbfID,Name,Note\r\n".to_vec();
+        for i in 0..600 {
+            let row: &[u8] = match rng.random_range(0..9) {
+                0 => b"\"quoted, with comma\",\"line\nbreak\nand more\",x\n",
+                1 => b"a,\"say \"\"hi\"\"\",z\r\n",
+                2 => b"\n\n",
+                3 => b"bad,\xff\xfe,utf8\n",
+                4 => b"too,few\n",
+                5 => b"st\"ray,quote\",here\n",
+                6 => b"four,fields,in,row\n",
+                _ => b"",
+            };
+            bytes.extend_from_slice(row);
+            bytes.extend_from_slice(format!("p{i},Name {i},\"n\n{i}\"\n").as_bytes());
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x.csv");
+        std::fs::write(&p, &bytes).unwrap();
+        let whole = collect(&p);
+        assert!(
+            whole.iter().any(|(_, r)| r.is_err()),
+            "the file has bad rows"
+        );
+        for parts in [2, 3, 4, 7] {
+            let pieces = read_rows_in_parts(&p, parts, 1, Vec::new, |v, l, r| v.push((l, r)));
+            let pieces = pieces.unwrap();
+            assert_eq!(pieces.len(), parts, "{parts} pieces");
+            assert!(pieces.iter().all(|p| !p.is_empty()));
+            let joined: Vec<_> = pieces.into_iter().flatten().collect();
+            assert_eq!(joined, whole, "{parts} pieces");
+        }
+        let small = read_rows_in_parts(&p, 4, bytes.len() as u64, Vec::new, |v, l, r| {
+            v.push((l, r))
+        });
+        assert_eq!(small.unwrap(), vec![whole], "a small file is one piece");
     }
 
     #[test]

@@ -247,85 +247,54 @@ pub const IMPORT_BEGUN: &str = "MERGE (i:Import {id: $source}) \
 /// The `CALLED` aggregates of call records, one per (caller, callee, force), grouped
 /// for concurrent writers; each becomes the row
 /// `[caller, callee, force, count, totalDuration, firstSeen, lastSeen]` once its phones'
-/// element ids are known ([`CallAggregates::rows`], after [`PHONES`]). Needing nothing
-/// from Neo4j, this runs while the phones are merged.
+/// element ids are known ([`CallRows::new`], after [`KNOWN_PHONES`] and [`PHONES`]).
+/// Needing nothing from Neo4j, this runs while the phones are looked up. `calls` come
+/// numbered by [`number_calls`], whose phones number `0..phones`.
 ///
 /// Pairs stay compact ([`CallPair`]) until a writer turns a transaction's worth into
 /// rows ([`CallRows::row`]): building all the rows at once cost toex seconds of page
-/// faults while Neo4j idled.
+/// faults while Neo4j idled. Calls are aggregated by sorting them by number, not through
+/// a map keyed by phone text: no string is hashed again, and the pairs come out in
+/// (caller, callee) order.
 ///
 /// Rows come grouped for concurrent writers: each phone falls in one of `buckets`
 /// buckets (at most 64), and a row goes to the group of its ends' unordered bucket pair,
 /// whose [`Group::buckets`] are those two. Groups that share no bucket share no phone,
 /// so writers running them at once never wait on each other's node locks (nor
-/// deadlock). Within a group rows are in (caller, callee) order. Phones and forces are
-/// interned first, so a million records aggregate without copying a string.
+/// deadlock). Within a group rows are in (caller, callee) order.
 ///
 /// Groups sharing a bucket run one after another, so a bucket whose groups hold more
 /// than a writer's share of the rows leaves the other writers idle at the end. Phones
 /// therefore fill the buckets by degree ([`balanced_buckets`]), not by number: a call
 /// hub's bucket gets fewer other phones.
 pub fn aggregate_calls(
-    records: &[Record],
+    mut calls: Vec<Call>,
+    phones: usize,
     buckets: usize,
-) -> (CallAggregates, Vec<Group<CallPair>>) {
-    struct Totals {
-        count: i64,
-        duration: i64,
-        first: chrono::DateTime<chrono::Utc>,
-        last: chrono::DateTime<chrono::Utc>,
+) -> Vec<Group<CallPair>> {
+    let key = |c: &Call| (c.caller, c.callee, c.force);
+    calls.sort_unstable_by_key(key);
+    let mut pairs: Vec<CallPair> = Vec::with_capacity(calls.len());
+    let mut degrees = vec![0u64; phones];
+    for run in calls.chunk_by(|a, b| key(a) == key(b)) {
+        let (first, last) = run.iter().fold((run[0].start, run[0].start), |(f, l), c| {
+            (f.min(c.start), l.max(c.start))
+        });
+        let c = &run[0];
+        degrees[c.caller as usize] += 1;
+        degrees[c.callee as usize] += 1;
+        pairs.push(CallPair {
+            caller: c.caller,
+            callee: c.callee,
+            force: c.force,
+            count: run.len() as i64,
+            duration: run.iter().map(|c| c.duration).sum(),
+            // An offset of zero, as Neo4j has stored call times since the first import.
+            first: first.fixed_offset(),
+            last: last.fixed_offset(),
+        });
     }
-    // Phones numbered as first seen, renumbered in phone order below.
-    let mut seen: std::collections::HashMap<&str, u32> =
-        std::collections::HashMap::with_capacity(records.len() / 8);
-    fn intern<'a>(seen: &mut std::collections::HashMap<&'a str, u32>, p: &'a str) -> u32 {
-        let next = seen.len() as u32;
-        *seen.entry(p).or_insert(next)
-    }
-    let mut forces: Vec<&str> = Vec::new();
-    let mut totals: std::collections::HashMap<(u32, u32, u32), Totals> =
-        std::collections::HashMap::with_capacity(records.len());
-    for r in records {
-        let RecordKind::Call {
-            caller,
-            callee,
-            start,
-            duration,
-        } = &r.kind
-        else {
-            continue;
-        };
-        let force = match forces.iter().position(|f| *f == r.force) {
-            Some(i) => i,
-            None => {
-                forces.push(&r.force);
-                forces.len() - 1
-            }
-        } as u32;
-        let t = totals
-            .entry((intern(&mut seen, caller), intern(&mut seen, callee), force))
-            .or_insert(Totals {
-                count: 0,
-                duration: 0,
-                first: *start,
-                last: *start,
-            });
-        t.count += 1;
-        t.duration += duration;
-        t.first = t.first.min(*start);
-        t.last = t.last.max(*start);
-    }
-    let mut phones: Vec<(&str, u32)> = seen.into_iter().collect();
-    phones.sort_unstable();
-    let mut renumber = vec![0u32; phones.len()];
-    for (i, &(_, first_seen)) in phones.iter().enumerate() {
-        renumber[first_seen as usize] = i as u32;
-    }
-    let mut pairs: Vec<_> = totals
-        .into_iter()
-        .map(|((a, b, f), t)| ((renumber[a as usize], renumber[b as usize], f), t))
-        .collect();
-    pairs.sort_unstable_by_key(|(key, _)| *key);
+    drop(calls);
     let buckets = buckets.clamp(1, 64);
     let pair_group = |i: usize, j: usize| {
         let (i, j) = (i.min(j), i.max(j));
@@ -342,64 +311,15 @@ pub fn aggregate_calls(
             });
         }
     }
-    let mut degrees = vec![0u64; phones.len()];
-    for ((caller, callee, _), _) in &pairs {
-        degrees[*caller as usize] += 1;
-        degrees[*callee as usize] += 1;
-    }
     let bucket_of = balanced_buckets(&degrees, buckets);
-    for ((caller, callee, force), t) in pairs {
+    for pair in pairs {
         let g = pair_group(
-            bucket_of[caller as usize] as usize,
-            bucket_of[callee as usize] as usize,
+            bucket_of[pair.caller as usize] as usize,
+            bucket_of[pair.callee as usize] as usize,
         );
-        grouped[g].rows.push(CallPair {
-            caller,
-            callee,
-            force,
-            count: t.count,
-            duration: t.duration,
-            // An offset of zero, as Neo4j has stored call times since the first import.
-            first: t.first.fixed_offset(),
-            last: t.last.fixed_offset(),
-        });
+        grouped[g].rows.push(pair);
     }
-    let aggregates = CallAggregates {
-        phones: phones.into_iter().map(|(p, _)| p.to_owned()).collect(),
-        forces: forces.into_iter().map(str::to_owned).collect(),
-    };
-    (aggregates, grouped)
-}
-
-/// The phones and forces that [`CallPair`]s number, in number order.
-#[derive(Debug)]
-pub struct CallAggregates {
-    phones: Vec<String>,
-    forces: Vec<String>,
-}
-
-impl CallAggregates {
-    /// What turns the pairs into rows, given each phone's element id (phone number to
-    /// element id, from [`KNOWN_PHONES`] and [`PHONES`]).
-    pub fn rows(
-        self,
-        nodes: &std::collections::HashMap<String, String>,
-    ) -> Result<CallRows, String> {
-        let element_ids = self
-            .phones
-            .iter()
-            .map(|p| {
-                nodes
-                    .get(p)
-                    .cloned()
-                    .ok_or_else(|| format!("phone `{p}` was not merged"))
-            })
-            .collect::<Result<_, _>>()?;
-        Ok(CallRows {
-            element_ids,
-            forces: self.forces,
-        })
-    }
+    grouped
 }
 
 /// One `CALLED` aggregate: phones and force as numbers into [`CallRows`].
@@ -443,6 +363,29 @@ pub struct CallRows {
 }
 
 impl CallRows {
+    /// What turns the pairs that `numbers` number ([`number_calls`]) into rows, given
+    /// each phone's element id (phone number to element id, from [`KNOWN_PHONES`] and
+    /// [`PHONES`]).
+    pub fn new(
+        numbers: &CallNumbers,
+        nodes: &std::collections::HashMap<String, String>,
+    ) -> Result<Self, String> {
+        let element_ids = numbers
+            .phones
+            .iter()
+            .map(|(p, _)| {
+                nodes
+                    .get(p)
+                    .cloned()
+                    .ok_or_else(|| format!("phone `{p}` was not merged"))
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Self {
+            element_ids,
+            forces: numbers.forces.clone(),
+        })
+    }
+
     /// `[caller, callee, force, count, totalDuration, firstSeen, lastSeen]`.
     pub fn row(&self, p: &CallPair) -> BoltType {
         BoltType::List(neo4rs::BoltList::from(vec![
@@ -457,23 +400,86 @@ impl CallRows {
     }
 }
 
-/// The distinct phones of call records as `(id, force)`, in number order; each keeps
-/// the force of the first record that names it.
-pub fn call_phones(records: &[Record]) -> Vec<(String, String)> {
-    let mut seen: std::collections::HashMap<&str, &str> =
-        std::collections::HashMap::with_capacity(records.len() / 4);
+/// The phones and forces that [`Call`]s number, in number order.
+#[derive(Debug)]
+pub struct CallNumbers {
+    /// The distinct phones as `(id, force)`, in phone order; each keeps the force of the
+    /// first record that names it.
+    pub phones: Vec<(String, String)>,
+    forces: Vec<String>,
+}
+
+/// One call record, by numbers ([`number_calls`]).
+#[derive(Debug)]
+pub struct Call {
+    caller: u32,
+    callee: u32,
+    force: u32,
+    duration: i64,
+    start: chrono::DateTime<chrono::Utc>,
+}
+
+/// Numbers the phones (in phone order) and forces of call records, and turns each call
+/// record into a [`Call`] by those numbers. A phone's text is hashed here once per record
+/// that names it, and never again: [`aggregate_calls`] works on the numbers.
+pub fn number_calls(records: &[Record]) -> (CallNumbers, Vec<Call>) {
+    let mut seen: rustc_hash::FxHashMap<&str, u32> = rustc_hash::FxHashMap::default();
+    seen.reserve(records.len() / 8);
+    // Numbered as first seen, renumbered in phone order below.
+    let mut first_seen: Vec<(&str, &str)> = Vec::new();
+    let mut forces: Vec<&str> = Vec::new();
+    let mut calls = Vec::with_capacity(records.len());
     for r in records {
-        if let RecordKind::Call { caller, callee, .. } = &r.kind {
-            seen.entry(caller).or_insert(&r.force);
-            seen.entry(callee).or_insert(&r.force);
-        }
+        let RecordKind::Call {
+            caller,
+            callee,
+            start,
+            duration,
+        } = &r.kind
+        else {
+            continue;
+        };
+        let mut number = |phone| {
+            *seen.entry(phone).or_insert_with(|| {
+                first_seen.push((phone, r.force.as_str()));
+                (first_seen.len() - 1) as u32
+            })
+        };
+        let (caller, callee) = (number(caller.as_str()), number(callee.as_str()));
+        let force = match forces.iter().position(|f| *f == r.force) {
+            Some(i) => i,
+            None => {
+                forces.push(&r.force);
+                forces.len() - 1
+            }
+        } as u32;
+        calls.push(Call {
+            caller,
+            callee,
+            force,
+            duration: *duration,
+            start: *start,
+        });
     }
-    let mut phones: Vec<(String, String)> = seen
+    drop(seen);
+    let mut order: Vec<u32> = (0..first_seen.len() as u32).collect();
+    order.sort_unstable_by_key(|&i| first_seen[i as usize].0);
+    let mut renumber = vec![0u32; order.len()];
+    for (number, &i) in order.iter().enumerate() {
+        renumber[i as usize] = number as u32;
+    }
+    for c in &mut calls {
+        (c.caller, c.callee) = (renumber[c.caller as usize], renumber[c.callee as usize]);
+    }
+    let phones = order
         .into_iter()
-        .map(|(id, force)| (id.to_owned(), force.to_owned()))
+        .map(|i| {
+            let (id, force) = first_seen[i as usize];
+            (id.to_owned(), force.to_owned())
+        })
         .collect();
-    phones.sort_unstable();
-    phones
+    let forces = forces.into_iter().map(str::to_owned).collect();
+    (CallNumbers { phones, forces }, calls)
 }
 
 /// A row of [`PHONES`].

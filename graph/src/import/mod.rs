@@ -212,15 +212,14 @@ fn parse_file_in_parts(
         },
     )
     .map_err(GraphError::InvalidInput)?;
-    let mut pieces = pieces.into_iter();
-    let mut all = pieces.next().unwrap_or_default();
-    progress.parsed(all.rows % 10_000);
+    progress.parsed(pieces.iter().map(|p| p.rows % 10_000).sum());
+    let mut records = Vec::with_capacity(pieces.iter().map(|p| p.records.len()).sum());
+    let mut errors = Vec::new();
     for piece in pieces {
-        progress.parsed(piece.rows % 10_000);
-        all.records.extend(piece.records);
-        all.errors.extend(piece.errors);
+        records.extend(piece.records);
+        errors.extend(piece.errors);
     }
-    Ok((all.records, all.errors))
+    Ok((records, errors))
 }
 
 /// Records read from memory, and each bad row's line and reason.

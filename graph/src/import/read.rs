@@ -110,9 +110,8 @@ pub fn read_rows_in_parts<S: Send>(
     each: impl Fn(&mut S, u64, Result<RawRow, String>) + Sync,
 ) -> Result<Vec<S>, String> {
     let format = RowFormat::of(path)?;
-    let bytes = open(path)?
-        .metadata()
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?
+    let bytes = std::fs::metadata(path)
+        .map_err(|e| format!("cannot open {}: {e}", path.display()))?
         .len();
     let parts = (bytes / min_part_bytes.max(1)).clamp(1, parts.max(1) as u64) as usize;
     if parts == 1 || format != RowFormat::Csv {

@@ -1,15 +1,18 @@
 //! Entity extraction for toex: phone numbers, emails, UK vehicle registrations and
 //! postcodes, online handles, URLs, bank details and crypto wallets found by pattern and
 //! confirmed by normalisation or check digits, and names of known persons found through a
-//! transliteration-aware gazetteer. Pure functions over text; no I/O.
+//! transliteration-aware gazetteer; and the language of a text. Pure functions over text;
+//! no I/O.
 
 mod checks;
 mod gazetteer;
 pub mod identifiers;
+mod language;
 pub mod names;
 mod patterns;
 
 pub use gazetteer::{Gazetteer, KnownPerson, MAX_CANDIDATES};
+pub use language::detect_language;
 pub use patterns::identifiers as find_identifiers;
 
 use serde::{Deserialize, Serialize};

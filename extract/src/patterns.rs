@@ -7,10 +7,12 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use crate::identifiers::{
-    ascii_digits, is_digit, normalise_account, normalise_email, normalise_phone,
-    normalise_postcode, normalise_vrm, phone_is_valid,
+    normalise_account, normalise_email, normalise_phone, normalise_postcode, normalise_vrm,
 };
 use crate::{EntityKind, Found, checks};
+
+mod phones;
+use phones::phones;
 
 /// A digit in any script people type numbers in: ASCII, Arabic-Indic, Persian.
 const D: &str = r"[0-9\x{0660}-\x{0669}\x{06F0}-\x{06F9}]";
@@ -41,11 +43,6 @@ static BECH32: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?i)(?-u:\b)bc1[02-9ac-hj-np-z]{11,71}(?-u:\b)"));
 static BASE58: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?-u:\b)[13T][1-9A-HJ-NP-Za-km-z]{25,34}(?-u:\b)"));
-static PHONE: LazyLock<Regex> = LazyLock::new(|| {
-    re(&format!(
-        r"(?:\+ ?)?\(?{D}[0-9\x{{0660}}-\x{{0669}}\x{{06F0}}-\x{{06F9}} \t\-.()\x{{00A0}}]{{5,40}}{D}"
-    ))
-});
 static POSTCODE: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?i)(?-u:\b)([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})(?-u:\b)"));
 static VRM_CURRENT: LazyLock<Regex> =
@@ -391,106 +388,6 @@ fn bank_accounts(scan: &mut Scan<'_>) {
     }
 }
 
-fn phones(scan: &mut Scan<'_>) {
-    let text = scan.text;
-    let mut from = 0;
-    while let Some(m) = PHONE.find_at(text, from) {
-        from = m.end();
-        // Not the tail of a word or of a longer number.
-        if scan
-            .before(m.start())
-            .is_some_and(|c| c.is_alphanumeric() || c == '+' || c == '_')
-        {
-            continue;
-        }
-        let next = scan.after(m.end());
-        for (start, end, e164) in phone_spans(m.as_str(), next) {
-            let (start, end) = (m.start() + start, m.start() + end);
-            if scan.free(start, end) {
-                scan.add(EntityKind::Phone, e164, start, end);
-            }
-        }
-    }
-}
-
-/// The numbers in one candidate run of digits and separators: groups of digits are
-/// joined from the left, longest valid number first, so `07700 900123 2pm` gives
-/// `07700 900123` and `on 3 07700 900123` skips the `3`.
-fn phone_spans(candidate: &str, next: Option<char>) -> Vec<(usize, usize, String)> {
-    let mut groups: Vec<(usize, usize)> = Vec::new();
-    let mut start = None;
-    for (i, c) in candidate.char_indices() {
-        match (is_digit(c), start) {
-            (true, None) => start = Some(i),
-            (false, Some(s)) => {
-                groups.push((s, i));
-                start = None;
-            }
-            _ => {}
-        }
-    }
-    if let Some(s) = start {
-        groups.push((s, candidate.len()));
-    }
-    // A number glued to a word (`0770090012 7abibi`'s last group) ends before it.
-    let ends_clean = |end: usize| {
-        let after = candidate[end..].chars().next().or(next);
-        !after.is_some_and(char::is_alphanumeric)
-    };
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < groups.len() {
-        // The longest number the numbering plan knows, else the longest plausible one.
-        let mut best: Option<(usize, usize, usize, String, bool)> = None;
-        for j in (i..groups.len()).rev() {
-            // The first group keeps what leads it (`+`, `(`); later ones start bare.
-            let begin = if i == 0 { 0 } else { groups[i].0 };
-            if !ends_clean(groups[j].1) {
-                continue;
-            }
-            if let Some(e164) = phone_value(&candidate[begin..groups[j].1]) {
-                // UK numbers are already held to their exact national length; the
-                // numbering plan decides between readings of other countries' numbers.
-                let valid = e164.starts_with("+44") || phone_is_valid(&e164);
-                if best.as_ref().is_none_or(|b| valid && !b.4) {
-                    best = Some((j, begin, groups[j].1, e164, valid));
-                }
-                if valid {
-                    break;
-                }
-            }
-        }
-        match best {
-            Some((j, s, e, v, _)) => {
-                out.push((s, e, v));
-                i = j + 1;
-            }
-            None => i += 1,
-        }
-    }
-    out
-}
-
-/// E.164 for a written number: international with `+` or `00`, or UK national with a
-/// leading 0 and 10–11 digits. Bare digit runs (amounts, references) are not phones.
-fn phone_value(raw: &str) -> Option<String> {
-    let ascii = ascii_digits(raw);
-    let digits: String = ascii.chars().filter(char::is_ascii_digit).collect();
-    let international = ascii.starts_with('+') || ascii.starts_with("00");
-    if international {
-        if !(8..=15).contains(&(digits.len() - usize::from(ascii.starts_with("00")) * 2)) {
-            return None;
-        }
-        // +44 (0)7700 900123: the trunk 0 in brackets is not dialled.
-        let cleaned = ascii.replacen("(0)", "", 1);
-        normalise_phone(&cleaned).ok()
-    } else if digits.starts_with('0') && (10..=11).contains(&digits.len()) {
-        normalise_phone(&ascii).ok()
-    } else {
-        None
-    }
-}
-
 fn postcodes(scan: &mut Scan<'_>) {
     let text = scan.text;
     for c in POSTCODE.captures_iter(text) {
@@ -621,124 +518,4 @@ fn platform(word: &str) -> &'static str {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn values(text: &str) -> Vec<(EntityKind, String)> {
-        identifiers(text)
-            .into_iter()
-            .map(|f| (f.kind, f.value))
-            .collect()
-    }
-
-    fn one(text: &str, kind: EntityKind, value: &str) {
-        assert_eq!(values(text), vec![(kind, value.to_owned())], "{text}");
-    }
-
-    #[test]
-    fn phones_in_the_forms_people_write_them() {
-        use EntityKind::Phone;
-        for text in [
-            "ring me on 07700 900123 after 6",
-            "ring me on 07700-900-123.",
-            "my new num +44 7700 900123",
-            "my new num +44 (0)7700 900123",
-            "0044 7700 900 123 is the one",
-            "(07700) 900123",
-            "رقمي ٠٧٧٠٠٩٠٠١٢٣ اتصل",
-            "رقمي ۰۷۷۰۰۹۰۰۱۲۳",
-            "07700900123 2pm",
-        ] {
-            one(text, Phone, "+447700900123");
-        }
-        one("call +964 770 123 4567", Phone, "+9647701234567");
-        one("landline 0113 496 0000", Phone, "+441134960000");
-    }
-
-    #[test]
-    fn numbers_that_are_not_phones() {
-        for text in [
-            "meet 12/03/2024 at 14:30",
-            "£1,500 by friday",
-            "ref 123456789012",
-            "order 7700900123",
-            "room 0113",
-        ] {
-            assert_eq!(values(text), vec![], "{text}");
-        }
-    }
-
-    #[test]
-    fn emails_urls_and_derived_accounts() {
-        one(
-            "mail Jay.99@Example.co.uk now",
-            EntityKind::Email,
-            "jay.99@example.co.uk",
-        );
-        assert_eq!(
-            values("see https://www.instagram.com/Jay_99/ ok"),
-            vec![
-                (EntityKind::Account, "instagram:jay_99".to_owned()),
-                (EntityKind::Url, "instagram.com/Jay_99".to_owned()),
-            ]
-        );
-        assert_eq!(
-            values("wa.me/447700900123"),
-            vec![
-                (EntityKind::Phone, "+447700900123".to_owned()),
-                (EntityKind::Url, "wa.me/447700900123".to_owned()),
-            ]
-        );
-    }
-
-    #[test]
-    fn plates_and_postcodes() {
-        one(
-            "silver golf AB12 CDE outside",
-            EntityKind::Vehicle,
-            "AB12CDE",
-        );
-        one("reg is ab12cde", EntityKind::Vehicle, "AB12CDE");
-        one("old one A123 BCD", EntityKind::Vehicle, "A123BCD");
-        one("older ABC 123D", EntityKind::Vehicle, "ABC123D");
-        one("flat at LS11 5AB tonight", EntityKind::Postcode, "LS11 5AB");
-        one("bd7 1dp", EntityKind::Postcode, "BD7 1DP");
-        one("M1 1AE", EntityKind::Postcode, "M1 1AE");
-        assert_eq!(values("XX1 1AB"), vec![], "not a postcode area");
-    }
-
-    #[test]
-    fn handles_bank_details_and_wallets() {
-        one(
-            "add my snap: jay_99x",
-            EntityKind::Account,
-            "snapchat:jay_99x",
-        );
-        one("ig @lola.k", EntityKind::Account, "instagram:lola.k");
-        one("سناب: dodo_77", EntityKind::Account, "snapchat:dodo_77");
-        one("dm @ghost_rider", EntityKind::Account, "@ghost_rider");
-        one("jay@example.com", EntityKind::Email, "jay@example.com");
-        one(
-            "send to 20-00-00 acc 12345678",
-            EntityKind::BankAccount,
-            "200000/12345678",
-        );
-        one(
-            "IBAN GB82 WEST 1234 5698 7654 32",
-            EntityKind::Iban,
-            "GB82WEST12345698765432",
-        );
-        one(
-            "btc 1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa",
-            EntityKind::Crypto,
-            "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa",
-        );
-    }
-
-    #[test]
-    fn offsets_are_characters() {
-        let f = identifiers("رقمي ٠٧٧٠٠٩٠٠١٢٣ اتصل");
-        assert_eq!((f[0].start, f[0].end), (5, 16));
-        assert_eq!(f[0].text, "٠٧٧٠٠٩٠٠١٢٣");
-    }
-}
+mod tests;

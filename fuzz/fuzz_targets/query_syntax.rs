@@ -41,7 +41,7 @@ fn fixture() -> &'static Fixture {
                 NewDocument {
                     title: (*name).to_owned(),
                     text: parsed.text(),
-                    language: formats::detect_language(&parsed.text()),
+                    language: toex_extract::detect_language(&parsed.text()),
                     translation: None,
                     force: "WYP".to_owned(),
                     operation: Some("Operation Fuzz".to_owned()),

@@ -1,18 +1,13 @@
 //! Neo4j access for toex. Every Cypher statement of the project lives in this crate,
 //! parameterised and decoded into typed structs; callers never see Bolt or Cypher.
 
-pub mod algo;
 mod client;
 mod error;
-pub mod harm;
 pub mod import;
 mod migrations;
 mod model;
-pub mod profiles;
 pub(crate) mod queries;
 mod settings;
-pub mod spatial;
-pub mod synthetic;
 pub mod vocab;
 
 pub use client::{Connectivity, GraphClient};
@@ -28,6 +23,6 @@ pub use queries::mentions::{
     PersonMention, label_of,
 };
 pub use queries::network::{MAX_HOPS, MAX_PATH_HOPS};
-pub use queries::profiles::{CategoryMonth, ProfileScope, RepeatVictim, ThreatKind, ThreatProfile};
+pub use queries::profiles::{CategoryMonth, ProfileScope, RepeatVictim};
 pub use settings::GraphSettings;
 pub use toex_extract::{identifiers, names};

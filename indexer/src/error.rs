@@ -28,17 +28,3 @@ pub enum IndexError {
     #[error("index failure: {0}")]
     Tantivy(#[from] tantivy::TantivyError),
 }
-
-/// The first line of an error (candle appends a backtrace when one was captured).
-pub(crate) fn first_line(e: impl std::fmt::Display) -> String {
-    e.to_string().lines().next().unwrap_or_default().to_owned()
-}
-
-/// A model's weights named for provenance: the first 12 hex digits of their SHA-256.
-pub(crate) fn weights_digest(bytes: &[u8]) -> String {
-    use sha2::{Digest, Sha256};
-    Sha256::digest(bytes)[..6]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}

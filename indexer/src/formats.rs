@@ -39,40 +39,6 @@ impl Parsed {
     }
 }
 
-/// The ISO 639-1 code of the text's language, when it can be told with confidence.
-pub fn detect_language(text: &str) -> Option<String> {
-    let sample: String = text.chars().take(4_000).collect();
-    let info = whatlang::detect(&sample)?;
-    if !info.is_reliable() && info.confidence() < 0.5 {
-        // Short texts: trust the script for Arabic, and a weak guess only for English.
-        return match (info.script(), info.lang()) {
-            (whatlang::Script::Arabic, _) => Some("ar".to_owned()),
-            (whatlang::Script::Latin, whatlang::Lang::Eng) => Some("en".to_owned()),
-            _ => None,
-        };
-    }
-    let code = match info.lang() {
-        whatlang::Lang::Eng => "en",
-        whatlang::Lang::Ara => "ar",
-        whatlang::Lang::Pes => "fa",
-        whatlang::Lang::Urd => "ur",
-        whatlang::Lang::Pol => "pl",
-        whatlang::Lang::Ron => "ro",
-        whatlang::Lang::Vie => "vi",
-        whatlang::Lang::Fra => "fr",
-        whatlang::Lang::Spa => "es",
-        whatlang::Lang::Por => "pt",
-        whatlang::Lang::Deu => "de",
-        whatlang::Lang::Tur => "tr",
-        whatlang::Lang::Rus => "ru",
-        whatlang::Lang::Ukr => "uk",
-        whatlang::Lang::Ita => "it",
-        whatlang::Lang::Nld => "nl",
-        other => return Some(other.code().to_owned()),
-    };
-    Some(code.to_owned())
-}
-
 /// Decodes bytes to text, detecting the encoding. Returns the text and the encoding's name.
 pub fn decode(bytes: &[u8]) -> Result<(String, &'static str), String> {
     if bytes.is_empty() {
@@ -450,19 +416,6 @@ mod tests {
         assert_eq!(p.segments[0].speaker.as_deref(), Some("Officer"));
         assert_eq!(p.segments[0].text, "Say that again.");
         assert_eq!(p.segments[0].start_ms, Some(5000));
-    }
-
-    #[test]
-    fn languages_are_detected_on_real_sentences() {
-        assert_eq!(
-            detect_language("قال إنه سيقابله عند محطة الحافلات في الساعة التاسعة مساء").as_deref(),
-            Some("ar")
-        );
-        assert_eq!(
-            detect_language("He said he would meet him at the bus station at nine in the evening")
-                .as_deref(),
-            Some("en")
-        );
     }
 
     #[test]

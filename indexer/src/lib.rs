@@ -1,26 +1,25 @@
-//! Ingestion, the tantivy search index and the bounded pool that runs CPU-heavy work
-//! (indexing, search, inference) off the async runtime.
+//! The search engine: the tantivy index (fields, analysers, keyword, semantic and hybrid
+//! search), file formats, stored recordings and the ingest job store. No model runs
+//! here; semantic search takes an [`Embed`] from the caller.
 
 mod analysis;
-pub mod embed;
+mod embedding;
 mod error;
 pub mod formats;
+mod hnsw;
 mod index;
 pub mod jobs;
-pub mod linear;
 pub mod media;
-mod pool;
 mod semantic;
-pub mod transcribe;
-pub mod translate;
 
 pub use analysis::{
     light_stem, multi_analyzer, normalise as normalise_arabic, register as register_analyzers,
 };
+pub use embedding::{EMBEDDING_DIM, Embed};
 pub use error::IndexError;
+pub use hnsw::Hnsw;
 pub use index::{
     Correction, FacetCount, Facets, Hit, MAX_SEGMENT_MATCHES, MentionHit, NewDocument, SearchIndex,
     SearchMode, SearchRequest, SearchResults, SearchSort, SegmentMatch, StoredDocument,
     TranslationCandidate, TranslationMeta, TranslationSelection, index_schema,
 };
-pub use pool::{CpuPool, PoolError};

@@ -4,8 +4,9 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::embed::{EMBEDDING_DIM, Hnsw};
+use crate::embedding::EMBEDDING_DIM;
 use crate::formats::Segment;
+use crate::hnsw::Hnsw;
 
 /// Most chunks embedded per document.
 pub(crate) const MAX_CHUNKS: usize = 64;

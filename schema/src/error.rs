@@ -4,8 +4,12 @@
 
 use async_graphql::ErrorExtensions;
 use toex_access::AccessError;
+use toex_analytics::AnalyticsError;
+use toex_cpu::PoolError;
 use toex_graph::GraphError;
-use toex_indexer::{IndexError, PoolError};
+use toex_indexer::IndexError;
+use toex_inference::InferenceError;
+use toex_pipeline::PipelineError;
 
 /// Codes a client can branch on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -136,6 +140,45 @@ impl From<IndexError> for ApiError {
             }
             IndexError::Model(message) => Self::new(ErrorCode::ModelUnavailable, message),
             IndexError::Tantivy(_) | IndexError::Jobs(_) => Self::internal(&err),
+        }
+    }
+}
+
+impl From<AnalyticsError> for ApiError {
+    fn from(err: AnalyticsError) -> Self {
+        match err {
+            AnalyticsError::InvalidInput(message) => Self::bad_input(message),
+            AnalyticsError::Config { .. } => Self::internal(&err),
+        }
+    }
+}
+
+impl From<InferenceError> for ApiError {
+    fn from(err: InferenceError) -> Self {
+        match err {
+            InferenceError::Model(message) => Self::new(ErrorCode::ModelUnavailable, message),
+            InferenceError::InvalidDocument(message) => Self::bad_input(message),
+        }
+    }
+}
+
+impl From<PipelineError> for ApiError {
+    fn from(err: PipelineError) -> Self {
+        match err {
+            PipelineError::Graph(e) => e.into(),
+            PipelineError::Index(e) => e.into(),
+            PipelineError::Inference(e) => e.into(),
+            PipelineError::Pool(e) => e.into(),
+            PipelineError::Analytics(e) => e.into(),
+            PipelineError::Overloaded(message) => Self::new(ErrorCode::Overloaded, message),
+            PipelineError::InvalidInput(message) => Self::bad_input(message),
+            PipelineError::Shared(shared) => match std::sync::Arc::try_unwrap(shared) {
+                Ok(err) => err.into(),
+                Err(shared) => match shared.bad_input() {
+                    Some(message) => Self::bad_input(message),
+                    None => Self::internal(&shared),
+                },
+            },
         }
     }
 }

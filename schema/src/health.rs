@@ -53,48 +53,47 @@ pub struct ModelHealth {
     pub loaded: bool,
 }
 
-impl Services {
-    /// A snapshot of health; cheap, no I/O (the graph monitor keeps connectivity current).
-    pub fn health(&self) -> Health {
-        let neo4j = match self.graph.connectivity() {
-            Connectivity::Up { since } => Neo4jHealth {
-                reachable: true,
-                error: None,
-                since: Some(since),
-            },
-            Connectivity::Down { reason, since } => Neo4jHealth {
-                reachable: false,
-                error: Some(reason),
-                since: Some(since),
-            },
-            Connectivity::Connecting => Neo4jHealth {
-                reachable: false,
-                error: Some("connecting".to_owned()),
-                since: None,
-            },
-        };
-        let status = if neo4j.reachable {
-            HealthStatus::Ok
-        } else {
-            HealthStatus::Degraded
-        };
-        Health {
-            status,
-            version: self.version.to_owned(),
-            neo4j,
-            index: IndexHealth {
-                open: true,
-                documents: self.index.num_docs(),
-            },
-            models: self
-                .models
-                .iter()
-                .map(|m| ModelHealth {
-                    name: m.name.clone(),
-                    task: m.task.clone(),
-                    loaded: m.loaded,
-                })
-                .collect(),
-        }
+/// A snapshot of `services`' health; cheap, no I/O (the graph monitor keeps connectivity
+/// current).
+pub fn health(services: &Services) -> Health {
+    let neo4j = match services.graph.connectivity() {
+        Connectivity::Up { since } => Neo4jHealth {
+            reachable: true,
+            error: None,
+            since: Some(since),
+        },
+        Connectivity::Down { reason, since } => Neo4jHealth {
+            reachable: false,
+            error: Some(reason),
+            since: Some(since),
+        },
+        Connectivity::Connecting => Neo4jHealth {
+            reachable: false,
+            error: Some("connecting".to_owned()),
+            since: None,
+        },
+    };
+    let status = if neo4j.reachable {
+        HealthStatus::Ok
+    } else {
+        HealthStatus::Degraded
+    };
+    Health {
+        status,
+        version: services.version.to_owned(),
+        neo4j,
+        index: IndexHealth {
+            open: true,
+            documents: services.index.num_docs(),
+        },
+        models: services
+            .models
+            .iter()
+            .map(|m| ModelHealth {
+                name: m.name.clone(),
+                task: m.task.clone(),
+                loaded: m.loaded,
+            })
+            .collect(),
     }
 }

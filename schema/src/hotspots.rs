@@ -3,7 +3,7 @@
 use async_graphql::connection::{Connection, Edge, query};
 use async_graphql::{Context, Enum, Json, Object, SimpleObject};
 use chrono::{DateTime, Utc};
-use toex_graph::spatial::{self, MapOptions};
+use toex_analytics::spatial::{self, MapOptions};
 use toex_graph::{HotspotFilter, HotspotKind as GraphKind};
 
 use crate::Services;
@@ -283,7 +283,9 @@ impl HotspotQuery {
             hot_area_km2: map.hot_area_km2,
             pai: map.pai,
             pai_records: map.pai_records,
-            harm_table: toex_graph::harm::HarmTable::builtin().version().to_owned(),
+            harm_table: toex_analytics::harm::HarmTable::builtin()
+                .version()
+                .to_owned(),
             cells,
             geojson: Json(geojson),
         })

@@ -4,12 +4,10 @@
 
 pub mod access;
 mod audit;
-mod context;
 mod error;
 mod guard;
 mod health;
 mod hotspots;
-mod ingest;
 pub mod jobs;
 pub mod linkage;
 pub mod loaders;
@@ -23,14 +21,14 @@ mod types;
 use async_graphql::Schema;
 
 pub use access::{Purpose, Redactor};
-pub use context::{ModelInfo, Services};
 pub use error::{ApiError, ErrorCode};
-pub use health::{Health, HealthStatus};
-pub use ingest::Ingested;
+pub use health::{Health, HealthStatus, health};
 pub use mutation::MutationRoot;
 pub use query::QueryRoot;
 pub use subscription::SubscriptionRoot;
 pub use toex_access::{AuditLog, Principal, Role};
+pub use toex_pipeline::Ingested;
+pub use toex_pipeline::{ModelInfo, Services};
 
 /// The executable schema type.
 pub type ToexSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;

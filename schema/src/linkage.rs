@@ -4,14 +4,11 @@
 //! `Person.mentions`.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Arc, RwLock};
-use std::time::Duration;
 
 use async_graphql::dataloader::Loader;
 use async_graphql::{Context, Enum, Object, SimpleObject};
-use toex_extract::{EntityKind as Kind, Gazetteer, KnownPerson, Mention, TextSide};
-use toex_graph::{GraphClient, MentionRow, label_of};
+use toex_extract::{EntityKind as Kind, Mention, TextSide};
+use toex_graph::{GraphClient, label_of};
 use toex_indexer::MentionHit;
 
 use crate::Services;
@@ -19,174 +16,8 @@ use crate::error::{ApiError, ApiResult};
 use crate::loaders::Scoped;
 use crate::types::Segment;
 
-/// Documents re-linked per graph transaction by the background job.
-const RELINK_BATCH: usize = 64;
 /// Most documents a linkage look-up lists.
 const LINKAGE_DOCUMENTS: usize = 100;
-
-/// The current gazetteer, swapped whole when the graph's persons change.
-pub struct Names {
-    current: RwLock<Arc<Gazetteer>>,
-    /// Person count the gazetteer was built from; -1 before the first build.
-    persons: AtomicI64,
-    /// Person count the stored documents were last searched with; -1 before.
-    scanned: AtomicI64,
-    /// One rebuild or rescan at a time.
-    busy: tokio::sync::Mutex<()>,
-}
-
-impl Names {
-    pub fn new() -> Self {
-        Self {
-            current: RwLock::new(Arc::new(Gazetteer::default())),
-            persons: AtomicI64::new(-1),
-            scanned: AtomicI64::new(-1),
-            busy: tokio::sync::Mutex::new(()),
-        }
-    }
-}
-
-impl Default for Names {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl Names {
-    /// The gazetteer to extract with now.
-    pub fn get(&self) -> Arc<Gazetteer> {
-        self.current
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
-    }
-}
-
-/// How often the background job checks whether the graph gained persons.
-pub const RELINK_EVERY: Duration = Duration::from_secs(30);
-
-/// What one re-linking pass did.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Relinked {
-    pub persons: usize,
-    pub documents_scanned: usize,
-    pub mentions: usize,
-}
-
-impl Services {
-    /// Rebuilds the gazetteer when the graph's person count differs from the one it was
-    /// built from. Returns whether it did. Cheap when nothing changed (one count).
-    pub async fn update_gazetteer(&self) -> ApiResult<bool> {
-        let count = self.graph.person_count().await?;
-        if count == self.names.persons.load(Ordering::SeqCst) {
-            return Ok(false);
-        }
-        let _busy = self.names.busy.lock().await;
-        if count == self.names.persons.load(Ordering::SeqCst) {
-            return Ok(false);
-        }
-        let rows = self.graph.known_persons().await?;
-        let gazetteer = self
-            .cpu
-            .run(move || {
-                Gazetteer::new(rows.into_iter().map(|r| {
-                    KnownPerson {
-                        id: r.id,
-                        names: r
-                            .name
-                            .into_iter()
-                            .chain(r.aliases.unwrap_or_default())
-                            .collect(),
-                    }
-                }))
-            })
-            .await?;
-        tracing::info!(persons = gazetteer.len(), "gazetteer rebuilt");
-        *self
-            .names
-            .current
-            .write()
-            .unwrap_or_else(|p| p.into_inner()) = Arc::new(gazetteer);
-        self.names.persons.store(count, Ordering::SeqCst);
-        Ok(true)
-    }
-
-    /// Brings the gazetteer up to date and, when the graph has gained (or lost) persons
-    /// since the stored documents were last searched, searches every stored document for
-    /// the names again and writes the person mentions found (idempotent). `None` when
-    /// nothing changed.
-    pub async fn refresh_names(&self) -> ApiResult<Option<Relinked>> {
-        self.update_gazetteer().await?;
-        let persons = self.names.persons.load(Ordering::SeqCst);
-        if persons == self.names.scanned.load(Ordering::SeqCst) {
-            return Ok(None);
-        }
-        let _busy = self.names.busy.lock().await;
-        let names = self.names.get();
-        let mut report = Relinked {
-            persons: names.len(),
-            documents_scanned: self.index.num_docs() as usize,
-            ..Relinked::default()
-        };
-        let index = self.index.clone();
-        let found = self.cpu.run(move || index.find_names(&names)).await??;
-        for batch in found.chunks(RELINK_BATCH) {
-            let rows: Vec<MentionRow<'_>> = batch
-                .iter()
-                .flat_map(|(doc, force, mentions)| {
-                    mentions.iter().map(move |m| MentionRow {
-                        document: doc,
-                        force,
-                        mention: m,
-                    })
-                })
-                .collect();
-            report.mentions += rows.len();
-            self.graph.link_mentions(&rows, &[]).await?;
-        }
-        self.names.scanned.store(persons, Ordering::SeqCst);
-        Ok(Some(report))
-    }
-
-    /// The background re-linking job: every [`RELINK_EVERY`], [`Services::refresh_names`].
-    /// One pass at a time, on the CPU pool; a Neo4j outage just waits for the next turn.
-    pub async fn keep_names_current(self) {
-        loop {
-            match self.refresh_names().await {
-                Ok(Some(r)) => tracing::info!(
-                    persons = r.persons,
-                    documents = r.documents_scanned,
-                    mentions = r.mentions,
-                    "documents searched again for known names"
-                ),
-                Ok(None) => {}
-                Err(e) => tracing::debug!(error = %e.message, "re-linking waits"),
-            }
-            tokio::time::sleep(RELINK_EVERY).await;
-        }
-    }
-
-    /// Writes a document's mentions and its operation membership.
-    pub(crate) async fn link_document_mentions(
-        &self,
-        id: &str,
-        force: &str,
-        operation: Option<&str>,
-        mentions: &[Mention],
-    ) -> Result<(), toex_graph::GraphError> {
-        let rows: Vec<MentionRow<'_>> = mentions
-            .iter()
-            .filter(|m| label_of(m.found.kind).is_some())
-            .map(|m| MentionRow {
-                document: id,
-                force,
-                mention: m,
-            })
-            .collect();
-        let ops: Vec<(&str, &str, &str)> = operation.map(|o| (id, force, o)).into_iter().collect();
-        self.graph.link_mentions(&rows, &ops).await
-    }
-}
 
 /// What an entity is, in GraphQL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]

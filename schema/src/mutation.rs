@@ -90,7 +90,7 @@ impl MutationRoot {
         document_ids: Option<Vec<String>>,
         #[graphql(default = false)] retranslate: bool,
     ) -> ApiResult<crate::jobs::IngestJob> {
-        use crate::jobs::MAX_TRANSLATION_JOB_DOCUMENTS;
+        use toex_pipeline::jobs::MAX_TRANSLATION_JOB_DOCUMENTS;
         let services = ctx.data_unchecked::<Services>();
         let force = force.trim().to_uppercase();
         if !toex_graph::vocab::is_force_code(&force) {

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use async_graphql::connection::{Connection, Edge, query};
 use async_graphql::{Context, InputObject, Object, SimpleObject};
-use toex_graph::algo::{SimpleGraph, centrality, louvain};
+use toex_analytics::algo::{SimpleGraph, centrality, louvain};
 
 use crate::Services;
 use crate::error::{ApiError, ApiResult};

@@ -6,9 +6,10 @@ use std::collections::BTreeMap;
 use async_graphql::connection::{Connection, Edge, query};
 use async_graphql::{Context, Enum, Object, SimpleObject};
 use chrono::{DateTime, Utc};
-use toex_graph::ThreatKind as GraphKind;
-use toex_graph::profiles::ProfileRow;
-use toex_graph::spatial::{self, MapOptions};
+use toex_analytics::profiles::ProfileRow;
+use toex_analytics::profiles::ThreatKind as GraphKind;
+use toex_analytics::spatial::{self, MapOptions};
+use toex_pipeline::profiles::threat_profile;
 
 use crate::Services;
 use crate::error::{ApiError, ApiResult};
@@ -222,11 +223,16 @@ impl ProfileQuery {
         let first = page_size(first)?;
         let force = force_code(ctx, &force)?;
         let as_of = as_of.unwrap_or_else(Utc::now);
-        let profile = services
-            .graph
-            .threat_profile(kind.into(), &[force], as_of, &services.profiles)
-            .await
-            .map_err(ApiError::from)?;
+        let profile = threat_profile(
+            &services.graph,
+            &services.cpu,
+            kind.into(),
+            &[force],
+            as_of,
+            &services.profiles,
+        )
+        .await
+        .map_err(ApiError::from)?;
         query(
             after,
             None,
@@ -329,12 +335,11 @@ impl ProfileQuery {
         };
         let (total_incidents, previous_total_incidents) = (incidents(true), incidents(false));
 
-        let vawg = graph
-            .threat_profile(GraphKind::Vawg, &forces, to, &services.profiles)
+        let (cpu, config) = (&services.cpu, &services.profiles);
+        let vawg = threat_profile(graph, cpu, GraphKind::Vawg, &forces, to, config)
             .await
             .map_err(ApiError::from)?;
-        let missing = graph
-            .threat_profile(GraphKind::Missing, &forces, to, &services.profiles)
+        let missing = threat_profile(graph, cpu, GraphKind::Missing, &forces, to, config)
             .await
             .map_err(ApiError::from)?;
         let victims = graph

@@ -35,7 +35,7 @@ const MAX_TRANSLATE_CHARS: usize = 100_000;
 impl CoreQuery {
     /// Health of this instance: Neo4j, the index, models, version.
     async fn health(&self, ctx: &Context<'_>) -> Health {
-        ctx.data_unchecked::<Services>().health()
+        crate::health::health(ctx.data_unchecked::<Services>())
     }
 
     /// Full-text search over originals and translations. Syntax: words (all must match),
@@ -158,7 +158,7 @@ impl CoreQuery {
         Ok(crate::types::TranslationResult {
             text: t.lines.join("\n"),
             lines: t.lines,
-            engine: toex_indexer::translate::ENGINE.to_owned(),
+            engine: toex_inference::translate::ENGINE.to_owned(),
             models: t.models,
             translated_at: chrono::Utc::now(),
         })

@@ -58,7 +58,7 @@ impl SubscriptionRoot {
         let every = Duration::from_secs(every_seconds as u64);
         Ok(async_stream::stream! {
             loop {
-                yield services.health();
+                yield crate::health::health(&services);
                 tokio::time::sleep(every).await;
             }
         })

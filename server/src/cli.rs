@@ -6,7 +6,7 @@ use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 
 use toex_graph::import::{ImportKind, ImportOptions};
-use toex_graph::synthetic::Scale;
+use toex_synthetic::Scale;
 
 use crate::commands;
 use crate::settings::{CliOverrides, LogFormat, Settings, SettingsError};

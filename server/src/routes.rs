@@ -94,7 +94,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 async fn health(services: web::Data<Services>) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header(header::CacheControl(vec![header::CacheDirective::NoStore]))
-        .json(services.health())
+        .json(toex_schema::health(&services))
 }
 
 /// Executes a GraphQL request (JSON, batched JSON or multipart). The body is bounded by

@@ -7,8 +7,9 @@ use std::sync::Arc;
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
+use toex_cpu::CpuPool;
 use toex_graph::GraphClient;
-use toex_indexer::{CpuPool, SearchIndex};
+use toex_indexer::SearchIndex;
 use toex_schema::{Limits, ModelInfo, Services, ToexSchema};
 use tokio::task::JoinHandle;
 
@@ -30,11 +31,10 @@ pub async fn open_index(settings: &Settings) -> anyhow::Result<(SearchIndex, Vec
     let model_dir = settings.models.embedding.clone();
     tokio::task::spawn_blocking(move || {
         let embedder = if model_dir.join("model.safetensors").is_file() {
-            Some(
-                toex_indexer::embed::Embedder::shared(&model_dir).with_context(|| {
-                    format!("loading the embedding model from {}", model_dir.display())
-                })?,
-            )
+            let model = toex_inference::embed::Embedder::shared(&model_dir).with_context(|| {
+                format!("loading the embedding model from {}", model_dir.display())
+            })?;
+            Some(Arc::new(toex_pipeline::models::MiniLm(model)) as Arc<dyn toex_indexer::Embed>)
         } else {
             tracing::warn!(
                 dir = %model_dir.display(),
@@ -43,9 +43,10 @@ pub async fn open_index(settings: &Settings) -> anyhow::Result<(SearchIndex, Vec
             None
         };
         let models = vec![ModelInfo {
-            name: embedder
-                .as_ref()
-                .map_or_else(|| "all-MiniLM-L6-v2".to_owned(), |e| e.model_id.clone()),
+            name: embedder.as_ref().map_or_else(
+                || "all-MiniLM-L6-v2".to_owned(),
+                |e| e.model_id().to_owned(),
+            ),
             task: "embedding".to_owned(),
             loaded: embedder.is_some(),
         }];
@@ -59,20 +60,20 @@ pub async fn open_index(settings: &Settings) -> anyhow::Result<(SearchIndex, Vec
 /// The translation models named in `t`, loaded, with `t`'s decoding settings.
 pub fn translators(
     t: &crate::settings::TranslationSettings,
-) -> Result<toex_indexer::translate::Translators, toex_indexer::IndexError> {
-    let decode = toex_indexer::translate::DecodeOptions {
+) -> Result<toex_inference::translate::Translators, toex_inference::InferenceError> {
+    let decode = toex_inference::translate::DecodeOptions {
         beam: t.beam.max(1),
         max_tokens: t.max_tokens,
         ..Default::default()
     };
-    toex_indexer::translate::Translators::load(&t.models, decode, t.batch, t.precision.into())
+    toex_inference::translate::Translators::load(&t.models, decode, t.batch, t.precision.into())
 }
 
 /// The translation models named in settings, loaded once off the async runtime, and their
 /// health entries. A configured model that cannot be loaded stops start-up with the reason.
 pub async fn load_translators(
     settings: &Settings,
-) -> anyhow::Result<(Arc<toex_indexer::translate::Translators>, Vec<ModelInfo>)> {
+) -> anyhow::Result<(Arc<toex_inference::translate::Translators>, Vec<ModelInfo>)> {
     let t = settings.translation.clone();
     tokio::task::spawn_blocking(move || {
         let translators = translators(&t)?;
@@ -100,7 +101,7 @@ pub async fn load_translators(
 pub async fn load_speech(
     settings: &Settings,
 ) -> anyhow::Result<(
-    Option<Arc<toex_indexer::transcribe::SpeechEngine>>,
+    Option<Arc<toex_inference::transcribe::SpeechEngine>>,
     ModelInfo,
 )> {
     let t = settings.transcription.clone();
@@ -122,14 +123,14 @@ pub async fn load_speech(
                 },
             ));
         }
-        let whisper = toex_indexer::transcribe::Whisper::load(&t.model, t.precision())
+        let whisper = toex_inference::transcribe::Whisper::load(&t.model, t.precision())
             .with_context(|| format!("loading Whisper from {}", t.model.display()))?;
         let info = ModelInfo {
             name: whisper.model_id.clone(),
             task: "transcription".to_owned(),
             loaded: true,
         };
-        let engine = toex_indexer::transcribe::SpeechEngine::new(whisper, t.options(), t.queue)?;
+        let engine = toex_inference::transcribe::SpeechEngine::new(whisper, t.options(), t.queue)?;
         anyhow::Ok((Some(Arc::new(engine)), info))
     })
     .await
@@ -151,7 +152,7 @@ impl Application {
         let store = toex_indexer::jobs::JobStore::open(&settings.index.jobs)
             .context("opening the ingest job store")?;
         let unfinished = store.unfinished().context("reading the ingest jobs")?;
-        let (jobs, job_queue) = toex_schema::jobs::Jobs::new(store, settings.index.job_queue);
+        let (jobs, job_queue) = toex_pipeline::jobs::Jobs::new(store, settings.index.job_queue);
         let services = Services {
             graph,
             index: Arc::new(index),
@@ -164,7 +165,7 @@ impl Application {
                     .load()
                     .context("loading the profile method")?,
             ),
-            names: Arc::new(toex_schema::linkage::Names::new()),
+            names: Arc::new(toex_pipeline::names::Names::new()),
             translation,
             speech,
             version: env!("CARGO_PKG_VERSION"),

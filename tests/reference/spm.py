@@ -1,4 +1,4 @@
-"""SentencePiece reference for toex's unigram tokeniser (indexer/tests/spm_reference.rs).
+"""SentencePiece reference for toex's unigram tokeniser (inference/tests/spm_reference.rs).
 
 Trains a small unigram model (Google's sentencepiece) on a seeded corpus of English and
 Iraqi-Arabic chat-like lines, writes it to DIR/m.model, then prints, as JSON, the pieces

@@ -12,8 +12,8 @@ use std::fmt::Write as _;
 
 use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
-use toex_indexer::translate::random::RandomModel;
-use toex_indexer::translate::{MarianConfig, MarianTokenizer};
+use toex_inference::translate::random::RandomModel;
+use toex_inference::translate::{MarianConfig, MarianTokenizer};
 
 const WORDS: &[&str] = &[
     "وين",

@@ -273,7 +273,7 @@ fn street_crime(r: &Row<'_>, line: u64, force: &str) -> Result<RecordKind, Strin
     }
     Ok(RecordKind::Incident {
         id,
-        harm: crate::harm::HarmTable::builtin().lookup(None, &crime_type),
+        harm: toex_analytics::harm::HarmTable::builtin().lookup(None, &crime_type),
         crime_type,
         offence_code: None,
         occurred_at,
@@ -410,7 +410,8 @@ pub fn parse(
             let crime_type = r.req("crime_type")?;
             let offence_code = r.opt("offence_code");
             let harm = harm.or_else(|| {
-                crate::harm::HarmTable::builtin().lookup(offence_code.as_deref(), &crime_type)
+                toex_analytics::harm::HarmTable::builtin()
+                    .lookup(offence_code.as_deref(), &crime_type)
             });
             RecordKind::Incident {
                 id: r.id("id")?,

@@ -31,14 +31,7 @@ pub struct HotspotFilter {
     pub crime_types: Option<Vec<String>>,
 }
 
-/// What happened at one place: `(lon, lat)`, how many, and their summed harm.
-#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
-pub struct LocatedCount {
-    pub lon: f64,
-    pub lat: f64,
-    pub count: u64,
-    pub harm: f64,
-}
+pub use toex_analytics::spatial::LocatedCount;
 
 /// One incident or missing episode behind a cell.
 #[derive(Debug, Clone, PartialEq, Deserialize)]

@@ -5,9 +5,12 @@
 use neo4rs::query;
 use serde::Deserialize;
 
-use crate::profiles::{MAX_LINK_HOPS, MissingPerson, RegisteredOffender, Suspect};
 use crate::vocab::{VAWG_CRIME_TYPES, VAWG_OFFENCE_CODES};
 use crate::{GraphClient, GraphError};
+use toex_analytics::profiles::{
+    MAX_LINK_HOPS, MissingPerson, ProfileRecords, ProfileWindow, RegisteredOffender, Suspect,
+    ThreatKind,
+};
 
 /// Relationship types a profile link may follow (person → identifier → … → person).
 macro_rules! link_types {
@@ -285,76 +288,31 @@ impl GraphClient {
     }
 }
 
-/// Which operational threat profile.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ThreatKind {
-    Vawg,
-    Missing,
-    RegisteredOffender,
-}
-
-/// A scored, ranked profile.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ThreatProfile {
-    pub rows: Vec<crate::profiles::ProfileRow>,
-    /// Start of the window the records came from.
-    pub window_start: chrono::DateTime<chrono::Utc>,
-    pub as_of: chrono::DateTime<chrono::Utc>,
-    pub method: String,
-}
-
 impl GraphClient {
-    /// Runs one profile for `forces` as of `as_of` with `config`: one query (above), then
-    /// the pure scoring in [`crate::profiles`].
-    pub async fn threat_profile(
+    /// The records of `window`'s profile for `forces`: one query (above); the scoring is
+    /// [`toex_analytics::profiles::score`], which callers run on the CPU pool.
+    pub async fn profile_records(
         &self,
-        kind: ThreatKind,
+        window: &ProfileWindow,
         forces: &[String],
-        as_of: chrono::DateTime<chrono::Utc>,
-        config: &crate::profiles::ProfileConfig,
-    ) -> Result<ThreatProfile, GraphError> {
-        use crate::profiles::{months_before, score_missing, score_registered, score_vawg};
+    ) -> Result<ProfileRecords, GraphError> {
         let rfc =
             |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-        let adult_born_by = as_of
-            .date_naive()
-            .checked_sub_months(chrono::Months::new(12 * config.missing.child_under_years))
-            .unwrap_or(chrono::NaiveDate::MIN)
-            .to_string();
-        let scope = |start: chrono::DateTime<chrono::Utc>| ProfileScope {
+        let scope = ProfileScope {
             forces: forces.to_vec(),
-            as_of: rfc(as_of),
-            start: rfc(start),
-            adult_born_by: adult_born_by.clone(),
+            as_of: rfc(window.as_of),
+            start: rfc(window.start),
+            adult_born_by: window.adult_born_by.to_string(),
         };
-        let (rows, window_start) = match kind {
-            ThreatKind::Vawg => {
-                let v = &config.vawg;
-                let window = months_before(as_of, v.window_months);
-                let start = window.min(months_before(as_of, v.serial_window_months));
-                let suspects = self.vawg_suspects(&scope(start)).await?;
-                (score_vawg(&suspects, as_of, v, &config.version), window)
-            }
+        Ok(match window.kind {
+            ThreatKind::Vawg => ProfileRecords::Vawg(self.vawg_suspects(&scope).await?),
             ThreatKind::Missing => {
-                let m = &config.missing;
-                let start = months_before(as_of, m.lookback_months);
-                let people = self.missing_people(&scope(start), m.link_hops).await?;
-                (score_missing(&people, as_of, m, &config.version), start)
+                ProfileRecords::Missing(self.missing_people(&scope, window.link_hops).await?)
             }
-            ThreatKind::RegisteredOffender => {
-                let r = &config.registered_offenders;
-                let start = months_before(as_of, r.lookback_months);
-                let offenders = self
-                    .registered_offenders(&scope(start), r.link_hops, r.near_metres)
-                    .await?;
-                (score_registered(&offenders, r, &config.version), start)
-            }
-        };
-        Ok(ThreatProfile {
-            rows,
-            window_start,
-            as_of,
-            method: config.version.clone(),
+            ThreatKind::RegisteredOffender => ProfileRecords::RegisteredOffender(
+                self.registered_offenders(&scope, window.link_hops, window.near_metres)
+                    .await?,
+            ),
         })
     }
 }

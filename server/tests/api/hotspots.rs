@@ -142,7 +142,7 @@ async fn gi_star_and_kde_hotspots_on_west_yorkshire_street_crime() {
         .map(|c| c["value"].as_f64().unwrap())
         .sum();
     let expected = by_type["Violence and sexual offences"] as f64
-        * toex_graph::harm::HarmTable::builtin()
+        * toex_analytics::harm::HarmTable::builtin()
             .lookup(None, "Violence and sexual offences")
             .unwrap();
     assert!((harm - expected).abs() < 1e-6, "{harm} vs {expected}");

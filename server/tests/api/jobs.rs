@@ -369,7 +369,7 @@ async fn a_recording_uploaded_with_its_transcript_is_served_behind_a_signed_url(
     let app = TestApp::spawn().await;
     let op = unique("media");
     let url = app.url("/graphql");
-    let wav = toex_graph::synthetic::tone_wav(&[(0, 2), (2, 4)], 8_000);
+    let wav = toex_synthetic::tone_wav(&[(0, 2), (2, 4)], 8_000);
     let r = upload(
         &app.client,
         &url,

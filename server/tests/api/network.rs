@@ -395,16 +395,16 @@ async fn people_search_tolerates_spelling_and_script() {
 async fn link_analysis_finds_the_planted_structures() {
     let app = TestApp::spawn().await;
     let dir = tempfile::tempdir().unwrap();
-    toex_graph::synthetic::generate(
+    toex_synthetic::generate(
         dir.path(),
-        toex_graph::synthetic::Scale {
+        toex_synthetic::Scale {
             persons: 40,
             calls: 200,
             seed: 3,
         },
     )
     .unwrap();
-    for (file, kind) in toex_graph::synthetic::IMPORT_ORDER {
+    for (file, kind) in toex_graph::import::IMPORT_ORDER {
         let report = app
             .services
             .graph

@@ -13,9 +13,9 @@ const AS_OF: &str = "2025-01-01T00:00:00Z";
 async fn load_synthetic(app: &TestApp) {
     let dir = tempfile::tempdir().unwrap();
     // The scale the network tests use, so the shared Neo4j holds one version of it.
-    toex_graph::synthetic::generate(
+    toex_synthetic::generate(
         dir.path(),
-        toex_graph::synthetic::Scale {
+        toex_synthetic::Scale {
             persons: 40,
             calls: 200,
             seed: 3,
@@ -26,7 +26,7 @@ async fn load_synthetic(app: &TestApp) {
         default_force: "WYP".to_owned(),
         ..ImportOptions::default()
     };
-    for (file, kind) in toex_graph::synthetic::IMPORT_ORDER {
+    for (file, kind) in toex_graph::import::IMPORT_ORDER {
         let report = app
             .services
             .graph
@@ -257,7 +257,7 @@ async fn a_weight_changed_in_the_method_file_changes_the_ranking() {
     // Victims count five times as much: DA-P1's two victims (band score 3) add 12.
     let dir = tempfile::tempdir().unwrap();
     let method = dir.path().join("profiles.toml");
-    let text = include_str!("../../../graph/data/profiles.toml")
+    let text = include_str!("../../../analytics/data/profiles.toml")
         .replace("version = \"toex-profiles-1\"", "version = \"wyp-test-2\"")
         .replace(
             "weights = { recency = 1.0, frequency = 1.0, gravity = 1.0, victims = 1.0 }",

@@ -8,7 +8,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde_json::json;
-use toex_indexer::translate::random::RandomModel;
+use toex_inference::translate::random::RandomModel;
 
 use crate::helpers::{TestApp, error_code, unique};
 

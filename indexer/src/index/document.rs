@@ -1,0 +1,197 @@
+//! The document model: what is indexed (`NewDocument`, its translation provenance and
+//! correction), what comes back (`StoredDocument`, `MentionHit`), and the stored forms of
+//! segments and mentions.
+
+use super::*;
+
+/// An item to index.
+#[derive(Debug, Clone)]
+pub struct NewDocument {
+    pub title: String,
+    /// The original text.
+    pub text: String,
+    /// ISO 639-1 code of the original text, if known.
+    pub language: Option<String>,
+    /// English translation, if any.
+    pub translation: Option<String>,
+    pub force: String,
+    pub operation: Option<String>,
+    /// `text`, `chat`, `transcript`, `audio`.
+    pub source_type: String,
+    /// Lines, messages or time-coded cues; empty for a single block of text.
+    pub segments: Vec<crate::formats::Segment>,
+    /// Identifiers and known names found in it (see [`toex_extract::extract_document`]).
+    pub mentions: Vec<Mention>,
+    /// Where the translation came from, when there is one.
+    pub translation_meta: Option<TranslationMeta>,
+    /// An analyst's correction of the translation, kept beside the machine one.
+    pub correction: Option<Correction>,
+}
+
+/// Provenance of a machine (or human) translation.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
+pub struct TranslationMeta {
+    /// `marian-candle`, `whisper-translate`, `human`, or what the source says.
+    pub engine: String,
+    /// The model id (e.g. `Helsinki-NLP/opus-mt-ar-en`).
+    pub model: Option<String>,
+    /// Model version or weights hash.
+    pub version: Option<String>,
+    /// When it was translated (RFC 3339).
+    pub translated_at: Option<String>,
+}
+
+/// An analyst's corrected translation: who and when; it never replaces the machine one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Correction {
+    pub text: String,
+    pub by: String,
+    /// RFC 3339.
+    pub at: String,
+}
+
+impl NewDocument {
+    /// Finds the document's identifiers and the names `gazetteer` knows, in each segment
+    /// (or the whole text) and in the translation.
+    pub fn extract_mentions(&mut self, gazetteer: Option<&toex_extract::Gazetteer>) {
+        self.mentions = toex_extract::extract_document(
+            self.segments.iter().map(|s| s.text.as_str()),
+            &self.text,
+            self.translation.as_deref(),
+            gazetteer,
+        );
+    }
+
+    /// The content hash that makes ingestion idempotent: same force and content, same id.
+    pub fn content_hash(&self) -> String {
+        let mut hasher = Sha256::new();
+        for part in [
+            self.force.as_str(),
+            self.operation.as_deref().unwrap_or(""),
+            self.source_type.as_str(),
+            self.title.as_str(),
+            self.text.as_str(),
+        ] {
+            hasher.update((part.len() as u64).to_le_bytes());
+            hasher.update(part.as_bytes());
+        }
+        format!("{:x}", hasher.finalize())
+    }
+
+    /// The document id, derived from the content hash.
+    pub fn id(&self) -> String {
+        format!("doc-{}", &self.content_hash()[..24])
+    }
+
+    pub(super) fn validate(&self) -> Result<(), IndexError> {
+        if self.text.trim().is_empty() {
+            return Err(IndexError::InvalidDocument("the text is empty".to_owned()));
+        }
+        if self.text.len() > MAX_TEXT_BYTES {
+            return Err(IndexError::InvalidDocument(format!(
+                "the text is {} bytes; the limit is {MAX_TEXT_BYTES}",
+                self.text.len()
+            )));
+        }
+        if self.force.trim().is_empty() {
+            return Err(IndexError::InvalidDocument("the force is empty".to_owned()));
+        }
+        Ok(())
+    }
+}
+
+/// Which stored documents a translation job covers: those of `force` not stated to be
+/// English, narrowed by operation, language and ids when given, and only those without a
+/// translation unless `retranslate`.
+#[derive(Debug, Clone, Default)]
+pub struct TranslationSelection {
+    pub force: String,
+    pub operation: Option<String>,
+    /// ISO 639-1, as stored.
+    pub language: Option<String>,
+    pub ids: Vec<String>,
+    pub retranslate: bool,
+}
+
+/// A stored document a translation job can work on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TranslationCandidate {
+    pub id: String,
+    pub title: String,
+    /// Bytes of its text.
+    pub bytes: u64,
+}
+
+/// A stored document, as returned by [`SearchIndex::get`].
+#[derive(Debug, Clone, Serialize)]
+pub struct StoredDocument {
+    pub id: String,
+    pub title: String,
+    pub text: String,
+    pub language: Option<String>,
+    pub translation: Option<String>,
+    pub force: String,
+    pub operation: Option<String>,
+    pub source_type: String,
+    pub content_hash: String,
+    pub ingested_at: DateTime<Utc>,
+    pub segments: Vec<crate::formats::Segment>,
+    /// Identifiers and names found at ingest.
+    pub mentions: Vec<Mention>,
+    pub translation_meta: Option<TranslationMeta>,
+    pub correction: Option<Correction>,
+}
+
+/// Where a document mentions an identifier, for a linkage look-up.
+#[derive(Debug, Clone, Serialize)]
+pub struct MentionHit {
+    pub id: String,
+    pub title: String,
+    pub force: String,
+    pub operation: Option<String>,
+    pub source_type: String,
+    pub mention: Mention,
+    /// The segment it is in (with its timestamps or line), when it is in one.
+    pub segment: Option<crate::formats::Segment>,
+    /// The text around the mention, the mention in `<b>`.
+    pub snippet: String,
+}
+
+pub(super) fn segments_json(segments: &[crate::formats::Segment]) -> String {
+    // `Segment` serialises to the fields `segments_from_json` reads.
+    serde_json::to_string(segments).unwrap_or_else(|_| "[]".to_owned())
+}
+
+pub(super) fn segments_from_json(json: &str) -> Vec<crate::formats::Segment> {
+    let values: Vec<serde_json::Value> = serde_json::from_str(json).unwrap_or_default();
+    values
+        .iter()
+        .map(|v| crate::formats::Segment {
+            text: v["text"].as_str().unwrap_or_default().to_owned(),
+            line: v["line"].as_u64().map(|n| n as u32),
+            start_ms: v["start_ms"].as_u64(),
+            end_ms: v["end_ms"].as_u64(),
+            speaker: v["speaker"].as_str().map(str::to_owned),
+            sent: v["sent"].as_str().map(str::to_owned),
+        })
+        .collect()
+}
+
+pub(super) fn mentions_of(doc: &TantivyDocument, field: Field) -> Vec<Mention> {
+    first_str(doc, field)
+        .and_then(|j| serde_json::from_str(&j).ok())
+        .unwrap_or_default()
+}
+
+/// Up to 60 characters either side of `[start, end)`, HTML-escaped, the mention in `<b>`.
+/// The first characters of a stored text, HTML-escaped: the snippet of a side the query
+/// did not match.
+pub(super) fn opening(doc: &TantivyDocument, field: Field) -> Option<String> {
+    first_str(doc, field).map(|t| escape_html(&t.chars().take(SNIPPET_OPENING).collect::<String>()))
+}
+
+pub(super) fn first_str(doc: &TantivyDocument, field: Field) -> Option<String> {
+    doc.get_first(field)
+        .and_then(|v| v.as_str())
+        .map(str::to_owned)
+}

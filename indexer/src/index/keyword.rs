@@ -1,0 +1,226 @@
+//! Keyword search: the query parser over the analysed fields, filters, facets, sorting
+//! and paging, and more-like-this.
+
+use super::*;
+
+impl SearchIndex {
+    /// Runs a query in its mode. Syntax errors come back as [`IndexError::BadQuery`]
+    /// with the position; semantic modes without a model as [`IndexError::Model`].
+    pub fn search(&self, req: &SearchRequest) -> Result<SearchResults, IndexError> {
+        match req.mode {
+            SearchMode::Keyword => self.keyword_search(req),
+            SearchMode::Semantic | SearchMode::Hybrid => self.vector_search(req),
+        }
+    }
+
+    pub(super) fn keyword_search(&self, req: &SearchRequest) -> Result<SearchResults, IndexError> {
+        let f = self.fields;
+        let user_query = self.parse(&req.query)?;
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, user_query.box_clone())];
+        for (field, values) in [
+            (f.force, &req.forces),
+            (f.language, &req.languages),
+            (f.operation, &req.operations),
+            (f.source_type, &req.source_types),
+        ] {
+            if !values.is_empty() {
+                clauses.push((Occur::Must, any_of(field, values)));
+            }
+        }
+        if req.from.is_some() || req.to.is_some() {
+            let term = |t: DateTime<Utc>| {
+                Term::from_field_date_for_search(
+                    f.ingested_at,
+                    tantivy::DateTime::from_timestamp_micros(t.timestamp_micros()),
+                )
+            };
+            let lower = req
+                .from
+                .map_or(Bound::Unbounded, |t| Bound::Included(term(t)));
+            let upper = req
+                .to
+                .map_or(Bound::Unbounded, |t| Bound::Excluded(term(t)));
+            clauses.push((Occur::Must, Box::new(RangeQuery::new(lower, upper))));
+        }
+        let query = BooleanQuery::new(clauses);
+        let searcher = self.reader.searcher();
+        let limit = req.limit.clamp(1, 1000);
+        let facets = AggregationCollector::from_aggs(facet_request(), AggContextParams::default());
+        let (top, total, facet_results) = match req.sort {
+            SearchSort::Relevance => searcher.search(
+                &query,
+                &(
+                    TopDocs::with_limit(limit)
+                        .and_offset(req.offset)
+                        .order_by_score(),
+                    Count,
+                    facets,
+                ),
+            )?,
+            SearchSort::Newest => {
+                let (top, total, facets) = searcher.search(
+                    &query,
+                    &(
+                        TopDocs::with_limit(limit)
+                            .and_offset(req.offset)
+                            .order_by_fast_field::<tantivy::DateTime>("ingested_at", Order::Desc),
+                        Count,
+                        facets,
+                    ),
+                )?;
+                (
+                    top.into_iter().map(|(_, a)| (0.0, a)).collect(),
+                    total,
+                    facets,
+                )
+            }
+        };
+        let facet_json = serde_json::to_value(&facet_results).unwrap_or_default();
+        let facets = Facets {
+            languages: facet_counts(&facet_json, "language"),
+            forces: facet_counts(&facet_json, "force"),
+            operations: facet_counts(&facet_json, "operation"),
+            source_types: facet_counts(&facet_json, "source_type"),
+        };
+        let text_snippets = SnippetGenerator::create(&searcher, &*user_query, f.text)?;
+        let translation_snippets =
+            SnippetGenerator::create(&searcher, &*user_query, f.translation)?;
+        let corrected_snippets = SnippetGenerator::create(&searcher, &*user_query, f.corrected)?;
+        let terms = self.matched_terms(&*user_query);
+        let mut hits = Vec::with_capacity(top.len());
+        for (score, addr) in top {
+            let doc: TantivyDocument = searcher.doc(addr)?;
+            // Side by side: where only one side matched, the other shows its opening.
+            let html_or_opening = |s: tantivy::snippet::Snippet, field| {
+                if s.fragment().trim().is_empty() {
+                    opening(&doc, field).unwrap_or_default()
+                } else {
+                    s.to_html()
+                }
+            };
+            let snippet = html_or_opening(text_snippets.snippet_from_doc(&doc), f.text);
+            let translation_snippet = first_str(&doc, f.translation).map(|_| {
+                html_or_opening(translation_snippets.snippet_from_doc(&doc), f.translation)
+            });
+            let mut hit = self.hit(&doc, score, snippet, translation_snippet);
+            if first_str(&doc, f.corrected).is_some() {
+                let corrected = corrected_snippets.snippet_from_doc(&doc);
+                if !corrected.highlighted().is_empty() {
+                    hit.translation_matched = Some("corrected");
+                }
+                hit.corrected_snippet = Some(corrected.to_html());
+            }
+            if hit.translation_matched.is_none()
+                && hit
+                    .translation_snippet
+                    .as_deref()
+                    .is_some_and(|s| s.contains("<b>"))
+            {
+                hit.translation_matched = Some("machine");
+            }
+            hit.segments = first_str(&doc, f.segments)
+                .map(|j| self.segment_matches(&segments_from_json(&j), &terms))
+                .unwrap_or_default();
+            hits.push(hit);
+        }
+        Ok(SearchResults {
+            total,
+            hits,
+            facets,
+        })
+    }
+
+    /// Documents like `id` (by the distinctive terms of its text and translation), best
+    /// first, within `forces` when given. `None` when `id` does not exist there.
+    pub fn more_like_this(
+        &self,
+        id: &str,
+        forces: &[String],
+        limit: usize,
+    ) -> Result<Option<Vec<Hit>>, IndexError> {
+        let f = self.fields;
+        let searcher = self.reader.searcher();
+        let Some(addr) = self.address(&searcher, id, forces)? else {
+            return Ok(None);
+        };
+        let by_id = self.id_query(id);
+        let like = tantivy::query::MoreLikeThisQuery::builder()
+            .with_min_doc_frequency(1)
+            .with_min_term_frequency(1)
+            .with_max_query_terms(32)
+            .with_document(addr);
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![
+            (Occur::Must, Box::new(like)),
+            (Occur::MustNot, Box::new(by_id)),
+        ];
+        if !forces.is_empty() {
+            clauses.push((Occur::Must, any_of(f.force, forces)));
+        }
+        let query = BooleanQuery::new(clauses);
+        let top = searcher.search(
+            &query,
+            &TopDocs::with_limit(limit.clamp(1, 100)).order_by_score(),
+        )?;
+        let mut hits = Vec::with_capacity(top.len());
+        for (score, addr) in top {
+            let doc: TantivyDocument = searcher.doc(addr)?;
+            let opening = |field| opening(&doc, field);
+            let (snippet, translation_snippet) =
+                (opening(f.text).unwrap_or_default(), opening(f.translation));
+            hits.push(self.hit(&doc, score, snippet, translation_snippet));
+        }
+        Ok(Some(hits))
+    }
+
+    pub(super) fn parse(&self, query: &str) -> Result<Box<dyn Query>, IndexError> {
+        let f = self.fields;
+        if query.trim().is_empty() {
+            return Err(IndexError::BadQuery {
+                message: "the query is empty".to_owned(),
+                position: Some(0),
+            });
+        }
+        let (_, errors) = tantivy::query_grammar::parse_query_lenient(query);
+        if let Some(first) = errors.first() {
+            return Err(IndexError::BadQuery {
+                message: first.message.clone(),
+                position: Some(first.pos),
+            });
+        }
+        let mut parser = QueryParser::for_index(
+            &self.index,
+            vec![
+                f.title,
+                f.text,
+                f.text_en,
+                f.translation,
+                f.corrected,
+                f.text_skel,
+            ],
+        );
+        parser.set_conjunction_by_default();
+        // A skeleton match (Arabizi ↔ Arabic) counts, but below a match of the word itself.
+        parser.set_field_boost(f.text_skel, 0.3);
+        let parsed = parser
+            .parse_query(query)
+            .map_err(|e| IndexError::BadQuery {
+                message: e.to_string(),
+                position: None,
+            })?;
+        // Some clauses (`field:*`) are checked only when weighed: weigh the query now, so
+        // that a bad one is refused as the query's fault, not failed as the index's.
+        let schema = self.index.schema();
+        match parsed.weight(tantivy::query::EnableScoring::disabled_from_schema(&schema)) {
+            Ok(_) => Ok(parsed),
+            Err(tantivy::TantivyError::FieldNotFound(field)) => Err(IndexError::BadQuery {
+                message: format!("no field `{field}`; use title, text, translation or corrected"),
+                position: None,
+            }),
+            Err(tantivy::TantivyError::SchemaError(message)) => Err(IndexError::BadQuery {
+                message: format!("this field cannot be searched that way: {message}"),
+                position: None,
+            }),
+            Err(other) => Err(other.into()),
+        }
+    }
+}

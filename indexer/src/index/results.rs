@@ -1,0 +1,166 @@
+//! What a search asks for (`SearchRequest`, sort, mode) and what it returns: hits,
+//! per-segment matches and facet counts.
+
+use super::*;
+
+/// A search over the index.
+#[derive(Debug, Clone, Default)]
+pub struct SearchRequest {
+    pub query: String,
+    /// Only these forces; empty means no force filter.
+    pub forces: Vec<String>,
+    /// Only these languages; empty means any.
+    pub languages: Vec<String>,
+    /// Only these operations; empty means any.
+    pub operations: Vec<String>,
+    /// Only these source types; empty means any.
+    pub source_types: Vec<String>,
+    pub limit: usize,
+    pub offset: usize,
+    pub mode: SearchMode,
+    /// Only documents ingested at or after this instant.
+    pub from: Option<DateTime<Utc>>,
+    /// Only documents ingested before this instant.
+    pub to: Option<DateTime<Utc>>,
+    pub sort: SearchSort,
+}
+
+/// Order of keyword results.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SearchSort {
+    /// Best match first.
+    #[default]
+    Relevance,
+    /// Most recently ingested first.
+    Newest,
+}
+
+/// How search ranks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SearchMode {
+    /// BM25 over the analysed text (the query syntax applies).
+    #[default]
+    Keyword,
+    /// Nearest neighbours of the query's embedding among the documents' English text.
+    Semantic,
+    /// Reciprocal rank fusion of the keyword and semantic rankings.
+    Hybrid,
+}
+
+/// One hit, with highlighted snippets of the original and the translation.
+#[derive(Debug, Clone, Serialize)]
+pub struct Hit {
+    pub id: String,
+    pub title: String,
+    pub score: f32,
+    pub language: Option<String>,
+    pub force: String,
+    pub source_type: String,
+    /// HTML with `<b>` around matched terms; other markup escaped.
+    pub snippet: String,
+    pub translation_snippet: Option<String>,
+    /// Highlighted HTML of the analyst's corrected translation, when there is one.
+    pub corrected_snippet: Option<String>,
+    /// Which translation the query matched: `corrected`, `machine`, or `None`.
+    pub translation_matched: Option<&'static str>,
+    /// The segments (lines, messages, cues) that hold a matched term, in document
+    /// order, at most [`MAX_SEGMENT_MATCHES`]; each with its timestamps.
+    pub segments: Vec<SegmentMatch>,
+}
+
+/// Most matching segments reported per hit.
+pub const MAX_SEGMENT_MATCHES: usize = 5;
+
+/// A segment that holds a matched term.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SegmentMatch {
+    /// 0-based position among the document's segments.
+    pub index: usize,
+    pub line: Option<u32>,
+    pub start_ms: Option<u64>,
+    pub end_ms: Option<u64>,
+    pub speaker: Option<String>,
+    pub sent: Option<String>,
+    /// The segment's text, HTML-escaped, with `<b>` around matched words.
+    pub highlighted: String,
+}
+
+/// Hits, the total number of matching documents, and facet counts over all of them.
+#[derive(Debug, Clone, Serialize)]
+pub struct SearchResults {
+    pub total: usize,
+    pub hits: Vec<Hit>,
+    pub facets: Facets,
+}
+
+/// How many matching documents have each value.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Facets {
+    pub languages: Vec<FacetCount>,
+    pub forces: Vec<FacetCount>,
+    pub operations: Vec<FacetCount>,
+    pub source_types: Vec<FacetCount>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FacetCount {
+    pub value: String,
+    pub count: u64,
+}
+
+pub(super) const FACET_FIELDS: [&str; 4] = ["language", "force", "operation", "source_type"];
+
+pub(super) fn facet_request() -> Aggregations {
+    let request: serde_json::Map<String, serde_json::Value> = FACET_FIELDS
+        .iter()
+        .map(|f| {
+            (
+                (*f).to_owned(),
+                serde_json::json!({ "terms": { "field": f, "size": 100 } }),
+            )
+        })
+        .collect();
+    serde_json::from_value(serde_json::Value::Object(request)).unwrap_or_default()
+}
+
+pub(super) fn facet_counts(results: &serde_json::Value, name: &str) -> Vec<FacetCount> {
+    results[name]["buckets"]
+        .as_array()
+        .map(|buckets| {
+            buckets
+                .iter()
+                .filter_map(|b| {
+                    Some(FacetCount {
+                        value: b["key"].as_str()?.to_owned(),
+                        count: b["doc_count"].as_u64()?,
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Facet counts over a set of documents' metadata.
+pub(super) fn facets_of(metas: &[DocMeta]) -> Facets {
+    fn count<'a>(values: impl Iterator<Item = Option<&'a str>>) -> Vec<FacetCount> {
+        let mut counts: std::collections::BTreeMap<&str, u64> = Default::default();
+        for v in values.flatten() {
+            *counts.entry(v).or_default() += 1;
+        }
+        let mut out: Vec<FacetCount> = counts
+            .into_iter()
+            .map(|(value, count)| FacetCount {
+                value: value.to_owned(),
+                count,
+            })
+            .collect();
+        out.sort_by(|a, b| b.count.cmp(&a.count).then(a.value.cmp(&b.value)));
+        out
+    }
+    Facets {
+        languages: count(metas.iter().map(|m| m.language.as_deref())),
+        forces: count(metas.iter().map(|m| Some(m.force.as_str()))),
+        operations: count(metas.iter().map(|m| m.operation.as_deref())),
+        source_types: count(metas.iter().map(|m| Some(m.source_type.as_str()))),
+    }
+}

@@ -1,0 +1,181 @@
+//! Match spans: the terms a query looks for, the segments they match, and the snippets
+//! with those spans marked.
+
+use super::*;
+
+impl SearchIndex {
+    /// A hit from a stored document and the snippets chosen for it.
+    pub(super) fn hit(
+        &self,
+        doc: &TantivyDocument,
+        score: f32,
+        snippet: String,
+        translation_snippet: Option<String>,
+    ) -> Hit {
+        let f = self.fields;
+        Hit {
+            id: first_str(doc, f.id).unwrap_or_default(),
+            title: first_str(doc, f.title).unwrap_or_default(),
+            score,
+            language: first_str(doc, f.language),
+            force: first_str(doc, f.force).unwrap_or_default(),
+            source_type: first_str(doc, f.source_type).unwrap_or_default(),
+            snippet,
+            translation_snippet,
+            corrected_snippet: None,
+            translation_matched: None,
+            segments: Vec::new(),
+        }
+    }
+
+    /// The indexed words the query looks for in the original text, per analyser.
+    pub(super) fn matched_terms(&self, query: &dyn Query) -> MatchedTerms {
+        let f = self.fields;
+        let mut terms = MatchedTerms::default();
+        query.query_terms(&mut |term, _| {
+            let value = term.value();
+            let Some(text) = value.as_str() else {
+                return;
+            };
+            if term.field() == f.text || term.field() == f.title {
+                terms.multi.insert(text.to_owned());
+            } else if term.field() == f.text_en {
+                terms.english.insert(text.to_owned());
+            } else if term.field() == f.text_skel {
+                terms.skeleton.insert(text.to_owned());
+            }
+        });
+        terms
+    }
+
+    /// Segments holding any of `terms`, each highlighted, at most [`MAX_SEGMENT_MATCHES`].
+    pub(super) fn segment_matches(
+        &self,
+        segments: &[crate::formats::Segment],
+        terms: &MatchedTerms,
+    ) -> Vec<SegmentMatch> {
+        if terms.multi.is_empty() && terms.english.is_empty() && terms.skeleton.is_empty() {
+            return Vec::new();
+        }
+        let tokenizers = self.index.tokenizers();
+        let (Some(mut multi), Some(mut english), Some(mut skeleton)) = (
+            tokenizers.get(analysis::MULTI),
+            tokenizers.get("en_stem"),
+            tokenizers.get(analysis::SKELETON),
+        ) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for (index, segment) in segments.iter().enumerate() {
+            let mut spans: Vec<(usize, usize)> = Vec::new();
+            for (analyser, wanted) in [
+                (&mut multi, &terms.multi),
+                (&mut english, &terms.english),
+                (&mut skeleton, &terms.skeleton),
+            ] {
+                if wanted.is_empty() {
+                    continue;
+                }
+                let mut stream = analyser.token_stream(&segment.text);
+                while let Some(token) = stream.next() {
+                    if wanted.contains(&token.text) {
+                        spans.push((token.offset_from, token.offset_to));
+                    }
+                }
+            }
+            if spans.is_empty() {
+                continue;
+            }
+            out.push(SegmentMatch {
+                index,
+                line: segment.line,
+                start_ms: segment.start_ms,
+                end_ms: segment.end_ms,
+                speaker: segment.speaker.clone(),
+                sent: segment.sent.clone(),
+                highlighted: highlight(&segment.text, spans),
+            });
+            if out.len() == MAX_SEGMENT_MATCHES {
+                break;
+            }
+        }
+        out
+    }
+
+    /// Where the document with `id` is, if it exists and belongs to one of `forces`
+    /// (any force when `forces` is empty).
+    pub(super) fn address(
+        &self,
+        searcher: &tantivy::Searcher,
+        id: &str,
+        forces: &[String],
+    ) -> Result<Option<tantivy::DocAddress>, IndexError> {
+        let by_id: Box<dyn Query> = Box::new(self.id_query(id));
+        let query: Box<dyn Query> = if forces.is_empty() {
+            by_id
+        } else {
+            Box::new(BooleanQuery::new(vec![
+                (Occur::Must, by_id),
+                (Occur::Must, any_of(self.fields.force, forces)),
+            ]))
+        };
+        let top = searcher.search(&query, &TopDocs::with_limit(1).order_by_score())?;
+        Ok(top.into_iter().next().map(|(_, addr)| addr))
+    }
+}
+
+/// Indexed words a query looks for, by the analyser that produced them.
+#[derive(Default)]
+pub(super) struct MatchedTerms {
+    pub(super) multi: std::collections::HashSet<String>,
+    pub(super) english: std::collections::HashSet<String>,
+    pub(super) skeleton: std::collections::HashSet<String>,
+}
+
+/// `text` HTML-escaped with `<b>` around the byte spans (merged where they overlap).
+pub(super) fn highlight(text: &str, mut spans: Vec<(usize, usize)>) -> String {
+    spans.sort_unstable();
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut at = 0;
+    for (from, to) in spans {
+        if to <= at || !text.is_char_boundary(from) || !text.is_char_boundary(to) {
+            continue;
+        }
+        let from = from.max(at);
+        out.push_str(&escape_html(&text[at..from]));
+        out.push_str("<b>");
+        out.push_str(&escape_html(&text[from..to]));
+        out.push_str("</b>");
+        at = to;
+    }
+    out.push_str(&escape_html(&text[at..]));
+    out
+}
+
+pub(super) fn escape_html(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+pub(super) fn mention_snippet(text: &str, start: u32, end: u32) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let (start, end) = (start as usize, (end as usize).min(chars.len()));
+    let from = start.saturating_sub(60);
+    let to = (end + 60).min(chars.len());
+    let part = |a: usize, b: usize| html_escape(&chars[a.min(b)..b].iter().collect::<String>());
+    format!(
+        "{}{}<b>{}</b>{}{}",
+        if from > 0 { "…" } else { "" },
+        part(from, start),
+        part(start, end),
+        part(end, to),
+        if to < chars.len() { "…" } else { "" }
+    )
+}
+
+pub(super) fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}

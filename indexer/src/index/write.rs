@@ -1,0 +1,193 @@
+//! Writing: documents added with one commit (validated, embedded, replacing the same
+//! content), and an analyst's correction of a translation.
+
+use super::*;
+
+impl SearchIndex {
+    /// Adds documents and commits once. A document already present (same content hash)
+    /// is replaced, never duplicated, and keeps its first ingest time (a translation or
+    /// correction added later does not make it new). Returns the ids in input order.
+    pub fn add_documents(&self, docs: &[NewDocument]) -> Result<Vec<String>, IndexError> {
+        for doc in docs {
+            doc.validate()?;
+        }
+        let f = self.fields;
+        let embedded = self.embed_documents(docs)?;
+        let now = tantivy::DateTime::from_timestamp_micros(Utc::now().timestamp_micros());
+        let mut times = Vec::with_capacity(docs.len());
+        let mut writer = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        // A delete costs a term look-up in every segment at commit: only documents that
+        // are there already (or twice in this batch) are deleted before they are added.
+        let searcher = self.reader.searcher();
+        let mut in_batch = std::collections::HashSet::with_capacity(docs.len());
+        let mut ids = Vec::with_capacity(docs.len());
+        for (doc, vectors) in docs.iter().zip(&embedded) {
+            let hash = doc.content_hash();
+            let id = format!("doc-{}", &hash[..24]);
+            let term = Term::from_field_text(f.id, &id);
+            let mut at = now;
+            let repeated = !in_batch.insert(id.clone());
+            if repeated || searcher.doc_freq(&term)? > 0 {
+                if let Some(addr) = self.address(&searcher, &id, &[])? {
+                    let old: TantivyDocument = searcher.doc(addr)?;
+                    if let Some(first) = old.get_first(f.ingested_at).and_then(|v| v.as_datetime())
+                    {
+                        at = first;
+                    }
+                }
+                writer.delete_term(term);
+            }
+            times.push(at);
+            let mut d = TantivyDocument::default();
+            d.add_text(f.id, &id);
+            d.add_text(f.title, &doc.title);
+            d.add_text(f.text, &doc.text);
+            if doc.language.as_deref().is_none_or(|l| l == "en") {
+                d.add_text(f.text_en, &doc.text);
+            }
+            if doc.language.as_deref() != Some("en") {
+                d.add_text(f.text_skel, &doc.text);
+            }
+            if let Some(t) = &doc.translation {
+                d.add_text(f.translation, t);
+            }
+            if let Some(m) = &doc.translation_meta {
+                d.add_text(
+                    f.translation_meta,
+                    serde_json::to_string(m).unwrap_or_default(),
+                );
+            }
+            if let Some(c) = &doc.correction {
+                d.add_text(f.corrected, &c.text);
+                d.add_text(
+                    f.correction_meta,
+                    serde_json::json!({"by": c.by, "at": c.at}).to_string(),
+                );
+            }
+            if let Some(l) = &doc.language {
+                d.add_text(f.language, l);
+            }
+            d.add_text(f.force, &doc.force);
+            if let Some(o) = &doc.operation {
+                d.add_text(f.operation, o);
+            }
+            d.add_text(f.source_type, &doc.source_type);
+            if !doc.segments.is_empty() {
+                d.add_text(f.segments, segments_json(&doc.segments));
+            }
+            if !vectors.is_empty() {
+                d.add_bytes(f.vectors, &semantic::encode(vectors));
+            }
+            if !doc.mentions.is_empty() {
+                let mut keys: Vec<String> = doc
+                    .mentions
+                    .iter()
+                    .map(|m| m.found.kind.key(&m.found.value))
+                    .collect();
+                keys.sort_unstable();
+                keys.dedup();
+                for key in keys {
+                    d.add_text(f.identifiers, key);
+                }
+                d.add_text(
+                    f.entities,
+                    serde_json::to_string(&doc.mentions).unwrap_or_default(),
+                );
+            }
+            d.add_text(f.content_hash, &hash);
+            d.add_date(f.ingested_at, at);
+            writer.add_document(d)?;
+            ids.push(id);
+        }
+        writer.commit()?;
+        drop(writer);
+        self.reader.reload()?;
+        let mut index = self.vectors.write().unwrap_or_else(|p| p.into_inner());
+        for (((doc, id), vectors), at) in docs.iter().zip(&ids).zip(embedded).zip(times) {
+            if !vectors.is_empty() {
+                let meta = DocMeta {
+                    id: id.clone(),
+                    force: doc.force.clone(),
+                    language: doc.language.clone(),
+                    operation: doc.operation.clone(),
+                    source_type: doc.source_type.clone(),
+                    ingested_at: at.into_timestamp_micros(),
+                };
+                index.add(meta, vectors);
+            }
+        }
+        Ok(ids)
+    }
+
+    /// Chunk vectors per document (empty without a model or English text).
+    #[allow(clippy::type_complexity)]
+    pub(super) fn embed_documents(
+        &self,
+        docs: &[NewDocument],
+    ) -> Result<Vec<Vec<(u32, u32, Vec<f32>)>>, IndexError> {
+        let Some(embedder) = &self.embedder else {
+            return Ok(vec![Vec::new(); docs.len()]);
+        };
+        let chunked: Vec<Vec<semantic::Chunk>> = docs
+            .iter()
+            .map(|d| {
+                semantic::chunks(
+                    &d.text,
+                    d.language.as_deref(),
+                    d.translation.as_deref(),
+                    &d.segments,
+                )
+            })
+            .collect();
+        let texts: Vec<&str> = chunked.iter().flatten().map(|c| c.text.as_str()).collect();
+        let mut vectors = embedder.embed(&texts)?.into_iter();
+        Ok(chunked
+            .iter()
+            .map(|cs| {
+                cs.iter()
+                    .filter_map(|c| vectors.next().map(|v| (c.first, c.last, v)))
+                    .collect()
+            })
+            .collect())
+    }
+
+    /// Keeps an analyst's corrected translation of document `id` beside the machine one
+    /// (which stays as it was), with who made it and when; the document is re-indexed
+    /// whole, so search finds the corrected words. `None` when the document is not there
+    /// for `forces`.
+    pub fn correct_translation(
+        &self,
+        id: &str,
+        forces: &[String],
+        text: &str,
+        by: &str,
+    ) -> Result<Option<StoredDocument>, IndexError> {
+        if text.trim().is_empty() || text.len() > MAX_TEXT_BYTES {
+            return Err(IndexError::InvalidDocument(format!(
+                "a corrected translation must be 1 to {MAX_TEXT_BYTES} bytes"
+            )));
+        }
+        let Some(stored) = self.get(id, forces)? else {
+            return Ok(None);
+        };
+        let doc = NewDocument {
+            title: stored.title,
+            text: stored.text,
+            language: stored.language,
+            translation: stored.translation,
+            force: stored.force,
+            operation: stored.operation,
+            source_type: stored.source_type,
+            segments: stored.segments,
+            mentions: stored.mentions,
+            translation_meta: stored.translation_meta,
+            correction: Some(Correction {
+                text: text.to_owned(),
+                by: by.to_owned(),
+                at: Utc::now().to_rfc3339(),
+            }),
+        };
+        self.add_documents(std::slice::from_ref(&doc))?;
+        self.get(id, forces)
+    }
+}

@@ -1,0 +1,11 @@
+//! Every model toex runs, on candle: Whisper (transcription), Marian (translation),
+//! MiniLM (embeddings), the linear projections they share, and the one place the device
+//! is chosen (`embed::device`). It knows nothing of search, the graph or HTTP.
+
+pub mod embed;
+mod error;
+pub mod linear;
+pub mod transcribe;
+pub mod translate;
+
+pub use error::InferenceError;

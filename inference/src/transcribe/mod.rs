@@ -1,0 +1,444 @@
+//! Speech to time-coded text with Whisper on candle: audio decoded and resampled
+//! ([`audio`]), cut into speech windows, log-mel features ([`mel`]), the network with
+//! toex's own cached decoder ([`model`], [`decode`]), from Hugging Face or CTranslate2
+//! model directories ([`ct2`]), in the spoken language or translated into English.
+
+pub mod audio;
+pub mod ct2;
+pub mod decode;
+pub mod mel;
+pub mod model;
+pub mod tokenizer;
+
+use std::path::Path;
+
+use candle_core::{Device, Tensor};
+use serde::Serialize;
+
+pub use crate::linear::Precision;
+pub use audio::{Audio, AudioError};
+pub use decode::Task;
+pub use model::WhisperModel;
+
+use crate::InferenceError;
+use decode::{DecodeOptions, Decoder, Rules};
+use mel::{FRAMES, MelFrontEnd};
+use tokenizer::WhisperTokenizer;
+
+/// The engine named in provenance.
+pub const ENGINE: &str = "whisper-candle";
+
+/// One time-coded stretch of speech.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Segment {
+    /// Seconds from the start of the recording.
+    pub start: f64,
+    pub end: f64,
+    pub text: String,
+    /// Mean log-probability of the window's tokens (Whisper's confidence).
+    pub avg_logprob: f32,
+    /// Probability that the window holds no speech.
+    pub no_speech_prob: f32,
+}
+
+/// A recording's transcript.
+#[derive(Debug, Clone, Serialize)]
+pub struct Transcript {
+    /// ISO 639-1 code: given, detected, or `en` for English-only models.
+    pub language: String,
+    /// Probability of the detected language (1 when given).
+    pub language_probability: f32,
+    pub task: &'static str,
+    pub duration: f64,
+    pub segments: Vec<Segment>,
+    /// `name@` and the first 12 hex digits of the weights' SHA-256.
+    pub model: String,
+}
+
+impl Transcript {
+    /// The text, one segment per line.
+    pub fn text(&self) -> String {
+        self.segments
+            .iter()
+            .map(|s| s.text.as_str())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+/// How to transcribe.
+#[derive(Debug, Clone)]
+pub struct TranscribeOptions {
+    pub task: Task,
+    /// ISO 639-1 code of the speech; detected from the first windows when absent.
+    pub language: Option<String>,
+    /// 1: greedy; more: beam search (5 is Whisper's usual).
+    pub beam: usize,
+    /// Windows encoded and decoded together.
+    pub batch: usize,
+    /// A window whose no-speech probability is above this and whose average
+    /// log-probability is below `logprob_threshold` is dropped as silence.
+    pub no_speech_threshold: f32,
+    pub logprob_threshold: f32,
+    /// Longest recording accepted, in seconds.
+    pub max_seconds: u64,
+    /// Whisper's temperature fallback (see [`Whisper::fall_back`]); off decodes each window
+    /// once.
+    pub fallback: bool,
+}
+
+impl Default for TranscribeOptions {
+    fn default() -> Self {
+        Self {
+            task: Task::Transcribe,
+            language: None,
+            beam: 5,
+            batch: 8,
+            no_speech_threshold: 0.6,
+            logprob_threshold: -1.0,
+            max_seconds: 6 * 3600,
+            fallback: true,
+        }
+    }
+}
+
+/// A loaded Whisper model, ready to transcribe.
+pub struct Whisper {
+    model: WhisperModel,
+    tokenizer: WhisperTokenizer,
+    rules: Rules,
+    mel: MelFrontEnd,
+    pub model_id: String,
+}
+
+impl Whisper {
+    /// Loads a Whisper directory (CTranslate2 or Hugging Face) onto the inference device.
+    pub fn load(dir: &Path, precision: Precision) -> Result<Self, InferenceError> {
+        Self::load_on(dir, precision, &crate::embed::device::select())
+    }
+
+    pub fn load_on(
+        dir: &Path,
+        precision: Precision,
+        device: &Device,
+    ) -> Result<Self, InferenceError> {
+        let (model, digest) = WhisperModel::load(dir, precision, device)?;
+        let tokenizer = WhisperTokenizer::load(&dir.join("tokenizer.json"))?;
+        if tokenizer.specials.timestamp_begin as usize + 1500 > model.config.vocab_size {
+            return Err(InferenceError::Model(format!(
+                "the tokenizer's timestamps do not fit the model's {} tokens",
+                model.config.vocab_size
+            )));
+        }
+        let name = dir
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("whisper");
+        Ok(Self {
+            rules: Rules::new(&model, &tokenizer),
+            mel: MelFrontEnd::new(model.config.n_mels),
+            model,
+            tokenizer,
+            model_id: format!("{name}@{digest}"),
+        })
+    }
+
+    pub fn multilingual(&self) -> bool {
+        self.model.config.multilingual()
+    }
+
+    /// Decodes a recording file and transcribes it.
+    pub fn transcribe_file(
+        &self,
+        path: &Path,
+        opts: &TranscribeOptions,
+        progress: &mut dyn FnMut(f64, f64),
+    ) -> Result<Transcript, InferenceError> {
+        // Errors say what is wrong with the file, not where it is stored.
+        let bytes = std::fs::read(path)
+            .map_err(|e| InferenceError::InvalidDocument(format!("cannot read it: {e}")))?;
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase);
+        let clock = std::time::Instant::now();
+        let audio = audio::decode(bytes, ext.as_deref(), opts.max_seconds)
+            .map_err(|e| InferenceError::InvalidDocument(e.to_string()))?;
+        tracing::debug!(
+            seconds = audio.duration(),
+            decode_ms = clock.elapsed().as_millis(),
+            "audio decoded"
+        );
+        self.transcribe(&audio, opts, progress)
+    }
+
+    /// Transcribes decoded audio; `progress(seconds done, seconds of speech)` after each batch.
+    pub fn transcribe(
+        &self,
+        audio: &Audio,
+        opts: &TranscribeOptions,
+        progress: &mut dyn FnMut(f64, f64),
+    ) -> Result<Transcript, InferenceError> {
+        let windows = audio::speech_windows(&audio.samples);
+        let rate = audio::SAMPLE_RATE as f64;
+        let speech: f64 = windows
+            .iter()
+            .map(|w| (w.end - w.start) as f64 / rate)
+            .sum();
+        let multilingual = self.multilingual();
+        let mut language = match (&opts.language, multilingual) {
+            (_, false) => Some(("en".to_owned(), 1.0)),
+            (Some(code), true) => {
+                if self.tokenizer.language(code).is_none() {
+                    return Err(InferenceError::InvalidDocument(format!(
+                        "the model does not know the language {code:?}"
+                    )));
+                }
+                Some((code.clone(), 1.0))
+            }
+            (None, true) => None,
+        };
+        if opts.task == Task::Translate && !multilingual {
+            return Err(InferenceError::InvalidDocument(
+                "an English-only model cannot translate; use a multilingual one".into(),
+            ));
+        }
+        let decoder = Decoder {
+            model: &self.model,
+            tokenizer: &self.tokenizer,
+            rules: &self.rules,
+        };
+        let dopts = DecodeOptions {
+            task: opts.task,
+            beam: opts.beam.clamp(1, 16),
+            max_tokens: self.model.config.text_ctx / 2,
+            temperature: 0.0,
+            seed: 0,
+        };
+        let mut segments = Vec::new();
+        let mut done = 0.0;
+        let run = |e: candle_core::Error| InferenceError::Model(crate::error::first_line(e));
+        for batch in windows.chunks(opts.batch.max(1)) {
+            let mut features = Vec::with_capacity(batch.len() * self.mel.n_mels() * FRAMES);
+            for w in batch {
+                features.extend(self.mel.window(&audio.samples[w.start..w.end]));
+            }
+            let mel = Tensor::from_vec(
+                features,
+                (batch.len(), self.mel.n_mels(), FRAMES),
+                self.model.device(),
+            )
+            .map_err(run)?;
+            let clock = std::time::Instant::now();
+            let encoded = self.model.encode(&mel).map_err(run)?;
+            let encode_ms = clock.elapsed().as_millis();
+            let out = decoder
+                .run(&encoded, language.as_ref().map(|l| l.0.as_str()), &dopts)
+                .map_err(run)?;
+            tracing::debug!(
+                windows = batch.len(),
+                encode_ms,
+                decode_ms = clock.elapsed().as_millis() - encode_ms,
+                tokens = out.windows.iter().map(|w| w.tokens.len()).sum::<usize>(),
+                "speech batch"
+            );
+            if language.is_none() {
+                language = out.language;
+            }
+            let code = language.as_ref().map(|l| l.0.clone());
+            for (i, (w, d)) in batch.iter().zip(out.windows).enumerate() {
+                let d = if opts.fallback {
+                    let seed = w.start as u64;
+                    self.fall_back(&encoded, i, d, code.as_deref(), &decoder, &dopts, seed)
+                        .map_err(run)?
+                } else {
+                    d
+                };
+                let avg = d.avg_logprob();
+                if d.no_speech_prob > opts.no_speech_threshold && avg < opts.logprob_threshold {
+                    continue;
+                }
+                let offset = w.start as f64 / rate;
+                let seconds = (w.end - w.start) as f64 / rate;
+                for p in decode::pieces(&d.tokens, self.tokenizer.specials.timestamp_begin, seconds)
+                {
+                    let text = self.tokenizer.decode(&p.tokens).trim().to_owned();
+                    if text.is_empty() {
+                        continue;
+                    }
+                    segments.push(Segment {
+                        start: round_ms(offset + p.start),
+                        end: round_ms(offset + p.end),
+                        text,
+                        avg_logprob: avg,
+                        no_speech_prob: d.no_speech_prob,
+                    });
+                }
+                done += seconds;
+            }
+            progress(done, speech);
+        }
+        let (language, language_probability) = language.unwrap_or_else(|| ("en".to_owned(), 0.0));
+        Ok(Transcript {
+            language,
+            language_probability,
+            task: match opts.task {
+                Task::Transcribe => "transcribe",
+                Task::Translate => "translate",
+            },
+            duration: round_ms(audio.duration()),
+            segments,
+            model: self.model_id.clone(),
+        })
+    }
+}
+
+/// Temperatures tried, in order, for a window that decoded into repetition (compression
+/// ratio above 2.4) or into words the model doubts (average log-probability below −1).
+const FALLBACK_TEMPERATURES: [f32; 5] = [0.2, 0.4, 0.6, 0.8, 1.0];
+
+impl Whisper {
+    /// Whisper's temperature fallback for window `i` of a batch: decoded again alone,
+    /// sampling at rising temperatures, until the result is neither repetitive nor
+    /// doubtful; the last attempt stands if none passes. A window that is likely silence
+    /// is not retried.
+    #[allow(clippy::too_many_arguments)]
+    fn fall_back(
+        &self,
+        encoded: &Tensor,
+        i: usize,
+        first: decode::Decoded,
+        language: Option<&str>,
+        decoder: &Decoder,
+        opts: &DecodeOptions,
+        seed: u64,
+    ) -> candle_core::Result<decode::Decoded> {
+        let fails = |d: &decode::Decoded| {
+            decode::compression_ratio(&self.tokenizer.decode(&d.tokens)) > 2.4
+                || (d.avg_logprob() < -1.0 && d.no_speech_prob <= 0.6)
+        };
+        let mut current = first;
+        if !fails(&current) {
+            return Ok(current);
+        }
+        let one = encoded.narrow(0, i, 1)?;
+        for (k, t) in FALLBACK_TEMPERATURES.into_iter().enumerate() {
+            let retry = DecodeOptions {
+                temperature: t,
+                seed: seed.wrapping_mul(31).wrapping_add(k as u64),
+                ..*opts
+            };
+            let mut out = decoder.run(&one, language, &retry)?;
+            current = out.windows.remove(0);
+            if !fails(&current) {
+                break;
+            }
+        }
+        Ok(current)
+    }
+}
+
+fn round_ms(s: f64) -> f64 {
+    (s * 1000.0).round() / 1000.0
+}
+
+/// Subtitle and data formats of a transcript.
+pub mod render {
+    use super::Transcript;
+
+    fn clock(s: f64, comma: bool) -> String {
+        let ms = (s * 1000.0).round() as u64;
+        let (h, m, sec, milli) = (ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000);
+        let sep = if comma { ',' } else { '.' };
+        format!("{h:02}:{m:02}:{sec:02}{sep}{milli:03}")
+    }
+
+    /// One line per segment: `[start → end] text`.
+    pub fn text(t: &Transcript) -> String {
+        t.segments
+            .iter()
+            .map(|s| {
+                format!(
+                    "[{} → {}] {}\n",
+                    clock(s.start, false),
+                    clock(s.end, false),
+                    s.text
+                )
+            })
+            .collect()
+    }
+
+    pub fn srt(t: &Transcript) -> String {
+        t.segments
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                format!(
+                    "{}\n{} --> {}\n{}\n\n",
+                    i + 1,
+                    clock(s.start, true),
+                    clock(s.end, true),
+                    s.text
+                )
+            })
+            .collect()
+    }
+
+    pub fn vtt(t: &Transcript) -> String {
+        let mut out = String::from("WEBVTT\n\n");
+        for s in &t.segments {
+            out.push_str(&format!(
+                "{} --> {}\n{}\n\n",
+                clock(s.start, false),
+                clock(s.end, false),
+                s.text
+            ));
+        }
+        out
+    }
+}
+
+/// The speech engine a server holds: one Whisper model loaded once, its own worker thread
+/// (inference never runs on the async runtime or blocks search), and a bounded queue that
+/// says so when it is full.
+pub struct SpeechEngine {
+    whisper: std::sync::Arc<Whisper>,
+    options: TranscribeOptions,
+    pool: toex_cpu::CpuPool,
+}
+
+impl SpeechEngine {
+    pub fn new(
+        whisper: Whisper,
+        options: TranscribeOptions,
+        queue: usize,
+    ) -> Result<Self, toex_cpu::PoolError> {
+        Ok(Self {
+            whisper: std::sync::Arc::new(whisper),
+            options,
+            pool: toex_cpu::CpuPool::new("speech", 1, queue.max(1))?,
+        })
+    }
+
+    pub fn model_id(&self) -> &str {
+        &self.whisper.model_id
+    }
+
+    /// Transcribes the recording at `path` on the speech worker; `progress(done, total)`
+    /// in seconds of speech. The outer error is the queue's (full), the inner the file's.
+    pub async fn transcribe(
+        &self,
+        path: std::path::PathBuf,
+        language: Option<String>,
+        task: Task,
+        mut progress: impl FnMut(f64, f64) + Send + 'static,
+    ) -> Result<Result<Transcript, InferenceError>, toex_cpu::PoolError> {
+        let whisper = self.whisper.clone();
+        let mut opts = self.options.clone();
+        opts.language = language.filter(|l| whisper.multilingual() || l == "en");
+        opts.task = task;
+        self.pool
+            .run(move || whisper.transcribe_file(&path, &opts, &mut progress))
+            .await
+    }
+}

@@ -1,0 +1,347 @@
+//! Ingest jobs over files: each file prepared off the runtime (parsed, its language
+//! told, translated when a model is loaded), recordings transcribed on the speech worker
+//! and kept as media, and batches indexed with one commit each.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use chrono::Utc;
+use toex_indexer::NewDocument;
+use toex_indexer::formats::{self, MAX_FILE_BYTES};
+use toex_indexer::jobs::{FileStatus, Job, JobState, MEDIA_EXTENSIONS};
+
+use super::item_progress;
+use super::translation::machine_translation;
+use crate::{PipelineError, Services};
+
+/// Files per batch (one commit each).
+const BATCH_FILES: usize = 32;
+/// Bytes per batch.
+const BATCH_BYTES: u64 = 16 * 1024 * 1024;
+
+/// What one file became before indexing.
+enum Prepared {
+    Doc(Box<NewDocument>),
+    Status(FileStatus),
+    /// A recording without a transcript beside it, for the speech engine.
+    Recording,
+}
+
+fn prepare(
+    path: &Path,
+    name: &str,
+    job: &Job,
+    translation: &toex_inference::translate::Translators,
+    speech: bool,
+) -> Prepared {
+    let fail = |error: String| Prepared::Status(FileStatus::Failed { error });
+    if has_extension(name, MEDIA_EXTENSIONS) {
+        let paired = job
+            .files
+            .iter()
+            .any(|f| has_extension(&f.name, TRANSCRIPT_EXTENSIONS) && stem(&f.name) == stem(name));
+        if speech && !paired {
+            return Prepared::Recording;
+        }
+        let reason = if paired {
+            "a recording: kept as the media of its transcript"
+        } else {
+            "a recording: kept, waiting for transcription (no speech engine is configured)"
+        };
+        return Prepared::Status(FileStatus::Pending {
+            reason: reason.to_owned(),
+        });
+    }
+    let size = match std::fs::metadata(path) {
+        Ok(m) => m.len(),
+        Err(e) => return fail(format!("cannot read it: {e}")),
+    };
+    if size > MAX_FILE_BYTES {
+        return fail(format!("it is {size} bytes; the limit is {MAX_FILE_BYTES}"));
+    }
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => return fail(format!("cannot read it: {e}")),
+    };
+    let parsed = match formats::parse(name, &bytes) {
+        Ok(p) => p,
+        Err(e) => return fail(e),
+    };
+    let text = parsed.text();
+    let language = job
+        .language
+        .clone()
+        .or_else(|| toex_extract::detect_language(&text));
+    let (translation, translation_meta) =
+        machine_translation(translation, &text, language.as_deref(), name);
+    Prepared::Doc(Box::new(NewDocument {
+        title: name.to_owned(),
+        language,
+        text,
+        translation,
+        force: job.force.clone(),
+        operation: job.operation.clone(),
+        source_type: parsed.source_type.to_owned(),
+        segments: parsed.segments,
+        mentions: Vec::new(),
+        translation_meta,
+        correction: None,
+    }))
+}
+
+impl Services {
+    /// Runs one job to the end from wherever it stopped: waiting files are parsed off
+    /// the runtime, indexed in batches with one commit each, linked in the graph, and
+    /// the job saved after every batch. Re-running a file indexed before a crash
+    /// replaces it (same content hash), never duplicates it.
+    pub async fn run_job(&self, mut job: Job) -> Result<Job, PipelineError> {
+        job.state = JobState::Running;
+        self.jobs.save(&mut job)?;
+        loop {
+            let mut batch = Vec::new();
+            let mut bytes = 0;
+            for (i, f) in job.files.iter().enumerate() {
+                if f.status == FileStatus::Waiting {
+                    if !batch.is_empty()
+                        && (batch.len() == BATCH_FILES || bytes + f.bytes > BATCH_BYTES)
+                    {
+                        break;
+                    }
+                    bytes += f.bytes;
+                    batch.push(i);
+                }
+            }
+            if batch.is_empty() {
+                break;
+            }
+            let work: Vec<(usize, std::path::PathBuf, String)> = batch
+                .iter()
+                .map(|&i| (i, job.files[i].path.clone(), job.files[i].name.clone()))
+                .collect();
+            let snapshot = job.clone();
+            let translation = self.translation.clone();
+            let speech = self.speech.is_some();
+            let prepared = self
+                .cpu
+                .run(move || {
+                    work.into_iter()
+                        .map(|(i, path, name)| {
+                            (i, prepare(&path, &name, &snapshot, &translation, speech))
+                        })
+                        .collect::<Vec<_>>()
+                })
+                .await?;
+            let mut docs = Vec::new();
+            let mut recordings = HashMap::new();
+            for (i, p) in prepared {
+                match p {
+                    Prepared::Status(s) => job.files[i].status = s,
+                    Prepared::Doc(doc) => docs.push((i, *doc)),
+                    Prepared::Recording => match self.transcribe_recording(&job, i).await? {
+                        Ok(doc) => {
+                            recordings.insert(i, job.files[i].path.clone());
+                            docs.push((i, doc));
+                        }
+                        Err(error) => job.files[i].status = FileStatus::Failed { error },
+                    },
+                }
+            }
+            let (slots, docs): (Vec<usize>, Vec<NewDocument>) = docs.into_iter().unzip();
+            for (i, outcome) in slots.into_iter().zip(self.ingest_batch(docs).await) {
+                job.files[i].status = match outcome {
+                    Ok(done) => {
+                        if let Some(path) = recordings.remove(&i) {
+                            self.keep_media(&done.id, path).await?;
+                        }
+                        FileStatus::Done {
+                            document: done.id,
+                            graph_linked: done.graph_linked,
+                        }
+                    }
+                    Err(err) if err.bad_input().is_some() => FileStatus::Failed {
+                        error: err.bad_input().unwrap_or_default().to_owned(),
+                    },
+                    // The index or the pool failed: stop, leaving the file waiting.
+                    Err(err) => {
+                        self.jobs.save(&mut job)?;
+                        return Err(err);
+                    }
+                };
+            }
+            job.current = None;
+            self.jobs.save(&mut job)?;
+        }
+        self.pair_recordings(&mut job).await?;
+        job.state = JobState::Done;
+        self.jobs.save(&mut job)?;
+        Ok(job)
+    }
+
+    /// Transcribes file `i` of `job` (a recording) on the speech worker into a document
+    /// of time-coded segments in the spoken language, with an English translation of each
+    /// segment when the language is not English (Whisper's translate task). `Err(reason)`
+    /// for a file that is not usable audio; `Err` outside for a fault of the engine.
+    async fn transcribe_recording(
+        &self,
+        job: &Job,
+        i: usize,
+    ) -> Result<Result<NewDocument, String>, PipelineError> {
+        use toex_inference::transcribe::Task;
+        let speech = self
+            .speech
+            .as_ref()
+            .expect("only prepared with a speech engine");
+        let file = &job.files[i];
+        // The job's worker is the queue's steady customer: it waits for room.
+        let transcribe = |task: Task, language: Option<String>| async move {
+            loop {
+                let progress = item_progress(self.jobs.clone(), job, i, "seconds");
+                match speech
+                    .transcribe(file.path.clone(), language.clone(), task, progress)
+                    .await
+                {
+                    Err(toex_cpu::PoolError::Overloaded { .. }) => {
+                        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+                    }
+                    other => return other,
+                }
+            }
+        };
+        let transcript = match transcribe(Task::Transcribe, job.language.clone()).await? {
+            Ok(t) => t,
+            Err(toex_inference::InferenceError::InvalidDocument(reason)) => return Ok(Err(reason)),
+            Err(other) => return Err(other.into()),
+        };
+        if transcript.segments.is_empty() {
+            return Ok(Err("no speech was found in the recording".to_owned()));
+        }
+        let (translation, translation_meta) = if transcript.language != "en" {
+            match transcribe(Task::Translate, Some(transcript.language.clone())).await? {
+                Ok(english) if !english.segments.is_empty() => (
+                    Some(english.text()),
+                    Some(toex_indexer::TranslationMeta {
+                        engine: "whisper-translate".to_owned(),
+                        model: Some(english.model.clone()),
+                        version: None,
+                        translated_at: Some(Utc::now().to_rfc3339()),
+                    }),
+                ),
+                Ok(_) => (None, None),
+                Err(err) => {
+                    tracing::warn!(file = file.name, error = %err, "speech not translated");
+                    (None, None)
+                }
+            }
+        } else {
+            (None, None)
+        };
+        Ok(Ok(NewDocument {
+            title: file.name.clone(),
+            text: transcript.text(),
+            language: Some(transcript.language.clone()),
+            translation,
+            force: job.force.clone(),
+            operation: job.operation.clone(),
+            source_type: "transcript".to_owned(),
+            segments: transcript_segments(&transcript),
+            mentions: Vec::new(),
+            translation_meta,
+            correction: None,
+        }))
+    }
+
+    /// Keeps a transcribed recording as its document's media.
+    async fn keep_media(
+        &self,
+        document: &str,
+        path: std::path::PathBuf,
+    ) -> Result<(), PipelineError> {
+        let jobs = self.jobs.clone();
+        let document = document.to_owned();
+        tokio::task::spawn_blocking(move || {
+            jobs.store().media().attach(&document, &path).map(drop)
+        })
+        .await
+        .map_err(|e| toex_indexer::IndexError::Jobs(format!("keeping a recording: {e}")))??;
+        Ok(())
+    }
+
+    /// A recording that came with its transcript (the same file name but for the
+    /// extension: `call 3.wav` with `call 3.srt`, `.vtt` or `.jsonl`) is kept as that
+    /// document's media, and is done with it instead of pending.
+    async fn pair_recordings(&self, job: &mut Job) -> Result<(), PipelineError> {
+        let transcripts: HashMap<&str, (String, bool)> = job
+            .files
+            .iter()
+            .filter_map(|f| match &f.status {
+                FileStatus::Done {
+                    document,
+                    graph_linked,
+                } if has_extension(&f.name, TRANSCRIPT_EXTENSIONS) => {
+                    Some((stem(&f.name), (document.clone(), *graph_linked)))
+                }
+                _ => None,
+            })
+            .collect();
+        let pairs: Vec<(usize, String, bool)> = job
+            .files
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| {
+                matches!(f.status, FileStatus::Pending { .. })
+                    && has_extension(&f.name, MEDIA_EXTENSIONS)
+            })
+            .filter_map(|(i, f)| {
+                let (doc, linked) = transcripts.get(stem(&f.name))?;
+                Some((i, doc.clone(), *linked))
+            })
+            .collect();
+        if pairs.is_empty() {
+            return Ok(());
+        }
+        let jobs = self.jobs.clone();
+        let work: Vec<(String, std::path::PathBuf)> = pairs
+            .iter()
+            .map(|(i, doc, _)| (doc.clone(), job.files[*i].path.clone()))
+            .collect();
+        tokio::task::spawn_blocking(move || {
+            work.iter()
+                .try_for_each(|(doc, path)| jobs.store().media().attach(doc, path).map(drop))
+        })
+        .await
+        .map_err(|e| toex_indexer::IndexError::Jobs(format!("keeping recordings: {e}")))??;
+        for (i, document, graph_linked) in pairs {
+            job.files[i].status = FileStatus::Done {
+                document,
+                graph_linked,
+            };
+        }
+        Ok(())
+    }
+}
+
+/// Time-coded transcripts a recording can come with.
+const TRANSCRIPT_EXTENSIONS: &[&str] = &["srt", "vtt", "jsonl"];
+
+fn has_extension(name: &str, set: &[&str]) -> bool {
+    name.rsplit_once('.')
+        .is_some_and(|(_, ext)| set.contains(&ext.to_ascii_lowercase().as_str()))
+}
+
+/// The file name without its last extension.
+fn stem(name: &str) -> &str {
+    name.rsplit_once('.').map_or(name, |(stem, _)| stem)
+}
+
+/// A transcript as time-coded document segments.
+fn transcript_segments(t: &toex_inference::transcribe::Transcript) -> Vec<formats::Segment> {
+    t.segments
+        .iter()
+        .map(|s| formats::Segment {
+            text: s.text.clone(),
+            start_ms: Some((s.start * 1000.0).round() as u64),
+            end_ms: Some((s.end * 1000.0).round() as u64),
+            ..Default::default()
+        })
+        .collect()
+}

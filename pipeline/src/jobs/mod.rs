@@ -1,0 +1,143 @@
+//! Ingest jobs: a bounded queue, one worker that runs jobs in batches of files (one index
+//! commit per batch, then the job is saved), resumption of unfinished jobs at start-up,
+//! and progress broadcast to subscribers.
+
+mod files;
+mod translation;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use chrono::Utc;
+use toex_indexer::jobs::{ItemProgress, Job, JobKind, JobState, JobStore};
+use tokio::sync::{mpsc, watch};
+
+use crate::{PipelineError, Services};
+
+/// Most documents one translation job covers.
+pub const MAX_TRANSLATION_JOB_DOCUMENTS: usize = 10_000;
+
+/// The job store, the queue in front of the worker, and the progress channels.
+pub struct Jobs {
+    store: JobStore,
+    queue: mpsc::Sender<String>,
+    watchers: Mutex<HashMap<String, watch::Sender<Job>>>,
+}
+
+impl Jobs {
+    /// Jobs over `store` with room for `capacity` queued jobs; the receiver feeds
+    /// [`Services::run_jobs`].
+    pub fn new(store: JobStore, capacity: usize) -> (Arc<Self>, mpsc::Receiver<String>) {
+        let (queue, rx) = mpsc::channel(capacity.max(1));
+        (
+            Arc::new(Self {
+                store,
+                queue,
+                watchers: Mutex::new(HashMap::new()),
+            }),
+            rx,
+        )
+    }
+
+    pub fn store(&self) -> &JobStore {
+        &self.store
+    }
+
+    /// Saves a new job durably, then queues it. When this returns Ok the job is
+    /// acknowledged: it will run to the end even across restarts.
+    pub fn submit(&self, job: &Job) -> Result<(), PipelineError> {
+        self.store.save(job)?;
+        match self.queue.try_send(job.id.clone()) {
+            Ok(()) => {
+                self.publish(job);
+                Ok(())
+            }
+            Err(_) => {
+                self.store.discard(&job.id)?;
+                Err(PipelineError::Overloaded(
+                    "the ingest queue is full; try again shortly",
+                ))
+            }
+        }
+    }
+
+    /// Queues a job found unfinished at start-up (waits for room).
+    pub async fn resume(&self, id: String) {
+        let _ = self.queue.send(id).await;
+    }
+
+    /// Progress of one job: the latest snapshot, then each change.
+    pub fn watch(&self, job: &Job) -> watch::Receiver<Job> {
+        let mut watchers = self.watchers.lock().unwrap_or_else(|p| p.into_inner());
+        watchers
+            .entry(job.id.clone())
+            .or_insert_with(|| watch::channel(job.clone()).0)
+            .subscribe()
+    }
+
+    fn publish(&self, job: &Job) {
+        let mut watchers = self.watchers.lock().unwrap_or_else(|p| p.into_inner());
+        let sender = watchers
+            .entry(job.id.clone())
+            .or_insert_with(|| watch::channel(job.clone()).0);
+        sender.send_replace(job.clone());
+        if job.state == JobState::Done {
+            watchers.remove(&job.id);
+        }
+    }
+
+    /// Tells subscribers how far the job is inside one item (not saved: the item's
+    /// outcome is).
+    pub(crate) fn report(&self, job: &Job) {
+        self.publish(job);
+    }
+
+    pub(crate) fn save(&self, job: &mut Job) -> Result<(), PipelineError> {
+        job.updated_at = Utc::now();
+        self.store.save(job)?;
+        self.publish(job);
+        Ok(())
+    }
+}
+
+/// Reports progress inside item `item` of `job` to its subscribers.
+fn item_progress(
+    jobs: Arc<Jobs>,
+    job: &Job,
+    item: usize,
+    unit: &'static str,
+) -> impl FnMut(f64, f64) + Send + 'static {
+    let mut snapshot = job.clone();
+    move |done, total| {
+        snapshot.current = Some(ItemProgress {
+            item,
+            done: done.max(0.0).round() as u64,
+            total: total.max(0.0).round() as u64,
+            unit: unit.to_owned(),
+        });
+        jobs.report(&snapshot);
+    }
+}
+
+impl Services {
+    /// The worker: runs queued jobs one at a time until the queue closes.
+    pub async fn run_jobs(self, mut queue: mpsc::Receiver<String>) {
+        while let Some(id) = queue.recv().await {
+            let job = match self.jobs.store().load(&id) {
+                Ok(Some(job)) => job,
+                Ok(None) => continue,
+                Err(err) => {
+                    tracing::error!(%id, error = %err, "cannot load an ingest job");
+                    continue;
+                }
+            };
+            let outcome = match job.kind {
+                JobKind::Ingest => self.run_job(job).await,
+                JobKind::Translate => self.run_translation_job(job).await,
+            };
+            if let Err(err) = outcome {
+                tracing::error!(%id, error = %err, "ingest job stopped");
+            }
+        }
+    }
+}

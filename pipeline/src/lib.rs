@@ -1,0 +1,16 @@
+//! The toex application core: the ingest pipeline (the durable job queue and its worker,
+//! file preparation, translation jobs, recording transcription, batches indexed and
+//! linked), the names re-linker, and use cases that combine the engines (graph, index,
+//! models, analytics). It knows neither HTTP nor GraphQL; `schema` and `server` call it.
+
+mod error;
+pub mod ingest;
+pub mod jobs;
+pub mod models;
+pub mod names;
+pub mod profiles;
+mod services;
+
+pub use error::PipelineError;
+pub use ingest::Ingested;
+pub use services::{ModelInfo, Services};

@@ -1,0 +1,38 @@
+//! The shared services every use case reaches: the graph, the index, the CPU pool, the
+//! models, the job queue and the gazetteer; built once at start-up.
+
+use std::sync::Arc;
+
+use toex_cpu::CpuPool;
+use toex_graph::GraphClient;
+use toex_indexer::SearchIndex;
+
+/// A model known to this instance and whether it is loaded.
+#[derive(Debug, Clone)]
+pub struct ModelInfo {
+    pub name: String,
+    /// `transcription`, `translation`, `embedding`.
+    pub task: String,
+    pub loaded: bool,
+}
+
+/// Shared services, built once at start-up.
+#[derive(Clone)]
+pub struct Services {
+    pub graph: GraphClient,
+    pub index: Arc<SearchIndex>,
+    /// Runs search and indexing off the async runtime.
+    pub cpu: CpuPool,
+    pub models: Vec<ModelInfo>,
+    /// Durable ingest jobs and their queue.
+    pub jobs: Arc<crate::jobs::Jobs>,
+    /// The threat-profile method (weights, bands, windows; versioned).
+    pub profiles: Arc<toex_analytics::profiles::ProfileConfig>,
+    /// The gazetteer of known persons that ingestion extracts names with.
+    pub names: Arc<crate::names::Names>,
+    /// Translation models by source language (Marian / OPUS-MT), loaded once.
+    pub translation: Arc<toex_inference::translate::Translators>,
+    /// Whisper, when a model is installed; recordings wait (pending) without it.
+    pub speech: Option<Arc<toex_inference::transcribe::SpeechEngine>>,
+    pub version: &'static str,
+}

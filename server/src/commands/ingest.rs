@@ -1,0 +1,134 @@
+//! `toex ingest`: files or folders through the ingest pipeline, with a progress bar.
+
+use super::*;
+
+/// Who owns what `toex ingest` indexes.
+pub struct IngestMeta {
+    pub force: String,
+    pub operation: Option<String>,
+    pub language: Option<String>,
+}
+
+/// `toex ingest PATH…`: runs the files as one durable ingest job (the same worker code
+/// as uploads): each file is parsed, indexed in committed batches and linked in the
+/// graph, with a progress bar. A bad file gets one error line and the batch goes on; the
+/// exit status says whether any failed. A job cut short is resumed by `toex serve`.
+pub async fn ingest(
+    settings: Settings,
+    paths: Vec<PathBuf>,
+    meta: IngestMeta,
+) -> anyhow::Result<()> {
+    use toex_cpu::CpuPool;
+    use toex_indexer::jobs::{FileStatus, Job, JobFile, JobStore};
+    use toex_schema::Services;
+
+    let (index, models) = crate::startup::open_index(&settings)
+        .await
+        .context("is a toex server using the index?")?;
+    let graph = GraphClient::new(settings.neo4j.clone()).context("configuring Neo4j")?;
+    let monitor = graph.spawn_monitor();
+    if !graph.wait_until_up(Duration::from_secs(10)).await {
+        eprintln!(
+            "warning: Neo4j is not reachable; documents are indexed, graph nodes are skipped"
+        );
+    }
+    let (translation, _) = crate::startup::load_translators(&settings).await?;
+    let (speech, _) = crate::startup::load_speech(&settings).await?;
+    let store = JobStore::open(&settings.index.jobs).context("opening the ingest job store")?;
+    let (jobs, _queue) = toex_pipeline::jobs::Jobs::new(store, 1);
+    let services = Services {
+        graph,
+        index: std::sync::Arc::new(index),
+        cpu: CpuPool::new("ingest", settings.index.threads, settings.index.queue)?,
+        jobs: jobs.clone(),
+        models,
+        profiles: std::sync::Arc::new(settings.profiles.load()?),
+        names: std::sync::Arc::new(toex_pipeline::names::Names::new()),
+        translation,
+        speech,
+        version: env!("CARGO_PKG_VERSION"),
+    };
+    let mut files = Vec::new();
+    for path in paths {
+        collect_files(&path, &mut files);
+    }
+    let files: Vec<JobFile> = files
+        .into_iter()
+        .map(|path| JobFile {
+            name: path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            bytes: std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0),
+            path: std::path::absolute(&path).unwrap_or(path),
+            document_id: None,
+            status: FileStatus::Waiting,
+        })
+        .collect();
+    let job = Job::new(meta.force, meta.operation, meta.language, files);
+    jobs.store().save(&job).context("saving the ingest job")?;
+    let bar = ProgressBar::new(job.files.len() as u64).with_style(
+        ProgressStyle::with_template("{bar:30} {pos}/{len} files {elapsed} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar.set_message(job.id.clone());
+    let mut progress = jobs.watch(&job);
+    let ticker = {
+        let bar = bar.clone();
+        tokio::spawn(async move {
+            while progress.changed().await.is_ok() {
+                let (waiting, ..) = progress.borrow().counts();
+                bar.set_position((bar.length().unwrap_or(0)).saturating_sub(waiting as u64));
+            }
+        })
+    };
+    let done = services.run_job(job).await?;
+    ticker.abort();
+    bar.finish_and_clear();
+    monitor.abort();
+    let (mut ok, mut failed) = (0, 0);
+    for f in &done.files {
+        match &f.status {
+            FileStatus::Done {
+                document,
+                graph_linked,
+            } => {
+                ok += 1;
+                let note = if *graph_linked {
+                    ""
+                } else {
+                    " (graph node skipped)"
+                };
+                println!("{}: {document}{note}", f.path.display());
+            }
+            FileStatus::Pending { reason } => {
+                ok += 1;
+                println!("{}: pending: {reason}", f.path.display());
+            }
+            FileStatus::Failed { error } => {
+                failed += 1;
+                eprintln!("{}: error: {error}", f.path.display());
+            }
+            FileStatus::Waiting => {}
+        }
+    }
+    eprintln!("job {}: {ok} ingested, {failed} failed", done.id);
+    if failed > 0 {
+        bail!("{failed} file(s) were not ingested");
+    }
+    Ok(())
+}
+
+pub(super) fn collect_files(path: &Path, out: &mut Vec<PathBuf>) {
+    match std::fs::read_dir(path) {
+        Ok(entries) => {
+            let mut children: Vec<PathBuf> =
+                entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+            children.sort();
+            for child in children {
+                collect_files(&child, out);
+            }
+        }
+        Err(_) => out.push(path.to_owned()),
+    }
+}

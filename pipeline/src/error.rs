@@ -28,6 +28,9 @@ pub enum PipelineError {
     /// The caller's request cannot be carried out as asked.
     #[error("{0}")]
     InvalidInput(String),
+    /// Something the application needs could not be opened or loaded at start-up.
+    #[error("{what}: {reason}")]
+    Open { what: String, reason: String },
     /// One failure shared by every document of a batch.
     #[error(transparent)]
     Shared(Arc<PipelineError>),

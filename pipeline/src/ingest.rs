@@ -1,7 +1,7 @@
 //! One path for putting a document into toex, shared by the `ingestText` mutation,
 //! ingest jobs and `toex ingest`: index it (on the CPU pool), then record its node in the graph.
 
-use toex_graph::DocumentNode;
+use toex_graph::{DocumentNode, MentionRow, label_of};
 use toex_indexer::NewDocument;
 
 use crate::{PipelineError, Services};
@@ -69,40 +69,80 @@ impl Services {
                 Ok(Err(e)) => PipelineError::for_each(e.into(), nodes.len()),
                 Err(e) => PipelineError::for_each(e.into(), nodes.len()),
             };
-        let mut out = Vec::with_capacity(ids.len());
-        for ((id, node), doc) in ids.into_iter().zip(nodes).zip(&docs) {
-            out.push(match id {
-                Ok(id) => self.link(id, &node, &doc.mentions).await,
-                Err(e) => Err(e),
-            });
-        }
-        out
+        // The documents indexed go to the graph together, in one transaction.
+        let indexed: Vec<usize> = (0..ids.len()).filter(|&i| ids[i].is_ok()).collect();
+        let linked = self.link(&indexed, &nodes, &docs).await;
+        let mut linked = match linked {
+            Ok(linked) => (0..indexed.len())
+                .map(|_| Ok(linked))
+                .collect::<Vec<_>>()
+                .into_iter(),
+            Err(e) => PipelineError::for_each(e, indexed.len()).into_iter(),
+        };
+        ids.into_iter()
+            .map(|id| {
+                let id = id?;
+                let graph_linked = linked.next().unwrap_or(Ok(false))?;
+                Ok(Ingested { id, graph_linked })
+            })
+            .collect()
     }
 
-    /// Upserts the document's node and its mentions; a Neo4j outage leaves it
-    /// searchable, unlinked (the re-linking job does not retry it: re-ingesting does).
+    /// Writes the nodes of the indexed documents `indexed` and their mentions in one
+    /// transaction. `Ok(false)` when Neo4j is unavailable: the documents stay searchable,
+    /// unlinked (the re-linking job does not retry them: re-ingesting does).
     async fn link(
         &self,
-        id: String,
-        node: &DocumentNode,
-        mentions: &[toex_extract::Mention],
-    ) -> Result<Ingested, PipelineError> {
-        let written = match self.graph.upsert_document(node).await {
-            Ok(()) => {
-                self.link_document_mentions(&id, &node.force, node.operation.as_deref(), mentions)
-                    .await
-            }
-            Err(e) => Err(e),
-        };
-        let graph_linked = match written {
-            Ok(()) => true,
+        indexed: &[usize],
+        nodes: &[DocumentNode],
+        docs: &[NewDocument],
+    ) -> Result<bool, PipelineError> {
+        if indexed.is_empty() {
+            return Ok(false);
+        }
+        let batch: Vec<DocumentNode> = indexed.iter().map(|&i| nodes[i].clone()).collect();
+        let mentions: Vec<MentionRow<'_>> = indexed
+            .iter()
+            .flat_map(|&i| {
+                let node = &nodes[i];
+                docs[i]
+                    .mentions
+                    .iter()
+                    .filter(|m| label_of(m.found.kind).is_some())
+                    .map(move |m| MentionRow {
+                        document: &node.id,
+                        force: &node.force,
+                        mention: m,
+                    })
+            })
+            .collect();
+        let operations: Vec<(&str, &str, &str)> = indexed
+            .iter()
+            .filter_map(|&i| {
+                let node = &nodes[i];
+                Some((
+                    node.id.as_str(),
+                    node.force.as_str(),
+                    node.operation.as_deref()?,
+                ))
+            })
+            .collect();
+        match self
+            .ingest_graph
+            .write_documents(&batch, &mentions, &operations)
+            .await
+        {
+            Ok(()) => Ok(true),
             Err(err) if err.is_unavailable() => {
-                tracing::warn!(%id, error = %err, "document indexed; its graph node waits for Neo4j");
-                false
+                tracing::warn!(
+                    documents = batch.len(),
+                    error = %err,
+                    "documents indexed; their graph nodes wait for Neo4j"
+                );
+                Ok(false)
             }
-            Err(err) => return Err(err.into()),
-        };
-        Ok(Ingested { id, graph_linked })
+            Err(err) => Err(err.into()),
+        }
     }
 
     /// Indexes `doc` (idempotent by content hash) and upserts its `Document` node.
@@ -115,13 +155,14 @@ impl Services {
 }
 
 fn node(doc: &NewDocument) -> DocumentNode {
+    let content_hash = doc.content_hash();
     DocumentNode {
-        id: doc.id(),
+        id: NewDocument::id_of(&content_hash),
         title: doc.title.clone(),
         force: doc.force.clone(),
         operation: doc.operation.clone(),
         source_type: doc.source_type.clone(),
         language: doc.language.clone(),
-        content_hash: doc.content_hash(),
+        content_hash,
     }
 }

@@ -4,13 +4,17 @@
 //! models, analytics). It knows neither HTTP nor GraphQL; `schema` and `server` call it.
 
 mod error;
+pub mod graph;
 pub mod ingest;
 pub mod jobs;
 pub mod models;
 pub mod names;
+mod open;
 pub mod profiles;
 mod services;
+pub mod settings;
 
 pub use error::PipelineError;
 pub use ingest::Ingested;
+pub use open::{Background, Opened, translators};
 pub use services::{ModelInfo, Services};

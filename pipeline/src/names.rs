@@ -5,8 +5,8 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use toex_extract::{Gazetteer, KnownPerson, Mention};
-use toex_graph::{MentionRow, label_of};
+use toex_extract::{Gazetteer, KnownPerson};
+use toex_graph::MentionRow;
 
 use crate::{PipelineError, Services};
 
@@ -65,7 +65,7 @@ impl Services {
     /// Rebuilds the gazetteer when the graph's person count differs from the one it was
     /// built from. Returns whether it did. Cheap when nothing changed (one count).
     pub async fn update_gazetteer(&self) -> Result<bool, PipelineError> {
-        let count = self.graph.person_count().await?;
+        let count = self.ingest_graph.person_count().await?;
         if count == self.names.persons.load(Ordering::SeqCst) {
             return Ok(false);
         }
@@ -73,7 +73,7 @@ impl Services {
         if count == self.names.persons.load(Ordering::SeqCst) {
             return Ok(false);
         }
-        let rows = self.graph.known_persons().await?;
+        let rows = self.ingest_graph.known_persons().await?;
         let gazetteer = self
             .cpu
             .run(move || {
@@ -130,7 +130,7 @@ impl Services {
                 })
                 .collect();
             report.mentions += rows.len();
-            self.graph.link_mentions(&rows, &[]).await?;
+            self.ingest_graph.link_mentions(&rows).await?;
         }
         self.names.scanned.store(persons, Ordering::SeqCst);
         Ok(Some(report))
@@ -152,26 +152,5 @@ impl Services {
             }
             tokio::time::sleep(RELINK_EVERY).await;
         }
-    }
-
-    /// Writes a document's mentions and its operation membership.
-    pub async fn link_document_mentions(
-        &self,
-        id: &str,
-        force: &str,
-        operation: Option<&str>,
-        mentions: &[Mention],
-    ) -> Result<(), toex_graph::GraphError> {
-        let rows: Vec<MentionRow<'_>> = mentions
-            .iter()
-            .filter(|m| label_of(m.found.kind).is_some())
-            .map(|m| MentionRow {
-                document: id,
-                force,
-                mention: m,
-            })
-            .collect();
-        let ops: Vec<(&str, &str, &str)> = operation.map(|o| (id, force, o)).into_iter().collect();
-        self.graph.link_mentions(&rows, &ops).await
     }
 }

@@ -20,6 +20,8 @@ pub struct ModelInfo {
 #[derive(Clone)]
 pub struct Services {
     pub graph: GraphClient,
+    /// What ingestion writes to the graph through: `graph` itself, or a fake in tests.
+    pub ingest_graph: Arc<dyn crate::graph::IngestGraph>,
     pub index: Arc<SearchIndex>,
     /// Runs search and indexing off the async runtime.
     pub cpu: CpuPool,

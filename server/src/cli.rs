@@ -162,7 +162,7 @@ pub enum Command {
         batch: Option<usize>,
         /// `int8` for 8-bit weights; default `translation.precision`.
         #[arg(long, value_enum)]
-        precision: Option<crate::settings::ModelPrecision>,
+        precision: Option<PrecisionArg>,
         #[command(flatten)]
         conn: ServeArgs,
     },
@@ -190,7 +190,7 @@ pub enum Command {
         batch: Option<usize>,
         /// `int8` for 8-bit weights; default `transcription.precision`.
         #[arg(long, value_enum)]
-        precision: Option<crate::settings::ModelPrecision>,
+        precision: Option<PrecisionArg>,
         /// Decode each window once, without Whisper's temperature fallback for windows
         /// that repeat themselves.
         #[arg(long)]
@@ -224,6 +224,22 @@ pub enum SpeechTask {
 }
 
 /// Which profile `toex profile` runs.
+/// How a model's matrix multiplies run (`translation.precision`, `transcription.precision`).
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum PrecisionArg {
+    F32,
+    Int8,
+}
+
+impl From<PrecisionArg> for crate::settings::ModelPrecision {
+    fn from(p: PrecisionArg) -> Self {
+        match p {
+            PrecisionArg::F32 => Self::F32,
+            PrecisionArg::Int8 => Self::Int8,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 pub enum ProfileKind {
     Vawg,
@@ -439,7 +455,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             let mut settings = load_settings(cli.config.as_deref(), conn)?;
             if let Some(p) = precision {
-                settings.translation.precision = p;
+                settings.translation.precision = p.into();
             }
             commands::translate(
                 &settings.translation,
@@ -470,7 +486,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             t.model = model.unwrap_or(t.model.clone());
             t.beam = beam.unwrap_or(t.beam);
             t.batch = batch.unwrap_or(t.batch);
-            t.precision = precision.unwrap_or(t.precision);
+            t.precision = precision.map_or(t.precision, Into::into);
             commands::transcribe(
                 &settings.transcription,
                 &files,

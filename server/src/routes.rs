@@ -17,7 +17,7 @@ use async_graphql::BatchRequest;
 use async_graphql::http::MultipartOptions;
 use async_graphql_actix_web::{GraphQLResponse, GraphQLSubscription};
 use toex_access::{AccessError, AuditLog, AuditRecord, Authenticator, Principal, RateLimiter};
-use toex_schema::{Purpose, Services, ToexSchema};
+use toex_schema::{ErrorCode, Purpose, Services, ToexSchema};
 
 /// The header that states a request's lawful purpose (an operation or case reference).
 pub const PURPOSE_HEADER: &str = "x-toex-purpose";
@@ -107,7 +107,7 @@ async fn graphql(
 ) -> HttpResponse {
     let purpose = match purpose_of(&req) {
         Ok(p) => p,
-        Err(why) => return error_response(HttpResponse::BadRequest(), "BAD_INPUT", why),
+        Err(why) => return error_response(HttpResponse::BadRequest(), ErrorCode::BadInput, why),
     };
     let header = req
         .headers()
@@ -120,7 +120,7 @@ async fn graphql(
             gate.refused(None, &purpose, "unauthenticated");
             return error_response(
                 HttpResponse::Unauthorized(),
-                "UNAUTHENTICATED",
+                ErrorCode::Unauthenticated,
                 &err.to_string(),
             );
         }
@@ -129,7 +129,7 @@ async fn graphql(
         gate.refused(Some(&principal), &purpose, "rate limited");
         let mut response = HttpResponse::TooManyRequests();
         response.insert_header((header::RETRY_AFTER, "1"));
-        return error_response(response, "RATE_LIMITED", &err.to_string());
+        return error_response(response, ErrorCode::RateLimited, &err.to_string());
     }
     let content_type = req
         .headers()
@@ -165,7 +165,7 @@ async fn graphql(
             gate.refused(Some(&principal), &purpose, "timed out");
             return error_response(
                 HttpResponse::ServiceUnavailable(),
-                "TIMEOUT",
+                ErrorCode::Timeout,
                 &format!(
                     "the request ran longer than {} ms and was stopped; narrow it and retry",
                     gate.timeout.as_millis()
@@ -180,16 +180,17 @@ async fn graphql(
 
 /// A request-level error in GraphQL's response shape.
 fn request_error(message: &str) -> HttpResponse {
-    error_response(HttpResponse::BadRequest(), "BAD_INPUT", message)
+    error_response(HttpResponse::BadRequest(), ErrorCode::BadInput, message)
 }
 
+/// A refusal before the schema runs, with its code from the one table (`ErrorCode`).
 fn error_response(
     mut builder: actix_web::HttpResponseBuilder,
-    code: &str,
+    code: ErrorCode,
     message: &str,
 ) -> HttpResponse {
     builder.json(serde_json::json!({
-        "errors": [{ "message": message, "extensions": { "code": code } }]
+        "errors": [{ "message": message, "extensions": { "code": code.as_str() } }]
     }))
 }
 

@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
 
 use super::config::MissingConfig;
-use super::{Component, Contributor, ProfileRow, explain, months_before, parse_instant, rank};
+use super::{Component, Contributor, ProfileRow, Subject, months_before, parse_instant, rank};
 
 /// One missing episode.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -166,7 +166,6 @@ pub fn score_missing(
                     },
                 ),
             ];
-            let (score, explanation) = explain("score", &components);
             let mut flags = Vec::new();
             if most >= config.repeat_min_episodes as usize {
                 flags.push(format!(
@@ -207,17 +206,18 @@ pub fn score_missing(
                 description: format!("linked adult, {} hops via {}", a.hops, a.via.join(" – ")),
                 harm: None,
             }));
-            Some(ProfileRow {
-                person_id: p.id.clone(),
-                name: p.name.clone(),
-                force: p.force.clone(),
-                score,
+            Some(ProfileRow::scored(
+                "score",
+                Subject {
+                    id: &p.id,
+                    name: &p.name,
+                    force: &p.force,
+                },
                 components,
                 flags,
                 contributors,
-                explanation,
-                method: version.to_owned(),
-            })
+                version,
+            ))
         })
         .collect();
     rank(&mut rows);

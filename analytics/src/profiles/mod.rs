@@ -85,6 +85,39 @@ pub struct ProfileRow {
     pub method: String,
 }
 
+/// Who a row is about.
+pub(crate) struct Subject<'a> {
+    pub id: &'a str,
+    pub name: &'a Option<String>,
+    pub force: &'a Option<String>,
+}
+
+impl ProfileRow {
+    /// The row of `who`, scored from `components` and explained under `label` (see
+    /// [`explain`]), with the method's `version`.
+    pub(crate) fn scored(
+        label: &str,
+        who: Subject<'_>,
+        components: Vec<Component>,
+        flags: Vec<String>,
+        contributors: Vec<Contributor>,
+        version: &str,
+    ) -> Self {
+        let (score, explanation) = explain(label, &components);
+        Self {
+            person_id: who.id.to_owned(),
+            name: who.name.clone(),
+            force: who.force.clone(),
+            score,
+            components,
+            flags,
+            contributors,
+            explanation,
+            method: version.to_owned(),
+        }
+    }
+}
+
 /// `as_of` minus whole months (clamped at the calendar's start).
 pub fn months_before(as_of: DateTime<Utc>, months: u32) -> DateTime<Utc> {
     as_of

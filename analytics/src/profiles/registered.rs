@@ -4,7 +4,7 @@
 use serde::Deserialize;
 
 use super::config::RsoConfig;
-use super::{Component, Contributor, ProfileRow, explain, rank};
+use super::{Component, Contributor, ProfileRow, Subject, rank};
 
 /// A missing child or victim a registered offender's links reach.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -117,7 +117,6 @@ pub fn score_registered(
                     format!("MAPPA level {mappa}"),
                 ),
             ];
-            let (score, explanation) = explain("score", &components);
             let mut flags = vec![format!(
                 "registered offender{}",
                 o.visor_category
@@ -144,17 +143,18 @@ pub fn score_registered(
                     harm: None,
                 }))
                 .collect();
-            ProfileRow {
-                person_id: o.id.clone(),
-                name: o.name.clone(),
-                force: o.force.clone(),
-                score,
+            ProfileRow::scored(
+                "score",
+                Subject {
+                    id: &o.id,
+                    name: &o.name,
+                    force: &o.force,
+                },
                 components,
                 flags,
                 contributors,
-                explanation,
-                method: version.to_owned(),
-            }
+                version,
+            )
         })
         .collect();
     rank(&mut rows);

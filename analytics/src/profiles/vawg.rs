@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::config::{VawgConfig, at_least_score, up_to_score};
 use super::{
-    Component, Contributor, ProfileRow, explain, months_before, months_between, parse_instant, rank,
+    Component, Contributor, ProfileRow, Subject, months_before, months_between, parse_instant, rank,
 };
 
 /// A VAWG incident in which a person is a suspect.
@@ -99,7 +99,6 @@ pub fn score_vawg(
                     format!("{} distinct victims", victims.len()),
                 ),
             ];
-            let (score, explanation) = explain("RFGV", &components);
             let mut flags = Vec::new();
             if serial_victims.len() >= config.serial_min_victims as usize {
                 flags.push(format!(
@@ -130,17 +129,18 @@ pub fn score_vawg(
                 })
                 .collect();
             contributors.sort_by(|a, b| b.at.cmp(&a.at));
-            Some(ProfileRow {
-                person_id: s.id.clone(),
-                name: s.name.clone(),
-                force: s.force.clone(),
-                score,
+            Some(ProfileRow::scored(
+                "RFGV",
+                Subject {
+                    id: &s.id,
+                    name: &s.name,
+                    force: &s.force,
+                },
                 components,
                 flags,
                 contributors,
-                explanation,
-                method: version.to_owned(),
-            })
+                version,
+            ))
         })
         .collect();
     rank(&mut rows);

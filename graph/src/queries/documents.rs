@@ -1,32 +1,50 @@
 //! Document nodes: the graph side of items in the search index.
 
-use neo4rs::query;
+use neo4rs::{BoltType, query};
 
-use crate::{DocumentNode, GraphClient, GraphError};
+use crate::import::records::bolt_map;
+use crate::queries::mentions::mention_queries;
+use crate::{DocumentNode, GraphClient, GraphError, MentionRow};
+
+/// Creates or updates document nodes with the index's ids, owned by their forces.
+const UPSERT_DOCUMENTS: &str = "UNWIND $rows AS row MERGE (d:Document {id: row.id}) \
+     SET d:Entity, d.key = 'Document:' + row.id, d.caption = row.title, \
+         d.title = row.title, d.force = row.force, d.operation = row.operation, \
+         d.sourceType = row.source_type, d.language = row.language, \
+         d.contentHash = row.content_hash";
 
 impl GraphClient {
-    /// Creates or updates the document node with the index's id, owned by its force.
+    /// Writes a batch of ingested documents in one transaction: their nodes, the
+    /// mentions found in them (`rows`) and their operations (`PART_OF`).
     ///
-    /// Cypher: one `MERGE (d:Document {id: $id})`.
-    pub async fn upsert_document(&self, doc: &DocumentNode) -> Result<(), GraphError> {
-        self.write_rows::<serde::de::IgnoredAny>(
-            query(
-                "MERGE (d:Document {id: $id}) \
-                 SET d:Entity, d.key = 'Document:' + $id, d.caption = $title, \
-                     d.title = $title, d.force = $force, d.operation = $operation, \
-                     d.sourceType = $source_type, d.language = $language, d.contentHash = $content_hash \
-                 RETURN d.id AS id",
-            )
-            .param("id", doc.id.as_str())
-            .param("title", doc.title.as_str())
-            .param("force", doc.force.as_str())
-            .param("operation", doc.operation.clone())
-            .param("source_type", doc.source_type.as_str())
-            .param("language", doc.language.clone())
-            .param("content_hash", doc.content_hash.as_str()),
-        )
-        .await?;
-        Ok(())
+    /// Cypher: `UNWIND $rows` + `MERGE (d:Document {id})`, then the statements of
+    /// [`GraphClient::link_mentions`].
+    pub async fn write_documents(
+        &self,
+        docs: &[DocumentNode],
+        rows: &[MentionRow<'_>],
+        operations: &[(&str, &str, &str)],
+    ) -> Result<(), GraphError> {
+        if docs.is_empty() {
+            return Ok(());
+        }
+        let nodes: Vec<BoltType> = docs
+            .iter()
+            .map(|d| {
+                bolt_map(vec![
+                    ("id", d.id.as_str().into()),
+                    ("title", d.title.as_str().into()),
+                    ("force", d.force.as_str().into()),
+                    ("operation", d.operation.clone().into()),
+                    ("source_type", d.source_type.as_str().into()),
+                    ("language", d.language.clone().into()),
+                    ("content_hash", d.content_hash.as_str().into()),
+                ])
+            })
+            .collect();
+        let mut queries = vec![query(UPSERT_DOCUMENTS).param("rows", nodes)];
+        queries.extend(mention_queries(rows, operations));
+        self.run_in_transaction(&queries).await
     }
 
     /// A document node by id, or `None`.

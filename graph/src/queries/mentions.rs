@@ -219,39 +219,7 @@ impl GraphClient {
         rows: &[MentionRow<'_>],
         operations: &[(&str, &str, &str)],
     ) -> Result<(), GraphError> {
-        let mut identifiers = Vec::new();
-        let mut bare = Vec::new();
-        let mut persons = Vec::new();
-        for r in rows {
-            let f = &r.mention.found;
-            match f.kind {
-                EntityKind::Person => persons.push(row(r)),
-                EntityKind::Account if f.value.starts_with('@') => bare.push(row(r)),
-                kind if label_of(kind).is_some() => identifiers.push(row(r)),
-                _ => {}
-            }
-        }
-        let ops: Vec<BoltType> = operations
-            .iter()
-            .map(|(doc, force, op)| {
-                bolt_map(vec![
-                    ("doc", (*doc).into()),
-                    ("force", (*force).into()),
-                    ("operation", (*op).into()),
-                ])
-            })
-            .collect();
-        let mut queries = Vec::new();
-        for (statement, rows) in [
-            (DOCUMENT_OPERATIONS, ops),
-            (LINK_IDENTIFIERS, identifiers),
-            (LINK_BARE_HANDLES, bare),
-            (LINK_PERSONS, persons),
-        ] {
-            if !rows.is_empty() {
-                queries.push(query(statement).param("rows", rows));
-            }
-        }
+        let queries = mention_queries(rows, operations);
         if queries.is_empty() {
             return Ok(());
         }
@@ -428,4 +396,46 @@ impl GraphClient {
         )
         .await
     }
+}
+
+/// The statements that write `rows` (mentions) and `operations` (`PART_OF`), only those
+/// with rows.
+pub(crate) fn mention_queries(
+    rows: &[MentionRow<'_>],
+    operations: &[(&str, &str, &str)],
+) -> Vec<neo4rs::Query> {
+    let mut identifiers = Vec::new();
+    let mut bare = Vec::new();
+    let mut persons = Vec::new();
+    for r in rows {
+        let f = &r.mention.found;
+        match f.kind {
+            EntityKind::Person => persons.push(row(r)),
+            EntityKind::Account if f.value.starts_with('@') => bare.push(row(r)),
+            kind if label_of(kind).is_some() => identifiers.push(row(r)),
+            _ => {}
+        }
+    }
+    let ops: Vec<BoltType> = operations
+        .iter()
+        .map(|(doc, force, op)| {
+            bolt_map(vec![
+                ("doc", (*doc).into()),
+                ("force", (*force).into()),
+                ("operation", (*op).into()),
+            ])
+        })
+        .collect();
+    let mut queries = Vec::new();
+    for (statement, rows) in [
+        (DOCUMENT_OPERATIONS, ops),
+        (LINK_IDENTIFIERS, identifiers),
+        (LINK_BARE_HANDLES, bare),
+        (LINK_PERSONS, persons),
+    ] {
+        if !rows.is_empty() {
+            queries.push(query(statement).param("rows", rows));
+        }
+    }
+    queries
 }

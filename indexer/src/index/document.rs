@@ -80,7 +80,12 @@ impl NewDocument {
 
     /// The document id, derived from the content hash.
     pub fn id(&self) -> String {
-        format!("doc-{}", &self.content_hash()[..24])
+        Self::id_of(&self.content_hash())
+    }
+
+    /// The document id of a [`NewDocument::content_hash`], for a caller that has it.
+    pub fn id_of(content_hash: &str) -> String {
+        format!("doc-{}", &content_hash[..24])
     }
 
     pub(super) fn validate(&self) -> Result<(), IndexError> {

@@ -75,12 +75,11 @@ impl SearchIndex {
                 )
             }
         };
-        let facet_json = serde_json::to_value(&facet_results).unwrap_or_default();
         let facets = Facets {
-            languages: facet_counts(&facet_json, "language"),
-            forces: facet_counts(&facet_json, "force"),
-            operations: facet_counts(&facet_json, "operation"),
-            source_types: facet_counts(&facet_json, "source_type"),
+            languages: facet_counts(&facet_results, "language"),
+            forces: facet_counts(&facet_results, "force"),
+            operations: facet_counts(&facet_results, "operation"),
+            source_types: facet_counts(&facet_results, "source_type"),
         };
         let text_snippets = SnippetGenerator::create(&searcher, &*user_query, f.text)?;
         let translation_snippets =

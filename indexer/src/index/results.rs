@@ -2,6 +2,8 @@
 //! per-segment matches and facet counts.
 
 use super::*;
+use tantivy::aggregation::Key;
+use tantivy::aggregation::agg_result::{AggregationResult, AggregationResults, BucketResult};
 
 /// A search over the index.
 #[derive(Debug, Clone, Default)]
@@ -123,21 +125,23 @@ pub(super) fn facet_request() -> Aggregations {
     serde_json::from_value(serde_json::Value::Object(request)).unwrap_or_default()
 }
 
-pub(super) fn facet_counts(results: &serde_json::Value, name: &str) -> Vec<FacetCount> {
-    results[name]["buckets"]
-        .as_array()
-        .map(|buckets| {
-            buckets
-                .iter()
-                .filter_map(|b| {
-                    Some(FacetCount {
-                        value: b["key"].as_str()?.to_owned(),
-                        count: b["doc_count"].as_u64()?,
-                    })
-                })
-                .collect()
+/// The buckets of terms aggregation `name` as facet counts.
+pub(super) fn facet_counts(results: &AggregationResults, name: &str) -> Vec<FacetCount> {
+    let Some(AggregationResult::BucketResult(BucketResult::Terms { buckets, .. })) =
+        results.0.get(name)
+    else {
+        return Vec::new();
+    };
+    buckets
+        .iter()
+        .filter_map(|b| match &b.key {
+            Key::Str(value) => Some(FacetCount {
+                value: value.clone(),
+                count: b.doc_count,
+            }),
+            _ => None,
         })
-        .unwrap_or_default()
+        .collect()
 }
 
 /// Facet counts over a set of documents' metadata.

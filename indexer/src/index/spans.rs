@@ -152,6 +152,7 @@ pub(super) fn highlight(text: &str, mut spans: Vec<(usize, usize)>) -> String {
     out
 }
 
+/// `s` with `&`, `<` and `>` escaped for HTML.
 pub(super) fn escape_html(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
@@ -163,7 +164,7 @@ pub(super) fn mention_snippet(text: &str, start: u32, end: u32) -> String {
     let (start, end) = (start as usize, (end as usize).min(chars.len()));
     let from = start.saturating_sub(60);
     let to = (end + 60).min(chars.len());
-    let part = |a: usize, b: usize| html_escape(&chars[a.min(b)..b].iter().collect::<String>());
+    let part = |a: usize, b: usize| escape_html(&chars[a.min(b)..b].iter().collect::<String>());
     format!(
         "{}{}<b>{}</b>{}{}",
         if from > 0 { "…" } else { "" },
@@ -172,10 +173,4 @@ pub(super) fn mention_snippet(text: &str, start: u32, end: u32) -> String {
         part(end, to),
         if to < chars.len() { "…" } else { "" }
     )
-}
-
-pub(super) fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
 }

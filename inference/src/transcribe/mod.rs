@@ -154,21 +154,7 @@ impl Whisper {
         opts: &TranscribeOptions,
         progress: &mut dyn FnMut(f64, f64),
     ) -> Result<Transcript, InferenceError> {
-        // Errors say what is wrong with the file, not where it is stored.
-        let bytes = std::fs::read(path)
-            .map_err(|e| InferenceError::InvalidDocument(format!("cannot read it: {e}")))?;
-        let ext = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .map(str::to_ascii_lowercase);
-        let clock = std::time::Instant::now();
-        let audio = audio::decode(bytes, ext.as_deref(), opts.max_seconds)
-            .map_err(|e| InferenceError::InvalidDocument(e.to_string()))?;
-        tracing::debug!(
-            seconds = audio.duration(),
-            decode_ms = clock.elapsed().as_millis(),
-            "audio decoded"
-        );
+        let audio = decode_file(path, opts.max_seconds)?;
         self.transcribe(&audio, opts, progress)
     }
 
@@ -398,6 +384,33 @@ pub mod render {
     }
 }
 
+/// Decodes the recording at `path` (at most `max_seconds`) to 16 kHz mono.
+pub fn decode_file(path: &Path, max_seconds: u64) -> Result<Audio, InferenceError> {
+    // Errors say what is wrong with the file, not where it is stored.
+    let bytes = std::fs::read(path)
+        .map_err(|e| InferenceError::InvalidDocument(format!("cannot read it: {e}")))?;
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    let clock = std::time::Instant::now();
+    let audio = audio::decode(bytes, ext.as_deref(), max_seconds)
+        .map_err(|e| InferenceError::InvalidDocument(e.to_string()))?;
+    tracing::debug!(
+        seconds = audio.duration(),
+        decode_ms = clock.elapsed().as_millis(),
+        "audio decoded"
+    );
+    Ok(audio)
+}
+
+/// A recording's transcript in its own language and, when that is not English and the
+/// model is multilingual, its English translation (or why there is none).
+pub struct Heard {
+    pub transcript: Transcript,
+    pub english: Option<Result<Transcript, InferenceError>>,
+}
+
 /// The speech engine a server holds: one Whisper model loaded once, its own worker thread
 /// (inference never runs on the async runtime or blocks search), and a bounded queue that
 /// says so when it is full.
@@ -424,21 +437,36 @@ impl SpeechEngine {
         &self.whisper.model_id
     }
 
-    /// Transcribes the recording at `path` on the speech worker; `progress(done, total)`
-    /// in seconds of speech. The outer error is the queue's (full), the inner the file's.
-    pub async fn transcribe(
+    /// Transcribes the recording at `path` in its language and, when that is not
+    /// English, translates it into English too (Whisper's translate task), decoding the
+    /// audio once, on the speech worker. The outer error is the queue's (full), the inner
+    /// the file's.
+    pub async fn hear(
         &self,
         path: std::path::PathBuf,
         language: Option<String>,
-        task: Task,
         mut progress: impl FnMut(f64, f64) + Send + 'static,
-    ) -> Result<Result<Transcript, InferenceError>, toex_cpu::PoolError> {
+    ) -> Result<Result<Heard, InferenceError>, toex_cpu::PoolError> {
         let whisper = self.whisper.clone();
         let mut opts = self.options.clone();
         opts.language = language.filter(|l| whisper.multilingual() || l == "en");
-        opts.task = task;
+        opts.task = Task::Transcribe;
         self.pool
-            .run(move || whisper.transcribe_file(&path, &opts, &mut progress))
+            .run(move || {
+                let audio = decode_file(&path, opts.max_seconds)?;
+                let transcript = whisper.transcribe(&audio, &opts, &mut progress)?;
+                let english = (transcript.language != "en" && !transcript.segments.is_empty())
+                    .then(|| {
+                        let mut to_english = opts.clone();
+                        to_english.task = Task::Translate;
+                        to_english.language = Some(transcript.language.clone());
+                        whisper.transcribe(&audio, &to_english, &mut progress)
+                    });
+                Ok(Heard {
+                    transcript,
+                    english,
+                })
+            })
             .await
     }
 }

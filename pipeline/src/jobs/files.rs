@@ -186,54 +186,51 @@ impl Services {
         job: &Job,
         i: usize,
     ) -> Result<Result<NewDocument, String>, PipelineError> {
-        use toex_inference::transcribe::Task;
+        use toex_inference::transcribe::Heard;
         let speech = self
             .speech
             .as_ref()
             .expect("only prepared with a speech engine");
         let file = &job.files[i];
         // The job's worker is the queue's steady customer: it waits for room.
-        let transcribe = |task: Task, language: Option<String>| async move {
-            loop {
-                let progress = item_progress(self.jobs.clone(), job, i, "seconds");
-                match speech
-                    .transcribe(file.path.clone(), language.clone(), task, progress)
-                    .await
-                {
-                    Err(toex_cpu::PoolError::Overloaded { .. }) => {
-                        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-                    }
-                    other => return other,
+        let heard = loop {
+            let progress = item_progress(self.jobs.clone(), job, i, "seconds");
+            match speech
+                .hear(file.path.clone(), job.language.clone(), progress)
+                .await
+            {
+                Err(toex_cpu::PoolError::Overloaded { .. }) => {
+                    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
                 }
+                other => break other?,
             }
         };
-        let transcript = match transcribe(Task::Transcribe, job.language.clone()).await? {
-            Ok(t) => t,
+        let Heard {
+            transcript,
+            english,
+        } = match heard {
+            Ok(heard) => heard,
             Err(toex_inference::InferenceError::InvalidDocument(reason)) => return Ok(Err(reason)),
             Err(other) => return Err(other.into()),
         };
         if transcript.segments.is_empty() {
             return Ok(Err("no speech was found in the recording".to_owned()));
         }
-        let (translation, translation_meta) = if transcript.language != "en" {
-            match transcribe(Task::Translate, Some(transcript.language.clone())).await? {
-                Ok(english) if !english.segments.is_empty() => (
-                    Some(english.text()),
-                    Some(toex_indexer::TranslationMeta {
-                        engine: "whisper-translate".to_owned(),
-                        model: Some(english.model.clone()),
-                        version: None,
-                        translated_at: Some(Utc::now().to_rfc3339()),
-                    }),
-                ),
-                Ok(_) => (None, None),
-                Err(err) => {
-                    tracing::warn!(file = file.name, error = %err, "speech not translated");
-                    (None, None)
-                }
+        let (translation, translation_meta) = match english {
+            Some(Ok(english)) if !english.segments.is_empty() => (
+                Some(english.text()),
+                Some(toex_indexer::TranslationMeta {
+                    engine: "whisper-translate".to_owned(),
+                    model: Some(english.model.clone()),
+                    version: None,
+                    translated_at: Some(Utc::now().to_rfc3339()),
+                }),
+            ),
+            Some(Err(err)) => {
+                tracing::warn!(file = file.name, error = %err, "speech not translated");
+                (None, None)
             }
-        } else {
-            (None, None)
+            Some(Ok(_)) | None => (None, None),
         };
         Ok(Ok(NewDocument {
             title: file.name.clone(),

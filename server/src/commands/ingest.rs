@@ -18,36 +18,18 @@ pub async fn ingest(
     paths: Vec<PathBuf>,
     meta: IngestMeta,
 ) -> anyhow::Result<()> {
-    use toex_cpu::CpuPool;
-    use toex_indexer::jobs::{FileStatus, Job, JobFile, JobStore};
-    use toex_schema::Services;
+    use toex_indexer::jobs::{FileStatus, Job, JobFile};
 
-    let (index, models) = crate::startup::open_index(&settings)
+    let opened = toex_pipeline::Services::open(settings.core())
         .await
         .context("is a toex server using the index?")?;
-    let graph = GraphClient::new(settings.neo4j.clone()).context("configuring Neo4j")?;
-    let monitor = graph.spawn_monitor();
-    if !graph.wait_until_up(Duration::from_secs(10)).await {
+    let (services, monitor) = (opened.services, opened.monitor);
+    if !services.graph.wait_until_up(Duration::from_secs(10)).await {
         eprintln!(
             "warning: Neo4j is not reachable; documents are indexed, graph nodes are skipped"
         );
     }
-    let (translation, _) = crate::startup::load_translators(&settings).await?;
-    let (speech, _) = crate::startup::load_speech(&settings).await?;
-    let store = JobStore::open(&settings.index.jobs).context("opening the ingest job store")?;
-    let (jobs, _queue) = toex_pipeline::jobs::Jobs::new(store, 1);
-    let services = Services {
-        graph,
-        index: std::sync::Arc::new(index),
-        cpu: CpuPool::new("ingest", settings.index.threads, settings.index.queue)?,
-        jobs: jobs.clone(),
-        models,
-        profiles: std::sync::Arc::new(settings.profiles.load()?),
-        names: std::sync::Arc::new(toex_pipeline::names::Names::new()),
-        translation,
-        speech,
-        version: env!("CARGO_PKG_VERSION"),
-    };
+    let jobs = services.jobs.clone();
     let mut files = Vec::new();
     for path in paths {
         collect_files(&path, &mut files);

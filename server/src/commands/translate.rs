@@ -38,7 +38,7 @@ pub fn translate(
         }
     }
     let started = Instant::now();
-    let translators = crate::startup::translators(&t)?;
+    let translators = toex_pipeline::translators(&t)?;
     for (language, id) in translators.loaded() {
         eprintln!("model for `{language}`: {id}");
     }

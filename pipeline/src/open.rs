@@ -1,0 +1,239 @@
+//! The one place the application is assembled: the index with its embedding model, the
+//! translation and speech models, the graph client and its monitor, the CPU pool and the
+//! job queue. `toex serve` and every CLI command open it here.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use toex_cpu::CpuPool;
+use toex_graph::GraphClient;
+use toex_indexer::jobs::{Job, JobStore};
+use toex_indexer::{Embed, SearchIndex};
+use toex_inference::InferenceError;
+use toex_inference::transcribe::{SpeechEngine, Whisper};
+use toex_inference::translate::{DecodeOptions, Translators};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use crate::jobs::Jobs;
+use crate::models::MiniLm;
+use crate::names::Names;
+use crate::settings::{CoreSettings, ModelSettings, TranscriptionSettings, TranslationSettings};
+use crate::{ModelInfo, PipelineError, Services};
+
+/// The services, opened, with what their background tasks need.
+pub struct Opened {
+    pub services: Services,
+    /// Job ids for the worker ([`Services::run_jobs`]).
+    pub job_queue: mpsc::Receiver<String>,
+    /// Jobs a previous process left unfinished.
+    pub unfinished: Vec<Job>,
+    /// Probes Neo4j and applies migrations when it appears.
+    pub monitor: JoinHandle<()>,
+}
+
+/// The background tasks of a serving process.
+pub struct Background {
+    pub monitor: JoinHandle<()>,
+    pub worker: JoinHandle<()>,
+}
+
+impl Services {
+    /// Opens everything the core needs. Neo4j being down is not an error: the monitor
+    /// connects when it appears, and until then graph calls answer unavailable.
+    pub async fn open(settings: CoreSettings<'_>) -> Result<Opened, PipelineError> {
+        let (index, mut models) = open_index(&settings.index.path, settings.models).await?;
+        let (translation, translation_models) = load_translators(settings.translation).await?;
+        models.extend(translation_models);
+        let (speech, speech_model) = load_speech(settings.transcription).await?;
+        models.push(speech_model);
+        let graph = GraphClient::new(settings.neo4j.clone())?;
+        let monitor = graph.spawn_monitor();
+        let cpu = CpuPool::new("search", settings.index.threads, settings.index.queue)?;
+        let store =
+            JobStore::open(&settings.index.jobs).map_err(|e| opening("the ingest job store", e))?;
+        let unfinished = store
+            .unfinished()
+            .map_err(|e| opening("the ingest jobs", e))?;
+        let (jobs, job_queue) = Jobs::new(store, settings.index.job_queue);
+        let profiles = settings
+            .profiles
+            .load()
+            .map_err(|e| opening("the profile method", e))?;
+        let services = Services {
+            ingest_graph: Arc::new(graph.clone()),
+            graph,
+            index: Arc::new(index),
+            jobs,
+            cpu,
+            models,
+            profiles: Arc::new(profiles),
+            names: Arc::new(Names::new()),
+            translation,
+            speech,
+            version: env!("CARGO_PKG_VERSION"),
+        };
+        Ok(Opened {
+            services,
+            job_queue,
+            unfinished,
+            monitor,
+        })
+    }
+}
+
+impl Opened {
+    /// Starts the background work of a serving process: the job worker (jobs a previous
+    /// process left unfinished go first) and the names re-linker.
+    pub fn start(self) -> (Services, Background) {
+        let Opened {
+            services,
+            job_queue,
+            unfinished,
+            monitor,
+        } = self;
+        let worker = tokio::spawn(services.clone().run_jobs(job_queue));
+        // Names in stored documents are linked again whenever the graph gains persons.
+        tokio::spawn(services.clone().keep_names_current());
+        if !unfinished.is_empty() {
+            tracing::info!(jobs = unfinished.len(), "resuming unfinished ingest jobs");
+            let jobs = services.jobs.clone();
+            tokio::spawn(async move {
+                for job in unfinished {
+                    jobs.resume(job.id).await;
+                }
+            });
+        }
+        (services, Background { monitor, worker })
+    }
+}
+
+fn opening(what: &str, e: impl std::fmt::Display) -> PipelineError {
+    PipelineError::Open {
+        what: format!("opening {what}"),
+        reason: e.to_string(),
+    }
+}
+
+/// Runs a blocking load off the async runtime.
+async fn blocking<T: Send + 'static>(
+    what: &'static str,
+    work: impl FnOnce() -> Result<T, PipelineError> + Send + 'static,
+) -> Result<T, PipelineError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| opening(what, e))?
+}
+
+/// Opens the index with the embedding model when its folder exists (loaded once).
+async fn open_index(
+    path: &Path,
+    models: &ModelSettings,
+) -> Result<(SearchIndex, Vec<ModelInfo>), PipelineError> {
+    let index_path = path.to_owned();
+    let model_dir = models.embedding.clone();
+    blocking("the search index", move || {
+        let embedder = if model_dir.join("model.safetensors").is_file() {
+            let model = toex_inference::embed::Embedder::shared(&model_dir).map_err(|e| {
+                PipelineError::Open {
+                    what: format!("loading the embedding model from {}", model_dir.display()),
+                    reason: e.to_string(),
+                }
+            })?;
+            Some(Arc::new(MiniLm(model)) as Arc<dyn Embed>)
+        } else {
+            tracing::warn!(
+                dir = %model_dir.display(),
+                "no embedding model (scripts/fetch-models.sh installs it): search is keyword-only"
+            );
+            None
+        };
+        let models = vec![ModelInfo {
+            name: embedder.as_ref().map_or_else(
+                || "all-MiniLM-L6-v2".to_owned(),
+                |e| e.model_id().to_owned(),
+            ),
+            task: "embedding".to_owned(),
+            loaded: embedder.is_some(),
+        }];
+        let index =
+            SearchIndex::open(&index_path, embedder).map_err(|e| opening("the search index", e))?;
+        Ok((index, models))
+    })
+    .await
+}
+
+/// The translation models named in `t`, loaded, with `t`'s decoding settings.
+pub fn translators(t: &TranslationSettings) -> Result<Translators, InferenceError> {
+    let decode = DecodeOptions {
+        beam: t.beam.max(1),
+        max_tokens: t.max_tokens,
+        ..Default::default()
+    };
+    Translators::load(&t.models, decode, t.batch, t.precision.into())
+}
+
+/// The translation models named in settings, loaded once off the async runtime, and their
+/// health entries. A configured model that cannot be loaded stops start-up with the reason.
+async fn load_translators(
+    t: &TranslationSettings,
+) -> Result<(Arc<Translators>, Vec<ModelInfo>), PipelineError> {
+    let t = t.clone();
+    blocking("the translation models", move || {
+        let translators = translators(&t).map_err(|e| opening("the translation models", e))?;
+        let models = translators
+            .loaded()
+            .into_iter()
+            .map(|(language, id)| ModelInfo {
+                name: format!("{id} ({language}→en)"),
+                task: "translation".to_owned(),
+                loaded: true,
+            })
+            .collect();
+        if t.models.is_empty() {
+            tracing::info!("no translation models configured (translation.models)");
+        }
+        Ok((Arc::new(translators), models))
+    })
+    .await
+}
+
+/// Whisper from `transcription.model`, loaded once off the async runtime, and its health
+/// entry. No model folder: a warning, and recordings wait (pending) for one. A folder that
+/// does not load stops start-up with the reason.
+async fn load_speech(
+    t: &TranscriptionSettings,
+) -> Result<(Option<Arc<SpeechEngine>>, ModelInfo), PipelineError> {
+    let t = t.clone();
+    blocking("the speech model", move || {
+        let present = ["model.bin", "model.safetensors"]
+            .iter()
+            .any(|f| t.model.join(f).is_file());
+        if !present {
+            tracing::warn!(
+                dir = %t.model.display(),
+                "no Whisper model (scripts/fetch-models.sh installs it): recordings wait for transcription"
+            );
+            return Ok((
+                None,
+                ModelInfo {
+                    name: t.model.display().to_string(),
+                    task: "transcription".to_owned(),
+                    loaded: false,
+                },
+            ));
+        }
+        let whisper = Whisper::load(&t.model, t.precision()).map_err(|e| PipelineError::Open {
+            what: format!("loading Whisper from {}", t.model.display()),
+            reason: e.to_string(),
+        })?;
+        let info = ModelInfo {
+            name: whisper.model_id.clone(),
+            task: "transcription".to_owned(),
+            loaded: true,
+        };
+        let engine = SpeechEngine::new(whisper, t.options(), t.queue)?;
+        Ok((Some(Arc::new(engine)), info))
+    })
+    .await
+}

@@ -1,0 +1,287 @@
+//! The ingest pipeline end to end without Neo4j: a real index and job store on disk, the
+//! graph replaced by an in-memory fake that records what it is asked to write.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use toex_cpu::CpuPool;
+use toex_extract::EntityKind;
+use toex_graph::{
+    DocumentNode, GraphClient, GraphError, GraphSettings, KnownPersonRow, MentionRow,
+};
+use toex_indexer::jobs::{FileStatus, Job, JobFile, JobState, JobStore};
+use toex_indexer::{SearchIndex, SearchMode, SearchRequest};
+use toex_pipeline::graph::IngestGraph;
+use toex_pipeline::jobs::Jobs;
+use toex_pipeline::names::Names;
+use toex_pipeline::{PipelineError, Services};
+
+/// One `write_documents` call: document ids, `(document, kind, value)` mentions, and
+/// `(document, operation)` memberships.
+type Write = (
+    Vec<String>,
+    Vec<(String, EntityKind, String)>,
+    Vec<(String, String)>,
+);
+
+/// The graph as a list of what was written; `down` makes every call an outage.
+#[derive(Default)]
+struct FakeGraph {
+    persons: Vec<KnownPersonRow>,
+    writes: Mutex<Vec<Write>>,
+    down: AtomicBool,
+}
+
+impl FakeGraph {
+    fn check(&self) -> Result<(), GraphError> {
+        if self.down.load(Ordering::SeqCst) {
+            return Err(GraphError::Unavailable {
+                reason: "the fake graph is down".to_owned(),
+            });
+        }
+        Ok(())
+    }
+
+    fn writes(&self) -> Vec<Write> {
+        self.writes.lock().unwrap().clone()
+    }
+}
+
+#[async_trait::async_trait]
+impl IngestGraph for FakeGraph {
+    async fn person_count(&self) -> Result<i64, GraphError> {
+        self.check()?;
+        Ok(self.persons.len() as i64)
+    }
+
+    async fn known_persons(&self) -> Result<Vec<KnownPersonRow>, GraphError> {
+        self.check()?;
+        Ok(self.persons.clone())
+    }
+
+    async fn write_documents(
+        &self,
+        docs: &[DocumentNode],
+        mentions: &[MentionRow<'_>],
+        operations: &[(&str, &str, &str)],
+    ) -> Result<(), GraphError> {
+        self.check()?;
+        self.writes.lock().unwrap().push((
+            docs.iter().map(|d| d.id.clone()).collect(),
+            mentions
+                .iter()
+                .map(|m| {
+                    let f = &m.mention.found;
+                    (m.document.to_owned(), f.kind, f.value.clone())
+                })
+                .collect(),
+            operations
+                .iter()
+                .map(|(d, _, o)| ((*d).to_owned(), (*o).to_owned()))
+                .collect(),
+        ));
+        Ok(())
+    }
+
+    async fn link_mentions(&self, _mentions: &[MentionRow<'_>]) -> Result<(), GraphError> {
+        self.check()
+    }
+}
+
+/// Services over `dir` with `graph` as the graph; no model is loaded.
+fn services(dir: &Path, graph: Arc<FakeGraph>) -> Services {
+    let store = JobStore::open(&dir.join("jobs")).unwrap();
+    let (jobs, _queue) = Jobs::new(store, 4);
+    let translation = toex_inference::translate::Translators::load(
+        &Default::default(),
+        Default::default(),
+        8,
+        toex_inference::linear::Precision::F32,
+    )
+    .unwrap();
+    Services {
+        // Never called by the pipeline: its writes go through `ingest_graph`.
+        graph: GraphClient::new(GraphSettings::default()).unwrap(),
+        ingest_graph: graph,
+        index: Arc::new(SearchIndex::open_or_create(&dir.join("index")).unwrap()),
+        cpu: CpuPool::new("test", 1, 16).unwrap(),
+        models: Vec::new(),
+        jobs,
+        profiles: Arc::new(toex_analytics::profiles::ProfileConfig::builtin().clone()),
+        names: Arc::new(Names::new()),
+        translation: Arc::new(translation),
+        speech: None,
+        version: "test",
+    }
+}
+
+/// A job over `files` (name, text) written into `dir`.
+fn job(dir: &Path, files: &[(&str, &str)]) -> Job {
+    let files = files
+        .iter()
+        .map(|(name, text)| {
+            let path = dir.join(name);
+            std::fs::write(&path, text).unwrap();
+            JobFile {
+                name: (*name).to_owned(),
+                bytes: text.len() as u64,
+                path,
+                document_id: None,
+                status: FileStatus::Waiting,
+            }
+        })
+        .collect();
+    Job::new(
+        "WYP".to_owned(),
+        Some("Operation Aurora".to_owned()),
+        Some("en".to_owned()),
+        files,
+    )
+}
+
+fn linked(job: &Job) -> Vec<bool> {
+    job.files
+        .iter()
+        .map(|f| match &f.status {
+            FileStatus::Done { graph_linked, .. } => *graph_linked,
+            other => panic!("{}: {other:?}", f.name),
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn an_ingest_batch_is_one_graph_write_with_its_mentions_and_operation() {
+    let dir = tempfile::tempdir().unwrap();
+    let graph = Arc::new(FakeGraph::default());
+    let services = services(dir.path(), graph.clone());
+    let job = job(
+        dir.path(),
+        &[
+            ("a.txt", "Call me on 07700 900123 tonight."),
+            ("b.txt", "The car was YX19 ABC near BD1 4AS."),
+            ("c.txt", "Nothing to see here."),
+        ],
+    );
+    let done = services.run_job(job).await.unwrap();
+    assert_eq!(done.state, JobState::Done);
+    assert_eq!(linked(&done), [true, true, true]);
+    let writes = graph.writes();
+    assert_eq!(writes.len(), 1, "one transaction for the batch: {writes:?}");
+    let (docs, mentions, operations) = &writes[0];
+    assert_eq!(docs.len(), 3);
+    assert!(
+        mentions
+            .iter()
+            .any(|(_, kind, value)| *kind == EntityKind::Phone && value == "+447700900123"),
+        "{mentions:?}"
+    );
+    assert!(
+        mentions
+            .iter()
+            .any(|(_, kind, _)| *kind == EntityKind::Vehicle)
+    );
+    assert_eq!(operations.len(), 3);
+    assert!(operations.iter().all(|(_, op)| op == "Operation Aurora"));
+}
+
+#[tokio::test]
+async fn a_graph_outage_leaves_documents_searchable_and_unlinked() {
+    let dir = tempfile::tempdir().unwrap();
+    let graph = Arc::new(FakeGraph::default());
+    graph.down.store(true, Ordering::SeqCst);
+    let services = services(dir.path(), graph.clone());
+    let job = job(dir.path(), &[("note.txt", "The meeting is at the garage.")]);
+    let done = services.run_job(job).await.unwrap();
+    assert_eq!(linked(&done), [false]);
+    assert!(graph.writes().is_empty());
+    let found = services
+        .index
+        .search(&SearchRequest {
+            query: "garage".to_owned(),
+            mode: SearchMode::Keyword,
+            forces: vec!["WYP".to_owned()],
+            limit: 10,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(found.total, 1);
+}
+
+#[tokio::test]
+async fn a_known_person_is_found_by_name_in_new_material() {
+    let dir = tempfile::tempdir().unwrap();
+    let graph = Arc::new(FakeGraph {
+        persons: vec![KnownPersonRow {
+            id: "P1".to_owned(),
+            name: Some("محمد الجبوري".to_owned()),
+            aliases: Some(vec!["Mohammed Al-Jubouri".to_owned()]),
+        }],
+        ..Default::default()
+    });
+    let services = services(dir.path(), graph.clone());
+    let job = job(
+        dir.path(),
+        &[(
+            "chat.txt",
+            "Mohammed Al-Jubouri says nobody talks to the police.",
+        )],
+    );
+    services.run_job(job).await.unwrap();
+    let writes = graph.writes();
+    assert!(
+        writes[0]
+            .1
+            .iter()
+            .any(|(_, kind, value)| *kind == EntityKind::Person && value == "P1"),
+        "{writes:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_refused_file_fails_alone_and_the_rest_are_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let graph = Arc::new(FakeGraph::default());
+    let services = services(dir.path(), graph.clone());
+    let job = job(
+        dir.path(),
+        &[("empty.txt", "   \n"), ("good.txt", "A plain note.")],
+    );
+    let done = services.run_job(job).await.unwrap();
+    assert!(
+        matches!(&done.files[0].status, FileStatus::Failed { .. }),
+        "{:?}",
+        done.files[0].status
+    );
+    assert!(matches!(
+        &done.files[1].status,
+        FileStatus::Done {
+            graph_linked: true,
+            ..
+        }
+    ));
+    assert_eq!(graph.writes().len(), 1);
+    assert_eq!(graph.writes()[0].0.len(), 1);
+}
+
+#[tokio::test]
+async fn an_empty_document_is_refused_as_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let services = services(dir.path(), Arc::new(FakeGraph::default()));
+    let doc = toex_indexer::NewDocument {
+        title: "t".to_owned(),
+        text: String::new(),
+        language: None,
+        translation: None,
+        force: "WYP".to_owned(),
+        operation: None,
+        source_type: "text".to_owned(),
+        segments: Vec::new(),
+        mentions: Vec::new(),
+        translation_meta: None,
+        correction: None,
+    };
+    let err = services.ingest(doc).await.unwrap_err();
+    assert!(err.bad_input().is_some(), "{err}");
+    assert!(matches!(err, PipelineError::Index(_)), "{err:?}");
+}

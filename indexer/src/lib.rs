@@ -19,7 +19,7 @@ pub use embedding::{EMBEDDING_DIM, Embed};
 pub use error::IndexError;
 pub use hnsw::Hnsw;
 pub use index::{
-    Correction, FacetCount, Facets, Hit, MAX_SEGMENT_MATCHES, MentionHit, NewDocument, SearchIndex,
-    SearchMode, SearchRequest, SearchResults, SearchSort, SegmentMatch, StoredDocument,
-    TranslationCandidate, TranslationMeta, TranslationSelection, index_schema,
+    Added, Correction, FacetCount, Facets, Hit, MAX_SEGMENT_MATCHES, MentionHit, NewDocument,
+    SearchIndex, SearchMode, SearchRequest, SearchResults, SearchSort, SegmentMatch,
+    StoredDocument, TranslationCandidate, TranslationMeta, TranslationSelection, index_schema,
 };

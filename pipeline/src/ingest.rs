@@ -2,7 +2,7 @@
 //! ingest jobs and `toex ingest`: index it (on the CPU pool), then record its node in the graph.
 
 use toex_graph::{DocumentNode, MentionRow, label_of};
-use toex_indexer::NewDocument;
+use toex_indexer::{Added, NewDocument};
 
 use crate::{PipelineError, Services};
 
@@ -46,66 +46,77 @@ impl Services {
             Ok(docs) => docs,
             Err(e) => return PipelineError::for_each(e.into(), count),
         };
-        let nodes: Vec<DocumentNode> = docs.iter().map(node).collect();
         let index = self.index.clone();
         let batch = docs.clone();
-        let ids: Vec<Result<String, PipelineError>> =
-            match self.cpu.run(move || index.add_documents(&batch)).await {
-                Ok(Ok(ids)) => ids.into_iter().map(Ok).collect(),
-                Ok(Err(toex_indexer::IndexError::InvalidDocument(_))) if docs.len() > 1 => {
-                    let mut out = Vec::new();
-                    for doc in docs.iter().cloned() {
-                        let index = self.index.clone();
-                        out.push(
-                            match self.cpu.run(move || index.add_documents(&[doc])).await {
-                                Ok(Ok(mut ids)) => Ok(ids.remove(0)),
-                                Ok(Err(e)) => Err(e.into()),
-                                Err(e) => Err(e.into()),
-                            },
-                        );
-                    }
-                    out
+        let added: Vec<Result<Added, PipelineError>> = match self
+            .cpu
+            .run(move || index.add_documents_hashed(&batch))
+            .await
+        {
+            Ok(Ok(ids)) => ids.into_iter().map(Ok).collect(),
+            Ok(Err(toex_indexer::IndexError::InvalidDocument(_))) if docs.len() > 1 => {
+                let mut out = Vec::new();
+                for doc in docs.iter().cloned() {
+                    let index = self.index.clone();
+                    out.push(
+                        match self
+                            .cpu
+                            .run(move || index.add_documents_hashed(&[doc]))
+                            .await
+                        {
+                            Ok(Ok(mut added)) => Ok(added.remove(0)),
+                            Ok(Err(e)) => Err(e.into()),
+                            Err(e) => Err(e.into()),
+                        },
+                    );
                 }
-                Ok(Err(e)) => PipelineError::for_each(e.into(), nodes.len()),
-                Err(e) => PipelineError::for_each(e.into(), nodes.len()),
-            };
+                out
+            }
+            Ok(Err(e)) => PipelineError::for_each(e.into(), docs.len()),
+            Err(e) => PipelineError::for_each(e.into(), docs.len()),
+        };
         // The documents indexed go to the graph together, in one transaction.
-        let indexed: Vec<usize> = (0..ids.len()).filter(|&i| ids[i].is_ok()).collect();
-        let linked = self.link(&indexed, &nodes, &docs).await;
+        let nodes: Vec<(usize, DocumentNode)> = added
+            .iter()
+            .enumerate()
+            .filter_map(|(i, a)| Some((i, node(&docs[i], a.as_ref().ok()?))))
+            .collect();
+        let indexed = nodes.len();
+        let linked = self.link(&nodes, &docs).await;
         let mut linked = match linked {
-            Ok(linked) => (0..indexed.len())
+            Ok(linked) => (0..indexed)
                 .map(|_| Ok(linked))
                 .collect::<Vec<_>>()
                 .into_iter(),
-            Err(e) => PipelineError::for_each(e, indexed.len()).into_iter(),
+            Err(e) => PipelineError::for_each(e, indexed).into_iter(),
         };
-        ids.into_iter()
-            .map(|id| {
-                let id = id?;
+        added
+            .into_iter()
+            .map(|added| {
+                let id = added?.id;
                 let graph_linked = linked.next().unwrap_or(Ok(false))?;
                 Ok(Ingested { id, graph_linked })
             })
             .collect()
     }
 
-    /// Writes the nodes of the indexed documents `indexed` and their mentions in one
-    /// transaction. `Ok(false)` when Neo4j is unavailable: the documents stay searchable,
-    /// unlinked (the re-linking job does not retry them: re-ingesting does).
+    /// Writes the nodes of the indexed documents (`(position in docs, node)`) and their
+    /// mentions in one transaction. `Ok(false)` when Neo4j is unavailable: the documents
+    /// stay searchable, unlinked (the re-linking job does not retry them: re-ingesting
+    /// does).
     async fn link(
         &self,
-        indexed: &[usize],
-        nodes: &[DocumentNode],
+        nodes: &[(usize, DocumentNode)],
         docs: &[NewDocument],
     ) -> Result<bool, PipelineError> {
-        if indexed.is_empty() {
+        if nodes.is_empty() {
             return Ok(false);
         }
-        let batch: Vec<DocumentNode> = indexed.iter().map(|&i| nodes[i].clone()).collect();
-        let mentions: Vec<MentionRow<'_>> = indexed
+        let batch: Vec<DocumentNode> = nodes.iter().map(|(_, n)| n.clone()).collect();
+        let mentions: Vec<MentionRow<'_>> = nodes
             .iter()
-            .flat_map(|&i| {
-                let node = &nodes[i];
-                docs[i]
+            .flat_map(|(i, node)| {
+                docs[*i]
                     .mentions
                     .iter()
                     .filter(|m| label_of(m.found.kind).is_some())
@@ -116,10 +127,9 @@ impl Services {
                     })
             })
             .collect();
-        let operations: Vec<(&str, &str, &str)> = indexed
+        let operations: Vec<(&str, &str, &str)> = nodes
             .iter()
-            .filter_map(|&i| {
-                let node = &nodes[i];
+            .filter_map(|(_, node)| {
                 Some((
                     node.id.as_str(),
                     node.force.as_str(),
@@ -154,15 +164,15 @@ impl Services {
     }
 }
 
-fn node(doc: &NewDocument) -> DocumentNode {
-    let content_hash = doc.content_hash();
+/// The graph node of `doc`, indexed as `added`.
+fn node(doc: &NewDocument, added: &Added) -> DocumentNode {
     DocumentNode {
-        id: NewDocument::id_of(&content_hash),
+        id: added.id.clone(),
         title: doc.title.clone(),
         force: doc.force.clone(),
         operation: doc.operation.clone(),
         source_type: doc.source_type.clone(),
         language: doc.language.clone(),
-        content_hash,
+        content_hash: added.content_hash.clone(),
     }
 }

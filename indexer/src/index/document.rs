@@ -50,6 +50,13 @@ pub struct Correction {
     pub at: String,
 }
 
+/// A document as added: its id and the content hash it comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Added {
+    pub id: String,
+    pub content_hash: String,
+}
+
 impl NewDocument {
     /// Finds the document's identifiers and the names `gazetteer` knows, in each segment
     /// (or the whole text) and in the translation.

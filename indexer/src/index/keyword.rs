@@ -98,9 +98,13 @@ impl SearchIndex {
                 }
             };
             let snippet = html_or_opening(text_snippets.snippet_from_doc(&doc), f.text);
-            let translation_snippet = first_str(&doc, f.translation).map(|_| {
-                html_or_opening(translation_snippets.snippet_from_doc(&doc), f.translation)
-            });
+            let translation =
+                first_str(&doc, f.translation).map(|_| translation_snippets.snippet_from_doc(&doc));
+            // Whether the query matched the machine translation, from the snippet's spans.
+            let translation_hit = translation
+                .as_ref()
+                .is_some_and(|s| !s.highlighted().is_empty());
+            let translation_snippet = translation.map(|s| html_or_opening(s, f.translation));
             let mut hit = self.hit(&doc, score, snippet, translation_snippet);
             if first_str(&doc, f.corrected).is_some() {
                 let corrected = corrected_snippets.snippet_from_doc(&doc);
@@ -109,12 +113,7 @@ impl SearchIndex {
                 }
                 hit.corrected_snippet = Some(corrected.to_html());
             }
-            if hit.translation_matched.is_none()
-                && hit
-                    .translation_snippet
-                    .as_deref()
-                    .is_some_and(|s| s.contains("<b>"))
-            {
+            if hit.translation_matched.is_none() && translation_hit {
                 hit.translation_matched = Some("machine");
             }
             hit.segments = first_str(&doc, f.segments)

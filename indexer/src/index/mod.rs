@@ -40,8 +40,8 @@ use crate::{IndexError, analysis};
 
 use self::{document::*, fields::*, results::*, spans::*};
 pub use document::{
-    Correction, MentionHit, NewDocument, StoredDocument, TranslationCandidate, TranslationMeta,
-    TranslationSelection,
+    Added, Correction, MentionHit, NewDocument, StoredDocument, TranslationCandidate,
+    TranslationMeta, TranslationSelection,
 };
 pub use fields::index_schema;
 pub use results::{

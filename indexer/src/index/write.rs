@@ -8,6 +8,16 @@ impl SearchIndex {
     /// is replaced, never duplicated, and keeps its first ingest time (a translation or
     /// correction added later does not make it new). Returns the ids in input order.
     pub fn add_documents(&self, docs: &[NewDocument]) -> Result<Vec<String>, IndexError> {
+        Ok(self
+            .add_documents_hashed(docs)?
+            .into_iter()
+            .map(|a| a.id)
+            .collect())
+    }
+
+    /// [`SearchIndex::add_documents`], with each document's content hash beside its id
+    /// (the text is hashed once, here).
+    pub fn add_documents_hashed(&self, docs: &[NewDocument]) -> Result<Vec<Added>, IndexError> {
         for doc in docs {
             doc.validate()?;
         }
@@ -23,7 +33,7 @@ impl SearchIndex {
         let mut ids = Vec::with_capacity(docs.len());
         for (doc, vectors) in docs.iter().zip(&embedded) {
             let hash = doc.content_hash();
-            let id = format!("doc-{}", &hash[..24]);
+            let id = NewDocument::id_of(&hash);
             let term = Term::from_field_text(f.id, &id);
             let mut at = now;
             let repeated = !in_batch.insert(id.clone());
@@ -97,16 +107,19 @@ impl SearchIndex {
             d.add_text(f.content_hash, &hash);
             d.add_date(f.ingested_at, at);
             writer.add_document(d)?;
-            ids.push(id);
+            ids.push(Added {
+                id,
+                content_hash: hash,
+            });
         }
         writer.commit()?;
         drop(writer);
         self.reader.reload()?;
         let mut index = self.vectors.write().unwrap_or_else(|p| p.into_inner());
-        for (((doc, id), vectors), at) in docs.iter().zip(&ids).zip(embedded).zip(times) {
+        for (((doc, added), vectors), at) in docs.iter().zip(&ids).zip(embedded).zip(times) {
             if !vectors.is_empty() {
                 let meta = DocMeta {
-                    id: id.clone(),
+                    id: added.id.clone(),
                     force: doc.force.clone(),
                     language: doc.language.clone(),
                     operation: doc.operation.clone(),

@@ -155,6 +155,8 @@ pub struct CommunitiesResult {
 }
 
 const MAX_LIMIT: usize = 2_000;
+/// Longest name `people` searches for, in characters.
+const MAX_NAME_CHARS: usize = 200;
 
 fn bounded(limit: i32, what: &str) -> ApiResult<usize> {
     if limit < 1 || limit as usize > MAX_LIMIT {
@@ -255,6 +257,12 @@ impl NetworkQuery {
         after: Option<String>,
         first: Option<i32>,
     ) -> async_graphql::Result<Connection<usize, PersonHit>> {
+        if name.len() > MAX_NAME_CHARS && name.chars().nth(MAX_NAME_CHARS).is_some() {
+            return Err(ApiError::bad_input(format!(
+                "`name` is longer than {MAX_NAME_CHARS} characters"
+            ))
+            .into());
+        }
         let services = ctx.data_unchecked::<Services>().clone();
         let first = page_size(first)?;
         let forces = crate::access::forces(ctx, &[])?;

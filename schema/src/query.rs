@@ -30,6 +30,27 @@ pub struct QueryRoot(
 
 /// Longest text `translate` takes; longer material is ingested as a document.
 const MAX_TRANSLATE_CHARS: usize = 100_000;
+/// Longest search text, in characters, and most words in it: a longer one is refused
+/// before any work (a 400,000-word text took seconds and gigabytes to run).
+pub(crate) const MAX_QUERY_CHARS: usize = 2_000;
+pub(crate) const MAX_QUERY_TERMS: usize = 64;
+
+/// Refuses a search text longer than [`MAX_QUERY_CHARS`] characters or of more than
+/// [`MAX_QUERY_TERMS`] words, at once.
+pub(crate) fn check_query_text(text: &str) -> ApiResult<()> {
+    // Bytes bound characters from above: most texts need no count.
+    if text.len() > MAX_QUERY_CHARS && text.chars().nth(MAX_QUERY_CHARS).is_some() {
+        return Err(ApiError::bad_input(format!(
+            "the search text is longer than {MAX_QUERY_CHARS} characters"
+        )));
+    }
+    if text.split_whitespace().nth(MAX_QUERY_TERMS).is_some() {
+        return Err(ApiError::bad_input(format!(
+            "the search text has more than {MAX_QUERY_TERMS} words"
+        )));
+    }
+    Ok(())
+}
 
 #[Object]
 impl CoreQuery {
@@ -53,6 +74,7 @@ impl CoreQuery {
         after: Option<String>,
         first: Option<i32>,
     ) -> async_graphql::Result<Connection<usize, SearchHit, SearchTotals>> {
+        check_query_text(&query_text)?;
         let services = ctx.data_unchecked::<Services>().clone();
         let first = page_size(first)?;
         let forces = crate::access::forces(ctx, &filter.forces)?;

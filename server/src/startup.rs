@@ -90,6 +90,7 @@ impl Application {
                 |cors, origin| cors.allowed_origin(origin),
             );
             App::new()
+                .wrap(routes::hardening_headers())
                 .wrap(cors)
                 .wrap(actix_web::middleware::from_fn(routes::request_log))
                 .app_data(gate.clone())

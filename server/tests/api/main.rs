@@ -4,6 +4,7 @@
 
 mod config;
 mod graphql;
+mod hardening;
 mod health;
 mod helpers;
 mod hotspots;

@@ -32,10 +32,10 @@ impl Services {
         }
         let gazetteer = self.names.get();
         let count = docs.len();
-        let mut docs = docs;
-        docs = match self
+        let docs = match self
             .cpu
             .run(move || {
+                let mut docs = docs;
                 for d in &mut docs {
                     d.extract_mentions(Some(&gazetteer));
                 }
@@ -72,8 +72,8 @@ impl Services {
                 }
                 out
             }
-            Ok(Err(e)) => PipelineError::for_each(e.into(), docs.len()),
-            Err(e) => PipelineError::for_each(e.into(), docs.len()),
+            Ok(Err(e)) => PipelineError::for_each(e.into(), count),
+            Err(e) => PipelineError::for_each(e.into(), count),
         };
         // The documents indexed go to the graph together, in one transaction.
         let nodes: Vec<(usize, DocumentNode)> = added
@@ -81,15 +81,12 @@ impl Services {
             .enumerate()
             .filter_map(|(i, a)| Some((i, node(&docs[i], a.as_ref().ok()?))))
             .collect();
-        let indexed = nodes.len();
-        let linked = self.link(&nodes, &docs).await;
-        let mut linked = match linked {
-            Ok(linked) => (0..indexed)
-                .map(|_| Ok(linked))
-                .collect::<Vec<_>>()
-                .into_iter(),
-            Err(e) => PipelineError::for_each(e, indexed).into_iter(),
-        };
+        // One outcome of the graph write per indexed document, in order.
+        let mut linked = match self.link(&nodes, &docs).await {
+            Ok(linked) => vec![linked; nodes.len()].into_iter().map(Ok).collect(),
+            Err(e) => PipelineError::for_each(e, nodes.len()),
+        }
+        .into_iter();
         added
             .into_iter()
             .map(|added| {

@@ -1,6 +1,7 @@
 //! The one place the application is assembled: the index with its embedding model, the
 //! translation and speech models, the graph client and its monitor, the CPU pool and the
-//! job queue. `toex serve` and every CLI command open it here.
+//! job queue. `toex serve` and `toex ingest` open it here; the commands that need only the
+//! graph or one model open just that, so they can run beside a server holding the index.
 
 use std::path::Path;
 use std::sync::Arc;

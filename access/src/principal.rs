@@ -2,6 +2,7 @@
 //! compartments that narrow that further.
 
 use serde::{Deserialize, Serialize};
+use toex_scope::{Scope, ScopeError};
 
 use crate::AccessError;
 
@@ -80,6 +81,12 @@ impl Principal {
     /// children) may be shown.
     pub fn sees_protected(&self) -> bool {
         self.role >= Role::Supervisor
+    }
+
+    /// The compartment every engine call of this caller's request takes: their forces,
+    /// their operations (when confined) and whether they may see protected persons.
+    pub fn scope(&self) -> Result<Scope, ScopeError> {
+        Scope::new(&self.forces, &self.operations, self.sees_protected())
     }
 
     pub fn may_see_force(&self, force: &str) -> bool {

@@ -62,12 +62,8 @@ fuzz_target!(|data: &[u8]| {
     let Ok(query) = std::str::from_utf8(data) else {
         return;
     };
-    let request = SearchRequest {
-        query: query.to_owned(),
-        forces: vec!["WYP".to_owned()],
-        limit: 10,
-        ..SearchRequest::default()
-    };
+    let scope = toex_indexer::Scope::new(&["WYP".to_owned()], &[], false).unwrap();
+    let request = SearchRequest::new(query, scope);
     match fixture().index.search(&request) {
         Ok(results) => assert!(results.hits.len() <= 10),
         Err(IndexError::BadQuery { position, .. }) => {

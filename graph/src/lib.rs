@@ -26,3 +26,4 @@ pub use queries::network::{MAX_HOPS, MAX_PATH_HOPS};
 pub use queries::profiles::{CategoryMonth, ProfileScope, RepeatVictim};
 pub use settings::GraphSettings;
 pub use toex_extract::{identifiers, names};
+pub use toex_scope::Scope;

@@ -20,6 +20,6 @@ pub use error::IndexError;
 pub use hnsw::Hnsw;
 pub use index::{
     Added, Correction, FacetCount, Facets, Hit, MAX_SEGMENT_MATCHES, MentionHit, NewDocument,
-    SearchIndex, SearchMode, SearchRequest, SearchResults, SearchSort, SegmentMatch,
+    Scope, SearchIndex, SearchMode, SearchRequest, SearchResults, SearchSort, SegmentMatch,
     StoredDocument, TranslationCandidate, TranslationMeta, TranslationSelection, index_schema,
 };

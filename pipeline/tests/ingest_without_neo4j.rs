@@ -198,11 +198,11 @@ async fn a_graph_outage_leaves_documents_searchable_and_unlinked() {
     let found = services
         .index
         .search(&SearchRequest {
-            query: "garage".to_owned(),
             mode: SearchMode::Keyword,
-            forces: vec!["WYP".to_owned()],
-            limit: 10,
-            ..Default::default()
+            ..SearchRequest::new(
+                "garage",
+                toex_indexer::Scope::new(&["WYP".to_owned()], &[], false).unwrap(),
+            )
         })
         .unwrap();
     assert_eq!(found.total, 1);

@@ -37,11 +37,10 @@ fn doc(force: &str, title: &str, text: &str) -> NewDocument {
 }
 
 fn request(q: &str, mode: SearchMode) -> SearchRequest {
+    let scope = toex_indexer::Scope::new(&["WYP".to_owned(), "GMP".to_owned()], &[], true).unwrap();
     SearchRequest {
-        query: q.to_owned(),
-        limit: 10,
         mode,
-        ..SearchRequest::default()
+        ..SearchRequest::new(q, scope)
     }
 }
 
@@ -103,7 +102,10 @@ fn semantic_search_finds_what_keywords_miss() {
     assert_eq!(keyword.total, 0, "no word of the query is in any document");
 
     let mut semantic_request = request(q, SearchMode::Semantic);
-    semantic_request.forces = vec!["WYP".to_owned()];
+    semantic_request.scope = semantic_request
+        .scope
+        .narrow_forces(&["WYP".to_owned()])
+        .unwrap();
     let semantic = index.search(&semantic_request).unwrap();
     let titles: Vec<&str> = semantic.hits.iter().map(|h| h.title.as_str()).collect();
     assert!(titles.iter().all(|t| *t != "other force"), "{titles:?}");

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use async_graphql::Context;
 use toex_access::Principal;
-use toex_graph::{GraphClient, names};
+use toex_graph::{GraphClient, Scope, names};
 
 use crate::error::{ApiError, ApiResult, ErrorCode};
 
@@ -27,43 +27,40 @@ pub fn caller<'a>(ctx: &Context<'a>) -> ApiResult<&'a Principal> {
     })
 }
 
-/// The forces a query may touch: the requested ones if the caller holds them all,
-/// otherwise every force the caller holds.
-pub fn forces(ctx: &Context<'_>, requested: &[String]) -> ApiResult<Vec<String>> {
-    let upper: Vec<String> = requested
-        .iter()
-        .map(|f| f.trim().to_ascii_uppercase())
-        .collect();
-    let forces = caller(ctx)?.narrow(&upper)?;
-    // An empty set would mean "no filter" to the engines: never let one through.
-    if forces.is_empty() {
-        return Err(ApiError::new(
-            ErrorCode::Forbidden,
-            "your account holds no forces",
-        ));
-    }
-    Ok(forces)
+/// The caller's compartment for this request: built from the principal, never wider.
+/// Every engine call that reads or writes case data takes it.
+pub fn scope(ctx: &Context<'_>) -> ApiResult<Scope> {
+    Ok(caller(ctx)?.scope()?)
 }
 
-/// The operations a search may touch: the caller's compartments (narrowed by the
-/// request) or, without compartments, what the request asks for.
-pub fn operations(ctx: &Context<'_>, requested: &[String]) -> ApiResult<Vec<String>> {
-    let p = caller(ctx)?;
-    if p.operations.is_empty() {
-        return Ok(requested.to_vec());
+/// The caller's compartment narrowed to the `forces` and `operations` a request names
+/// (FORBIDDEN for any the caller does not hold).
+pub fn scope_for(ctx: &Context<'_>, forces: &[String], operations: &[String]) -> ApiResult<Scope> {
+    Ok(scope(ctx)?
+        .narrow_forces(forces)?
+        .narrow_operations(operations)?)
+}
+
+/// Where a write goes: a force code the caller holds (normalised as stored) and an
+/// operation within their compartments. A caller confined to operations must name one:
+/// material in no operation would lie outside their own compartment.
+pub fn write_target(
+    ctx: &Context<'_>,
+    force: &str,
+    operation: Option<&str>,
+) -> ApiResult<(String, Option<String>)> {
+    let code = toex_scope::normalise_force(force)?;
+    let operation = operation.map(str::trim).filter(|o| !o.is_empty());
+    let scope = scope_for(ctx, std::slice::from_ref(&code), &[])?;
+    if let Some(op) = operation {
+        scope.narrow_operations(&[op.to_owned()])?;
+    } else if scope.operations().is_some() {
+        return Err(ApiError::new(
+            ErrorCode::Forbidden,
+            "you work in named operations: say which one this belongs to",
+        ));
     }
-    if requested.is_empty() {
-        return Ok(p.operations.clone());
-    }
-    for op in requested {
-        if !p.operations.contains(op) {
-            return Err(ApiError::new(
-                ErrorCode::Forbidden,
-                format!("operation `{op}` is not among your compartments"),
-            ));
-        }
-    }
-    Ok(requested.to_vec())
+    Ok((code, operation.map(str::to_owned)))
 }
 
 /// How long a force set's protected names are reused before they are read again.

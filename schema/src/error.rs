@@ -10,6 +10,7 @@ use toex_graph::GraphError;
 use toex_indexer::IndexError;
 use toex_inference::InferenceError;
 use toex_pipeline::PipelineError;
+use toex_scope::ScopeError;
 
 /// Codes a client can branch on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -203,6 +204,17 @@ impl From<AccessError> for ApiError {
             AccessError::Config { .. } | AccessError::Io { .. } | AccessError::Corrupt { .. } => {
                 Self::internal(&err)
             }
+        }
+    }
+}
+
+impl From<ScopeError> for ApiError {
+    fn from(err: ScopeError) -> Self {
+        match err {
+            ScopeError::BadForce(_) => Self::bad_input(err.to_string()),
+            ScopeError::NoForces
+            | ScopeError::ForceNotHeld(_)
+            | ScopeError::OperationNotHeld(_) => Self::new(ErrorCode::Forbidden, err.to_string()),
         }
     }
 }

@@ -153,7 +153,7 @@ fn filter(
     }
     let rfc = |t: DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     Ok(HotspotFilter {
-        forces: Some(crate::access::forces(ctx, force.as_slice())?),
+        scope: crate::access::scope_for(ctx, force.as_slice(), &[])?,
         from: from.map(rfc),
         to: to.map(rfc),
         crime_types,

@@ -172,13 +172,13 @@ impl JobsQuery {
         id: String,
     ) -> ApiResult<Option<IngestJob>> {
         let services = ctx.data_unchecked::<Services>();
-        let forces = crate::access::forces(ctx, &[])?;
+        let scope = crate::access::scope(ctx)?;
         Ok(services
             .jobs
             .store()
             .load(&id)?
             .as_ref()
-            .filter(|job| forces.contains(&job.force))
+            .filter(|job| scope.contains(&job.force, job.operation.as_deref()))
             .map(IngestJob::from))
     }
 
@@ -190,13 +190,13 @@ impl JobsQuery {
     ) -> ApiResult<Vec<IngestJob>> {
         let services = ctx.data_unchecked::<Services>();
         let first = crate::query::page_size(Some(first))?;
-        let forces = crate::access::forces(ctx, &[])?;
+        let scope = crate::access::scope(ctx)?;
         Ok(services
             .jobs
             .store()
             .list()?
             .iter()
-            .filter(|job| forces.contains(&job.force))
+            .filter(|job| scope.contains(&job.force, job.operation.as_deref()))
             .take(first)
             .map(IngestJob::from)
             .collect())

@@ -214,36 +214,33 @@ impl LinkageQuery {
     /// its snippet and timestamp. A name finds the persons the graph knows by it.
     async fn linkage(&self, ctx: &Context<'_>, identifier: String) -> ApiResult<Vec<Linkage>> {
         let services = ctx.data_unchecked::<Services>().clone();
-        let forces = crate::access::forces(ctx, &[])?;
+        let scope = crate::access::scope(ctx)?;
         if identifier.trim().is_empty() || identifier.len() > 500 {
             return Err(ApiError::bad_input("`identifier` must be 1–500 characters"));
         }
         let targets: Vec<(Kind, String)> = match toex_extract::classify(&identifier) {
             Some(t) => vec![t],
-            None => {
-                let include_protected = crate::access::caller(ctx)?.sees_protected();
-                services
-                    .graph
-                    .people_by_name(&forces, include_protected, &identifier, 0, 5)
-                    .await?
-                    .into_iter()
-                    .map(|m| (Kind::Person, m.id))
-                    .collect()
-            }
+            None => services
+                .graph
+                .people_by_name(&scope, &identifier, 0, 5)
+                .await?
+                .into_iter()
+                .map(|m| (Kind::Person, m.id))
+                .collect(),
         };
         // A name nobody is known by links to nothing: an empty list, not an error.
         let mut out = Vec::new();
         for (kind, value) in targets {
             let key = node_key(kind, &value);
             let graph = match &key {
-                Some(k) => match services.graph.linkage(&forces, k).await {
+                Some(k) => match services.graph.linkage(&scope, k).await {
                     Ok(g) => Some(g),
                     Err(e) if e.is_unavailable() => None,
                     Err(e) => return Err(e.into()),
                 },
                 None => Some(None),
             };
-            let (index, f, index_key) = (services.index.clone(), forces.clone(), kind.key(&value));
+            let (index, f, index_key) = (services.index.clone(), scope.clone(), kind.key(&value));
             let mentions = services
                 .cpu
                 .run(move || index.mentioning(&index_key, &f, LINKAGE_DOCUMENTS))
@@ -289,17 +286,17 @@ impl LinkageQuery {
                 "give exactly one of `operation` and `force`",
             ));
         }
-        let forces = match &force {
-            Some(f) => crate::access::forces(ctx, std::slice::from_ref(f))?,
-            None => crate::access::forces(ctx, &[])?,
+        let scope = match &force {
+            Some(f) => crate::access::scope_for(ctx, std::slice::from_ref(f), &[])?,
+            None => crate::access::scope(ctx)?,
         };
         // Seeing other forces' persons needs those forces: the caller's own ones.
-        let visible = crate::access::forces(ctx, &[])?;
+        let visible = crate::access::scope(ctx)?;
         let limit = crate::query::page_size(first)?;
         let rows = services
             .graph
             .cross_links(
-                if force.is_some() { &visible } else { &forces },
+                if force.is_some() { &visible } else { &scope },
                 operation.as_deref(),
                 force.as_deref(),
                 500,
@@ -418,14 +415,14 @@ impl Loader<Scoped> for PersonMentionsLoader {
         keys: &[Scoped],
     ) -> Result<HashMap<Scoped, Vec<PersonMentionRef>>, ApiError> {
         let mut out: HashMap<Scoped, Vec<PersonMentionRef>> = HashMap::new();
-        for (forces, ids) in crate::loaders::by_forces(keys) {
+        for (scope, ids) in crate::loaders::by_scope(keys) {
             for m in self
                 .0
-                .person_mentions(&forces, &ids, MENTIONS_PER_PERSON)
+                .person_mentions(&scope, &ids, MENTIONS_PER_PERSON)
                 .await?
             {
                 out.entry(Scoped {
-                    forces: forces.clone(),
+                    scope: scope.clone(),
                     id: m.person_id.clone(),
                 })
                 .or_default()

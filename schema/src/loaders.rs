@@ -1,38 +1,38 @@
 //! DataLoaders: nested fields that would ask Neo4j once per parent (a person per
 //! profile row, a graph node per search hit) are batched into one query per request tick.
-//! Keys carry the caller's forces, so each batch is filtered inside its query.
+//! Keys carry the caller's scope, so each batch is filtered inside its query.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::dataloader::{DataLoader, Loader};
-use toex_graph::GraphClient;
+use toex_graph::{GraphClient, Scope};
 
 use crate::error::ApiError;
 use crate::types::Person;
 
-/// An id looked up within a caller's forces.
+/// An id looked up within a caller's scope.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Scoped {
-    pub forces: Arc<[String]>,
+    pub scope: Arc<Scope>,
     pub id: String,
 }
 
 impl Scoped {
-    pub fn new(forces: &[String], id: impl Into<String>) -> Self {
+    pub fn new(scope: &Scope, id: impl Into<String>) -> Self {
         Self {
-            forces: forces.into(),
+            scope: Arc::new(scope.clone()),
             id: id.into(),
         }
     }
 }
 
-/// Groups keys by force set (in practice one per request).
-pub(crate) fn by_forces(keys: &[Scoped]) -> HashMap<Arc<[String]>, Vec<String>> {
-    let mut groups: HashMap<Arc<[String]>, Vec<String>> = HashMap::new();
+/// Groups keys by scope (in practice one per request).
+pub(crate) fn by_scope(keys: &[Scoped]) -> HashMap<Arc<Scope>, Vec<String>> {
+    let mut groups: HashMap<Arc<Scope>, Vec<String>> = HashMap::new();
     for k in keys {
         groups
-            .entry(k.forces.clone())
+            .entry(k.scope.clone())
             .or_default()
             .push(k.id.clone());
     }
@@ -48,11 +48,11 @@ impl Loader<Scoped> for PersonLoader {
 
     async fn load(&self, keys: &[Scoped]) -> Result<HashMap<Scoped, Person>, ApiError> {
         let mut out = HashMap::new();
-        for (forces, ids) in by_forces(keys) {
-            for p in self.0.persons_by_ids(&forces, &ids).await? {
+        for (scope, ids) in by_scope(keys) {
+            for p in self.0.persons_by_ids(&scope, &ids).await? {
                 out.insert(
                     Scoped {
-                        forces: forces.clone(),
+                        scope: scope.clone(),
                         id: p.id.clone(),
                     },
                     Person::from(p),
@@ -72,11 +72,11 @@ impl Loader<Scoped> for DocumentNodeLoader {
 
     async fn load(&self, keys: &[Scoped]) -> Result<HashMap<Scoped, bool>, ApiError> {
         let mut out = HashMap::new();
-        for (forces, ids) in by_forces(keys) {
-            for d in self.0.document_nodes(&forces, &ids).await? {
+        for (scope, ids) in by_scope(keys) {
+            for d in self.0.document_nodes(&scope, &ids).await? {
                 out.insert(
                     Scoped {
-                        forces: forces.clone(),
+                        scope: scope.clone(),
                         id: d.id,
                     },
                     true,

@@ -33,14 +33,7 @@ impl MutationRoot {
                 crate::jobs::MAX_UPLOAD_FILES
             )));
         }
-        let force = force.trim().to_uppercase();
-        if !toex_graph::vocab::is_force_code(&force) {
-            return Err(ApiError::bad_input(
-                "`force` must be a force code such as WYP",
-            ));
-        }
-        crate::access::caller(ctx)?.require_force(&force)?;
-        crate::access::operations(ctx, operation.as_slice())?;
+        let (force, operation) = crate::access::write_target(ctx, &force, operation.as_deref())?;
         let mut uploads = Vec::with_capacity(files.len());
         for upload in &files {
             let value = upload
@@ -92,20 +85,7 @@ impl MutationRoot {
     ) -> ApiResult<crate::jobs::IngestJob> {
         use toex_pipeline::jobs::MAX_TRANSLATION_JOB_DOCUMENTS;
         let services = ctx.data_unchecked::<Services>();
-        let force = force.trim().to_uppercase();
-        if !toex_graph::vocab::is_force_code(&force) {
-            return Err(ApiError::bad_input(
-                "`force` must be a force code such as WYP",
-            ));
-        }
-        crate::access::caller(ctx)?.require_force(&force)?;
-        let compartments = crate::access::operations(ctx, operation.as_slice())?;
-        if operation.is_none() && !compartments.is_empty() {
-            return Err(ApiError::new(
-                crate::error::ErrorCode::Forbidden,
-                "you work in named operations: say which one to translate",
-            ));
-        }
+        let (force, operation) = crate::access::write_target(ctx, &force, operation.as_deref())?;
         let language = language.map(|l| l.trim().to_ascii_lowercase());
         if let Some(l) = &language {
             if !(l.len() == 2 && l.chars().all(|c| c.is_ascii_alphabetic())) {
@@ -180,12 +160,12 @@ impl MutationRoot {
     ) -> ApiResult<crate::types::Document> {
         let services = ctx.data_unchecked::<Services>();
         let caller = crate::access::caller(ctx)?;
-        let forces = crate::access::forces(ctx, &[])?;
+        let scope = crate::access::scope(ctx)?;
         let (index, by) = (services.index.clone(), caller.user.clone());
         let id = document_id.clone();
         let stored = services
             .cpu
-            .run(move || index.correct_translation(&id, &forces, &text, &by))
+            .run(move || index.correct_translation(&id, &scope, &text, &by))
             .await??;
         stored.map(crate::types::Document::from).ok_or_else(|| {
             ApiError::new(
@@ -204,9 +184,8 @@ impl MutationRoot {
     ) -> ApiResult<IngestResult> {
         let services = ctx.data_unchecked::<Services>();
         // Stored as checked: `wyp` would pass the check and be seen by no one.
-        let force = input.force.trim().to_uppercase();
-        crate::access::caller(ctx)?.require_force(&force)?;
-        crate::access::operations(ctx, input.operation.as_slice())?;
+        let (force, operation) =
+            crate::access::write_target(ctx, &input.force, input.operation.as_deref())?;
         if input.title.chars().count() > 1_000 {
             return Err(ApiError::bad_input(
                 "`title` is longer than 1000 characters",
@@ -218,7 +197,7 @@ impl MutationRoot {
             language: input.language,
             translation: input.translation,
             force,
-            operation: input.operation,
+            operation,
             source_type: input.source_type,
             segments: Vec::new(),
             mentions: Vec::new(),

@@ -11,6 +11,7 @@ use crate::Services;
 use crate::error::{ApiError, ApiResult};
 use crate::query::page_size;
 use crate::types::Person;
+use toex_graph::Scope;
 
 /// A node as drawn. `key` is `Label:id`, e.g. `Person:P123` or `Phone:+447700900123`.
 #[derive(Debug, Clone, SimpleObject)]
@@ -177,7 +178,7 @@ fn hops(h: i32, max: u8, what: &str) -> ApiResult<u8> {
 /// Loads a selection as a simple graph plus captions.
 async fn load_selection(
     services: &Services,
-    forces: &[String],
+    scope: &Scope,
     selection: &Selection,
 ) -> ApiResult<(SimpleGraph, HashMap<String, String>)> {
     let mut captions = HashMap::new();
@@ -185,7 +186,7 @@ async fn load_selection(
         (Some(op), None) => {
             let links = services
                 .graph
-                .operation_links(forces, op, &selection.relationship_types)
+                .operation_links(scope, op, &selection.relationship_types)
                 .await?;
             if links.is_empty() {
                 return Err(ApiError::new(
@@ -210,7 +211,7 @@ async fn load_selection(
             let sub = services
                 .graph
                 .neighbourhood(
-                    forces,
+                    scope,
                     key,
                     h,
                     &selection.relationship_types,
@@ -265,8 +266,7 @@ impl NetworkQuery {
         }
         let services = ctx.data_unchecked::<Services>().clone();
         let first = page_size(first)?;
-        let forces = crate::access::forces(ctx, &[])?;
-        let include_protected = crate::access::caller(ctx)?.sees_protected();
+        let scope = crate::access::scope(ctx)?;
         query(
             after,
             None,
@@ -277,7 +277,7 @@ impl NetworkQuery {
                 let limit = first.unwrap_or(crate::query::DEFAULT_PAGE_SIZE);
                 let mut found = services
                     .graph
-                    .people_by_name(&forces, include_protected, &name, skip, limit + 1)
+                    .people_by_name(&scope, &name, skip, limit + 1)
                     .await
                     .map_err(ApiError::from)?;
                 let has_next = found.len() > limit;
@@ -320,11 +320,11 @@ impl NetworkQuery {
             .map(|s| toex_graph::import::parse_time(&s).map_err(ApiError::bad_input))
             .transpose()?;
         let h = hops_arg(hops)?;
-        let forces = crate::access::forces(ctx, &[])?;
+        let scope = crate::access::scope(ctx)?;
         let sub = services
             .graph
             .neighbourhood(
-                &forces,
+                &scope,
                 &key,
                 h,
                 &relationship_types,
@@ -350,7 +350,7 @@ impl NetworkQuery {
         let paths = services
             .graph
             .shortest_paths(
-                &crate::access::forces(ctx, &[])?,
+                &crate::access::scope(ctx)?,
                 &from,
                 &to,
                 h,
@@ -374,7 +374,7 @@ impl NetworkQuery {
         let found = services
             .graph
             .common_associates(
-                &crate::access::forces(ctx, &[])?,
+                &crate::access::scope(ctx)?,
                 &a,
                 &b,
                 &relationship_types,
@@ -401,11 +401,7 @@ impl NetworkQuery {
         let services = ctx.data_unchecked::<Services>();
         let events = services
             .graph
-            .timeline(
-                &crate::access::forces(ctx, &[])?,
-                &key,
-                bounded(limit, "limit")?,
-            )
+            .timeline(&crate::access::scope(ctx)?, &key, bounded(limit, "limit")?)
             .await?;
         Ok(events
             .into_iter()
@@ -427,8 +423,8 @@ impl NetworkQuery {
         selection: Selection,
     ) -> ApiResult<CentralityResult> {
         let services = ctx.data_unchecked::<Services>();
-        let forces = crate::access::forces(ctx, &[])?;
-        let (graph, captions) = load_selection(services, &forces, &selection).await?;
+        let scope = crate::access::scope(ctx)?;
+        let (graph, captions) = load_selection(services, &scope, &selection).await?;
         let (node_count, edge_count) = (graph.len() as i32, graph.edge_count() as i32);
         let mut scores = services.cpu.run(move || centrality(&graph)).await?;
         scores.sort_by(|a, b| {
@@ -459,8 +455,8 @@ impl NetworkQuery {
         selection: Selection,
     ) -> ApiResult<CommunitiesResult> {
         let services = ctx.data_unchecked::<Services>();
-        let forces = crate::access::forces(ctx, &[])?;
-        let (graph, _) = load_selection(services, &forces, &selection).await?;
+        let scope = crate::access::scope(ctx)?;
+        let (graph, _) = load_selection(services, &scope, &selection).await?;
         let (found, graph) = services.cpu.run(move || (louvain(&graph), graph)).await?;
         let mut groups: Vec<Vec<String>> = vec![Vec::new(); found.count];
         for (i, c) in found.membership.iter().enumerate() {

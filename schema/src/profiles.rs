@@ -14,6 +14,7 @@ use toex_pipeline::profiles::threat_profile;
 use crate::Services;
 use crate::error::{ApiError, ApiResult};
 use crate::query::{DEFAULT_PAGE_SIZE, page_size};
+use toex_graph::Scope;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 pub enum ThreatKind {
@@ -83,9 +84,9 @@ impl ThreatProfileRow {
         let loader = ctx
             .data_unchecked::<async_graphql::dataloader::DataLoader<crate::loaders::PersonLoader>>(
             );
-        let forces = crate::access::forces(ctx, &[])?;
+        let scope = crate::access::scope(ctx)?;
         loader
-            .load_one(crate::loaders::Scoped::new(&forces, self.person_id.clone()))
+            .load_one(crate::loaders::Scoped::new(&scope, self.person_id.clone()))
             .await
     }
 }
@@ -135,16 +136,15 @@ fn row(rank: usize, r: ProfileRow) -> ThreatProfileRow {
     }
 }
 
-/// A force code the caller holds.
-fn force_code(ctx: &Context<'_>, force: &str) -> ApiResult<String> {
+/// The caller's scope narrowed to one force code they hold.
+fn force_scope(ctx: &Context<'_>, force: &str) -> ApiResult<Scope> {
     let f = force.trim().to_uppercase();
     if !toex_graph::vocab::is_force_code(&f) {
         return Err(ApiError::bad_input(format!(
             "`{force}` is not a force code such as WYP"
         )));
     }
-    crate::access::caller(ctx)?.require_force(&f)?;
-    Ok(f)
+    crate::access::scope_for(ctx, &[f], &[])
 }
 
 /// Counts for one category in the period, the one before, and per month.
@@ -221,13 +221,13 @@ impl ProfileQuery {
     ) -> async_graphql::Result<Connection<usize, ThreatProfileRow, ProfileTotals>> {
         let services = ctx.data_unchecked::<Services>().clone();
         let first = page_size(first)?;
-        let force = force_code(ctx, &force)?;
+        let scope = force_scope(ctx, &force)?;
         let as_of = as_of.unwrap_or_else(Utc::now);
         let profile = threat_profile(
             &services.graph,
             &services.cpu,
             kind.into(),
-            &[force],
+            &scope,
             as_of,
             &services.profiles,
         )
@@ -277,7 +277,7 @@ impl ProfileQuery {
         to: DateTime<Utc>,
     ) -> async_graphql::Result<ForceProfile> {
         let services = ctx.data_unchecked::<Services>().clone();
-        let force = force_code(ctx, &force)?;
+        let scope = force_scope(ctx, &force)?;
         if from >= to {
             return Err(ApiError::bad_input("`from` must be before `to`").into());
         }
@@ -286,10 +286,9 @@ impl ProfileQuery {
         }
         let previous_from = from - (to - from);
         let rfc = |t: DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-        let forces = vec![force.clone()];
         let graph = &services.graph;
         let months = graph
-            .category_months(&forces, &rfc(previous_from), &rfc(from), &rfc(to))
+            .category_months(&scope, &rfc(previous_from), &rfc(from), &rfc(to))
             .await
             .map_err(ApiError::from)?;
         let mut by_category: BTreeMap<String, CategoryTrend> = BTreeMap::new();
@@ -336,21 +335,21 @@ impl ProfileQuery {
         let (total_incidents, previous_total_incidents) = (incidents(true), incidents(false));
 
         let (cpu, config) = (&services.cpu, &services.profiles);
-        let vawg = threat_profile(graph, cpu, GraphKind::Vawg, &forces, to, config)
+        let vawg = threat_profile(graph, cpu, GraphKind::Vawg, &scope, to, config)
             .await
             .map_err(ApiError::from)?;
-        let missing = threat_profile(graph, cpu, GraphKind::Missing, &forces, to, config)
+        let missing = threat_profile(graph, cpu, GraphKind::Missing, &scope, to, config)
             .await
             .map_err(ApiError::from)?;
         let victims = graph
-            .repeat_victims(&forces, &rfc(from), &rfc(to), 10)
+            .repeat_victims(&scope, &rfc(from), &rfc(to), 10)
             .await
             .map_err(ApiError::from)?;
         let places = graph
             .hotspot_places(
                 toex_graph::HotspotKind::Incidents,
                 &toex_graph::HotspotFilter {
-                    forces: Some(forces.clone()),
+                    scope: scope.clone(),
                     from: Some(rfc(from)),
                     to: Some(rfc(to)),
                     crime_types: None,

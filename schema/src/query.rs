@@ -77,8 +77,7 @@ impl CoreQuery {
         check_query_text(&query_text)?;
         let services = ctx.data_unchecked::<Services>().clone();
         let first = page_size(first)?;
-        let forces = crate::access::forces(ctx, &filter.forces)?;
-        let operations = crate::access::operations(ctx, &filter.operations)?;
+        let scope = crate::access::scope_for(ctx, &filter.forces, &filter.operations)?;
         // The index keeps times as nanoseconds: 1678–2261 is what it can represent.
         for t in [filter.from, filter.to].into_iter().flatten() {
             if !(1900..=2200).contains(&t.year()) {
@@ -103,9 +102,8 @@ impl CoreQuery {
                 let limit = first.unwrap_or(DEFAULT_PAGE_SIZE);
                 let request = SearchRequest {
                     query: query_text,
-                    forces,
+                    scope,
                     languages: filter.languages,
-                    operations,
                     source_types: filter.source_types,
                     limit,
                     offset,
@@ -157,7 +155,7 @@ impl CoreQuery {
         text: String,
         from: Option<String>,
     ) -> ApiResult<crate::types::TranslationResult> {
-        crate::access::forces(ctx, &[])?;
+        crate::access::scope(ctx)?;
         if text.chars().count() > MAX_TRANSLATE_CHARS {
             return Err(ApiError::bad_input(format!(
                 "the text is longer than {MAX_TRANSLATE_CHARS} characters; ingest it as a \
@@ -189,17 +187,10 @@ impl CoreQuery {
     /// One ingested document by id.
     async fn document(&self, ctx: &Context<'_>, id: String) -> ApiResult<Option<Document>> {
         let services = ctx.data_unchecked::<Services>();
-        let forces = crate::access::forces(ctx, &[])?;
-        let operations = crate::access::operations(ctx, &[])?;
+        let scope = crate::access::scope(ctx)?;
         let index = services.index.clone();
-        let doc = services.cpu.run(move || index.get(&id, &forces)).await??;
-        // Within operation compartments, documents of other operations do not exist.
-        Ok(doc
-            .filter(|d| {
-                operations.is_empty()
-                    || d.operation.as_ref().is_some_and(|o| operations.contains(o))
-            })
-            .map(Document::from))
+        let doc = services.cpu.run(move || index.get(&id, &scope)).await??;
+        Ok(doc.map(Document::from))
     }
 
     /// Documents similar to `id`, best first (null when `id` does not exist).
@@ -212,17 +203,11 @@ impl CoreQuery {
     ) -> ApiResult<Option<Vec<SearchHit>>> {
         let services = ctx.data_unchecked::<Services>();
         let limit = page_size(Some(first))?;
-        let forces = crate::access::forces(ctx, &filter.forces)?;
-        if !crate::access::operations(ctx, &[])?.is_empty() {
-            return Err(crate::error::ApiError::new(
-                crate::error::ErrorCode::Forbidden,
-                "moreLikeThis is not available within operation compartments",
-            ));
-        }
+        let scope = crate::access::scope_for(ctx, &filter.forces, &filter.operations)?;
         let index = services.index.clone();
         let hits = services
             .cpu
-            .run(move || index.more_like_this(&id, &forces, limit))
+            .run(move || index.more_like_this(&id, &scope, limit))
             .await??;
         Ok(hits.map(|h| h.into_iter().map(SearchHit::from).collect()))
     }
@@ -230,8 +215,8 @@ impl CoreQuery {
     /// One person by id.
     async fn person(&self, ctx: &Context<'_>, id: String) -> ApiResult<Option<Person>> {
         let services = ctx.data_unchecked::<Services>();
-        let forces = crate::access::forces(ctx, &[])?;
-        Ok(services.graph.person(&forces, &id).await?.map(Person::from))
+        let scope = crate::access::scope(ctx)?;
+        Ok(services.graph.person(&scope, &id).await?.map(Person::from))
     }
 }
 

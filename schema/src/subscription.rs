@@ -19,13 +19,13 @@ impl SubscriptionRoot {
         id: String,
     ) -> async_graphql::Result<impl Stream<Item = crate::jobs::IngestJob>> {
         let services = ctx.data_unchecked::<Services>().clone();
-        let forces = crate::access::forces(ctx, &[])?;
+        let scope = crate::access::scope(ctx)?;
         let job = services
             .jobs
             .store()
             .load(&id)
             .map_err(ApiError::from)?
-            .filter(|job| forces.contains(&job.force))
+            .filter(|job| scope.contains(&job.force, job.operation.as_deref()))
             .ok_or_else(|| {
                 ApiError::new(
                     crate::error::ErrorCode::NotFound,

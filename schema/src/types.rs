@@ -30,12 +30,12 @@ impl Person {
         &self,
         ctx: &Context<'_>,
     ) -> ApiResult<Vec<crate::linkage::PersonMentionRef>> {
-        let forces = crate::access::forces(ctx, &[])?;
+        let scope = crate::access::scope(ctx)?;
         let loader = ctx.data_unchecked::<
             async_graphql::dataloader::DataLoader<crate::linkage::PersonMentionsLoader>,
         >();
         Ok(loader
-            .load_one(crate::loaders::Scoped::new(&forces, self.id.clone()))
+            .load_one(crate::loaders::Scoped::new(&scope, self.id.clone()))
             .await?
             .unwrap_or_default())
     }
@@ -171,10 +171,10 @@ impl Document {
     /// Whether the document's node exists in the graph (fails with GRAPH_UNAVAILABLE while Neo4j is down).
     async fn in_graph(&self, ctx: &Context<'_>) -> ApiResult<bool> {
         let services = ctx.data_unchecked::<Services>();
-        let forces = crate::access::forces(ctx, &[])?;
+        let scope = crate::access::scope(ctx)?;
         Ok(services
             .graph
-            .document_node(&forces, &self.id)
+            .document_node(&scope, &self.id)
             .await?
             .is_some())
     }
@@ -185,7 +185,7 @@ impl Document {
     /// of forces you cannot see are left out).
     async fn entities(&self, ctx: &Context<'_>) -> ApiResult<Vec<crate::linkage::Entity>> {
         let services = ctx.data_unchecked::<Services>();
-        let forces = crate::access::forces(ctx, &[])?;
+        let scope = crate::access::scope(ctx)?;
         let mut out: Vec<crate::linkage::Entity> = self
             .mentions
             .iter()
@@ -194,7 +194,7 @@ impl Document {
             .collect();
         match services
             .graph
-            .document_person_mentions(&forces, &self.id)
+            .document_person_mentions(&scope, &self.id)
             .await
         {
             Ok(persons) => out.extend(persons.into_iter().map(|m| crate::linkage::Entity {
@@ -274,9 +274,9 @@ impl SearchHit {
         let loader = ctx.data_unchecked::<async_graphql::dataloader::DataLoader<
             crate::loaders::DocumentNodeLoader,
         >>();
-        let forces = crate::access::forces(ctx, &[])?;
+        let scope = crate::access::scope(ctx)?;
         Ok(loader
-            .load_one(crate::loaders::Scoped::new(&forces, self.id.clone()))
+            .load_one(crate::loaders::Scoped::new(&scope, self.id.clone()))
             .await?
             .unwrap_or(false))
     }

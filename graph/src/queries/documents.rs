@@ -2,9 +2,10 @@
 
 use neo4rs::{BoltType, query};
 
+use super::scoped;
 use crate::import::records::bolt_map;
 use crate::queries::mentions::mention_queries;
-use crate::{DocumentNode, GraphClient, GraphError, MentionRow};
+use crate::{DocumentNode, GraphClient, GraphError, MentionRow, Scope};
 
 /// Creates or updates document nodes with the index's ids, owned by their forces.
 const UPSERT_DOCUMENTS: &str = "UNWIND $rows AS row MERGE (d:Document {id: row.id}) \
@@ -47,45 +48,36 @@ impl GraphClient {
         self.run_in_transaction(&queries).await
     }
 
-    /// A document node by id, or `None`.
-    ///
-    /// Cypher: one `MATCH (d:Document {id: $id})`.
     /// Which of `ids` have a `Document` node, in one round trip (for DataLoader).
     ///
     /// Cypher: `UNWIND $ids` + `MATCH (d:Document {id: id})`.
     pub async fn document_nodes(
         &self,
-        forces: &[String],
+        scope: &Scope,
         ids: &[String],
     ) -> Result<Vec<DocumentNode>, GraphError> {
         self.rows::<DocumentNode>(
-            query(
-                "UNWIND $ids AS id MATCH (d:Document {id: id}) WHERE d.force IN $forces \
-                 RETURN d.id AS id, d.title AS title, d.force AS force, d.operation AS operation, \
-                        d.sourceType AS source_type, d.language AS language, d.contentHash AS content_hash",
+            scoped(
+                concat!(
+                "UNWIND $ids AS id MATCH (d:Document {id: id}) WHERE ",
+                in_scope!("d"),
+                " RETURN d.id AS id, d.title AS title, d.force AS force, d.operation AS operation, \
+                        d.sourceType AS source_type, d.language AS language, d.contentHash AS content_hash"
+                ),
+                scope,
             )
-            .param("ids", ids.to_vec())
-            .param("forces", forces.to_vec()),
+            .param("ids", ids.to_vec()),
         )
         .await
     }
 
+    /// A document node by id, or `None` (the batched look-up with one id).
     pub async fn document_node(
         &self,
-        forces: &[String],
+        scope: &Scope,
         id: &str,
     ) -> Result<Option<DocumentNode>, GraphError> {
-        let rows = self
-            .rows::<DocumentNode>(
-                query(
-                    "MATCH (d:Document {id: $id}) WHERE d.force IN $forces \
-                     RETURN d.id AS id, d.title AS title, d.force AS force, d.operation AS operation, \
-                            d.sourceType AS source_type, d.language AS language, d.contentHash AS content_hash",
-                )
-                .param("id", id)
-                .param("forces", forces.to_vec()),
-            )
-            .await?;
+        let rows = self.document_nodes(scope, &[id.to_owned()]).await?;
         Ok(rows.into_iter().next())
     }
 }

@@ -1,11 +1,11 @@
 //! Located counts for hot-spot analysis, aggregated per place in Cypher, and the
 //! incidents or episodes behind one cell.
 
-use neo4rs::query;
 use serde::Deserialize;
 
+use super::scoped;
 use crate::vocab::{VAWG_CRIME_TYPES, VAWG_OFFENCE_CODES};
-use crate::{GraphClient, GraphError};
+use crate::{GraphClient, GraphError, Scope};
 
 /// What a hot-spot map counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,11 +18,12 @@ pub enum HotspotKind {
     Missing,
 }
 
-/// Which records to count: forces, a `[from, to)` window, and crime types.
-#[derive(Debug, Clone, Default)]
+/// Which records to count: the caller's compartment, a `[from, to)` window, and crime
+/// types.
+#[derive(Debug, Clone)]
 pub struct HotspotFilter {
-    /// `None`: every force.
-    pub forces: Option<Vec<String>>,
+    /// Records outside it are never counted.
+    pub scope: Scope,
     /// RFC 3339, inclusive.
     pub from: Option<String>,
     /// RFC 3339, exclusive.
@@ -64,7 +65,8 @@ struct Total {
 /// Shared `WHERE` for incidents.
 macro_rules! incident_filter {
     () => {
-        " ($forces IS NULL OR i.force IN $forces)\
+        " (i.force IN $forces AND \
+          ($operations IS NULL OR EXISTS { MATCH (i)-[:PART_OF]->(op_:Operation) WHERE op_.id IN $operations }))\
           AND ($from IS NULL OR i.occurredAt >= datetime($from))\
           AND ($to IS NULL OR i.occurredAt < datetime($to))\
           AND ($crimeTypes IS NULL OR toLower(i.crimeType) IN $crimeTypes)\
@@ -75,7 +77,8 @@ macro_rules! incident_filter {
 /// Shared `WHERE` for missing episodes (found in the window).
 macro_rules! missing_filter {
     () => {
-        " ($forces IS NULL OR m.force IN $forces)\
+        " (m.force IN $forces AND \
+          ($operations IS NULL OR EXISTS { MATCH (m)-[q_]-()-[:PART_OF]->(op_:Operation) WHERE q_.force IN $forces AND op_.id IN $operations }))\
           AND ($from IS NULL OR m.reportedAt >= datetime($from))\
           AND ($to IS NULL OR m.reportedAt < datetime($to))"
     };
@@ -141,8 +144,7 @@ const MISSING_CELL: &str = concat!(
 
 fn filtered(text: &'static str, kind: HotspotKind, filter: &HotspotFilter) -> neo4rs::Query {
     let lower = |v: &[&str]| v.iter().map(|s| s.to_lowercase()).collect::<Vec<_>>();
-    query(text)
-        .param("forces", filter.forces.clone())
+    scoped(text, &filter.scope)
         .param("from", filter.from.clone())
         .param("to", filter.to.clone())
         .param(

@@ -6,8 +6,9 @@ use neo4rs::{BoltType, query};
 use serde::Deserialize;
 use toex_extract::{EntityKind, Mention, TextSide};
 
+use super::scoped;
 use crate::import::records::bolt_map;
-use crate::{GraphClient, GraphError};
+use crate::{GraphClient, GraphError, Scope};
 
 /// A mention to write: which document, what, where.
 #[derive(Debug, Clone)]
@@ -259,37 +260,41 @@ impl GraphClient {
     /// through `USES`/`LIVES_AT`, documents through `MENTIONS`).
     pub async fn linkage(
         &self,
-        forces: &[String],
+        scope: &Scope,
         key: &str,
     ) -> Result<Option<GraphLinkage>, GraphError> {
         let rows = self
             .rows::<GraphLinkage>(
-                query(
+                scoped(concat!(
                     "MATCH (x:Entity {key: $key}) \
                      OPTIONAL CALL (x) { \
                        MATCH (p:Person)-[u:USES|LIVES_AT]->(x) \
-                       WHERE p.force IN $forces AND u.force IN $forces \
-                       RETURN collect({id: p.id, name: p.name, force: p.force, via: type(u), \
+                       WHERE u.force IN $forces AND ",
+                    in_scope!("p"),
+                    " RETURN collect({id: p.id, name: p.name, force: p.force, via: type(u), \
                          first_seen: toString(u.firstSeen), last_seen: toString(u.lastSeen), \
-                         operations: [(p)-[r:PART_OF]->(o:Operation) WHERE r.force IN $forces | o.id], \
-                         incidents: [(p)-[r:INVOLVED_IN]->(i:Incident) WHERE r.force IN $forces | \
-                           {id: i.id, role: r.role, crime_type: i.crimeType, \
+                         operations: [(p)-[r:PART_OF]->(o:Operation) WHERE r.force IN $forces AND ",
+                    operation_allowed!("o.id"),
+                    " | o.id], \
+                         incidents: [(p)-[r:INVOLVED_IN]->(i:Incident) WHERE r.force IN $forces AND ",
+                    in_scope!("i"),
+                    " | {id: i.id, role: r.role, crime_type: i.crimeType, \
                             occurred_at: toString(i.occurredAt)}][..20]})[..100] AS persons \
                      } \
                      OPTIONAL CALL (x) { \
                        MATCH (d:Document)-[m:MENTIONS]->(x) \
-                       WHERE d.force IN $forces AND m.force IN $forces \
-                       WITH DISTINCT d \
+                       WHERE m.force IN $forces AND ",
+                    in_scope!("d"),
+                    " WITH DISTINCT d \
                        RETURN collect(d.id)[..100] AS documents, count(d) AS document_count \
                      } \
                      WITH x, persons, documents, document_count \
                      WHERE size(persons) > 0 OR document_count > 0 \
                      RETURN x.key AS key, x.caption AS caption, \
                        coalesce(x.unresolved, false) AS unresolved, \
-                       persons, documents, document_count",
-                )
-                .param("key", key)
-                .param("forces", forces.to_vec()),
+                       persons, documents, document_count"
+                ), scope)
+                .param("key", key),
             )
             .await?;
         Ok(rows.into_iter().next())
@@ -304,28 +309,34 @@ impl GraphClient {
     /// they are a suspect, filtered to those outside the selection.
     pub async fn cross_links(
         &self,
-        forces: &[String],
+        scope: &Scope,
         operation: Option<&str>,
         force: Option<&str>,
         limit: i64,
     ) -> Result<Vec<CrossLinkRow>, GraphError> {
         self.rows::<CrossLinkRow>(
-            query(
-                "MATCH (d:Document)-[m:MENTIONS]->(x:Entity) \
-                 WHERE d.force IN $forces AND m.force IN $forces \
-                   AND ($operation IS NULL OR d.operation = $operation) \
+            scoped(
+                concat!(
+                    "MATCH (d:Document)-[m:MENTIONS]->(x:Entity) \
+                 WHERE m.force IN $forces AND ",
+                    in_scope!("d"),
+                    " AND ($operation IS NULL OR d.operation = $operation) \
                    AND ($force IS NULL OR d.force = $force) \
                  WITH x, collect(DISTINCT d.id) AS docs \
                  CALL (x) { \
                    MATCH (p:Person)-[u:USES|LIVES_AT]->(x) \
-                   WHERE p.force IN $forces AND u.force IN $forces \
-                   RETURN p, type(u) AS via \
+                   WHERE u.force IN $forces AND ",
+                    in_scope!("p"),
+                    " RETURN p, type(u) AS via \
                    UNION \
-                   MATCH (p:Person) WHERE p = x AND p.force IN $forces \
-                   RETURN p, 'MENTIONED' AS via \
+                   MATCH (p:Person) WHERE p = x AND ",
+                    in_scope!("p"),
+                    " RETURN p, 'MENTIONED' AS via \
                  } \
                  WITH x, docs, p, via, \
-                   [(p)-[r:PART_OF]->(o:Operation) WHERE r.force IN $forces | o.id] AS ops \
+                   [(p)-[r:PART_OF]->(o:Operation) WHERE r.force IN $forces AND ",
+                    operation_allowed!("o.id"),
+                    " | o.id] AS ops \
                  WHERE ($operation IS NOT NULL AND NOT $operation IN ops) \
                     OR ($operation IS NULL AND p.force <> $force) \
                  RETURN x.key AS key, x.caption AS caption, \
@@ -336,9 +347,10 @@ impl GraphClient {
                    EXISTS { (p)-[r:INVOLVED_IN]->(:Incident) \
                             WHERE r.role = 'suspect' AND r.force IN $forces } AS suspect, \
                    coalesce(p.rso, false) AS rso \
-                 LIMIT $limit",
+                 LIMIT $limit"
+                ),
+                scope,
             )
-            .param("forces", forces.to_vec())
             .param("operation", operation.map(str::to_owned))
             .param("force", force.map(str::to_owned))
             .param("limit", limit),
@@ -351,20 +363,25 @@ impl GraphClient {
     /// Cypher: one `MATCH (d:Document {id: $id})-[m:MENTIONS]->(p:Person)`.
     pub async fn document_person_mentions(
         &self,
-        forces: &[String],
+        scope: &Scope,
         document: &str,
     ) -> Result<Vec<PersonMention>, GraphError> {
         self.rows::<PersonMention>(
-            query(
-                "MATCH (d:Document {id: $id})-[m:MENTIONS]->(p:Person) \
-                 WHERE d.force IN $forces AND m.force IN $forces AND p.force IN $forces \
-                 RETURN p.id AS person_id, d.id AS document_id, d.title AS title, \
+            scoped(
+                concat!(
+                    "MATCH (d:Document {id: $id})-[m:MENTIONS]->(p:Person) \
+                 WHERE m.force IN $forces AND ",
+                    in_scope!("d"),
+                    " AND ",
+                    in_scope!("p"),
+                    " RETURN p.id AS person_id, d.id AS document_id, d.title AS title, \
                    d.force AS force, d.operation AS operation, m.segment AS segment, \
                    m.start AS start, m.end AS end, m.text AS text, m.side AS side \
-                 ORDER BY m.segment, m.start LIMIT 1000",
+                 ORDER BY m.segment, m.start LIMIT 1000"
+                ),
+                scope,
             )
-            .param("id", document)
-            .param("forces", forces.to_vec()),
+            .param("id", document),
         )
         .await
     }
@@ -374,24 +391,28 @@ impl GraphClient {
     /// Cypher: `UNWIND $ids` + `MATCH (d:Document)-[m:MENTIONS]->(p:Person {id: id})`.
     pub async fn person_mentions(
         &self,
-        forces: &[String],
+        scope: &Scope,
         persons: &[String],
         per_person: i64,
     ) -> Result<Vec<PersonMention>, GraphError> {
         self.rows::<PersonMention>(
-            query(
-                "UNWIND $ids AS id MATCH (p:Person {id: id}) WHERE p.force IN $forces \
-                 CALL (p) { \
+            scoped(
+                concat!(
+                    "UNWIND $ids AS id MATCH (p:Person {id: id}) WHERE ",
+                    in_scope!("p"),
+                    " CALL (p) { \
                    MATCH (d:Document)-[m:MENTIONS]->(p) \
-                   WHERE d.force IN $forces AND m.force IN $forces \
-                   RETURN d, m ORDER BY d.id, m.segment, m.start LIMIT $per \
+                   WHERE m.force IN $forces AND ",
+                    in_scope!("d"),
+                    " RETURN d, m ORDER BY d.id, m.segment, m.start LIMIT $per \
                  } \
                  RETURN p.id AS person_id, d.id AS document_id, d.title AS title, \
                    d.force AS force, d.operation AS operation, m.segment AS segment, \
-                   m.start AS start, m.end AS end, m.text AS text, m.side AS side",
+                   m.start AS start, m.end AS end, m.text AS text, m.side AS side"
+                ),
+                scope,
             )
             .param("ids", persons.to_vec())
-            .param("forces", forces.to_vec())
             .param("per", per_person),
         )
         .await

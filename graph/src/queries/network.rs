@@ -2,10 +2,9 @@
 //! search and the selections that centrality and communities run on. Path bounds must
 //! be literals in Cypher, so each allowed bound has its own constant statement.
 
-use neo4rs::query;
-
+use super::scoped;
 use crate::model::{CommonAssociate, PersonMatch, SelectionLink, Subgraph, TimelineEvent};
-use crate::{GraphClient, GraphError, names, vocab};
+use crate::{GraphClient, GraphError, Scope, names, vocab};
 
 /// Largest `hops` for a neighbourhood.
 pub const MAX_HOPS: u8 = 3;
@@ -80,23 +79,27 @@ macro_rules! allowed {
     };
 }
 
-/// Whether a node reached through one of the caller's relationships may be shown: it
-/// belongs to one of their forces, or it is a shared identifier or place (a phone used
+/// Whether a node reached through one of the caller's relationships may be shown: inside
+/// their operation compartments, and it belongs to one of their forces or it is a shared
+/// identifier or place (a phone used
 /// by people in two forces is one node, owned by whichever recorded it first).
 macro_rules! reachable {
     ($x:literal) => {
         concat!(
-            "(",
+            "((",
             $x,
             ".force IN $forces OR ",
             $x,
-            ":Phone|Email|Vehicle|OnlineAccount|Location)"
+            ":Phone|Email|Vehicle|OnlineAccount|Location) AND ",
+            in_operations!($x),
+            ")"
         )
     };
 }
 
-/// Whether a node named directly (by key) may be shown: owned by one of the caller's
-/// forces, or a shared identifier or place that one of their relationships touches.
+/// Whether a node named directly (by key) may be shown: inside the caller's operation
+/// compartments, and owned by one of their forces or a shared identifier or place that
+/// one of their relationships touches.
 macro_rules! visible {
     ($x:literal) => {
         concat!(
@@ -107,7 +110,8 @@ macro_rules! visible {
             ":Phone|Email|Vehicle|OnlineAccount|Location ",
             "AND EXISTS { MATCH (",
             $x,
-            ")-[q]-() WHERE q.force IN $forces }))"
+            ")-[q]-() WHERE q.force IN $forces })) AND ",
+            in_operations!($x)
         )
     };
 }
@@ -234,9 +238,15 @@ const TIMELINE: &str = concat!(
     "MATCH (n:Entity {key: $key}) WHERE ",
     visible!("n"),
     " CALL (n) { \
-      MATCH (n)-[r]-(i:Incident) WHERE r.force IN $forces AND i.force IN $forces RETURN i.occurredAt AS at, 'incident' AS kind, i.key AS key, i.caption AS caption, coalesce(r.role, type(r)) AS detail \
-      UNION ALL MATCH (n)-[r]-(m:MissingEpisode) WHERE r.force IN $forces AND m.force IN $forces RETURN m.reportedAt AS at, 'missing reported' AS kind, m.key AS key, m.caption AS caption, m.riskGrade AS detail \
-      UNION ALL MATCH (n)-[r]-(m:MissingEpisode) WHERE r.force IN $forces AND m.force IN $forces AND m.returnedAt IS NOT NULL RETURN m.returnedAt AS at, 'missing returned' AS kind, m.key AS key, m.caption AS caption, m.riskGrade AS detail \
+      MATCH (n)-[r]-(i:Incident) WHERE r.force IN $forces AND ",
+    in_scope!("i"),
+    " RETURN i.occurredAt AS at, 'incident' AS kind, i.key AS key, i.caption AS caption, coalesce(r.role, type(r)) AS detail \
+      UNION ALL MATCH (n)-[r]-(m:MissingEpisode) WHERE r.force IN $forces AND ",
+    in_scope!("m"),
+    " RETURN m.reportedAt AS at, 'missing reported' AS kind, m.key AS key, m.caption AS caption, m.riskGrade AS detail \
+      UNION ALL MATCH (n)-[r]-(m:MissingEpisode) WHERE r.force IN $forces AND m.returnedAt IS NOT NULL AND ",
+    in_scope!("m"),
+    " RETURN m.returnedAt AS at, 'missing returned' AS kind, m.key AS key, m.caption AS caption, m.riskGrade AS detail \
       UNION ALL MATCH (n)-[r:CALLED]-(o) WHERE r.force IN $forces AND ",
     reachable!("o"),
     " RETURN r.firstSeen AS at, 'first call' AS kind, o.key AS key, o.caption AS caption, toString(r.count) + ' calls' AS detail \
@@ -254,16 +264,24 @@ const TIMELINE: &str = concat!(
     RETURN toString(at) AS at, kind, key, caption, detail ORDER BY at, kind, key LIMIT $limit"
 );
 
-const PEOPLE: &str = "CALL db.index.fulltext.queryNodes('person_names', $q) YIELD node, score \
-    WHERE node.force IN $forces AND ($protected OR NOT coalesce(node.protected, false)) \
+const PEOPLE: &str = concat!(
+    "CALL db.index.fulltext.queryNodes('person_names', $q) YIELD node, score WHERE ",
+    in_scope!("node"),
+    " AND ($protected OR NOT coalesce(node.protected, false)) \
     RETURN node.id AS id, node.name AS name, coalesce(node.aliases, []) AS aliases, node.force AS force, \
            coalesce(node.protected, false) AS protected, score \
-    ORDER BY score DESC, id SKIP $skip LIMIT $limit";
+    ORDER BY score DESC, id SKIP $skip LIMIT $limit"
+);
 
-const OPERATION_LINKS: &str = "MATCH (o:Operation {id: $operation})<-[:PART_OF]-(a) \
-    WHERE o.force IN $forces AND a.force IN $forces \
-    OPTIONAL MATCH (a)-[r]-(b)-[:PART_OF]->(o) WHERE type(r) IN $types AND r.force IN $forces AND b.force IN $forces \
-    RETURN a.key AS from, a.caption AS caption, b.key AS to, toFloat(coalesce(r.weight, r.count, 1)) AS weight";
+const OPERATION_LINKS: &str = concat!(
+    "MATCH (o:Operation {id: $operation})<-[:PART_OF]-(a) WHERE ",
+    in_scope!("o"),
+    " AND ",
+    in_scope!("a"),
+    " OPTIONAL MATCH (a)-[r]-(b)-[:PART_OF]->(o) WHERE type(r) IN $types AND r.force IN $forces AND ",
+    in_scope!("b"),
+    " RETURN a.key AS from, a.caption AS caption, b.key AS to, toFloat(coalesce(r.weight, r.count, 1)) AS weight"
+);
 
 fn types(requested: &[String]) -> Result<Vec<String>, GraphError> {
     vocab::relationship_types(requested).map_err(GraphError::InvalidInput)
@@ -277,7 +295,7 @@ impl GraphClient {
     /// hub costs at most `hops × limit` expansions.
     pub async fn neighbourhood(
         &self,
-        forces: &[String],
+        scope: &Scope,
         key: &str,
         hops: u8,
         relationship_types: &[String],
@@ -291,8 +309,7 @@ impl GraphClient {
         }
         let rows = self
             .rows::<Subgraph>(
-                query(NEIGHBOURHOOD[hops as usize - 1])
-                    .param("forces", forces.to_vec())
+                scoped(NEIGHBOURHOOD[hops as usize - 1], scope)
                     .param("key", key)
                     .param("types", types(relationship_types)?)
                     .param("since", since)
@@ -307,7 +324,7 @@ impl GraphClient {
     /// Cypher: one `allShortestPaths((a)-[*..max_hops]-(b))`.
     pub async fn shortest_paths(
         &self,
-        forces: &[String],
+        scope: &Scope,
         from: &str,
         to: &str,
         max_hops: u8,
@@ -325,8 +342,7 @@ impl GraphClient {
             ));
         }
         self.rows::<Subgraph>(
-            query(SHORTEST[max_hops as usize - 1])
-                .param("forces", forces.to_vec())
+            scoped(SHORTEST[max_hops as usize - 1], scope)
                 .param("from", from)
                 .param("to", to)
                 .param("types", types(relationship_types)?)
@@ -340,15 +356,14 @@ impl GraphClient {
     /// Cypher: one `MATCH (a)-[r1]-(c)-[r2]-(b)`.
     pub async fn common_associates(
         &self,
-        forces: &[String],
+        scope: &Scope,
         a: &str,
         b: &str,
         relationship_types: &[String],
         limit: usize,
     ) -> Result<Vec<CommonAssociate>, GraphError> {
         self.rows::<CommonAssociate>(
-            query(COMMON)
-                .param("forces", forces.to_vec())
+            scoped(COMMON, scope)
                 .param("a", a)
                 .param("b", b)
                 .param("types", types(relationship_types)?)
@@ -362,13 +377,12 @@ impl GraphClient {
     /// Cypher: one `CALL (n) { … UNION ALL … }` over incidents, missing episodes, calls and identifier use.
     pub async fn timeline(
         &self,
-        forces: &[String],
+        scope: &Scope,
         key: &str,
         limit: usize,
     ) -> Result<Vec<TimelineEvent>, GraphError> {
         self.rows::<TimelineEvent>(
-            query(TIMELINE)
-                .param("forces", forces.to_vec())
+            scoped(TIMELINE, scope)
                 .param("key", key)
                 .param("limit", limit as i64),
         )
@@ -381,8 +395,7 @@ impl GraphClient {
     /// `[a-z]` keys and words made by [`names`], never raw input.
     pub async fn people_by_name(
         &self,
-        forces: &[String],
-        include_protected: bool,
+        scope: &Scope,
         name: &str,
         skip: usize,
         limit: usize,
@@ -396,10 +409,8 @@ impl GraphClient {
         let mut parts: Vec<String> = keys.iter().map(|k| format!("+k{k}")).collect();
         parts.extend(names::folded_words(name));
         self.rows::<PersonMatch>(
-            query(PEOPLE)
+            scoped(PEOPLE, scope)
                 .param("q", parts.join(" "))
-                .param("forces", forces.to_vec())
-                .param("protected", include_protected)
                 .param("skip", skip as i64)
                 .param("limit", limit as i64),
         )
@@ -411,13 +422,12 @@ impl GraphClient {
     /// Cypher: one `MATCH (o:Operation)<-[:PART_OF]-(a) OPTIONAL MATCH (a)-[r]-(b)-[:PART_OF]->(o)`.
     pub async fn operation_links(
         &self,
-        forces: &[String],
+        scope: &Scope,
         operation: &str,
         relationship_types: &[String],
     ) -> Result<Vec<SelectionLink>, GraphError> {
         self.rows::<SelectionLink>(
-            query(OPERATION_LINKS)
-                .param("forces", forces.to_vec())
+            scoped(OPERATION_LINKS, scope)
                 .param("operation", operation)
                 .param("types", types(relationship_types)?),
         )

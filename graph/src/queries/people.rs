@@ -2,24 +2,13 @@
 
 use neo4rs::query;
 
-use crate::{GraphClient, GraphError, Person};
+use super::scoped;
+use crate::{GraphClient, GraphError, Person, Scope};
 
 impl GraphClient {
-    /// One person by id, or `None`.
-    ///
-    /// Cypher: one `MATCH (p:Person {id: $id})` on the `person_id` constraint's index.
-    pub async fn person(&self, forces: &[String], id: &str) -> Result<Option<Person>, GraphError> {
-        let rows = self
-            .rows::<Person>(
-                query(
-                    "MATCH (p:Person {id: $id}) WHERE p.force IN $forces \
-                     RETURN p.id AS id, p.name AS name, coalesce(p.aliases, []) AS aliases, p.force AS force, \
-                            coalesce(p.protected, false) AS protected",
-                )
-                .param("id", id)
-                .param("forces", forces.to_vec()),
-            )
-            .await?;
+    /// One person by id, or `None` (the batched look-up with one id).
+    pub async fn person(&self, scope: &Scope, id: &str) -> Result<Option<Person>, GraphError> {
+        let rows = self.persons_by_ids(scope, &[id.to_owned()]).await?;
         Ok(rows.into_iter().next())
     }
 
@@ -28,17 +17,20 @@ impl GraphClient {
     /// Cypher: `UNWIND $ids` + `MATCH (p:Person {id: id})`.
     pub async fn persons_by_ids(
         &self,
-        forces: &[String],
+        scope: &Scope,
         ids: &[String],
     ) -> Result<Vec<Person>, GraphError> {
         self.rows::<Person>(
-            query(
-                "UNWIND $ids AS id MATCH (p:Person {id: id}) WHERE p.force IN $forces \
-                 RETURN p.id AS id, p.name AS name, coalesce(p.aliases, []) AS aliases, p.force AS force, \
-                        coalesce(p.protected, false) AS protected",
+            scoped(
+                concat!(
+                    "UNWIND $ids AS id MATCH (p:Person {id: id}) WHERE ",
+                    in_scope!("p"),
+                    " RETURN p.id AS id, p.name AS name, coalesce(p.aliases, []) AS aliases, p.force AS force, \
+                        coalesce(p.protected, false) AS protected"
+                ),
+                scope,
             )
-            .param("ids", ids.to_vec())
-            .param("forces", forces.to_vec()),
+            .param("ids", ids.to_vec()),
         )
         .await
     }
@@ -80,7 +72,8 @@ impl GraphClient {
         Ok(out.first().map_or(0, |w| w.written as usize))
     }
 
-    /// Names and aliases of the protected persons in `forces`, for redaction.
+    /// Names and aliases of the protected persons in `forces`, for redaction (the
+    /// caller's forces, not only their operations: redacting more is the safe side).
     ///
     /// Cypher: one `MATCH (p:Person) WHERE p.protected AND p.force IN $forces`.
     pub async fn protected_names(&self, forces: &[String]) -> Result<Vec<String>, GraphError> {

@@ -2,11 +2,11 @@
 //! force's suspects, missing people or registered offenders in a window), aggregated in
 //! Cypher, never the whole graph.
 
-use neo4rs::query;
 use serde::Deserialize;
 
+use super::scoped;
 use crate::vocab::{VAWG_CRIME_TYPES, VAWG_OFFENCE_CODES};
-use crate::{GraphClient, GraphError};
+use crate::{GraphClient, GraphError, Scope};
 use toex_analytics::profiles::{
     MAX_LINK_HOPS, MissingPerson, ProfileRecords, ProfileWindow, RegisteredOffender, Suspect,
     ThreatKind,
@@ -21,10 +21,14 @@ macro_rules! link_types {
 
 const VAWG_SUSPECTS: &str = concat!(
     "MATCH (p:Person)-[:INVOLVED_IN {role: 'suspect'}]->(i:Incident)",
-    " WHERE i.force IN $forces AND p.force IN $forces",
+    " WHERE ",
+    in_scope!("i"),
+    " AND ",
+    in_scope!("p"),
     " AND i.occurredAt >= datetime($start) AND i.occurredAt < datetime($asOf)",
     " AND (i.offenceCode IN $vawgCodes OR toLower(i.crimeType) IN $vawgTypes)",
-    " OPTIONAL MATCH (v:Person)-[:INVOLVED_IN {role: 'victim'}]->(i) WHERE v.force IN $forces",
+    " OPTIONAL MATCH (v:Person)-[:INVOLVED_IN {role: 'victim'}]->(i) WHERE ",
+    in_scope!("v"),
     " WITH p, i, collect(DISTINCT v.id) AS victims",
     " WITH p, collect({id: i.id, crime_type: i.crimeType, offence_code: i.offenceCode,",
     " occurred_at: toString(i.occurredAt), harm: i.harm, victims: victims}) AS incidents",
@@ -35,7 +39,10 @@ macro_rules! missing_people {
     ($hops:literal) => {
         concat!(
             "MATCH (c:Person)-[:WENT_MISSING]->(m:MissingEpisode)",
-            " WHERE m.force IN $forces AND c.force IN $forces",
+            " WHERE ",
+            in_scope!("m"),
+            " AND ",
+            in_scope!("c"),
             " AND m.reportedAt >= datetime($start) AND m.reportedAt < datetime($asOf)",
             " OPTIONAL MATCH (m)-[:FOUND_AT]->(f:Location)",
             " OPTIONAL MATCH (m)-[:MISSING_FROM]->(fr:Location)",
@@ -44,21 +51,34 @@ macro_rules! missing_people {
             " missing_from: coalesce(fr.postcode, fr.caption, fr.id)}) AS episodes",
             " CALL (c) {",
             "   MATCH path = (c)-[:", link_types!(), "*2..", $hops, "]-(a:Person)",
-            "   WHERE a <> c AND all(n IN nodes(path)[1..-1] WHERE NOT n:Person)",
-            "   AND a.force IN $forces AND all(r IN relationships(path) WHERE r.force IN $forces)",
+            "   WHERE a <> c AND all(n IN nodes(path)[1..-1] WHERE NOT n:Person AND ",
+            in_operations!("n"),
+            ")",
+            "   AND ",
+            in_scope!("a"),
+            " AND all(r IN relationships(path) WHERE r.force IN $forces)",
             "   AND (a.dob IS NULL OR a.dob <= date($adultBornBy))",
-            "   AND (coalesce(a.rso, false) OR EXISTS { (a)-[:INVOLVED_IN {role: 'suspect'}]->(si:Incident) WHERE si.force IN $forces })",
+            "   AND (coalesce(a.rso, false) OR EXISTS { (a)-[:INVOLVED_IN {role: 'suspect'}]->(si:Incident) WHERE ",
+            in_scope!("si"),
+            " })",
             "   WITH a, path ORDER BY length(path)",
             "   WITH a, head(collect(path)) AS path LIMIT 25",
             "   RETURN collect({key: 'Person:' + a.id, name: a.name, rso: coalesce(a.rso, false),",
-            "   suspect: EXISTS { (a)-[:INVOLVED_IN {role: 'suspect'}]->(si:Incident) WHERE si.force IN $forces },",
+            "   suspect: EXISTS { (a)-[:INVOLVED_IN {role: 'suspect'}]->(si:Incident) WHERE ",
+            in_scope!("si"),
+            " },",
             "   hops: length(path), via: [n IN nodes(path)[1..-1] | n.key]}) AS links",
             " }",
             " CALL (c) {",
             "   MATCH (c)-[:WENT_MISSING]->(:MissingEpisode)-[:FOUND_AT|MISSING_FROM]->(l:Location)",
             "   <-[:FOUND_AT|MISSING_FROM]-(m2:MissingEpisode)<-[:WENT_MISSING]-(o:Person)",
             "   WHERE o <> c AND m2.reportedAt >= datetime($start) AND m2.reportedAt < datetime($asOf)",
-            "   AND m2.force IN $forces AND o.force IN $forces",
+            "   AND ",
+            in_scope!("m2"),
+            " AND ",
+            in_scope!("o"),
+            " AND ",
+            in_operations!("l"),
             "   WITH l, collect(DISTINCT o.id) AS others",
             "   RETURN collect({place: coalesce(l.postcode, l.caption, l.id), others: others}) AS shared_places",
             " }",
@@ -79,15 +99,24 @@ const MISSING_PEOPLE: [&str; 5] = [
 macro_rules! registered_offenders {
     ($hops:literal) => {
         concat!(
-            "MATCH (r:Person) WHERE r.rso = true AND r.force IN $forces",
+            "MATCH (r:Person) WHERE r.rso = true AND ",
+            in_scope!("r"),
             " CALL (r) {",
             "   MATCH path = (r)-[:", link_types!(), "|INVOLVED_IN*2..", $hops, "]-(t:Person)",
-            "   WHERE t <> r AND all(n IN nodes(path)[1..-1] WHERE NOT n:Person)",
-            "   AND t.force IN $forces AND all(x IN relationships(path) WHERE x.force IN $forces)",
+            "   WHERE t <> r AND all(n IN nodes(path)[1..-1] WHERE NOT n:Person AND ",
+            in_operations!("n"),
+            ")",
+            "   AND ",
+            in_scope!("t"),
+            " AND all(x IN relationships(path) WHERE x.force IN $forces)",
             "   WITH r, t, path,",
-            "   EXISTS { (t)-[:WENT_MISSING]->(m:MissingEpisode) WHERE m.force IN $forces AND m.reportedAt >= datetime($start)",
+            "   EXISTS { (t)-[:WENT_MISSING]->(m:MissingEpisode) WHERE ",
+            in_scope!("m"),
+            " AND m.reportedAt >= datetime($start)",
             "   AND m.reportedAt < datetime($asOf) } AND t.dob > date($adultBornBy) AS missingChild,",
-            "   EXISTS { (t)-[:INVOLVED_IN {role: 'victim'}]->(vi:Incident) WHERE vi.force IN $forces } AS victim",
+            "   EXISTS { (t)-[:INVOLVED_IN {role: 'victim'}]->(vi:Incident) WHERE ",
+            in_scope!("vi"),
+            " } AS victim",
             "   WHERE missingChild OR victim",
             "   WITH t, missingChild, path ORDER BY length(path)",
             "   WITH t, missingChild, head(collect(path)) AS path LIMIT 50",
@@ -98,7 +127,12 @@ macro_rules! registered_offenders {
             " CALL (r) {",
             "   MATCH (r)-[:LIVES_AT]->(home:Location) WHERE home.point IS NOT NULL",
             "   MATCH (child:Person)-[:WENT_MISSING]->(m:MissingEpisode)-[rel:FOUND_AT|MISSING_FROM]->(l:Location)",
-            "   WHERE m.force IN $forces AND child.force IN $forces",
+            "   WHERE ",
+            in_scope!("m"),
+            " AND ",
+            in_scope!("child"),
+            " AND ",
+            in_operations!("l"),
             "   AND m.reportedAt >= datetime($start) AND m.reportedAt < datetime($asOf)",
             "   AND point.distance(home.point, l.point) <= $metres",
             "   WITH l, min(point.distance(home.point, l.point)) AS metres,",
@@ -121,7 +155,8 @@ const REGISTERED_OFFENDERS: [&str; 5] = [
 ];
 
 const CATEGORY_MONTHS: &str = concat!(
-    "MATCH (i:Incident) WHERE i.force IN $forces",
+    "MATCH (i:Incident) WHERE ",
+    in_scope!("i"),
     " AND i.occurredAt >= datetime($previousFrom) AND i.occurredAt < datetime($to)",
     " WITH i, i.occurredAt >= datetime($from) AS current,",
     " (i.offenceCode IN $vawgCodes OR toLower(i.crimeType) IN $vawgTypes) AS vawg",
@@ -129,7 +164,8 @@ const CATEGORY_MONTHS: &str = concat!(
     " toString(date.truncate('month', i.occurredAt)) AS month, count(*) AS count,",
     " toFloat(sum(coalesce(i.harm, 0.0))) AS harm",
     " UNION ALL",
-    " MATCH (m:MissingEpisode) WHERE m.force IN $forces",
+    " MATCH (m:MissingEpisode) WHERE ",
+    in_scope!("m"),
     " AND m.reportedAt >= datetime($previousFrom) AND m.reportedAt < datetime($to)",
     " RETURN m.reportedAt >= datetime($from) AS current, 'Missing episode' AS category, false AS vawg,",
     " toString(date.truncate('month', m.reportedAt)) AS month, count(*) AS count, 0.0 AS harm"
@@ -137,7 +173,10 @@ const CATEGORY_MONTHS: &str = concat!(
 
 const REPEAT_VICTIMS: &str = concat!(
     "MATCH (v:Person)-[:INVOLVED_IN {role: 'victim'}]->(i:Incident)",
-    " WHERE i.force IN $forces AND v.force IN $forces",
+    " WHERE ",
+    in_scope!("i"),
+    " AND ",
+    in_scope!("v"),
     " AND i.occurredAt >= datetime($from) AND i.occurredAt < datetime($to)",
     " WITH v, count(DISTINCT i) AS incidents, collect(DISTINCT i.id)[..20] AS ids WHERE incidents >= 2",
     " RETURN v.id AS id, v.name AS name, incidents, ids",
@@ -166,10 +205,10 @@ pub struct RepeatVictim {
     pub ids: Vec<String>,
 }
 
-/// The window and forces a profile query covers.
+/// The window and compartment a profile query covers.
 #[derive(Debug, Clone)]
 pub struct ProfileScope {
-    pub forces: Vec<String>,
+    pub scope: Scope,
     /// RFC 3339; records before it only.
     pub as_of: String,
     /// RFC 3339; records from it on.
@@ -188,9 +227,8 @@ fn hops_index(hops: u32) -> Result<usize, GraphError> {
     }
 }
 
-fn scoped(text: &'static str, scope: &ProfileScope) -> neo4rs::Query {
-    query(text)
-        .param("forces", scope.forces.clone())
+fn windowed(text: &'static str, scope: &ProfileScope) -> neo4rs::Query {
+    scoped(text, &scope.scope)
         .param("asOf", scope.as_of.clone())
         .param("start", scope.start.clone())
         .param("adultBornBy", scope.adult_born_by.clone())
@@ -210,7 +248,7 @@ impl GraphClient {
     /// Cypher: one `MATCH (:Person)-[:INVOLVED_IN {role:'suspect'}]->(:Incident)` over
     /// the force's VAWG incidents in the window, grouped per suspect.
     pub async fn vawg_suspects(&self, scope: &ProfileScope) -> Result<Vec<Suspect>, GraphError> {
-        self.rows(scoped(VAWG_SUSPECTS, scope)).await
+        self.rows(windowed(VAWG_SUSPECTS, scope)).await
     }
 
     /// People with missing episodes in the window, their episodes, the adult suspects
@@ -223,7 +261,7 @@ impl GraphClient {
         scope: &ProfileScope,
         hops: u32,
     ) -> Result<Vec<MissingPerson>, GraphError> {
-        self.rows(scoped(MISSING_PEOPLE[hops_index(hops)?], scope))
+        self.rows(windowed(MISSING_PEOPLE[hops_index(hops)?], scope))
             .await
     }
 
@@ -238,7 +276,7 @@ impl GraphClient {
         hops: u32,
         metres: f64,
     ) -> Result<Vec<RegisteredOffender>, GraphError> {
-        self.rows(scoped(REGISTERED_OFFENDERS[hops_index(hops)?], scope).param("metres", metres))
+        self.rows(windowed(REGISTERED_OFFENDERS[hops_index(hops)?], scope).param("metres", metres))
             .await
     }
 
@@ -247,19 +285,19 @@ impl GraphClient {
     /// Cypher: one `UNION ALL` of two aggregations (incidents, missing episodes).
     pub async fn category_months(
         &self,
-        forces: &[String],
+        scope: &Scope,
         previous_from: &str,
         from: &str,
         to: &str,
     ) -> Result<Vec<CategoryMonth>, GraphError> {
         let scope = ProfileScope {
-            forces: forces.to_vec(),
+            scope: scope.clone(),
             as_of: to.to_owned(),
             start: previous_from.to_owned(),
             adult_born_by: String::new(),
         };
         self.rows(
-            scoped(CATEGORY_MONTHS, &scope)
+            windowed(CATEGORY_MONTHS, &scope)
                 .param("previousFrom", previous_from)
                 .param("from", from)
                 .param("to", to),
@@ -272,14 +310,13 @@ impl GraphClient {
     /// Cypher: one aggregation over `(:Person)-[:INVOLVED_IN {role:'victim'}]->(:Incident)`.
     pub async fn repeat_victims(
         &self,
-        forces: &[String],
+        scope: &Scope,
         from: &str,
         to: &str,
         limit: i64,
     ) -> Result<Vec<RepeatVictim>, GraphError> {
         self.rows(
-            query(REPEAT_VICTIMS)
-                .param("forces", forces.to_vec())
+            scoped(REPEAT_VICTIMS, scope)
                 .param("from", from)
                 .param("to", to)
                 .param("limit", limit),
@@ -289,17 +326,17 @@ impl GraphClient {
 }
 
 impl GraphClient {
-    /// The records of `window`'s profile for `forces`: one query (above); the scoring is
+    /// The records of `window`'s profile within `scope`: one query (above); the scoring is
     /// [`toex_analytics::profiles::score`], which callers run on the CPU pool.
     pub async fn profile_records(
         &self,
         window: &ProfileWindow,
-        forces: &[String],
+        scope: &Scope,
     ) -> Result<ProfileRecords, GraphError> {
         let rfc =
             |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         let scope = ProfileScope {
-            forces: forces.to_vec(),
+            scope: scope.clone(),
             as_of: rfc(window.as_of),
             start: rfc(window.start),
             adult_born_by: window.adult_born_by.to_string(),

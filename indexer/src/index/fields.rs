@@ -92,6 +92,16 @@ pub(super) fn build_schema() -> (Schema, Fields) {
     (b.build(), fields)
 }
 
+/// The clauses that keep a query inside `scope`: one of its forces and, when it is
+/// confined, one of its operations.
+pub(super) fn scope_clauses(f: &Fields, scope: &Scope) -> Vec<(Occur, Box<dyn Query>)> {
+    let mut clauses = vec![(Occur::Must, any_of(f.force, scope.forces()))];
+    if let Some(ops) = scope.operations() {
+        clauses.push((Occur::Must, any_of(f.operation, ops)));
+    }
+    clauses
+}
+
 pub(super) fn any_of(field: Field, values: &[String]) -> Box<dyn Query> {
     let terms = values
         .iter()

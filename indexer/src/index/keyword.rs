@@ -16,11 +16,10 @@ impl SearchIndex {
     pub(super) fn keyword_search(&self, req: &SearchRequest) -> Result<SearchResults, IndexError> {
         let f = self.fields;
         let user_query = self.parse(&req.query)?;
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, user_query.box_clone())];
+        let mut clauses = scope_clauses(&f, &req.scope);
+        clauses.push((Occur::Must, user_query.box_clone()));
         for (field, values) in [
-            (f.force, &req.forces),
             (f.language, &req.languages),
-            (f.operation, &req.operations),
             (f.source_type, &req.source_types),
         ] {
             if !values.is_empty() {
@@ -129,16 +128,16 @@ impl SearchIndex {
     }
 
     /// Documents like `id` (by the distinctive terms of its text and translation), best
-    /// first, within `forces` when given. `None` when `id` does not exist there.
+    /// first, within `scope`. `None` when `id` does not exist there.
     pub fn more_like_this(
         &self,
         id: &str,
-        forces: &[String],
+        scope: &Scope,
         limit: usize,
     ) -> Result<Option<Vec<Hit>>, IndexError> {
         let f = self.fields;
         let searcher = self.reader.searcher();
-        let Some(addr) = self.address(&searcher, id, forces)? else {
+        let Some(addr) = self.address(&searcher, id, scope)? else {
             return Ok(None);
         };
         let by_id = self.id_query(id);
@@ -147,13 +146,9 @@ impl SearchIndex {
             .with_min_term_frequency(1)
             .with_max_query_terms(32)
             .with_document(addr);
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![
-            (Occur::Must, Box::new(like)),
-            (Occur::MustNot, Box::new(by_id)),
-        ];
-        if !forces.is_empty() {
-            clauses.push((Occur::Must, any_of(f.force, forces)));
-        }
+        let mut clauses = scope_clauses(&f, scope);
+        clauses.push((Occur::Must, Box::new(like)));
+        clauses.push((Occur::MustNot, Box::new(by_id)));
         let query = BooleanQuery::new(clauses);
         let top = searcher.search(
             &query,

@@ -33,6 +33,7 @@ use tantivy::snippet::SnippetGenerator;
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
 use toex_extract::Mention;
+pub use toex_scope::Scope;
 
 use crate::embedding::Embed;
 use crate::semantic::{self, DocMeta, VectorIndex};

@@ -6,15 +6,14 @@ use tantivy::aggregation::Key;
 use tantivy::aggregation::agg_result::{AggregationResult, AggregationResults, BucketResult};
 
 /// A search over the index.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct SearchRequest {
     pub query: String,
-    /// Only these forces; empty means no force filter.
-    pub forces: Vec<String>,
+    /// The caller's compartment (forces, and operations when confined): nothing outside
+    /// it is matched, counted or faceted.
+    pub scope: Scope,
     /// Only these languages; empty means any.
     pub languages: Vec<String>,
-    /// Only these operations; empty means any.
-    pub operations: Vec<String>,
     /// Only these source types; empty means any.
     pub source_types: Vec<String>,
     pub limit: usize,
@@ -25,6 +24,25 @@ pub struct SearchRequest {
     /// Only documents ingested before this instant.
     pub to: Option<DateTime<Utc>>,
     pub sort: SearchSort,
+}
+
+impl SearchRequest {
+    /// `query` within `scope`: every language and source type, any time, the first ten
+    /// hits by relevance.
+    pub fn new(query: impl Into<String>, scope: Scope) -> Self {
+        Self {
+            query: query.into(),
+            scope,
+            languages: Vec::new(),
+            source_types: Vec::new(),
+            limit: 10,
+            offset: 0,
+            mode: SearchMode::default(),
+            from: None,
+            to: None,
+            sort: SearchSort::default(),
+        }
+    }
 }
 
 /// Order of keyword results.

@@ -102,23 +102,28 @@ impl SearchIndex {
         out
     }
 
-    /// Where the document with `id` is, if it exists and belongs to one of `forces`
-    /// (any force when `forces` is empty).
+    /// Where the document with `id` is, in any force: only for rewriting the same
+    /// document (its id is the hash of its content, force and operation).
+    pub(super) fn address_of(
+        &self,
+        searcher: &tantivy::Searcher,
+        id: &str,
+    ) -> Result<Option<tantivy::DocAddress>, IndexError> {
+        let top = searcher.search(&self.id_query(id), &TopDocs::with_limit(1).order_by_score())?;
+        Ok(top.into_iter().next().map(|(_, addr)| addr))
+    }
+
+    /// Where the document with `id` is, if it exists inside `scope`.
     pub(super) fn address(
         &self,
         searcher: &tantivy::Searcher,
         id: &str,
-        forces: &[String],
+        scope: &Scope,
     ) -> Result<Option<tantivy::DocAddress>, IndexError> {
         let by_id: Box<dyn Query> = Box::new(self.id_query(id));
-        let query: Box<dyn Query> = if forces.is_empty() {
-            by_id
-        } else {
-            Box::new(BooleanQuery::new(vec![
-                (Occur::Must, by_id),
-                (Occur::Must, any_of(self.fields.force, forces)),
-            ]))
-        };
+        let mut clauses = scope_clauses(&self.fields, scope);
+        clauses.push((Occur::Must, by_id));
+        let query: Box<dyn Query> = Box::new(BooleanQuery::new(clauses));
         let top = searcher.search(&query, &TopDocs::with_limit(1).order_by_score())?;
         Ok(top.into_iter().next().map(|(_, addr)| addr))
     }

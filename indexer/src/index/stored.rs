@@ -1,14 +1,14 @@
-//! Reading stored documents: one by id within the caller's forces, translation
+//! Reading stored documents: one by id within the caller's scope, translation
 //! candidates, names found in stored text, and the documents mentioning an entity.
 
 use super::*;
 
 impl SearchIndex {
-    /// One stored document by id, if it belongs to one of `forces` (empty: any force).
-    pub fn get(&self, id: &str, forces: &[String]) -> Result<Option<StoredDocument>, IndexError> {
+    /// One stored document by id, if it lies inside `scope`.
+    pub fn get(&self, id: &str, scope: &Scope) -> Result<Option<StoredDocument>, IndexError> {
         let f = self.fields;
         let searcher = self.reader.searcher();
-        let Some(addr) = self.address(&searcher, id, forces)? else {
+        let Some(addr) = self.address(&searcher, id, scope)? else {
             return Ok(None);
         };
         let doc: TantivyDocument = searcher.doc(addr)?;
@@ -151,27 +151,25 @@ impl SearchIndex {
         Ok(out)
     }
 
-    /// Documents of `forces` that mention `key` (`kind:value`, see
+    /// Documents inside `scope` that mention `key` (`kind:value`, see
     /// [`toex_extract::EntityKind::key`]), newest first: one hit per mention, at most
     /// `limit` in all.
     pub fn mentioning(
         &self,
         key: &str,
-        forces: &[String],
+        scope: &Scope,
         limit: usize,
     ) -> Result<Vec<MentionHit>, IndexError> {
         let f = self.fields;
         let searcher = self.reader.searcher();
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(
+        let mut clauses = scope_clauses(&f, scope);
+        clauses.push((
             Occur::Must,
             Box::new(TermQuery::new(
                 Term::from_field_text(f.identifiers, key),
                 IndexRecordOption::Basic,
             )),
-        )];
-        if !forces.is_empty() {
-            clauses.push((Occur::Must, any_of(f.force, forces)));
-        }
+        ));
         let query = BooleanQuery::new(clauses);
         let top = searcher.search(
             &query,

@@ -16,12 +16,13 @@ fn doc(force: &str, text: &str) -> NewDocument {
     }
 }
 
+/// Every force the tests write.
+fn any() -> Scope {
+    Scope::new(&["WYP".to_owned(), "GMP".to_owned()], &[], true).unwrap()
+}
+
 fn request(query: &str) -> SearchRequest {
-    SearchRequest {
-        query: query.to_owned(),
-        limit: 10,
-        ..SearchRequest::default()
-    }
+    SearchRequest::new(query, any())
 }
 
 #[test]
@@ -85,14 +86,14 @@ fn translation_candidates_and_a_translation_added_later_keeps_the_ingest_time() 
 
     // Translated later: same id, first ingest time kept, out of the next selection
     // unless asked to translate again.
-    let first = index.get(&ids[0], &[]).unwrap().unwrap().ingested_at;
+    let first = index.get(&ids[0], &any()).unwrap().unwrap().ingested_at;
     std::thread::sleep(std::time::Duration::from_millis(5));
     let translated = NewDocument {
         translation: Some("The car is in the garage by the flat".into()),
         ..arabic("السيارة بالكراج يم الشقة", Some("ar"))
     };
     assert_eq!(index.add_documents(&[translated]).unwrap()[0], ids[0]);
-    let stored = index.get(&ids[0], &[]).unwrap().unwrap();
+    let stored = index.get(&ids[0], &any()).unwrap().unwrap();
     assert_eq!(stored.ingested_at, first);
     assert!(stored.translation.is_some());
     assert_eq!(index.num_docs(), 4);
@@ -180,10 +181,20 @@ fn finds_what_was_added_and_survives_reopening() {
         "{}",
         results.hits[0].snippet
     );
-    assert_eq!(index.get(&id, &[]).unwrap().unwrap().force, "WYP");
+    assert_eq!(index.get(&id, &any()).unwrap().unwrap().force, "WYP");
     // Another force's caller finds nothing by id.
-    assert!(index.get(&id, &["GMP".to_owned()]).unwrap().is_none());
-    assert!(index.get(&id, &["WYP".to_owned()]).unwrap().is_some());
+    assert!(
+        index
+            .get(&id, &any().narrow_forces(&["GMP".to_owned()]).unwrap())
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        index
+            .get(&id, &any().narrow_forces(&["WYP".to_owned()]).unwrap())
+            .unwrap()
+            .is_some()
+    );
 }
 
 #[test]
@@ -208,7 +219,7 @@ fn force_filter_is_applied_inside_the_query() {
         ])
         .unwrap();
     let mut req = request("vauxhall");
-    req.forces = vec!["GMP".to_owned()];
+    req.scope = any().narrow_forces(&["GMP".to_owned()]).unwrap();
     let results = index.search(&req).unwrap();
     assert_eq!(results.total, 1);
     assert_eq!(results.hits[0].force, "GMP");
@@ -399,12 +410,12 @@ fn more_like_this_finds_the_related_document_not_itself() {
             ),
         ])
         .unwrap();
-    let hits = index.more_like_this(&ids[0], &[], 10).unwrap().unwrap();
+    let hits = index.more_like_this(&ids[0], &any(), 10).unwrap().unwrap();
     assert_eq!(hits[0].id, ids[1]);
     assert!(hits.iter().all(|h| h.id != ids[0]));
     assert!(
         index
-            .more_like_this("doc-missing", &[], 10)
+            .more_like_this("doc-missing", &any(), 10)
             .unwrap()
             .is_none()
     );
@@ -419,4 +430,55 @@ fn empty_and_oversized_documents_are_refused() {
         Err(IndexError::InvalidDocument(_))
     ));
     assert_eq!(index.num_docs(), 0);
+}
+
+#[test]
+fn a_confined_scope_sees_only_its_operations_in_every_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = SearchIndex::open_or_create(dir.path()).unwrap();
+    let in_op = |op: &str, text: &str| {
+        let mut d = NewDocument {
+            operation: Some(op.to_owned()),
+            ..doc("WYP", text)
+        };
+        d.extract_mentions(None);
+        d
+    };
+    let ids = index
+        .add_documents(&[
+            in_op("op-a", "grey transit van +447700900123"),
+            in_op("op-b", "grey transit van +447700900123 again"),
+        ])
+        .unwrap();
+    let confined = any().narrow_operations(&["op-a".to_owned()]).unwrap();
+    let found = index
+        .search(&SearchRequest::new("transit", confined.clone()))
+        .unwrap();
+    assert_eq!(found.total, 1);
+    assert_eq!(found.hits[0].id, ids[0]);
+    assert_eq!(found.facets.operations.len(), 1, "{:?}", found.facets);
+    assert!(index.get(&ids[1], &confined).unwrap().is_none());
+    assert!(index.get(&ids[0], &confined).unwrap().is_some());
+    let like = index
+        .more_like_this(&ids[0], &confined, 10)
+        .unwrap()
+        .unwrap();
+    assert!(like.is_empty(), "the other operation's twin is not offered");
+    assert!(
+        index
+            .more_like_this(&ids[1], &confined, 10)
+            .unwrap()
+            .is_none()
+    );
+    let key = toex_extract::EntityKind::Phone.key("+447700900123");
+    let mentions = index.mentioning(&key, &confined, 10).unwrap();
+    assert!(
+        !mentions.is_empty() && mentions.iter().all(|m| m.id == ids[0]),
+        "{mentions:?}"
+    );
+    let refused = index.correct_translation(&ids[1], &confined, "x", "analyst");
+    assert!(
+        refused.unwrap().is_none(),
+        "nothing outside the scope is written"
+    );
 }

@@ -30,9 +30,8 @@ impl SearchIndex {
             .read()
             .unwrap_or_else(|p| p.into_inner())
             .search(&query, depth, |m| {
-                allowed(&req.forces, Some(&m.force))
+                req.scope.contains(&m.force, m.operation.as_deref())
                     && allowed(&req.languages, m.language.as_deref())
-                    && allowed(&req.operations, m.operation.as_deref())
                     && allowed(&req.source_types, Some(&m.source_type))
                     && req
                         .from
@@ -70,7 +69,7 @@ impl SearchIndex {
                 hits.push(hit);
                 continue;
             }
-            let Some(addr) = self.address(&searcher, id, &req.forces)? else {
+            let Some(addr) = self.address(&searcher, id, &req.scope)? else {
                 continue;
             };
             let doc: TantivyDocument = searcher.doc(addr)?;

@@ -38,7 +38,7 @@ impl SearchIndex {
             let mut at = now;
             let repeated = !in_batch.insert(id.clone());
             if repeated || searcher.doc_freq(&term)? > 0 {
-                if let Some(addr) = self.address(&searcher, &id, &[])? {
+                if let Some(addr) = self.address_of(&searcher, &id)? {
                     let old: TantivyDocument = searcher.doc(addr)?;
                     if let Some(first) = old.get_first(f.ingested_at).and_then(|v| v.as_datetime())
                     {
@@ -167,11 +167,11 @@ impl SearchIndex {
     /// Keeps an analyst's corrected translation of document `id` beside the machine one
     /// (which stays as it was), with who made it and when; the document is re-indexed
     /// whole, so search finds the corrected words. `None` when the document is not there
-    /// for `forces`.
+    /// inside `scope`.
     pub fn correct_translation(
         &self,
         id: &str,
-        forces: &[String],
+        scope: &Scope,
         text: &str,
         by: &str,
     ) -> Result<Option<StoredDocument>, IndexError> {
@@ -180,7 +180,7 @@ impl SearchIndex {
                 "a corrected translation must be 1 to {MAX_TEXT_BYTES} bytes"
             )));
         }
-        let Some(stored) = self.get(id, forces)? else {
+        let Some(stored) = self.get(id, scope)? else {
             return Ok(None);
         };
         let doc = NewDocument {
@@ -201,6 +201,6 @@ impl SearchIndex {
             }),
         };
         self.add_documents(std::slice::from_ref(&doc))?;
-        self.get(id, forces)
+        self.get(id, scope)
     }
 }

@@ -68,7 +68,12 @@ fn translate_stored(
     progress: &mut dyn FnMut(usize, usize),
 ) -> Translated {
     let fail = |error: String| Translated::Status(FileStatus::Failed { error });
-    let stored = match index.get(id, &[force.to_owned()]) {
+    // The job was authorised for `force` when it was queued; it works on that force only.
+    let scope = match toex_indexer::Scope::new(&[force.to_owned()], &[], true) {
+        Ok(scope) => scope,
+        Err(e) => return fail(e.to_string()),
+    };
+    let stored = match index.get(id, &scope) {
         Ok(Some(stored)) => stored,
         Ok(None) => return fail("the document is no longer in the index".to_owned()),
         Err(e) => return fail(format!("the document cannot be read: {e}")),

@@ -22,10 +22,10 @@ pub async fn profile(
     };
     let cpu = toex_cpu::CpuPool::new("cpu", 1, 1)?;
     let config = std::sync::Arc::new(config);
-    let forces = [force.to_uppercase()];
+    // The operator on the machine sees the force they name, protected persons included.
+    let scope = toex_graph::Scope::new(&[force.to_owned()], &[], true)?;
     let profile =
-        toex_pipeline::profiles::threat_profile(&graph, &cpu, kind, &forces, as_of, &config)
-            .await?;
+        toex_pipeline::profiles::threat_profile(&graph, &cpu, kind, &scope, as_of, &config).await?;
     monitor.abort();
     let rows: Vec<_> = profile.rows.into_iter().take(first).collect();
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());

@@ -34,15 +34,23 @@ fn write(dir: &Path, name: &str, body: &str) -> PathBuf {
 struct World {
     u: String,
     op_a: String,
+    /// A second operation of force A: what a user confined to `op_a` must never see.
+    op_a2: String,
     op_b: String,
     doc_a: String,
+    doc_a2: String,
     doc_b: String,
+    job_a2: String,
     job_b: String,
 }
 
 async fn seed(app: &TestApp) -> World {
     let u = unique("sec");
-    let (op_a, op_b) = (format!("Op {u} A"), format!("Op {u} B"));
+    let (op_a, op_a2, op_b) = (
+        format!("Op {u} A"),
+        format!("Op {u} A2"),
+        format!("Op {u} B"),
+    );
     let dir = tempfile::tempdir().unwrap();
     let persons = write(
         dir.path(),
@@ -52,7 +60,9 @@ async fn seed(app: &TestApp) -> World {
              {u}-B-S1,Zebedee Quartermain,Zeb Q,1979-01-01,male,TESTB,{op_b},true,1,2,,false\n\
              {u}-B-V1,Bathsheba Vexillary,,2010-05-05,female,TESTB,{op_b},false,,,,true\n\
              {u}-A-S1,Alaric Testasuspect,,1980-01-01,male,TESTA,{op_a},true,1,2,,false\n\
-             {u}-A-V1,Philippa Protectedname,,2010-01-01,female,TESTA,{op_a},false,,,,true\n"
+             {u}-A-V1,Philippa Protectedname,,2010-01-01,female,TESTA,{op_a},false,,,,true\n\
+             {u}-A-S2,Ignatius Secondop,,1981-01-01,male,TESTA,{op_a2},true,1,2,,false\n\
+             {u}-A-V2,Euphemia Otherop,,2011-01-01,female,TESTA,{op_a2},false,,,,false\n"
         ),
     );
     // B first, so the shared phone's node is owned by TESTB.
@@ -65,7 +75,10 @@ async fn seed(app: &TestApp) -> World {
              {u}-B-S1,phone,+447700900777,,,,,2024-01-01,2024-06-01,TESTB\n\
              {u}-B-S1,address,LS2 7BB,,LS2 7BB,53.8030,-1.5500,2024-01-01,2024-06-01,TESTB\n\
              {u}-A-S1,phone,+447700900888,,,,,2024-02-01,2024-05-01,TESTA\n\
-             {u}-A-S1,address,LS1 4AA,,LS1 4AA,53.7960,-1.5480,2024-01-01,2024-06-01,TESTA\n"
+             {u}-A-S1,address,LS1 4AA,,LS1 4AA,53.7960,-1.5480,2024-01-01,2024-06-01,TESTA\n\
+             {u}-A-S2,phone,+447700900888,,,,,2024-02-01,2024-05-01,TESTA\n\
+             {u}-A-S2,phone,+447700900555,,,,,2024-02-01,2024-05-01,TESTA\n\
+             {u}-A-S2,address,LS3 9CC,,LS3 9CC,53.8200,-1.6000,2024-01-01,2024-06-01,TESTA\n"
         ),
     );
     let incidents = write(
@@ -76,7 +89,9 @@ async fn seed(app: &TestApp) -> World {
              {u}-B-I1,Rape of a female aged 16 and over,19C,2024-03-02T21:00:00Z,,LS2 7BB,53.8030,-1.5500,TESTB,{op_b},{u}-B-S1:suspect;{u}-B-V1:victim\n\
              {u}-B-I2,Rape of a female aged 16 and over,19C,2024-04-02T21:00:00Z,,LS2 7BB,53.8030,-1.5500,TESTB,{op_b},{u}-B-S1:suspect;{u}-B-V1:victim\n\
              {u}-A-I1,Rape of a female aged 16 and over,19C,2024-03-01T21:00:00Z,,LS1 4AA,53.7960,-1.5480,TESTA,{op_a},{u}-A-S1:suspect;{u}-A-V1:victim\n\
-             {u}-A-I2,Rape of a female aged 16 and over,19C,2024-04-01T21:00:00Z,,LS1 4AA,53.7960,-1.5480,TESTA,{op_a},{u}-A-S1:suspect;{u}-A-V1:victim\n"
+             {u}-A-I2,Rape of a female aged 16 and over,19C,2024-04-01T21:00:00Z,,LS1 4AA,53.7960,-1.5480,TESTA,{op_a},{u}-A-S1:suspect;{u}-A-V1:victim\n\
+             {u}-A-I3,Rape of a female aged 16 and over,19C,2024-03-05T21:00:00Z,,LS3 9CC,53.8200,-1.6000,TESTA,{op_a2},{u}-A-S2:suspect;{u}-A-V2:victim\n\
+             {u}-A-I4,Rape of a female aged 16 and over,19C,2024-04-05T21:00:00Z,,LS3 9CC,53.8200,-1.6000,TESTA,{op_a2},{u}-A-S2:suspect;{u}-A-V2:victim\n"
         ),
     );
     let missing = write(
@@ -85,7 +100,8 @@ async fn seed(app: &TestApp) -> World {
         &format!(
             "id,person_id,reported_at,returned_at,risk_grade,from_postcode,from_lat,from_lon,found_postcode,found_lat,found_lon,force\n\
              {u}-B-M1,{u}-B-V1,2024-05-01T18:00:00Z,2024-05-02T09:00:00Z,high,LS2 7BB,53.8030,-1.5500,LS2 7BB,53.8030,-1.5500,TESTB\n\
-             {u}-A-M1,{u}-A-V1,2024-05-01T18:00:00Z,2024-05-02T09:00:00Z,high,LS1 4AA,53.7960,-1.5480,LS1 4AA,53.7960,-1.5480,TESTA\n"
+             {u}-A-M1,{u}-A-V1,2024-05-01T18:00:00Z,2024-05-02T09:00:00Z,high,LS1 4AA,53.7960,-1.5480,LS1 4AA,53.7960,-1.5480,TESTA\n\
+             {u}-A-M2,{u}-A-V2,2024-05-03T18:00:00Z,2024-05-04T09:00:00Z,high,LS3 9CC,53.8200,-1.6000,LS3 9CC,53.8200,-1.6000,TESTA\n"
         ),
     );
     for (kind, file) in [
@@ -117,6 +133,13 @@ async fn seed(app: &TestApp) -> World {
             ),
         ),
         ingest(
+            "TESTA",
+            &op_a2,
+            format!(
+                "Ignatius Secondop rang +447700900555 and +447700900888 about quincemarker kumquatmarker {u}"
+            ),
+        ),
+        ingest(
             "TESTB",
             &op_b,
             format!("Zebedee Quartermain rang 07700900777 about zanzibarquokka kumquatmarker {u}"),
@@ -131,18 +154,34 @@ async fn seed(app: &TestApp) -> World {
         assert!(r["errors"].is_null(), "{r}");
         ids.push(r["data"]["ingestText"]["id"].as_str().unwrap().to_owned());
     }
-    // A job of force B, uploaded by the all-forces tester.
+    // A job of force B and one of A's second operation, uploaded by the all-forces tester.
+    let job_b = upload_job(app, "TESTB", &op_b, "zanzibarquokka note").await;
+    let job_a2 = upload_job(app, "TESTA", &op_a2, "quincemarker note").await;
+    World {
+        doc_a: ids[0].clone(),
+        doc_a2: ids[1].clone(),
+        doc_b: ids[2].clone(),
+        job_a2,
+        job_b,
+        u,
+        op_a,
+        op_a2,
+        op_b,
+    }
+}
+
+/// Uploads one text file for `force` and `op` as the all-forces tester; the job's id.
+async fn upload_job(app: &TestApp, force: &str, op: &str, body: &str) -> String {
     let operations = json!({
         "query": "mutation($files: [Upload!]!, $force: String!, $op: String) { ingestFiles(files: $files, force: $force, operation: $op) { id } }",
-        "variables": { "files": [null], "force": "TESTB", "op": op_b },
+        "variables": { "files": [null], "force": force, "op": op },
     });
     let form = reqwest::multipart::Form::new()
         .text("operations", operations.to_string())
         .text("map", json!({"0": ["variables.files.0"]}).to_string())
         .part(
             "0",
-            reqwest::multipart::Part::bytes(b"zanzibarquokka note".to_vec())
-                .file_name("b-note.txt"),
+            reqwest::multipart::Part::bytes(body.as_bytes().to_vec()).file_name("note.txt"),
         );
     let r: Value = app
         .client
@@ -155,14 +194,7 @@ async fn seed(app: &TestApp) -> World {
         .await
         .unwrap();
     assert!(r["errors"].is_null(), "{r}");
-    World {
-        doc_a: ids[0].clone(),
-        doc_b: ids[1].clone(),
-        job_b: r["data"]["ingestFiles"]["id"].as_str().unwrap().to_owned(),
-        u,
-        op_a,
-        op_b,
-    }
+    r["data"]["ingestFiles"]["id"].as_str().unwrap().to_owned()
 }
 
 impl World {
@@ -180,6 +212,46 @@ impl World {
             self.doc_b.clone(),
             self.job_b.clone(),
         ]
+    }
+
+    /// Strings that only force A's second operation holds (and B's): what a user
+    /// confined to `op_a` must never see.
+    fn outside_op_a(&self) -> Vec<String> {
+        let mut m = self.b_markers();
+        m.extend([
+            "Secondop".into(),
+            "Otherop".into(),
+            "quincemarker".into(),
+            "+447700900555".into(),
+            "LS3 9CC".into(),
+            format!("{}-A-S2", self.u),
+            format!("{}-A-V2", self.u),
+            format!("{}-A-I3", self.u),
+            format!("{}-A-I4", self.u),
+            format!("{}-A-M2", self.u),
+            self.op_a2.clone(),
+            self.doc_a2.clone(),
+            self.job_a2.clone(),
+        ]);
+        m
+    }
+
+    /// Everything of A's and B's: what a user confined to an empty operation must
+    /// never see.
+    fn everything(&self) -> Vec<String> {
+        let mut m = self.outside_op_a();
+        m.extend([
+            "Testasuspect".into(),
+            "Protectedname".into(),
+            "kumquatmarker".into(),
+            // As a node key: `linkage` echoes the number it was asked about.
+            "Phone:+447700900888".into(),
+            "LS1 4AA".into(),
+            format!("{}-A-", self.u),
+            self.op_a.clone(),
+            self.doc_a.clone(),
+        ]);
+        m
     }
 }
 
@@ -261,28 +333,8 @@ async fn a_user_of_one_force_sees_nothing_of_another_on_any_root_field() {
         .clone();
     assert!(!cells.is_empty(), "{map}");
 
-    let markers = w.b_markers();
-    let mut covered = std::collections::BTreeSet::new();
-    for (field, query, mut vars) in leakage_queries(&w) {
-        covered.insert(field);
-        let cell_queries: Vec<Value> = if vars.get("c").is_some() {
-            cells.iter().map(|c| c["id"].clone()).collect()
-        } else {
-            vec![Value::Null]
-        };
-        for cell in cell_queries {
-            if !cell.is_null() {
-                vars["c"] = cell;
-            }
-            let r = gql(&analyst, &app, &query, vars.clone()).await;
-            let text = r.to_string();
-            for m in &markers {
-                assert!(!text.contains(m.as_str()), "{field} leaked `{m}`: {text}");
-            }
-            let errors = r["errors"].as_array().map(Vec::len).unwrap_or(0);
-            assert_eq!(errors, 0, "{field}: {text}");
-        }
-    }
+    let cells: Vec<Value> = cells.iter().map(|c| c["id"].clone()).collect();
+    let covered = walk(&analyst, &app, &w, &cells, &w.b_markers(), Errors::None).await;
     // A's own data does come back (the filters are not simply empty).
     let own = gql(
         &analyst,
@@ -369,6 +421,190 @@ async fn a_user_of_one_force_sees_nothing_of_another_on_any_root_field() {
     assert!(
         missing.is_empty(),
         "root fields the leakage test does not walk: {missing:?}"
+    );
+    app.stop().await;
+}
+
+/// A client for an analyst of force A confined to `operations`.
+fn confined_client(app: &TestApp, name: &str, operations: &[String]) -> reqwest::Client {
+    let mut store = UserStore::open(&app.users).unwrap();
+    store
+        .add_user(name, Role::Analyst, &["TESTA".to_owned()], operations)
+        .unwrap();
+    let (_, token) = store.create_token(name, "test", None).unwrap();
+    store.save().unwrap();
+    client_with_token(&token)
+}
+
+/// Which errors a walk accepts.
+#[derive(Clone, Copy, PartialEq)]
+enum Errors {
+    /// None at all: the caller holds everything the queries name.
+    None,
+    /// Only ones that say "not yours" (FORBIDDEN, NOT_FOUND): never INTERNAL.
+    NotYours,
+}
+
+/// Walks every leakage query as `client`: no marker anywhere in any answer (in its data
+/// only, when "not yours" errors may echo what was asked). The root fields walked.
+async fn walk(
+    client: &reqwest::Client,
+    app: &TestApp,
+    w: &World,
+    cells: &[Value],
+    markers: &[String],
+    errors: Errors,
+) -> std::collections::BTreeSet<&'static str> {
+    let mut covered = std::collections::BTreeSet::new();
+    for (field, query, mut vars) in leakage_queries(w) {
+        covered.insert(field);
+        let cell_queries: Vec<Value> = if vars.get("c").is_some() {
+            cells.to_vec()
+        } else {
+            vec![Value::Null]
+        };
+        for cell in cell_queries {
+            if !cell.is_null() {
+                vars["c"] = cell;
+            }
+            let r = gql(client, app, &query, vars.clone()).await;
+            let seen = match errors {
+                Errors::None => r.to_string(),
+                Errors::NotYours => r["data"].to_string(),
+            };
+            for m in markers {
+                assert!(!seen.contains(m.as_str()), "{field} leaked `{m}`: {r}");
+            }
+            for e in r["errors"].as_array().into_iter().flatten() {
+                let code = e["extensions"]["code"].as_str();
+                let allowed =
+                    errors == Errors::NotYours && matches!(code, Some("FORBIDDEN" | "NOT_FOUND"));
+                assert!(allowed, "{field}: {r}");
+            }
+        }
+    }
+    covered
+}
+
+// Regression: a user confined to an operation that holds nothing got persons, people,
+// a 25-node neighbourhood, another operation's centrality, profiles, hot spots, linkage
+// and ingest jobs; only search, document and moreLikeThis were confined.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn operation_compartments_hold_on_every_root_field() {
+    let app = TestApp::spawn().await;
+    let w = seed(&app).await;
+    let all_a = user_client(
+        &app.users,
+        &format!("{}-all", w.u),
+        Role::Analyst,
+        &["TESTA"],
+    );
+    let map = gql(
+        &all_a,
+        &app,
+        "{ hotspots(method: KDE, cellSize: 200) { cells { id } } }",
+        json!({}),
+    )
+    .await;
+    let cells: Vec<Value> = map["data"]["hotspots"]["cells"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{map}"))
+        .iter()
+        .map(|c| c["id"].clone())
+        .collect();
+    assert!(
+        cells.len() >= 2,
+        "both operations' places are mapped: {map}"
+    );
+    // Sanity: the unconfined analyst of A sees the second operation.
+    let r = gql(
+        &all_a,
+        &app,
+        "query($id: String!) { person(id: $id) { name } }",
+        json!({"id": format!("{}-A-S2", w.u)}),
+    )
+    .await;
+    assert_eq!(r["data"]["person"]["name"], "Ignatius Secondop", "{r}");
+
+    let in_a = confined_client(
+        &app,
+        &format!("{}-op-a", w.u),
+        std::slice::from_ref(&w.op_a),
+    );
+    walk(&in_a, &app, &w, &cells, &w.outside_op_a(), Errors::NotYours).await;
+    let empty = confined_client(
+        &app,
+        &format!("{}-op-none", w.u),
+        &[format!("Op {} empty", w.u)],
+    );
+    walk(&empty, &app, &w, &cells, &w.everything(), Errors::NotYours).await;
+
+    // Within op A the filters are not simply empty: its own material comes back.
+    let a_s1 = format!("Person:{}-A-S1", w.u);
+    for (query, vars, expect) in [
+        (
+            "query($id: String!) { person(id: $id) { name } }",
+            json!({"id": format!("{}-A-S1", w.u)}),
+            "Testasuspect",
+        ),
+        (
+            "{ search(queryText: \"kumquatmarker\") { edges { node { id } } } }",
+            json!({}),
+            w.doc_a.as_str(),
+        ),
+        (
+            "{ neighbourhood(key: \"Phone:+447700900888\", hops: 1) { nodes { key } } }",
+            json!({}),
+            a_s1.as_str(),
+        ),
+        (
+            "{ threatProfile(kind: VAWG, force: \"TESTA\", asOf: \"2025-01-01T00:00:00Z\") { edges { node { key } } } }",
+            json!({}),
+            a_s1.as_str(),
+        ),
+        (
+            "query($op: String!) { centrality(selection: {operation: $op}) { nodes { key } } }",
+            json!({"op": w.op_a}),
+            a_s1.as_str(),
+        ),
+    ] {
+        let r = gql(&in_a, &app, query, vars).await;
+        assert!(
+            r["errors"].is_null() && r["data"].to_string().contains(expect),
+            "{query}: {r}"
+        );
+    }
+    // Writes: outside the compartment, or in no operation, are refused; a document of
+    // another operation cannot be corrected (nor its text learned).
+    for (query, vars) in [
+        (
+            "mutation($op: String!) { ingestText(input: {title: \"x\", text: \"y\", force: \"TESTA\", operation: $op, sourceType: \"note\"}) { id } }",
+            json!({"op": w.op_a2}),
+        ),
+        (
+            "mutation { ingestText(input: {title: \"x\", text: \"y\", force: \"TESTA\", sourceType: \"note\"}) { id } }",
+            json!({}),
+        ),
+        (
+            "mutation($op: String!) { translateDocuments(force: \"TESTA\", operation: $op) { id } }",
+            json!({"op": w.op_a2}),
+        ),
+    ] {
+        let r = gql(&in_a, &app, query, vars).await;
+        assert_eq!(error_code(&r), Some("FORBIDDEN"), "{query}: {r}");
+    }
+    let r = gql(&in_a, &app, "mutation($d: String!) { correctTranslation(documentId: $d, text: \"overwritten\") { text } }", json!({"d": w.doc_a2})).await;
+    assert_eq!(error_code(&r), Some("NOT_FOUND"), "{r}");
+    assert!(!r.to_string().contains("quincemarker"), "{r}");
+    let r = app
+        .graphql(
+            "query($d: String!) { document(id: $d) { correctedTranslation { text } } }",
+            json!({"d": w.doc_a2}),
+        )
+        .await;
+    assert!(
+        r["data"]["document"]["correctedTranslation"].is_null(),
+        "nothing was written: {r}"
     );
     app.stop().await;
 }

@@ -1,7 +1,8 @@
 //! The audit trail: one JSON line per GraphQL operation, append-only and hash-chained.
 //! Each line is `{"entry": {…}, "mac": "…"}` where `mac` = HMAC-SHA256(key, previous mac
-//! ‖ the entry's exact bytes). A head file holds the last sequence number and mac, so
-//! `verify` finds an edited, removed, inserted or reordered line, and a cut-off tail.
+//! ‖ the entry's exact bytes). A head file holds the last sequence number and mac, itself
+//! MAC'd, and is written when the log is created, so `verify` finds an edited, removed,
+//! inserted or reordered line, a cut-off tail, a rewritten head and a missing one.
 //! Whoever holds the key can rewrite the chain: keep the key file readable only by the
 //! service account, and anchor `verify`'s last mac elsewhere (e.g. a daily syslog line).
 
@@ -28,8 +29,15 @@ pub struct AuditRecord {
     pub role: Role,
     pub forces: Vec<String>,
     pub operation: Option<String>,
+    /// The operation compartments the caller was confined to (empty: none).
+    #[serde(default)]
+    pub operations: Vec<String>,
     /// SHA-256 of the query text.
     pub query_hash: String,
+    /// The query text as sent, long string literals masked ([`mask_query_text`]), so an
+    /// inline `search(queryText: "…")` can be read back.
+    #[serde(default)]
+    pub query: String,
     /// The variables, with sensitive values redacted ([`redact_variables`]).
     pub variables: Value,
     pub result_count: u64,
@@ -64,6 +72,38 @@ struct LineIn<'a> {
 struct Head {
     seq: u64,
     mac: String,
+    /// HMAC of `seq` and `mac`: without the key, a head cannot be rewritten to match a
+    /// log cut short.
+    #[serde(default)]
+    head_mac: String,
+}
+
+impl Head {
+    fn new(key: &[u8], seq: u64, last: &str) -> Self {
+        Self {
+            seq,
+            mac: last.to_owned(),
+            head_mac: Self::sign(key, seq, last),
+        }
+    }
+
+    fn sign(key: &[u8], seq: u64, last: &str) -> String {
+        mac(key, "head", format!("{seq}:{last}").as_bytes())
+    }
+
+    fn signed(&self, key: &[u8]) -> bool {
+        self.head_mac == Self::sign(key, self.seq, &self.mac)
+    }
+
+    /// Replaces the head file atomically.
+    fn write(&self, log: &Path) -> Result<(), AccessError> {
+        let head = head_path(log);
+        let tmp = head.with_extension("head.tmp");
+        let bytes = serde_json::to_vec(self).expect("head serialises");
+        std::fs::write(&tmp, bytes)
+            .and_then(|()| std::fs::rename(&tmp, &head))
+            .map_err(|e| AccessError::io("audit head", &head, e))
+    }
 }
 
 struct State {
@@ -179,6 +219,8 @@ impl AuditLog {
                         reason: "the head file is missing; run `toex audit verify`".to_owned(),
                     });
                 }
+                // A new log has a head from the start: a log without one was tampered with.
+                Head::new(&key, 0, GENESIS).write(&path)?;
                 (0, GENESIS.to_owned())
             }
             Err(e) => return Err(AccessError::io("audit head", &head_path(&path), e)),
@@ -220,16 +262,7 @@ impl AuditLog {
             .file
             .write_all(&line)
             .map_err(|e| AccessError::io("audit log", &self.path, e))?;
-        let head = head_path(&self.path);
-        let tmp = head.with_extension("head.tmp");
-        let bytes = serde_json::to_vec(&Head {
-            seq: entry.seq,
-            mac: mac.clone(),
-        })
-        .expect("head serialises");
-        std::fs::write(&tmp, bytes)
-            .and_then(|()| std::fs::rename(&tmp, &head))
-            .map_err(|e| AccessError::io("audit head", &head, e))?;
+        Head::new(&self.key, entry.seq, &mac).write(&self.path)?;
         state.seq = entry.seq;
         state.mac = mac;
         Ok(entry)
@@ -309,15 +342,65 @@ pub fn verify(path: &Path, key_file: &Path) -> Result<Verification, AccessError>
         v.last_mac = parsed.mac;
     }
     match std::fs::read(head_path(path)).ok().and_then(|b| serde_json::from_slice::<Head>(&b).ok()) {
+        Some(head) if !head.signed(&key) => v.problems.push(
+            "the head's mac does not verify: it was rewritten (or written by a toex that did not sign heads)"
+                .to_owned(),
+        ),
         Some(head) if head.seq == v.last_seq && head.mac == v.last_mac => {}
         Some(head) => v.problems.push(format!(
             "the head says the log ends at sequence {} but it ends at {} (entries cut off the end?)",
             head.seq, v.last_seq
         )),
-        None if v.entries == 0 => {}
-        None => v.problems.push("the head file is missing or unreadable".to_owned()),
+        None => v
+            .problems
+            .push("the head file is missing or unreadable (a log always has one)".to_owned()),
     }
     Ok(v)
+}
+
+/// Longest query text kept in an entry, in characters.
+pub const MAX_LOGGED_QUERY_CHARS: usize = 8_000;
+/// Longest string literal kept in a logged query text, in characters.
+const MAX_LOGGED_LITERAL_CHARS: usize = 200;
+
+/// `query` as the log keeps it: string literals over 200 characters (inline material,
+/// or a credential pasted inline) cut to their first 200, and the whole to its first
+/// [`MAX_LOGGED_QUERY_CHARS`] characters.
+pub fn mask_query_text(query: &str) -> String {
+    let mut out = String::with_capacity(query.len().min(MAX_LOGGED_QUERY_CHARS));
+    let mut chars = query.chars().peekable();
+    let mut kept = 0usize;
+    while let Some(c) = chars.next() {
+        if kept >= MAX_LOGGED_QUERY_CHARS {
+            out.push('…');
+            break;
+        }
+        out.push(c);
+        kept += 1;
+        if c != '"' {
+            continue;
+        }
+        // Inside a string literal (block strings too: their quotes pass through here).
+        let mut len = 0usize;
+        let mut escaped = false;
+        for c in chars.by_ref() {
+            if !escaped && c == '"' {
+                if len > MAX_LOGGED_LITERAL_CHARS {
+                    out.push_str(&format!("…[{len} characters]"));
+                }
+                out.push('"');
+                kept += 1;
+                break;
+            }
+            escaped = !escaped && c == '\\';
+            len += 1;
+            if len <= MAX_LOGGED_LITERAL_CHARS {
+                out.push(c);
+                kept += 1;
+            }
+        }
+    }
+    out
 }
 
 /// Variable names (any part of them) whose values never enter the log: credentials.
@@ -364,7 +447,9 @@ mod tests {
             role: Role::Analyst,
             forces: vec!["WYP".into()],
             operation: Some("Search".into()),
+            operations: Vec::new(),
             query_hash: "ab".into(),
+            query: "{ search(queryText: \"x\") { total } }".into(),
             variables: serde_json::json!({"q": "x", "password": "hunter2"}),
             result_count: 3,
             purpose: "OP-1".into(),
@@ -456,6 +541,65 @@ mod tests {
 
         write(&path, &original);
         assert!(verify(&path, &key).unwrap().intact());
+    }
+
+    /// The last line's sequence number and mac, as someone without the key would copy
+    /// them into a rewritten head.
+    fn unsigned_head_for(line: &str) -> String {
+        let parsed: serde_json::Value = serde_json::from_str(line).unwrap();
+        serde_json::json!({"seq": parsed["entry"]["seq"], "mac": parsed["mac"]}).to_string()
+    }
+
+    // Regression: cutting entries off the end and rewriting the head to match verified
+    // as intact.
+    #[test]
+    fn a_truncated_log_with_a_rewritten_head_is_detected() {
+        let (_dir, path, key) = log_of(5);
+        let original = lines(&path);
+        write(&path, &original[..3]);
+        std::fs::write(head_path(&path), unsigned_head_for(&original[2])).unwrap();
+        let v = verify(&path, &key).unwrap();
+        assert!(
+            v.problems.iter().any(|p| p.contains("rewritten")),
+            "{:?}",
+            v.problems
+        );
+    }
+
+    // Regression: an emptied log with its head deleted verified as intact.
+    #[test]
+    fn an_emptied_log_without_its_head_is_detected() {
+        let (_dir, path, key) = log_of(0);
+        assert!(
+            verify(&path, &key).unwrap().intact(),
+            "a new log has its head"
+        );
+        let (_dir, path, key) = log_of(3);
+        std::fs::write(&path, "").unwrap();
+        std::fs::remove_file(head_path(&path)).unwrap();
+        let v = verify(&path, &key).unwrap();
+        assert!(
+            v.problems
+                .iter()
+                .any(|p| p.contains("head file is missing")),
+            "{:?}",
+            v.problems
+        );
+    }
+
+    #[test]
+    fn query_text_is_kept_with_long_literals_cut() {
+        let q = format!(
+            "{{ search(queryText: \"blue van\") {{ total }} }} mutation {{ ingestText(input: {{text: \"{}\"}}) {{ id }} }}",
+            "w".repeat(5_000)
+        );
+        let kept = mask_query_text(&q);
+        assert!(kept.contains("search(queryText: \"blue van\")"), "{kept}");
+        assert!(kept.contains("…[5000 characters]\""), "{kept}");
+        assert!(kept.ends_with("{ id } }"), "{kept}");
+        assert!(
+            mask_query_text(&"{ a }".repeat(5_000)).chars().count() <= MAX_LOGGED_QUERY_CHARS + 1
+        );
     }
 
     #[test]

@@ -13,7 +13,7 @@ mod users;
 
 pub use audit::{
     AuditEntry, AuditLog, AuditQuery, AuditRecord, Verification, load_or_create_key,
-    redact_variables, verify as verify_audit_log,
+    mask_query_text, redact_variables, verify as verify_audit_log,
 };
 pub use authn::Authenticator;
 pub use error::AccessError;

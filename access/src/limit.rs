@@ -1,4 +1,6 @@
-//! Per-user rate limits: a token bucket per user, refilled continuously.
+//! Rate limits: a token bucket per key (a user, a client address, a token id), refilled
+//! continuously. Requests take from their user's bucket; failed authentications from
+//! their client's and token id's, so guessing is slowed before argon2 runs again.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -24,27 +26,45 @@ impl RateLimiter {
 
     /// Takes one request from `user`'s bucket, or fails when it is empty.
     pub fn check(&self, user: &str) -> Result<(), AccessError> {
-        if self.per_minute == 0 {
-            return Ok(());
-        }
-        let rate = f64::from(self.per_minute) / 60.0;
-        let now = Instant::now();
-        let mut buckets = self.buckets.lock().expect("rate limiter lock");
-        if buckets.len() > 100_000 {
-            // Forget idle users rather than grow without bound.
-            buckets.retain(|_, (_, at)| now.duration_since(*at).as_secs() < 120);
-        }
-        let (tokens, at) = buckets.entry(user.to_owned()).or_insert((self.burst, now));
-        *tokens = (*tokens + now.duration_since(*at).as_secs_f64() * rate).min(self.burst);
-        *at = now;
-        if *tokens >= 1.0 {
-            *tokens -= 1.0;
+        if self.bucket(user, true) {
             Ok(())
         } else {
             Err(AccessError::RateLimited {
                 per_minute: self.per_minute,
             })
         }
+    }
+
+    /// Whether `key`'s bucket holds a request, without taking it.
+    pub fn allows(&self, key: &str) -> bool {
+        self.bucket(key, false)
+    }
+
+    /// Takes one from `key`'s bucket (when it holds one).
+    pub fn take(&self, key: &str) {
+        self.bucket(key, true);
+    }
+
+    /// Refills `key`'s bucket; whether it holds a request (taking it when `take`).
+    fn bucket(&self, key: &str, take: bool) -> bool {
+        if self.per_minute == 0 {
+            return true;
+        }
+        let rate = f64::from(self.per_minute) / 60.0;
+        let now = Instant::now();
+        let mut buckets = self.buckets.lock().expect("rate limiter lock");
+        if buckets.len() > 100_000 {
+            // Forget idle keys rather than grow without bound.
+            buckets.retain(|_, (_, at)| now.duration_since(*at).as_secs() < 120);
+        }
+        let (tokens, at) = buckets.entry(key.to_owned()).or_insert((self.burst, now));
+        *tokens = (*tokens + now.duration_since(*at).as_secs_f64() * rate).min(self.burst);
+        *at = now;
+        let holds = *tokens >= 1.0;
+        if holds && take {
+            *tokens -= 1.0;
+        }
+        holds
     }
 }
 

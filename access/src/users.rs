@@ -240,9 +240,24 @@ impl UserStore {
     }
 
     /// Checks a presented token's secret against its hash (slow: argon2).
+    #[cfg(test)]
     pub(crate) fn verify(&self, token: &str) -> Option<&TokenInfo> {
         self.token_record(token)
             .filter(|record| verify_secret(token, &record.hash))
+    }
+}
+
+/// Whether `token` matches `hash` (argon2: tens of milliseconds). With no hash (an
+/// unknown token id), a decoy hash is checked instead, so the answer takes as long and
+/// timing does not tell which ids exist.
+pub(crate) fn verify_token_secret(token: &str, hash: Option<&str>) -> bool {
+    static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    match hash {
+        Some(hash) => verify_secret(token, hash),
+        None => {
+            let _ = verify_secret(token, DECOY.get_or_init(|| hash_secret(&random_hex(24))));
+            false
+        }
     }
 }
 

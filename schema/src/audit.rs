@@ -1,4 +1,5 @@
-//! `auditLog`: supervisors read who asked what, when and why, for their forces.
+//! `auditLog`: supervisors read who asked what, when and why, about their own forces'
+//! data only.
 
 use std::sync::Arc;
 
@@ -17,8 +18,12 @@ pub struct AuditEntry {
     pub role: String,
     pub forces: Vec<String>,
     pub operation: Option<String>,
+    /// The operation compartments the caller was confined to (empty: none).
+    pub operations: Vec<String>,
     /// SHA-256 of the query text.
     pub query_hash: String,
+    /// The query text, string literals over 200 characters cut.
+    pub query: String,
     /// The variables, credentials and bulk text redacted.
     pub variables: async_graphql::Json<serde_json::Value>,
     pub result_count: u64,
@@ -32,8 +37,9 @@ pub struct AuditQueryRoot;
 
 #[Object]
 impl AuditQueryRoot {
-    /// Audit entries, newest first, of operations that touched the caller's forces
-    /// (supervisors and admins only). `to` is exclusive.
+    /// Audit entries, newest first, of operations whose callers saw only forces the
+    /// caller holds too (supervisors and admins only): an entry of a user who also holds
+    /// another force may be about that force's data. `to` is exclusive.
     async fn audit_log(
         &self,
         ctx: &Context<'_>,
@@ -51,7 +57,7 @@ impl AuditQueryRoot {
             .clone();
         let forces = caller.forces.clone();
         let entries = tokio::task::spawn_blocking(move || {
-            // Read generously, then keep entries within the caller's forces.
+            // Read generously, then keep entries wholly within the caller's forces.
             log.read(&AuditQuery {
                 user,
                 from,
@@ -63,7 +69,7 @@ impl AuditQueryRoot {
         .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))??;
         Ok(entries
             .into_iter()
-            .filter(|e| e.record.forces.iter().any(|f| forces.contains(f)))
+            .filter(|e| e.record.forces.iter().all(|f| forces.contains(f)))
             .take(first)
             .map(|e| AuditEntry {
                 seq: e.seq,
@@ -72,7 +78,9 @@ impl AuditQueryRoot {
                 role: e.record.role.as_str().to_owned(),
                 forces: e.record.forces,
                 operation: e.record.operation,
+                operations: e.record.operations,
                 query_hash: e.record.query_hash,
+                query: e.record.query,
                 variables: async_graphql::Json(e.record.variables),
                 result_count: e.record.result_count,
                 purpose: e.record.purpose,

@@ -1,4 +1,5 @@
-//! The per-request guard, an async-graphql extension: it caps aliases, requires a stated
+//! The per-request guard, an async-graphql extension: it bounds the fields a document
+//! selects once its fragments are spread (before validation), caps aliases, requires a stated
 //! purpose for anything but introspection, redacts protected persons' names for callers
 //! without the right, and appends every operation to the audit log.
 
@@ -13,7 +14,7 @@ use async_graphql::{Request, Response, ServerError, ServerResult, Value, Variabl
 use futures::StreamExt;
 use futures::stream::BoxStream;
 use sha2::{Digest, Sha256};
-use toex_access::{AuditLog, AuditRecord, Principal, redact_variables};
+use toex_access::{AuditLog, AuditRecord, Principal, mask_query_text, redact_variables};
 
 use crate::access::{Purpose, Redactor};
 use crate::error::ErrorCode;
@@ -42,6 +43,7 @@ struct Seen {
     purpose: Option<String>,
     operation: Option<String>,
     query_hash: String,
+    query: String,
     variables: serde_json::Value,
 }
 
@@ -165,9 +167,20 @@ impl Extension for Guard {
                 .iter()
                 .map(|b| format!("{b:02x}"))
                 .collect();
+            seen.query = mask_query_text(&request.query);
             seen.variables = serde_json::to_value(&request.variables)
                 .map(|v| redact_variables(&v))
                 .unwrap_or(serde_json::Value::Null);
+        }
+        // Parsed here (async-graphql keeps the document) and sized before anything walks
+        // it: the engine's own recursion, depth and complexity checks spread every
+        // fragment where it is used. A document that does not parse is left for the
+        // engine to report.
+        let mut request = request;
+        if let Ok(doc) = request.parsed_query()
+            && let Err(refusal) = crate::expansion::expanded_fields(doc)
+        {
+            return Err(error(ErrorCode::BadInput, refusal.to_string()));
         }
         next.run(ctx, request).await
     }
@@ -304,7 +317,9 @@ async fn seal(
         role: principal.role,
         forces: principal.forces.clone(),
         operation: seen.operation.clone(),
+        operations: principal.operations.clone(),
         query_hash: seen.query_hash.clone(),
+        query: seen.query.clone(),
         variables: seen.variables.clone(),
         result_count: result_count(&response.data),
         purpose: seen.purpose.clone().unwrap_or_default(),

@@ -5,6 +5,7 @@
 pub mod access;
 mod audit;
 mod error;
+mod expansion;
 mod guard;
 mod health;
 mod hotspots;

@@ -46,9 +46,9 @@ pub enum Command {
         /// Put every person, incident and episode of the files in this operation.
         #[arg(long)]
         operation: Option<String>,
-        /// Force code for rows that name none.
-        #[arg(long, default_value = "UNASSIGNED")]
-        force: String,
+        /// Force code for rows that name none (without it, such rows are rejected).
+        #[arg(long)]
+        force: Option<String>,
         #[command(flatten)]
         conn: ServeArgs,
     },

@@ -1,7 +1,8 @@
 //! HTTP routes: GraphQL over POST, GraphiQL on GET, subscriptions over WebSocket,
 //! `/health`, and the web client's static files. The gate in front of GraphQL
-//! authenticates, rate-limits, takes the stated purpose and bounds the running time;
-//! everything else (`/health`, GraphiQL's page, static files) is public.
+//! authenticates (before a byte of the body is read), rate-limits, bounds the body, takes
+//! the stated purpose and bounds the running time, and audits every refusal; everything
+//! else (`/health`'s up/down, GraphiQL's page, static files) is public.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -22,12 +23,14 @@ use toex_schema::{ErrorCode, Purpose, Services, ToexSchema};
 /// The header that states a request's lawful purpose (an operation or case reference).
 pub const PURPOSE_HEADER: &str = "x-toex-purpose";
 
-/// Authentication, rate limits, the audit log for refusals, and the time limit.
+/// Authentication, rate limits, the audit log for refusals, the body and time limits.
 pub struct Gate {
     pub auth: Arc<Authenticator>,
     pub limiter: RateLimiter,
     pub audit: Arc<AuditLog>,
     pub timeout: Duration,
+    /// Largest request body read, in bytes (`server.max_body_bytes`).
+    pub max_body: usize,
 }
 
 impl Gate {
@@ -38,7 +41,9 @@ impl Gate {
             role: principal.map_or(toex_access::Role::Analyst, |p| p.role),
             forces: principal.map(|p| p.forces.clone()).unwrap_or_default(),
             operation: None,
+            operations: principal.map(|p| p.operations.clone()).unwrap_or_default(),
             query_hash: String::new(),
+            query: String::new(),
             variables: serde_json::Value::Null,
             result_count: 0,
             purpose: purpose.to_owned(),
@@ -49,10 +54,15 @@ impl Gate {
         }
     }
 
-    /// The caller named by the `Authorization` value (argon2 runs off the async runtime).
-    async fn authenticate(&self, header: Option<String>) -> Result<Principal, AccessError> {
+    /// The caller named by the `Authorization` value of a request from `client` (argon2
+    /// runs off the async runtime).
+    async fn authenticate(
+        &self,
+        header: Option<String>,
+        client: Option<String>,
+    ) -> Result<Principal, AccessError> {
         let auth = self.auth.clone();
-        web::block(move || auth.authenticate(header.as_deref()))
+        web::block(move || auth.authenticate_from(header.as_deref(), client.as_deref()))
             .await
             .unwrap_or_else(|_| {
                 Err(AccessError::Unauthenticated(
@@ -60,6 +70,11 @@ impl Gate {
                 ))
             })
     }
+}
+
+/// The client's address, the key failed authentications are limited by.
+fn client_of(req: &HttpRequest) -> Option<String> {
+    req.peer_addr().map(|a| a.ip().to_string())
 }
 
 /// The stated purpose (empty when none), or why the header is unacceptable.
@@ -73,13 +88,22 @@ fn purpose_of(req: &HttpRequest) -> Result<String, &'static str> {
     }
 }
 
-/// Headers every response carries: no MIME sniffing, no framing by other sites, no
-/// referrer sent onwards.
+/// The Content-Security-Policy of every response: scripts, styles, media and
+/// connections from this origin only (GraphiQL's and the web client's assets are served
+/// here), no inline script, no plugins, no framing by other sites. Inline styles stay
+/// allowed: React and GraphiQL set `style` attributes.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; \
+     style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; media-src 'self' blob:; \
+     font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; \
+     object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/// Headers every response carries: the CSP, no MIME sniffing, no framing by other sites,
+/// no referrer sent onwards.
 pub fn hardening_headers() -> actix_web::middleware::DefaultHeaders {
     actix_web::middleware::DefaultHeaders::new()
         .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .add((header::X_FRAME_OPTIONS, "DENY"))
-        .add((header::CONTENT_SECURITY_POLICY, "frame-ancestors 'none'"))
+        .add((header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY))
         .add((header::REFERRER_POLICY, "no-referrer"))
 }
 
@@ -94,6 +118,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/health", web::get().to(health))
         .route("/graphql", web::post().to(graphql))
         .route("/graphql", web::get().to(graphiql))
+        .route("/graphiql/toex-graphiql.js", web::get().to(graphiql_script))
         .route("/graphql/ws", web::get().to(graphql_ws))
         .route("/media/{id}", web::get().to(media))
         .route("/", web::get().to(index));
@@ -101,31 +126,57 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.default_service(web::to(static_file));
 }
 
-async fn health(services: web::Data<Services>) -> HttpResponse {
-    HttpResponse::Ok()
-        .insert_header(header::CacheControl(vec![header::CacheDirective::NoStore]))
-        .json(toex_schema::health(&services))
+/// Up or degraded for anyone (load balancers, monitors); the version, Neo4j's state,
+/// the index and the models only for a caller with valid credentials.
+async fn health(
+    services: web::Data<Services>,
+    gate: web::Data<Gate>,
+    req: HttpRequest,
+) -> HttpResponse {
+    let health = toex_schema::health(&services);
+    let header = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let mut response = HttpResponse::Ok();
+    response.insert_header(header::CacheControl(vec![header::CacheDirective::NoStore]));
+    if header.is_some() && gate.authenticate(header, client_of(&req)).await.is_ok() {
+        response.json(health)
+    } else {
+        response.json(serde_json::json!({ "status": health.status }))
+    }
 }
 
-/// Executes a GraphQL request (JSON, batched JSON or multipart). The body is bounded by
-/// `server.max_body_bytes` (actix answers 413 above it) and a batch by [`MAX_BATCH`].
+/// Executes a GraphQL request (JSON, batched JSON or multipart). The body is read only
+/// once the caller is authenticated and within their rate, and only up to
+/// `server.max_body_bytes` (413 above it); a batch holds at most [`MAX_BATCH`].
 async fn graphql(
     schema: web::Data<ToexSchema>,
     gate: web::Data<Gate>,
     req: HttpRequest,
-    body: web::Bytes,
+    payload: web::Payload,
 ) -> HttpResponse {
     let purpose = match purpose_of(&req) {
         Ok(p) => p,
-        Err(why) => return error_response(HttpResponse::BadRequest(), ErrorCode::BadInput, why),
+        Err(why) => {
+            gate.refused(None, "", "bad purpose header");
+            return error_response(HttpResponse::BadRequest(), ErrorCode::BadInput, why);
+        }
     };
     let header = req
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let principal = match gate.authenticate(header).await {
+    let principal = match gate.authenticate(header, client_of(&req)).await {
         Ok(p) => p,
+        Err(err @ AccessError::RateLimited { .. }) => {
+            gate.refused(None, &purpose, "authentication attempts limited");
+            let mut response = HttpResponse::TooManyRequests();
+            response.insert_header((header::RETRY_AFTER, "6"));
+            return error_response(response, ErrorCode::RateLimited, &err.to_string());
+        }
         Err(err) => {
             gate.refused(None, &purpose, "unauthenticated");
             return error_response(
@@ -141,6 +192,13 @@ async fn graphql(
         response.insert_header((header::RETRY_AFTER, "1"));
         return error_response(response, ErrorCode::RateLimited, &err.to_string());
     }
+    let body = match read_body(&req, payload, gate.max_body).await {
+        Ok(body) => body,
+        Err(refusal) => {
+            gate.refused(Some(&principal), &purpose, refusal.why());
+            return refusal.response(gate.max_body);
+        }
+    };
     let content_type = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -154,11 +212,15 @@ async fn graphql(
     .await
     {
         Ok(batch) => batch,
-        Err(err) => return request_error(&format!("malformed GraphQL request: {err}")),
+        Err(err) => {
+            gate.refused(Some(&principal), &purpose, "malformed request");
+            return request_error(&format!("malformed GraphQL request: {err}"));
+        }
     };
     if let BatchRequest::Batch(ops) = &batch
         && ops.len() > MAX_BATCH
     {
+        gate.refused(Some(&principal), &purpose, "batch too large");
         return request_error(&format!(
             "a batch may hold at most {MAX_BATCH} operations, got {}",
             ops.len()
@@ -188,6 +250,54 @@ async fn graphql(
         .map_into_boxed_body()
 }
 
+/// Why a body was not read.
+enum BodyRefusal {
+    TooLarge,
+    Broken,
+}
+
+impl BodyRefusal {
+    fn why(&self) -> &'static str {
+        match self {
+            BodyRefusal::TooLarge => "body too large",
+            BodyRefusal::Broken => "body unreadable",
+        }
+    }
+
+    fn response(&self, limit: usize) -> HttpResponse {
+        match self {
+            BodyRefusal::TooLarge => error_response(
+                HttpResponse::PayloadTooLarge(),
+                ErrorCode::BadInput,
+                &format!("the request body is larger than {limit} bytes"),
+            ),
+            BodyRefusal::Broken => request_error("the request body could not be read"),
+        }
+    }
+}
+
+/// The body, at most `limit` bytes: a `Content-Length` over it is refused before a byte
+/// is read, and a body that grows past it as soon as it does.
+async fn read_body(
+    req: &HttpRequest,
+    payload: web::Payload,
+    limit: usize,
+) -> Result<web::Bytes, BodyRefusal> {
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(BodyRefusal::TooLarge);
+    }
+    match payload.to_bytes_limited(limit).await {
+        Ok(Ok(body)) => Ok(body),
+        Ok(Err(_)) => Err(BodyRefusal::Broken),
+        Err(_) => Err(BodyRefusal::TooLarge),
+    }
+}
+
 /// A request-level error in GraphQL's response shape.
 fn request_error(message: &str) -> HttpResponse {
     error_response(HttpResponse::BadRequest(), ErrorCode::BadInput, message)
@@ -213,12 +323,13 @@ async fn graphql_ws(
     payload: web::Payload,
 ) -> Result<HttpResponse, Error> {
     let gate = gate.into_inner();
+    let client = client_of(&req);
     GraphQLSubscription::new(ToexSchema::clone(&schema))
         .on_connection_init(move |init: serde_json::Value| async move {
             let field = |k: &str| init.get(k).and_then(|v| v.as_str()).map(str::to_owned);
             let header = field("Authorization").or_else(|| field("authorization"));
             let purpose = field("purpose").unwrap_or_default();
-            let principal = match gate.authenticate(header).await {
+            let principal = match gate.authenticate(header, client.clone()).await {
                 Ok(p) => p,
                 Err(err) => {
                     gate.refused(None, &purpose, "unauthenticated");
@@ -292,6 +403,15 @@ async fn graphiql() -> HttpResponse {
 }
 
 const GRAPHIQL_HTML: &str = include_str!("graphiql.html");
+
+/// GraphiQL's set-up, a script file so the page runs under a CSP with no inline script.
+async fn graphiql_script() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .body(GRAPHIQL_JS)
+}
+
+const GRAPHIQL_JS: &str = include_str!("graphiql.js");
 
 async fn index(web_dir: web::Data<WebDir>, req: HttpRequest) -> HttpResponse {
     let index = web_dir.0.join("index.html");

@@ -33,6 +33,7 @@ impl Application {
         );
         let jwt = toex_access::JwtVerifier::new(&settings.auth.jwt).context("loading JWT keys")?;
         let gate = Arc::new(routes::Gate {
+            max_body: settings.server.max_body_bytes,
             auth: Arc::new(
                 toex_access::Authenticator::new(&settings.auth.users, jwt)
                     .context("opening the user store")?,

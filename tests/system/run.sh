@@ -6,7 +6,11 @@
 #                way in (zero 5xx, clear errors while down, recovery, bounded memory,
 #                no acknowledged ingest lost)
 #   schemathesis GraphQL fuzzing of every root field of the schema (no 5xx)
-# Usage: tests/system/run.sh [load] [schemathesis]   (both when none are named)
+#   abuse        tests/system/abuse.py: a valid analyst's latency while 20 clients send
+#                bad secrets, and the time and memory to refuse a 4 MiB search text and a
+#                26-level fragment query (figures for bench/RESULTS.md; not run by default)
+# Usage: tests/system/run.sh [load] [schemathesis] [abuse]   (load and schemathesis when
+# none are named)
 # CLIENTS, SECONDS, OUTAGE, MAX_RSS_MIB pass through to the load run; FUZZ_EXAMPLES sets
 # schemathesis' examples per field; SYSTEM_BIN picks the binary (default target/debug/toex,
 # built when missing). Python tools come from .toex/venv (scripts/setup.sh --test).
@@ -17,7 +21,8 @@ cd "$root"
 source "$root/tests/serve.sh"
 runs=("$@"); [[ ${#runs[@]} -gt 0 ]] || runs=(load schemathesis)
 for r in "${runs[@]}"; do
-  [[ "$r" == load || "$r" == schemathesis ]] || { echo "system: unknown run $r" >&2; exit 2; }
+  [[ "$r" == load || "$r" == schemathesis || "$r" == abuse ]] \
+    || { echo "system: unknown run $r" >&2; exit 2; }
 done
 py="$root/.toex/venv/bin/python"
 [[ -x "$py" ]] || { echo "system: run scripts/setup.sh --test first (.toex/venv)" >&2; exit 1; }
@@ -70,6 +75,10 @@ for r in "${runs[@]}"; do
         "NEO4J_DEV_HOME='$NEO4J_DEV_HOME' '$root/scripts/neo4j.sh' stop" \
         "NEO4J_DEV_HOME='$NEO4J_DEV_HOME' '$root/scripts/neo4j.sh' start --port $port" \
         || status=1
+      ;;
+    abuse)
+      echo "== abuse figures against $url" >&2
+      TOEX_PID="$serve_pid" "$py" tests/system/abuse.py "$url" "$work/tokens" || status=1
       ;;
     schemathesis)
       echo "== schemathesis (GraphQL) against $url" >&2

@@ -47,7 +47,7 @@ serve_toex "$bin" "$work/serve.log"
 url="${url%/graphql}"
 # Until Neo4j has been reached once, analysts' answers are withheld (redaction fails closed).
 for _ in $(seq 1 120); do
-  curl -fsS "$url/health" | grep -q '"reachable":true' && break
+  curl -fsS "$url/health" | grep -q '"status":"OK"' && break
   sleep 0.5
 done
 

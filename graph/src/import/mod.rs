@@ -82,8 +82,9 @@ pub struct ImportOptions {
     pub strict: bool,
     /// Put every person, incident and episode of the file in this operation.
     pub operation: Option<String>,
-    /// Force for rows that name none.
-    pub default_force: String,
+    /// Force for rows that name none; without it such rows are rejected (written under
+    /// no force, no user could see them).
+    pub default_force: Option<String>,
     /// Rows per `UNWIND` statement.
     pub batch_size: usize,
     /// Rows per transaction.
@@ -95,7 +96,7 @@ impl Default for ImportOptions {
         Self {
             strict: false,
             operation: None,
-            default_force: "UNASSIGNED".to_owned(),
+            default_force: None,
             batch_size: 5_000,
             atomic_rows: 50_000,
         }
@@ -215,7 +216,9 @@ fn parse_file_in_parts(
             if piece.rows.is_multiple_of(10_000) {
                 progress.parsed(10_000);
             }
-            match row.and_then(|raw| records::parse(kind, line, &raw, &opts.default_force)) {
+            match row
+                .and_then(|raw| records::parse(kind, line, &raw, opts.default_force.as_deref()))
+            {
                 Ok(r) => piece.records.push(r),
                 Err(reason) => piece.errors.push(RowError {
                     file: path.to_owned(),
@@ -250,7 +253,7 @@ pub fn parse_bytes(
     let mut records = Vec::new();
     let mut errors = Vec::new();
     read_rows_from(bytes, format, |line, row| {
-        match row.and_then(|raw| records::parse(kind, line, &raw, &opts.default_force)) {
+        match row.and_then(|raw| records::parse(kind, line, &raw, opts.default_force.as_deref())) {
             Ok(r) => records.push(r),
             Err(reason) => errors.push((line, reason)),
         }

@@ -288,7 +288,7 @@ pub fn parse(
     kind: super::ImportKind,
     line: u64,
     raw: &RawRow,
-    default_force: &str,
+    default_force: Option<&str>,
 ) -> Result<Record, String> {
     use super::ImportKind as K;
     let r = Row(raw);
@@ -302,7 +302,13 @@ pub fn parse(
     let force = r
         .opt("force")
         .or(published_force.map(str::to_owned))
-        .unwrap_or_else(|| default_force.to_owned())
+        .or(default_force.map(str::to_owned))
+        .ok_or_else(|| {
+            "the row names no `force`: add a force column or give `--force` (a row under no \
+             force would be visible to no one)"
+                .to_owned()
+        })?
+        .trim()
         .to_uppercase();
     if !crate::vocab::is_force_code(&force) {
         return Err(format!(

@@ -230,3 +230,25 @@ fn phones_fill_buckets_by_degree_so_a_hub_does_not_overload_its_bucket() {
     );
     assert_eq!(load.iter().sum::<u64>(), degrees.iter().sum::<u64>());
 }
+
+// Regression: rows naming no force were written under `UNASSIGNED`, where no user could
+// see them (`toex import edges FILE --operation X`, as the README showed it).
+#[test]
+fn a_row_with_no_force_is_rejected_not_written_unassigned() {
+    let csv = "caller,callee,start,duration\n07700900123,07700900456,2024-03-01T10:00:00Z,65\n";
+    let (records, errors) = parse_calls(csv);
+    assert!(records.is_empty());
+    assert!(errors[0].1.contains("names no `force`"), "{errors:?}");
+    let (records, errors) = parse_bytes(
+        ImportKind::Calls,
+        RowFormat::Csv,
+        csv.as_bytes(),
+        &ImportOptions {
+            default_force: Some(" wyp".to_owned()),
+            ..ImportOptions::default()
+        },
+    )
+    .unwrap();
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(records[0].force, "WYP");
+}

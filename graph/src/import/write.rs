@@ -327,10 +327,10 @@ impl GraphClient {
                 pairs.insert((op, r.force.clone()));
             }
         }
-        if let Some(op) = &opts.operation
+        if let (Some(op), Some(force)) = (&opts.operation, &opts.default_force)
             && records.is_empty()
         {
-            pairs.insert((op.clone(), opts.default_force.clone()));
+            pairs.insert((op.clone(), force.clone()));
         }
         let rows: Vec<BoltType> = pairs
             .into_iter()

@@ -1,6 +1,7 @@
 //! Regression tests of the security review's findings on abuse and surface: a huge
 //! search text and a huge name are refused at once, a force code is stored as checked,
-//! and every response carries the browser-hardening headers.
+//! every response carries the browser-hardening headers, a fragment bomb is refused
+//! before validation and a body is read only once its sender is authenticated.
 
 use serde_json::json;
 
@@ -87,12 +88,118 @@ async fn responses_carry_the_browser_hardening_headers() {
         assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
         assert_eq!(h["x-frame-options"], "DENY", "{path}");
         assert_eq!(h["referrer-policy"], "no-referrer", "{path}");
+        let csp = h["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
         assert!(
-            h["content-security-policy"]
-                .to_str()
-                .unwrap()
-                .contains("frame-ancestors 'none'"),
-            "{path}"
+            csp.contains("script-src 'self';"),
+            "no inline script: {csp}"
         );
+        assert!(csp.contains("object-src 'none'"), "{csp}");
     }
+    // GraphiQL's page runs under that policy: every script comes from a file.
+    let page = app
+        .client
+        .get(app.url("/graphql"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        page.matches("<script").count(),
+        page.matches("<script src=\"/graphiql/").count(),
+        "{page}"
+    );
+    let script = app
+        .client
+        .get(app.url("/graphiql/toex-graphiql.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(script.status(), 200);
+    assert!(
+        script
+            .text()
+            .await
+            .unwrap()
+            .contains("GraphiQL.createFetcher")
+    );
+}
+
+// Regression: a ~2 KB query of fragments that each spread the previous one twice (26
+// levels) kept the depth and complexity checks busy for 9–30 s.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_26_level_fragment_bomb_is_refused_before_validation() {
+    let app = TestApp::spawn().await;
+    let mut query =
+        String::from("query { ...F26 } fragment F0 on QueryRoot { health { status } } ");
+    for i in 1..=26 {
+        query.push_str(&format!(
+            "fragment F{i} on QueryRoot {{ ...F{p} ...F{p} }} ",
+            p = i - 1
+        ));
+    }
+    let r = app.graphql(&query, json!({})).await;
+    assert_eq!(error_code(&r), Some("BAD_INPUT"), "{r}");
+    assert!(r.to_string().contains("fragments are spread"), "{r}");
+    let r = app
+        .graphql(
+            "query { ...A } fragment A on QueryRoot { health { status } }",
+            json!({}),
+        )
+        .await;
+    assert!(
+        r["errors"].is_null(),
+        "a fragment of ordinary size runs: {r}"
+    );
+}
+
+// Regression: bodies of up to 16 MiB were read (and buffered) before the sender was
+// authenticated.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_is_not_read_before_its_sender_is_authenticated() {
+    let app = TestApp::spawn().await;
+    let huge = format!(
+        "{{\"query\": \"{{ health {{ status }} }}\", \"x\": \"{}\"}}",
+        "a".repeat(1 << 20)
+    );
+    let anonymous = reqwest::Client::new()
+        .post(app.url("/graphql"))
+        .header("content-type", "application/json")
+        .body(huge.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        anonymous.status(),
+        401,
+        "refused for who sent it, not its size"
+    );
+    // An authenticated sender over the limit gets 413 in the error shape, audited.
+    let r = app
+        .client
+        .post(app.url("/graphql"))
+        .header("content-type", "application/json")
+        .body(huge)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 413);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(error_code(&body), Some("BAD_INPUT"), "{body}");
+    let log = app
+        .graphql("{ auditLog(first: 20) { user outcome } }", json!({}))
+        .await;
+    let outcomes: Vec<&str> = log["data"]["auditLog"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{log}"))
+        .iter()
+        .filter_map(|e| e["outcome"].as_str())
+        .collect();
+    assert!(
+        outcomes.contains(&"refused: body too large")
+            && outcomes.contains(&"refused: unauthenticated"),
+        "{outcomes:?}"
+    );
 }

@@ -59,7 +59,7 @@ async fn import(app: &TestApp, kind: ImportKind, path: &Path, operation: &str) {
             kind,
             path,
             &ImportOptions {
-                default_force: "WYP".to_owned(),
+                default_force: Some("WYP".to_owned()),
                 operation: Some(operation.to_owned()),
                 ..ImportOptions::default()
             },

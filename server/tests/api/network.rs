@@ -18,7 +18,7 @@ fn write(dir: &Path, name: &str, body: &str) -> PathBuf {
 
 fn opts(force: &str) -> ImportOptions {
     ImportOptions {
-        default_force: force.to_owned(),
+        default_force: Some(force.to_owned()),
         ..ImportOptions::default()
     }
 }

@@ -23,7 +23,7 @@ async fn load_synthetic(app: &TestApp) {
     )
     .unwrap();
     let opts = ImportOptions {
-        default_force: "WYP".to_owned(),
+        default_force: Some("WYP".to_owned()),
         ..ImportOptions::default()
     };
     for (file, kind) in toex_graph::import::IMPORT_ORDER {

@@ -17,6 +17,20 @@ use crate::error::{ApiError, ApiResult, ErrorCode};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Purpose(pub String);
 
+/// What keeps a long-lived session (a WebSocket) honest after its handshake: checked
+/// before each operation it starts and each event it sends. The server provides it; an
+/// HTTP request is checked by the server once, before it reaches the schema.
+pub trait SessionCheck: Send + Sync {
+    /// Before an operation: the credentials still hold and the caller's rate allows it.
+    fn start_operation(&self) -> ApiResult<()>;
+    /// Before an event: the credentials still hold (not revoked, expired or disabled).
+    fn still_valid(&self) -> ApiResult<()>;
+}
+
+/// A session's check, in the connection's data.
+#[derive(Clone)]
+pub struct Session(pub Arc<dyn SessionCheck>);
+
 /// The authenticated caller, or `UNAUTHENTICATED`.
 pub fn caller<'a>(ctx: &Context<'a>) -> ApiResult<&'a Principal> {
     ctx.data_opt::<Principal>().ok_or_else(|| {

@@ -16,7 +16,8 @@ use futures::stream::BoxStream;
 use sha2::{Digest, Sha256};
 use toex_access::{AuditLog, AuditRecord, Principal, mask_query_text, redact_variables};
 
-use crate::access::{Purpose, Redactor};
+use crate::access::{Purpose, Redactor, Session};
+use crate::error::ApiError;
 use crate::error::ErrorCode;
 
 /// Builds a [`Guard`] per request.
@@ -54,6 +55,11 @@ pub struct Guard {
     /// What `prepare_request` saw, for the hooks that come after (shared with a
     /// subscription's stream).
     seen: Arc<Mutex<Seen>>,
+}
+
+fn server_error(err: ApiError) -> ServerError {
+    let err: async_graphql::Error = err.into();
+    err.into_server_error(Default::default())
 }
 
 fn error(code: ErrorCode, message: impl Into<String>) -> ServerError {
@@ -176,6 +182,10 @@ impl Extension for Guard {
         // it: the engine's own recursion, depth and complexity checks spread every
         // fragment where it is used. A document that does not parse is left for the
         // engine to report.
+        // A WebSocket's credentials and rate, again for each operation it starts.
+        if let Some(session) = ctx.data_opt::<Session>() {
+            session.0.start_operation().map_err(server_error)?;
+        }
         let mut request = request;
         if let Ok(doc) = request.parsed_query()
             && let Err(refusal) = crate::expansion::expanded_fields(doc)
@@ -233,7 +243,9 @@ impl Extension for Guard {
     }
 
     /// Subscriptions: each event is redacted like a response; the subscription is
-    /// audited once, when its first event (or its refusal) comes.
+    /// audited once, when its first event (or its refusal) comes. On a WebSocket, the
+    /// stream ends with UNAUTHENTICATED at its next event once its token is revoked or
+    /// expired or its user disabled.
     fn subscribe<'s>(
         &self,
         ctx: &ExtensionContext<'_>,
@@ -241,6 +253,26 @@ impl Extension for Guard {
         next: NextSubscribe<'_>,
     ) -> BoxStream<'s, Response> {
         let stream = next.run(ctx, stream);
+        let stream = match ctx.data_opt::<Session>().cloned() {
+            None => stream,
+            Some(session) => futures::stream::unfold(
+                (stream, session, false),
+                |(mut s, session, ended)| async move {
+                    if ended {
+                        return None;
+                    }
+                    let response = s.next().await?;
+                    match session.0.still_valid() {
+                        Ok(()) => Some((response, (s, session, false))),
+                        Err(err) => {
+                            let refusal = Response::from_errors(vec![server_error(err)]);
+                            Some((refusal, (s, session, true)))
+                        }
+                    }
+                },
+            )
+            .boxed(),
+        };
         let seen = self.seen.clone();
         let fallback = ctx.data_opt::<Principal>().cloned();
         let (redactor, audit) = (self.redactor.clone(), self.audit.clone());

@@ -21,7 +21,7 @@ mod types;
 
 use async_graphql::Schema;
 
-pub use access::{Purpose, Redactor};
+pub use access::{Purpose, Redactor, Session, SessionCheck};
 pub use error::{ApiError, ErrorCode};
 pub use health::{Health, HealthStatus, health};
 pub use mutation::MutationRoot;

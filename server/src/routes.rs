@@ -18,7 +18,7 @@ use async_graphql::BatchRequest;
 use async_graphql::http::MultipartOptions;
 use async_graphql_actix_web::{GraphQLResponse, GraphQLSubscription};
 use toex_access::{AccessError, AuditLog, AuditRecord, Authenticator, Principal, RateLimiter};
-use toex_schema::{ErrorCode, Purpose, Services, ToexSchema};
+use toex_schema::{ApiError, ErrorCode, Purpose, Services, Session, SessionCheck, ToexSchema};
 
 /// The header that states a request's lawful purpose (an operation or case reference).
 pub const PURPOSE_HEADER: &str = "x-toex-purpose";
@@ -314,8 +314,38 @@ fn error_response(
     }))
 }
 
+/// A WebSocket's credentials, checked again before each operation (with the caller's
+/// rate) and each event, so revoking a token, its expiry or disabling its user ends what
+/// runs on an open socket.
+struct WsSession {
+    gate: Arc<Gate>,
+    header: Option<String>,
+    client: Option<String>,
+    user: String,
+}
+
+impl SessionCheck for WsSession {
+    fn start_operation(&self) -> Result<(), ApiError> {
+        self.still_valid()?;
+        Ok(self.gate.limiter.check(&self.user)?)
+    }
+
+    fn still_valid(&self) -> Result<(), ApiError> {
+        // Tokens verified once are cached: no argon2 here, only the store's state.
+        let auth = &self.gate.auth;
+        match auth.authenticate_from(self.header.as_deref(), self.client.as_deref()) {
+            Ok(p) if p.user == self.user => Ok(()),
+            Ok(_) => Err(ApiError::new(
+                ErrorCode::Unauthenticated,
+                "the session's credentials now name another user",
+            )),
+            Err(err) => Err(err.into()),
+        }
+    }
+}
+
 /// Subscriptions: the `connection_init` payload carries `Authorization` (`Bearer …`)
-/// and `purpose`, checked as for POST.
+/// and `purpose`, checked as for POST, and again for each operation on the socket.
 async fn graphql_ws(
     schema: web::Data<ToexSchema>,
     gate: web::Data<Gate>,
@@ -329,7 +359,7 @@ async fn graphql_ws(
             let field = |k: &str| init.get(k).and_then(|v| v.as_str()).map(str::to_owned);
             let header = field("Authorization").or_else(|| field("authorization"));
             let purpose = field("purpose").unwrap_or_default();
-            let principal = match gate.authenticate(header, client.clone()).await {
+            let principal = match gate.authenticate(header.clone(), client.clone()).await {
                 Ok(p) => p,
                 Err(err) => {
                     gate.refused(None, &purpose, "unauthenticated");
@@ -340,6 +370,12 @@ async fn graphql_ws(
                 .check(&principal.user)
                 .map_err(|e| async_graphql::Error::new(e.to_string()))?;
             let mut data = async_graphql::Data::default();
+            data.insert(Session(Arc::new(WsSession {
+                gate: gate.clone(),
+                header,
+                client,
+                user: principal.user.clone(),
+            })));
             data.insert(principal);
             if !purpose.trim().is_empty() {
                 data.insert(Purpose(purpose.chars().take(200).collect()));

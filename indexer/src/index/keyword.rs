@@ -46,7 +46,8 @@ impl SearchIndex {
         let limit = req.limit.clamp(1, 1000);
         let facets = AggregationCollector::from_aggs(facet_request(), AggContextParams::default());
         let (top, total, facet_results) = match req.sort {
-            SearchSort::Relevance => searcher.search(
+            // Scores from the scope's documents only: never from other forces'.
+            SearchSort::Relevance => searcher.search_with_statistics_provider(
                 &query,
                 &(
                     TopDocs::with_limit(limit)
@@ -55,6 +56,7 @@ impl SearchIndex {
                     Count,
                     facets,
                 ),
+                &ScopedStatistics::new(&searcher, &f, &req.scope)?,
             )?,
             SearchSort::Newest => {
                 let (top, total, facets) = searcher.search(
@@ -150,9 +152,10 @@ impl SearchIndex {
         clauses.push((Occur::Must, Box::new(like)));
         clauses.push((Occur::MustNot, Box::new(by_id)));
         let query = BooleanQuery::new(clauses);
-        let top = searcher.search(
+        let top = searcher.search_with_statistics_provider(
             &query,
             &TopDocs::with_limit(limit.clamp(1, 100)).order_by_score(),
+            &ScopedStatistics::new(&searcher, &f, scope)?,
         )?;
         let mut hits = Vec::with_capacity(top.len());
         for (score, addr) in top {

@@ -7,6 +7,7 @@ mod fields;
 mod keyword;
 mod results;
 mod spans;
+mod statistics;
 mod stored;
 mod vector;
 mod write;
@@ -39,7 +40,7 @@ use crate::embedding::Embed;
 use crate::semantic::{self, DocMeta, VectorIndex};
 use crate::{IndexError, analysis};
 
-use self::{document::*, fields::*, results::*, spans::*};
+use self::{document::*, fields::*, results::*, spans::*, statistics::ScopedStatistics};
 pub use document::{
     Added, Correction, MentionHit, NewDocument, StoredDocument, TranslationCandidate,
     TranslationMeta, TranslationSelection,

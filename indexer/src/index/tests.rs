@@ -482,3 +482,50 @@ fn a_confined_scope_sees_only_its_operations_in_every_read() {
         "nothing outside the scope is written"
     );
 }
+
+// Regression: BM25 statistics came from the whole index, so a score revealed whether
+// another force's documents held a term.
+#[test]
+fn a_score_does_not_change_when_another_force_adds_documents() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = SearchIndex::open_or_create(dir.path()).unwrap();
+    index
+        .add_documents(&[
+            doc("WYP", "the courier left the parcel at the garage"),
+            doc("WYP", "nothing about vehicles here at all"),
+            doc("WYP", "a second note that mentions the flat"),
+        ])
+        .unwrap();
+    let wyp = any().narrow_forces(&["WYP".to_owned()]).unwrap();
+    let score = |q: &str| {
+        index
+            .search(&SearchRequest::new(q, wyp.clone()))
+            .unwrap()
+            .hits[0]
+            .score
+    };
+    let (garage, parcel) = (score("garage"), score("courier parcel"));
+    let theirs: Vec<NewDocument> = (0..40)
+        .map(|i| {
+            doc(
+                "GMP",
+                &format!("garage garage report {i} with a parcel and a courier"),
+            )
+        })
+        .collect();
+    index.add_documents(&theirs).unwrap();
+    assert_eq!(
+        score("garage"),
+        garage,
+        "another force's documents moved the score"
+    );
+    assert_eq!(score("courier parcel"), parcel);
+    // Statistics over both forces (what every caller got before) do move it.
+    let both = SearchRequest {
+        limit: 100,
+        ..SearchRequest::new("garage", any())
+    };
+    let all = index.search(&both).unwrap();
+    let ours = all.hits.iter().find(|h| h.force == "WYP").unwrap();
+    assert_ne!(ours.score, garage);
+}

@@ -17,3 +17,4 @@ mod profiles;
 mod security;
 mod transcribe;
 mod translate;
+mod websocket;

@@ -190,6 +190,12 @@ pub fn load_or_create_key(path: &Path) -> Result<Vec<u8>, AccessError> {
 }
 
 impl AuditLog {
+    /// Pseudonyms for protected persons, keyed from this log's key (so they are stable
+    /// across restarts and replicas sharing it).
+    pub fn pseudonyms(&self) -> crate::Pseudonyms {
+        crate::Pseudonyms::derived_from(&self.key)
+    }
+
     /// Opens (or creates) the log at `path` with the HMAC key in `key_file` (created when
     /// absent). It continues the chain from the head file.
     pub fn open(path: impl Into<PathBuf>, key_file: &Path) -> Result<Self, AccessError> {

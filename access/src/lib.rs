@@ -9,6 +9,7 @@ mod error;
 mod jwt;
 mod limit;
 mod principal;
+mod pseudonym;
 mod users;
 
 pub use audit::{
@@ -20,4 +21,5 @@ pub use error::AccessError;
 pub use jwt::{JwtClaims, JwtSettings, JwtVerifier};
 pub use limit::RateLimiter;
 pub use principal::{AuthMethod, Principal, Role};
+pub use pseudonym::Pseudonyms;
 pub use users::{TokenInfo, User, UserStore, hash_secret, random_hex};

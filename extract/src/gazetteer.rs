@@ -119,6 +119,18 @@ impl Gazetteer {
     /// Every known name in `text`: one [`Found`] per person carrying it (value = person
     /// id, `candidates` = how many do), longest name first, never overlapping.
     pub fn find(&self, text: &str) -> Vec<Found> {
+        self.find_capped(text, MAX_CANDIDATES)
+    }
+
+    /// Every known name in `text`, however many persons share it (for redaction, where
+    /// a common name must still be hidden): one [`Found`] per name, for its first carrier.
+    pub fn find_every(&self, text: &str) -> Vec<Found> {
+        let mut out = self.find_capped(text, usize::MAX);
+        out.dedup_by(|a, b| a.start == b.start && a.end == b.end);
+        out
+    }
+
+    fn find_capped(&self, text: &str, cap: usize) -> Vec<Found> {
         if self.entries.is_empty() {
             return Vec::new();
         }
@@ -138,7 +150,7 @@ impl Gazetteer {
             let mut matched = 0;
             for len in (2..=ids.len()).rev() {
                 if let Some(persons) = self.entries.get(&ids[..len]) {
-                    if persons.len() <= MAX_CANDIDATES {
+                    if persons.len() <= cap {
                         let (first, last) = (&words[i], &words[i + len - 1]);
                         for &p in persons {
                             out.push(Found {

@@ -101,3 +101,16 @@ pub struct SelectionLink {
     pub to: Option<String>,
     pub weight: Option<f64>,
 }
+
+/// A protected person as the redactor sees them (never returned to a caller).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct ProtectedPerson {
+    pub id: String,
+    pub force: String,
+    /// Name, aliases, and the spellings documents were linked to them by.
+    pub names: Vec<String>,
+    /// Linked identifiers as `kind:value` (`phone:+447700900123`, `account:@jay_99`).
+    pub identifiers: Vec<String>,
+    /// Graph keys of the linked identifier and place nodes (`Phone:+447700900123`).
+    pub keys: Vec<String>,
+}

@@ -16,9 +16,10 @@ use futures::stream::BoxStream;
 use sha2::{Digest, Sha256};
 use toex_access::{AuditLog, AuditRecord, Principal, mask_query_text, redact_variables};
 
-use crate::access::{Purpose, Redactor, Session};
+use crate::access::{Purpose, Session};
 use crate::error::ApiError;
 use crate::error::ErrorCode;
+use crate::redaction::{Echoes, REDACTION_CODE, Redactor};
 
 /// Builds a [`Guard`] per request.
 pub struct GuardFactory {
@@ -34,6 +35,7 @@ impl ExtensionFactory for GuardFactory {
             audit: self.audit.clone(),
             redactor: self.redactor.clone(),
             seen: Arc::new(Mutex::new(Seen::default())),
+            echoes: Echoes::default(),
         })
     }
 }
@@ -55,6 +57,8 @@ pub struct Guard {
     /// What `prepare_request` saw, for the hooks that come after (shared with a
     /// subscription's stream).
     seen: Arc<Mutex<Seen>>,
+    /// What the resolvers echo back as the caller sent it (not redacted).
+    echoes: Echoes,
 }
 
 fn server_error(err: ApiError) -> ServerError {
@@ -186,7 +190,7 @@ impl Extension for Guard {
         if let Some(session) = ctx.data_opt::<Session>() {
             session.0.start_operation().map_err(server_error)?;
         }
-        let mut request = request;
+        let mut request = request.data(self.echoes.clone());
         if let Ok(doc) = request.parsed_query()
             && let Err(refusal) = crate::expansion::expanded_fields(doc)
         {
@@ -239,7 +243,13 @@ impl Extension for Guard {
         if seen.principal.is_none() {
             seen.principal = ctx.data_opt::<Principal>().cloned();
         }
-        seal(response, &seen, &self.redactor, self.audit.as_ref(), None).await
+        let echoes = self.echoes.take();
+        let sealing = Sealing {
+            redactor: &self.redactor,
+            audit: self.audit.as_ref(),
+            echoes: &echoes,
+        };
+        seal(response, &seen, sealing, None).await
     }
 
     /// Subscriptions: each event is redacted like a response; the subscription is
@@ -288,18 +298,24 @@ impl Extension for Guard {
                 }
                 let redactor = redactor.clone();
                 async move {
-                    seal(
-                        response,
-                        &seen,
-                        &redactor,
-                        audit.as_ref(),
-                        Some("subscribed"),
-                    )
-                    .await
+                    let sealing = Sealing {
+                        redactor: &redactor,
+                        audit: audit.as_ref(),
+                        echoes: &[],
+                    };
+                    seal(response, &seen, sealing, Some("subscribed")).await
                 }
             })
             .boxed()
     }
+}
+
+/// What a response is redacted and audited with.
+struct Sealing<'a> {
+    redactor: &'a Redactor,
+    audit: Option<&'a Arc<AuditLog>>,
+    /// The caller's own values, echoed back unredacted.
+    echoes: &'a [String],
 }
 
 /// Gives engine errors their code, redacts `response` for the caller and appends it to `audit` (when given): the
@@ -308,10 +324,14 @@ impl Extension for Guard {
 async fn seal(
     mut response: Response,
     seen: &Seen,
-    redactor: &Redactor,
-    audit: Option<&Arc<AuditLog>>,
+    sealing: Sealing<'_>,
     outcome: Option<&str>,
 ) -> Response {
+    let Sealing {
+        redactor,
+        audit,
+        echoes,
+    } = sealing;
     // Every resolver error carries its code (schema/src/error.rs); one without is the
     // engine's own refusal of the request (syntax, validation, argument coercion).
     for e in &mut response.errors {
@@ -324,20 +344,42 @@ async fn seal(
         return response;
     };
     if !principal.sees_protected() {
-        if let Err(err) = redactor.redact(&principal.forces, &mut response.data).await {
-            // Fail closed: no data unless it could be redacted.
-            let err: async_graphql::Error = err.into();
-            response.data = Value::Null;
-            response
-                .errors
-                .push(err.into_server_error(Default::default()));
+        let mut redacted = 0;
+        match redactor
+            .redact(&principal.forces, &mut response.data, echoes)
+            .await
+        {
+            Ok(n) => redacted += n,
+            Err(err) => {
+                // Fail closed: no data unless it could be redacted.
+                let err: async_graphql::Error = err.into();
+                response.data = Value::Null;
+                response
+                    .errors
+                    .push(err.into_server_error(Default::default()));
+            }
         }
         for e in &mut response.errors {
             let mut v = Value::String(std::mem::take(&mut e.message));
-            let _ = redactor.redact(&principal.forces, &mut v).await;
+            redacted += redactor
+                .redact(&principal.forces, &mut v, echoes)
+                .await
+                .unwrap_or(0);
             if let Value::String(s) = v {
                 e.message = s;
             }
+        }
+        if redacted > 0 {
+            // Why the client sees pseudonyms: a code it can show, and how many.
+            let mut why = async_graphql::indexmap::IndexMap::new();
+            why.insert(
+                async_graphql::Name::new("code"),
+                Value::from(REDACTION_CODE),
+            );
+            why.insert(async_graphql::Name::new("count"), Value::from(redacted));
+            response
+                .extensions
+                .insert("redaction".to_owned(), Value::Object(why));
         }
     }
     let Some(audit) = audit else {

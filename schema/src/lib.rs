@@ -16,16 +16,18 @@ mod mutation;
 mod network;
 mod profiles;
 mod query;
+pub mod redaction;
 mod subscription;
 mod types;
 
 use async_graphql::Schema;
 
-pub use access::{Purpose, Redactor, Session, SessionCheck};
+pub use access::{Purpose, Session, SessionCheck};
 pub use error::{ApiError, ErrorCode};
 pub use health::{Health, HealthStatus, health};
 pub use mutation::MutationRoot;
 pub use query::QueryRoot;
+pub use redaction::{REDACTION_CODE, Redactor};
 pub use subscription::SubscriptionRoot;
 pub use toex_access::{AuditLog, Principal, Role};
 pub use toex_pipeline::Ingested;
@@ -65,7 +67,10 @@ pub fn build_schema(
 ) -> ToexSchema {
     let (persons, documents) = loaders::loaders(&services.graph);
     let services_graph = services.graph.clone();
-    let redactor = std::sync::Arc::new(Redactor::new(services.graph.clone()));
+    let pseudonyms = audit
+        .as_ref()
+        .map_or_else(toex_access::Pseudonyms::ephemeral, |log| log.pseudonyms());
+    let redactor = std::sync::Arc::new(Redactor::new(services.graph.clone(), pseudonyms));
     let builder = Schema::build(QueryRoot::default(), MutationRoot, SubscriptionRoot)
         .extension(guard::GuardFactory {
             max_aliases: limits.max_aliases,

@@ -218,7 +218,26 @@ impl LinkageQuery {
         if identifier.trim().is_empty() || identifier.len() > 500 {
             return Err(ApiError::bad_input("`identifier` must be 1–500 characters"));
         }
+        let hidden = crate::redaction::hidden_from(ctx).await?;
         let targets: Vec<(Kind, String)> = match toex_extract::classify(&identifier) {
+            // A protected person's identifier is answered as an unknown one would be.
+            Some((kind, value))
+                if hidden
+                    .as_ref()
+                    .is_some_and(|p| p.is_protected_identifier(kind, &value)) =>
+            {
+                crate::redaction::echo(ctx, &value);
+                return Ok(vec![Linkage {
+                    kind: kind.into(),
+                    value,
+                    key: None,
+                    unresolved: false,
+                    persons: Vec::new(),
+                    operations: Vec::new(),
+                    mentions: Vec::new(),
+                    graph_document_count: Some(0),
+                }]);
+            }
             Some(t) => vec![t],
             None => services
                 .graph

@@ -321,6 +321,9 @@ impl NetworkQuery {
             .transpose()?;
         let h = hops_arg(hops)?;
         let scope = crate::access::scope(ctx)?;
+        if crate::redaction::is_hidden_node(ctx, &key).await? {
+            return Ok(None);
+        }
         let sub = services
             .graph
             .neighbourhood(
@@ -399,6 +402,9 @@ impl NetworkQuery {
         #[graphql(default = 500)] limit: i32,
     ) -> ApiResult<Vec<TimelineEvent>> {
         let services = ctx.data_unchecked::<Services>();
+        if crate::redaction::is_hidden_node(ctx, &key).await? {
+            return Ok(Vec::new());
+        }
         let events = services
             .graph
             .timeline(&crate::access::scope(ctx)?, &key, bounded(limit, "limit")?)

@@ -75,6 +75,12 @@ impl CoreQuery {
         first: Option<i32>,
     ) -> async_graphql::Result<Connection<usize, SearchHit, SearchTotals>> {
         check_query_text(&query_text)?;
+        // A protected person's name or identifier is searched as if it were unknown.
+        let hidden = crate::redaction::hidden_from(ctx).await?;
+        let query_text = match hidden.and_then(|p| p.strip(&query_text)) {
+            Some(stripped) => stripped,
+            None => query_text,
+        };
         let services = ctx.data_unchecked::<Services>().clone();
         let first = page_size(first)?;
         let scope = crate::access::scope_for(ctx, &filter.forces, &filter.operations)?;
@@ -98,6 +104,14 @@ impl CoreQuery {
             Some(first as i32),
             None,
             |after: Option<usize>, _before: Option<usize>, first, _last| async move {
+                if query_text.trim().is_empty() {
+                    // Nothing left to look for once the protected terms are gone.
+                    let totals = SearchTotals {
+                        total: 0,
+                        facets: toex_indexer::Facets::default().into(),
+                    };
+                    return Ok(Connection::with_additional_fields(false, false, totals));
+                }
                 let offset = after.map_or(0, |a| a + 1);
                 let limit = first.unwrap_or(DEFAULT_PAGE_SIZE);
                 let request = SearchRequest {

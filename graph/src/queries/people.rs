@@ -3,7 +3,7 @@
 use neo4rs::query;
 
 use super::scoped;
-use crate::{GraphClient, GraphError, Person, Scope};
+use crate::{GraphClient, GraphError, Person, ProtectedPerson, Scope};
 
 impl GraphClient {
     /// One person by id, or `None` (the batched look-up with one id).
@@ -72,24 +72,62 @@ impl GraphClient {
         Ok(out.first().map_or(0, |w| w.written as usize))
     }
 
-    /// Names and aliases of the protected persons in `forces`, for redaction (the
-    /// caller's forces, not only their operations: redacting more is the safe side).
+    /// The protected persons of `forces` as the redactor needs them: every name they go
+    /// by (name, aliases, and the spellings documents were linked to them by) and the
+    /// identifiers linked to them, as `kind:value` in the extractor's form. The caller's
+    /// forces, not only their operations: redacting more is the safe side.
     ///
-    /// Cypher: one `MATCH (p:Person) WHERE p.protected AND p.force IN $forces`.
-    pub async fn protected_names(&self, forces: &[String]) -> Result<Vec<String>, GraphError> {
+    /// Cypher: `MATCH (p:Person)` by `p.force IN $forces`, its `USES`/`LIVES_AT`
+    /// targets and the `MENTIONS` that resolved to it.
+    pub async fn protected_persons(
+        &self,
+        forces: &[String],
+    ) -> Result<Vec<ProtectedPerson>, GraphError> {
+        self.rows::<ProtectedPerson>(
+            query(
+                "MATCH (p:Person) WHERE p.force IN $forces AND p.protected = true \
+                 OPTIONAL MATCH (p)-[:USES|LIVES_AT]->(i) \
+                 WITH p, collect(DISTINCT i) AS linked \
+                 OPTIONAL MATCH (:Document)-[m:MENTIONS]->(p) \
+                 WITH p, linked, collect(DISTINCT m.text)[..50] AS spellings \
+                 RETURN p.id AS id, p.force AS force, \
+                        [p.name] + coalesce(p.aliases, []) + spellings AS names, \
+                        [i IN linked WHERE i:Phone | 'phone:' + i.id] \
+                        + [i IN linked WHERE i:Email | 'email:' + i.id] \
+                        + [i IN linked WHERE i:Vehicle | 'vehicle:' + i.id] \
+                        + [i IN linked WHERE i:OnlineAccount | 'account:' + i.id] \
+                        + [i IN linked WHERE i:OnlineAccount AND i.handle IS NOT NULL | 'account:@' + toLower(i.handle)] \
+                        + [i IN linked WHERE i:Location AND i.postcode IS NOT NULL | 'postcode:' + i.postcode] AS identifiers, \
+                        [i IN linked WHERE i.key IS NOT NULL | i.key] AS keys",
+            )
+            .param("forces", forces.to_vec()),
+        )
+        .await
+    }
+
+    /// Ids of the unprotected persons of `forces` recorded under one of `names` exactly:
+    /// their own names are not redacted for sharing a protected person's.
+    ///
+    /// Cypher: one `MATCH (q:Person)` by `q.force IN $forces AND q.name IN $names`.
+    pub async fn persons_named(
+        &self,
+        forces: &[String],
+        names: &[String],
+    ) -> Result<Vec<String>, GraphError> {
         #[derive(serde::Deserialize)]
-        struct Names {
-            names: Vec<String>,
+        struct Id {
+            id: String,
         }
         let rows = self
-            .rows::<Names>(
+            .rows::<Id>(
                 query(
-                    "MATCH (p:Person) WHERE p.protected = true AND p.force IN $forces \
-                     RETURN [p.name] + coalesce(p.aliases, []) AS names",
+                    "MATCH (q:Person) WHERE q.force IN $forces AND q.name IN $names \
+                     AND NOT coalesce(q.protected, false) RETURN q.id AS id",
                 )
-                .param("forces", forces.to_vec()),
+                .param("forces", forces.to_vec())
+                .param("names", names.to_vec()),
             )
             .await?;
-        Ok(rows.into_iter().flat_map(|r| r.names).collect())
+        Ok(rows.into_iter().map(|r| r.id).collect())
     }
 }

@@ -40,6 +40,41 @@ pub fn user_client(users: &Path, name: &str, role: Role, forces: &[&str]) -> req
 }
 
 /// A client that sends `token` and the test purpose.
+/// Posts `query` with `variables` as `client` to `app`'s `/graphql`; the JSON answer.
+pub async fn gql(
+    client: &reqwest::Client,
+    app: &TestApp,
+    query: &str,
+    variables: serde_json::Value,
+) -> serde_json::Value {
+    client
+        .post(app.url("/graphql"))
+        .json(&serde_json::json!({ "query": query, "variables": variables }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// Imports each file as its kind for all forces' tester; every row must be accepted.
+pub async fn import_all(app: &TestApp, files: &[(toex_graph::import::ImportKind, &PathBuf)]) {
+    for (kind, file) in files {
+        let report = app
+            .services
+            .graph
+            .import_file(*kind, file, &Default::default(), &())
+            .await
+            .unwrap();
+        assert!(
+            report.rejected.is_empty(),
+            "{kind:?}: {:?}",
+            report.rejected
+        );
+    }
+}
+
 pub fn client_with_token(token: &str) -> reqwest::Client {
     let mut headers = reqwest::header::HeaderMap::new();
     headers.insert(

@@ -14,6 +14,7 @@ mod linkage;
 mod network;
 mod outage;
 mod profiles;
+mod redaction;
 mod security;
 mod transcribe;
 mod translate;

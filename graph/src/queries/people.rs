@@ -91,11 +91,11 @@ impl GraphClient {
                  OPTIONAL MATCH (:Document)-[m:MENTIONS]->(p) \
                  WITH p, linked, collect(DISTINCT m.text)[..50] AS spellings \
                  RETURN p.id AS id, p.force AS force, \
-                        [p.name] + coalesce(p.aliases, []) + spellings AS names, \
-                        [i IN linked WHERE i:Phone | 'phone:' + i.id] \
-                        + [i IN linked WHERE i:Email | 'email:' + i.id] \
-                        + [i IN linked WHERE i:Vehicle | 'vehicle:' + i.id] \
-                        + [i IN linked WHERE i:OnlineAccount | 'account:' + i.id] \
+                        [n IN [p.name] + coalesce(p.aliases, []) + spellings WHERE n IS NOT NULL] AS names, \
+                        [i IN linked WHERE i:Phone AND i.id IS NOT NULL | 'phone:' + i.id] \
+                        + [i IN linked WHERE i:Email AND i.id IS NOT NULL | 'email:' + i.id] \
+                        + [i IN linked WHERE i:Vehicle AND i.id IS NOT NULL | 'vehicle:' + i.id] \
+                        + [i IN linked WHERE i:OnlineAccount AND i.id IS NOT NULL | 'account:' + i.id] \
                         + [i IN linked WHERE i:OnlineAccount AND i.handle IS NOT NULL | 'account:@' + toLower(i.handle)] \
                         + [i IN linked WHERE i:Location AND i.postcode IS NOT NULL | 'postcode:' + i.postcode] AS identifiers, \
                         [i IN linked WHERE i.key IS NOT NULL | i.key] AS keys",

@@ -12,6 +12,7 @@ mod hotspots;
 pub mod jobs;
 pub mod linkage;
 pub mod loaders;
+mod markup;
 mod mutation;
 mod network;
 mod profiles;

@@ -146,7 +146,7 @@ impl From<MentionHit> for DocumentMention {
             operation: h.operation,
             source_type: h.source_type,
             segment: h.segment.map(Segment::from),
-            snippet: h.snippet,
+            snippet: crate::markup::html(&h.snippet),
         }
     }
 }

@@ -255,7 +255,8 @@ pub struct SearchHit {
     pub language: Option<String>,
     pub force: String,
     pub source_type: String,
-    /// Highlighted HTML of the original (`<b>` marks matches; everything else escaped).
+    /// Highlighted HTML of the original (`<b>` marks matches, `…` where the text goes on;
+    /// everything else escaped).
     pub snippet: String,
     /// Highlighted HTML of the translation, side by side with `snippet`.
     pub translation_snippet: Option<String>,
@@ -307,9 +308,9 @@ impl From<Hit> for SearchHit {
             language: h.language,
             force: h.force,
             source_type: h.source_type,
-            snippet: h.snippet,
-            translation_snippet: h.translation_snippet,
-            corrected_snippet: h.corrected_snippet,
+            snippet: crate::markup::html(&h.snippet),
+            translation_snippet: h.translation_snippet.as_ref().map(crate::markup::html),
+            corrected_snippet: h.corrected_snippet.as_ref().map(crate::markup::html),
             translation_matched: h.translation_matched.map(str::to_uppercase),
             segments: h
                 .segments
@@ -321,7 +322,7 @@ impl From<Hit> for SearchHit {
                     end_ms: m.end_ms,
                     speaker: m.speaker,
                     sent: m.sent,
-                    highlighted: m.highlighted,
+                    highlighted: crate::markup::html(&m.text),
                 })
                 .collect(),
         }

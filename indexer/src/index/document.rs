@@ -165,8 +165,8 @@ pub struct MentionHit {
     pub mention: Mention,
     /// The segment it is in (with its timestamps or line), when it is in one.
     pub segment: Option<crate::formats::Segment>,
-    /// The text around the mention, the mention in `<b>`.
-    pub snippet: String,
+    /// The text around the mention, the mention marked.
+    pub snippet: super::Excerpt,
 }
 
 pub(super) fn segments_json(segments: &[crate::formats::Segment]) -> String {
@@ -195,11 +195,9 @@ pub(super) fn mentions_of(doc: &TantivyDocument, field: Field) -> Vec<Mention> {
         .unwrap_or_default()
 }
 
-/// Up to 60 characters either side of `[start, end)`, HTML-escaped, the mention in `<b>`.
-/// The first characters of a stored text, HTML-escaped: the snippet of a side the query
-/// did not match.
-pub(super) fn opening(doc: &TantivyDocument, field: Field) -> Option<String> {
-    first_str(doc, field).map(|t| escape_html(&t.chars().take(SNIPPET_OPENING).collect::<String>()))
+/// The first characters of a stored text: the snippet of a side the query did not match.
+pub(super) fn opening(doc: &TantivyDocument, field: Field) -> Option<Excerpt> {
+    first_str(doc, field).map(|t| Excerpt::opening(&t, SNIPPET_OPENING))
 }
 
 pub(super) fn first_str(doc: &TantivyDocument, field: Field) -> Option<String> {

@@ -91,28 +91,23 @@ impl SearchIndex {
         for (score, addr) in top {
             let doc: TantivyDocument = searcher.doc(addr)?;
             // Side by side: where only one side matched, the other shows its opening.
-            let html_or_opening = |s: tantivy::snippet::Snippet, field| {
-                if s.fragment().trim().is_empty() {
-                    opening(&doc, field).unwrap_or_default()
-                } else {
-                    s.to_html()
-                }
-            };
-            let snippet = html_or_opening(text_snippets.snippet_from_doc(&doc), f.text);
+            let snippet = snippet_or_opening(&doc, f.text, text_snippets.snippet_from_doc(&doc));
             let translation =
                 first_str(&doc, f.translation).map(|_| translation_snippets.snippet_from_doc(&doc));
             // Whether the query matched the machine translation, from the snippet's spans.
             let translation_hit = translation
                 .as_ref()
                 .is_some_and(|s| !s.highlighted().is_empty());
-            let translation_snippet = translation.map(|s| html_or_opening(s, f.translation));
+            let translation_snippet =
+                translation.map(|s| snippet_or_opening(&doc, f.translation, s));
             let mut hit = self.hit(&doc, score, snippet, translation_snippet);
             if first_str(&doc, f.corrected).is_some() {
-                let corrected = corrected_snippets.snippet_from_doc(&doc);
-                if !corrected.highlighted().is_empty() {
+                let corrected =
+                    cut_snippet(&doc, f.corrected, corrected_snippets.snippet_from_doc(&doc));
+                if corrected.is_marked() {
                     hit.translation_matched = Some("corrected");
                 }
-                hit.corrected_snippet = Some(corrected.to_html());
+                hit.corrected_snippet = Some(corrected);
             }
             if hit.translation_matched.is_none() && translation_hit {
                 hit.translation_matched = Some("machine");

@@ -3,6 +3,7 @@
 //! blocking; async callers run them on a [`crate::CpuPool`].
 
 mod document;
+mod excerpt;
 mod fields;
 mod keyword;
 mod results;
@@ -45,6 +46,7 @@ pub use document::{
     Added, Correction, MentionHit, NewDocument, StoredDocument, TranslationCandidate,
     TranslationMeta, TranslationSelection,
 };
+pub use excerpt::Excerpt;
 pub use fields::index_schema;
 pub use results::{
     FacetCount, Facets, Hit, MAX_SEGMENT_MATCHES, SearchMode, SearchRequest, SearchResults,

@@ -67,7 +67,7 @@ pub enum SearchMode {
     Hybrid,
 }
 
-/// One hit, with highlighted snippets of the original and the translation.
+/// One hit, with excerpts of the original and the translation.
 #[derive(Debug, Clone, Serialize)]
 pub struct Hit {
     pub id: String,
@@ -76,11 +76,14 @@ pub struct Hit {
     pub language: Option<String>,
     pub force: String,
     pub source_type: String,
-    /// HTML with `<b>` around matched terms; other markup escaped.
-    pub snippet: String,
-    pub translation_snippet: Option<String>,
-    /// Highlighted HTML of the analyst's corrected translation, when there is one.
-    pub corrected_snippet: Option<String>,
+    /// The best passage of the original, or its opening when only the translation
+    /// matched.
+    pub snippet: Excerpt,
+    /// The same of the machine translation, when there is one.
+    pub translation_snippet: Option<Excerpt>,
+    /// The best passage of the analyst's corrected translation, when there is one
+    /// (empty when the query matched nothing in it).
+    pub corrected_snippet: Option<Excerpt>,
     /// Which translation the query matched: `corrected`, `machine`, or `None`.
     pub translation_matched: Option<&'static str>,
     /// The segments (lines, messages, cues) that hold a matched term, in document
@@ -101,8 +104,8 @@ pub struct SegmentMatch {
     pub end_ms: Option<u64>,
     pub speaker: Option<String>,
     pub sent: Option<String>,
-    /// The segment's text, HTML-escaped, with `<b>` around matched words.
-    pub highlighted: String,
+    /// The segment's text, with the matched words marked.
+    pub text: Excerpt,
 }
 
 /// Hits, the total number of matching documents, and facet counts over all of them.

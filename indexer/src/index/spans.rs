@@ -1,4 +1,4 @@
-//! Match spans: the terms a query looks for, the segments they match, and the snippets
+//! Match spans: the terms a query looks for, the segments they match, and the excerpts
 //! with those spans marked.
 
 use super::*;
@@ -9,8 +9,8 @@ impl SearchIndex {
         &self,
         doc: &TantivyDocument,
         score: f32,
-        snippet: String,
-        translation_snippet: Option<String>,
+        snippet: Excerpt,
+        translation_snippet: Option<Excerpt>,
     ) -> Hit {
         let f = self.fields;
         Hit {
@@ -48,7 +48,7 @@ impl SearchIndex {
         terms
     }
 
-    /// Segments holding any of `terms`, each highlighted, at most [`MAX_SEGMENT_MATCHES`].
+    /// Segments holding any of `terms`, each marked, at most [`MAX_SEGMENT_MATCHES`].
     pub(super) fn segment_matches(
         &self,
         segments: &[crate::formats::Segment],
@@ -93,7 +93,7 @@ impl SearchIndex {
                 end_ms: segment.end_ms,
                 speaker: segment.speaker.clone(),
                 sent: segment.sent.clone(),
-                highlighted: highlight(&segment.text, spans),
+                text: Excerpt::marked(segment.text.as_str(), spans.into_iter().map(|(a, b)| a..b)),
             });
             if out.len() == MAX_SEGMENT_MATCHES {
                 break;
@@ -137,45 +137,39 @@ pub(super) struct MatchedTerms {
     pub(super) skeleton: std::collections::HashSet<String>,
 }
 
-/// `text` HTML-escaped with `<b>` around the byte spans (merged where they overlap).
-pub(super) fn highlight(text: &str, mut spans: Vec<(usize, usize)>) -> String {
-    spans.sort_unstable();
-    let mut out = String::with_capacity(text.len() + 16);
-    let mut at = 0;
-    for (from, to) in spans {
-        if to <= at || !text.is_char_boundary(from) || !text.is_char_boundary(to) {
-            continue;
-        }
-        let from = from.max(at);
-        out.push_str(&escape_html(&text[at..from]));
-        out.push_str("<b>");
-        out.push_str(&escape_html(&text[from..to]));
-        out.push_str("</b>");
-        at = to;
+/// Characters either side of a mention in its excerpt.
+const MENTION_CONTEXT: usize = 60;
+
+/// The text around the mention at characters `[start, end)`, the mention marked.
+pub(super) fn mention_excerpt(text: &str, start: u32, end: u32) -> Excerpt {
+    Excerpt::around(text, start as usize, end as usize, MENTION_CONTEXT)
+}
+
+/// `snippet` of the stored `field` as an excerpt, saying whether it was cut; the field's
+/// opening where the query matched nothing in it (side by side, the other side matched).
+pub(super) fn snippet_or_opening(
+    doc: &TantivyDocument,
+    field: Field,
+    snippet: tantivy::snippet::Snippet,
+) -> Excerpt {
+    if snippet.fragment().trim().is_empty() {
+        return opening(doc, field).unwrap_or_default();
     }
-    out.push_str(&escape_html(&text[at..]));
-    out
+    cut_snippet(doc, field, snippet)
 }
 
-/// `s` with `&`, `<` and `>` escaped for HTML.
-pub(super) fn escape_html(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-}
-
-pub(super) fn mention_snippet(text: &str, start: u32, end: u32) -> String {
-    let chars: Vec<char> = text.chars().collect();
-    let (start, end) = (start as usize, (end as usize).min(chars.len()));
-    let from = start.saturating_sub(60);
-    let to = (end + 60).min(chars.len());
-    let part = |a: usize, b: usize| escape_html(&chars[a.min(b)..b].iter().collect::<String>());
-    format!(
-        "{}{}<b>{}</b>{}{}",
-        if from > 0 { "…" } else { "" },
-        part(from, start),
-        part(start, end),
-        part(end, to),
-        if to < chars.len() { "…" } else { "" }
-    )
+/// `snippet` of the stored `field` as an excerpt, saying whether it was cut.
+pub(super) fn cut_snippet(
+    doc: &TantivyDocument,
+    field: Field,
+    snippet: tantivy::snippet::Snippet,
+) -> Excerpt {
+    // The generator snippets the field's text trimmed; its range is into that.
+    let whole = first_str(doc, field).map_or(0, |t| t.trim().len());
+    let range = snippet.fragment_range();
+    Excerpt {
+        cut_before: range.start > 0,
+        cut_after: range.end < whole,
+        ..Excerpt::from(snippet)
+    }
 }

@@ -205,7 +205,7 @@ impl SearchIndex {
                     force: first_str(&doc, f.force).unwrap_or_default(),
                     operation: first_str(&doc, f.operation),
                     source_type: first_str(&doc, f.source_type).unwrap_or_default(),
-                    snippet: mention_snippet(within, mention.found.start, mention.found.end),
+                    snippet: mention_excerpt(within, mention.found.start, mention.found.end),
                     segment,
                     mention,
                 });

@@ -96,7 +96,7 @@ impl SearchIndex {
                         end_ms: s.end_ms,
                         speaker: s.speaker.clone(),
                         sent: s.sent.clone(),
-                        highlighted: escape_html(&s.text),
+                        text: Excerpt::whole(s.text.as_str()),
                     })
                     .collect();
             }

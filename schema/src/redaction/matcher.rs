@@ -10,7 +10,8 @@ use toex_extract::{EntityKind, Found, Gazetteer, KnownPerson, find_identifiers, 
 use toex_graph::ProtectedPerson;
 use unicode_normalization::UnicodeNormalization;
 
-/// The engine's highlight tags, skipped when matching and kept when replacing.
+/// The highlight tags of the API's HTML excerpts, skipped when matching and kept when
+/// replacing.
 const TAGS: [&str; 2] = ["<b>", "</b>"];
 
 /// The protected persons of a set of forces, ready to find in text.

@@ -16,5 +16,5 @@ pub mod settings;
 
 pub use error::PipelineError;
 pub use ingest::Ingested;
-pub use open::{Background, Opened, translators};
+pub use open::{Background, Opened, open_graph, open_graph_waiting, translators};
 pub use services::{ModelInfo, Services};

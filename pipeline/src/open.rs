@@ -7,7 +7,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use toex_cpu::CpuPool;
-use toex_graph::GraphClient;
+use toex_graph::{GraphClient, GraphSettings};
 use toex_indexer::jobs::{Job, JobStore};
 use toex_indexer::{Embed, SearchIndex};
 use toex_inference::InferenceError;
@@ -48,8 +48,7 @@ impl Services {
         models.extend(translation_models);
         let (speech, speech_model) = load_speech(settings.transcription).await?;
         models.push(speech_model);
-        let graph = GraphClient::new(settings.neo4j.clone())?;
-        let monitor = graph.spawn_monitor();
+        let (graph, monitor) = open_graph(settings.neo4j)?;
         let cpu = CpuPool::new("search", settings.index.threads, settings.index.queue)?;
         let store =
             JobStore::open(&settings.index.jobs).map_err(|e| opening("the ingest job store", e))?;
@@ -107,6 +106,35 @@ impl Opened {
         }
         (services, Background { monitor, worker })
     }
+}
+
+/// The graph client and its monitor (which connects, and applies migrations, whenever
+/// Neo4j appears): the one place either is made, for the server and the commands.
+pub fn open_graph(neo4j: &GraphSettings) -> Result<(GraphClient, JoinHandle<()>), PipelineError> {
+    let graph = GraphClient::new(neo4j.clone())?;
+    let monitor = graph.spawn_monitor();
+    Ok((graph, monitor))
+}
+
+/// [`open_graph`] for a command that cannot start without Neo4j: waits up to `patience`
+/// for it, then fails naming where it looked.
+pub async fn open_graph_waiting(
+    neo4j: &GraphSettings,
+    patience: std::time::Duration,
+) -> Result<(GraphClient, JoinHandle<()>), PipelineError> {
+    let (graph, monitor) = open_graph(neo4j)?;
+    if !graph.wait_until_up(patience).await {
+        monitor.abort();
+        return Err(PipelineError::Open {
+            what: format!("connecting to Neo4j at {}", neo4j.uri),
+            reason: format!(
+                "not reachable in {} s ({:?}); start it with scripts/neo4j.sh start",
+                patience.as_secs(),
+                graph.connectivity()
+            ),
+        });
+    }
+    Ok((graph, monitor))
 }
 
 fn opening(what: &str, e: impl std::fmt::Display) -> PipelineError {

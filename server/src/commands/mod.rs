@@ -27,20 +27,11 @@ pub use profile::profile;
 pub use transcribe::transcribe;
 pub use translate::{TranslateArgs, translate};
 
-/// Connects to Neo4j, waiting up to a minute for it.
+/// Connects to Neo4j (through the core's one place for it), waiting up to a minute.
 pub(super) async fn connect(
     settings: &Settings,
 ) -> anyhow::Result<(GraphClient, tokio::task::JoinHandle<()>)> {
-    let graph = GraphClient::new(settings.neo4j.clone()).context("configuring Neo4j")?;
-    let monitor = graph.spawn_monitor();
-    if !graph.wait_until_up(Duration::from_secs(60)).await {
-        bail!(
-            "Neo4j at {} is not reachable ({:?}); start it with scripts/neo4j.sh start",
-            settings.neo4j.uri,
-            graph.connectivity()
-        );
-    }
-    Ok((graph, monitor))
+    Ok(toex_pipeline::open_graph_waiting(&settings.neo4j, Duration::from_secs(60)).await?)
 }
 
 pub(super) struct Bar(ProgressBar);

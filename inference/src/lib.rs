@@ -1,7 +1,8 @@
 //! Every model toex runs, on candle: Whisper (transcription), Marian (translation),
-//! MiniLM (embeddings), the linear projections they share, and the one place the device
+//! MiniLM (embeddings), the attention and linear projections they share, and the one place the device
 //! is chosen (`embed::device`). It knows nothing of search, the graph or HTTP.
 
+mod attention;
 pub mod embed;
 mod error;
 pub mod linear;

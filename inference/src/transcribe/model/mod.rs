@@ -17,8 +17,9 @@ use serde::Deserialize;
 
 use super::ct2::Ct2Model;
 use crate::InferenceError;
+use crate::attention::{Attention, KvCache, QueryScale};
 use crate::error::{first_line, weights_digest};
-use crate::linear::{AttentionProj, Precision, Proj, on_host};
+use crate::linear::{Precision, Proj};
 
 use self::convert::*;
 pub use self::layers::*;
@@ -217,7 +218,14 @@ impl WhisperModel {
         for i in 0..c.encoder_layers {
             let l = e.pp("layers").pp(i);
             encoder.push(EncoderLayer {
-                attn: Attention::load(d, c.encoder_heads, false, l.pp("self_attn"), encoder_p)?,
+                attn: Attention::load(
+                    d,
+                    c.encoder_heads,
+                    false,
+                    QueryScale::AtRun,
+                    &l.pp("self_attn"),
+                    encoder_p,
+                )?,
                 attn_ln: ln(d, l.pp("self_attn_layer_norm"))?,
                 mlp: Mlp::load(d, &l, encoder_p)?,
                 mlp_ln: ln(d, l.pp("final_layer_norm"))?,
@@ -229,9 +237,23 @@ impl WhisperModel {
         for i in 0..c.decoder_layers {
             let l = dec.pp("layers").pp(i);
             decoder.push(DecoderLayer {
-                attn: Attention::load(d, c.decoder_heads, false, l.pp("self_attn"), p)?,
+                attn: Attention::load(
+                    d,
+                    c.decoder_heads,
+                    false,
+                    QueryScale::AtRun,
+                    &l.pp("self_attn"),
+                    p,
+                )?,
                 attn_ln: ln(d, l.pp("self_attn_layer_norm"))?,
-                cross: Attention::load(d, c.decoder_heads, true, l.pp("encoder_attn"), p)?,
+                cross: Attention::load(
+                    d,
+                    c.decoder_heads,
+                    true,
+                    QueryScale::AtRun,
+                    &l.pp("encoder_attn"),
+                    p,
+                )?,
                 cross_ln: ln(d, l.pp("encoder_attn_layer_norm"))?,
                 mlp: Mlp::load(d, &l, p)?,
                 mlp_ln: ln(d, l.pp("final_layer_norm"))?,
@@ -265,10 +287,7 @@ impl WhisperModel {
         let t = x.dim(1)?;
         let mut x = x.broadcast_add(&self.encoder_positions.narrow(0, 0, t)?)?;
         for l in &self.encoder {
-            let mut cache = None;
-            x = (&x
-                + l.attn
-                    .self_attend(&l.attn_ln.forward(&x)?, &mut cache, None)?)?;
+            x = (&x + l.attn.over_itself(&l.attn_ln.forward(&x)?, None)?)?;
             x = (&x + l.mlp.forward(&l.mlp_ln.forward(&x)?)?)?;
         }
         self.encoder_ln.forward(&x)
@@ -280,8 +299,8 @@ impl WhisperModel {
             .iter()
             .map(|l| {
                 Ok(LayerState {
-                    self_kv: None,
-                    cross_kv: l.cross.cross_kv(encoded)?,
+                    self_kv: KvCache::default(),
+                    cross_kv: l.cross.cross_keys_values(encoded)?,
                 })
             })
             .collect()
@@ -329,10 +348,10 @@ impl WhisperModel {
             x = (&x
                 + if t == 1 && self.device.is_cpu() {
                     l.cross
-                        .cross_attend_host(&l.cross_ln.forward(&x)?, &s.cross_kv)?
+                        .cross_grouped_host(&l.cross_ln.forward(&x)?, &s.cross_kv)?
                 } else {
                     l.cross
-                        .cross_attend(&l.cross_ln.forward(&x)?, &s.cross_kv)?
+                        .cross_grouped(&l.cross_ln.forward(&x)?, &s.cross_kv)?
                 })?;
             x = (&x + l.mlp.forward(&l.mlp_ln.forward(&x)?)?)?;
         }
@@ -344,9 +363,7 @@ impl WhisperModel {
     /// always within their window, so the encoder's keys and values stay as they are).
     pub fn select_rows(state: &mut [LayerState], rows: &Tensor) -> candle_core::Result<()> {
         for s in state {
-            if let Some((k, v)) = s.self_kv.take() {
-                s.self_kv = Some((k.index_select(rows, 0)?, v.index_select(rows, 0)?));
-            }
+            s.self_kv.select_rows(rows)?;
         }
         Ok(())
     }

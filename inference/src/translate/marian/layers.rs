@@ -1,5 +1,6 @@
-//! The Marian network: attention with a source padding mask and a growing self-attention
-//! cache, feed-forward blocks, sinusoidal positions, and the encoder and decoder steps.
+//! The Marian network: feed-forward blocks, sinusoidal positions, and the encoder and
+//! decoder steps (attention, with a source padding mask and a growing self-attention
+//! cache, is the shared [`crate::attention`]).
 
 use super::*;
 
@@ -36,113 +37,6 @@ impl Activation {
             Self::Relu => x.relu(),
             Self::Gelu => x.gelu_erf(),
         }
-    }
-}
-
-pub(super) struct Attention {
-    /// Self-attention: q, k and v in one product; cross-attention: q alone. The query
-    /// weights carry the 1/√head_dim scale.
-    pub(super) q_or_qkv: Proj,
-    /// Cross-attention: k and v in one product (applied to the encoder's states once).
-    pub(super) kv: Option<Proj>,
-    pub(super) out: Proj,
-    pub(super) heads: usize,
-    pub(super) head_dim: usize,
-}
-
-impl Attention {
-    pub(super) fn load(
-        d: usize,
-        heads: usize,
-        cross: bool,
-        vb: VarBuilder,
-        p: Precision,
-    ) -> candle_core::Result<Self> {
-        let head_dim = d / heads;
-        let scale = (head_dim as f64).powf(-0.5);
-        let AttentionProj { q_or_qkv, kv, out } = AttentionProj::load(d, cross, scale, &vb, p)?;
-        Ok(Self {
-            q_or_qkv,
-            kv,
-            out,
-            heads,
-            head_dim,
-        })
-    }
-
-    /// (batch, len, d_model) → (batch, heads, len, head_dim).
-    pub(super) fn split(&self, x: &Tensor) -> candle_core::Result<Tensor> {
-        let (b, t, _) = x.dims3()?;
-        x.reshape((b, t, self.heads, self.head_dim))?
-            .transpose(1, 2)?
-            .contiguous()
-    }
-
-    /// Keys transposed (batch, heads, head_dim, len) and values (batch, heads, len,
-    /// head_dim) from a (batch, len, 2·d_model) product: the layouts the two attention
-    /// products want, so a cache of them is used as it is at every step.
-    pub(super) fn keys_values_of(&self, kv: &Tensor) -> candle_core::Result<(Tensor, Tensor)> {
-        let (b, t, two_d) = kv.dims3()?;
-        let d = two_d / 2;
-        let keys_t = kv
-            .narrow(2, 0, d)?
-            .reshape((b, t, self.heads, self.head_dim))?
-            .permute((0, 2, 3, 1))?
-            .contiguous()?;
-        Ok((keys_t, self.split(&kv.narrow(2, d, d)?)?))
-    }
-
-    /// Cross-attention: the encoder states' keys and values.
-    pub(super) fn cross_keys_values(
-        &self,
-        encoded: &Tensor,
-    ) -> candle_core::Result<(Tensor, Tensor)> {
-        let kv = self.kv.as_ref().expect("a cross-attention layer");
-        self.keys_values_of(&kv.forward(encoded)?)
-    }
-
-    /// Self-attention: the scaled queries (split by head), keys and values of `x`.
-    pub(super) fn self_qkv(&self, x: &Tensor) -> candle_core::Result<(Tensor, Tensor, Tensor)> {
-        let y = self.q_or_qkv.forward(x)?;
-        let d = self.heads * self.head_dim;
-        let q = self.split(&y.narrow(2, 0, d)?)?;
-        let (k, v) = self.keys_values_of(&y.narrow(2, d, 2 * d)?)?;
-        Ok((q, k, v))
-    }
-
-    /// Attention of queries `q` (split by head) over transposed `keys_t` and `values`;
-    /// `mask` is added to the scores (0 or −∞, broadcast over heads and queries).
-    pub(super) fn attend(
-        &self,
-        q: &Tensor,
-        keys_t: &Tensor,
-        values: &Tensor,
-        mask: Option<&Tensor>,
-    ) -> candle_core::Result<Tensor> {
-        let (b, _, t, _) = q.dims4()?;
-        let scores = q.matmul(keys_t)?;
-        let scores = match mask {
-            Some(m) => scores.broadcast_add(m)?,
-            None => scores,
-        };
-        let probs = candle_nn::ops::softmax_last_dim(&scores)?;
-        let ctx =
-            probs
-                .matmul(values)?
-                .transpose(1, 2)?
-                .reshape((b, t, self.heads * self.head_dim))?;
-        self.out.forward(&ctx)
-    }
-
-    /// Cross-attention of `x` over the encoder's keys and values.
-    pub(super) fn cross(
-        &self,
-        x: &Tensor,
-        kv: &(Tensor, Tensor),
-        mask: &Tensor,
-    ) -> candle_core::Result<Tensor> {
-        let q = self.split(&self.q_or_qkv.forward(x)?)?;
-        self.attend(&q, &kv.0, &kv.1, Some(mask))
     }
 }
 
@@ -200,7 +94,7 @@ pub(super) struct DecoderLayer {
 /// Per decoder layer: the self-attention cache (grown each step) and the encoder's keys
 /// and values (computed once); keys transposed.
 pub(super) struct LayerState {
-    pub(super) self_kv: Option<(Tensor, Tensor)>,
+    pub(super) self_kv: KvCache,
     pub(super) cross_kv: (Tensor, Tensor),
 }
 
@@ -275,7 +169,8 @@ impl MarianModel {
                         c.d_model,
                         c.encoder_attention_heads,
                         false,
-                        l.pp("self_attn"),
+                        QueryScale::InWeights,
+                        &l.pp("self_attn"),
                         encoder_p,
                     )?,
                     attn_norm: candle_nn::layer_norm(
@@ -294,7 +189,8 @@ impl MarianModel {
                         c.d_model,
                         c.decoder_attention_heads,
                         false,
-                        l.pp("self_attn"),
+                        QueryScale::InWeights,
+                        &l.pp("self_attn"),
                         p,
                     )?,
                     self_norm: candle_nn::layer_norm(
@@ -306,7 +202,8 @@ impl MarianModel {
                         c.d_model,
                         c.decoder_attention_heads,
                         true,
-                        l.pp("encoder_attn"),
+                        QueryScale::InWeights,
+                        &l.pp("encoder_attn"),
                         p,
                     )?,
                     cross_norm: candle_nn::layer_norm(
@@ -364,8 +261,7 @@ impl MarianModel {
         let mask = Tensor::from_vec(mask, (b, 1, 1, t), &self.device)?;
         let mut x = self.embed(ids, 0)?;
         for layer in &self.encoder {
-            let (q, k, v) = layer.attn.self_qkv(&x)?;
-            let h = layer.attn.attend(&q, &k, &v, Some(&mask))?;
+            let h = layer.attn.over_itself(&x, Some(&mask))?;
             x = layer.ffn.forward(&layer.attn_norm.forward(&(h + &x)?)?)?;
         }
         Ok((x, mask))
@@ -377,7 +273,7 @@ impl MarianModel {
             .iter()
             .map(|l| {
                 Ok(LayerState {
-                    self_kv: None,
+                    self_kv: KvCache::default(),
                     cross_kv: l.cross_attn.cross_keys_values(encoded)?,
                 })
             })
@@ -395,15 +291,9 @@ impl MarianModel {
     ) -> candle_core::Result<Tensor> {
         let mut x = self.embed(tokens, step)?;
         for (layer, s) in self.decoder.iter().zip(state.iter_mut()) {
-            let (q, k, v) = layer.self_attn.self_qkv(&x)?;
-            let (k, v) = match s.self_kv.take() {
-                Some((pk, pv)) => (Tensor::cat(&[&pk, &k], 3)?, Tensor::cat(&[&pv, &v], 2)?),
-                None => (k, v),
-            };
-            let h = layer.self_attn.attend(&q, &k, &v, None)?;
-            s.self_kv = Some((k, v));
+            let h = layer.self_attn.self_attend(&x, &mut s.self_kv, None)?;
             x = layer.self_norm.forward(&(h + &x)?)?;
-            let h = layer.cross_attn.cross(&x, &s.cross_kv, source_mask)?;
+            let h = layer.cross_attn.cross(&x, &s.cross_kv, Some(source_mask))?;
             x = layer.cross_norm.forward(&(h + &x)?)?;
             x = layer.ffn.forward(&x)?;
         }
@@ -413,9 +303,7 @@ impl MarianModel {
     /// Keeps rows `rows` of every cache (beam search reorders and prunes hypotheses).
     pub(super) fn select_rows(state: &mut [LayerState], rows: &Tensor) -> candle_core::Result<()> {
         for s in state {
-            if let Some((k, v)) = s.self_kv.take() {
-                s.self_kv = Some((k.index_select(rows, 0)?, v.index_select(rows, 0)?));
-            }
+            s.self_kv.select_rows(rows)?;
             s.cross_kv = (
                 s.cross_kv.0.index_select(rows, 0)?,
                 s.cross_kv.1.index_select(rows, 0)?,

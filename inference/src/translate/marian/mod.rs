@@ -19,8 +19,9 @@ use serde::Deserialize;
 
 use super::spm::{SPACE, Unigram};
 use crate::InferenceError;
+use crate::attention::{Attention, KvCache, QueryScale};
 use crate::error::{first_line, weights_digest};
-use crate::linear::{AttentionProj, Precision, Proj};
+use crate::linear::{Precision, Proj};
 
 use self::layers::*;
 pub use self::{generate::*, tokenizer::*};

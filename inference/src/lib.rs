@@ -1,10 +1,12 @@
 //! Every model toex runs, on candle: Whisper (transcription), Marian (translation),
-//! MiniLM (embeddings), the attention and linear projections they share, and the one place the device
-//! is chosen (`embed::device`). It knows nothing of search, the graph or HTTP.
+//! MiniLM (embeddings), the attention, linear projections and beam search they share,
+//! and the one place the device is chosen (`embed::device`). It knows nothing of search,
+//! the graph or HTTP.
 
 mod attention;
 pub mod embed;
 mod error;
+mod generate;
 pub mod linear;
 pub mod transcribe;
 pub mod translate;

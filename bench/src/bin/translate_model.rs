@@ -6,6 +6,10 @@
 //! With TOKENS_FILE, also writes each line's source pieces as the model's tokenizer cuts
 //! them (space-separated, ending in `</s>`), so a peer engine gets the same input.
 //!
+//! With EOS_BIAS set (e.g. 28: about a third of the lines end early), that is added to
+//! the end token's logit instead, so lines end at lengths of their own: the model for
+//! comparing two builds' beam search.
+//!
 //!   cargo run --release -p toex-bench --bin translate_model -- MODEL_DIR LINES_FILE [LINES [TOKENS_FILE]]
 
 use std::fmt::Write as _;
@@ -44,8 +48,12 @@ fn main() {
     let lines_file = args.next().expect("LINES_FILE");
     let lines: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(6_000);
     let tokens_file = args.next();
+    let eos_bias = std::env::var("EOS_BIAS")
+        .ok()
+        .map(|b| b.parse::<f32>().expect("EOS_BIAS is a number"))
+        .unwrap_or(-1e9);
     RandomModel {
-        eos_bias: -1e9,
+        eos_bias,
         ..RandomModel::opus_mt_ar_en()
     }
     .write(std::path::Path::new(&dir))

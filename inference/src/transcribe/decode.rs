@@ -2,12 +2,13 @@
 //! first position when not given), no-speech probability, Whisper's logit rules
 //! (suppressed symbols, timestamps in pairs that never go back, a first timestamp within
 //! 1 s, timestamps forced when they are likelier than any word), greedy decoding and beam
-//! search, and the split of each window's tokens into time-coded segments.
+//! search (the shared [`crate::generate`]), and the split of each window's tokens into time-coded segments.
 
 use candle_core::{Device, Tensor};
 
 use super::model::WhisperModel;
 use super::tokenizer::{Specials, WhisperTokenizer};
+use crate::generate::{BeamPolicy, BeamSearch, Settle};
 
 /// Transcribe in the spoken language, or translate into English.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -322,8 +323,9 @@ impl Decoder<'_> {
         Ok(out)
     }
 
-    /// Beam search: `k` hypotheses per window, all windows stepped together; a window is
-    /// settled once `k` hypotheses ended; the best by log-probability over length wins.
+    /// Beam search ([`crate::generate`]): `k` hypotheses per window, all windows stepped
+    /// together under Whisper's logit rules; a window is settled once `k` hypotheses
+    /// ended; the best by log-probability over length wins.
     fn beam(
         &self,
         logits: Vec<Vec<f32>>,
@@ -339,95 +341,39 @@ impl Decoder<'_> {
             .collect();
         WhisperModel::select_rows(&mut state, &Tensor::from_vec(repeat, n * k, self.device())?)?;
         let mut logits: Vec<Vec<f32>> = (0..n * k).map(|r| logits[r / k].clone()).collect();
-        // Only the first row of each window starts live (k copies would pick one token k times).
-        let mut live: Vec<Vec<(Vec<u32>, f32)>> = vec![vec![(Vec::new(), 0.0)]; n];
-        let mut finished: Vec<Vec<(Vec<u32>, f32)>> = vec![Vec::new(); n];
+        let mut search = BeamSearch::new(
+            BeamPolicy {
+                k,
+                per_hypothesis: k + 1,
+                ended_at_most: Some(k),
+                settle: Settle::WhenKEnded,
+                end: eot,
+                filler: eot,
+            },
+            vec![max_tokens; n],
+        );
         for step in 0..max_tokens {
-            let mut rows = Vec::with_capacity(n * k);
-            let mut tokens = Vec::with_capacity(n * k);
-            for w in 0..n {
-                let mut candidates: Vec<(f32, usize, u32)> = Vec::new();
-                for (j, (seq, score)) in live[w].iter().enumerate() {
-                    let l = &mut logits[w * k + j];
-                    self.rules.apply(l, seq);
-                    candidates.extend(top(l, k + 1).into_iter().map(|(v, t)| (score + v, j, t)));
-                }
-                candidates.sort_by(|a, b| b.0.total_cmp(&a.0));
-                let mut next: Vec<(Vec<u32>, f32, u32, u32)> = Vec::with_capacity(k);
-                let last_step = step + 1 == max_tokens;
-                for (score, j, t) in candidates {
-                    let mut seq = live[w][j].0.clone();
-                    if t == eot || last_step {
-                        if t != eot {
-                            seq.push(t);
-                        }
-                        if finished[w].len() < k {
-                            finished[w].push((seq, score));
-                        }
-                    } else if next.len() < k {
-                        seq.push(t);
-                        next.push((seq, score, (w * k + j) as u32, t));
-                    }
-                    if next.len() == k && (finished[w].len() >= k || !last_step) {
-                        break;
-                    }
-                }
-                if finished[w].len() >= k {
-                    next.clear();
-                }
-                while next.len() < k {
-                    next.push((Vec::new(), f32::NEG_INFINITY, (w * k) as u32, eot));
-                }
-                for (_, _, row, t) in &next {
-                    rows.push(*row);
-                    tokens.push(*t);
-                }
-                live[w] = next
-                    .into_iter()
-                    .filter(|(_, s, _, _)| s.is_finite())
-                    .map(|(seq, s, _, _)| (seq, s))
-                    .collect();
-            }
-            if live.iter().all(Vec::is_empty) || step + 1 == max_tokens {
+            let Some(advance) = search.step(&mut logits, |l, seq| self.rules.apply(l, seq)) else {
                 break;
-            }
-            // Rows follow their hypotheses; a window's empty slots keep its first row.
-            WhisperModel::select_rows(&mut state, &Tensor::from_vec(rows, n * k, self.device())?)?;
-            let input = Tensor::from_vec(tokens, (n * k, 1), self.device())?;
+            };
+            // Rows follow their hypotheses; a window's empty slots keep its first row and
+            // decode padding.
+            WhisperModel::select_rows(
+                &mut state,
+                &Tensor::from_vec(advance.rows, n * k, self.device())?,
+            )?;
+            let input = Tensor::from_vec(advance.tokens, (n * k, 1), self.device())?;
             logits = self
                 .model
                 .step(&input, offset + step, &mut state)?
                 .to_vec2()?;
-            // Rows of settled windows and empty slots decode padding; live[w] indexes the
-            // first live.len() rows of each window.
         }
-        Ok((0..n)
-            .map(|w| {
-                finished[w]
-                    .iter()
-                    .chain(live[w].iter())
-                    .max_by(|a, b| {
-                        (a.1 / a.0.len().max(1) as f32).total_cmp(&(b.1 / b.0.len().max(1) as f32))
-                    })
-                    .cloned()
-                    .unwrap_or_default()
-            })
+        Ok(search
+            .best()
+            .into_iter()
+            .map(|h| (h.tokens, h.score))
             .collect())
     }
-}
-
-/// The `n` largest finite values with their indices, largest first, in one pass.
-fn top(values: &[f32], n: usize) -> Vec<(f32, u32)> {
-    let mut best: Vec<(f32, u32)> = Vec::with_capacity(n + 1);
-    for (i, &v) in values.iter().enumerate() {
-        if !v.is_finite() || (best.len() == n && v <= best[n - 1].0) {
-            continue;
-        }
-        let at = best.partition_point(|b| b.0 >= v);
-        best.insert(at, (v, i as u32));
-        best.truncate(n);
-    }
-    best
 }
 
 /// A token drawn from log-probabilities `lp` sharpened or flattened by `temperature`,
@@ -535,13 +481,6 @@ mod tests {
             (2.5, 10.0, vec![4, 5])
         );
         assert!(pieces(&[ts(0.0)], tb, 3.0).is_empty());
-    }
-
-    #[test]
-    fn top_keeps_the_largest_finite_values_in_order() {
-        let v = [0.1, f32::NEG_INFINITY, 0.7, 0.3, 0.7, -2.0];
-        assert_eq!(top(&v, 3), vec![(0.7, 2), (0.7, 4), (0.3, 3)]);
-        assert_eq!(top(&[f32::NEG_INFINITY; 4], 2), vec![]);
     }
 
     #[test]

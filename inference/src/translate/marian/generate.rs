@@ -1,7 +1,8 @@
-//! Decoding: greedy and beam search over the decoder steps, with a length guard against
-//! runaway output.
+//! Decoding: greedy and beam search (the shared [`crate::generate`]) over the decoder
+//! steps, with a length guard against runaway output.
 
 use super::*;
+use crate::generate::{BeamPolicy, BeamSearch, Settle};
 
 /// How to decode.
 #[derive(Debug, Clone, Copy)]
@@ -118,8 +119,8 @@ impl MarianModel {
         Ok(out)
     }
 
-    /// Beam search, length-normalised (score / length), `beam` hypotheses per line,
-    /// all lines of the batch stepped together.
+    /// Beam search ([`crate::generate`]): `beam` hypotheses per line, all lines of the
+    /// batch stepped together; the best by log-probability over length wins.
     pub(super) fn beam(
         &self,
         sources: &[Vec<u32>],
@@ -139,106 +140,32 @@ impl MarianModel {
         let mut state = self.start_state(&encoded)?;
         let limits: Vec<usize> = lengths.iter().map(|&l| self.limit(l, opts)).collect();
         let longest = limits.iter().copied().max().unwrap_or(1);
-        let eos = self.config.eos_token_id;
-        // Live hypotheses: (tokens, summed log-probability); only the first of each
-        // line's k starts live, so the first step does not pick k copies of one token.
-        let mut live: Vec<Vec<(Vec<u32>, f32)>> = vec![vec![(Vec::new(), 0.0)]; n];
-        let mut finished: Vec<Vec<(Vec<u32>, f32)>> = vec![Vec::new(); n];
+        let mut search = BeamSearch::new(
+            BeamPolicy {
+                k,
+                per_hypothesis: 2 * k,
+                ended_at_most: None,
+                settle: Settle::WhenKEndedAndNoneLiveBetter,
+                end: self.config.eos_token_id,
+                filler: self.config.pad_token_id,
+            },
+            limits,
+        );
         let mut tokens = vec![self.start_token(); n * k];
         for step in 0..longest {
-            let input = Tensor::from_vec(tokens.clone(), (n * k, 1), &self.device)?;
+            let input = Tensor::from_vec(tokens, (n * k, 1), &self.device)?;
             let logits = self.step(&input, step, &mut state, &mask)?;
-            let scores: Vec<Vec<f32>> =
+            let mut scores: Vec<Vec<f32>> =
                 candle_nn::ops::log_softmax(&logits, D::Minus1)?.to_vec2()?;
-            let mut rows = Vec::with_capacity(n * k);
-            let mut next_tokens = Vec::with_capacity(n * k);
-            for line in 0..n {
-                let mut candidates: Vec<(f32, usize, u32)> = Vec::new();
-                for (j, (_, score)) in live[line].iter().enumerate() {
-                    let row = &scores[line * k + j];
-                    let mut best: Vec<(f32, u32)> = row
-                        .iter()
-                        .enumerate()
-                        .map(|(t, &s)| (s, t as u32))
-                        .filter(|(s, _)| s.is_finite())
-                        .collect();
-                    let keep = (2 * k).min(best.len());
-                    if keep > 0 {
-                        best.select_nth_unstable_by(keep - 1, |a, b| b.0.total_cmp(&a.0));
-                    }
-                    for &(s, t) in &best[..keep] {
-                        candidates.push((score + s, j, t));
-                    }
-                }
-                candidates.sort_by(|a, b| b.0.total_cmp(&a.0));
-                // (tokens, score, parent row, token)
-                let mut next: Vec<(Vec<u32>, f32, u32, u32)> = Vec::with_capacity(k);
-                for (score, j, t) in candidates {
-                    let mut seq = live[line][j].0.clone();
-                    if t == eos || seq.len() + 1 >= limits[line] {
-                        if t != eos {
-                            seq.push(t);
-                        }
-                        finished[line].push((seq, score));
-                    } else {
-                        seq.push(t);
-                        next.push((seq, score, (line * k + j) as u32, t));
-                    }
-                    if next.len() == k {
-                        break;
-                    }
-                }
-                let normalised = |seq: &[u32], score: f32| score / seq.len().max(1) as f32;
-                let best_done = finished[line]
-                    .iter()
-                    .map(|(s, sc)| normalised(s, *sc))
-                    .fold(f32::NEG_INFINITY, f32::max);
-                let best_live = next
-                    .iter()
-                    .map(|(s, sc, _, _)| normalised(s, *sc))
-                    .fold(f32::NEG_INFINITY, f32::max);
-                // A line is settled once k hypotheses ended and none alive beats them.
-                if finished[line].len() >= k && best_done >= best_live {
-                    next.clear();
-                }
-                // Keep k rows per line so the batch keeps its shape.
-                while next.len() < k {
-                    next.push((
-                        Vec::new(),
-                        f32::NEG_INFINITY,
-                        (line * k) as u32,
-                        self.config.pad_token_id,
-                    ));
-                }
-                for (_, _, row, t) in &next {
-                    rows.push(*row);
-                    next_tokens.push(*t);
-                }
-                let next: Vec<(Vec<u32>, f32)> =
-                    next.into_iter().map(|(s, sc, _, _)| (s, sc)).collect();
-                live[line] = next;
-            }
-            if live
-                .iter()
-                .all(|l| l.iter().all(|(_, s)| *s == f32::NEG_INFINITY))
-            {
+            let Some(advance) = search.step(&mut scores, |_, _| {}) else {
                 break;
-            }
-            let rows = Tensor::from_vec(rows, n * k, &self.device)?;
-            Self::select_rows(&mut state, &rows)?;
-            tokens = next_tokens;
+            };
+            Self::select_rows(
+                &mut state,
+                &Tensor::from_vec(advance.rows, n * k, &self.device)?,
+            )?;
+            tokens = advance.tokens;
         }
-        Ok((0..n)
-            .map(|line| {
-                finished[line]
-                    .iter()
-                    .chain(live[line].iter().filter(|(_, s)| s.is_finite()))
-                    .max_by(|a, b| {
-                        (a.1 / a.0.len().max(1) as f32).total_cmp(&(b.1 / b.0.len().max(1) as f32))
-                    })
-                    .map(|(s, _)| s.clone())
-                    .unwrap_or_default()
-            })
-            .collect())
+        Ok(search.best().into_iter().map(|h| h.tokens).collect())
     }
 }

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Fetches and builds everything toex needs on a fresh machine. Idempotent: a second run
 # reuses what is there. Sources: Maven Central (Neo4j jars), the npm registry (the web
-# client, GraphiQL), Debian's packages (Chromium, alsa-utils' voice clips and espeak-ng for
-# the tests, with --test),
+# client, GraphiQL), Debian's packages (poppler-utils for PDFs; Chromium, alsa-utils' voice
+# clips and espeak-ng for the tests, with --test),
 # crates.io (Rust crates), PyPI (datasets; test-only reference tools, with --test).
 # Usage: scripts/setup.sh [--release] [--test]
 set -euo pipefail
@@ -21,6 +21,15 @@ if [[ "$java_major" != "17" && "$java_major" != "21" ]]; then
   echo "setup: Neo4j 5.26 needs Java 17 or 21; found Java ${java_major:-unknown}" >&2
   exit 1
 fi
+
+step "Debian packages for reading seized files: poppler-utils (PDF text layers)"
+if ! command -v pdftotext >/dev/null 2>&1 || ! command -v pdfinfo >/dev/null 2>&1; then
+  sudo=""; [[ $EUID -eq 0 ]] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
+    poppler-utils >/dev/null
+fi
+pdftotext -v 2>&1 | head -n1 >&2
 
 step "Neo4j launcher (org.neo4j:neo4j from Maven Central)"
 scripts/neo4j.sh build

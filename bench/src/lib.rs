@@ -3,8 +3,8 @@
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use toex_formats::Segment;
 use toex_indexer::NewDocument;
-use toex_indexer::formats::Segment;
 
 const ENGLISH: &str = "the a to and of in he she it was at on with his her they for that car van phone garage flat school meet money drive police night tomorrow girl boy address house street park shop call text number red silver white black said told went take bring come send pick party friend brother cousin uncle Leeds Bradford Halifax Manchester station road lane takeaway hotel room";
 const ARABIC: &str = "في من على الى عن مع هذا السيارة البيت الشقة الرقم التلفون بكرة اليوم الليل المدرسة البنت الولد الفلوس الشرطة الشارع المحل روح تعال جيب خذ قال قالت اتصل رسالة حبيبي خالد محمد احمد علي عمر يوسف الكراج الفندق الحفلة";
@@ -55,7 +55,7 @@ impl Corpus {
                     start_ms: Some(i as u64 * 4_000),
                     end_ms: Some(i as u64 * 4_000 + 3_500),
                     speaker: Some(["A", "B"][i % 2].to_owned()),
-                    sent: None,
+                    ..Segment::default()
                 }
             })
             .collect();
@@ -75,6 +75,7 @@ impl Corpus {
             mentions: Vec::new(),
             translation_meta: None,
             correction: None,
+            provenance: None,
         }
     }
 }

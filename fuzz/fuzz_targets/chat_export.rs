@@ -1,16 +1,29 @@
-//! The ingest parsers (encoding detection, chat exports, SRT, WebVTT, JSONL, plain
-//! text): any bytes either parse into segments that hold together or get one error.
+//! The readers of seized files (encodings, chats, SRT, WebVTT, JSONL, DOCX, ODT, PPTX,
+//! XLSX, ODS, EML, MBOX, ZIP, tar, gzip, provider chat exports) under small limits: any
+//! bytes either read into segments and members that hold together, or get one error.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use toex_indexer::formats;
+use toex_formats::{Limits, read};
 
-const NAMES: [&str; 5] = [
+const NAMES: [&str; 17] = [
     "chat.txt",
     "talk.srt",
     "talk.vtt",
     "lines.jsonl",
     "notes.md",
+    "statement.docx",
+    "log.odt",
+    "deck.pptx",
+    "calls.xlsx",
+    "vehicles.ods",
+    "message.eml",
+    "inbox.mbox",
+    "download.zip",
+    "bundle.tar",
+    "bundle.tgz",
+    "note.txt.gz",
+    "result.json",
 ];
 
 fuzz_target!(|data: &[u8]| {
@@ -18,16 +31,31 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let name = NAMES[usize::from(pick) % NAMES.len()];
-    match formats::parse(name, body) {
-        Ok(parsed) => {
-            for segment in &parsed.segments {
-                if let (Some(start), Some(end)) = (segment.start_ms, segment.end_ms) {
-                    assert!(start <= end, "{name}: a segment ends before it starts");
-                }
+    let limits = Limits {
+        file_bytes: 1 << 20,
+        members: 64,
+        expanded_bytes: 4 << 20,
+        cells: 10_000,
+        ..Limits::default()
+    };
+    match read(name, body, &limits) {
+        Ok(found) => {
+            let expanded: usize = found.members.iter().map(|m| m.bytes.len()).sum();
+            assert!(found.members.len() <= limits.members, "{name}: too many members");
+            assert!(expanded as u64 <= limits.expanded_bytes, "{name}: expanded too far");
+            for m in &found.members {
+                assert!(!m.path.split('/').any(|p| p == ".."), "{name}: {} climbs out", m.path);
             }
-            // The joined text is what gets indexed; it must be producible.
-            let _ = parsed.text();
+            if let Some(parsed) = found.document {
+                for segment in &parsed.segments {
+                    if let (Some(start), Some(end)) = (segment.start_ms, segment.end_ms) {
+                        assert!(start <= end, "{name}: a segment ends before it starts");
+                    }
+                }
+                // The joined text is what gets indexed; it must be producible.
+                let _ = parsed.text();
+            }
         }
-        Err(message) => assert!(!message.is_empty(), "{name}: an empty error"),
+        Err(e) => assert!(!e.to_string().is_empty(), "{name}: an empty error"),
     }
 });

@@ -6,7 +6,7 @@
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use toex_indexer::{IndexError, NewDocument, SearchIndex, SearchRequest, formats};
+use toex_indexer::{IndexError, NewDocument, SearchIndex, SearchRequest};
 
 struct Fixture {
     index: SearchIndex,
@@ -37,7 +37,7 @@ fn fixture() -> &'static Fixture {
         let docs: Vec<NewDocument> = files
             .iter()
             .map(|(name, body)| {
-                let parsed = formats::parse(name, body.as_bytes()).expect("fixture parses");
+                let parsed = toex_formats::parse(name, body.as_bytes()).expect("fixture parses");
                 NewDocument {
                     title: (*name).to_owned(),
                     text: parsed.text(),
@@ -50,6 +50,7 @@ fn fixture() -> &'static Fixture {
                     mentions: Vec::new(),
                     translation_meta: None,
                     correction: None,
+                    provenance: None,
                 }
             })
             .collect();

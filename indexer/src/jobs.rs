@@ -59,6 +59,11 @@ pub enum FileStatus {
     Failed {
         error: String,
     },
+    /// A container (an archive, a mailbox) with no document of its own: the files it
+    /// held were added to the job.
+    Opened {
+        files: usize,
+    },
 }
 
 /// One file of a job.
@@ -71,8 +76,25 @@ pub struct JobFile {
     /// The stored document a translation job works on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub document_id: Option<String>,
+    /// The container it was taken out of, when it was inside another file of the job.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub within: Option<Within>,
     #[serde(flatten)]
     pub status: FileStatus,
+}
+
+/// Where a file of a job was found inside another of its files (an archive, an email).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Within {
+    /// The container's place in the job's files.
+    pub parent: usize,
+    /// The path inside the container.
+    pub path: String,
+    /// How many containers deep: 1 for a file of an uploaded archive.
+    pub depth: u32,
+    /// SHA-256 of the container, hex.
+    #[serde(default)]
+    pub parent_sha256: String,
 }
 
 /// An ingest job.
@@ -117,6 +139,7 @@ impl Job {
                 path: PathBuf::new(),
                 bytes,
                 document_id: Some(id),
+                within: None,
                 status: FileStatus::Waiting,
             })
             .collect();
@@ -156,7 +179,7 @@ impl Job {
         for f in &self.files {
             match f.status {
                 FileStatus::Waiting => c.0 += 1,
-                FileStatus::Done { .. } => c.1 += 1,
+                FileStatus::Done { .. } | FileStatus::Opened { .. } => c.1 += 1,
                 FileStatus::Pending { .. } => c.2 += 1,
                 FileStatus::Failed { .. } => c.3 += 1,
             }
@@ -317,6 +340,7 @@ mod tests {
                 path: dir.path().join("a.txt"),
                 bytes: 3,
                 document_id: None,
+                within: None,
                 status: FileStatus::Waiting,
             }],
         );

@@ -1,11 +1,10 @@
 //! The search engine: the tantivy index (fields, analysers, keyword, semantic and hybrid
-//! search), file formats, stored recordings and the ingest job store. No model runs
+//! search), stored recordings and the ingest job store. No model runs
 //! here; semantic search takes an [`Embed`] from the caller.
 
 mod analysis;
 mod embedding;
 mod error;
-pub mod formats;
 mod hnsw;
 mod index;
 pub mod jobs;
@@ -20,7 +19,7 @@ pub use error::IndexError;
 pub use hnsw::Hnsw;
 pub use index::{
     Added, Correction, Excerpt, FacetCount, Facets, Hit, MAX_SEGMENT_MATCHES, MentionHit,
-    NewDocument, Scope, SearchIndex, SearchMode, SearchRequest, SearchResults, SearchSort,
-    SegmentMatch, StoredDocument, TranslationCandidate, TranslationMeta, TranslationSelection,
-    index_schema,
+    NewDocument, Parent, Provenance, Scope, SearchIndex, SearchMode, SearchRequest, SearchResults,
+    SearchSort, SegmentMatch, StoredDocument, TranslationCandidate, TranslationMeta,
+    TranslationSelection, index_schema,
 };

@@ -5,8 +5,8 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::embedding::EMBEDDING_DIM;
-use crate::formats::Segment;
 use crate::hnsw::Hnsw;
+use toex_formats::Segment;
 
 /// Most chunks embedded per document.
 pub(crate) const MAX_CHUNKS: usize = 64;

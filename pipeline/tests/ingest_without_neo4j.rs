@@ -128,6 +128,7 @@ fn job(dir: &Path, files: &[(&str, &str)]) -> Job {
                 bytes: text.len() as u64,
                 path,
                 document_id: None,
+                within: None,
                 status: FileStatus::Waiting,
             }
         })
@@ -280,8 +281,127 @@ async fn an_empty_document_is_refused_as_bad_input() {
         mentions: Vec::new(),
         translation_meta: None,
         correction: None,
+        provenance: None,
     };
     let err = services.ingest(doc).await.unwrap_err();
     assert!(err.bad_input().is_some(), "{err}");
     assert!(matches!(err, PipelineError::Index(_)), "{err:?}");
+}
+
+/// A ZIP written with the `zip` crate: a note, an email carrying an attachment, and an
+/// entry whose path climbs out of the archive.
+fn phone_download() -> Vec<u8> {
+    use std::io::Write;
+    let email = concat!(
+        "From: Jay Marsh <jay.marsh@example.invalid>\r\n",
+        "To: dana.w@example.invalid\r\n",
+        "Subject: directions\r\n",
+        "Date: Tue, 12 Mar 2024 20:00:00 +0000\r\n",
+        "MIME-Version: 1.0\r\n",
+        "Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n",
+        "--b1\r\nContent-Type: text/plain\r\n\r\nSee the attached directions.\r\n",
+        "--b1\r\nContent-Type: text/plain\r\n",
+        "Content-Disposition: attachment; filename=\"directions.txt\"\r\n\r\n",
+        "Left at the mill, second unit on Kirkgate.\r\n--b1--\r\n"
+    );
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default();
+    for (name, body) in [
+        ("notes/todo.txt", "Pay Jay 450 on Friday."),
+        ("Mail/message.eml", email),
+        ("../escape.txt", "never written outside the job"),
+    ] {
+        zip.start_file(name, options).unwrap();
+        zip.write_all(body.as_bytes()).unwrap();
+    }
+    zip.finish().unwrap().into_inner()
+}
+
+#[tokio::test]
+async fn an_archive_opens_into_documents_that_know_where_they_were_found() {
+    let dir = tempfile::tempdir().unwrap();
+    let services = services(dir.path(), Arc::new(FakeGraph::default()));
+    let upload = dir.path().join("upload");
+    std::fs::create_dir(&upload).unwrap();
+    let archive = upload.join("phone.zip");
+    std::fs::write(&archive, phone_download()).unwrap();
+    let job = Job::new(
+        "WYP".to_owned(),
+        None,
+        None,
+        vec![JobFile {
+            name: "phone.zip".to_owned(),
+            path: archive,
+            bytes: 0,
+            document_id: None,
+            within: None,
+            status: FileStatus::Waiting,
+        }],
+    );
+    let done = services.run_job(job).await.unwrap();
+    let status = |name: &str| {
+        done.files
+            .iter()
+            .find(|f| f.name == name)
+            .unwrap_or_else(|| panic!("{name} is not in the job: {:?}", done.files))
+            .status
+            .clone()
+    };
+    assert_eq!(status("phone.zip"), FileStatus::Opened { files: 3 });
+    let FileStatus::Failed { error } = status("phone.zip/../escape.txt") else {
+        panic!("the climbing entry was taken out");
+    };
+    assert!(error.contains("points outside the archive"), "{error}");
+    let document = |name: &str| match status(name) {
+        FileStatus::Done { document, .. } => document,
+        other => panic!("{name}: {other:?}"),
+    };
+    let scope = toex_indexer::Scope::new(&["WYP".to_owned()], &[], false).unwrap();
+    let email = document("phone.zip/Mail/message.eml");
+    let attachment = services
+        .index
+        .get(
+            &document("phone.zip/Mail/message.eml/directions.txt"),
+            &scope,
+        )
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        attachment.text,
+        "Left at the mill, second unit on Kirkgate."
+    );
+    let provenance = attachment.provenance.unwrap();
+    let parent = provenance.parent.unwrap();
+    assert_eq!(parent.name, "phone.zip/Mail/message.eml");
+    assert_eq!(parent.document.as_deref(), Some(email.as_str()));
+    assert_eq!((parent.path.as_str(), parent.depth), ("directions.txt", 2));
+    assert_eq!(provenance.sha256.len(), 64);
+    let mail = services.index.get(&email, &scope).unwrap().unwrap();
+    assert_eq!(mail.source_type, "email");
+    assert!(
+        mail.provenance
+            .unwrap()
+            .headers
+            .contains(&("Subject".to_owned(), "directions".to_owned()))
+    );
+    // Nothing was written outside the job's folder.
+    let mut written = Vec::new();
+    let mut stack = vec![dir.path().to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                written.push(path);
+            }
+        }
+    }
+    assert!(
+        !written
+            .iter()
+            .any(|p| p.to_string_lossy().contains("escape")),
+        "{written:?}"
+    );
+    assert!(!dir.path().join("escape.txt").exists());
 }

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use toex_indexer::formats::Segment;
+use toex_formats::Segment;
 use toex_indexer::{IndexError, NewDocument, SearchIndex, SearchMode, SearchRequest};
 use toex_inference::embed::Embedder;
 use toex_pipeline::models::MiniLm;
@@ -33,6 +33,7 @@ fn doc(force: &str, title: &str, text: &str) -> NewDocument {
         mentions: Vec::new(),
         translation_meta: None,
         correction: None,
+        provenance: None,
     }
 }
 

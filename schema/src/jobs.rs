@@ -62,13 +62,18 @@ pub struct JobItemProgress {
 pub struct IngestJobFile {
     pub name: String,
     pub bytes: u64,
-    /// `WAITING`, `DONE`, `PENDING` or `FAILED`.
+    /// `WAITING`, `DONE`, `OPENED` (a container whose files joined the job), `PENDING`
+    /// or `FAILED`.
     pub status: String,
     /// The document it became.
     pub document_id: Option<String>,
     pub graph_linked: Option<bool>,
-    /// Why it failed or waits.
+    /// Why it failed or waits, or what an opened container held.
     pub reason: Option<String>,
+    /// The file of the same job it was found in (an archive, an email), when it was.
+    pub found_in: Option<String>,
+    /// Its path inside that file.
+    pub path_inside: Option<String>,
 }
 
 impl From<&Job> for IngestJob {
@@ -118,6 +123,9 @@ impl From<&Job> for IngestJob {
                             ("PENDING", None, None, Some(reason.clone()))
                         }
                         FileStatus::Failed { error } => ("FAILED", None, None, Some(error.clone())),
+                        FileStatus::Opened { files } => {
+                            ("OPENED", None, None, Some(format!("held {files} file(s)")))
+                        }
                     };
                     IngestJobFile {
                         name: f.name.clone(),
@@ -126,6 +134,12 @@ impl From<&Job> for IngestJob {
                         document_id: document_id.or_else(|| f.document_id.clone()),
                         graph_linked,
                         reason,
+                        found_in: f
+                            .within
+                            .as_ref()
+                            .and_then(|w| job.files.get(w.parent))
+                            .map(|p| p.name.clone()),
+                        path_inside: f.within.as_ref().map(|w| w.path.clone()),
                     }
                 })
                 .collect(),

@@ -55,6 +55,7 @@ impl MutationRoot {
                         path,
                         bytes,
                         document_id: None,
+                        within: None,
                         status: FileStatus::Waiting,
                     })
                 })
@@ -210,6 +211,7 @@ impl MutationRoot {
                 }
             }),
             correction: None,
+            provenance: None,
         };
         let done = services.ingest(doc).await?;
         Ok(IngestResult {

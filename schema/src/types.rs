@@ -63,8 +63,77 @@ pub struct Segment {
     pub start_ms: Option<u64>,
     pub end_ms: Option<u64>,
     pub speaker: Option<String>,
-    /// When a chat message was sent, as written in the export.
+    /// When a chat message or email was sent, as written in the source.
     pub sent: Option<String>,
+    /// 1-based page of a PDF, or slide of a presentation.
+    pub page: Option<u32>,
+    /// Sheet and first cell of a spreadsheet row, as `Calls!A7`.
+    pub cell: Option<String>,
+    /// 1-based index, in this document's segments, of the message this one answers.
+    pub reply_to: Option<u32>,
+    /// Names of the files a message carried.
+    pub attachments: Vec<String>,
+}
+
+/// Where an ingested file came from and what read it.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct FileProvenance {
+    /// SHA-256 of the file, hex.
+    pub sha256: String,
+    /// The format as read (`UTF-8`, `PDF`, `DOCX document`, `MIME`…).
+    pub format: String,
+    /// The program and version that read it, when not toex itself.
+    pub tool: Option<String>,
+    /// The container it was found in, when it was inside one.
+    pub found_in: Option<FoundIn>,
+    /// An email's headers, a chat export's title and participants, a PDF's page count.
+    pub headers: Vec<HeaderField>,
+    /// Pages with no text layer (scans), waiting for OCR.
+    pub pages_without_text: Vec<u32>,
+}
+
+/// The archive or email a file was found in.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct FoundIn {
+    /// The container's name in its ingest job (`seized.zip/mail.mbox`).
+    pub name: String,
+    pub sha256: String,
+    /// The container's own document, when it has one (an email, not a bare archive).
+    pub document_id: Option<String>,
+    /// The path inside the container.
+    pub path: String,
+    /// How many containers deep.
+    pub depth: u32,
+}
+
+/// A named field of a document (`From`, `Subject`, `Pages`).
+#[derive(Debug, Clone, SimpleObject)]
+pub struct HeaderField {
+    pub name: String,
+    pub value: String,
+}
+
+impl From<toex_indexer::Provenance> for FileProvenance {
+    fn from(p: toex_indexer::Provenance) -> Self {
+        Self {
+            sha256: p.sha256,
+            format: p.format,
+            tool: p.tool,
+            found_in: p.parent.map(|c| FoundIn {
+                name: c.name,
+                sha256: c.sha256,
+                document_id: c.document,
+                path: c.path,
+                depth: c.depth,
+            }),
+            headers: p
+                .headers
+                .into_iter()
+                .map(|(name, value)| HeaderField { name, value })
+                .collect(),
+            pages_without_text: p.pages_without_text,
+        }
+    }
 }
 
 /// An ingested item: its text, translation and where it came from.
@@ -92,6 +161,8 @@ pub struct Document {
     pub translation_provenance: Option<TranslationProvenance>,
     /// An analyst's corrected translation, kept beside the machine one.
     pub corrected_translation: Option<CorrectedTranslation>,
+    /// Where its file came from: hash, container, the program that read it, headers.
+    pub provenance: Option<FileProvenance>,
 }
 
 /// Provenance of a translation.
@@ -112,8 +183,8 @@ pub struct CorrectedTranslation {
     pub at: String,
 }
 
-impl From<toex_indexer::formats::Segment> for Segment {
-    fn from(s: toex_indexer::formats::Segment) -> Self {
+impl From<toex_formats::Segment> for Segment {
+    fn from(s: toex_formats::Segment) -> Self {
         Self {
             text: s.text,
             line: s.line,
@@ -121,6 +192,10 @@ impl From<toex_indexer::formats::Segment> for Segment {
             end_ms: s.end_ms,
             speaker: s.speaker,
             sent: s.sent,
+            page: s.page,
+            cell: s.cell,
+            reply_to: s.reply_to,
+            attachments: s.attachments,
         }
     }
 }
@@ -241,6 +316,7 @@ impl From<StoredDocument> for Document {
                 by: c.by,
                 at: c.at,
             }),
+            provenance: d.provenance.map(FileProvenance::from),
         }
     }
 }
@@ -295,6 +371,10 @@ pub struct SegmentMatch {
     pub speaker: Option<String>,
     /// When a chat message was sent, as written in the export.
     pub sent: Option<String>,
+    /// 1-based page of a PDF, or slide of a presentation.
+    pub page: Option<u32>,
+    /// Sheet and first cell of a spreadsheet row, as `Calls!A7`.
+    pub cell: Option<String>,
     /// The segment, HTML-escaped, with `<b>` around matched words.
     pub highlighted: String,
 }
@@ -322,6 +402,8 @@ impl From<Hit> for SearchHit {
                     end_ms: m.end_ms,
                     speaker: m.speaker,
                     sent: m.sent,
+                    page: m.page,
+                    cell: m.cell,
                     highlighted: crate::markup::html(&m.text),
                 })
                 .collect(),

@@ -12,7 +12,7 @@ use toex_extract::{Gazetteer, KnownPerson};
 use toex_indexer::{NewDocument, SearchIndex, index_schema, register_analyzers};
 
 /// The segments as JSON, as a plain tantivy user storing them would write them.
-fn segments_json(segments: &[toex_indexer::formats::Segment]) -> String {
+fn segments_json(segments: &[toex_formats::Segment]) -> String {
     let mut out = String::from("[");
     for (i, s) in segments.iter().enumerate() {
         if i > 0 {

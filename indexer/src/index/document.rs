@@ -19,13 +19,49 @@ pub struct NewDocument {
     /// `text`, `chat`, `transcript`, `audio`.
     pub source_type: String,
     /// Lines, messages or time-coded cues; empty for a single block of text.
-    pub segments: Vec<crate::formats::Segment>,
+    pub segments: Vec<toex_formats::Segment>,
     /// Identifiers and known names found in it (see [`toex_extract::extract_document`]).
     pub mentions: Vec<Mention>,
     /// Where the translation came from, when there is one.
     pub translation_meta: Option<TranslationMeta>,
     /// An analyst's correction of the translation, kept beside the machine one.
     pub correction: Option<Correction>,
+    /// Where the file came from and what read it.
+    pub provenance: Option<Provenance>,
+}
+
+/// Where a document's file came from: its hash, the containers it was found in, and the
+/// program that read it.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct Provenance {
+    /// SHA-256 of the file's bytes, hex.
+    pub sha256: String,
+    /// The file's format as read (`UTF-8`, `PDF`, `DOCX document`, `MIME`…).
+    pub format: String,
+    /// The program and version that read it, when not toex itself.
+    pub tool: Option<String>,
+    /// The file it was found in (an archive, an email), when it was inside one.
+    pub parent: Option<Parent>,
+    /// Named fields of the whole document: an email's headers, a PDF's page count.
+    pub headers: Vec<(String, String)>,
+    /// Pages with no text layer, waiting for OCR.
+    pub pages_without_text: Vec<u32>,
+}
+
+/// The container a document's file was found in.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct Parent {
+    /// The container's name as the job knows it (`seized.zip`, `seized.zip/mail.mbox`).
+    pub name: String,
+    pub sha256: String,
+    /// The container's own document, when it is one (an email, not a bare archive).
+    pub document: Option<String>,
+    /// The path inside the container.
+    pub path: String,
+    /// How many containers deep the file was.
+    pub depth: u32,
 }
 
 /// Provenance of a machine (or human) translation.
@@ -147,11 +183,12 @@ pub struct StoredDocument {
     pub source_type: String,
     pub content_hash: String,
     pub ingested_at: DateTime<Utc>,
-    pub segments: Vec<crate::formats::Segment>,
+    pub segments: Vec<toex_formats::Segment>,
     /// Identifiers and names found at ingest.
     pub mentions: Vec<Mention>,
     pub translation_meta: Option<TranslationMeta>,
     pub correction: Option<Correction>,
+    pub provenance: Option<Provenance>,
 }
 
 /// Where a document mentions an identifier, for a linkage look-up.
@@ -164,29 +201,18 @@ pub struct MentionHit {
     pub source_type: String,
     pub mention: Mention,
     /// The segment it is in (with its timestamps or line), when it is in one.
-    pub segment: Option<crate::formats::Segment>,
+    pub segment: Option<toex_formats::Segment>,
     /// The text around the mention, the mention marked.
     pub snippet: super::Excerpt,
 }
 
-pub(super) fn segments_json(segments: &[crate::formats::Segment]) -> String {
+pub(super) fn segments_json(segments: &[toex_formats::Segment]) -> String {
     // `Segment` serialises to the fields `segments_from_json` reads.
     serde_json::to_string(segments).unwrap_or_else(|_| "[]".to_owned())
 }
 
-pub(super) fn segments_from_json(json: &str) -> Vec<crate::formats::Segment> {
-    let values: Vec<serde_json::Value> = serde_json::from_str(json).unwrap_or_default();
-    values
-        .iter()
-        .map(|v| crate::formats::Segment {
-            text: v["text"].as_str().unwrap_or_default().to_owned(),
-            line: v["line"].as_u64().map(|n| n as u32),
-            start_ms: v["start_ms"].as_u64(),
-            end_ms: v["end_ms"].as_u64(),
-            speaker: v["speaker"].as_str().map(str::to_owned),
-            sent: v["sent"].as_str().map(str::to_owned),
-        })
-        .collect()
+pub(super) fn segments_from_json(json: &str) -> Vec<toex_formats::Segment> {
+    serde_json::from_str(json).unwrap_or_default()
 }
 
 pub(super) fn mentions_of(doc: &TantivyDocument, field: Field) -> Vec<Mention> {

@@ -31,6 +31,8 @@ pub(super) struct Fields {
     /// An analyst's corrected translation (English analyser, stored) and who/when (JSON).
     pub(super) corrected: Field,
     pub(super) correction_meta: Field,
+    /// Where the file came from (stored JSON, see `Provenance`).
+    pub(super) provenance: Field,
     pub(super) content_hash: Field,
     pub(super) ingested_at: Field,
 }
@@ -86,6 +88,7 @@ pub(super) fn build_schema() -> (Schema, Fields) {
         translation_meta: b.add_text_field("translation_meta", STORED),
         corrected: b.add_text_field("corrected", english.clone()),
         correction_meta: b.add_text_field("correction_meta", STORED),
+        provenance: b.add_text_field("provenance", STORED),
         content_hash: b.add_text_field("content_hash", keyword),
         ingested_at: b.add_date_field("ingested_at", INDEXED | STORED | FAST),
     };

@@ -43,8 +43,8 @@ use crate::{IndexError, analysis};
 
 use self::{document::*, fields::*, results::*, spans::*, statistics::ScopedStatistics};
 pub use document::{
-    Added, Correction, MentionHit, NewDocument, StoredDocument, TranslationCandidate,
-    TranslationMeta, TranslationSelection,
+    Added, Correction, MentionHit, NewDocument, Parent, Provenance, StoredDocument,
+    TranslationCandidate, TranslationMeta, TranslationSelection,
 };
 pub use excerpt::Excerpt;
 pub use fields::index_schema;

@@ -104,6 +104,9 @@ pub struct SegmentMatch {
     pub end_ms: Option<u64>,
     pub speaker: Option<String>,
     pub sent: Option<String>,
+    /// The page of a PDF or slide, and the cell of a spreadsheet row.
+    pub page: Option<u32>,
+    pub cell: Option<String>,
     /// The segment's text, with the matched words marked.
     pub text: Excerpt,
 }

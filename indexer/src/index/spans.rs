@@ -51,7 +51,7 @@ impl SearchIndex {
     /// Segments holding any of `terms`, each marked, at most [`MAX_SEGMENT_MATCHES`].
     pub(super) fn segment_matches(
         &self,
-        segments: &[crate::formats::Segment],
+        segments: &[toex_formats::Segment],
         terms: &MatchedTerms,
     ) -> Vec<SegmentMatch> {
         if terms.multi.is_empty() && terms.english.is_empty() && terms.skeleton.is_empty() {
@@ -93,6 +93,8 @@ impl SearchIndex {
                 end_ms: segment.end_ms,
                 speaker: segment.speaker.clone(),
                 sent: segment.sent.clone(),
+                page: segment.page,
+                cell: segment.cell.clone(),
                 text: Excerpt::marked(segment.text.as_str(), spans.into_iter().map(|(a, b)| a..b)),
             });
             if out.len() == MAX_SEGMENT_MATCHES {

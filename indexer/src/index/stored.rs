@@ -43,6 +43,7 @@ impl SearchIndex {
                     at: meta["at"].as_str()?.to_owned(),
                 })
             }),
+            provenance: first_str(&doc, f.provenance).and_then(|j| serde_json::from_str(&j).ok()),
         }))
     }
 

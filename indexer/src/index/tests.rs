@@ -13,6 +13,7 @@ fn doc(force: &str, text: &str) -> NewDocument {
         mentions: Vec::new(),
         translation_meta: None,
         correction: None,
+        provenance: None,
     }
 }
 
@@ -279,7 +280,7 @@ fn a_bad_query_reports_where() {
 fn arabizi_finds_arabic_and_hits_name_their_segments_and_times() {
     let dir = tempfile::tempdir().unwrap();
     let index = SearchIndex::open_or_create(dir.path()).unwrap();
-    let seg = |text: &str, start: u64, speaker: &str| crate::formats::Segment {
+    let seg = |text: &str, start: u64, speaker: &str| toex_formats::Segment {
         text: text.to_owned(),
         start_ms: Some(start),
         end_ms: Some(start + 4_000),

@@ -96,6 +96,8 @@ impl SearchIndex {
                         end_ms: s.end_ms,
                         speaker: s.speaker.clone(),
                         sent: s.sent.clone(),
+                        page: s.page,
+                        cell: s.cell.clone(),
                         text: Excerpt::whole(s.text.as_str()),
                     })
                     .collect();

@@ -67,6 +67,9 @@ impl SearchIndex {
                     serde_json::to_string(m).unwrap_or_default(),
                 );
             }
+            if let Some(p) = &doc.provenance {
+                d.add_text(f.provenance, serde_json::to_string(p).unwrap_or_default());
+            }
             if let Some(c) = &doc.correction {
                 d.add_text(f.corrected, &c.text);
                 d.add_text(
@@ -199,6 +202,7 @@ impl SearchIndex {
                 by: by.to_owned(),
                 at: Utc::now().to_rfc3339(),
             }),
+            provenance: stored.provenance,
         };
         self.add_documents(std::slice::from_ref(&doc))?;
         self.get(id, scope)

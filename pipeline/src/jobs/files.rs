@@ -6,12 +6,12 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use chrono::Utc;
+use toex_formats::MAX_FILE_BYTES;
 use toex_indexer::NewDocument;
-use toex_indexer::formats::{self, MAX_FILE_BYTES};
 use toex_indexer::jobs::{FileStatus, Job, JobState, MEDIA_EXTENSIONS};
 
-use super::item_progress;
 use super::translation::machine_translation;
+use super::{item_progress, members};
 use crate::{PipelineError, Services};
 
 /// Files per batch (one commit each).
@@ -21,19 +21,35 @@ const BATCH_BYTES: u64 = 16 * 1024 * 1024;
 
 /// What one file became before indexing.
 enum Prepared {
-    Doc(Box<NewDocument>),
+    /// A document, and what it held (attachments, archive entries) kept on disk.
+    Read {
+        doc: Option<Box<NewDocument>>,
+        sha256: String,
+        kept: Vec<members::Kept>,
+        refused: Vec<toex_formats::Refused>,
+    },
     Status(FileStatus),
     /// A recording without a transcript beside it, for the speech engine.
     Recording,
 }
 
-fn prepare(
-    path: &Path,
-    name: &str,
-    job: &Job,
-    translation: &toex_inference::translate::Translators,
+/// What `prepare` needs besides the file.
+struct Setting<'a> {
+    job: &'a Job,
+    translation: &'a toex_inference::translate::Translators,
     speech: bool,
-) -> Prepared {
+    spool: &'a Path,
+}
+
+fn prepare(index: usize, setting: &Setting<'_>) -> Prepared {
+    let Setting {
+        job,
+        translation,
+        speech,
+        spool,
+    } = *setting;
+    let file = &job.files[index];
+    let (path, name) = (&file.path, file.name.as_str());
     let fail = |error: String| Prepared::Status(FileStatus::Failed { error });
     if has_extension(name, MEDIA_EXTENSIONS) {
         let paired = job
@@ -63,30 +79,45 @@ fn prepare(
         Ok(b) => b,
         Err(e) => return fail(format!("cannot read it: {e}")),
     };
-    let parsed = match formats::parse(name, &bytes) {
-        Ok(p) => p,
+    let read = match toex_formats::read(name, &bytes, &toex_formats::Limits::default()) {
+        Ok(r) => r,
+        Err(e) => return fail(e.to_string()),
+    };
+    let sha256 = members::sha256(&bytes);
+    drop(bytes);
+    let kept = match members::keep(spool, index, read.members) {
+        Ok(kept) => kept,
         Err(e) => return fail(e),
     };
-    let text = parsed.text();
-    let language = job
-        .language
-        .clone()
-        .or_else(|| toex_extract::detect_language(&text));
-    let (translation, translation_meta) =
-        machine_translation(translation, &text, language.as_deref(), name);
-    Prepared::Doc(Box::new(NewDocument {
-        title: name.to_owned(),
-        language,
-        text,
-        translation,
-        force: job.force.clone(),
-        operation: job.operation.clone(),
-        source_type: parsed.source_type.to_owned(),
-        segments: parsed.segments,
-        mentions: Vec::new(),
-        translation_meta,
-        correction: None,
-    }))
+    let doc = read.document.map(|parsed| {
+        let text = parsed.text();
+        let language = job
+            .language
+            .clone()
+            .or_else(|| toex_extract::detect_language(&text));
+        let (translation, translation_meta) =
+            machine_translation(translation, &text, language.as_deref(), name);
+        Box::new(NewDocument {
+            title: name.to_owned(),
+            language,
+            text,
+            translation,
+            force: job.force.clone(),
+            operation: job.operation.clone(),
+            source_type: parsed.source_type.to_owned(),
+            provenance: Some(members::provenance(job, index, sha256.clone(), &parsed)),
+            segments: parsed.segments,
+            mentions: Vec::new(),
+            translation_meta,
+            correction: None,
+        })
+    });
+    Prepared::Read {
+        doc,
+        sha256,
+        kept,
+        refused: read.refused,
+    }
 }
 
 impl Services {
@@ -114,29 +145,47 @@ impl Services {
             if batch.is_empty() {
                 break;
             }
-            let work: Vec<(usize, std::path::PathBuf, String)> = batch
-                .iter()
-                .map(|&i| (i, job.files[i].path.clone(), job.files[i].name.clone()))
-                .collect();
             let snapshot = job.clone();
             let translation = self.translation.clone();
             let speech = self.speech.is_some();
+            let spool = self.jobs.store().spool(&job.id)?;
             let prepared = self
                 .cpu
                 .run(move || {
-                    work.into_iter()
-                        .map(|(i, path, name)| {
-                            (i, prepare(&path, &name, &snapshot, &translation, speech))
-                        })
+                    let setting = Setting {
+                        job: &snapshot,
+                        translation: &translation,
+                        speech,
+                        spool: &spool,
+                    };
+                    batch
+                        .into_iter()
+                        .map(|i| (i, prepare(i, &setting)))
                         .collect::<Vec<_>>()
                 })
                 .await?;
             let mut docs = Vec::new();
             let mut recordings = HashMap::new();
+            let mut held = Vec::new();
             for (i, p) in prepared {
                 match p {
                     Prepared::Status(s) => job.files[i].status = s,
-                    Prepared::Doc(doc) => docs.push((i, *doc)),
+                    Prepared::Read {
+                        doc,
+                        sha256,
+                        kept,
+                        refused,
+                    } => {
+                        match doc {
+                            Some(doc) => docs.push((i, *doc)),
+                            None => {
+                                job.files[i].status = FileStatus::Opened {
+                                    files: kept.len() + refused.len(),
+                                }
+                            }
+                        }
+                        held.push((i, sha256, kept, refused));
+                    }
                     Prepared::Recording => match self.transcribe_recording(&job, i).await? {
                         Ok(doc) => {
                             recordings.insert(i, job.files[i].path.clone());
@@ -167,6 +216,11 @@ impl Services {
                         return Err(err);
                     }
                 };
+            }
+            // What the batch's containers held joins the job, after their own documents
+            // (so each member knows its container's document).
+            for (i, sha256, kept, refused) in held {
+                members::adopt(&mut job, i, &sha256, kept, refused);
             }
             job.current = None;
             self.jobs.save(&mut job)?;
@@ -244,6 +298,7 @@ impl Services {
             mentions: Vec::new(),
             translation_meta,
             correction: None,
+            provenance: None,
         }))
     }
 
@@ -331,10 +386,10 @@ fn stem(name: &str) -> &str {
 }
 
 /// A transcript as time-coded document segments.
-fn transcript_segments(t: &toex_inference::transcribe::Transcript) -> Vec<formats::Segment> {
+fn transcript_segments(t: &toex_inference::transcribe::Transcript) -> Vec<toex_formats::Segment> {
     t.segments
         .iter()
-        .map(|s| formats::Segment {
+        .map(|s| toex_formats::Segment {
             text: s.text.clone(),
             start_ms: Some((s.start * 1000.0).round() as u64),
             end_ms: Some((s.end * 1000.0).round() as u64),

@@ -3,6 +3,7 @@
 //! and progress broadcast to subscribers.
 
 mod files;
+mod members;
 mod translation;
 
 use std::collections::HashMap;

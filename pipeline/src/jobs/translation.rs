@@ -98,6 +98,7 @@ fn translate_stored(
         mentions: Vec::new(),
         translation_meta: Some(provenance(&translation)),
         correction: stored.correction,
+        provenance: stored.provenance,
     };
     if doc.id() != id {
         // Indexing it would add a second document instead of replacing this one.

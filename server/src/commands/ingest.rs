@@ -44,6 +44,7 @@ pub async fn ingest(
             bytes: std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0),
             path: std::path::absolute(&path).unwrap_or(path),
             document_id: None,
+            within: None,
             status: FileStatus::Waiting,
         })
         .collect();
@@ -70,6 +71,11 @@ pub async fn ingest(
     monitor.abort();
     let (mut ok, mut failed) = (0, 0);
     for f in &done.files {
+        // Files found inside others are named by where they were found.
+        let label = match &f.within {
+            Some(_) => f.name.clone(),
+            None => f.path.display().to_string(),
+        };
         match &f.status {
             FileStatus::Done {
                 document,
@@ -81,15 +87,19 @@ pub async fn ingest(
                 } else {
                     " (graph node skipped)"
                 };
-                println!("{}: {document}{note}", f.path.display());
+                println!("{label}: {document}{note}");
             }
             FileStatus::Pending { reason } => {
                 ok += 1;
-                println!("{}: pending: {reason}", f.path.display());
+                println!("{label}: pending: {reason}");
             }
             FileStatus::Failed { error } => {
                 failed += 1;
-                eprintln!("{}: error: {error}", f.path.display());
+                eprintln!("{label}: error: {error}");
+            }
+            FileStatus::Opened { files } => {
+                ok += 1;
+                println!("{label}: opened: {files} file(s) inside");
             }
             FileStatus::Waiting => {}
         }

@@ -48,8 +48,8 @@ pub fn translate(
     let work = Instant::now();
     for file in files {
         let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
-        let (text, _) = toex_indexer::formats::decode(&bytes)
-            .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+        let (text, _) =
+            toex_formats::decode(&bytes).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
         let label = file
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())

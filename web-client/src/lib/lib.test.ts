@@ -3,7 +3,7 @@ import { csvField, toCsv } from './csv';
 import { toGraphML } from './graphml';
 import { gridOutline, projector, scaleBar } from './geo';
 import { keepMediaUrl } from './media';
-import { activeSegment, formatMs, splitBySpans } from './text';
+import { activeSegment, formatMs, segmentPlace, splitBySpans } from './text';
 
 describe('csv', () => {
   it('quotes what needs quoting and defuses formulas', () => {
@@ -57,6 +57,15 @@ describe('geo', () => {
 });
 
 describe('text', () => {
+  it('places a segment by cell, page, time sent or line', () => {
+    expect(segmentPlace({ cell: 'Calls!A7', line: 7 })).toBe('Calls!A7');
+    expect(segmentPlace({ page: 3 })).toBe('p. 3');
+    expect(segmentPlace({ page: 2, sent: '2024-03-12T21:15:00Z' })).toBe('p. 2 · 2024-03-12T21:15:00Z');
+    expect(segmentPlace({ sent: '12/03/2024 21:15', line: 4 })).toBe('12/03/2024 21:15');
+    expect(segmentPlace({ line: 9 })).toBe('line 9');
+    expect(segmentPlace({})).toBe('');
+  });
+
   it('formats times', () => {
     expect(formatMs(0)).toBe('0:00');
     expect(formatMs(65_432)).toBe('1:05');

@@ -11,6 +11,19 @@ export function formatMs(ms: number | null | undefined): string {
   return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${s}` : `${m}:${s}`;
 }
 
+/** Where a segment is in its file: a spreadsheet cell, a page, when it was sent, a line. */
+export function segmentPlace(s: {
+  cell?: string | null;
+  page?: number | null;
+  sent?: string | null;
+  line?: number | null;
+}): string {
+  if (s.cell) return s.cell;
+  if (s.page != null) return s.sent ? `p. ${s.page} · ${s.sent}` : `p. ${s.page}`;
+  if (s.sent) return s.sent;
+  return s.line ? `line ${s.line}` : '';
+}
+
 export interface Span {
   start: number;
   end: number;

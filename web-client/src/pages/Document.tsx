@@ -8,7 +8,8 @@ import { Empty, ErrorState, Loading } from '../components/States';
 import { LinkagePanel } from '../components/Linkage';
 import { JobFragment, JobSubscription, JobView } from './Ingest';
 import { keepMediaUrl } from '../lib/media';
-import { activeSegment, formatMs, splitBySpans } from '../lib/text';
+import { activeSegment, formatMs, segmentPlace, splitBySpans } from '../lib/text';
+import { href } from '../router';
 
 const EntityFragment = graphql(`
   fragment EntityMark_entity on Entity {
@@ -42,6 +43,26 @@ const DocumentQuery = graphql(`
         endMs
         speaker
         sent
+        page
+        cell
+        replyTo
+        attachments
+      }
+      provenance {
+        sha256
+        format
+        tool
+        foundIn {
+          name
+          documentId
+          path
+          depth
+        }
+        headers {
+          name
+          value
+        }
+        pagesWithoutText
       }
       media {
         url
@@ -110,6 +131,7 @@ export function DocumentPage({ id, segment }: { id: string; segment: string | nu
         {doc.operation && <> · operation {doc.operation}</>} · {doc.sourceType} · {doc.language ?? 'language unknown'} · ingested{' '}
         {new Date(doc.ingestedAt).toLocaleString('en-GB')}
       </p>
+      {doc.provenance && <Provenance provenance={doc.provenance} />}
       <div className="doc-layout">
         <div className="doc-main">
           {doc.segments.length > 0 ? (
@@ -154,6 +176,47 @@ export function DocumentPage({ id, segment }: { id: string; segment: string | nu
   );
 }
 
+interface FileProvenance {
+  sha256: string;
+  format: string;
+  tool?: string | null;
+  foundIn?: { name: string; documentId?: string | null; path: string; depth: number } | null;
+  headers: { name: string; value: string }[];
+  pagesWithoutText: number[];
+}
+
+/** Where the file came from: the container it was found in, its headers, its hash. */
+function Provenance({ provenance: p }: { provenance: FileProvenance }) {
+  return (
+    <section className="file-provenance" aria-label="Where it came from">
+      {p.headers.length > 0 && (
+        <dl className="headers">
+          {p.headers.map((h) => (
+            <div key={h.name}>
+              <dt>{h.name}</dt>
+              <dd dir="auto">{h.value}</dd>
+            </div>
+          ))}
+        </dl>
+      )}
+      <p className="provenance">
+        {p.foundIn && (
+          <>
+            Found in{' '}
+            {p.foundIn.documentId ? <a href={href('/doc', { id: p.foundIn.documentId })}>{p.foundIn.name}</a> : <span>{p.foundIn.name}</span>} at{' '}
+            <code>{p.foundIn.path}</code> · {' '}
+          </>
+        )}
+        {p.format}
+        {p.tool && <> read by {p.tool}</>} · SHA-256 <code title={p.sha256}>{p.sha256.slice(0, 16)}…</code>
+      </p>
+      {p.pagesWithoutText.length > 0 && (
+        <p className="muted">Pages with no text layer (scans), not yet read: {p.pagesWithoutText.join(', ')}.</p>
+      )}
+    </section>
+  );
+}
+
 function dedupe(entities: Entity[]): Entity[] {
   const seen = new Set<string>();
   return entities.filter((e) => {
@@ -193,6 +256,10 @@ interface Seg {
   endMs?: number | null;
   speaker?: string | null;
   sent?: string | null;
+  page?: number | null;
+  cell?: string | null;
+  replyTo?: number | null;
+  attachments?: string[];
 }
 
 export function Segments(props: {
@@ -265,11 +332,17 @@ export function Segments(props: {
                 {formatMs(s.startMs)}
               </button>
             ) : (
-              <span className="time">{s.sent ?? (s.line ? `line ${s.line}` : '')}</span>
+              <span className="time">{segmentPlace(s)}</span>
             )}
             {s.speaker && <span className="speaker">{s.speaker}</span>}
             <span className="segtext" dir="auto">
+              {s.replyTo != null && segments[s.replyTo - 1] && (
+                <button type="button" className="reply" onClick={() => setFocus(s.replyTo! - 1)} title="Show the message this answers">
+                  ↩ {segments[s.replyTo - 1].text.slice(0, 60)}
+                </button>
+              )}
               <Marked text={s.text} entities={bySegment.get(i) ?? []} onEntity={props.onEntity} />
+              {s.attachments && s.attachments.length > 0 && <span className="attachments"> 📎 {s.attachments.join(', ')}</span>}
             </span>
           </li>
         ))}

@@ -6,7 +6,7 @@ import { graphql, getFragmentData, type FragmentType } from '../gql';
 import type { SearchMode } from '../gql/graphql';
 import { Empty, ErrorState, Highlighted, Loading } from '../components/States';
 import { href, navigate } from '../router';
-import { formatMs } from '../lib/text';
+import { formatMs, segmentPlace } from '../lib/text';
 
 const SearchHitCardFragment = graphql(`
   fragment SearchHitCard_hit on SearchHit {
@@ -26,6 +26,8 @@ const SearchHitCardFragment = graphql(`
       startMs
       speaker
       sent
+      page
+      cell
       highlighted
     }
   }
@@ -263,7 +265,7 @@ function HitCard(props: { hit: FragmentType<typeof SearchHitCardFragment> }) {
           {hit.segments.slice(0, 5).map((sg) => (
             <li key={sg.index}>
               <a href={href('/doc', { id: hit.id, seg: sg.index })}>
-                {sg.startMs !== null && sg.startMs !== undefined ? formatMs(sg.startMs) : sg.line ? `line ${sg.line}` : `#${sg.index + 1}`}
+                {sg.startMs !== null && sg.startMs !== undefined ? formatMs(sg.startMs) : segmentPlace(sg) || `#${sg.index + 1}`}
               </a>{' '}
               {sg.speaker && <span className="speaker">{sg.speaker}:</span>} <Highlighted html={sg.highlighted} />
             </li>

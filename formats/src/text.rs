@@ -1,46 +1,16 @@
-//! Parsers for ingested files: decoding (UTF-8, UTF-16 with or without a byte-order mark,
+//! Text files: decoding (UTF-8, UTF-16 with or without a byte-order mark,
 //! Windows-1256, ISO-8859-6 and other legacy encodings, detected), plain text (one
 //! segment per line), WhatsApp-style chat exports (one segment per message, with sender
 //! and time), SRT and WebVTT (time-coded segments). Each bad file gets one clear error.
 
-/// Largest file accepted for ingestion, in bytes.
-pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
-
-/// One segment of a document: a line, a message or a subtitle cue.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
-pub struct Segment {
-    pub text: String,
-    /// 1-based line in the source file.
-    pub line: Option<u32>,
-    pub start_ms: Option<u64>,
-    pub end_ms: Option<u64>,
-    pub speaker: Option<String>,
-    /// When a chat message was sent, as written in the export.
-    pub sent: Option<String>,
-}
-
-/// A parsed file.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Parsed {
-    /// `text`, `chat` or `transcript`.
-    pub source_type: &'static str,
-    pub encoding: &'static str,
-    pub segments: Vec<Segment>,
-}
-
-impl Parsed {
-    /// The whole text, segment per line.
-    pub fn text(&self) -> String {
-        self.segments
-            .iter()
-            .map(|s| s.text.as_str())
-            .collect::<Vec<_>>()
-            .join("\n")
-    }
-}
+use crate::{FormatError, Parsed, Segment};
 
 /// Decodes bytes to text, detecting the encoding. Returns the text and the encoding's name.
-pub fn decode(bytes: &[u8]) -> Result<(String, &'static str), String> {
+pub fn decode(bytes: &[u8]) -> Result<(String, &'static str), FormatError> {
+    decode_text(bytes).map_err(FormatError::Unreadable)
+}
+
+fn decode_text(bytes: &[u8]) -> Result<(String, &'static str), String> {
     if bytes.is_empty() {
         return Err("the file is empty".to_owned());
     }
@@ -113,36 +83,28 @@ fn check_not_binary(text: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Parses a file by its name and content.
-pub fn parse(name: &str, bytes: &[u8]) -> Result<Parsed, String> {
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(format!(
-            "the file is {} bytes; the limit is {MAX_FILE_BYTES}",
-            bytes.len()
-        ));
-    }
+/// Parses a text file by its name (the extension) and content.
+pub(crate) fn parse(name: &str, bytes: &[u8]) -> Result<Parsed, FormatError> {
     let (text, encoding) = decode(bytes)?;
-    let ext = name
-        .rsplit_once('.')
-        .map(|(_, e)| e.to_ascii_lowercase())
-        .unwrap_or_default();
-    let (source_type, segments) = match ext.as_str() {
-        "srt" => ("transcript", cues(&text, false)?),
-        "vtt" => ("transcript", cues(&text, true)?),
-        "jsonl" | "ndjson" => jsonl(&text)?,
+    let (source_type, segments) = match crate::extension(name).as_str() {
+        "srt" => (
+            "transcript",
+            cues(&text, false).map_err(FormatError::Unreadable)?,
+        ),
+        "vtt" => (
+            "transcript",
+            cues(&text, true).map_err(FormatError::Unreadable)?,
+        ),
+        "jsonl" | "ndjson" => jsonl(&text).map_err(FormatError::Unreadable)?,
         _ => match chat(&text) {
             Some(messages) => ("chat", messages),
             None => ("text", lines(&text)),
         },
     };
     if segments.iter().all(|s| s.text.trim().is_empty()) {
-        return Err("the file has no text".to_owned());
+        return Err(FormatError::NoText);
     }
-    Ok(Parsed {
-        source_type,
-        encoding,
-        segments,
-    })
+    Ok(Parsed::new(source_type, encoding, segments))
 }
 
 /// JSON Lines, one segment per line: an object with `text` and optionally `speaker`
@@ -195,6 +157,7 @@ fn jsonl(text: &str) -> Result<(&'static str, Vec<Segment>), String> {
             end_ms,
             speaker: string(&["speaker", "sender"]),
             sent: string(&["sent", "time"]),
+            ..Segment::default()
         };
         chat |= segment.speaker.is_some() || segment.sent.is_some();
         timed |= start_ms.is_some();
@@ -332,7 +295,7 @@ fn cues(text: &str, vtt: bool) -> Result<Vec<Segment>, String> {
             start_ms: Some(start),
             end_ms: Some(end),
             speaker,
-            sent: None,
+            ..Segment::default()
         });
     }
     if out.is_empty() {
@@ -365,7 +328,7 @@ mod tests {
 
     #[test]
     fn bad_files_get_clear_errors() {
-        assert_eq!(decode(b"").unwrap_err(), "the file is empty");
+        assert_eq!(decode(b"").unwrap_err().to_string(), "the file is empty");
         let junk: Vec<u8> = (0..4096u32)
             .map(|i| (i.wrapping_mul(2654435761) >> 24) as u8)
             .collect();
@@ -375,16 +338,19 @@ mod tests {
         assert!(
             decode(&corrupt)
                 .unwrap_err()
+                .to_string()
                 .contains("invalid UTF-8 at byte")
         );
         assert!(
             parse("x.vtt", b"00:01.000 --> 00:02.000\nhi\n")
                 .unwrap_err()
+                .to_string()
                 .contains("WEBVTT")
         );
         assert!(
             parse("x.srt", b"1\n00:00:05,000 --> 00:00:01,000\nhi\n")
                 .unwrap_err()
+                .to_string()
                 .contains("ends before")
         );
     }
@@ -454,11 +420,17 @@ mod tests {
             (timed.segments[0].start_ms, timed.segments[0].end_ms),
             (Some(1500), Some(2250))
         );
-        let err = parse("x.jsonl", b"{\"text\": \"a\"}\n{oops\n").unwrap_err();
+        let err = parse("x.jsonl", b"{\"text\": \"a\"}\n{oops\n")
+            .unwrap_err()
+            .to_string();
         assert!(err.starts_with("line 2: not JSON"), "{err}");
-        let err = parse("x.jsonl", br#"{"words": "a"}"#).unwrap_err();
+        let err = parse("x.jsonl", br#"{"words": "a"}"#)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("`text`"), "{err}");
-        let err = parse("x.jsonl", br#"{"text": "a", "start": 5, "end": 1}"#).unwrap_err();
+        let err = parse("x.jsonl", br#"{"text": "a", "start": 5, "end": 1}"#)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("ends before"), "{err}");
     }
 }

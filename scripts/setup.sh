@@ -29,7 +29,7 @@ if ! command -v pdftotext >/dev/null 2>&1 || ! command -v pdfinfo >/dev/null 2>&
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
     poppler-utils >/dev/null
 fi
-pdftotext -v 2>&1 | head -n1 >&2
+pdftotext -v 2>&1 | sed -n 1p >&2
 
 step "Neo4j launcher (org.neo4j:neo4j from Maven Central)"
 scripts/neo4j.sh build

@@ -44,6 +44,19 @@ fn inside_path(raw: &str) -> Result<String, FormatError> {
     Ok(parts.join("/"))
 }
 
+impl Read {
+    /// The entry's path inside the archive, or `None` with the refusal recorded.
+    fn admit(&mut self, raw: String) -> Option<String> {
+        match inside_path(&raw) {
+            Ok(path) => Some(path),
+            Err(error) => {
+                self.refused.push(Refused { path: raw, error });
+                None
+            }
+        }
+    }
+}
+
 fn damaged(format: &'static str, e: impl std::fmt::Display) -> FormatError {
     FormatError::Damaged {
         format,
@@ -81,12 +94,8 @@ pub(crate) fn zip(bytes: &[u8], limits: &Limits) -> Result<Read, FormatError> {
         if !is_file {
             continue;
         }
-        let path = match inside_path(&raw) {
-            Ok(p) => p,
-            Err(error) => {
-                read.refused.push(Refused { path: raw, error });
-                continue;
-            }
+        let Some(path) = read.admit(raw) else {
+            continue;
         };
         if encrypted {
             read.refused.push(Refused {
@@ -165,12 +174,8 @@ fn tar_entries(
             }
             continue;
         }
-        let path = match inside_path(&raw) {
-            Ok(p) => p,
-            Err(error) => {
-                read.refused.push(Refused { path: raw, error });
-                continue;
-            }
+        let Some(path) = read.admit(raw) else {
+            continue;
         };
         limits.check_member(&path, size, size)?;
         budget.take(limits, size)?;

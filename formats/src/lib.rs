@@ -10,7 +10,7 @@ mod limits;
 mod office;
 mod pdf;
 mod process;
-pub mod text;
+mod text;
 mod xml;
 
 pub use limits::Limits;
@@ -156,13 +156,6 @@ impl Read {
         }
     }
 }
-
-/// Extensions of the formats read here beyond plain text (what `toex ingest` accepts
-/// besides text, chats, subtitles, JSONL and recordings).
-pub const CONTAINER_EXTENSIONS: &[&str] = &[
-    "pdf", "docx", "odt", "pptx", "odp", "xlsx", "xlsm", "xls", "ods", "eml", "mbox", "zip", "tar",
-    "tgz", "gz",
-];
 
 /// The lower-case extension of a file name.
 pub fn extension(name: &str) -> String {

@@ -31,7 +31,7 @@ fn version() -> String {
 
 /// Why poppler refused a file, from what it printed.
 fn refusal(stderr: &str) -> FormatError {
-    if stderr.contains("Incorrect password") || stderr.contains("password") {
+    if stderr.contains("password") {
         return FormatError::Encrypted { format: FORMAT };
     }
     let reason = stderr
@@ -49,10 +49,10 @@ fn refusal(stderr: &str) -> FormatError {
 }
 
 pub(crate) fn read(bytes: &[u8], limits: &Limits) -> Result<Parsed, FormatError> {
-    if !bytes.starts_with(b"%PDF-")
-        && !bytes[..bytes.len().min(1024)]
-            .windows(5)
-            .any(|w| w == b"%PDF-")
+    // Readers accept the header anywhere in the first kilobyte.
+    if !bytes[..bytes.len().min(1024)]
+        .windows(5)
+        .any(|w| w == b"%PDF-")
     {
         return Err(FormatError::Damaged {
             format: FORMAT,

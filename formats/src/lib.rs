@@ -6,7 +6,9 @@
 mod archive;
 mod email;
 mod exports;
+mod image;
 mod limits;
+mod ocr;
 mod office;
 mod pdf;
 mod process;
@@ -78,12 +80,26 @@ pub struct Segment {
     /// Names of the files a message carried (photos, voice notes, documents).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub attachments: Vec<String>,
+    /// Where an OCR'd line lies on its page image: left, top, width, height in pixels.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bbox: Option<[u32; 4]>,
+    /// OCR's confidence in the line, 0 to 100 (the mean over its words).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub confidence: Option<f32>,
+}
+
+/// A point on the earth (WGS 84 degrees), as a photo's GPS fields give it.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct GeoPoint {
+    pub latitude: f64,
+    pub longitude: f64,
 }
 
 /// A document read from a file.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Parsed {
-    /// `text`, `chat`, `transcript`, `pdf`, `document`, `spreadsheet`, `slides` or `email`.
+    /// `text`, `chat`, `transcript`, `pdf`, `document`, `spreadsheet`, `slides`, `email` or
+    /// `image`.
     pub source_type: &'static str,
     /// The text encoding, or the container format for files that are not plain text.
     pub encoding: &'static str,
@@ -93,8 +109,12 @@ pub struct Parsed {
     pub headers: Vec<(String, String)>,
     /// The program and version that read it, when not toex itself (`pdftotext 22.12.0`).
     pub tool: Option<String>,
-    /// Pages with no text layer (a scan), to be read by OCR.
+    /// Pages with no text, neither a text layer nor any OCR could read.
     pub pages_without_text: Vec<u32>,
+    /// Where a photo was taken, from its EXIF GPS fields.
+    pub location: Option<GeoPoint>,
+    /// When a photo was taken, as its EXIF fields write it (`2024:03:12 21:15:00`).
+    pub taken: Option<String>,
 }
 
 impl Parsed {
@@ -106,6 +126,8 @@ impl Parsed {
             headers: Vec::new(),
             tool: None,
             pages_without_text: Vec::new(),
+            location: None,
+            taken: None,
         }
     }
 
@@ -157,6 +179,12 @@ impl Read {
     }
 }
 
+/// Extensions of the formats read by their structure, never taken for an image.
+const NAMED_FORMATS: &[&str] = &[
+    "pdf", "docx", "pptx", "xlsx", "xlsm", "xls", "odt", "odp", "ods", "doc", "ppt", "eml", "mbox",
+    "zip", "tar", "tgz", "gz", "json",
+];
+
 /// The lower-case extension of a file name.
 pub fn extension(name: &str) -> String {
     name.rsplit_once('.')
@@ -174,7 +202,21 @@ pub fn read(name: &str, bytes: &[u8], limits: &Limits) -> Result<Read, FormatErr
     let ext = extension(name);
     let zip_magic = bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06");
     let ole_magic = bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]);
+    // An image is known by its bytes (phone dumps name photos anyhow), except in a file
+    // named as another format, which is read as that format and refused if it is not.
+    let named_otherwise = NAMED_FORMATS.contains(&ext.as_str());
+    if let Some(format) =
+        image::sniff(bytes).filter(|f| !named_otherwise && (*f != "BMP" || ext == "bmp"))
+    {
+        return Ok(Read::document(image::read(format, bytes, limits)?));
+    }
     let read = match ext.as_str() {
+        e if image::EXTENSIONS.contains(&e) => {
+            return Err(FormatError::Damaged {
+                format: "image",
+                reason: format!("a .{ext} file whose first bytes are those of no image format"),
+            });
+        }
         "pdf" => Read::document(pdf::read(bytes, limits)?),
         "docx" | "pptx" | "xlsx" | "xlsm" | "odt" | "odp" | "ods" if ole_magic => {
             // An OOXML or ODF file saved with a password is an OLE container.
@@ -211,7 +253,9 @@ pub fn read(name: &str, bytes: &[u8], limits: &Limits) -> Result<Read, FormatErr
     for m in &read.members {
         budget.take(limits, m.bytes.len() as u64)?;
     }
+    // A photo is evidence with nothing written on it; every other document needs text.
     if let Some(doc) = &read.document
+        && doc.source_type != "image"
         && !doc.has_text()
         && doc.pages_without_text.is_empty()
         && read.members.is_empty()

@@ -17,8 +17,16 @@ pub struct Limits {
     pub ratio: u64,
     /// Most non-empty cells read from one spreadsheet.
     pub cells: usize,
-    /// Longest a helper program (pdftotext) may run on one file, in seconds.
+    /// Longest a helper program (pdftotext, Tesseract on one page) may run, in seconds.
     pub tool_seconds: u64,
+    /// Most pixels in one image (or one PDF page rendered for OCR).
+    pub pixels: u64,
+    /// Tesseract's languages, as its `-l` takes them (`eng+ara`).
+    pub ocr_languages: String,
+    /// Pages OCR reads at once (the CPU pool's size, where the caller has one).
+    pub ocr_workers: usize,
+    /// Most pages of one PDF read by OCR; pages past it stay listed without text.
+    pub ocr_pages: usize,
 }
 
 impl Default for Limits {
@@ -30,6 +38,10 @@ impl Default for Limits {
             ratio: 200,
             cells: 2_000_000,
             tool_seconds: 120,
+            pixels: 120_000_000,
+            ocr_languages: "eng+ara".to_owned(),
+            ocr_workers: 1,
+            ocr_pages: 500,
         }
     }
 }

@@ -1,12 +1,19 @@
 //! PDFs through poppler (`pdfinfo`, `pdftotext`, from Debian's poppler-utils): the text
 //! layer page by page, a segment per paragraph with its page; pages with no text are
-//! listed for OCR; password-protected and damaged files get their own errors.
+//! rendered (`pdftoppm`) and read by OCR; password-protected and damaged files get their
+//! own errors.
 
+use std::collections::HashMap;
 use std::ffi::OsStr;
+use std::path::Path;
 use std::sync::OnceLock;
 
+use crate::ocr::{self, PageImage};
 use crate::process::run;
 use crate::{FormatError, Limits, Parsed, Segment};
+
+/// The resolution scans are rendered at for OCR, unless the page is too large for it.
+const OCR_DPI: f64 = 300.0;
 
 const FORMAT: &str = "PDF";
 
@@ -143,5 +150,115 @@ pub(crate) fn read(bytes: &[u8], limits: &Limits) -> Result<Parsed, FormatError>
         }
     }
     parsed.tool = Some(format!("poppler pdftotext {}", version()));
+    read_scans(&input, scratch.path(), &mut parsed, limits)?;
     Ok(parsed)
+}
+
+/// Renders each page without a text layer (up to `limits.ocr_pages`) and reads it by OCR,
+/// in parallel; pages OCR finds nothing on stay listed.
+fn read_scans(
+    input: &Path,
+    scratch: &Path,
+    parsed: &mut Parsed,
+    limits: &Limits,
+) -> Result<(), FormatError> {
+    let pages: Vec<u32> = parsed
+        .pages_without_text
+        .iter()
+        .copied()
+        .take(limits.ocr_pages)
+        .collect();
+    let (Some(first), Some(last)) = (pages.first(), pages.last()) else {
+        return Ok(());
+    };
+    let sizes = page_sizes(input, scratch, *first, *last, limits)?;
+    let read = ocr::read_pages(pages.len(), scratch, limits, |i, folder| {
+        let page = pages[i];
+        // Letter size when pdfinfo gave none.
+        let (width, height) = sizes.get(&page).copied().unwrap_or((612.0, 792.0));
+        let dpi = dpi_within(width, height, limits.pixels);
+        let stem = folder.join("page");
+        let (number, resolution) = (page.to_string(), format!("{dpi:.0}"));
+        let ran = run(
+            "pdftoppm",
+            &[
+                OsStr::new("-r"),
+                OsStr::new(&resolution),
+                // PGM: a PNG's compression took 95% of the time on a scan's noise.
+                OsStr::new("-gray"),
+                OsStr::new("-f"),
+                OsStr::new(&number),
+                OsStr::new("-l"),
+                OsStr::new(&number),
+                OsStr::new("-singlefile"),
+                input.as_os_str(),
+                stem.as_os_str(),
+            ],
+            folder,
+            limits.tool_seconds,
+        )?;
+        if !ran.success {
+            return Err(refusal(&ran.stderr));
+        }
+        Ok(PageImage {
+            path: stem.with_extension("pgm"),
+            page,
+        })
+    })?;
+    parsed
+        .pages_without_text
+        .retain(|p| !read.iter().any(|s| s.page == Some(*p)));
+    parsed.segments.extend(read);
+    parsed.segments.sort_by_key(|s| s.page);
+    parsed.tool = Some(format!(
+        "poppler pdftotext {}; OCR {}",
+        version(),
+        ocr::version(&limits.ocr_languages)
+    ));
+    Ok(())
+}
+
+/// The resolution that renders a page of `width` × `height` points within `pixels`.
+fn dpi_within(width: f64, height: f64, pixels: u64) -> f64 {
+    let area = (width / 72.0) * (height / 72.0);
+    if !(area.is_finite() && area > 0.0) {
+        return OCR_DPI;
+    }
+    (pixels as f64 / area).sqrt().floor().clamp(1.0, OCR_DPI)
+}
+
+/// Each page's size in points, from `pdfinfo -f first -l last`.
+fn page_sizes(
+    input: &Path,
+    scratch: &Path,
+    first: u32,
+    last: u32,
+    limits: &Limits,
+) -> Result<HashMap<u32, (f64, f64)>, FormatError> {
+    let (first, last) = (first.to_string(), last.to_string());
+    let info = run(
+        "pdfinfo",
+        &[
+            OsStr::new("-f"),
+            OsStr::new(&first),
+            OsStr::new("-l"),
+            OsStr::new(&last),
+            input.as_os_str(),
+        ],
+        scratch,
+        limits.tool_seconds,
+    )?;
+    // "Page    3 size: 595.28 x 841.89 pts (A4)"
+    Ok(info
+        .stdout
+        .lines()
+        .filter_map(|l| {
+            let (page, size) = l.strip_prefix("Page")?.split_once("size:")?;
+            let mut numbers = size.split_whitespace();
+            let width = numbers.next()?.parse().ok()?;
+            numbers.next()?;
+            let height = numbers.next()?.parse().ok()?;
+            Some((page.trim().parse().ok()?, (width, height)))
+        })
+        .collect())
 }

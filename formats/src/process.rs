@@ -1,4 +1,4 @@
-//! Helper programs (poppler's pdfinfo and pdftotext) run as processes: a crash or a hang
+//! Helper programs (poppler's pdfinfo, pdftotext and pdftoppm, Tesseract) run as processes: a crash or a hang
 //! on a hostile file stays in that process, which is killed when it runs past its time.
 
 use std::path::Path;
@@ -21,6 +21,17 @@ pub(crate) fn run(
     scratch: &Path,
     seconds: u64,
 ) -> Result<Ran, FormatError> {
+    run_with(tool, args, &[], scratch, seconds)
+}
+
+/// [`run`] with variables added to the program's environment.
+pub(crate) fn run_with(
+    tool: &'static str,
+    args: &[&std::ffi::OsStr],
+    env: &[(&str, &str)],
+    scratch: &Path,
+    seconds: u64,
+) -> Result<Ran, FormatError> {
     let out_path = scratch.join(format!("{tool}.out"));
     let err_path = scratch.join(format!("{tool}.err"));
     let file = |p: &Path| {
@@ -31,6 +42,7 @@ pub(crate) fn run(
     };
     let mut child = Command::new(tool)
         .args(args)
+        .envs(env.iter().copied())
         .stdin(Stdio::null())
         .stdout(file(&out_path)?)
         .stderr(file(&err_path)?)

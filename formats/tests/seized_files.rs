@@ -282,3 +282,109 @@ fn encrypted_office_files_and_legacy_formats_say_why() {
     let err = read("broken.docx", b"PK\x03\x04 truncated", &Limits::default()).unwrap_err();
     assert!(matches!(err, FormatError::Damaged { .. }), "{err}");
 }
+
+#[test]
+fn a_scanned_letter_is_read_by_ocr_line_by_line_with_boxes() {
+    let letter = document("letter.png");
+    assert_eq!(letter.source_type, "image");
+    assert_eq!(letter.encoding, "PNG");
+    let text = letter.text();
+    for words in [
+        "white van seen at Kirkgate garage",
+        "two girls on 12 March",
+        "Dana Whitlock",
+    ] {
+        assert!(text.contains(words), "{words:?} not in {text:?}");
+    }
+    assert_eq!(letter.segments.len(), 3, "{:?}", texts(&letter));
+    let mut last_top = 0;
+    for s in &letter.segments {
+        let [_, top, width, height] = s.bbox.expect("a box for each OCR'd line");
+        assert!(top > last_top && width > 200 && height > 20, "{s:?}");
+        last_top = top;
+        assert!(s.confidence.unwrap() > 80.0, "{s:?}");
+        assert_eq!(s.page, Some(1));
+    }
+    let tool = letter.tool.as_deref().unwrap();
+    assert!(
+        tool.starts_with("tesseract ") && tool.contains("eng "),
+        "{tool}"
+    );
+}
+
+#[test]
+fn a_screenshot_of_an_arabic_chat_is_read_with_the_arabic_model() {
+    let shot = document("screenshot.png");
+    let text = shot.text();
+    for words in ["السيارة البيضاء", "الكراج قرب المحطة", "الفلوس"]
+    {
+        assert!(text.contains(words), "{words:?} not in {text:?}");
+    }
+}
+
+#[test]
+fn a_photo_keeps_when_and_where_it_was_taken_without_any_text() {
+    let photo = document("photo.jpg");
+    assert_eq!(photo.source_type, "image");
+    assert!(photo.segments.is_empty(), "{:?}", texts(&photo));
+    let at = photo.location.expect("the photo's GPS");
+    // 53° 47' 48.6" N, 1° 32' 52.2" W
+    assert!((at.latitude - 53.796833).abs() < 1e-5, "{at:?}");
+    assert!((at.longitude + 1.547833).abs() < 1e-5, "{at:?}");
+    assert_eq!(photo.taken.as_deref(), Some("2024:03:12 21:15:00"));
+    assert!(
+        photo
+            .headers
+            .contains(&("Camera".to_owned(), "Canon EOS 250D".to_owned())),
+        "{:?}",
+        photo.headers
+    );
+}
+
+#[test]
+fn a_pdf_page_without_a_text_layer_is_read_by_ocr_in_page_order() {
+    let pdf = document("exhibit.pdf");
+    assert_eq!(pdf.pages_without_text, Vec::<u32>::new());
+    assert_eq!(pdf.segments[0].page, Some(1));
+    assert!(pdf.segments[0].text.contains("Exhibit DW/3"));
+    assert!(pdf.segments[0].bbox.is_none(), "a text layer has no box");
+    let scanned: Vec<&toex_formats::Segment> =
+        pdf.segments.iter().filter(|s| s.page == Some(2)).collect();
+    assert!(
+        scanned.iter().any(|s| s.text.contains("Kirkgate garage")),
+        "{:?}",
+        texts(&pdf)
+    );
+    assert!(scanned.iter().all(|s| s.bbox.is_some()));
+    let tool = pdf.tool.as_deref().unwrap();
+    assert!(
+        tool.contains("pdftotext") && tool.contains("OCR tesseract"),
+        "{tool}"
+    );
+}
+
+#[test]
+fn an_image_too_large_is_refused_from_its_header_before_it_decodes() {
+    let started = std::time::Instant::now();
+    let err = read_fixture("huge.png").unwrap_err();
+    assert!(
+        matches!(&err, FormatError::Bomb(reason) if reason.contains("30000 × 30000")),
+        "{err}"
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(2),
+        "refused in {:?}",
+        started.elapsed()
+    );
+    let err = read_fixture("not-a-photo.jpg").unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            FormatError::Damaged {
+                format: "image",
+                ..
+            }
+        ),
+        "{err}"
+    );
+}

@@ -14,8 +14,8 @@ pub use client::{Connectivity, GraphClient};
 pub use error::GraphError;
 pub use migrations::MIGRATIONS;
 pub use model::{
-    CommonAssociate, DocumentNode, GraphEdge, GraphNode, Person, PersonMatch, ProtectedPerson,
-    SelectionLink, Subgraph, TimelineEvent,
+    CommonAssociate, DocumentNode, DocumentPlace, GraphEdge, GraphNode, Person, PersonMatch,
+    ProtectedPerson, SelectionLink, Subgraph, TimelineEvent,
 };
 pub use queries::hotspots::{CellPage, CellRecord, HotspotFilter, HotspotKind, LocatedCount};
 pub use queries::mentions::{

@@ -17,6 +17,20 @@ pub struct Person {
     pub protected: bool,
 }
 
+/// Where a photo was taken, from its EXIF GPS fields: a `Location` the document is
+/// `TAKEN_AT`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DocumentPlace {
+    /// The document's id.
+    pub document: String,
+    /// The force that ingested the document, owner of the link.
+    pub force: String,
+    pub latitude: f64,
+    pub longitude: f64,
+    /// When, as the photo's EXIF fields write it.
+    pub taken: Option<String>,
+}
+
 /// The graph side of an ingested item; its id is the search index's document id.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DocumentNode {

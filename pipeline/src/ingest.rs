@@ -1,7 +1,7 @@
 //! One path for putting a document into toex, shared by the `ingestText` mutation,
 //! ingest jobs and `toex ingest`: index it (on the CPU pool), then record its node in the graph.
 
-use toex_graph::{DocumentNode, MentionRow, label_of};
+use toex_graph::{DocumentNode, DocumentPlace, MentionRow, label_of};
 use toex_indexer::{Added, NewDocument};
 
 use crate::{PipelineError, Services};
@@ -134,9 +134,23 @@ impl Services {
                 ))
             })
             .collect();
+        let places: Vec<DocumentPlace> = nodes
+            .iter()
+            .filter_map(|(i, node)| {
+                let provenance = docs[*i].provenance.as_ref()?;
+                let point = provenance.location?;
+                Some(DocumentPlace {
+                    document: node.id.clone(),
+                    force: node.force.clone(),
+                    latitude: point.latitude,
+                    longitude: point.longitude,
+                    taken: provenance.taken.clone(),
+                })
+            })
+            .collect();
         match self
             .ingest_graph
-            .write_documents(&batch, &mentions, &operations)
+            .write_documents(&batch, &mentions, &operations, &places)
             .await
         {
             Ok(()) => Ok(true),

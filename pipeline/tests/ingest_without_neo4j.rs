@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use toex_cpu::CpuPool;
 use toex_extract::EntityKind;
 use toex_graph::{
-    DocumentNode, GraphClient, GraphError, GraphSettings, KnownPersonRow, MentionRow,
+    DocumentNode, DocumentPlace, GraphClient, GraphError, GraphSettings, KnownPersonRow, MentionRow,
 };
 use toex_indexer::jobs::{FileStatus, Job, JobFile, JobState, JobStore};
 use toex_indexer::{SearchIndex, SearchMode, SearchRequest};
@@ -65,6 +65,7 @@ impl IngestGraph for FakeGraph {
         docs: &[DocumentNode],
         mentions: &[MentionRow<'_>],
         operations: &[(&str, &str, &str)],
+        _places: &[DocumentPlace],
     ) -> Result<(), GraphError> {
         self.check()?;
         self.writes.lock().unwrap().push((

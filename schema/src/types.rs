@@ -73,6 +73,26 @@ pub struct Segment {
     pub reply_to: Option<u32>,
     /// Names of the files a message carried.
     pub attachments: Vec<String>,
+    /// Where an OCR'd line lies on its page image.
+    pub region: Option<PageRegion>,
+    /// OCR's confidence in the line, 0 to 100.
+    pub confidence: Option<f32>,
+}
+
+/// A box on a page image, in its pixels from the top left.
+#[derive(Debug, Clone, Copy, SimpleObject)]
+pub struct PageRegion {
+    pub left: u32,
+    pub top: u32,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// A point on the earth in WGS 84 degrees.
+#[derive(Debug, Clone, Copy, SimpleObject)]
+pub struct GeoPoint {
+    pub latitude: f64,
+    pub longitude: f64,
 }
 
 /// Where an ingested file came from and what read it.
@@ -88,8 +108,12 @@ pub struct FileProvenance {
     pub found_in: Option<FoundIn>,
     /// An email's headers, a chat export's title and participants, a PDF's page count.
     pub headers: Vec<HeaderField>,
-    /// Pages with no text layer (scans), waiting for OCR.
+    /// Pages with no text: no text layer, and nothing OCR could read.
     pub pages_without_text: Vec<u32>,
+    /// Where a photo was taken, from its EXIF GPS fields.
+    pub location: Option<GeoPoint>,
+    /// When a photo was taken, as its EXIF fields write it (`2024:03:12 21:15:00`).
+    pub taken: Option<String>,
 }
 
 /// The archive or email a file was found in.
@@ -132,6 +156,11 @@ impl From<toex_indexer::Provenance> for FileProvenance {
                 .map(|(name, value)| HeaderField { name, value })
                 .collect(),
             pages_without_text: p.pages_without_text,
+            location: p.location.map(|g| GeoPoint {
+                latitude: g.latitude,
+                longitude: g.longitude,
+            }),
+            taken: p.taken,
         }
     }
 }
@@ -196,6 +225,13 @@ impl From<toex_formats::Segment> for Segment {
             cell: s.cell,
             reply_to: s.reply_to,
             attachments: s.attachments,
+            region: s.bbox.map(|[left, top, width, height]| PageRegion {
+                left,
+                top,
+                width,
+                height,
+            }),
+            confidence: s.confidence,
         }
     }
 }

@@ -196,3 +196,61 @@ instagram = {
 }
 with open(path("message_1.json"), "w", encoding="utf-8") as f:
     json.dump(instagram, f)
+
+
+# Images: a scanned letter and a screenshot of an Arabic chat (typeset, rendered at 300 dpi,
+# skewed and noised by pages.py, read back by OCR), a photo with EXIF date and GPS, a PDF
+# whose second page is a scan, an image of 30,000 × 30,000 pixels, and text called .jpg.
+import random  # noqa: E402
+import struct  # noqa: E402
+import zlib  # noqa: E402
+
+from PIL import Image  # noqa: E402
+
+import pages  # noqa: E402
+
+rng = random.Random(11)
+pages.scan(["Dear Sir, I write about the white van seen at Kirkgate garage.",
+            "It carried two girls on 12 March at 21:15.",
+            "Yours faithfully, Dana Whitlock"], "en", path("letter.png"), rng)
+pages.scan(["خالد: وين السيارة البيضاء؟", "عمر: في الكراج قرب المحطة", "خالد: جيب الفلوس بكرة"],
+           "ar", path("screenshot.png"), rng, size=13, page=(120, 90), scanned=False)
+
+photo = Image.new("RGB", (640, 480), (90, 110, 70))
+exif = Image.Exif()
+exif[0x010F] = "Canon"
+exif[0x0110] = "EOS 250D"
+exif.get_ifd(0x8769)[0x9003] = "2024:03:12 21:15:00"
+gps = exif.get_ifd(0x8825)
+gps[1] = "N"
+gps[2] = (53.0, 47.0, 48.6)
+gps[3] = "W"
+gps[4] = (1.0, 32.0, 52.2)
+photo.save(path("photo.jpg"), exif=exif, quality=85)
+
+mixed = FPDF()
+mixed.set_font("helvetica", size=12)
+mixed.add_page()
+mixed.multi_cell(0, 8, "Exhibit DW/3: the letter found in the van, scanned on the next page.")
+mixed.add_page()
+mixed.image(path("letter.png"), x=0, y=0, w=210)
+mixed.output(path("exhibit.pdf"))
+
+
+def chunk(kind, data):
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+# A real PNG of 30,000 × 30,000 one-bit pixels (all white), compressed row by row.
+side = 30_000
+squeeze = zlib.compressobj(9)
+row = b"\x00" + b"\xff" * (side // 8)
+with open(path("huge.png"), "wb") as f:
+    f.write(b"\x89PNG\r\n\x1a\n")
+    f.write(chunk(b"IHDR", struct.pack(">IIBBBBB", side, side, 1, 0, 0, 0, 0)))
+    body = b"".join(squeeze.compress(row * 1000) for _ in range(side // 1000)) + squeeze.flush()
+    f.write(chunk(b"IDAT", body))
+    f.write(chunk(b"IEND", b""))
+
+with open(path("not-a-photo.jpg"), "w", encoding="utf-8") as f:
+    f.write("a text file with a photo's name\n")

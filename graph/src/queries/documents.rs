@@ -5,7 +5,7 @@ use neo4rs::{BoltType, query};
 use super::scoped;
 use crate::import::records::bolt_map;
 use crate::queries::mentions::mention_queries;
-use crate::{DocumentNode, GraphClient, GraphError, MentionRow, Scope};
+use crate::{DocumentNode, DocumentPlace, GraphClient, GraphError, MentionRow, Scope};
 
 /// Creates or updates document nodes with the index's ids, owned by their forces.
 const UPSERT_DOCUMENTS: &str = "UNWIND $rows AS row MERGE (d:Document {id: row.id}) \
@@ -14,17 +14,29 @@ const UPSERT_DOCUMENTS: &str = "UNWIND $rows AS row MERGE (d:Document {id: row.i
          d.sourceType = row.source_type, d.language = row.language, \
          d.contentHash = row.content_hash";
 
+/// Links photos to where they were taken: one `Location` per point (to about a metre),
+/// owned by the force that recorded it first, and a `TAKEN_AT` owned by the document's.
+const TAKEN_AT: &str = "UNWIND $rows AS row MATCH (d:Document {id: row.doc}) \
+     MERGE (l:Location {id: row.id}) \
+     ON CREATE SET l:Entity, l.key = 'Location:' + row.id, l.force = row.force, \
+       l.source = row.doc, l.caption = row.caption, \
+       l.point = point({latitude: row.lat, longitude: row.lon}) \
+     MERGE (d)-[t:TAKEN_AT]->(l) ON CREATE SET t.force = row.force, t.source = row.doc \
+     SET t.taken = row.taken";
+
 impl GraphClient {
     /// Writes a batch of ingested documents in one transaction: their nodes, the
-    /// mentions found in them (`rows`) and their operations (`PART_OF`).
+    /// mentions found in them (`rows`), their operations (`PART_OF`) and where the
+    /// photos among them were taken (`TAKEN_AT`).
     ///
-    /// Cypher: `UNWIND $rows` + `MERGE (d:Document {id})`, then the statements of
-    /// [`GraphClient::link_mentions`].
+    /// Cypher: `UNWIND $rows` + `MERGE (d:Document {id})`, the statements of
+    /// [`GraphClient::link_mentions`], then `MERGE (d)-[:TAKEN_AT]->(:Location)`.
     pub async fn write_documents(
         &self,
         docs: &[DocumentNode],
         rows: &[MentionRow<'_>],
         operations: &[(&str, &str, &str)],
+        places: &[DocumentPlace],
     ) -> Result<(), GraphError> {
         if docs.is_empty() {
             return Ok(());
@@ -45,6 +57,24 @@ impl GraphClient {
             .collect();
         let mut queries = vec![query(UPSERT_DOCUMENTS).param("rows", nodes)];
         queries.extend(mention_queries(rows, operations));
+        if !places.is_empty() {
+            let places: Vec<BoltType> = places
+                .iter()
+                .map(|p| {
+                    let id = format!("geo:{:.5},{:.5}", p.latitude, p.longitude);
+                    bolt_map(vec![
+                        ("doc", p.document.as_str().into()),
+                        ("force", p.force.as_str().into()),
+                        ("caption", id.trim_start_matches("geo:").into()),
+                        ("id", id.into()),
+                        ("lat", p.latitude.into()),
+                        ("lon", p.longitude.into()),
+                        ("taken", p.taken.clone().into()),
+                    ])
+                })
+                .collect();
+            queries.push(query(TAKEN_AT).param("rows", places));
+        }
         self.run_in_transaction(&queries).await
     }
 

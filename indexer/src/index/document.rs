@@ -32,7 +32,7 @@ pub struct NewDocument {
 
 /// Where a document's file came from: its hash, the containers it was found in, and the
 /// program that read it.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, serde::Deserialize)]
 #[serde(default)]
 pub struct Provenance {
     /// SHA-256 of the file's bytes, hex.
@@ -45,8 +45,14 @@ pub struct Provenance {
     pub parent: Option<Parent>,
     /// Named fields of the whole document: an email's headers, a PDF's page count.
     pub headers: Vec<(String, String)>,
-    /// Pages with no text layer, waiting for OCR.
+    /// Pages with no text, neither a text layer nor any OCR could read.
     pub pages_without_text: Vec<u32>,
+    /// Where a photo was taken, from its EXIF GPS fields.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<toex_formats::GeoPoint>,
+    /// When a photo was taken, as its EXIF fields write it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub taken: Option<String>,
 }
 
 /// The container a document's file was found in.

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use chrono::Utc;
+use rayon::prelude::*;
 use toex_formats::MAX_FILE_BYTES;
 use toex_indexer::NewDocument;
 use toex_indexer::jobs::{FileStatus, Job, JobState, MEDIA_EXTENSIONS};
@@ -36,6 +37,7 @@ enum Prepared {
 /// What `prepare` needs besides the file.
 struct Setting<'a> {
     job: &'a Job,
+    limits: &'a toex_formats::Limits,
     translation: &'a toex_inference::translate::Translators,
     speech: bool,
     spool: &'a Path,
@@ -44,6 +46,7 @@ struct Setting<'a> {
 fn prepare(index: usize, setting: &Setting<'_>) -> Prepared {
     let Setting {
         job,
+        limits,
         translation,
         speech,
         spool,
@@ -79,7 +82,7 @@ fn prepare(index: usize, setting: &Setting<'_>) -> Prepared {
         Ok(b) => b,
         Err(e) => return fail(format!("cannot read it: {e}")),
     };
-    let mut read = match toex_formats::read(name, &bytes, &toex_formats::Limits::default()) {
+    let mut read = match toex_formats::read(name, &bytes, limits) {
         Ok(r) => r,
         Err(e) => return fail(e.to_string()),
     };
@@ -151,17 +154,25 @@ impl Services {
             let translation = self.translation.clone();
             let speech = self.speech.is_some();
             let spool = self.jobs.store().spool(&job.id)?;
+            // Scanned pages are read side by side, as many as the pool has workers.
+            let limits = toex_formats::Limits {
+                ocr_workers: self.cpu.threads(),
+                ..toex_formats::Limits::default()
+            };
             let prepared = self
                 .cpu
                 .run(move || {
                     let setting = Setting {
                         job: &snapshot,
+                        limits: &limits,
                         translation: &translation,
                         speech,
                         spool: &spool,
                     };
+                    // The batch's files side by side on the pool's workers (a scan waits
+                    // for OCR while a text file is parsed).
                     batch
-                        .into_iter()
+                        .into_par_iter()
                         .map(|i| (i, prepare(i, &setting)))
                         .collect::<Vec<_>>()
                 })

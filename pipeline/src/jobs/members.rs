@@ -158,6 +158,8 @@ pub(super) fn provenance(job: &Job, index: usize, sha256: String, parsed: &Parse
         parent,
         headers: parsed.headers.clone(),
         pages_without_text: parsed.pages_without_text.clone(),
+        location: parsed.location,
+        taken: parsed.taken.clone(),
     }
 }
 

@@ -30,6 +30,7 @@ pub const RELATIONSHIP_TYPES: &[&str] = &[
     "PART_OF",
     "FOR_FORCE",
     "MENTIONS",
+    "TAKEN_AT",
 ];
 
 /// Roles on `INVOLVED_IN` and `WENT_MISSING`.

@@ -124,6 +124,13 @@ impl NewDocument {
             hasher.update((part.len() as u64).to_le_bytes());
             hasher.update(part.as_bytes());
         }
+        // Photos without text differ by their bytes alone (every phone names its
+        // IMG_0001.jpg); documents with text keep the ids they always had.
+        if self.text.trim().is_empty()
+            && let Some(p) = &self.provenance
+        {
+            hasher.update(p.sha256.as_bytes());
+        }
         format!("{:x}", hasher.finalize())
     }
 
@@ -138,7 +145,9 @@ impl NewDocument {
     }
 
     pub(super) fn validate(&self) -> Result<(), IndexError> {
-        if self.text.trim().is_empty() {
+        // A photo is evidence with nothing written on it: kept for when and where.
+        let photo = self.source_type == "image" && self.provenance.is_some();
+        if self.text.trim().is_empty() && !photo {
             return Err(IndexError::InvalidDocument("the text is empty".to_owned()));
         }
         if self.text.len() > MAX_TEXT_BYTES {

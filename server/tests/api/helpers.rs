@@ -105,6 +105,13 @@ pub fn repo_root() -> PathBuf {
         .to_owned()
 }
 
+/// The Python with the reference tools (scripts/setup.sh --test creates it).
+pub fn reference_python() -> PathBuf {
+    std::env::var_os("REFERENCE_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join(".toex/venv/bin/python"))
+}
+
 /// A free TCP port on loopback, chosen by the OS.
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")

@@ -16,6 +16,7 @@ mod outage;
 mod profiles;
 mod redaction;
 mod security;
+mod seized;
 mod transcribe;
 mod translate;
 mod websocket;

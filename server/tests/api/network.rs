@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Value, json};
 use toex_graph::import::{ImportKind, ImportOptions};
 
-use crate::helpers::{TestApp, error_code, repo_root, unique};
+use crate::helpers::{TestApp, error_code, reference_python, repo_root, unique};
 
 fn write(dir: &Path, name: &str, body: &str) -> PathBuf {
     let path = dir.join(name);
@@ -526,13 +526,6 @@ async fn link_analysis_finds_the_planted_structures() {
         .await;
     assert!(missing["data"]["neighbourhood"].is_null(), "{missing}");
     app.stop().await;
-}
-
-/// The Python with the reference tools (scripts/setup.sh --test creates it).
-fn reference_python() -> PathBuf {
-    std::env::var_os("REFERENCE_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo_root().join(".toex/venv/bin/python"))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -21,6 +21,12 @@ echo "== demo data (seeded synthetic; imported idempotently)" >&2
 target/release/toex demo --dir "$root/.toex/demo"
 echo "== demo documents (chat exports; an interview transcript with its recording)" >&2
 target/release/toex ingest "$root/.toex/demo/documents" --force WYP --operation "Operation Aurora" >/dev/null
+echo "== demo seized material (chats, email, PDFs and a scan, Word, call records, photos with GPS, a phone download; OCR'd)" >&2
+if [[ ! -f "$root/.toex/demo/seized/download.zip" ]]; then
+  rm -rf "$root/.toex/demo/seized"
+  .toex/demo-venv/bin/python scripts/demo_files.py "$root/.toex/demo" "$root/.toex/demo/seized" >/dev/null
+fi
+target/release/toex ingest "$root/.toex/demo/seized" --force WYP --operation "Operation Aurora" >/dev/null
 
 echo "== demo users (API tokens in .toex/demo-tokens, readable by you only)" >&2
 tokens="$root/.toex/demo-tokens"

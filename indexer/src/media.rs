@@ -1,6 +1,7 @@
-//! Recordings kept beside their documents: a transcript's audio (or video) is stored as
-//! `<document id>.<ext>` and handed out through short-lived signed URLs, so a browser's
-//! `<audio>` element can stream and seek it (HTTP ranges) without the caller's token.
+//! Originals kept beside their documents: a transcript's audio (or video), a photo or
+//! scan, a PDF — stored as `<document id>.<ext>` and handed out through short-lived signed
+//! URLs, so a browser's `<audio>` or `<img>` can stream and seek it (HTTP ranges) without
+//! the caller's token.
 
 use std::path::{Path, PathBuf};
 
@@ -10,7 +11,15 @@ use sha2::Sha256;
 use crate::IndexError;
 use crate::jobs::MEDIA_EXTENSIONS;
 
-/// A stored recording.
+/// Originals kept: the recordings, and the photos, scans and PDFs a browser can show.
+const KEPT_EXTENSIONS: &[&str] = &["jpg", "jpeg", "png", "webp", "gif", "bmp", "pdf"];
+
+/// Whether a file of this extension (lower case) is kept as its document's original.
+pub fn kept(ext: &str) -> bool {
+    MEDIA_EXTENSIONS.contains(&ext) || KEPT_EXTENSIONS.contains(&ext)
+}
+
+/// A stored original.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MediaFile {
     pub path: PathBuf,
@@ -39,7 +48,7 @@ fn io(path: &Path, e: std::io::Error) -> IndexError {
     IndexError::Jobs(format!("{}: {e}", path.display()))
 }
 
-/// MIME type of a recording's extension (lower case).
+/// MIME type of a kept original's extension (lower case).
 pub fn content_type(ext: &str) -> &'static str {
     match ext {
         "wav" => "audio/wav",
@@ -51,6 +60,12 @@ pub fn content_type(ext: &str) -> &'static str {
         "mp4" | "mov" => "video/mp4",
         "mkv" => "video/x-matroska",
         "webm" => "video/webm",
+        "jpg" | "jpeg" => "image/jpeg",
+        "png" => "image/png",
+        "webp" => "image/webp",
+        "gif" => "image/gif",
+        "bmp" => "image/bmp",
+        "pdf" => "application/pdf",
         _ => "application/octet-stream",
     }
 }
@@ -86,8 +101,13 @@ impl MediaStore {
             .extension()
             .and_then(|e| e.to_str())
             .map(str::to_ascii_lowercase)
-            .filter(|e| MEDIA_EXTENSIONS.contains(&e.as_str()))
-            .ok_or_else(|| IndexError::Jobs(format!("{} is not a recording", source.display())))?;
+            .filter(|e| kept(e))
+            .ok_or_else(|| {
+                IndexError::Jobs(format!(
+                    "{} is not a recording, photo or PDF",
+                    source.display()
+                ))
+            })?;
         for old in self.files_of(id)? {
             std::fs::remove_file(&old).map_err(|e| io(&old, e))?;
         }
@@ -103,16 +123,17 @@ impl MediaStore {
         })
     }
 
-    /// The recordings stored for `id` (one, unless a crash interrupted a replacement).
+    /// The originals stored for `id` (one, unless a crash interrupted a replacement).
     fn files_of(&self, id: &str) -> Result<Vec<PathBuf>, IndexError> {
         Ok(MEDIA_EXTENSIONS
             .iter()
+            .chain(KEPT_EXTENSIONS)
             .map(|ext| self.dir.join(format!("{id}.{ext}")))
             .filter(|p| p.is_file())
             .collect())
     }
 
-    /// The recording of document `id`, if it has one.
+    /// The original of document `id`, if it has one.
     pub fn get(&self, id: &str) -> Option<MediaFile> {
         if !valid_id(id) {
             return None;

@@ -254,7 +254,7 @@ pub struct TranslationResult {
 #[derive(Debug, Clone, SimpleObject)]
 pub struct Media {
     /// Where to fetch it: a same-origin path signed for this document, valid for an
-    /// hour, that an `<audio>` or `<video>` element can stream and seek (HTTP ranges).
+    /// hour, that an `<audio>`, `<video>` or `<img>` element can load (HTTP ranges).
     pub url: String,
     pub content_type: String,
     pub bytes: i64,
@@ -265,8 +265,8 @@ const MEDIA_URL_SECONDS: i64 = 3600;
 
 #[ComplexObject]
 impl Document {
-    /// The recording this transcript came with (uploaded or ingested beside it under
-    /// the same file name), or null.
+    /// The original: the recording a transcript came with (uploaded or ingested beside
+    /// it under the same file name), or the photo, scan or PDF that was read; or null.
     async fn media(&self, ctx: &Context<'_>) -> Option<Media> {
         let store = ctx.data_unchecked::<Services>().jobs.store().media();
         let file = store.get(&self.id)?;

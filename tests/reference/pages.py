@@ -6,7 +6,7 @@ beside each image, for the character error rate.
 
 Usage: pages.py OUT_DIR [PAGES_PER_LANGUAGE] [SEED]
   writes en-NN.png / en-NN.txt, ar-NN.png / ar-NN.txt, text.pdf (the same pages as a
-  text layer) and scanned.pdf (the page images, no text layer).
+  text layer) and scanned.pdf (the page images as JPEGs, no text layer).
 """
 
 import os
@@ -111,11 +111,15 @@ def main():
             typeset(text_pdf, lines, lang)
             scanned.append(stem + ".png")
     text_pdf.output(os.path.join(out, "text.pdf"))
+    # A scanner's PDF holds each page as a JPEG.
     scanned_pdf = FPDF(format="A4")
-    for png in scanned:
-        scanned_pdf.add_page()
-        scanned_pdf.image(png, x=0, y=0, w=210)
-    scanned_pdf.output(os.path.join(out, "scanned.pdf"))
+    with tempfile.TemporaryDirectory() as tmp:
+        for n, png in enumerate(scanned):
+            jpeg = os.path.join(tmp, f"{n}.jpg")
+            Image.open(png).save(jpeg, quality=75)
+            scanned_pdf.add_page()
+            scanned_pdf.image(jpeg, x=0, y=0, w=210)
+        scanned_pdf.output(os.path.join(out, "scanned.pdf"))
 
 
 if __name__ == "__main__":

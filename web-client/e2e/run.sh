@@ -35,6 +35,8 @@ export TOEX_SERVER_WEB_DIR="$root/web-client/dist"
 echo "== demo data" >&2
 "$bin" demo --dir "$work/demo" --street-crime "$root/.toex/data/police-uk" >/dev/null 2>"$work/demo.log" \
   || { cat "$work/demo.log" >&2; exit 1; }
+# The seized material is uploaded by the tests, through the web client.
+"$root/.toex/demo-venv/bin/python" scripts/demo_files.py "$work/demo" "$work/demo/seized" >/dev/null
 "$bin" ingest "$work/demo/documents" --force WYP --operation "Operation Aurora" >/dev/null 2>"$work/ingest.log" \
   || { cat "$work/ingest.log" >&2; exit 1; }
 

@@ -239,6 +239,32 @@ test('an uploaded file is followed live and becomes searchable', async () => {
   await page.locator('.hit h2', { hasText: 'upload-note.txt' }).waitFor();
 });
 
+test('a scan and a photo uploaded through the web client are read, and the scan shows beside its lines', async () => {
+  const seized = join(process.env.TOEX_DEMO, 'seized');
+  await open('/ingest');
+  await page.locator('#ingest-files').setInputFiles([join(seized, 'scans', 'letter.png'), join(seized, 'photos', 'IMG_2400.jpg')]);
+  await page.getByRole('button', { name: /Upload 2 files/ }).click();
+  const live = page.locator('.livejob .job[data-state="DONE"]');
+  await live.waitFor({ timeout: 120_000 });
+  assert.match(await live.innerText(), /2 done/);
+  // The photo has no text: it is shown, with when and where it was taken.
+  await page.locator('.livejob a', { hasText: 'IMG_2400.jpg' }).click();
+  await page.getByRole('heading', { level: 1, name: 'IMG_2400.jpg' }).waitFor();
+  await page.locator('.page-frame img').waitFor();
+  const headers = await page.locator('.file-provenance .headers').innerText();
+  assert.match(headers, /GPS/, headers);
+  assert.match(headers, /Taken/, headers);
+  // The scan is found by words only OCR could read, and opened at the line that matched.
+  await open(`/search?q=${encodeURIComponent('"cannot give my name"')}`);
+  await page.locator('.hit h2 a', { hasText: 'letter.png' }).click();
+  await page.getByRole('heading', { level: 1, name: 'letter.png' }).waitFor();
+  await page.waitForFunction(() => document.querySelectorAll('.page-frame rect').length >= 4);
+  await page.locator('.page-frame rect.focused').waitFor();
+  const focused = await page.locator('.segments li.focused').innerText();
+  assert.match(focused, /cannot give my name/, focused);
+  await shot('11-scan');
+});
+
 test('search and a transcript work from the keyboard alone', async () => {
   await open('/search');
   const focusedIs = (selector) => page.evaluate((s) => document.activeElement?.matches(s) ?? false, selector);

@@ -25,6 +25,8 @@ enum Prepared {
     /// A document, and what it held (attachments, archive entries) kept on disk.
     Read {
         doc: Option<Box<NewDocument>>,
+        /// The file is kept as the document's original (a photo, a scan, a PDF).
+        original: bool,
         sha256: String,
         kept: Vec<members::Kept>,
         refused: Vec<toex_formats::Refused>,
@@ -117,8 +119,13 @@ fn prepare(index: usize, setting: &Setting<'_>) -> Prepared {
             correction: None,
         })
     });
+    let original = doc.as_ref().is_some_and(|d| {
+        matches!(d.source_type.as_str(), "image" | "pdf")
+            && toex_indexer::media::kept(&toex_formats::extension(name))
+    });
     Prepared::Read {
         doc,
+        original,
         sha256,
         kept,
         refused: read.refused,
@@ -178,17 +185,22 @@ impl Services {
                 })
                 .await?;
             let mut docs = Vec::new();
-            let mut recordings = HashMap::new();
+            // Files kept as their documents' originals: recordings, photos, scans, PDFs.
+            let mut originals = HashMap::new();
             let mut held = Vec::new();
             for (i, p) in prepared {
                 match p {
                     Prepared::Status(s) => job.files[i].status = s,
                     Prepared::Read {
                         doc,
+                        original,
                         sha256,
                         kept,
                         refused,
                     } => {
+                        if original {
+                            originals.insert(i, job.files[i].path.clone());
+                        }
                         match doc {
                             Some(doc) => docs.push((i, *doc)),
                             None => {
@@ -201,7 +213,7 @@ impl Services {
                     }
                     Prepared::Recording => match self.transcribe_recording(&job, i).await? {
                         Ok(doc) => {
-                            recordings.insert(i, job.files[i].path.clone());
+                            originals.insert(i, job.files[i].path.clone());
                             docs.push((i, doc));
                         }
                         Err(error) => job.files[i].status = FileStatus::Failed { error },
@@ -212,7 +224,7 @@ impl Services {
             for (i, outcome) in slots.into_iter().zip(self.ingest_batch(docs).await) {
                 job.files[i].status = match outcome {
                     Ok(done) => {
-                        if let Some(path) = recordings.remove(&i) {
+                        if let Some(path) = originals.remove(&i) {
                             self.keep_media(&done.id, path).await?;
                         }
                         FileStatus::Done {
@@ -315,7 +327,8 @@ impl Services {
         }))
     }
 
-    /// Keeps a transcribed recording as its document's media.
+    /// Keeps a transcribed recording, or a photo, scan or PDF that was read, as its
+    /// document's original.
     async fn keep_media(
         &self,
         document: &str,
@@ -327,7 +340,7 @@ impl Services {
             jobs.store().media().attach(&document, &path).map(drop)
         })
         .await
-        .map_err(|e| toex_indexer::IndexError::Jobs(format!("keeping a recording: {e}")))??;
+        .map_err(|e| toex_indexer::IndexError::Jobs(format!("keeping an original: {e}")))??;
         Ok(())
     }
 

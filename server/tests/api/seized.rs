@@ -102,6 +102,8 @@ async fn seized_files_ingest_through_graphql_with_ocr_lines_and_photo_places() {
     );
     let tool = doc["provenance"]["tool"].as_str().unwrap();
     assert!(tool.starts_with("tesseract "), "{tool}");
+    // The scan itself is kept, for the page beside its text.
+    assert_eq!(doc["media"]["contentType"], "image/png", "{doc:#}");
 
     // The photo has no text: found by nothing it says, yet kept with when and where.
     let photo_id = file("photo.jpg")["documentId"].as_str().unwrap().to_owned();
@@ -141,7 +143,7 @@ async fn seized_files_ingest_through_graphql_with_ocr_lines_and_photo_places() {
 async fn document(app: &TestApp, id: &str) -> Value {
     let r = app
         .graphql(
-            "query($id: String!) { document(id: $id) { title segments { text page region { left top width height } confidence } provenance { tool taken location { latitude longitude } } } }",
+            "query($id: String!) { document(id: $id) { title media { contentType } segments { text page region { left top width height } confidence } provenance { tool taken location { latitude longitude } } } }",
             json!({ "id": id }),
         )
         .await;

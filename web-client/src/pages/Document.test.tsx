@@ -37,3 +37,29 @@ describe('transcript player', () => {
     play.mockRestore();
   });
 });
+
+describe('a scan beside its OCR text', () => {
+  it('draws a box per OCR line over the page and highlights the line picked', () => {
+    const lines = [
+      { text: 'Dear Sir, I write about the white van', page: 1, region: { left: 100, top: 200, width: 900, height: 40 }, confidence: 93 },
+      { text: 'It carried two girls on 12 March', page: 1, region: { left: 100, top: 260, width: 800, height: 40 }, confidence: 41 },
+    ];
+    const { container } = render(
+      <Segments segments={lines} entities={[]} initial={null} onEntity={() => undefined} media={{ url: `/media/doc-s?expires=${later}&signature=ab`, contentType: 'image/png' }} />,
+    );
+    expect(screen.queryByLabelText('Recording')).toBeNull();
+    const img = screen.getByAltText(/the page OCR read/) as HTMLImageElement;
+    Object.defineProperty(img, 'naturalWidth', { value: 2480 });
+    Object.defineProperty(img, 'naturalHeight', { value: 3508 });
+    fireEvent.load(img);
+    const svg = container.querySelector('.page-frame svg')!;
+    expect(svg.getAttribute('viewBox')).toBe('0 0 2480 3508');
+    const rects = container.querySelectorAll('.page-frame rect');
+    expect(rects).toHaveLength(2);
+    fireEvent.click(screen.getByText('It carried two girls on 12 March'));
+    expect(rects[1].getAttribute('class')).toBe('focused');
+    expect(rects[0].getAttribute('class')).toBeNull();
+    // The line OCR was unsure of is marked, with how sure it was.
+    expect(screen.getByTitle('OCR 41% sure').className).toContain('uncertain');
+  });
+});

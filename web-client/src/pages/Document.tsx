@@ -1,4 +1,5 @@
-// A document or transcript: segments with their times, the recording synced to them,
+// A document or transcript: segments with their times, the recording synced to them (or
+// the photo or scan beside its OCR'd lines),
 // extracted entities that open their linkage, and the translation with its provenance
 // and the analyst's correction; a translation job started from here is followed live.
 import { useEffect, useMemo, useRef, useState } from 'react';
@@ -7,6 +8,7 @@ import { graphql, getFragmentData, type FragmentType } from '../gql';
 import { Empty, ErrorState, Loading } from '../components/States';
 import { LinkagePanel } from '../components/Linkage';
 import { JobFragment, JobSubscription, JobView } from './Ingest';
+import { PageImage, PdfLink, confidenceLabel, type Region } from '../components/PageImage';
 import { keepMediaUrl } from '../lib/media';
 import { activeSegment, formatMs, segmentPlace, splitBySpans } from '../lib/text';
 import { href } from '../router';
@@ -47,6 +49,13 @@ const DocumentQuery = graphql(`
         cell
         replyTo
         attachments
+        region {
+          left
+          top
+          width
+          height
+        }
+        confidence
       }
       provenance {
         sha256
@@ -142,6 +151,11 @@ export function DocumentPage({ id, segment }: { id: string; segment: string | nu
               initial={segment === null ? null : Number(segment)}
               onEntity={setPicked}
             />
+          ) : doc.media?.contentType.startsWith('image/') ? (
+            <section aria-label="Photo">
+              <PageImage src={doc.media.url} title={doc.title} lines={[]} focus={null} />
+              <p className="muted">No text was found in this image.</p>
+            </section>
           ) : (
             <section aria-label="Text">
               <h2>Original</h2>
@@ -260,6 +274,8 @@ interface Seg {
   cell?: string | null;
   replyTo?: number | null;
   attachments?: string[];
+  region?: Region | null;
+  confidence?: number | null;
 }
 
 export function Segments(props: {
@@ -308,9 +324,14 @@ export function Segments(props: {
   const src = media ? keepMediaUrl(kept.current, media.url, Date.now() / 1000) : null;
   kept.current = src;
   const Player = media?.contentType.startsWith('video/') ? 'video' : 'audio';
+  const image = media?.contentType.startsWith('image/') ?? false;
+  const pdf = media?.contentType === 'application/pdf';
+  const page = focus !== null ? (segments[focus]?.page ?? null) : null;
   return (
-    <section aria-label="Segments">
-      {media && (
+    <section aria-label="Segments" className={image ? 'with-page' : undefined}>
+      {src && image && <PageImage src={src} title="The original" lines={segments} focus={focus} onPick={setFocus} />}
+      {src && pdf && <PdfLink src={src} page={page} />}
+      {media && !image && !pdf && (
         <div className="player">
           <Player ref={audio} src={src ?? undefined} controls preload="metadata" onTimeUpdate={onTime} onSeeked={onTime} aria-label="Recording" />
         </div>
@@ -335,7 +356,12 @@ export function Segments(props: {
               <span className="time">{segmentPlace(s)}</span>
             )}
             {s.speaker && <span className="speaker">{s.speaker}</span>}
-            <span className="segtext" dir="auto">
+            <span
+              className={s.confidence != null && s.confidence < 60 ? 'segtext uncertain' : 'segtext'}
+              dir="auto"
+              title={confidenceLabel(s.confidence) || undefined}
+              onClick={s.region ? () => setFocus(i) : undefined}
+            >
               {s.replyTo != null && segments[s.replyTo - 1] && (
                 <button type="button" className="reply" onClick={() => setFocus(s.replyTo! - 1)} title="Show the message this answers">
                   ↩ {segments[s.replyTo - 1].text.slice(0, 60)}

@@ -65,7 +65,7 @@ pub(crate) async fn job(client: &reqwest::Client, url: &str, id: &str) -> Value 
 }
 
 /// One file's entry in a job.
-fn file_of(job: &Value, name: &str) -> Value {
+pub(crate) fn file_of(job: &Value, name: &str) -> Value {
     job["files"]
         .as_array()
         .unwrap()

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, reference_python, repo_root, unique};
-use crate::jobs::{job, upload};
+use crate::jobs::{file_of, job, upload};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn seized_files_ingest_through_graphql_with_ocr_lines_and_photo_places() {
@@ -53,15 +53,7 @@ async fn seized_files_ingest_through_graphql_with_ocr_lines_and_photo_places() {
         assert!(Instant::now() < deadline, "the job did not finish: {j:#}");
         tokio::time::sleep(Duration::from_millis(250)).await;
     };
-    let file = |name: &str| {
-        done["files"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|f| f["name"] == name)
-            .unwrap_or_else(|| panic!("no {name} in {done:#}"))
-            .clone()
-    };
+    let file = |name: &str| file_of(&done, name);
     let reason = |name: &str| file(name)["reason"].as_str().unwrap_or("").to_owned();
     assert!(reason("huge.png").contains("megapixels"), "{done:#}");
     assert!(reason("not-a-photo.jpg").contains("image"), "{done:#}");

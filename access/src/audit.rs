@@ -369,44 +369,78 @@ pub const MAX_LOGGED_QUERY_CHARS: usize = 8_000;
 /// Longest string literal kept in a logged query text, in characters.
 const MAX_LOGGED_LITERAL_CHARS: usize = 200;
 
-/// `query` as the log keeps it: string literals over 200 characters (inline material,
-/// or a credential pasted inline) cut to their first 200, and the whole to its first
+/// `query` as the log keeps it: a string literal given as a credential or as bulk
+/// material (an argument or input field named like a masked variable: `secret:`,
+/// `token:`, `text:` …) replaced by `[redacted]`, block strings too; other literals over
+/// 200 characters cut to their first 200; and the whole cut to its first
 /// [`MAX_LOGGED_QUERY_CHARS`] characters.
 pub fn mask_query_text(query: &str) -> String {
+    const BLOCK: [char; 3] = ['"', '"', '"'];
+    let chars: Vec<char> = query.chars().collect();
     let mut out = String::with_capacity(query.len().min(MAX_LOGGED_QUERY_CHARS));
-    let mut chars = query.chars().peekable();
-    let mut kept = 0usize;
-    while let Some(c) = chars.next() {
+    let (mut i, mut kept) = (0usize, 0usize);
+    while i < chars.len() {
         if kept >= MAX_LOGGED_QUERY_CHARS {
             out.push('…');
             break;
         }
-        out.push(c);
-        kept += 1;
-        if c != '"' {
+        if chars[i] != '"' {
+            out.push(chars[i]);
+            kept += 1;
+            i += 1;
             continue;
         }
-        // Inside a string literal (block strings too: their quotes pass through here).
-        let mut len = 0usize;
-        let mut escaped = false;
-        for c in chars.by_ref() {
-            if !escaped && c == '"' {
-                if len > MAX_LOGGED_LITERAL_CHARS {
-                    out.push_str(&format!("…[{len} characters]"));
-                }
-                out.push('"');
-                kept += 1;
+        let block = chars[i..].starts_with(&BLOCK);
+        let quotes = if block { 3 } else { 1 };
+        let start = i + quotes;
+        let (mut end, mut escaped) = (start, false);
+        while end < chars.len() {
+            let closes = if block {
+                chars[end..].starts_with(&BLOCK) && chars[end - 1] != '\\'
+            } else {
+                !escaped && chars[end] == '"'
+            };
+            if closes {
                 break;
             }
-            escaped = !escaped && c == '\\';
-            len += 1;
-            if len <= MAX_LOGGED_LITERAL_CHARS {
-                out.push(c);
-                kept += 1;
+            escaped = !escaped && chars[end] == '\\';
+            end += 1;
+        }
+        let body = &chars[start..end];
+        let delimiter = if block { "\"\"\"" } else { "\"" };
+        let mut literal = delimiter.to_owned();
+        if argument_name(&out).is_some_and(masked_key) {
+            literal.push_str("[redacted]");
+        } else {
+            literal.extend(body.iter().take(MAX_LOGGED_LITERAL_CHARS));
+            if body.len() > MAX_LOGGED_LITERAL_CHARS {
+                literal.push_str(&format!("…[{} characters]", body.len()));
             }
         }
+        literal.push_str(delimiter);
+        kept += literal.chars().count();
+        out.push_str(&literal);
+        i = (end + quotes).min(chars.len());
     }
     out
+}
+
+/// The argument or input field a literal about to be written after `text` is given to
+/// (`secret` in `createToken(secret: `), if any.
+fn argument_name(text: &str) -> Option<&str> {
+    let before = text.trim_end().strip_suffix(':')?.trim_end();
+    let start = before
+        .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .map_or(0, |i| i + 1);
+    let name = &before[start..];
+    (!name.is_empty()).then_some(name)
+}
+
+/// Whether a variable, argument or input field of this name holds a credential or bulk
+/// material, never copied into the log.
+fn masked_key(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    SECRET_KEYS.iter().any(|s| lower.contains(s)) || BULK_KEYS.contains(&lower.as_str())
 }
 
 /// Variable names (any part of them) whose values never enter the log: credentials.
@@ -422,11 +456,7 @@ pub fn redact_variables(value: &Value) -> Value {
         Value::Object(map) => Value::Object(
             map.iter()
                 .map(|(k, v)| {
-                    let lower = k.to_ascii_lowercase();
-                    let v = if (SECRET_KEYS.iter().any(|s| lower.contains(s))
-                        || BULK_KEYS.contains(&lower.as_str()))
-                        && !v.is_null()
-                    {
+                    let v = if masked_key(k) && !v.is_null() {
                         Value::String("[redacted]".to_owned())
                     } else {
                         redact_variables(v)

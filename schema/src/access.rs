@@ -23,6 +23,11 @@ pub trait SessionCheck: Send + Sync {
     fn start_operation(&self) -> ApiResult<()>;
     /// Before an event: the credentials still hold (not revoked, expired or disabled).
     fn still_valid(&self) -> ApiResult<()>;
+    /// How long one query or mutation on the session may run (none: the transport
+    /// limits the whole request, as HTTP does).
+    fn time_limit(&self) -> Option<std::time::Duration> {
+        None
+    }
 }
 
 /// A session's check, in the connection's data.

@@ -6,8 +6,8 @@
 use std::sync::{Arc, Mutex};
 
 use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextPrepareRequest, NextRequest,
-    NextSubscribe,
+    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextPrepareRequest,
+    NextRequest, NextSubscribe,
 };
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
 use async_graphql::{Request, Response, ServerError, ServerResult, Value, Variables};
@@ -237,6 +237,29 @@ impl Extension for Guard {
         Ok(doc)
     }
 
+    /// A query or mutation on a WebSocket runs under its session's time limit (a POST's:
+    /// HTTP limits the whole request instead); past it the answer is TIMEOUT.
+    async fn execute(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        operation_name: Option<&str>,
+        next: NextExecute<'_>,
+    ) -> Response {
+        let Some(limit) = ctx.data_opt::<Session>().and_then(|s| s.0.time_limit()) else {
+            return next.run(ctx, operation_name).await;
+        };
+        match tokio::time::timeout(limit, next.run(ctx, operation_name)).await {
+            Ok(response) => response,
+            Err(_) => Response::from_errors(vec![error(
+                ErrorCode::Timeout,
+                format!(
+                    "the operation ran longer than {} ms and was stopped; narrow it and retry",
+                    limit.as_millis()
+                ),
+            )]),
+        }
+    }
+
     async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
         let response = next.run(ctx).await;
         let mut seen = std::mem::take(&mut *self.seen.lock().expect("guard lock"));
@@ -286,12 +309,16 @@ impl Extension for Guard {
         let seen = self.seen.clone();
         let fallback = ctx.data_opt::<Principal>().cloned();
         let (redactor, audit) = (self.redactor.clone(), self.audit.clone());
-        let mut first = true;
+        let mut pending = PendingAudit {
+            seen: seen.clone(),
+            fallback: fallback.clone(),
+            audit: audit.clone(),
+            sealed: false,
+        };
         stream
             .then(move |response| {
-                let audit = std::mem::replace(&mut first, false)
-                    .then(|| audit.clone())
-                    .flatten();
+                // A method call: the closure owns the whole of `pending`, not one field.
+                let audit = pending.seal().then(|| audit.clone()).flatten();
                 let mut seen = seen.lock().expect("guard lock").clone();
                 if seen.principal.is_none() {
                     seen.principal = fallback.clone();
@@ -307,6 +334,76 @@ impl Extension for Guard {
                 }
             })
             .boxed()
+    }
+}
+
+/// A subscription (or an operation on a WebSocket) not yet audited. Its entry is written
+/// with its first event; dropped before one (the client went away, the socket closed,
+/// the operation was cut short), it writes the entry itself, so every operation started
+/// leaves one.
+struct PendingAudit {
+    seen: Arc<Mutex<Seen>>,
+    fallback: Option<Principal>,
+    audit: Option<Arc<AuditLog>>,
+    sealed: bool,
+}
+
+impl PendingAudit {
+    /// Marks the first event's entry as written; true the first time only.
+    fn seal(&mut self) -> bool {
+        !std::mem::replace(&mut self.sealed, true)
+    }
+}
+
+impl Drop for PendingAudit {
+    fn drop(&mut self) {
+        if self.sealed {
+            return;
+        }
+        let Some(audit) = self.audit.take() else {
+            return;
+        };
+        let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        if seen.principal.is_none() {
+            seen.principal = self.fallback.take();
+        }
+        let Some(principal) = seen.principal.as_ref() else {
+            // Never started: nothing was asked of the engine.
+            return;
+        };
+        let record = audit_record(&seen, principal, 0, "ended before its first event");
+        let append = move || {
+            if let Err(err) = audit.append(record) {
+                tracing::error!(error = %err, "audit append failed for an operation that ended early");
+            }
+        };
+        // File I/O under the log's lock: off the async workers where there are some.
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => drop(runtime.spawn_blocking(append)),
+            Err(_) => append(),
+        }
+    }
+}
+
+/// The audit entry of an operation `seen` for `principal`.
+fn audit_record(
+    seen: &Seen,
+    principal: &Principal,
+    result_count: u64,
+    outcome: &str,
+) -> AuditRecord {
+    AuditRecord {
+        user: principal.user.clone(),
+        role: principal.role,
+        forces: principal.forces.clone(),
+        operation: seen.operation.clone(),
+        operations: principal.operations.clone(),
+        query_hash: seen.query_hash.clone(),
+        query: seen.query.clone(),
+        variables: seen.variables.clone(),
+        result_count,
+        purpose: seen.purpose.clone().unwrap_or_default(),
+        outcome: outcome.to_owned(),
     }
 }
 
@@ -386,24 +483,12 @@ async fn seal(
         return response;
     };
     let ok = response.errors.is_empty();
-    let record = AuditRecord {
-        user: principal.user.clone(),
-        role: principal.role,
-        forces: principal.forces.clone(),
-        operation: seen.operation.clone(),
-        operations: principal.operations.clone(),
-        query_hash: seen.query_hash.clone(),
-        query: seen.query.clone(),
-        variables: seen.variables.clone(),
-        result_count: result_count(&response.data),
-        purpose: seen.purpose.clone().unwrap_or_default(),
-        outcome: match (ok, outcome) {
-            (true, Some(o)) => o,
-            (true, None) => "ok",
-            (false, _) => "error",
-        }
-        .to_owned(),
+    let outcome = match (ok, outcome) {
+        (true, Some(o)) => o,
+        (true, None) => "ok",
+        (false, _) => "error",
     };
+    let record = audit_record(seen, principal, result_count(&response.data), outcome);
     // File I/O under the log's lock: off the async workers.
     let log = audit.clone();
     let appended = tokio::task::spawn_blocking(move || log.append(record).map(drop))

@@ -316,7 +316,7 @@ fn error_response(
 
 /// A WebSocket's credentials, checked again before each operation (with the caller's
 /// rate) and each event, so revoking a token, its expiry or disabling its user ends what
-/// runs on an open socket.
+/// runs on an open socket; each query or mutation on it runs under a POST's time limit.
 struct WsSession {
     gate: Arc<Gate>,
     header: Option<String>,
@@ -328,6 +328,10 @@ impl SessionCheck for WsSession {
     fn start_operation(&self) -> Result<(), ApiError> {
         self.still_valid()?;
         Ok(self.gate.limiter.check(&self.user)?)
+    }
+
+    fn time_limit(&self) -> Option<Duration> {
+        Some(self.gate.timeout)
     }
 
     fn still_valid(&self) -> Result<(), ApiError> {

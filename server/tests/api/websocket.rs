@@ -1,5 +1,6 @@
 //! Subscriptions over `/graphql/ws` (graphql-transport-ws): credentials are checked again
-//! for every operation and event, so a revoked token stops working on an open socket.
+//! for every operation and event, so a revoked token stops working on an open socket;
+//! each query or mutation on a socket runs under the session's time limit.
 
 use futures::{SinkExt, StreamExt};
 use serde_json::{Value, json};
@@ -113,5 +114,94 @@ async fn a_revoked_token_stops_working_on_an_open_socket() {
         refused.to_string().contains("UNAUTHENTICATED"),
         "an operation on a revoked token: {refused}"
     );
+    app.stop().await;
+}
+
+/// A socket's session whose operations may take no time at all.
+struct NoTime;
+
+impl toex_schema::SessionCheck for NoTime {
+    fn start_operation(&self) -> Result<(), toex_schema::ApiError> {
+        Ok(())
+    }
+
+    fn still_valid(&self) -> Result<(), toex_schema::ApiError> {
+        Ok(())
+    }
+
+    fn time_limit(&self) -> Option<std::time::Duration> {
+        Some(std::time::Duration::ZERO)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_websocket_operation_past_its_time_limit_is_stopped_with_timeout() {
+    let app = TestApp::spawn().await;
+    let schema = toex_schema::build_schema(app.services.clone(), Default::default(), None);
+    let mut data = async_graphql::Data::default();
+    data.insert(toex_schema::Session(std::sync::Arc::new(NoTime)));
+    // A semantic search (the query embedded on the CPU pool, milliseconds) cannot finish
+    // within no time.
+    let query =
+        "{ search(queryText: \"a vehicle parked near a takeaway\", mode: SEMANTIC) { total } }";
+    let request = crate::helpers::internal_request(query);
+    let answers: Vec<async_graphql::Response> = schema
+        .execute_stream_with_session_data(request, std::sync::Arc::new(data))
+        .collect()
+        .await;
+    assert_eq!(answers.len(), 1);
+    let code = answers[0].errors[0]
+        .extensions
+        .as_ref()
+        .and_then(|e| e.get("code"))
+        .map(|c| c.to_string());
+    assert_eq!(code.as_deref(), Some("\"TIMEOUT\""), "{:?}", answers[0]);
+    // Without a session (a POST), the same query runs: the server limits the request.
+    let plain = schema
+        .execute(crate::helpers::internal_request(query))
+        .await;
+    assert!(plain.errors.is_empty(), "{:?}", plain.errors);
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_websocket_operation_dropped_before_its_first_event_is_still_audited() {
+    let app = TestApp::spawn().await;
+    let dir = tempfile::tempdir().unwrap();
+    let audit = std::sync::Arc::new(
+        toex_access::AuditLog::open(dir.path().join("audit.log"), &dir.path().join("audit.key"))
+            .unwrap(),
+    );
+    let schema = toex_schema::build_schema(
+        app.services.clone(),
+        Default::default(),
+        Some(audit.clone()),
+    );
+    // A semantic search embeds its query on the CPU pool; the client goes away first.
+    let query =
+        "{ search(queryText: \"a red van outside the chip shop\", mode: SEMANTIC) { total } }";
+    let mut stream = schema.execute_stream(crate::helpers::internal_request(query));
+    let cut = tokio::time::timeout(std::time::Duration::from_millis(1), stream.next()).await;
+    assert!(cut.is_err(), "the search answered within a millisecond");
+    drop(stream);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let entries = loop {
+        let entries = audit
+            .read(&toex_access::AuditQuery {
+                user: None,
+                from: None,
+                to: None,
+                limit: 10,
+            })
+            .unwrap();
+        if !entries.is_empty() || std::time::Instant::now() > deadline {
+            break entries;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    assert_eq!(entries[0].record.outcome, "ended before its first event");
+    assert!(entries[0].record.query.contains("chip shop"), "{entries:?}");
+    assert_eq!(entries[0].record.purpose, TEST_PURPOSE);
     app.stop().await;
 }

@@ -82,18 +82,21 @@ const LINK_BARE_HANDLES: &str = "UNWIND $rows AS row MATCH (d:Document {id: row.
        MERGE (d)-[m:MENTIONS {segment: row.segment, start: row.start, side: row.side}]->(x) \
        SET m.end = row.end, m.text = row.text, m.force = row.force, m.source = row.doc)";
 
-/// Persons are never created by a mention: a name links only to who is there.
+/// Persons are never created by a mention: a name links only to who is there, in the
+/// document's own force (another force's namesake is not theirs to link).
 const LINK_PERSONS: &str = "UNWIND $rows AS row MATCH (d:Document {id: row.doc}) \
-     MATCH (p:Person {id: row.value}) \
+     MATCH (p:Person {id: row.value}) WHERE p.force = row.force \
      MERGE (d)-[m:MENTIONS {segment: row.segment, start: row.start, side: row.side}]->(p) \
      SET m.end = row.end, m.text = row.text, m.force = row.force, m.source = row.doc, \
          m.candidates = row.candidates";
 
-/// Documents with an operation are `PART_OF` it.
+/// Documents with an operation are `PART_OF` it, when the operation is their own force's:
+/// an operation of the same name created by another force is never joined.
 const DOCUMENT_OPERATIONS: &str = "UNWIND $rows AS row MATCH (d:Document {id: row.doc}) \
      MERGE (o:Operation {id: row.operation}) \
      ON CREATE SET o:Entity, o.key = 'Operation:' + row.operation, o.name = row.operation, \
        o.caption = row.operation, o.force = row.force, o.source = row.doc \
+     WITH d, o, row WHERE o.force = row.force \
      MERGE (d)-[p:PART_OF]->(o) ON CREATE SET p.force = row.force, p.source = row.doc";
 
 /// A known person for the gazetteer.

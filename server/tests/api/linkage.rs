@@ -283,3 +283,88 @@ async fn a_phone_in_a_chat_export_links_to_a_suspect_of_another_operation() {
         assert_eq!(error_code(&r), Some(code), "{q}: {r}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_document_links_only_to_persons_and_operations_of_its_own_force() {
+    let app = TestApp::spawn().await;
+    let u = unique("own");
+    let (theirs, ours) = (
+        capitalised(&letters(&u, 7)),
+        capitalised(&letters(&u[6..], 7)),
+    );
+    let op = format!("{u}-op");
+    let dir = tempfile::tempdir().unwrap();
+    // GMP holds a person and, first, the operation's name.
+    let gmp = write(
+        dir.path(),
+        "gmp.csv",
+        &format!("id,name,aliases\n{u}-G,Idris {theirs},\n"),
+    );
+    let report = app
+        .services
+        .graph
+        .import_file(
+            ImportKind::Persons,
+            &gmp,
+            &ImportOptions {
+                default_force: Some("GMP".to_owned()),
+                operation: Some(op.clone()),
+                ..ImportOptions::default()
+            },
+            &(),
+        )
+        .await
+        .unwrap();
+    assert!(report.rejected.is_empty(), "{:?}", report.rejected);
+    // WYP holds a person of its own (the control).
+    let wyp = write(
+        dir.path(),
+        "wyp.csv",
+        &format!("id,name,aliases\n{u}-W,Nadia {ours},\n"),
+    );
+    import(&app, ImportKind::Persons, &wyp, &format!("{u}-wyp")).await;
+
+    // A WYP note naming both, filed under an operation of the GMP operation's name.
+    let text = format!("Idris {theirs} met Nadia {ours} at the garage.");
+    let r = app
+        .graphql(
+            "mutation($i: IngestTextInput!) { ingestText(input: $i) { id } }",
+            json!({ "i": { "title": "note", "text": text, "force": "WYP", "operation": op } }),
+        )
+        .await;
+    let doc = r["data"]["ingestText"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{r}"))
+        .to_owned();
+    let mentions = |id: String| {
+        let app = &app;
+        async move {
+            let r = app
+                .graphql(
+                    "query($p: String!) { person(id: $p) { mentions { documentId } } }",
+                    json!({ "p": id }),
+                )
+                .await;
+            r["data"]["person"]["mentions"].clone()
+        }
+    };
+    // The control is linked (the gazetteer knew both names); the other force's is not.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while mentions(format!("{u}-W")).await[0]["documentId"] != doc.as_str() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "WYP's own person was never linked to the note"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert_eq!(mentions(format!("{u}-G")).await, json!([]));
+    let r = app
+        .graphql(
+            "query($k: String!) { neighbourhood(key: $k, hops: 1, relationshipTypes: [\"PART_OF\"]) { nodes { key } } }",
+            json!({ "k": format!("Document:{doc}") }),
+        )
+        .await;
+    let nodes = r["data"]["neighbourhood"]["nodes"].to_string();
+    assert!(!nodes.contains(&format!("Operation:{op}")), "{r}");
+    app.stop().await;
+}

@@ -144,7 +144,8 @@ pub struct Written {
     pub relationships: u64,
     /// Distinct aggregate relationships written, for calls and edge lists.
     pub aggregates: Option<u64>,
-    /// Records dropped because they refer to a person that does not exist: line, reason.
+    /// Records dropped because they refer to a person that does not exist, or would join
+    /// an operation of another force: line, reason.
     pub missing: Vec<(u64, String)>,
 }
 

@@ -132,12 +132,18 @@ macro_rules! identifier {
 pub const FORCES: &str = "UNWIND $forces AS code \
      MERGE (f:Force {code: code}) ON CREATE SET f:Entity, f.key = 'Force:' + code, f.id = code, f.caption = code, f.force = code";
 
+/// The import's operations, each `FOR_FORCE` its owner: one that another force created
+/// keeps its owner and is never tied to the importing force.
 pub const OPERATIONS: &str = "UNWIND $rows AS row \
      MERGE (o:Operation {id: row.operation}) ON CREATE SET o:Entity, o.key = 'Operation:' + row.operation, \
        o.name = row.operation, o.caption = row.operation, o.force = row.force \
-     WITH o, row MATCH (f:Force {code: row.force}) MERGE (o)-[r:FOR_FORCE]->(f) ON CREATE SET r.force = row.force";
+     WITH o, row WHERE o.force = row.force \
+     MATCH (f:Force {code: row.force}) MERGE (o)-[r:FOR_FORCE]->(f) ON CREATE SET r.force = row.force";
 
 pub const KNOWN_PERSONS: &str = "UNWIND $ids AS id MATCH (p:Person {id: id}) RETURN p.id AS id";
+
+pub const OPERATION_OWNERS: &str =
+    "UNWIND $ids AS id MATCH (o:Operation {id: id}) RETURN o.id AS id, o.force AS force";
 
 pub const PERSONS: &str = concat!(
     "UNWIND $rows AS row MERGE (p:Person {id: row.id})",

@@ -61,8 +61,10 @@ impl GraphClient {
         opts: &ImportOptions,
         progress: &dyn ImportProgress,
     ) -> Result<Written, GraphError> {
+        let (records, foreign) = self.drop_foreign_operations(records, opts).await?;
         self.ensure_scaffolding(&records, opts).await?;
-        let (records, missing) = self.drop_unknown_people(kind, records).await?;
+        let (records, mut missing) = self.drop_unknown_people(kind, records).await?;
+        missing.extend(foreign);
         let started = Instant::now();
         if kind == ImportKind::Calls {
             #[derive(serde::Deserialize)]
@@ -344,6 +346,55 @@ impl GraphClient {
             query(statements::OPERATIONS).param("rows", rows),
         ])
         .await
+    }
+
+    /// Splits off rows that would join an operation another force created: an operation
+    /// belongs to the force that made it, and rows of another force never join it (nor
+    /// tie it to their force).
+    async fn drop_foreign_operations(
+        &self,
+        records: Vec<Record>,
+        opts: &ImportOptions,
+    ) -> Result<(Vec<Record>, Vec<(u64, String)>), GraphError> {
+        let operation_of = |r: &Record| match &r.kind {
+            RecordKind::Person { operation, .. }
+            | RecordKind::Incident { operation, .. }
+            | RecordKind::Missing { operation, .. } => {
+                operation.clone().or_else(|| opts.operation.clone())
+            }
+            _ => None,
+        };
+        let named: BTreeSet<String> = records.iter().filter_map(operation_of).collect();
+        if named.is_empty() {
+            return Ok((records, Vec::new()));
+        }
+        #[derive(serde::Deserialize)]
+        struct Owner {
+            id: String,
+            force: Option<String>,
+        }
+        let ids: Vec<String> = named.into_iter().collect();
+        let owners: HashMap<String, String> = self
+            .rows::<Owner>(query(statements::OPERATION_OWNERS).param("ids", ids))
+            .await?
+            .into_iter()
+            .filter_map(|o| Some((o.id, o.force?)))
+            .collect();
+        let mut kept = Vec::with_capacity(records.len());
+        let mut dropped = Vec::new();
+        for r in records {
+            match operation_of(&r).and_then(|op| Some((owners.get(&op)?.clone(), op))) {
+                Some((owner, op)) if owner != r.force => dropped.push((
+                    r.line,
+                    format!(
+                        "operation `{op}` belongs to {owner}; a row of {} cannot join it",
+                        r.force
+                    ),
+                )),
+                _ => kept.push(r),
+            }
+        }
+        Ok((kept, dropped))
     }
 
     /// Splits off rows that refer to persons absent from the graph and from the file.

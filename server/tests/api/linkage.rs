@@ -368,3 +368,60 @@ async fn a_document_links_only_to_persons_and_operations_of_its_own_force() {
     assert!(!nodes.contains(&format!("Operation:{op}")), "{r}");
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_import_never_joins_an_operation_of_another_force() {
+    let app = TestApp::spawn().await;
+    let u = unique("opown");
+    let op = format!("{u}-op");
+    let dir = tempfile::tempdir().unwrap();
+    let import_as = |force: &'static str, file: std::path::PathBuf| {
+        let (app, op) = (&app, op.clone());
+        async move {
+            app.services
+                .graph
+                .import_file(
+                    ImportKind::Persons,
+                    &file,
+                    &ImportOptions {
+                        default_force: Some(force.to_owned()),
+                        operation: Some(op),
+                        ..ImportOptions::default()
+                    },
+                    &(),
+                )
+                .await
+                .unwrap()
+        }
+    };
+    let gmp = write(
+        dir.path(),
+        "gmp.csv",
+        &format!("id,name\n{u}-G,Rafe Gorton\n"),
+    );
+    assert!(import_as("GMP", gmp).await.rejected.is_empty());
+    // WYP's rows name the same operation: refused with the reason, nothing joined.
+    let wyp = write(
+        dir.path(),
+        "wyp.csv",
+        &format!("id,name\n{u}-W,Lena Parfitt\n"),
+    );
+    let report = import_as("WYP", wyp).await;
+    assert_eq!(report.rejected.len(), 1, "{:?}", report.rejected);
+    assert!(
+        report.rejected[0].reason.contains("belongs to GMP"),
+        "{:?}",
+        report.rejected
+    );
+    let r = app
+        .graphql(
+            "query($k: String!) { neighbourhood(key: $k, hops: 1, relationshipTypes: [\"PART_OF\", \"FOR_FORCE\"]) { nodes { key } } }",
+            json!({ "k": format!("Operation:{op}") }),
+        )
+        .await;
+    let nodes = r["data"]["neighbourhood"]["nodes"].to_string();
+    assert!(nodes.contains(&format!("Person:{u}-G")), "{r}");
+    assert!(!nodes.contains(&format!("Person:{u}-W")), "{r}");
+    assert!(!nodes.contains("Force:WYP"), "{r}");
+    app.stop().await;
+}

@@ -15,6 +15,10 @@ pub enum IndexError {
         /// Character offset of the problem in the query, where known.
         position: Option<usize>,
     },
+    /// A search would take more than its budget (too deep a page, too many facet
+    /// buckets or too much memory for them).
+    #[error("search too large: {0}")]
+    TooLarge(String),
     /// A document to index is invalid (empty, too large, missing a field).
     #[error("invalid document: {0}")]
     InvalidDocument(String),
@@ -26,5 +30,17 @@ pub enum IndexError {
     Jobs(String),
     /// Anything else tantivy reports; a runtime fault, not the caller's.
     #[error("index failure: {0}")]
-    Tantivy(#[from] tantivy::TantivyError),
+    Tantivy(tantivy::TantivyError),
+}
+
+impl From<tantivy::TantivyError> for IndexError {
+    fn from(err: tantivy::TantivyError) -> Self {
+        use tantivy::aggregation::AggregationError as Agg;
+        match err {
+            tantivy::TantivyError::AggregationError(
+                e @ (Agg::MemoryExceeded { .. } | Agg::BucketLimitExceeded { .. }),
+            ) => IndexError::TooLarge(format!("its facet counts would exceed their budget: {e}")),
+            other => IndexError::Tantivy(other),
+        }
+    }
 }

@@ -37,7 +37,8 @@ impl Services {
             .run(move || {
                 let mut docs = docs;
                 for d in &mut docs {
-                    d.extract_mentions(Some(&gazetteer));
+                    // Only the names of persons the document's own force holds.
+                    d.extract_mentions(gazetteer.of(&d.force));
                 }
                 docs
             })

@@ -1,20 +1,66 @@
-//! Known persons' names: the gazetteer ingestion extracts with (rebuilt when the graph's
-//! persons change) and the background re-linker that searches stored documents again.
+//! Known persons' names: the gazetteers ingestion extracts with, one per force (rebuilt
+//! when the graph's persons change), and the background re-linker that searches stored
+//! documents again.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use toex_extract::{Gazetteer, KnownPerson};
-use toex_graph::MentionRow;
+use toex_graph::{KnownPersonRow, MentionRow};
 
 use crate::{PipelineError, Services};
 
 /// Documents re-linked per graph transaction by the background job.
 const RELINK_BATCH: usize = 64;
-/// The current gazetteer, swapped whole when the graph's persons change.
+/// Known persons' names by owning force: a document is searched only for the persons of
+/// its own force, so material never records that another force knows someone.
+#[derive(Debug, Default)]
+pub struct ForceGazetteers(HashMap<String, Gazetteer>);
+
+impl ForceGazetteers {
+    /// One gazetteer per force from `rows`; persons with no force (whom no user may see)
+    /// are left out.
+    pub fn new(rows: impl IntoIterator<Item = KnownPersonRow>) -> Self {
+        let mut by_force: HashMap<String, Vec<KnownPerson>> = HashMap::new();
+        for r in rows {
+            let Some(force) = r.force else { continue };
+            by_force.entry(force).or_default().push(KnownPerson {
+                id: r.id,
+                names: r
+                    .name
+                    .into_iter()
+                    .chain(r.aliases.unwrap_or_default())
+                    .collect(),
+            });
+        }
+        Self(
+            by_force
+                .into_iter()
+                .map(|(force, persons)| (force, Gazetteer::new(persons)))
+                .collect(),
+        )
+    }
+
+    /// The gazetteer of `force`'s persons; `None` when it holds none.
+    pub fn of(&self, force: &str) -> Option<&Gazetteer> {
+        self.0.get(force)
+    }
+
+    /// Persons known across every force.
+    pub fn len(&self) -> usize {
+        self.0.values().map(Gazetteer::len).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// The current gazetteers, swapped whole when the graph's persons change.
 pub struct Names {
-    current: RwLock<Arc<Gazetteer>>,
+    current: RwLock<Arc<ForceGazetteers>>,
     /// Person count the gazetteer was built from; -1 before the first build.
     persons: AtomicI64,
     /// Person count the stored documents were last searched with; -1 before.
@@ -26,7 +72,7 @@ pub struct Names {
 impl Names {
     pub fn new() -> Self {
         Self {
-            current: RwLock::new(Arc::new(Gazetteer::default())),
+            current: RwLock::new(Arc::new(ForceGazetteers::default())),
             persons: AtomicI64::new(-1),
             scanned: AtomicI64::new(-1),
             busy: tokio::sync::Mutex::new(()),
@@ -41,8 +87,8 @@ impl Default for Names {
 }
 
 impl Names {
-    /// The gazetteer to extract with now.
-    pub fn get(&self) -> Arc<Gazetteer> {
+    /// The gazetteers to extract with now.
+    pub fn get(&self) -> Arc<ForceGazetteers> {
         self.current
             .read()
             .unwrap_or_else(|p| p.into_inner())
@@ -74,21 +120,7 @@ impl Services {
             return Ok(false);
         }
         let rows = self.ingest_graph.known_persons().await?;
-        let gazetteer = self
-            .cpu
-            .run(move || {
-                Gazetteer::new(rows.into_iter().map(|r| {
-                    KnownPerson {
-                        id: r.id,
-                        names: r
-                            .name
-                            .into_iter()
-                            .chain(r.aliases.unwrap_or_default())
-                            .collect(),
-                    }
-                }))
-            })
-            .await?;
+        let gazetteer = self.cpu.run(move || ForceGazetteers::new(rows)).await?;
         tracing::info!(persons = gazetteer.len(), "gazetteer rebuilt");
         *self
             .names
@@ -117,7 +149,10 @@ impl Services {
             ..Relinked::default()
         };
         let index = self.index.clone();
-        let found = self.cpu.run(move || index.find_names(&names)).await??;
+        let found = self
+            .cpu
+            .run(move || index.find_names(|force| names.of(force)))
+            .await??;
         for batch in found.chunks(RELINK_BATCH) {
             let rows: Vec<MentionRow<'_>> = batch
                 .iter()

@@ -216,6 +216,7 @@ async fn a_known_person_is_found_by_name_in_new_material() {
     let graph = Arc::new(FakeGraph {
         persons: vec![KnownPersonRow {
             id: "P1".to_owned(),
+            force: Some("WYP".to_owned()),
             name: Some("محمد الجبوري".to_owned()),
             aliases: Some(vec!["Mohammed Al-Jubouri".to_owned()]),
         }],
@@ -238,6 +239,54 @@ async fn a_known_person_is_found_by_name_in_new_material() {
             .any(|(_, kind, value)| *kind == EntityKind::Person && value == "P1"),
         "{writes:?}"
     );
+}
+
+#[tokio::test]
+async fn the_gazetteer_names_only_persons_of_the_documents_own_force() {
+    let dir = tempfile::tempdir().unwrap();
+    let person = |id: &str, force: &str| KnownPersonRow {
+        id: id.to_owned(),
+        force: Some(force.to_owned()),
+        name: Some("Mohammed Al-Jubouri".to_owned()),
+        aliases: None,
+    };
+    let graph = Arc::new(FakeGraph {
+        persons: vec![person("GMP-P1", "GMP"), person("MPS-P7", "MPS")],
+        ..Default::default()
+    });
+    let services = services(dir.path(), graph.clone());
+    let job = job(
+        dir.path(),
+        &[(
+            "chat.txt",
+            "Mohammed Al-Jubouri says nobody talks to the police.",
+        )],
+    );
+    services.run_job(job).await.unwrap();
+    // The WYP document records no person another force holds (its index entry and its
+    // graph write alike), while a phone in it is still found.
+    let writes = graph.writes();
+    assert!(
+        !writes[0]
+            .1
+            .iter()
+            .any(|(_, kind, _)| *kind == EntityKind::Person),
+        "{writes:?}"
+    );
+    let wyp = toex_indexer::Scope::new(&["WYP".to_owned()], &[], false).unwrap();
+    for id in ["GMP-P1", "MPS-P7"] {
+        let key = EntityKind::Person.key(id);
+        assert!(
+            services
+                .index
+                .mentioning(&key, &wyp, 10)
+                .unwrap()
+                .is_empty()
+        );
+    }
+    // Nor does the background re-linker, which searches stored documents again.
+    let relinked = services.refresh_names().await.unwrap().unwrap();
+    assert_eq!((relinked.persons, relinked.mentions), (2, 0));
 }
 
 #[tokio::test]

@@ -132,6 +132,9 @@ impl From<IndexError> for ApiError {
                 position,
             },
             IndexError::InvalidDocument(message) => Self::bad_input(message),
+            IndexError::TooLarge(message) => {
+                Self::bad_input(format!("the search is too large: {message}"))
+            }
             IndexError::Open { .. } => {
                 tracing::error!(error = %err, "search index unavailable");
                 Self::new(

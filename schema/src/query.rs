@@ -60,7 +60,9 @@ impl CoreQuery {
     }
 
     /// Full-text search over originals and translations. Syntax: words (all must match),
-    /// `"phrases"`, `OR`, `-exclusion`, `field:term` (title, text, translation), `term~1` fuzzy.
+    /// `"phrases"`, `"words near"~2` (within two positions), `OR`, `-exclusion`,
+    /// `field:term` (title, text, translation, corrected), `"prefix"*` (for roles that may
+    /// see protected persons). Pages reach the first 10,000 results.
     #[allow(clippy::too_many_arguments)]
     async fn search(
         &self,
@@ -76,7 +78,19 @@ impl CoreQuery {
     ) -> async_graphql::Result<Connection<usize, SearchHit, SearchTotals>> {
         check_query_text(&query_text)?;
         // A protected person's name or identifier is searched as if it were unknown.
-        let hidden = crate::redaction::hidden_from(ctx).await?;
+        let hidden = crate::redaction::hidden_from(ctx)
+            .await?
+            .filter(|p| !p.is_empty());
+        // A prefix could spell out a protected handle or name letter by letter, each
+        // step confirmed by whether the (redacted) document still matches: callers who
+        // may not see protected persons search whole words.
+        if hidden.is_some() && toex_indexer::QuerySyntax::of(&query_text).prefix {
+            return Err(ApiError::bad_input(
+                "prefix searches (`\"word\"*`) are open only to roles that may see protected \
+                 persons; search whole words",
+            )
+            .into());
+        }
         let query_text = match hidden.and_then(|p| p.strip(&query_text)) {
             Some(stripped) => stripped,
             None => query_text,

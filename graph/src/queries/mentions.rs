@@ -103,6 +103,9 @@ const DOCUMENT_OPERATIONS: &str = "UNWIND $rows AS row MATCH (d:Document {id: ro
 #[derive(Debug, Clone, Deserialize)]
 pub struct KnownPersonRow {
     pub id: String,
+    /// The force that holds the person (its gazetteer is searched only in its material).
+    #[serde(default)]
+    pub force: Option<String>,
     pub name: Option<String>,
     #[serde(default)]
     pub aliases: Option<Vec<String>>,
@@ -230,13 +233,13 @@ impl GraphClient {
         self.run_in_transaction(&queries).await
     }
 
-    /// Every person with a name, for the gazetteer, and how many persons there are.
+    /// Every person with a name and their force, for the per-force gazetteers.
     ///
-    /// Cypher: one `MATCH (p:Person)` returning id, name and aliases.
+    /// Cypher: one `MATCH (p:Person)` returning id, force, name and aliases.
     pub async fn known_persons(&self) -> Result<Vec<KnownPersonRow>, GraphError> {
         self.rows::<KnownPersonRow>(query(
             "MATCH (p:Person) WHERE p.name IS NOT NULL \
-             RETURN p.id AS id, p.name AS name, p.aliases AS aliases",
+             RETURN p.id AS id, p.force AS force, p.name AS name, p.aliases AS aliases",
         ))
         .await
     }

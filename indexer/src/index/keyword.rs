@@ -2,11 +2,21 @@
 //! and paging, and more-like-this.
 
 use super::*;
+use tantivy::aggregation::AggregationLimitsGuard;
+use tantivy::query_grammar::{UserInputAst, UserInputLeaf};
 
 impl SearchIndex {
     /// Runs a query in its mode. Syntax errors come back as [`IndexError::BadQuery`]
     /// with the position; semantic modes without a model as [`IndexError::Model`].
     pub fn search(&self, req: &SearchRequest) -> Result<SearchResults, IndexError> {
+        // Collectors hold `offset + limit` entries: a page deep down is refused before
+        // anything is allocated.
+        if req.offset.saturating_add(req.limit) > MAX_SEARCH_DEPTH {
+            return Err(IndexError::TooLarge(format!(
+                "results are paged only within the first {MAX_SEARCH_DEPTH}; narrow the \
+                 search (words, filters, dates) to reach the rest"
+            )));
+        }
         match req.mode {
             SearchMode::Keyword => self.keyword_search(req),
             SearchMode::Semantic | SearchMode::Hybrid => self.vector_search(req),
@@ -44,7 +54,7 @@ impl SearchIndex {
         let query = BooleanQuery::new(clauses);
         let searcher = self.reader.searcher();
         let limit = req.limit.clamp(1, 1000);
-        let facets = AggregationCollector::from_aggs(facet_request(), AggContextParams::default());
+        let facets = AggregationCollector::from_aggs(facet_request(), facet_budget());
         let (top, total, facet_results) = match req.sort {
             // Scores from the scope's documents only: never from other forces'.
             SearchSort::Relevance => searcher.search_with_statistics_provider(
@@ -164,6 +174,15 @@ impl SearchIndex {
     }
 
     pub(super) fn parse(&self, query: &str) -> Result<Box<dyn Query>, IndexError> {
+        let syntax = QuerySyntax::of(query);
+        if syntax.range {
+            return Err(IndexError::BadQuery {
+                message: "ranges (`[a TO b]`, `>a`) are not searched in text; filter \
+                          by date with `from` and `to`"
+                    .to_owned(),
+                position: None,
+            });
+        }
         let f = self.fields;
         if query.trim().is_empty() {
             return Err(IndexError::BadQuery {
@@ -214,4 +233,43 @@ impl SearchIndex {
             Err(other) => Err(other.into()),
         }
     }
+}
+
+/// What a query string asks for beyond words and phrases.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct QuerySyntax {
+    /// A phrase prefix (`"sophiesmi"*`): it matches every word starting so.
+    pub prefix: bool,
+    /// A range over terms (`[a TO b]`, `>a`).
+    pub range: bool,
+}
+
+impl QuerySyntax {
+    /// Reads `query` as the parser does (leniently: a query that does not parse is
+    /// refused by the parser itself).
+    pub fn of(query: &str) -> Self {
+        fn walk(ast: &UserInputAst, out: &mut QuerySyntax) {
+            match ast {
+                UserInputAst::Clause(clauses) => clauses.iter().for_each(|(_, a)| walk(a, out)),
+                UserInputAst::Boost(inner, _) => walk(inner, out),
+                UserInputAst::Leaf(leaf) => match leaf.as_ref() {
+                    UserInputLeaf::Literal(l) => out.prefix |= l.prefix,
+                    UserInputLeaf::Range { .. } => out.range = true,
+                    _ => {}
+                },
+            }
+        }
+        let (ast, _) = tantivy::query_grammar::parse_query_lenient(query);
+        let mut out = QuerySyntax::default();
+        walk(&ast, &mut out);
+        out
+    }
+}
+
+/// The facet aggregation of one search, held to [`FACET_MEMORY_BYTES`].
+fn facet_budget() -> AggContextParams {
+    AggContextParams::new(
+        AggregationLimitsGuard::new(Some(FACET_MEMORY_BYTES), Some(FACET_BUCKETS)),
+        tantivy::tokenizer::TokenizerManager::default(),
+    )
 }

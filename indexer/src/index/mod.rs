@@ -48,9 +48,10 @@ pub use document::{
 };
 pub use excerpt::Excerpt;
 pub use fields::index_schema;
+pub use keyword::QuerySyntax;
 pub use results::{
-    FacetCount, Facets, Hit, MAX_SEGMENT_MATCHES, SearchMode, SearchRequest, SearchResults,
-    SearchSort, SegmentMatch,
+    FacetCount, Facets, Hit, MAX_SEARCH_DEPTH, MAX_SEGMENT_MATCHES, SearchMode, SearchRequest,
+    SearchResults, SearchSort, SegmentMatch,
 };
 
 /// Largest accepted text of one document, in bytes.

@@ -5,6 +5,13 @@ use super::*;
 use tantivy::aggregation::Key;
 use tantivy::aggregation::agg_result::{AggregationResult, AggregationResults, BucketResult};
 
+/// Deepest result a search pages to (`offset + limit`), as Elasticsearch's
+/// `max_result_window`: collectors hold that many entries.
+pub const MAX_SEARCH_DEPTH: usize = 10_000;
+/// Memory one search's facet counts may take, and their most buckets.
+pub(super) const FACET_MEMORY_BYTES: u64 = 16 * 1024 * 1024;
+pub(super) const FACET_BUCKETS: u32 = 4 * 100 + 16;
+
 /// A search over the index.
 #[derive(Debug, Clone)]
 pub struct SearchRequest {

@@ -110,12 +110,12 @@ impl SearchIndex {
         Ok(out.into_iter().map(|(_, c)| c).collect())
     }
 
-    /// Every stored document searched for the names `gazetteer` knows: `(id, force,
-    /// person mentions)` for the documents that name someone. Blocking; run it on the
-    /// CPU pool.
-    pub fn find_names(
+    /// Every stored document searched for the names its force's gazetteer knows
+    /// (`gazetteer_of(force)`; `None` skips the force's documents): `(id, force, person
+    /// mentions)` for the documents that name someone. Blocking; run it on the CPU pool.
+    pub fn find_names<'g>(
         &self,
-        gazetteer: &toex_extract::Gazetteer,
+        gazetteer_of: impl Fn(&str) -> Option<&'g toex_extract::Gazetteer>,
     ) -> Result<Vec<(String, String, Vec<Mention>)>, IndexError> {
         let f = self.fields;
         let searcher = self.reader.searcher();
@@ -126,6 +126,10 @@ impl SearchIndex {
                 .map_err(|e| IndexError::Tantivy(e.into()))?;
             for doc_id in segment.doc_ids_alive() {
                 let doc: TantivyDocument = store.get(doc_id)?;
+                let force = first_str(&doc, f.force).unwrap_or_default();
+                let Some(gazetteer) = gazetteer_of(&force) else {
+                    continue;
+                };
                 let segments = first_str(&doc, f.segments)
                     .map(|j| segments_from_json(&j))
                     .unwrap_or_default();
@@ -141,11 +145,7 @@ impl SearchIndex {
                 .filter(|m| m.found.kind == toex_extract::EntityKind::Person)
                 .collect();
                 if !mentions.is_empty() {
-                    out.push((
-                        first_str(&doc, f.id).unwrap_or_default(),
-                        first_str(&doc, f.force).unwrap_or_default(),
-                        mentions,
-                    ));
+                    out.push((first_str(&doc, f.id).unwrap_or_default(), force, mentions));
                 }
             }
         }

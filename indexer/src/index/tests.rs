@@ -277,6 +277,39 @@ fn a_bad_query_reports_where() {
 }
 
 #[test]
+fn a_page_beyond_the_search_depth_and_a_range_over_text_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = SearchIndex::open_or_create(dir.path()).unwrap();
+    index.add_documents(&[doc("WYP", "garage")]).unwrap();
+    let deep = SearchRequest {
+        offset: 1_000_000_000,
+        ..request("garage")
+    };
+    let err = index.search(&deep).unwrap_err();
+    assert!(matches!(err, IndexError::TooLarge(_)), "{err}");
+    let edge = SearchRequest {
+        offset: MAX_SEARCH_DEPTH - 10,
+        ..request("garage")
+    };
+    assert_eq!(index.search(&edge).unwrap().total, 1);
+    for q in ["title:[a TO z]", "text:>garage", "garage {a TO b}"] {
+        let err = index.search(&request(q)).unwrap_err();
+        assert!(matches!(err, IndexError::BadQuery { .. }), "{q}: {err}");
+    }
+    assert_eq!(
+        QuerySyntax::of("garage \"sophiesmi\"*"),
+        QuerySyntax {
+            prefix: true,
+            range: false
+        }
+    );
+    assert_eq!(
+        QuerySyntax::of("\"garage door\"~2 -car"),
+        QuerySyntax::default()
+    );
+}
+
+#[test]
 fn arabizi_finds_arabic_and_hits_name_their_segments_and_times() {
     let dir = tempfile::tempdir().unwrap();
     let index = SearchIndex::open_or_create(dir.path()).unwrap();

@@ -1,7 +1,8 @@
 //! Regression tests of the security review's findings on abuse and surface: a huge
 //! search text and a huge name are refused at once, a force code is stored as checked,
 //! every response carries the browser-hardening headers, a fragment bomb is refused
-//! before validation and a body is read only once its sender is authenticated.
+//! before validation, a body is read only once its sender is authenticated and a page
+//! deep down is refused before any search work.
 
 use serde_json::json;
 
@@ -36,6 +37,38 @@ async fn a_search_text_of_400000_words_is_refused_at_once() {
         .graphql(query, json!({ "q": "garage near the flat" }))
         .await;
     assert!(r["errors"].is_null(), "an ordinary search still runs: {r}");
+}
+
+// Regression: a cursor far down (`after: "999999999"`) made the collectors reserve room
+// for a billion hits before searching; a search's memory is held to its budget.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_search_page_a_billion_results_deep_is_refused_before_any_work() {
+    let app = TestApp::spawn().await;
+    for mode in ["KEYWORD", "SEMANTIC", "HYBRID"] {
+        let r = app
+            .graphql(
+                "query($m: SearchMode!) { search(queryText: \"garage\", mode: $m, after: \"999999999\") { total } }",
+                json!({ "m": mode }),
+            )
+            .await;
+        assert_eq!(error_code(&r), Some("BAD_INPUT"), "{mode}: {r}");
+        assert!(r.to_string().contains("first 10000"), "{mode}: {r}");
+    }
+    let r = app
+        .graphql(
+            "{ search(queryText: \"title:[a TO z]\") { total } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(error_code(&r), Some("BAD_QUERY"), "{r}");
+    // The server is still there and pages near the top as before.
+    let r = app
+        .graphql(
+            "{ search(queryText: \"garage\", after: \"9979\", first: 20) { total } }",
+            json!({}),
+        )
+        .await;
+    assert!(r["errors"].is_null(), "{r}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

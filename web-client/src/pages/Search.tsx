@@ -115,7 +115,7 @@ export function SearchPage({ params }: { params: URLSearchParams }) {
             type="search"
             name="q"
             dir="auto"
-            placeholder='Words, "phrases", OR, -exclude, title:…, term~1 — Arabic, Arabizi and English'
+            placeholder='Words, "phrases", OR, -exclude, title:…, "near words"~2 — Arabic, Arabizi and English'
             value={text}
             onChange={(e) => setText(e.target.value)}
           />
@@ -209,7 +209,7 @@ function Results(props: {
         <p className="total" role="status">
           {s.total} {s.total === 1 ? 'document' : 'documents'} {fetching && <span className="muted">(updating…)</span>}
         </p>
-        {s.edges.length === 0 && <Empty>No document matches. Try fewer words, a fuzzy term (word~1) or semantic mode.</Empty>}
+        {s.edges.length === 0 && <Empty>No document matches. Try fewer words, other spellings or semantic mode.</Empty>}
         <ol className="hitlist">
           {s.edges.map((e) => (
             <li key={e.node.id}>

@@ -279,8 +279,9 @@ write("scans/screenshot-arabic.png", rendered([
     f"{persons[runner]['name']}: بالكراج يم الشقة",
 ], "ar", size=13, page=(120, 90), scanned=False))
 
-for i in range(15):
-    write(f"photos/IMG_{2400 + i}.jpg", photo(i))
+shots = [photo(i) for i in range(15)]
+for i, shot in enumerate(shots):
+    write(f"photos/IMG_{2400 + i}.jpg", shot)
 
 telegram = {"name": first(runner), "type": "personal_chat", "id": 4242, "messages": [
     {"id": k + 1, "type": "message", "date": f"{when(k):%Y-%m-%dT%H:%M:%S}",
@@ -309,6 +310,8 @@ with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr(f"WhatsApp/Chat-{i:02}.txt", chat(200 + i))
     for i in range(8):
         z.writestr(f"DCIM/Camera/IMG_{3100 + i}.jpg", photo(100 + i))
+    # The same photo sent on WhatsApp: one document that knows both places.
+    z.writestr("WhatsApp/Media/IMG-20240312-WA0003.jpg", shots[3])
     z.writestr("Mail/inbox.mbox", inbox)
 write("download.zip", buf.getvalue())
 print(f"demo seized material in {out}")

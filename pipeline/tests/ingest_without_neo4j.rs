@@ -338,8 +338,8 @@ async fn an_empty_document_is_refused_as_bad_input() {
     assert!(matches!(err, PipelineError::Index(_)), "{err:?}");
 }
 
-/// A ZIP written with the `zip` crate: a note, an email carrying an attachment, and an
-/// entry whose path climbs out of the archive.
+/// A ZIP written with the `zip` crate: a note and a copy of it under another name, an
+/// email carrying an attachment, and an entry whose path climbs out of the archive.
 fn phone_download() -> Vec<u8> {
     use std::io::Write;
     let email = concat!(
@@ -358,6 +358,7 @@ fn phone_download() -> Vec<u8> {
     let options = zip::write::SimpleFileOptions::default();
     for (name, body) in [
         ("notes/todo.txt", "Pay Jay 450 on Friday."),
+        ("Downloads/todo (1).txt", "Pay Jay 450 on Friday."),
         ("Mail/message.eml", email),
         ("../escape.txt", "never written outside the job"),
     ] {
@@ -397,7 +398,7 @@ async fn an_archive_opens_into_documents_that_know_where_they_were_found() {
             .status
             .clone()
     };
-    assert_eq!(status("phone.zip"), FileStatus::Opened { files: 3 });
+    assert_eq!(status("phone.zip"), FileStatus::Opened { files: 4 });
     let FileStatus::Failed { error } = status("phone.zip/../escape.txt") else {
         panic!("the climbing entry was taken out");
     };
@@ -434,6 +435,21 @@ async fn an_archive_opens_into_documents_that_know_where_they_were_found() {
             .headers
             .contains(&("Subject".to_owned(), "directions".to_owned()))
     );
+    // The note and its copy are one document that knows both places.
+    let note = document("phone.zip/notes/todo.txt");
+    assert_eq!(note, document("phone.zip/Downloads/todo (1).txt"));
+    let p = services
+        .index
+        .get(&note, &scope)
+        .unwrap()
+        .unwrap()
+        .provenance
+        .unwrap();
+    let mut places: Vec<String> = std::iter::once(p.parent.unwrap().path)
+        .chain(p.also_found.into_iter().map(|pl| pl.parent.unwrap().path))
+        .collect();
+    places.sort();
+    assert_eq!(places, ["Downloads/todo (1).txt", "notes/todo.txt"]);
     // Nothing was written outside the job's folder.
     let mut written = Vec::new();
     let mut stack = vec![dir.path().to_path_buf()];

@@ -114,6 +114,29 @@ pub struct FileProvenance {
     pub location: Option<GeoPoint>,
     /// When a photo was taken, as its EXIF fields write it (`2024:03:12 21:15:00`).
     pub taken: Option<String>,
+    /// Every other place the same file was found: it is stored once, as this document.
+    pub also_found: Vec<FilePlace>,
+}
+
+/// Another place the same file (the same bytes) was found.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct FilePlace {
+    /// The file's name there.
+    pub name: String,
+    /// The container it was in there, when it was inside one.
+    pub found_in: Option<FoundIn>,
+}
+
+impl From<toex_indexer::Parent> for FoundIn {
+    fn from(c: toex_indexer::Parent) -> Self {
+        Self {
+            name: c.name,
+            sha256: c.sha256,
+            document_id: c.document,
+            path: c.path,
+            depth: c.depth,
+        }
+    }
 }
 
 /// The archive or email a file was found in.
@@ -143,13 +166,7 @@ impl From<toex_indexer::Provenance> for FileProvenance {
             sha256: p.sha256,
             format: p.format,
             tool: p.tool,
-            found_in: p.parent.map(|c| FoundIn {
-                name: c.name,
-                sha256: c.sha256,
-                document_id: c.document,
-                path: c.path,
-                depth: c.depth,
-            }),
+            found_in: p.parent.map(FoundIn::from),
             headers: p
                 .headers
                 .into_iter()
@@ -161,6 +178,14 @@ impl From<toex_indexer::Provenance> for FileProvenance {
                 longitude: g.longitude,
             }),
             taken: p.taken,
+            also_found: p
+                .also_found
+                .into_iter()
+                .map(|place| FilePlace {
+                    name: place.name,
+                    found_in: place.parent.map(FoundIn::from),
+                })
+                .collect(),
         }
     }
 }

@@ -53,10 +53,46 @@ pub struct Provenance {
     /// When a photo was taken, as its EXIF fields write it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub taken: Option<String>,
+    /// Every other place the same file was found (it is stored once): names and
+    /// containers, oldest first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub also_found: Vec<Place>,
+}
+
+/// A place a file was found: its name and, when it was inside one, its container.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct Place {
+    pub name: String,
+    pub parent: Option<Parent>,
+}
+
+/// Most places one document remembers; a file found more often keeps the first ones.
+pub const MAX_PLACES: usize = 1_000;
+
+impl Provenance {
+    /// Adds where `earlier` (the same file, stored before under `earlier_name`) was
+    /// found to this provenance's other places, leaving out this document's own place
+    /// (`name` and [`Provenance::parent`]) and repeats.
+    pub fn remember_places(&mut self, name: &str, earlier_name: &str, earlier: Provenance) {
+        let here = Place {
+            name: name.to_owned(),
+            parent: self.parent.clone(),
+        };
+        let before = earlier.also_found.into_iter().chain(std::iter::once(Place {
+            name: earlier_name.to_owned(),
+            parent: earlier.parent,
+        }));
+        let mut places: Vec<Place> = before.chain(std::mem::take(&mut self.also_found)).collect();
+        let mut seen = std::collections::HashSet::new();
+        places.retain(|p| *p != here && seen.insert(p.clone()));
+        places.truncate(MAX_PLACES);
+        self.also_found = places;
+    }
 }
 
 /// The container a document's file was found in.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, serde::Deserialize)]
 #[serde(default)]
 pub struct Parent {
     /// The container's name as the job knows it (`seized.zip`, `seized.zip/mail.mbox`).
@@ -114,23 +150,24 @@ impl NewDocument {
     /// The content hash that makes ingestion idempotent: same force and content, same id.
     pub fn content_hash(&self) -> String {
         let mut hasher = Sha256::new();
+        // A file is the same document by its bytes, whatever it was called where it was
+        // found (it is stored once and remembers every place); text without a file by
+        // its title and text.
+        let (title, sha256) = match &self.provenance {
+            Some(p) => ("", p.sha256.as_str()),
+            None => (self.title.as_str(), ""),
+        };
         for part in [
             self.force.as_str(),
             self.operation.as_deref().unwrap_or(""),
             self.source_type.as_str(),
-            self.title.as_str(),
+            title,
             self.text.as_str(),
         ] {
             hasher.update((part.len() as u64).to_le_bytes());
             hasher.update(part.as_bytes());
         }
-        // Photos without text differ by their bytes alone (every phone names its
-        // IMG_0001.jpg); documents with text keep the ids they always had.
-        if self.text.trim().is_empty()
-            && let Some(p) = &self.provenance
-        {
-            hasher.update(p.sha256.as_bytes());
-        }
+        hasher.update(sha256.as_bytes());
         format!("{:x}", hasher.finalize())
     }
 

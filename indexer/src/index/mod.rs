@@ -43,7 +43,7 @@ use crate::{IndexError, analysis};
 
 use self::{document::*, fields::*, results::*, spans::*, statistics::ScopedStatistics};
 pub use document::{
-    Added, Correction, MentionHit, NewDocument, Parent, Provenance, StoredDocument,
+    Added, Correction, MentionHit, NewDocument, Parent, Place, Provenance, StoredDocument,
     TranslationCandidate, TranslationMeta, TranslationSelection,
 };
 pub use excerpt::Excerpt;

@@ -277,6 +277,70 @@ fn a_bad_query_reports_where() {
 }
 
 #[test]
+fn the_same_file_found_in_several_places_is_one_document_remembering_each() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = SearchIndex::open_or_create(dir.path()).unwrap();
+    let file = |name: &str, container: &str| NewDocument {
+        title: name.to_owned(),
+        provenance: Some(Provenance {
+            sha256: "5e1f".repeat(16),
+            format: "PNG".to_owned(),
+            parent: Some(Parent {
+                name: container.to_owned(),
+                path: format!("DCIM/{name}"),
+                depth: 1,
+                ..Parent::default()
+            }),
+            ..Provenance::default()
+        }),
+        ..doc("WYP", "Meet at the garage at nine")
+    };
+    // Twice in one batch, under two names.
+    let added = index
+        .add_documents_hashed(&[
+            file("IMG_0001.png", "phone.zip"),
+            file("copy.png", "laptop.zip"),
+        ])
+        .unwrap();
+    assert_eq!(added[0].id, added[1].id);
+    // In a later batch from a third place, then again from the first.
+    index
+        .add_documents_hashed(&[file("IMG_0001.png", "cloud.zip")])
+        .unwrap();
+    index
+        .add_documents_hashed(&[file("IMG_0001.png", "phone.zip")])
+        .unwrap();
+    assert_eq!(index.num_docs(), 1);
+    let stored = index.get(&added[0].id, &any()).unwrap().unwrap();
+    let p = stored.provenance.unwrap();
+    let here = (
+        stored.title.as_str(),
+        p.parent.as_ref().unwrap().name.as_str(),
+    );
+    assert_eq!(here, ("IMG_0001.png", "phone.zip"));
+    let others: Vec<(&str, &str)> = p
+        .also_found
+        .iter()
+        .map(|pl| (pl.name.as_str(), pl.parent.as_ref().unwrap().name.as_str()))
+        .collect();
+    assert_eq!(
+        others,
+        [("copy.png", "laptop.zip"), ("IMG_0001.png", "cloud.zip")]
+    );
+    // Text without a file keeps its identity by title.
+    let a = index
+        .add_documents_hashed(&[doc("WYP", "same words")])
+        .unwrap();
+    let b = index
+        .add_documents_hashed(&[NewDocument {
+            title: "another".to_owned(),
+            ..doc("WYP", "same words")
+        }])
+        .unwrap();
+    assert_ne!(a[0].id, b[0].id);
+}
+
+#[test]
 fn a_page_beyond_the_search_depth_and_a_range_over_text_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let index = SearchIndex::open_or_create(dir.path()).unwrap();

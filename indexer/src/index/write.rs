@@ -29,24 +29,39 @@ impl SearchIndex {
         // A delete costs a term look-up in every segment at commit: only documents that
         // are there already (or twice in this batch) are deleted before they are added.
         let searcher = self.reader.searcher();
-        let mut in_batch = std::collections::HashSet::with_capacity(docs.len());
+        // The documents of this batch by id: their title and provenance, for a repeat.
+        let mut in_batch: std::collections::HashMap<String, (String, Option<Provenance>)> =
+            std::collections::HashMap::with_capacity(docs.len());
         let mut ids = Vec::with_capacity(docs.len());
         for (doc, vectors) in docs.iter().zip(&embedded) {
             let hash = doc.content_hash();
             let id = NewDocument::id_of(&hash);
             let term = Term::from_field_text(f.id, &id);
             let mut at = now;
-            let repeated = !in_batch.insert(id.clone());
-            if repeated || searcher.doc_freq(&term)? > 0 {
+            let mut provenance = doc.provenance.clone();
+            let mut earlier = in_batch.get(&id).cloned();
+            if earlier.is_some() || searcher.doc_freq(&term)? > 0 {
                 if let Some(addr) = self.address_of(&searcher, &id)? {
                     let old: TantivyDocument = searcher.doc(addr)?;
                     if let Some(first) = old.get_first(f.ingested_at).and_then(|v| v.as_datetime())
                     {
                         at = first;
                     }
+                    if earlier.is_none() {
+                        earlier = Some((
+                            first_str(&old, f.title).unwrap_or_default(),
+                            first_str(&old, f.provenance)
+                                .and_then(|j| serde_json::from_str(&j).ok()),
+                        ));
+                    }
                 }
                 writer.delete_term(term);
             }
+            // The same file found again: stored once, remembering every place.
+            if let (Some(p), Some((name, Some(before)))) = (&mut provenance, earlier) {
+                p.remember_places(&doc.title, &name, before);
+            }
+            in_batch.insert(id.clone(), (doc.title.clone(), provenance.clone()));
             times.push(at);
             let mut d = TantivyDocument::default();
             d.add_text(f.id, &id);
@@ -67,7 +82,7 @@ impl SearchIndex {
                     serde_json::to_string(m).unwrap_or_default(),
                 );
             }
-            if let Some(p) = &doc.provenance {
+            if let Some(p) = &provenance {
                 d.add_text(f.provenance, serde_json::to_string(p).unwrap_or_default());
             }
             if let Some(c) = &doc.correction {

@@ -72,6 +72,15 @@ const DocumentQuery = graphql(`
           value
         }
         pagesWithoutText
+        alsoFound {
+          name
+          foundIn {
+            name
+            documentId
+            path
+            depth
+          }
+        }
       }
       media {
         url
@@ -190,13 +199,31 @@ export function DocumentPage({ id, segment }: { id: string; segment: string | nu
   );
 }
 
+interface FoundIn {
+  name: string;
+  documentId?: string | null;
+  path: string;
+  depth: number;
+}
+
 interface FileProvenance {
   sha256: string;
   format: string;
   tool?: string | null;
-  foundIn?: { name: string; documentId?: string | null; path: string; depth: number } | null;
+  foundIn?: FoundIn | null;
   headers: { name: string; value: string }[];
   pagesWithoutText: number[];
+  alsoFound: { name: string; foundIn?: FoundIn | null }[];
+}
+
+/** The container a file was in, linked to its document when it has one. */
+function Container({ c }: { c: FoundIn }) {
+  return (
+    <>
+      {c.documentId ? <a href={href('/doc', { id: c.documentId })}>{c.name}</a> : <span>{c.name}</span>} at{' '}
+      <code>{c.path}</code>
+    </>
+  );
 }
 
 /** Where the file came from: the container it was found in, its headers, its hash. */
@@ -216,14 +243,26 @@ function Provenance({ provenance: p }: { provenance: FileProvenance }) {
       <p className="provenance">
         {p.foundIn && (
           <>
-            Found in{' '}
-            {p.foundIn.documentId ? <a href={href('/doc', { id: p.foundIn.documentId })}>{p.foundIn.name}</a> : <span>{p.foundIn.name}</span>} at{' '}
-            <code>{p.foundIn.path}</code> · {' '}
+            Found in <Container c={p.foundIn} /> · {' '}
           </>
         )}
         {p.format}
         {p.tool && <> read by {p.tool}</>} · SHA-256 <code title={p.sha256}>{p.sha256.slice(0, 16)}…</code>
       </p>
+      {p.alsoFound.length > 0 && (
+        <details className="also-found">
+          <summary>
+            The same file was found in {p.alsoFound.length} other {p.alsoFound.length === 1 ? 'place' : 'places'}
+          </summary>
+          <ul>
+            {p.alsoFound.map((place, i) => (
+              <li key={i}>
+                {place.foundIn ? <Container c={place.foundIn} /> : <code>{place.name}</code>}
+              </li>
+            ))}
+          </ul>
+        </details>
+      )}
       {p.pagesWithoutText.length > 0 && (
         <p className="muted">Pages with no text layer (scans), not yet read: {p.pagesWithoutText.join(', ')}.</p>
       )}

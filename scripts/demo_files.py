@@ -11,6 +11,8 @@ CSVs, so what OCR, the email reader and the chat readers find links to the netwo
   scans/       a scanned letter, and screenshots of an English and an Arabic chat (OCR)
   photos/      JPEG photos with EXIF date and GPS at the network's addresses
   exports/     a Telegram Desktop export (result.json) and an Instagram thread
+  recordings/  voicemails spoken by espeak-ng's English voices, for Whisper to transcribe
+               (its Arabic voice needs vowelled text, which chats do not have)
   download.zip a phone download holding more chats, photos and a mailbox
 
 Usage: demo_files.py DEMO_DIR OUT_DIR [SEED]
@@ -25,6 +27,7 @@ import json
 import mailbox
 import os
 import random
+import subprocess
 import sys
 import tempfile
 import zipfile
@@ -282,6 +285,30 @@ write("scans/screenshot-arabic.png", rendered([
 shots = [photo(i) for i in range(15)]
 for i, shot in enumerate(shots):
     write(f"photos/IMG_{2400 + i}.jpg", shot)
+
+
+def spoken(number):
+    """A phone number as a caller reads it out: digit by digit, in its usual groups."""
+    return ", ".join(" ".join("oh" if c == "0" else c for c in g) for g in number.split())
+
+
+def speak(rel, voice, text):
+    path = os.path.join(out, rel)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    subprocess.run(["espeak-ng", "-v", voice, "-s", "140", "-w", path, text], check=True)
+
+
+carrier = aurora[2 % len(aurora)]
+calls = [
+    ("en-gb", f"Hi, it's {first(boss)}. This is my new number, {spoken(phone(boss))}. "
+              f"Don't give it out. Pick them up from {address(boss)} at nine tonight."),
+    ("en-gb", f"It's {first(runner)}. I've got the car, registration {' '.join(vehicle(runner))}. "
+              f"Police were outside {address(runner)} earlier, so stay away from there."),
+    ("en-us", f"Message for {first(carrier)}. {latin(boss)} wants the money by Friday, cash only. "
+              f"Ring me back on {spoken(phone(runner))}."),
+]
+for k, (voice, text) in enumerate(calls):
+    speak(f"recordings/call-{when(40 + k):%Y%m%d-%H%M}.wav", voice, text)
 
 telegram = {"name": first(runner), "type": "personal_chat", "id": 4242, "messages": [
     {"id": k + 1, "type": "message", "date": f"{when(k):%Y-%m-%dT%H:%M:%S}",

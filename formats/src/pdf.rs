@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 
 use crate::ocr::{self, PageImage};
 use crate::process::run;
-use crate::{FormatError, Limits, Parsed, Segment};
+use crate::{FormatError, Limits, PageFrame, Parsed, Segment};
 
 /// The resolution scans are rendered at for OCR, unless the page is too large for it.
 const OCR_DPI: f64 = 300.0;
@@ -172,10 +172,11 @@ fn read_scans(
         return Ok(());
     };
     let sizes = page_sizes(input, scratch, *first, *last, limits)?;
+    // Letter size when pdfinfo gave none.
+    let size_of = |page: u32| sizes.get(&page).copied().unwrap_or((612.0, 792.0));
     let read = ocr::read_pages(pages.len(), scratch, limits, |i, folder| {
         let page = pages[i];
-        // Letter size when pdfinfo gave none.
-        let (width, height) = sizes.get(&page).copied().unwrap_or((612.0, 792.0));
+        let (width, height) = size_of(page);
         let dpi = dpi_within(width, height, limits.pixels);
         let stem = folder.join("page");
         let (number, resolution) = (page.to_string(), format!("{dpi:.0}"));
@@ -205,6 +206,20 @@ fn read_scans(
             page,
         })
     })?;
+    parsed.page_frames = pages
+        .iter()
+        .map(|&page| {
+            let (width, height) = size_of(page);
+            let dpi = dpi_within(width, height, limits.pixels);
+            // pdftoppm's own rounding of points at a resolution to pixels.
+            let pixels = |points: f64| (points * dpi / 72.0).ceil() as u32;
+            PageFrame {
+                page,
+                width: pixels(width),
+                height: pixels(height),
+            }
+        })
+        .collect();
     parsed
         .pages_without_text
         .retain(|p| !read.iter().any(|s| s.page == Some(*p)));
@@ -216,6 +231,61 @@ fn read_scans(
         ocr::version(&limits.ocr_languages)
     ));
     Ok(())
+}
+
+/// Renders page `page` of the PDF at `input` as a JPEG of at most `pixels` pixels into
+/// `output` (for showing a scanned page beside what OCR read; boxes scale from its
+/// [`PageFrame`]). Blocking: run it on the CPU pool.
+pub fn render_page(
+    input: &Path,
+    page: u32,
+    pixels: u64,
+    output: &Path,
+    limits: &Limits,
+) -> Result<(), FormatError> {
+    let scratch = tempfile::tempdir().map_err(|e| FormatError::Tool {
+        tool: "pdftoppm",
+        reason: format!("no scratch folder: {e}"),
+    })?;
+    let sizes = page_sizes(input, scratch.path(), page, page, limits)?;
+    let Some(&(width, height)) = sizes.get(&page) else {
+        return Err(FormatError::Damaged {
+            format: FORMAT,
+            reason: format!("it has no page {page}"),
+        });
+    };
+    let resolution = format!("{:.0}", dpi_within(width, height, pixels));
+    let number = page.to_string();
+    let stem = scratch.path().join("page");
+    let ran = run(
+        "pdftoppm",
+        &[
+            OsStr::new("-r"),
+            OsStr::new(&resolution),
+            OsStr::new("-jpeg"),
+            OsStr::new("-jpegopt"),
+            OsStr::new("quality=80"),
+            OsStr::new("-f"),
+            OsStr::new(&number),
+            OsStr::new("-l"),
+            OsStr::new(&number),
+            OsStr::new("-singlefile"),
+            input.as_os_str(),
+            stem.as_os_str(),
+        ],
+        scratch.path(),
+        limits.tool_seconds,
+    )?;
+    if !ran.success {
+        return Err(refusal(&ran.stderr));
+    }
+    let rendered = stem.with_extension("jpg");
+    std::fs::copy(&rendered, output)
+        .map(drop)
+        .map_err(|e| FormatError::Tool {
+            tool: "pdftoppm",
+            reason: format!("cannot keep the rendered page: {e}"),
+        })
 }
 
 /// The resolution that renders a page of `width` × `height` points within `pixels`.

@@ -356,11 +356,55 @@ fn a_pdf_page_without_a_text_layer_is_read_by_ocr_in_page_order() {
         texts(&pdf)
     );
     assert!(scanned.iter().all(|s| s.bbox.is_some()));
+    // The boxes are in the frame the page was rendered in for OCR (A4 at 300 dpi).
+    assert_eq!(
+        pdf.page_frames,
+        [toex_formats::PageFrame {
+            page: 2,
+            width: 2481,
+            height: 3508
+        }]
+    );
+    assert!(scanned.iter().all(|s| {
+        let [left, top, width, height] = s.bbox.unwrap();
+        left + width <= 2481 && top + height <= 3508
+    }));
     let tool = pdf.tool.as_deref().unwrap();
     assert!(
         tool.contains("pdftotext") && tool.contains("OCR tesseract"),
         "{tool}"
     );
+}
+
+#[test]
+fn a_scanned_pdf_page_renders_as_an_image_within_its_pixel_budget() {
+    let out = tempfile::tempdir().unwrap();
+    let jpeg = out.path().join("page.jpg");
+    let limits = Limits::default();
+    toex_formats::render_page(
+        &fixtures().join("exhibit.pdf"),
+        2,
+        1_500_000,
+        &jpeg,
+        &limits,
+    )
+    .unwrap();
+    let bytes = std::fs::read(&jpeg).unwrap();
+    assert!(bytes.starts_with(&[0xFF, 0xD8, 0xFF]), "not a JPEG");
+    let size = imagesize::blob_size(&bytes).unwrap();
+    // A4's proportions, within the budget.
+    assert!(size.width * size.height <= 1_500_000, "{size:?}");
+    let ratio = size.height as f64 / size.width as f64;
+    assert!((ratio - 841.89 / 595.28).abs() < 0.01, "{size:?}");
+    let err = toex_formats::render_page(
+        &fixtures().join("exhibit.pdf"),
+        9,
+        1_500_000,
+        &jpeg,
+        &limits,
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("no page 9"), "{err}");
 }
 
 #[test]

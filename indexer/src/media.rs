@@ -14,6 +14,9 @@ use crate::jobs::MEDIA_EXTENSIONS;
 /// Originals kept: the recordings, and the photos, scans and PDFs a browser can show.
 const KEPT_EXTENSIONS: &[&str] = &["jpg", "jpeg", "png", "webp", "gif", "bmp", "pdf"];
 
+/// The folder of rendered PDF pages, inside the media folder.
+const PAGES: &str = "pages";
+
 /// Whether a file of this extension (lower case) is kept as its document's original.
 pub fn kept(ext: &str) -> bool {
     MEDIA_EXTENSIONS.contains(&ext) || KEPT_EXTENSIONS.contains(&ext)
@@ -111,6 +114,15 @@ impl MediaStore {
         for old in self.files_of(id)? {
             std::fs::remove_file(&old).map_err(|e| io(&old, e))?;
         }
+        // Pages rendered from an earlier original are stale.
+        if let Ok(pages) = std::fs::read_dir(self.dir.join(PAGES)) {
+            let prefix = format!("{id}-");
+            for page in pages.flatten() {
+                if page.file_name().to_string_lossy().starts_with(&prefix) {
+                    let _ = std::fs::remove_file(page.path());
+                }
+            }
+        }
         let target = self.dir.join(format!("{id}.{ext}"));
         let tmp = self.dir.join(format!(".{id}.{ext}.tmp"));
         let src = std::fs::File::open(source).map_err(|e| io(source, e))?;
@@ -146,6 +158,17 @@ impl MediaStore {
             content_type: content_type(&ext),
             bytes,
         })
+    }
+
+    /// Where page `page` of document `id`'s PDF is kept once rendered
+    /// (`pages/<id>-<page>.jpg`); `None` for what is not a document id.
+    pub fn page_path(&self, id: &str, page: u32) -> Option<PathBuf> {
+        valid_id(id).then(|| self.dir.join(PAGES).join(format!("{id}-{page}.jpg")))
+    }
+
+    /// What a page URL's signature binds: the document and the page.
+    pub fn page_key(id: &str, page: u32) -> String {
+        format!("{id}/page/{page}")
     }
 
     fn mac(&self, id: &str, expires: i64) -> Hmac<Sha256> {

@@ -116,6 +116,8 @@ pub struct FileProvenance {
     pub taken: Option<String>,
     /// Every other place the same file was found: it is stored once, as this document.
     pub also_found: Vec<FilePlace>,
+    #[graphql(skip)]
+    pub page_frames: Vec<toex_formats::PageFrame>,
 }
 
 /// Another place the same file (the same bytes) was found.
@@ -178,6 +180,7 @@ impl From<toex_indexer::Provenance> for FileProvenance {
                 longitude: g.longitude,
             }),
             taken: p.taken,
+            page_frames: p.page_frames,
             also_found: p
                 .also_found
                 .into_iter()
@@ -285,6 +288,18 @@ pub struct Media {
     pub bytes: i64,
 }
 
+/// A scanned PDF page as an image (a JPEG rendered on first request and kept).
+#[derive(Debug, Clone, SimpleObject)]
+pub struct ScannedPage {
+    pub page: u32,
+    /// A same-origin path signed for this page, valid for an hour.
+    pub url: String,
+    /// The frame OCR read the page in: segments' `region`s are in these pixels (the
+    /// image itself is smaller; scale the boxes by its width over this one).
+    pub width: u32,
+    pub height: u32,
+}
+
 /// How long a media URL stays valid.
 const MEDIA_URL_SECONDS: i64 = 3600;
 
@@ -302,6 +317,36 @@ impl Document {
             content_type: file.content_type.to_owned(),
             bytes: i64::try_from(file.bytes).unwrap_or(i64::MAX),
         })
+    }
+
+    /// The pages of a scanned PDF that OCR read, each as an image to show beside its
+    /// lines, with the pixel frame their `region`s are in; empty for other documents.
+    async fn scanned_pages(&self, ctx: &Context<'_>) -> Vec<ScannedPage> {
+        let store = ctx.data_unchecked::<Services>().jobs.store().media();
+        let frames = self.provenance.as_ref().map(|p| &p.page_frames);
+        let Some(frames) = frames.filter(|f| !f.is_empty()) else {
+            return Vec::new();
+        };
+        if store.get(&self.id).is_none() {
+            return Vec::new();
+        }
+        let expires = Utc::now().timestamp() + MEDIA_URL_SECONDS;
+        frames
+            .iter()
+            .map(|f| {
+                let key = toex_indexer::media::MediaStore::page_key(&self.id, f.page);
+                let signature = store.sign(&key, expires);
+                ScannedPage {
+                    page: f.page,
+                    url: format!(
+                        "/media/{}/page/{}?expires={expires}&signature={signature}",
+                        self.id, f.page
+                    ),
+                    width: f.width,
+                    height: f.height,
+                }
+            })
+            .collect()
     }
 
     /// Whether the document's node exists in the graph (fails with GRAPH_UNAVAILABLE while Neo4j is down).

@@ -4,6 +4,7 @@
 pub mod access_cli;
 pub mod cli;
 pub mod commands;
+mod media;
 pub mod routes;
 pub mod settings;
 pub mod startup;

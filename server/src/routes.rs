@@ -120,7 +120,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/graphql", web::get().to(graphiql))
         .route("/graphiql/toex-graphiql.js", web::get().to(graphiql_script))
         .route("/graphql/ws", web::get().to(graphql_ws))
-        .route("/media/{id}", web::get().to(media))
+        .route("/media/{id}", web::get().to(crate::media::original))
+        .route("/media/{id}/page/{page}", web::get().to(crate::media::page))
         .route("/", web::get().to(index));
     // Resolved per request, so a web client built after start-up is picked up.
     cfg.default_service(web::to(static_file));
@@ -304,7 +305,7 @@ fn request_error(message: &str) -> HttpResponse {
 }
 
 /// A refusal before the schema runs, with its code from the one table (`ErrorCode`).
-fn error_response(
+pub(crate) fn error_response(
     mut builder: actix_web::HttpResponseBuilder,
     code: ErrorCode,
     message: &str,
@@ -387,52 +388,6 @@ async fn graphql_ws(
             Ok(data)
         })
         .start(&req, payload)
-}
-
-/// The query of a signed media URL (see `Document.media`).
-#[derive(serde::Deserialize)]
-struct MediaQuery {
-    expires: i64,
-    signature: String,
-}
-
-/// A document's recording, for URLs minted by `Document.media` (which checked the
-/// caller's forces and was audited): the signature binds the document and the expiry.
-/// Ranges are served, so players can seek.
-async fn media(
-    services: web::Data<Services>,
-    req: HttpRequest,
-    id: web::Path<String>,
-    query: Option<web::Query<MediaQuery>>,
-) -> HttpResponse {
-    let store = services.jobs.store().media();
-    let now = chrono::Utc::now().timestamp();
-    if !query.is_some_and(|q| store.verify(&id, q.expires, &q.signature, now)) {
-        return HttpResponse::Forbidden()
-            .content_type("text/plain; charset=utf-8")
-            .body("this media link is invalid or has expired; open the document again");
-    };
-    let Some(file) = store.get(&id) else {
-        return HttpResponse::NotFound().finish();
-    };
-    match NamedFile::open_async(&file.path).await {
-        Ok(named) => {
-            let mime = file
-                .content_type
-                .parse()
-                .unwrap_or(actix_web::mime::APPLICATION_OCTET_STREAM);
-            let mut response = named
-                .set_content_type(mime)
-                .disable_content_disposition()
-                .into_response(&req);
-            response.headers_mut().insert(
-                header::CACHE_CONTROL,
-                header::HeaderValue::from_static("private, max-age=3600"),
-            );
-            response
-        }
-        Err(_) => HttpResponse::NotFound().finish(),
-    }
 }
 
 /// GraphiQL, served from local assets so it works on networks with no internet.

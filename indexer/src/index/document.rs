@@ -53,6 +53,9 @@ pub struct Provenance {
     /// When a photo was taken, as its EXIF fields write it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub taken: Option<String>,
+    /// The PDF pages read by OCR, with the pixel frame their segments' boxes are in.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub page_frames: Vec<toex_formats::PageFrame>,
     /// Every other place the same file was found (it is stored once): names and
     /// containers, oldest first.
     #[serde(skip_serializing_if = "Vec::is_empty")]

@@ -160,6 +160,7 @@ pub(super) fn provenance(job: &Job, index: usize, sha256: String, parsed: &Parse
         pages_without_text: parsed.pages_without_text.clone(),
         location: parsed.location,
         taken: parsed.taken.clone(),
+        page_frames: parsed.page_frames.clone(),
         also_found: Vec::new(),
     }
 }

@@ -26,6 +26,7 @@ async fn seized_files_ingest_through_graphql_with_ocr_lines_and_photo_places() {
         "letter.png",
         "photo.jpg",
         "statement.pdf",
+        "exhibit.pdf",
         "message.eml",
         "calls.xlsx",
         "download.zip",
@@ -61,6 +62,7 @@ async fn seized_files_ingest_through_graphql_with_ocr_lines_and_photo_places() {
         "letter.png",
         "photo.jpg",
         "statement.pdf",
+        "exhibit.pdf",
         "message.eml",
         "calls.xlsx",
     ] {
@@ -96,6 +98,54 @@ async fn seized_files_ingest_through_graphql_with_ocr_lines_and_photo_places() {
     assert!(tool.starts_with("tesseract "), "{tool}");
     // The scan itself is kept, for the page beside its text.
     assert_eq!(doc["media"]["contentType"], "image/png", "{doc:#}");
+
+    // A scanned PDF page is shown as an image, its boxes in the frame OCR read it in;
+    // the link is signed for that page alone.
+    let exhibit = file("exhibit.pdf")["documentId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = app
+        .graphql(
+            "query($id: String!) { document(id: $id) { scannedPages { page url width height } segments { page region { left } } } }",
+            json!({ "id": exhibit }),
+        )
+        .await;
+    let pages = r["data"]["document"]["scannedPages"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{r}"));
+    assert_eq!(pages.len(), 1, "{r}");
+    assert_eq!(
+        (pages[0]["page"].as_u64(), pages[0]["width"].as_u64()),
+        (Some(2), Some(2481))
+    );
+    let page_url = pages[0]["url"].as_str().unwrap();
+    for _ in 0..2 {
+        // Rendered on the first request, kept for the second.
+        let got = app.client.get(app.url(page_url)).send().await.unwrap();
+        assert_eq!(got.status(), 200);
+        assert_eq!(got.headers()["content-type"], "image/jpeg");
+        assert!(got.bytes().await.unwrap().starts_with(&[0xFF, 0xD8, 0xFF]));
+    }
+    let other_page = page_url.replacen("/page/2?", "/page/1?", 1);
+    let got = app.client.get(app.url(&other_page)).send().await.unwrap();
+    assert_eq!(got.status(), 403, "a signature is for one page");
+    let text_pdf = file("statement.pdf")["documentId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = app
+        .graphql(
+            "query($id: String!) { document(id: $id) { scannedPages { page } } }",
+            json!({ "id": text_pdf }),
+        )
+        .await;
+    // A PDF with a text layer lists only its blank page, which OCR was tried on.
+    assert_eq!(
+        r["data"]["document"]["scannedPages"],
+        json!([{"page": 3}]),
+        "{r}"
+    );
 
     // The photo has no text: found by nothing it says, yet kept with when and where.
     let photo_id = file("photo.jpg")["documentId"].as_str().unwrap().to_owned();

@@ -1,6 +1,6 @@
-// The original beside its text: a photo, scan or screenshot with a box over each line OCR
-// read (the focused line's box highlighted; a box click picks its line), or a link to the
-// original PDF at the focused page.
+// The original beside its text: a photo, scan, screenshot or scanned PDF page with a box
+// over each line OCR read (the focused line's box highlighted; a box click picks its
+// line), and a link to the original PDF at the focused page.
 import { useState } from 'react';
 
 export interface Region {
@@ -17,17 +17,36 @@ interface Line {
   confidence?: number | null;
 }
 
-/** The page as an image, with its lines' boxes drawn over it in the image's own pixels. */
-export function PageImage(props: { src: string; title: string; lines: Line[]; focus: number | null; onPick?: (i: number) => void }) {
-  const [size, setSize] = useState<{ w: number; h: number } | null>(null);
-  const { lines, focus } = props;
+/** The pixel frame a scanned PDF page was read in (the image shown is smaller). */
+export interface Frame {
+  page: number;
+  width: number;
+  height: number;
+}
+
+/**
+ * The page as an image, with its lines' boxes drawn over it: in the image's own pixels,
+ * or, for a rendered PDF page, in the `frame` OCR read it in (only that page's lines).
+ */
+export function PageImage(props: {
+  src: string;
+  title: string;
+  lines: Line[];
+  focus: number | null;
+  onPick?: (i: number) => void;
+  frame?: Frame;
+}) {
+  const [natural, setSize] = useState<{ w: number; h: number } | null>(null);
+  const { focus, frame } = props;
+  const lines = frame ? props.lines.map((l) => (l.page === frame.page ? l : { ...l, region: null })) : props.lines;
+  const size = frame ? { w: frame.width, h: frame.height } : natural;
   const boxed = lines.some((l) => l.region);
   return (
     <figure className="page-image">
       <div className="page-frame">
         <img
           src={props.src}
-          alt={boxed ? `${props.title}: the page OCR read` : props.title}
+          alt={frame ? `${props.title}: page ${frame.page}, as OCR read it` : boxed ? `${props.title}: the page OCR read` : props.title}
           onLoad={(e) => setSize({ w: e.currentTarget.naturalWidth, h: e.currentTarget.naturalHeight })}
         />
         {size && boxed && (

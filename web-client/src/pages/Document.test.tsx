@@ -21,7 +21,7 @@ const media = (id: string, expires: number) => ({
 describe('transcript player', () => {
   it('a cue seeks and plays, and a refetch that signs the recording again does not reload it', () => {
     const play = vi.spyOn(HTMLMediaElement.prototype, 'play').mockResolvedValue(undefined);
-    const props = { segments, entities: [], initial: null, onEntity: () => undefined };
+    const props = { segments, scanned: [], entities: [], initial: null, onEntity: () => undefined };
     const { rerender } = render(<Segments {...props} media={media('doc-a', later)} />);
     const player = screen.getByLabelText('Recording') as HTMLAudioElement;
     fireEvent.click(screen.getAllByRole('button', { name: '0:04' })[0]);
@@ -45,7 +45,7 @@ describe('a scan beside its OCR text', () => {
       { text: 'It carried two girls on 12 March', page: 1, region: { left: 100, top: 260, width: 800, height: 40 }, confidence: 41 },
     ];
     const { container } = render(
-      <Segments segments={lines} entities={[]} initial={null} onEntity={() => undefined} media={{ url: `/media/doc-s?expires=${later}&signature=ab`, contentType: 'image/png' }} />,
+      <Segments segments={lines} scanned={[]} entities={[]} initial={null} onEntity={() => undefined} media={{ url: `/media/doc-s?expires=${later}&signature=ab`, contentType: 'image/png' }} />,
     );
     expect(screen.queryByLabelText('Recording')).toBeNull();
     const img = screen.getByAltText(/the page OCR read/) as HTMLImageElement;
@@ -61,5 +61,28 @@ describe('a scan beside its OCR text', () => {
     expect(rects[0].getAttribute('class')).toBeNull();
     // The line OCR was unsure of is marked, with how sure it was.
     expect(screen.getByTitle('OCR 41% sure').className).toContain('uncertain');
+  });
+});
+
+describe('a scanned PDF page beside its OCR text', () => {
+  it('shows the page of the line picked, its boxes in the frame OCR read it in, and a link to the PDF there', () => {
+    const lines = [
+      { text: 'Exhibit DW/3: the letter found in the van.', page: 1 },
+      { text: 'Dear Sir, I write about the white van', page: 2, region: { left: 100, top: 200, width: 900, height: 40 }, confidence: 93 },
+      { text: 'It carried two girls on 12 March', page: 2, region: { left: 100, top: 260, width: 800, height: 40 }, confidence: 88 },
+    ];
+    const pdf = { url: `/media/doc-p?expires=${later}&signature=ab`, contentType: 'application/pdf' };
+    const scanned = [{ page: 2, url: `/media/doc-p/page/2?expires=${later}&signature=cd`, width: 2481, height: 3508 }];
+    const { container } = render(
+      <Segments segments={lines} scanned={scanned} entities={[]} initial={null} onEntity={() => undefined} media={pdf} />,
+    );
+    // Nothing picked yet: the first scanned page, drawn in OCR's frame whatever its size.
+    const img = screen.getByAltText(/page 2, as OCR read it/) as HTMLImageElement;
+    expect(img.getAttribute('src')).toBe(scanned[0].url);
+    expect(container.querySelector('.page-frame svg')!.getAttribute('viewBox')).toBe('0 0 2481 3508');
+    expect(container.querySelectorAll('.page-frame rect')).toHaveLength(2);
+    fireEvent.click(screen.getByText('It carried two girls on 12 March'));
+    expect(container.querySelectorAll('.page-frame rect')[1].getAttribute('class')).toBe('focused');
+    expect(screen.getByRole('link', { name: /at page 2/ }).getAttribute('href')).toBe(`${pdf.url}#page=2`);
   });
 });

@@ -8,7 +8,7 @@ import { graphql, getFragmentData, type FragmentType } from '../gql';
 import { Empty, ErrorState, Loading } from '../components/States';
 import { LinkagePanel } from '../components/Linkage';
 import { JobFragment, JobSubscription, JobView } from './Ingest';
-import { PageImage, PdfLink, confidenceLabel, type Region } from '../components/PageImage';
+import { PageImage, PdfLink, confidenceLabel, type Frame, type Region } from '../components/PageImage';
 import { keepMediaUrl } from '../lib/media';
 import { activeSegment, formatMs, segmentPlace, splitBySpans } from '../lib/text';
 import { href } from '../router';
@@ -86,6 +86,12 @@ const DocumentQuery = graphql(`
         url
         contentType
       }
+      scannedPages {
+        page
+        url
+        width
+        height
+      }
       translationProvenance {
         engine
         model
@@ -156,6 +162,7 @@ export function DocumentPage({ id, segment }: { id: string; segment: string | nu
             <Segments
               segments={doc.segments}
               media={doc.media ?? null}
+              scanned={doc.scannedPages}
               entities={entities}
               initial={segment === null ? null : Number(segment)}
               onEntity={setPicked}
@@ -320,6 +327,8 @@ interface Seg {
 export function Segments(props: {
   segments: Seg[];
   media: { url: string; contentType: string } | null;
+  /** A scanned PDF's pages as images, with the frame their boxes are in. */
+  scanned: (Frame & { url: string })[];
   entities: Entity[];
   initial: number | null;
   onEntity: (e: Entity) => void;
@@ -366,9 +375,12 @@ export function Segments(props: {
   const image = media?.contentType.startsWith('image/') ?? false;
   const pdf = media?.contentType === 'application/pdf';
   const page = focus !== null ? (segments[focus]?.page ?? null) : null;
+  // A scanned page is shown beside its lines: the focused line's, else the first.
+  const scan = pdf ? (props.scanned.find((p) => p.page === page) ?? (page === null ? props.scanned[0] : undefined)) : undefined;
   return (
-    <section aria-label="Segments" className={image ? 'with-page' : undefined}>
+    <section aria-label="Segments" className={image || scan ? 'with-page' : undefined}>
       {src && image && <PageImage src={src} title="The original" lines={segments} focus={focus} onPick={setFocus} />}
+      {scan && <PageImage src={scan.url} title="The original" lines={segments} focus={focus} onPick={setFocus} frame={scan} />}
       {src && pdf && <PdfLink src={src} page={page} />}
       {media && !image && !pdf && (
         <div className="player">

@@ -1,0 +1,154 @@
+//! Originals and scanned pages behind signed URLs (minted by `Document.media` and
+//! `Document.scannedPages`, which checked the caller's scope and were audited).
+
+use actix_files::NamedFile;
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use toex_indexer::media::{MediaFile, MediaStore};
+use toex_schema::{ApiError, ErrorCode, Services};
+
+use crate::routes::error_response;
+
+/// Most pixels of a scanned page rendered for the browser (about 1000 × 1400 for A4).
+const PAGE_PIXELS: u64 = 1_500_000;
+
+/// The query of a signed media URL (see `Document.media`).
+#[derive(serde::Deserialize)]
+pub(crate) struct MediaQuery {
+    expires: i64,
+    signature: String,
+}
+
+/// A document's original (recording, photo, scan, PDF), for URLs minted by
+/// `Document.media`: the signature binds the document and the expiry. Ranges are
+/// served, so players can seek.
+pub(crate) async fn original(
+    services: web::Data<Services>,
+    req: HttpRequest,
+    id: web::Path<String>,
+    query: Option<web::Query<MediaQuery>>,
+) -> HttpResponse {
+    let store = services.jobs.store().media();
+    let now = chrono::Utc::now().timestamp();
+    if !query.is_some_and(|q| store.verify(&id, q.expires, &q.signature, now)) {
+        return invalid_link();
+    };
+    match store.get(&id) {
+        Some(file) => serve(&req, &file).await,
+        None => HttpResponse::NotFound().finish(),
+    }
+}
+
+fn invalid_link() -> HttpResponse {
+    HttpResponse::Forbidden()
+        .content_type("text/plain; charset=utf-8")
+        .body("this media link is invalid or has expired; open the document again")
+}
+
+/// `file` with its type, privately cacheable for as long as its link lives, with ranges.
+async fn serve(req: &HttpRequest, file: &MediaFile) -> HttpResponse {
+    match NamedFile::open_async(&file.path).await {
+        Ok(named) => {
+            let mime = file
+                .content_type
+                .parse()
+                .unwrap_or(actix_web::mime::APPLICATION_OCTET_STREAM);
+            let mut response = named
+                .set_content_type(mime)
+                .disable_content_disposition()
+                .into_response(req);
+            response.headers_mut().insert(
+                header::CACHE_CONTROL,
+                header::HeaderValue::from_static("private, max-age=3600"),
+            );
+            response
+        }
+        Err(_) => HttpResponse::NotFound().finish(),
+    }
+}
+
+/// A scanned PDF page as a JPEG, for URLs minted by `Document.scannedPages`: rendered on
+/// the CPU pool on its first request (OVERLOADED when the pool is full) and kept beside
+/// the original for the next.
+pub(crate) async fn page(
+    services: web::Data<Services>,
+    req: HttpRequest,
+    path: web::Path<(String, u32)>,
+    query: Option<web::Query<MediaQuery>>,
+) -> HttpResponse {
+    let (id, page) = path.into_inner();
+    let store = services.jobs.store().media();
+    let now = chrono::Utc::now().timestamp();
+    let key = MediaStore::page_key(&id, page);
+    if !query.is_some_and(|q| store.verify(&key, q.expires, &q.signature, now)) {
+        return invalid_link();
+    }
+    let (Some(original), Some(cached)) = (store.get(&id), store.page_path(&id, page)) else {
+        return HttpResponse::NotFound().finish();
+    };
+    if original.content_type != "application/pdf" {
+        return HttpResponse::NotFound().finish();
+    }
+    if !cached.is_file()
+        && let Err(refusal) = render(&services, original, page, &cached).await
+    {
+        return refusal;
+    }
+    serve(
+        &req,
+        &MediaFile {
+            path: cached,
+            content_type: "image/jpeg",
+            bytes: 0,
+        },
+    )
+    .await
+}
+
+/// Renders `page` of `original` into `cached` (through a temporary file, so a reader
+/// never sees half a page).
+async fn render(
+    services: &Services,
+    original: MediaFile,
+    page: u32,
+    cached: &std::path::Path,
+) -> Result<(), HttpResponse> {
+    let folder = cached.parent().map(std::path::Path::to_path_buf);
+    static RENDERS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = RENDERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = cached.with_extension(format!("{}-{n}.tmp", std::process::id()));
+    let out = tmp.clone();
+    let rendered = services
+        .cpu
+        .run(move || {
+            if let Some(folder) = folder {
+                std::fs::create_dir_all(folder).map_err(|e| e.to_string())?;
+            }
+            let limits = toex_formats::Limits::default();
+            toex_formats::render_page(&original.path, page, PAGE_PIXELS, &out, &limits)
+                .map_err(|e| e.to_string())
+        })
+        .await;
+    match rendered {
+        Ok(Ok(())) => std::fs::rename(&tmp, cached).map_err(|e| {
+            tracing::warn!(error = %e, "a rendered page could not be kept");
+            HttpResponse::InternalServerError().finish()
+        }),
+        Ok(Err(why)) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(error_response(
+                HttpResponse::NotFound(),
+                ErrorCode::NotFound,
+                &format!("page {page} cannot be shown: {why}"),
+            ))
+        }
+        Err(pool) => {
+            let err = ApiError::from(pool);
+            Err(error_response(
+                HttpResponse::ServiceUnavailable(),
+                err.code,
+                &err.message,
+            ))
+        }
+    }
+}

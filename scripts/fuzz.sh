@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Coverage-guided fuzzing with cargo fuzz (libFuzzer) of the parsers that take untrusted
 # input: the search query syntax, the ingest parsers (chat exports, SRT, WebVTT, JSONL,
-# encodings) and the importer's CSV/JSONL reading and validation. Each target starts from
-# fuzz/seeds/<target> plus whatever corpus earlier runs left in fuzz/corpus/<target>.
+# encodings, Office, email, archives), image headers and EXIF, and the importer's
+# CSV/JSONL reading and validation. Each target starts from fuzz/seeds/<target> plus
+# whatever corpus earlier runs left in fuzz/corpus/<target>.
 # A crash leaves its input in fuzz/artifacts/<target>/ and fails the run.
 #
 # Usage: scripts/fuzz.sh [SECONDS per target, default 60] [TARGET...]
@@ -15,7 +16,7 @@ cd "$root"
 
 secs="${1:-60}"; shift || true
 targets=("$@")
-[[ ${#targets[@]} -gt 0 ]] || targets=(query_syntax chat_export csv_import)
+[[ ${#targets[@]} -gt 0 ]] || targets=(query_syntax chat_export image_header csv_import)
 
 if [[ "$(cargo fuzz --version 2>/dev/null)" != "cargo-fuzz 0.13.2" ]]; then
   echo "== cargo-fuzz 0.13.2 (crates.io)" >&2

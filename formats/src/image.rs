@@ -36,6 +36,40 @@ pub(crate) fn read(
     bytes: &[u8],
     limits: &Limits,
 ) -> Result<Parsed, FormatError> {
+    let mut parsed = facts(format, bytes, limits)?;
+    let scratch = tempfile::tempdir().map_err(|e| FormatError::Tool {
+        tool: "tesseract",
+        reason: format!("no scratch folder: {e}"),
+    })?;
+    let path = scratch
+        .path()
+        .join(format!("image.{}", format.to_ascii_lowercase()));
+    std::fs::write(&path, bytes).map_err(|e| FormatError::Tool {
+        tool: "tesseract",
+        reason: format!("cannot write the scratch copy: {e}"),
+    })?;
+    parsed.segments = ocr::read_pages(1, scratch.path(), limits, |_, _| {
+        Ok(PageImage {
+            path: path.clone(),
+            page: 1,
+        })
+    })?;
+    parsed.tool = Some(ocr::version(&limits.ocr_languages));
+    Ok(parsed)
+}
+
+/// What an image says of itself before any pixel decodes: its format (from its first
+/// bytes), its size (refused over [`Limits::pixels`]) and its EXIF date, camera and
+/// GPS. No text: that is OCR's (see [`crate::read`]).
+pub fn image_facts(bytes: &[u8], limits: &Limits) -> Result<Parsed, FormatError> {
+    let format = sniff(bytes).ok_or(FormatError::Damaged {
+        format: "image",
+        reason: "its first bytes name no image format".to_owned(),
+    })?;
+    facts(format, bytes, limits)
+}
+
+fn facts(format: &'static str, bytes: &[u8], limits: &Limits) -> Result<Parsed, FormatError> {
     let size = imagesize::blob_size(bytes).map_err(|e| FormatError::Damaged {
         format: "image",
         reason: format!("its {format} header cannot be read ({e})"),
@@ -56,24 +90,6 @@ pub(crate) fn read(
         format!("{} × {}", size.width, size.height),
     ));
     exif(bytes, &mut parsed);
-    let scratch = tempfile::tempdir().map_err(|e| FormatError::Tool {
-        tool: "tesseract",
-        reason: format!("no scratch folder: {e}"),
-    })?;
-    let path = scratch
-        .path()
-        .join(format!("image.{}", format.to_ascii_lowercase()));
-    std::fs::write(&path, bytes).map_err(|e| FormatError::Tool {
-        tool: "tesseract",
-        reason: format!("cannot write the scratch copy: {e}"),
-    })?;
-    parsed.segments = ocr::read_pages(1, scratch.path(), limits, |_, _| {
-        Ok(PageImage {
-            path: path.clone(),
-            page: 1,
-        })
-    })?;
-    parsed.tool = Some(ocr::version(&limits.ocr_languages));
     Ok(parsed)
 }
 

@@ -15,6 +15,7 @@ mod process;
 mod text;
 mod xml;
 
+pub use image::image_facts;
 pub use limits::Limits;
 pub use pdf::render_page;
 pub use text::decode;

@@ -408,6 +408,17 @@ fn a_scanned_pdf_page_renders_as_an_image_within_its_pixel_budget() {
 }
 
 #[test]
+fn an_images_facts_come_from_its_header_and_exif_without_ocr() {
+    let bytes = std::fs::read(fixtures().join("photo.jpg")).unwrap();
+    let facts = toex_formats::image_facts(&bytes, &Limits::default()).unwrap();
+    assert!(facts.segments.is_empty());
+    assert_eq!(facts.taken.as_deref(), Some("2024:03:12 21:15:00"));
+    assert!(facts.location.is_some());
+    let err = toex_formats::image_facts(b"%PDF-1.7 not an image", &Limits::default()).unwrap_err();
+    assert!(err.to_string().contains("no image format"), "{err}");
+}
+
+#[test]
 fn an_image_too_large_is_refused_from_its_header_before_it_decodes() {
     let started = std::time::Instant::now();
     let err = read_fixture("huge.png").unwrap_err();

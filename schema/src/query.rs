@@ -123,6 +123,7 @@ impl CoreQuery {
                     let totals = SearchTotals {
                         total: 0,
                         facets: toex_indexer::Facets::default().into(),
+                        matched_as: Vec::new(),
                     };
                     return Ok(Connection::with_additional_fields(false, false, totals));
                 }
@@ -157,6 +158,7 @@ impl CoreQuery {
                     SearchTotals {
                         total: results.total,
                         facets: results.facets.into(),
+                        matched_as: results.matched_as.into_iter().map(Into::into).collect(),
                     },
                 );
                 connection.edges.extend(

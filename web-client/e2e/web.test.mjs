@@ -111,6 +111,24 @@ test('search finds originals side by side and opens a hit at its segment', async
   await shot('03-document');
 });
 
+test('a phone typed four ways finds the same documents, and says what it matched as', async () => {
+  const found = [];
+  for (const q of ['07700900001', '+44 7700 900001', '+447700900001', '07700 900001']) {
+    await open(`/search?q=${encodeURIComponent(q)}`);
+    await page.locator('.hit h2 a', { hasText: 'aurora-group-chat.txt' }).waitFor();
+    const said = await page.locator('.matched-as').innerText();
+    assert.match(said, /matched as phone \+447700900001/, said);
+    found.push((await page.locator('.hit h2 a').allInnerTexts()).sort().join('|'));
+  }
+  assert.equal(new Set(found).size, 1, found.join('\n'));
+  // A registration and a postcode typed without their spaces.
+  for (const q of ['YX19ABC', 'bd14as']) {
+    await open(`/search?q=${encodeURIComponent(q)}`);
+    await page.locator('.hit h2 a', { hasText: 'aurora-group-chat.txt' }).waitFor();
+  }
+  await shot('03b-identifier-search');
+});
+
 test('a translation shows beside the original, and a correction is kept beside it', async () => {
   // An analyst's translation of a message, ingested with its provenance.
   const res = await page.evaluate(async (t) => {
@@ -263,6 +281,64 @@ test('a scan and a photo uploaded through the web client are read, and the scan 
   const focused = await page.locator('.segments li.focused').innerText();
   assert.match(focused, /my daughter a phone/, focused);
   await shot('11-scan');
+});
+
+test('a scanned statement, call records, Word, a Telegram export, a voicemail and one photo under two names, uploaded together, are each read', async () => {
+  const seized = join(process.env.TOEX_DEMO, 'seized');
+  // The same photo as the phone saved it and as WhatsApp sent it on.
+  const sent = join(out, 'IMG-20240312-WA0003.jpg');
+  writeFileSync(sent, readFileSync(join(seized, 'photos', 'IMG_2403.jpg')));
+  const files = [
+    'statements/statement-scanned.pdf',
+    'records/call-records-0.xlsx',
+    'documents/witness-statement-00.docx',
+    'exports/telegram/result.json',
+    'recordings/call-20240313-1000.wav',
+    'photos/IMG_2403.jpg',
+  ].map((f) => join(seized, f));
+  files.push(sent);
+  await open('/ingest');
+  await page.locator('#ingest-files').setInputFiles(files);
+  await page.getByRole('button', { name: `Upload ${files.length} files` }).click();
+  const live = page.locator('.livejob .job[data-state="DONE"]');
+  await live.waitFor({ timeout: 180_000 });
+  assert.match(await live.innerText(), /, 0 failed,/);
+  const pages = {};
+  for (const name of ['statement-scanned.pdf', 'call-records-0.xlsx', 'result.json', 'call-20240313-1000.wav', 'IMG_2403.jpg']) {
+    const link = page.locator('.livejob').getByRole('link', { name, exact: true });
+    pages[name] = `${url}/${await link.first().getAttribute('href')}`;
+  }
+  const visit = async (name) => {
+    await page.goto(pages[name]);
+    await page.reload();
+    await page.getByRole('heading', { level: 1 }).waitFor();
+  };
+  // The scanned statement: its page rendered beside the lines OCR read, boxes over it.
+  await visit('statement-scanned.pdf');
+  await page.locator('.page-frame img[alt*="as OCR read it"]').waitFor();
+  await page.waitForFunction(() => {
+    const img = document.querySelector('.page-frame img');
+    return img && img.complete && img.naturalWidth > 0 && document.querySelectorAll('.page-frame rect').length >= 3;
+  });
+  await page.getByRole('link', { name: /Open the original PDF/ }).waitFor();
+  await shot('12-scanned-pdf');
+  // Call records: a row per segment, placed by sheet and cell.
+  await visit('call-records-0.xlsx');
+  assert.match(await page.locator('.segments li .time').first().innerText(), /!A\d+/);
+  // The Telegram export: messages with their senders.
+  await visit('result.json');
+  await page.locator('.segments li .speaker').first().waitFor();
+  // The voicemail: transcribed into time-coded lines that play the recording.
+  await visit('call-20240313-1000.wav');
+  await page.locator('.segments li button.time').first().waitFor();
+  await page.getByLabel('Recording').waitFor({ state: 'attached' });
+  // The photo under two names: one document that knows both.
+  await visit('IMG_2403.jpg');
+  await page.locator('details.also-found summary').click();
+  const body = await page.locator('main').innerText();
+  assert.match(body, /IMG_2403\.jpg/, body);
+  assert.match(body, /IMG-20240312-WA0003\.jpg/, body);
+  await shot('13-found-twice');
 });
 
 test('search and a transcript work from the keyboard alone', async () => {

@@ -25,7 +25,10 @@ impl SearchIndex {
 
     pub(super) fn keyword_search(&self, req: &SearchRequest) -> Result<SearchResults, IndexError> {
         let f = self.fields;
-        let user_query = self.parse(&req.query)?;
+        let IdentifierQuery {
+            query: user_query,
+            found: identifiers,
+        } = self.parse_with_identifiers(&req.query)?;
         let mut clauses = scope_clauses(&f, &req.scope);
         clauses.push((Occur::Must, user_query.box_clone()));
         for (field, values) in [
@@ -122,15 +125,18 @@ impl SearchIndex {
             if hit.translation_matched.is_none() && translation_hit {
                 hit.translation_matched = Some("machine");
             }
-            hit.segments = first_str(&doc, f.segments)
-                .map(|j| self.segment_matches(&segments_from_json(&j), &terms))
-                .unwrap_or_default();
+            if let Some(json) = first_str(&doc, f.segments) {
+                let segments = segments_from_json(&json);
+                let written = self.identifier_spans(&doc, &segments, &identifiers);
+                hit.segments = self.segment_matches(&segments, &terms, &written);
+            }
             hits.push(hit);
         }
         Ok(SearchResults {
             total,
             hits,
             facets,
+            matched_as: identifiers,
         })
     }
 

@@ -5,6 +5,7 @@
 mod document;
 mod excerpt;
 mod fields;
+mod identifiers;
 mod keyword;
 mod results;
 mod spans;
@@ -41,7 +42,10 @@ use crate::embedding::Embed;
 use crate::semantic::{self, DocMeta, VectorIndex};
 use crate::{IndexError, analysis};
 
-use self::{document::*, fields::*, results::*, spans::*, statistics::ScopedStatistics};
+use self::{
+    document::*, fields::*, identifiers::IdentifierQuery, results::*, spans::*,
+    statistics::ScopedStatistics,
+};
 pub use document::{
     Added, Correction, MentionHit, NewDocument, Parent, Place, Provenance, StoredDocument,
     TranslationCandidate, TranslationMeta, TranslationSelection,

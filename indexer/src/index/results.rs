@@ -124,6 +124,8 @@ pub struct SearchResults {
     pub total: usize,
     pub hits: Vec<Hit>,
     pub facets: Facets,
+    /// The identifiers the query held, each also matched by its normalised key.
+    pub matched_as: Vec<toex_extract::Found>,
 }
 
 /// How many matching documents have each value.

@@ -53,8 +53,13 @@ impl SearchIndex {
         &self,
         segments: &[toex_formats::Segment],
         terms: &MatchedTerms,
+        written: &std::collections::HashMap<usize, Vec<(usize, usize)>>,
     ) -> Vec<SegmentMatch> {
-        if terms.multi.is_empty() && terms.english.is_empty() && terms.skeleton.is_empty() {
+        if terms.multi.is_empty()
+            && terms.english.is_empty()
+            && terms.skeleton.is_empty()
+            && written.is_empty()
+        {
             return Vec::new();
         }
         let tokenizers = self.index.tokenizers();
@@ -67,7 +72,8 @@ impl SearchIndex {
         };
         let mut out = Vec::new();
         for (index, segment) in segments.iter().enumerate() {
-            let mut spans: Vec<(usize, usize)> = Vec::new();
+            // Identifiers the query named, where the segment writes them its own way.
+            let mut spans: Vec<(usize, usize)> = written.get(&index).cloned().unwrap_or_default();
             for (analyser, wanted) in [
                 (&mut multi, &terms.multi),
                 (&mut english, &terms.english),

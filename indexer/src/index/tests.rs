@@ -341,6 +341,68 @@ fn the_same_file_found_in_several_places_is_one_document_remembering_each() {
 }
 
 #[test]
+fn an_identifier_typed_any_common_way_finds_every_document_holding_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = SearchIndex::open_or_create(dir.path()).unwrap();
+    let chat = |force: &str, lines: &[&str]| {
+        let mut d = NewDocument {
+            segments: lines
+                .iter()
+                .enumerate()
+                .map(|(i, t)| toex_formats::Segment {
+                    text: (*t).to_owned(),
+                    line: Some(i as u32 + 1),
+                    ..Default::default()
+                })
+                .collect(),
+            ..doc(force, &lines.join("\n"))
+        };
+        d.extract_mentions(None);
+        d
+    };
+    index
+        .add_documents(&[
+            chat(
+                "WYP",
+                &["ring me", "new number 07700 900001 dont give it out"],
+            ),
+            chat(
+                "WYP",
+                &["the van is YX19 ABC", "meet at BD1 4AS by the garage"],
+            ),
+            chat("GMP", &["GMP holds 07700 900001 too"]),
+        ])
+        .unwrap();
+    let wyp = Scope::new(&["WYP".to_owned()], &[], false).unwrap();
+    let search = |q: &str| index.search(&SearchRequest::new(q, wyp.clone())).unwrap();
+    for q in [
+        "07700900001",
+        "+44 7700 900001",
+        "+447700900001",
+        "07700 900001",
+        "(0)7700-900001",
+    ] {
+        let r = search(q);
+        assert_eq!(r.total, 1, "{q}");
+        assert_eq!(r.matched_as.len(), 1, "{q}");
+        assert_eq!(r.matched_as[0].value, "+447700900001", "{q}");
+        // The line that holds it is marked where it was written.
+        let seg = &r.hits[0].segments[0];
+        assert_eq!(seg.index, 1, "{q}");
+        assert_eq!(marked(&seg.text), ["07700 900001"], "{q}");
+    }
+    for q in ["YX19ABC", "yx19 abc", "BD14AS", "bd1 4as"] {
+        let r = search(q);
+        assert_eq!(r.total, 1, "{q}: {:?}", r.matched_as);
+    }
+    // The other words still count; another force's copy is never found.
+    assert_eq!(search("07700900001 garage").total, 0);
+    assert_eq!(search("07700900001 number").total, 1);
+    // A query with no identifier is searched as before.
+    assert!(search("garage").matched_as.is_empty());
+}
+
+#[test]
 fn a_page_beyond_the_search_depth_and_a_range_over_text_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let index = SearchIndex::open_or_create(dir.path()).unwrap();

@@ -119,6 +119,7 @@ impl SearchIndex {
             total: ranked.len(),
             hits,
             facets,
+            matched_as: keyword.map(|k| k.matched_as).unwrap_or_default(),
         })
     }
 }

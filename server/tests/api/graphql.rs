@@ -345,3 +345,49 @@ async fn a_corrected_translation_is_kept_beside_the_machine_one_and_searched() {
         .await;
     assert_eq!(error_code(&r), Some("BAD_INPUT"), "{r}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_phone_typed_any_way_finds_the_documents_holding_it_within_the_callers_scope() {
+    let app = TestApp::spawn().await;
+    let (op, other) = (unique("op"), unique("op"));
+    for (force, operation, text) in [
+        ("WYP", &op, "new number 07700 900123, dont give it out"),
+        ("WYP", &other, "ring 07700900123 after ten"),
+        ("GMP", &op, "GMP holds +44 7700 900123 as well"),
+    ] {
+        let input = json!({ "title": "chat", "text": text, "language": "en", "force": force, "operation": operation });
+        let r = app.graphql(INGEST, json!({ "input": input })).await;
+        assert!(r["errors"].is_null(), "{r}");
+    }
+    let search = "query($q: String!, $f: SearchFilter!) { search(queryText: $q, filter: $f) { total matchedAs { kind value asWritten } edges { node { id } } } }";
+    for q in [
+        "07700900123",
+        "+44 7700 900123",
+        "07700 900123",
+        "+447700900123",
+    ] {
+        let r = app
+            .graphql(search, json!({ "q": q, "f": { "forces": ["WYP"] } }))
+            .await;
+        assert!(r["errors"].is_null(), "{r}");
+        let s = &r["data"]["search"];
+        assert_eq!(s["total"], 2, "{q}: {r}");
+        assert_eq!(
+            s["matchedAs"],
+            json!([{ "kind": "phone", "value": "+447700900123", "asWritten": q }]),
+            "{q}"
+        );
+        // Confined to one operation, one force: only what lies inside.
+        let r = app
+            .graphql(
+                search,
+                json!({ "q": q, "f": { "forces": ["WYP"], "operations": [op] } }),
+            )
+            .await;
+        assert_eq!(r["data"]["search"]["total"], 1, "{q}: {r}");
+        let r = app
+            .graphql(search, json!({ "q": q, "f": { "forces": ["GMP"] } }))
+            .await;
+        assert_eq!(r["data"]["search"]["total"], 1, "{q}: {r}");
+    }
+}

@@ -41,6 +41,11 @@ const SearchQuery = graphql(`
         hasNextPage
         endCursor
       }
+      matchedAs {
+        kind
+        value
+        asWritten
+      }
       facets {
         languages { value count }
         forces { value count }
@@ -209,6 +214,15 @@ function Results(props: {
         <p className="total" role="status">
           {s.total} {s.total === 1 ? 'document' : 'documents'} {fetching && <span className="muted">(updating…)</span>}
         </p>
+        {s.matchedAs.length > 0 && (
+          <p className="matched-as muted">
+            {s.matchedAs.map((m, i) => (
+              <span key={i}>
+                {i > 0 && '; '}“{m.asWritten}” matched as {m.kind} <code>{m.value}</code>, however a document writes it
+              </span>
+            ))}
+          </p>
+        )}
         {s.edges.length === 0 && <Empty>No document matches. Try fewer words, other spellings or semantic mode.</Empty>}
         <ol className="hitlist">
           {s.edges.map((e) => (

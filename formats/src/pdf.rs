@@ -178,33 +178,9 @@ fn read_scans(
         let page = pages[i];
         let (width, height) = size_of(page);
         let dpi = dpi_within(width, height, limits.pixels);
-        let stem = folder.join("page");
-        let (number, resolution) = (page.to_string(), format!("{dpi:.0}"));
-        let ran = run(
-            "pdftoppm",
-            &[
-                OsStr::new("-r"),
-                OsStr::new(&resolution),
-                // PGM: a PNG's compression took 95% of the time on a scan's noise.
-                OsStr::new("-gray"),
-                OsStr::new("-f"),
-                OsStr::new(&number),
-                OsStr::new("-l"),
-                OsStr::new(&number),
-                OsStr::new("-singlefile"),
-                input.as_os_str(),
-                stem.as_os_str(),
-            ],
-            folder,
-            limits.tool_seconds,
-        )?;
-        if !ran.success {
-            return Err(refusal(&ran.stderr));
-        }
-        Ok(PageImage {
-            path: stem.with_extension("pgm"),
-            page,
-        })
+        // PGM: a PNG's compression took 95% of the time on a scan's noise.
+        let path = pdftoppm(input, page, dpi, &["-gray"], "pgm", folder, limits)?;
+        Ok(PageImage { path, page })
     })?;
     parsed.page_frames = pages
         .iter()
@@ -254,38 +230,46 @@ pub fn render_page(
             reason: format!("it has no page {page}"),
         });
     };
-    let resolution = format!("{:.0}", dpi_within(width, height, pixels));
-    let number = page.to_string();
-    let stem = scratch.path().join("page");
-    let ran = run(
-        "pdftoppm",
-        &[
-            OsStr::new("-r"),
-            OsStr::new(&resolution),
-            OsStr::new("-jpeg"),
-            OsStr::new("-jpegopt"),
-            OsStr::new("quality=80"),
-            OsStr::new("-f"),
-            OsStr::new(&number),
-            OsStr::new("-l"),
-            OsStr::new(&number),
-            OsStr::new("-singlefile"),
-            input.as_os_str(),
-            stem.as_os_str(),
-        ],
-        scratch.path(),
-        limits.tool_seconds,
-    )?;
-    if !ran.success {
-        return Err(refusal(&ran.stderr));
-    }
-    let rendered = stem.with_extension("jpg");
+    let dpi = dpi_within(width, height, pixels);
+    let jpeg = ["-jpeg", "-jpegopt", "quality=80"];
+    let rendered = pdftoppm(input, page, dpi, &jpeg, "jpg", scratch.path(), limits)?;
     std::fs::copy(&rendered, output)
         .map(drop)
         .map_err(|e| FormatError::Tool {
             tool: "pdftoppm",
             reason: format!("cannot keep the rendered page: {e}"),
         })
+}
+
+/// Renders page `page` of `input` at `dpi` into `folder` with pdftoppm and `options`
+/// (the image format); the image's path, ending in `extension`.
+fn pdftoppm(
+    input: &Path,
+    page: u32,
+    dpi: f64,
+    options: &[&str],
+    extension: &str,
+    folder: &Path,
+    limits: &Limits,
+) -> Result<std::path::PathBuf, FormatError> {
+    let stem = folder.join("page");
+    let (number, resolution) = (page.to_string(), format!("{dpi:.0}"));
+    let mut args: Vec<&OsStr> = vec![OsStr::new("-r"), OsStr::new(&resolution)];
+    args.extend(options.iter().map(OsStr::new));
+    args.extend([
+        OsStr::new("-f"),
+        OsStr::new(&number),
+        OsStr::new("-l"),
+        OsStr::new(&number),
+        OsStr::new("-singlefile"),
+        input.as_os_str(),
+        stem.as_os_str(),
+    ]);
+    let ran = run("pdftoppm", &args, folder, limits.tool_seconds)?;
+    if !ran.success {
+        return Err(refusal(&ran.stderr));
+    }
+    Ok(stem.with_extension(extension))
 }
 
 /// The resolution that renders a page of `width` × `height` points within `pixels`.

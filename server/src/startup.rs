@@ -3,6 +3,7 @@
 
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::{App, HttpServer, web};
@@ -12,6 +13,12 @@ use toex_schema::{Limits, Services, ToexSchema};
 
 use crate::routes;
 use crate::settings::Settings;
+
+/// How long a new connection may wait for its first request's head before it is closed
+/// with 408: longer than a browser keeps a connection it opened ahead of need.
+const FIRST_REQUEST_WAIT: Duration = Duration::from_secs(30);
+/// How long an idle connection is kept between requests (nginx's default).
+const KEEP_ALIVE: Duration = Duration::from_secs(75);
 
 /// A bound, not yet running, toex server.
 pub struct Application {
@@ -104,6 +111,12 @@ impl Application {
         .listen(listener)
         .context("listening")?
         .workers(settings.server.workers)
+        // Browsers open connections ahead of need (Chromium keeps an unused one up to
+        // 10 s); actix's 5 s default answered those with 408 before any request came,
+        // which the page then read as its next request's answer.
+        .client_request_timeout(FIRST_REQUEST_WAIT)
+        // And they reuse idle ones for minutes: closing after 5 s raced their next request.
+        .keep_alive(KEEP_ALIVE)
         .shutdown_timeout(10)
         .disable_signals();
         Ok(server.run())

@@ -57,7 +57,9 @@ export function App() {
               {name}
             </a>
           ))}
-          <a href="/graphql" target="_blank" rel="noreferrer">
+          {/* `opener`: the new tab gets a copy of this tab's session, so GraphiQL opens
+              with the token and purpose filled in. */}
+          <a href="/graphql" target="_blank" rel="opener">
             GraphiQL
           </a>
         </nav>

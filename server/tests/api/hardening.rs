@@ -236,3 +236,22 @@ async fn a_body_is_not_read_before_its_sender_is_authenticated() {
         "{outcomes:?}"
     );
 }
+
+// Regression: a connection opened ahead of need (as browsers do) and idle for 5 s was
+// answered 408 before its request came, and the page read that as its next answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_idle_before_its_first_request_is_served_not_answered_408() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = TestApp::spawn().await;
+    let mut socket = tokio::net::TcpStream::connect(app.address).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_secs(8)).await;
+    socket
+        .write_all(b"GET /health HTTP/1.1\r\nHost: toex\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut answer = Vec::new();
+    socket.read_to_end(&mut answer).await.unwrap();
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    app.stop().await;
+}

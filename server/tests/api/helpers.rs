@@ -220,8 +220,9 @@ pub fn shared_neo4j_uri() -> String {
             {
                 return uri;
             }
-            let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-                .join(format!("neo4j-{}", std::process::id()));
+            let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
+            remove_data_of_ended_runs(tmp);
+            let dir = tmp.join(format!("neo4j-{}", std::process::id()));
             let process = Neo4jProcess::start(&dir, 0);
             let uri = process.uri();
             // Lives until the test process exits; --watch-pid then stops it.
@@ -229,6 +230,27 @@ pub fn shared_neo4j_uri() -> String {
             uri
         })
         .clone()
+}
+
+/// Removes the Neo4j data folders of earlier test processes that have ended (about
+/// 500 MB each; they used to pile up in the target folder run after run).
+fn remove_data_of_ended_runs(tmp: &Path) {
+    let Ok(entries) = std::fs::read_dir(tmp) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix("neo4j-"))
+            .and_then(|p| p.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
 }
 
 fn init_test_log() {

@@ -39,8 +39,9 @@ async fn a_search_text_of_400000_words_is_refused_at_once() {
     assert!(r["errors"].is_null(), "an ordinary search still runs: {r}");
 }
 
-// Regression: a cursor far down (`after: "999999999"`) made the collectors reserve room
-// for a billion hits before searching; a search's memory is held to its budget.
+// Regression: a cursor far down (`after: "999999999"`) was accepted; the collectors were
+// asked to keep a billion hits (address space reserved for twice that, every matching
+// document kept and sorted). A search's work and memory are held to a budget.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_search_page_a_billion_results_deep_is_refused_before_any_work() {
     let app = TestApp::spawn().await;

@@ -118,6 +118,10 @@ test('a phone typed four ways finds the same documents, and says what it matched
     await page.locator('.hit h2 a', { hasText: 'aurora-group-chat.txt' }).waitFor();
     const said = await page.locator('.matched-as').innerText();
     assert.match(said, /matched as phone \+447700900001/, said);
+    // Each hit says why it matched and when it came in.
+    const meta = await page.locator('.hit', { hasText: 'aurora-group-chat.txt' }).locator('.meta').innerText();
+    assert.match(meta, /ingested \d{2}\/\d{2}\/\d{4}/, meta);
+    assert.match(meta, /holds phone \+447700900001/, meta);
     found.push((await page.locator('.hit h2 a').allInnerTexts()).sort().join('|'));
   }
   assert.equal(new Set(found).size, 1, found.join('\n'));

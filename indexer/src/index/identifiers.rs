@@ -76,42 +76,64 @@ impl SearchIndex {
         })
     }
 
-    /// Byte ranges, per segment, where the document's stored mentions hold one of
-    /// `found` (the query's identifiers) in its original text.
-    pub(super) fn identifier_spans(
+    /// The document's stored mentions of `found` (the query's identifiers).
+    pub(super) fn mentions_of(
         &self,
         doc: &TantivyDocument,
-        segments: &[toex_formats::Segment],
         found: &[Found],
-    ) -> HashMap<usize, Vec<(usize, usize)>> {
-        let mut out: HashMap<usize, Vec<(usize, usize)>> = HashMap::new();
+    ) -> Vec<toex_extract::Mention> {
         if found.is_empty() {
-            return out;
+            return Vec::new();
         }
         let Some(json) = first_str(doc, self.fields.entities) else {
-            return out;
+            return Vec::new();
         };
         let mentions: Vec<toex_extract::Mention> = serde_json::from_str(&json).unwrap_or_default();
-        for m in mentions {
-            let wanted = found
-                .iter()
-                .any(|f| f.kind == m.found.kind && f.value == m.found.value);
-            let (Some(i), true, toex_extract::TextSide::Original) = (m.segment, wanted, m.side)
-            else {
-                continue;
-            };
-            let Some(text) = segments.get(i as usize).map(|s| s.text.as_str()) else {
-                continue;
-            };
-            let byte = |c: u32| {
-                text.char_indices()
-                    .nth(c as usize)
-                    .map_or(text.len(), |(b, _)| b)
-            };
-            out.entry(i as usize)
-                .or_default()
-                .push((byte(m.found.start), byte(m.found.end)));
-        }
-        out
+        mentions
+            .into_iter()
+            .filter(|m| {
+                found
+                    .iter()
+                    .any(|f| f.kind == m.found.kind && f.value == m.found.value)
+            })
+            .collect()
     }
+}
+
+/// The query's identifiers a document holds, in the query's order.
+pub(super) fn held(found: &[Found], mentions: &[toex_extract::Mention]) -> Vec<Found> {
+    found
+        .iter()
+        .filter(|f| {
+            mentions
+                .iter()
+                .any(|m| m.found.kind == f.kind && m.found.value == f.value)
+        })
+        .cloned()
+        .collect()
+}
+
+/// Byte ranges, per segment, where `mentions` were written in the original text.
+pub(super) fn written_spans(
+    segments: &[toex_formats::Segment],
+    mentions: &[toex_extract::Mention],
+) -> HashMap<usize, Vec<(usize, usize)>> {
+    let mut out: HashMap<usize, Vec<(usize, usize)>> = HashMap::new();
+    for m in mentions {
+        let (Some(i), toex_extract::TextSide::Original) = (m.segment, m.side) else {
+            continue;
+        };
+        let Some(text) = segments.get(i as usize).map(|s| s.text.as_str()) else {
+            continue;
+        };
+        let byte = |c: u32| {
+            text.char_indices()
+                .nth(c as usize)
+                .map_or(text.len(), |(b, _)| b)
+        };
+        out.entry(i as usize)
+            .or_default()
+            .push((byte(m.found.start), byte(m.found.end)));
+    }
+    out
 }

@@ -125,9 +125,11 @@ impl SearchIndex {
             if hit.translation_matched.is_none() && translation_hit {
                 hit.translation_matched = Some("machine");
             }
+            let mentioned = self.mentions_of(&doc, &identifiers);
+            hit.identifiers = super::identifiers::held(&identifiers, &mentioned);
             if let Some(json) = first_str(&doc, f.segments) {
                 let segments = segments_from_json(&json);
-                let written = self.identifier_spans(&doc, &segments, &identifiers);
+                let written = super::identifiers::written_spans(&segments, &mentioned);
                 hit.segments = self.segment_matches(&segments, &terms, &written);
             }
             hits.push(hit);

@@ -96,6 +96,10 @@ pub struct Hit {
     /// The segments (lines, messages, cues) that hold a matched term, in document
     /// order, at most [`MAX_SEGMENT_MATCHES`]; each with its timestamps.
     pub segments: Vec<SegmentMatch>,
+    /// When the document was first ingested.
+    pub ingested_at: Option<DateTime<Utc>>,
+    /// The query's identifiers this document holds (however it writes them).
+    pub identifiers: Vec<toex_extract::Found>,
 }
 
 /// Most matching segments reported per hit.

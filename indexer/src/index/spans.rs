@@ -25,6 +25,11 @@ impl SearchIndex {
             corrected_snippet: None,
             translation_matched: None,
             segments: Vec::new(),
+            ingested_at: doc
+                .get_first(f.ingested_at)
+                .and_then(|v| v.as_datetime())
+                .and_then(|d| DateTime::from_timestamp_micros(d.into_timestamp_micros())),
+            identifiers: Vec::new(),
         }
     }
 

@@ -386,6 +386,9 @@ fn an_identifier_typed_any_common_way_finds_every_document_holding_it() {
         assert_eq!(r.total, 1, "{q}");
         assert_eq!(r.matched_as.len(), 1, "{q}");
         assert_eq!(r.matched_as[0].value, "+447700900001", "{q}");
+        // The hit says why it matched, and when it came in.
+        assert_eq!(r.hits[0].identifiers.len(), 1, "{q}");
+        assert!(r.hits[0].ingested_at.is_some(), "{q}");
         // The line that holds it is marked where it was written.
         let seg = &r.hits[0].segments[0];
         assert_eq!(seg.index, 1, "{q}");
@@ -399,7 +402,9 @@ fn an_identifier_typed_any_common_way_finds_every_document_holding_it() {
     assert_eq!(search("07700900001 garage").total, 0);
     assert_eq!(search("07700900001 number").total, 1);
     // A query with no identifier is searched as before.
-    assert!(search("garage").matched_as.is_empty());
+    let plain = search("garage");
+    assert!(plain.matched_as.is_empty());
+    assert!(plain.hits[0].identifiers.is_empty());
 }
 
 #[test]

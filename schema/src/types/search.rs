@@ -28,6 +28,11 @@ pub struct SearchHit {
     pub translation_matched: Option<String>,
     /// The segments (lines, messages, cues) where the query matched, with their times.
     pub segments: Vec<SegmentMatch>,
+    /// When the document was first ingested.
+    pub ingested_at: Option<DateTime<Utc>>,
+    /// The search text's identifiers this document holds, however it writes them: why it
+    /// matched when its words differ.
+    pub matched_as: Vec<MatchedIdentifier>,
 }
 
 #[ComplexObject]
@@ -93,6 +98,8 @@ impl From<Hit> for SearchHit {
                     highlighted: crate::markup::html(&m.text),
                 })
                 .collect(),
+            ingested_at: h.ingested_at,
+            matched_as: h.identifiers.into_iter().map(Into::into).collect(),
         }
     }
 }

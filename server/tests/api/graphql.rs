@@ -359,7 +359,7 @@ async fn a_phone_typed_any_way_finds_the_documents_holding_it_within_the_callers
         let r = app.graphql(INGEST, json!({ "input": input })).await;
         assert!(r["errors"].is_null(), "{r}");
     }
-    let search = "query($q: String!, $f: SearchFilter!) { search(queryText: $q, filter: $f) { total matchedAs { kind value asWritten } edges { node { id } } } }";
+    let search = "query($q: String!, $f: SearchFilter!) { search(queryText: $q, filter: $f) { total matchedAs { kind value asWritten } edges { node { id ingestedAt matchedAs { kind value } } } } }";
     for q in [
         "07700900123",
         "+44 7700 900123",
@@ -377,6 +377,15 @@ async fn a_phone_typed_any_way_finds_the_documents_holding_it_within_the_callers
             json!([{ "kind": "phone", "value": "+447700900123", "asWritten": q }]),
             "{q}"
         );
+        for edge in s["edges"].as_array().unwrap() {
+            let hit = &edge["node"];
+            assert_eq!(
+                hit["matchedAs"],
+                json!([{ "kind": "phone", "value": "+447700900123" }]),
+                "{q}: {hit}"
+            );
+            assert!(hit["ingestedAt"].is_string(), "{hit}");
+        }
         // Confined to one operation, one force: only what lies inside.
         let r = app
             .graphql(

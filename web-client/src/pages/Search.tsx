@@ -20,6 +20,11 @@ const SearchHitCardFragment = graphql(`
     translationSnippet
     correctedSnippet
     translationMatched
+    ingestedAt
+    matchedAs {
+      kind
+      value
+    }
     segments {
       index
       line
@@ -256,7 +261,14 @@ function HitCard(props: { hit: FragmentType<typeof SearchHitCardFragment> }) {
       </h2>
       <div className="meta">
         {hit.force} · {hit.sourceType} · {hit.language ?? 'language unknown'}
+        {hit.ingestedAt && <> · ingested {new Date(hit.ingestedAt).toLocaleString('en-GB')}</>}
         {hit.translationMatched && <> · matched the {hit.translationMatched === 'CORRECTED' ? 'corrected' : 'machine'} translation</>}
+        {hit.matchedAs.map((m) => (
+          <span key={`${m.kind}:${m.value}`} className="why">
+            {' '}
+            · holds {m.kind} <code>{m.value}</code>
+          </span>
+        ))}
       </div>
       <div className="side-by-side">
         <div>

@@ -172,30 +172,30 @@ fn read_scans(
         return Ok(());
     };
     let sizes = page_sizes(input, scratch, *first, *last, limits)?;
-    // Letter size when pdfinfo gave none.
-    let size_of = |page: u32| sizes.get(&page).copied().unwrap_or((612.0, 792.0));
+    // Each page's resolution and the pixel frame it renders to (letter size when pdfinfo
+    // gave none): the boxes OCR reads are in that frame.
+    let plans: Vec<(f64, PageFrame)> = pages
+        .iter()
+        .map(|&page| {
+            let (width, height) = sizes.get(&page).copied().unwrap_or((612.0, 792.0));
+            let dpi = dpi_within(width, height, limits.pixels);
+            // pdftoppm's own rounding of points at a resolution to pixels.
+            let pixels = |points: f64| (points * dpi / 72.0).ceil() as u32;
+            let frame = PageFrame {
+                page,
+                width: pixels(width),
+                height: pixels(height),
+            };
+            (dpi, frame)
+        })
+        .collect();
     let read = ocr::read_pages(pages.len(), scratch, limits, |i, folder| {
-        let page = pages[i];
-        let (width, height) = size_of(page);
-        let dpi = dpi_within(width, height, limits.pixels);
+        let (dpi, PageFrame { page, .. }) = plans[i];
         // PGM: a PNG's compression took 95% of the time on a scan's noise.
         let path = pdftoppm(input, page, dpi, &["-gray"], "pgm", folder, limits)?;
         Ok(PageImage { path, page })
     })?;
-    parsed.page_frames = pages
-        .iter()
-        .map(|&page| {
-            let (width, height) = size_of(page);
-            let dpi = dpi_within(width, height, limits.pixels);
-            // pdftoppm's own rounding of points at a resolution to pixels.
-            let pixels = |points: f64| (points * dpi / 72.0).ceil() as u32;
-            PageFrame {
-                page,
-                width: pixels(width),
-                height: pixels(height),
-            }
-        })
-        .collect();
+    parsed.page_frames = plans.into_iter().map(|(_, frame)| frame).collect();
     parsed
         .pages_without_text
         .retain(|p| !read.iter().any(|s| s.page == Some(*p)));

@@ -115,13 +115,9 @@ impl MediaStore {
             std::fs::remove_file(&old).map_err(|e| io(&old, e))?;
         }
         // Pages rendered from an earlier original are stale.
-        if let Ok(pages) = std::fs::read_dir(self.dir.join(PAGES)) {
-            let prefix = format!("{id}-");
-            for page in pages.flatten() {
-                if page.file_name().to_string_lossy().starts_with(&prefix) {
-                    let _ = std::fs::remove_file(page.path());
-                }
-            }
+        let pages = self.dir.join(PAGES).join(id);
+        if pages.is_dir() {
+            std::fs::remove_dir_all(&pages).map_err(|e| io(&pages, e))?;
         }
         let target = self.dir.join(format!("{id}.{ext}"));
         let tmp = self.dir.join(format!(".{id}.{ext}.tmp"));
@@ -161,9 +157,9 @@ impl MediaStore {
     }
 
     /// Where page `page` of document `id`'s PDF is kept once rendered
-    /// (`pages/<id>-<page>.jpg`); `None` for what is not a document id.
+    /// (`pages/<id>/<page>.jpg`); `None` for what is not a document id.
     pub fn page_path(&self, id: &str, page: u32) -> Option<PathBuf> {
-        valid_id(id).then(|| self.dir.join(PAGES).join(format!("{id}-{page}.jpg")))
+        valid_id(id).then(|| self.dir.join(PAGES).join(id).join(format!("{page}.jpg")))
     }
 
     /// What a page URL's signature binds: the document and the page.

@@ -1,6 +1,9 @@
 //! Originals and scanned pages behind signed URLs (minted by `Document.media` and
 //! `Document.scannedPages`, which checked the caller's scope and were audited).
 
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use actix_files::NamedFile;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -34,7 +37,7 @@ pub(crate) async fn original(
         return invalid_link();
     };
     match store.get(&id) {
-        Some(file) => serve(&req, &file).await,
+        Some(file) => serve(&req, &file.path, file.content_type).await,
         None => HttpResponse::NotFound().finish(),
     }
 }
@@ -45,12 +48,12 @@ fn invalid_link() -> HttpResponse {
         .body("this media link is invalid or has expired; open the document again")
 }
 
-/// `file` with its type, privately cacheable for as long as its link lives, with ranges.
-async fn serve(req: &HttpRequest, file: &MediaFile) -> HttpResponse {
-    match NamedFile::open_async(&file.path).await {
+/// The file at `path` as `content_type`, privately cacheable for as long as its link
+/// lives, with ranges.
+async fn serve(req: &HttpRequest, path: &Path, content_type: &str) -> HttpResponse {
+    match NamedFile::open_async(path).await {
         Ok(named) => {
-            let mime = file
-                .content_type
+            let mime = content_type
                 .parse()
                 .unwrap_or(actix_web::mime::APPLICATION_OCTET_STREAM);
             let mut response = named
@@ -89,59 +92,50 @@ pub(crate) async fn page(
     if original.content_type != "application/pdf" {
         return HttpResponse::NotFound().finish();
     }
-    if !cached.is_file()
-        && let Err(refusal) = render(&services, original, page, &cached).await
-    {
+    if let Err(refusal) = render(&services, original, page, &cached).await {
         return refusal;
     }
-    serve(
-        &req,
-        &MediaFile {
-            path: cached,
-            content_type: "image/jpeg",
-            bytes: 0,
-        },
-    )
-    .await
+    serve(&req, &cached, "image/jpeg").await
 }
 
-/// Renders `page` of `original` into `cached` (through a temporary file, so a reader
-/// never sees half a page).
+/// Renders `page` of `original` into `cached` unless it is there already, on the CPU
+/// pool (through a temporary file, so a reader never sees half a page).
 async fn render(
     services: &Services,
     original: MediaFile,
     page: u32,
-    cached: &std::path::Path,
+    cached: &Path,
 ) -> Result<(), HttpResponse> {
-    let folder = cached.parent().map(std::path::Path::to_path_buf);
-    static RENDERS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let n = RENDERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let tmp = cached.with_extension(format!("{}-{n}.tmp", std::process::id()));
-    let out = tmp.clone();
+    static RENDERS: AtomicU64 = AtomicU64::new(0);
+    let n = RENDERS.fetch_add(1, Ordering::Relaxed);
+    let cached = cached.to_path_buf();
     let rendered = services
         .cpu
         .run(move || {
-            if let Some(folder) = folder {
+            if cached.is_file() {
+                return Ok(());
+            }
+            if let Some(folder) = cached.parent() {
                 std::fs::create_dir_all(folder).map_err(|e| e.to_string())?;
             }
+            let tmp = cached.with_extension(format!("{}-{n}.tmp", std::process::id()));
             let limits = toex_formats::Limits::default();
-            toex_formats::render_page(&original.path, page, PAGE_PIXELS, &out, &limits)
+            let kept = toex_formats::render_page(&original.path, page, PAGE_PIXELS, &tmp, &limits)
                 .map_err(|e| e.to_string())
+                .and_then(|()| std::fs::rename(&tmp, &cached).map_err(|e| e.to_string()));
+            if kept.is_err() {
+                let _ = std::fs::remove_file(&tmp);
+            }
+            kept
         })
         .await;
     match rendered {
-        Ok(Ok(())) => std::fs::rename(&tmp, cached).map_err(|e| {
-            tracing::warn!(error = %e, "a rendered page could not be kept");
-            HttpResponse::InternalServerError().finish()
-        }),
-        Ok(Err(why)) => {
-            let _ = std::fs::remove_file(&tmp);
-            Err(error_response(
-                HttpResponse::NotFound(),
-                ErrorCode::NotFound,
-                &format!("page {page} cannot be shown: {why}"),
-            ))
-        }
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(why)) => Err(error_response(
+            HttpResponse::NotFound(),
+            ErrorCode::NotFound,
+            &format!("page {page} cannot be shown: {why}"),
+        )),
         Err(pool) => {
             let err = ApiError::from(pool);
             Err(error_response(

@@ -182,15 +182,6 @@ impl SearchIndex {
     }
 
     pub(super) fn parse(&self, query: &str) -> Result<Box<dyn Query>, IndexError> {
-        let syntax = QuerySyntax::of(query);
-        if syntax.range {
-            return Err(IndexError::BadQuery {
-                message: "ranges (`[a TO b]`, `>a`) are not searched in text; filter \
-                          by date with `from` and `to`"
-                    .to_owned(),
-                position: None,
-            });
-        }
         let f = self.fields;
         if query.trim().is_empty() {
             return Err(IndexError::BadQuery {
@@ -198,11 +189,19 @@ impl SearchIndex {
                 position: Some(0),
             });
         }
-        let (_, errors) = tantivy::query_grammar::parse_query_lenient(query);
+        let (ast, errors) = tantivy::query_grammar::parse_query_lenient(query);
         if let Some(first) = errors.first() {
             return Err(IndexError::BadQuery {
                 message: first.message.clone(),
                 position: Some(first.pos),
+            });
+        }
+        if QuerySyntax::of_ast(&ast).range {
+            return Err(IndexError::BadQuery {
+                message: "ranges (`[a TO b]`, `>a`) are not searched in text; filter \
+                          by date with `from` and `to`"
+                    .to_owned(),
+                position: None,
             });
         }
         let mut parser = QueryParser::for_index(
@@ -256,6 +255,10 @@ impl QuerySyntax {
     /// Reads `query` as the parser does (leniently: a query that does not parse is
     /// refused by the parser itself).
     pub fn of(query: &str) -> Self {
+        Self::of_ast(&tantivy::query_grammar::parse_query_lenient(query).0)
+    }
+
+    fn of_ast(ast: &UserInputAst) -> Self {
         fn walk(ast: &UserInputAst, out: &mut QuerySyntax) {
             match ast {
                 UserInputAst::Clause(clauses) => clauses.iter().for_each(|(_, a)| walk(a, out)),
@@ -267,9 +270,8 @@ impl QuerySyntax {
                 },
             }
         }
-        let (ast, _) = tantivy::query_grammar::parse_query_lenient(query);
         let mut out = QuerySyntax::default();
-        walk(&ast, &mut out);
+        walk(ast, &mut out);
         out
     }
 }

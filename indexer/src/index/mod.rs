@@ -181,4 +181,6 @@ impl SearchIndex {
 }
 
 #[cfg(test)]
+mod search_tests;
+#[cfg(test)]
 mod tests;

@@ -1,6 +1,6 @@
 use super::*;
 
-fn doc(force: &str, text: &str) -> NewDocument {
+pub(super) fn doc(force: &str, text: &str) -> NewDocument {
     NewDocument {
         title: "interview".to_owned(),
         text: text.to_owned(),
@@ -19,15 +19,15 @@ fn doc(force: &str, text: &str) -> NewDocument {
 
 /// Every force the tests write.
 /// The matched pieces of an excerpt.
-fn marked(e: &Excerpt) -> Vec<&str> {
+pub(super) fn marked(e: &Excerpt) -> Vec<&str> {
     e.pieces().filter(|(_, m)| *m).map(|(p, _)| p).collect()
 }
 
-fn any() -> Scope {
+pub(super) fn any() -> Scope {
     Scope::new(&["WYP".to_owned(), "GMP".to_owned()], &[], true).unwrap()
 }
 
-fn request(query: &str) -> SearchRequest {
+pub(super) fn request(query: &str) -> SearchRequest {
     SearchRequest::new(query, any())
 }
 
@@ -274,170 +274,6 @@ fn a_bad_query_reports_where() {
         let err = index.search(&request(q)).unwrap_err();
         assert!(matches!(err, IndexError::BadQuery { .. }), "{q:?}: {err}");
     }
-}
-
-#[test]
-fn the_same_file_found_in_several_places_is_one_document_remembering_each() {
-    let dir = tempfile::tempdir().unwrap();
-    let index = SearchIndex::open_or_create(dir.path()).unwrap();
-    let file = |name: &str, container: &str| NewDocument {
-        title: name.to_owned(),
-        provenance: Some(Provenance {
-            sha256: "5e1f".repeat(16),
-            format: "PNG".to_owned(),
-            parent: Some(Parent {
-                name: container.to_owned(),
-                path: format!("DCIM/{name}"),
-                depth: 1,
-                ..Parent::default()
-            }),
-            ..Provenance::default()
-        }),
-        ..doc("WYP", "Meet at the garage at nine")
-    };
-    // Twice in one batch, under two names.
-    let added = index
-        .add_documents_hashed(&[
-            file("IMG_0001.png", "phone.zip"),
-            file("copy.png", "laptop.zip"),
-        ])
-        .unwrap();
-    assert_eq!(added[0].id, added[1].id);
-    // In a later batch from a third place, then again from the first.
-    index
-        .add_documents_hashed(&[file("IMG_0001.png", "cloud.zip")])
-        .unwrap();
-    index
-        .add_documents_hashed(&[file("IMG_0001.png", "phone.zip")])
-        .unwrap();
-    assert_eq!(index.num_docs(), 1);
-    let stored = index.get(&added[0].id, &any()).unwrap().unwrap();
-    let p = stored.provenance.unwrap();
-    let here = (
-        stored.title.as_str(),
-        p.parent.as_ref().unwrap().name.as_str(),
-    );
-    assert_eq!(here, ("IMG_0001.png", "phone.zip"));
-    let others: Vec<(&str, &str)> = p
-        .also_found
-        .iter()
-        .map(|pl| (pl.name.as_str(), pl.parent.as_ref().unwrap().name.as_str()))
-        .collect();
-    assert_eq!(
-        others,
-        [("copy.png", "laptop.zip"), ("IMG_0001.png", "cloud.zip")]
-    );
-    // Text without a file keeps its identity by title.
-    let a = index
-        .add_documents_hashed(&[doc("WYP", "same words")])
-        .unwrap();
-    let b = index
-        .add_documents_hashed(&[NewDocument {
-            title: "another".to_owned(),
-            ..doc("WYP", "same words")
-        }])
-        .unwrap();
-    assert_ne!(a[0].id, b[0].id);
-}
-
-#[test]
-fn an_identifier_typed_any_common_way_finds_every_document_holding_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let index = SearchIndex::open_or_create(dir.path()).unwrap();
-    let chat = |force: &str, lines: &[&str]| {
-        let mut d = NewDocument {
-            segments: lines
-                .iter()
-                .enumerate()
-                .map(|(i, t)| toex_formats::Segment {
-                    text: (*t).to_owned(),
-                    line: Some(i as u32 + 1),
-                    ..Default::default()
-                })
-                .collect(),
-            ..doc(force, &lines.join("\n"))
-        };
-        d.extract_mentions(None);
-        d
-    };
-    index
-        .add_documents(&[
-            chat(
-                "WYP",
-                &["ring me", "new number 07700 900001 dont give it out"],
-            ),
-            chat(
-                "WYP",
-                &["the van is YX19 ABC", "meet at BD1 4AS by the garage"],
-            ),
-            chat("GMP", &["GMP holds 07700 900001 too"]),
-        ])
-        .unwrap();
-    let wyp = Scope::new(&["WYP".to_owned()], &[], false).unwrap();
-    let search = |q: &str| index.search(&SearchRequest::new(q, wyp.clone())).unwrap();
-    for q in [
-        "07700900001",
-        "+44 7700 900001",
-        "+447700900001",
-        "07700 900001",
-        "(0)7700-900001",
-    ] {
-        let r = search(q);
-        assert_eq!(r.total, 1, "{q}");
-        assert_eq!(r.matched_as.len(), 1, "{q}");
-        assert_eq!(r.matched_as[0].value, "+447700900001", "{q}");
-        // The hit says why it matched, and when it came in.
-        assert_eq!(r.hits[0].identifiers.len(), 1, "{q}");
-        assert!(r.hits[0].ingested_at.is_some(), "{q}");
-        // The line that holds it is marked where it was written.
-        let seg = &r.hits[0].segments[0];
-        assert_eq!(seg.index, 1, "{q}");
-        assert_eq!(marked(&seg.text), ["07700 900001"], "{q}");
-    }
-    for q in ["YX19ABC", "yx19 abc", "BD14AS", "bd1 4as"] {
-        let r = search(q);
-        assert_eq!(r.total, 1, "{q}: {:?}", r.matched_as);
-    }
-    // The other words still count; another force's copy is never found.
-    assert_eq!(search("07700900001 garage").total, 0);
-    assert_eq!(search("07700900001 number").total, 1);
-    // A query with no identifier is searched as before.
-    let plain = search("garage");
-    assert!(plain.matched_as.is_empty());
-    assert!(plain.hits[0].identifiers.is_empty());
-}
-
-#[test]
-fn a_page_beyond_the_search_depth_and_a_range_over_text_are_refused() {
-    let dir = tempfile::tempdir().unwrap();
-    let index = SearchIndex::open_or_create(dir.path()).unwrap();
-    index.add_documents(&[doc("WYP", "garage")]).unwrap();
-    let deep = SearchRequest {
-        offset: 1_000_000_000,
-        ..request("garage")
-    };
-    let err = index.search(&deep).unwrap_err();
-    assert!(matches!(err, IndexError::TooLarge(_)), "{err}");
-    let edge = SearchRequest {
-        offset: MAX_SEARCH_DEPTH - 10,
-        ..request("garage")
-    };
-    assert_eq!(index.search(&edge).unwrap().total, 1);
-    for q in ["title:[a TO z]", "text:>garage", "garage {a TO b}"] {
-        let err = index.search(&request(q)).unwrap_err();
-        assert!(matches!(err, IndexError::BadQuery { .. }), "{q}: {err}");
-    }
-    assert_eq!(
-        QuerySyntax::of("garage \"sophiesmi\"*"),
-        QuerySyntax {
-            prefix: true,
-            range: false
-        }
-    );
-    assert_eq!(
-        QuerySyntax::of("\"garage door\"~2 -car"),
-        QuerySyntax::default()
-    );
 }
 
 #[test]

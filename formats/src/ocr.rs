@@ -119,18 +119,123 @@ fn read_page(
     if let Some(script) = detect_script(page, scratch, limits)?
         && let Some(languages) = languages_of(&configured, &script)
     {
-        return recognise(page, &languages, scratch, limits);
+        let read = recognise(page, &languages, scratch, limits)?;
+        return mend_other_script(read, page, &configured, &script, scratch, limits);
     }
     // Too little text for the detector (a screenshot, a label): read with all of them,
     // and again with the script's own languages when one script wrote nearly all of it.
     let first = recognise(page, &limits.ocr_languages, scratch, limits)?;
     let text: String = first.iter().map(|s| s.text.as_str()).collect();
-    match dominant_script(&text).and_then(|script| languages_of(&configured, script)) {
+    let Some(script) = dominant_script(&text) else {
+        return Ok(first);
+    };
+    match languages_of(&configured, script) {
         Some(languages) if languages != limits.ocr_languages => {
-            recognise(page, &languages, scratch, limits)
+            let read = recognise(page, &languages, scratch, limits)?;
+            mend_other_script(read, page, &configured, script, scratch, limits)
         }
         _ => Ok(first),
     }
+}
+
+/// A line read with the wrong script's data comes back as confident-looking nonsense of
+/// low confidence: Arabic read with English data scores 20–40 over its words, and an
+/// English line read with Arabic data about 20, where a noisy line in its own script
+/// scores 50 or more. Short lines (a time wrapped onto its own line) score low either way.
+const OTHER_SCRIPT_CONFIDENCE: f32 = 45.0;
+const OTHER_SCRIPT_WORDS: usize = 3;
+
+fn reads_as_other_script(line: &Segment) -> bool {
+    line.confidence.is_some_and(|c| c < OTHER_SCRIPT_CONFIDENCE)
+        && line.text.split_whitespace().count() >= OTHER_SCRIPT_WORDS
+}
+
+/// A page in two scripts (an English statement quoting Arabic messages) read with its
+/// main script's data: when some lines read as another script's, the page is read again
+/// with the other configured scripts' data, and each such line takes the other reading of
+/// its place where that reading is more confident.
+fn mend_other_script(
+    read: Vec<Segment>,
+    page: &PageImage,
+    configured: &[&str],
+    script: &str,
+    scratch: &Path,
+    limits: &Limits,
+) -> Result<Vec<Segment>, FormatError> {
+    let others: Vec<&str> = configured
+        .iter()
+        .copied()
+        .filter(|l| script_of(l) != script)
+        .collect();
+    if others.is_empty() || !read.iter().any(reads_as_other_script) {
+        return Ok(read);
+    }
+    let again = recognise(page, &others.join("+"), scratch, limits)?;
+    Ok(merge_readings(read, &again))
+}
+
+/// `read` with each line that reads as another script's replaced by the lines of `again`
+/// in its place, where those are more confident on average.
+fn merge_readings(read: Vec<Segment>, again: &[Segment]) -> Vec<Segment> {
+    let mut taken = vec![false; again.len()];
+    let mut out = Vec::with_capacity(read.len());
+    for line in read {
+        if !reads_as_other_script(&line) {
+            out.push(line);
+            continue;
+        }
+        let there: Vec<usize> = (0..again.len())
+            .filter(|&j| !taken[j] && same_place(&line, &again[j]))
+            .collect();
+        let confidence = |j: &usize| again[*j].confidence.unwrap_or(0.0);
+        let mean = there.iter().map(confidence).sum::<f32>() / there.len().max(1) as f32;
+        if there.is_empty() || mean <= line.confidence.unwrap_or(0.0) {
+            out.push(line);
+            continue;
+        }
+        for j in there {
+            taken[j] = true;
+            out.push(again[j].clone());
+        }
+    }
+    out
+}
+
+/// Whether two lines lie in the same place of the same page: they overlap across, and
+/// down by at least half the shorter one's height.
+fn same_place(a: &Segment, b: &Segment) -> bool {
+    let (Some([al, at, aw, ah]), Some([bl, bt, bw, bh])) = (a.bbox, b.bbox) else {
+        return false;
+    };
+    let overlap = |start_a: u32, len_a: u32, start_b: u32, len_b: u32| {
+        (start_a + len_a)
+            .min(start_b + len_b)
+            .saturating_sub(start_a.max(start_b))
+    };
+    a.page == b.page
+        && overlap(al, aw, bl, bw) > 0
+        && 2 * overlap(at, ah, bt, bh) >= ah.min(bh).max(1)
+}
+
+/// Tesseract reads a printed capital I at the start of a clause as `|`: in a line of Latin
+/// script, a `|` standing alone before a lower-case word, or before an apostrophe (`|'m`),
+/// is taken as `I`. A `|` between capitalised cells or numbers (a table) is left alone.
+fn mend_capital_i(text: &str) -> String {
+    let words: Vec<&str> = text.split(' ').collect();
+    let mut out = Vec::with_capacity(words.len());
+    for (i, word) in words.iter().enumerate() {
+        let next_lower = words
+            .get(i + 1)
+            .and_then(|w| w.chars().next())
+            .is_some_and(|c| c.is_lowercase());
+        let mended = match word.strip_prefix('|') {
+            Some("") if next_lower => "I".to_owned(),
+            Some(rest) if rest.starts_with(['\'', '’']) => format!("I{rest}"),
+            _ => (*word).to_owned(),
+        };
+        out.push(mended);
+    }
+    out.join(" ")
 }
 
 /// Reads the page with `languages`, a segment per line.
@@ -166,7 +271,13 @@ fn recognise(
             reason,
         });
     }
-    Ok(lines(&ran.stdout, page.page))
+    let mut read = lines(&ran.stdout, page.page);
+    for line in &mut read {
+        if line.text.contains('|') && dominant_script(&line.text) == Some("Latin") {
+            line.text = mend_capital_i(&line.text);
+        }
+    }
+    Ok(read)
 }
 
 /// The page's script by Tesseract's orientation and script detection; `None` when the
@@ -414,6 +525,62 @@ mod tests {
             Some("ara+fas")
         );
         assert_eq!(languages_of(&["eng"], "Cyrillic"), None);
+    }
+
+    fn line(text: &str, confidence: f32, bbox: [u32; 4]) -> Segment {
+        Segment {
+            text: text.to_owned(),
+            confidence: Some(confidence),
+            bbox: Some(bbox),
+            page: Some(1),
+            ..Segment::default()
+        }
+    }
+
+    #[test]
+    fn a_mixed_page_keeps_the_more_confident_reading_of_each_other_script_line() {
+        let english = [
+            line(
+                "The girl was collected from the hotel",
+                96.0,
+                [100, 100, 1800, 40],
+            ),
+            line("peel! Comiges ail pt Grell", 23.0, [300, 160, 1600, 44]),
+            line("12:30.", 32.0, [100, 220, 150, 40]),
+            line("Ja] Ctraiio rx sousdl", 34.0, [200, 280, 1700, 42]),
+        ];
+        let arabic = [
+            line("مه الأقوامط >اعواط", 20.0, [100, 98, 1800, 44]),
+            line("أخذ سارة العبيدي مفاتيح البيت", 63.0, [310, 158, 1590, 46]),
+            line("دفع خالد", 18.0, [210, 282, 1690, 40]),
+        ];
+        let merged = merge_readings(english.to_vec(), &arabic);
+        let texts: Vec<&str> = merged.iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            [
+                "The girl was collected from the hotel",
+                "أخذ سارة العبيدي مفاتيح البيت",
+                "12:30.",
+                "Ja] Ctraiio rx sousdl",
+            ],
+            "a confident line stays; a garbled one takes the better reading of its place; \
+             a short line and one the other reading does no better on are kept"
+        );
+    }
+
+    #[test]
+    fn a_pipe_read_for_a_capital_i_is_mended_but_a_table_pipe_is_kept() {
+        assert_eq!(mend_capital_i("| saw Leah leave"), "I saw Leah leave");
+        assert_eq!(
+            mend_capital_i("then | told him |'m done"),
+            "then I told him I'm done"
+        );
+        assert_eq!(
+            mend_capital_i("Name | Phone | 07700 900001"),
+            "Name | Phone | 07700 900001"
+        );
+        assert_eq!(mend_capital_i("a |"), "a |");
     }
 
     #[test]

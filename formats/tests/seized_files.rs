@@ -290,6 +290,7 @@ fn a_scanned_letter_is_read_by_ocr_line_by_line_with_boxes() {
     assert_eq!(letter.encoding, "PNG");
     let text = letter.text();
     for words in [
+        "Dear Sir, I write about",
         "white van seen at Kirkgate garage",
         "two girls on 12 March",
         "Dana Whitlock",
@@ -320,6 +321,30 @@ fn a_screenshot_of_an_arabic_chat_is_read_with_the_arabic_model() {
     {
         assert!(text.contains(words), "{words:?} not in {text:?}");
     }
+}
+
+#[test]
+fn a_page_in_two_scripts_reads_each_line_with_its_own_scripts_data() {
+    let statement = document("bilingual.png");
+    let text = statement.text();
+    for words in [
+        "I saw these messages on her phone",
+        "told her to wait at Kirkgate garage",
+        "I have kept the phone",
+        "السيارة البيضاء",
+        "الكراج قرب المحطة",
+    ] {
+        assert!(text.contains(words), "{words:?} not in {text:?}");
+    }
+    assert_eq!(statement.segments.len(), 5, "{:?}", texts(&statement));
+    assert!(
+        statement
+            .segments
+            .iter()
+            .all(|s| s.confidence.unwrap() > 60.0),
+        "every line in its own script's reading: {:?}",
+        statement.segments
+    );
 }
 
 #[test]

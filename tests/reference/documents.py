@@ -198,7 +198,7 @@ with open(path("message_1.json"), "w", encoding="utf-8") as f:
     json.dump(instagram, f)
 
 
-# Images: a scanned letter and a screenshot of an Arabic chat (typeset, rendered at 300 dpi,
+# Images: a scanned letter, a bilingual statement and a screenshot of an Arabic chat (typeset, rendered at 300 dpi,
 # skewed and noised by pages.py, read back by OCR), a photo with EXIF date and GPS, a PDF
 # whose second page is a scan, an image of 30,000 × 30,000 pixels, and text called .jpg.
 import random  # noqa: E402
@@ -215,6 +215,13 @@ pages.scan(["Dear Sir, I write about the white van seen at Kirkgate garage.",
             "Yours faithfully, Dana Whitlock"], "en", path("letter.png"), rng)
 pages.scan(["خالد: وين السيارة البيضاء؟", "عمر: في الكراج قرب المحطة", "خالد: جيب الفلوس بكرة"],
            "ar", path("screenshot.png"), rng, size=13, page=(120, 90), scanned=False)
+# A scanned statement in two scripts: English, quoting the Arabic messages it describes.
+pages.scan(["I saw these messages on her phone on 12 March.",
+            "خالد: وين السيارة البيضاء؟ جيب الفلوس بكرة",
+            "He then told her to wait at Kirkgate garage.",
+            "عمر: في الكراج قرب المحطة بعد منتصف الليل",
+            "I have kept the phone and it is sealed as exhibit DW/4."],
+           "mix", path("bilingual.png"), random.Random(12))
 
 photo = Image.new("RGB", (640, 480), (90, 110, 70))
 exif = Image.Exif()

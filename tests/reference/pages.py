@@ -5,7 +5,8 @@ pdftoppm, then skewed and given noise with Pillow. The text that was typeset is 
 beside each image, for the character error rate.
 
 Usage: pages.py OUT_DIR [PAGES_PER_LANGUAGE] [SEED]
-  writes en-NN.png / en-NN.txt, ar-NN.png / ar-NN.txt, text.pdf (the same pages as a
+  writes en-NN.png / en-NN.txt, ar-NN.png / ar-NN.txt, mix-NN.png / mix-NN.txt (a
+  page with runs of English and Arabic lines), text.pdf (the same pages as a
   text layer) and scanned.pdf (the page images as JPEGs, no text layer).
 """
 
@@ -50,6 +51,12 @@ def sentences(rng, lang, count):
         names, places, things, days, templates = EN_NAMES, EN_PLACES, EN_THINGS, EN_DAYS, EN_TEMPLATES
     else:
         names, places, things, days, templates = AR_NAMES, AR_PLACES, AR_THINGS, AR_DAYS, AR_TEMPLATES
+    if lang == "mix":
+        # A bilingual page: an English statement quoting Arabic messages, in runs.
+        out = []
+        while len(out) < count:
+            out += sentences(rng, rng.choice(("en", "ar")), rng.randint(2, 4))
+        return out[:count]
     out = []
     for _ in range(count):
         a, b = rng.sample(names, 2)
@@ -59,12 +66,16 @@ def sentences(rng, lang, count):
     return out
 
 
+def is_arabic(line):
+    return any("\u0600" <= c <= "\u06ff" for c in line)
+
+
 def typeset(pdf, lines, lang, size=12):
-    """Adds a page holding `lines`, right-aligned for Arabic."""
+    """Adds a page holding `lines`, Arabic lines right-aligned (on a mixed page too)."""
     pdf.add_page()
     pdf.set_font("dv", size=size)
     for line in lines:
-        pdf.multi_cell(0, size * 0.55, line, align="R" if lang == "ar" else "L",
+        pdf.multi_cell(0, size * 0.55, line, align="R" if is_arabic(line) else "L",
                        new_x="LMARGIN", new_y="NEXT")
 
 
@@ -101,7 +112,7 @@ def main():
     os.makedirs(out, exist_ok=True)
     text_pdf = new_pdf()
     scanned = []
-    for lang in ("en", "ar"):
+    for lang in ("en", "ar", "mix"):
         for n in range(per_language):
             lines = sentences(rng, lang, 22)
             stem = os.path.join(out, f"{lang}-{n:02}")

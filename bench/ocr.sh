@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Seized-material benchmark: OCR quality and speed, and a mixed archive end to end.
-#  1. PAGES pages each of English and Arabic (tests/reference/pages.py: seeded synthetic
+#  1. PAGES pages each of English, Arabic, and the two mixed (runs of English and Arabic
+#     lines on one page) (tests/reference/pages.py: seeded synthetic
 #     text typeset with DejaVu, rendered at 300 dpi, skewed ±1.5°, noised) read back
 #     through toex-formats: the character error rate per language against what was
 #     typeset, seconds per page, and pages/s for the same pages as a text PDF and as a
@@ -32,7 +33,7 @@ rm -rf "$work"; mkdir -p "$work"
 export NEO4J_DEV_HOME="$work/neo4j"
 trap 'scripts/neo4j.sh stop >/dev/null 2>&1 || true' EXIT
 
-echo "== OCR: $pages pages per language, $(nproc) cores"
+echo "== OCR: $pages pages per language (en, ar, mix), $(nproc) cores"
 "$venv/bin/python" tests/reference/pages.py "$work/pages" "$pages"
 target/release/ocr_quality "$work/pages" "$(nproc)"
 

@@ -49,6 +49,10 @@ struct Inner {
     wake_monitor: Notify,
     /// Statements sent to Neo4j by this client (for N+1 checks and metrics).
     statements: std::sync::atomic::AtomicU64,
+    /// Whether the monitor warms Neo4j's plan cache each time Neo4j comes (back) up.
+    warm_plans: std::sync::atomic::AtomicBool,
+    /// Whether that warm-up has finished since Neo4j last came up.
+    plans_warmed: std::sync::atomic::AtomicBool,
 }
 
 impl GraphClient {
@@ -74,8 +78,68 @@ impl GraphClient {
                 state,
                 wake_monitor: Notify::new(),
                 statements: std::sync::atomic::AtomicU64::new(0),
+                warm_plans: std::sync::atomic::AtomicBool::new(false),
+                plans_warmed: std::sync::atomic::AtomicBool::new(false),
             }),
         })
+    }
+
+    /// The same pool, up, with statements of its own: for work that must not show in
+    /// this handle's count (warming the plan cache beside a request that counts).
+    pub(crate) fn uncounted(&self) -> Self {
+        let (state, _) = watch::channel(Connectivity::Up { since: Utc::now() });
+        Self {
+            inner: Arc::new(Inner {
+                graph: self.inner.graph.clone(),
+                settings: self.inner.settings.clone(),
+                state,
+                wake_monitor: Notify::new(),
+                statements: std::sync::atomic::AtomicU64::new(0),
+                warm_plans: std::sync::atomic::AtomicBool::new(false),
+                plans_warmed: std::sync::atomic::AtomicBool::new(false),
+            }),
+        }
+    }
+
+    /// Has the monitor warm Neo4j's plan cache ([`GraphClient::warm_up`]) in the
+    /// background each time Neo4j comes (back) up, and now if it is up already: for a
+    /// server, whose first analyst would otherwise wait for each page's queries to be
+    /// planned.
+    pub fn warm_plans_on_connect(&self) {
+        self.inner
+            .warm_plans
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+        if self.connectivity().is_up() {
+            self.spawn_warm_up();
+        }
+    }
+
+    /// Whether the plan cache has been warmed since Neo4j last came up (always false
+    /// without [`GraphClient::warm_plans_on_connect`]).
+    pub fn plans_warmed(&self) -> bool {
+        self.inner
+            .plans_warmed
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn spawn_warm_up(&self) {
+        let client = self.clone();
+        self.inner
+            .plans_warmed
+            .store(false, std::sync::atomic::Ordering::Relaxed);
+        tokio::spawn(async move {
+            let done = client.warm_up().await;
+            client
+                .inner
+                .plans_warmed
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+            tracing::info!(
+                planned = done.planned,
+                failed = done.failed,
+                took_ms = done.took.as_millis() as u64,
+                "Neo4j's plans for the analysts' pages warmed"
+            );
+        });
     }
 
     pub fn settings(&self) -> &GraphSettings {
@@ -122,6 +186,13 @@ impl GraphClient {
                         self.inner
                             .state
                             .send_replace(Connectivity::Up { since: Utc::now() });
+                        if self
+                            .inner
+                            .warm_plans
+                            .load(std::sync::atomic::Ordering::Relaxed)
+                        {
+                            self.spawn_warm_up();
+                        }
                     }
                     Err(err) => self.mark_down(&err),
                 },

@@ -14,8 +14,8 @@ pub use client::{Connectivity, GraphClient};
 pub use error::GraphError;
 pub use migrations::MIGRATIONS;
 pub use model::{
-    CommonAssociate, DocumentNode, DocumentPlace, GraphEdge, GraphNode, Person, PersonMatch,
-    ProtectedPerson, SelectionLink, Subgraph, TimelineEvent,
+    CommonAssociate, DocumentNode, DocumentPlace, GraphEdge, GraphNode, Person, PersonDetails,
+    PersonMatch, ProtectedPerson, SelectionLink, Subgraph, TimelineEvent,
 };
 pub use queries::hotspots::{CellPage, CellRecord, HotspotFilter, HotspotKind, LocatedCount};
 pub use queries::mentions::{
@@ -24,6 +24,7 @@ pub use queries::mentions::{
 };
 pub use queries::network::{MAX_HOPS, MAX_PATH_HOPS};
 pub use queries::profiles::{CategoryMonth, ProfileScope, RepeatVictim};
+pub use queries::warm::WarmUp;
 pub use settings::GraphSettings;
 pub use toex_extract::{identifiers, names};
 pub use toex_scope::Scope;

@@ -95,6 +95,25 @@ pub struct TimelineEvent {
     pub detail: Option<String>,
 }
 
+/// What a force records about a person beyond the name: for the person's own page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PersonDetails {
+    pub id: String,
+    /// Date of birth, `YYYY-MM-DD`.
+    pub dob: Option<String>,
+    pub gender: Option<String>,
+    /// A registered sex offender.
+    #[serde(default)]
+    pub rso: bool,
+    pub visor_category: Option<String>,
+    pub mappa_level: Option<i64>,
+    #[serde(default)]
+    pub vulnerabilities: Vec<String>,
+    /// The operations (cases) the person is part of, within the caller's scope.
+    #[serde(default)]
+    pub operations: Vec<String>,
+}
+
 /// A person found by name, with the full-text score.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PersonMatch {

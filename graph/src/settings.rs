@@ -30,6 +30,9 @@ pub struct GraphSettings {
     pub max_connections: usize,
     /// How often the connectivity monitor probes Neo4j while it is down, in milliseconds.
     pub retry_interval_ms: u64,
+    /// Whether `toex serve` plans the analysts' page queries in the background each time
+    /// Neo4j comes up, so the first page after a start does not wait for Cypher planning.
+    pub warm_plans: bool,
 }
 
 impl Default for GraphSettings {
@@ -41,6 +44,7 @@ impl Default for GraphSettings {
             query_timeout_ms: 10_000,
             max_connections: 16,
             retry_interval_ms: 1_000,
+            warm_plans: true,
         }
     }
 }

@@ -36,6 +36,9 @@ pub struct Neo4jHealth {
     pub error: Option<String>,
     /// Since when the current state holds.
     pub since: Option<DateTime<Utc>>,
+    /// Whether the queries behind the analysts' pages have been planned since Neo4j
+    /// last came up (until then, the first of each page waits for Cypher planning).
+    pub plans_warmed: bool,
 }
 
 #[derive(Debug, Clone, SimpleObject, Serialize)]
@@ -56,21 +59,25 @@ pub struct ModelHealth {
 /// A snapshot of `services`' health; cheap, no I/O (the graph monitor keeps connectivity
 /// current).
 pub fn health(services: &Services) -> Health {
+    let plans_warmed = services.graph.plans_warmed();
     let neo4j = match services.graph.connectivity() {
         Connectivity::Up { since } => Neo4jHealth {
             reachable: true,
             error: None,
             since: Some(since),
+            plans_warmed,
         },
         Connectivity::Down { reason, since } => Neo4jHealth {
             reachable: false,
             error: Some(reason),
             since: Some(since),
+            plans_warmed,
         },
         Connectivity::Connecting => Neo4jHealth {
             reachable: false,
             error: Some("connecting".to_owned()),
             since: None,
+            plans_warmed,
         },
     };
     let status = if neo4j.reachable {

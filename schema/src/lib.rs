@@ -86,6 +86,10 @@ pub fn build_schema(
             linkage::PersonMentionsLoader(services_graph.clone()),
             tokio::spawn,
         ))
+        .data(async_graphql::dataloader::DataLoader::new(
+            loaders::PersonDetailsLoader(services_graph.clone()),
+            tokio::spawn,
+        ))
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
         .limit_recursive_depth(32)

@@ -63,6 +63,34 @@ impl Loader<Scoped> for PersonLoader {
     }
 }
 
+/// What forces record about persons beyond their names, through
+/// `GraphClient::person_details_by_ids`.
+pub struct PersonDetailsLoader(pub GraphClient);
+
+impl Loader<Scoped> for PersonDetailsLoader {
+    type Value = toex_graph::PersonDetails;
+    type Error = ApiError;
+
+    async fn load(
+        &self,
+        keys: &[Scoped],
+    ) -> Result<HashMap<Scoped, toex_graph::PersonDetails>, ApiError> {
+        let mut out = HashMap::new();
+        for (scope, ids) in by_scope(keys) {
+            for d in self.0.person_details_by_ids(&scope, &ids).await? {
+                out.insert(
+                    Scoped {
+                        scope: scope.clone(),
+                        id: d.id.clone(),
+                    },
+                    d,
+                );
+            }
+        }
+        Ok(out)
+    }
+}
+
 /// Whether documents have their graph node, through `GraphClient::document_nodes`.
 pub struct DocumentNodeLoader(pub GraphClient);
 

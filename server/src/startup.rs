@@ -34,6 +34,9 @@ impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let opened = Services::open(settings.core()).await?;
         let services = opened.services.clone();
+        if settings.neo4j.warm_plans {
+            services.graph.warm_plans_on_connect();
+        }
         let audit = Arc::new(
             toex_access::AuditLog::open(&settings.audit.path, &settings.audit.key_file)
                 .context("opening the audit log")?,

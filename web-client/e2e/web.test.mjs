@@ -133,6 +133,44 @@ test('a phone typed four ways finds the same documents, and says what it matched
   await shot('03b-identifier-search');
 });
 
+test('a phone found by search opens its page, which says who uses it, and their page says who they are', async () => {
+  await open(`/search?q=${encodeURIComponent('07700900001')}`);
+  await page.locator('.matched-as').waitFor();
+  let started = Date.now();
+  await page.locator('.matched-as').getByRole('link', { name: /its page/ }).click();
+  const users = page.locator('section[aria-label="Used by"]');
+  await users.locator('tbody tr').first().waitFor();
+  const phoneMs = Date.now() - started;
+  assert.match(await page.getByRole('heading', { level: 1 }).innerText(), /7700/);
+  await page.locator('section[aria-label="Documents that hold it"] li').first().waitFor();
+  started = Date.now();
+  await users.locator('tbody tr a').first().click();
+  await page.locator('dl.facts').waitFor();
+  await page.locator('section[aria-label="Timeline"]').waitFor();
+  const personMs = Date.now() - started;
+  const facts = await page.locator('dl.facts').innerText();
+  assert.match(facts, /Id\s+\S+/, facts);
+  assert.match(facts, /Force\s+[A-Z]{2,}/, facts);
+  // Their phone is among what they use, first and last seen in one date format.
+  const used = page.locator('section[aria-label="Phones, emails, accounts and vehicles used"]');
+  const row = await used.locator('tr', { hasText: '+447700900001' }).innerText();
+  assert.match(row, /\d{2}\/\d{2}\/\d{4}/, row);
+  await page.getByRole('link', { name: 'Open in the network' }).waitFor();
+  await shot('03c-person-page');
+  console.log(`phone page in ${phoneMs} ms, person page in ${personMs} ms`);
+  assert.ok(phoneMs < 1_000 && personMs < 1_000, `phone ${phoneMs} ms, person ${personMs} ms`);
+  // At phone width the page reflows: nothing scrolls sideways.
+  await page.setViewportSize({ width: 390, height: 844 });
+  try {
+    await page.waitForTimeout(100);
+    const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+    await shot('03d-person-page-390');
+    assert.ok(wide <= 390, `the person page is ${wide} px wide at 390`);
+  } finally {
+    await page.setViewportSize({ width: 1280, height: 800 });
+  }
+});
+
 test('a translation shows beside the original, and a correction is kept beside it', async () => {
   // An analyst's translation of a message, ingested with its provenance.
   const res = await page.evaluate(async (t) => {
@@ -287,7 +325,7 @@ test('a scan and a photo uploaded through the web client are read, and the scan 
   await shot('11-scan');
 });
 
-test('a scanned statement, call records, Word, a Telegram export, a voicemail and one photo under two names, uploaded together, are each read', async () => {
+test('a scanned statement, call records, Word, a Telegram export, an email with attachments, a voicemail and one photo under two names, uploaded together, are each read', async () => {
   const seized = join(process.env.TOEX_DEMO, 'seized');
   // The same photo as the phone saved it and as WhatsApp sent it on.
   const sent = join(out, 'IMG-20240312-WA0003.jpg');
@@ -297,6 +335,7 @@ test('a scanned statement, call records, Word, a Telegram export, a voicemail an
     'records/call-records-0.xlsx',
     'documents/witness-statement-00.docx',
     'exports/telegram/result.json',
+    'mail/message-000.eml',
     'recordings/call-20240313-1000.wav',
     'photos/IMG_2403.jpg',
   ].map((f) => join(seized, f));
@@ -308,7 +347,7 @@ test('a scanned statement, call records, Word, a Telegram export, a voicemail an
   await live.waitFor({ timeout: 180_000 });
   assert.match(await live.innerText(), /, 0 failed,/);
   const pages = {};
-  for (const name of ['statement-scanned.pdf', 'call-records-0.xlsx', 'result.json', 'call-20240313-1000.wav', 'IMG_2403.jpg']) {
+  for (const name of ['statement-scanned.pdf', 'call-records-0.xlsx', 'result.json', 'message-000.eml', 'call-20240313-1000.wav', 'IMG_2403.jpg']) {
     const link = page.locator('.livejob').getByRole('link', { name, exact: true });
     pages[name] = `${url}/${await link.first().getAttribute('href')}`;
   }
@@ -332,6 +371,17 @@ test('a scanned statement, call records, Word, a Telegram export, a voicemail an
   // The Telegram export: messages with their senders.
   await visit('result.json');
   await page.locator('.segments li .speaker').first().waitFor();
+  // The email: its headers, and its attachments each a document that links back to it.
+  await visit('message-000.eml');
+  const headers = await page.locator('.file-provenance .headers').innerText();
+  for (const h of ['From', 'To', 'Subject']) assert.match(headers, new RegExp(h), headers);
+  const attachments = page.locator('section.contents');
+  assert.match(await attachments.getByRole('heading').innerText(), /^Attachments \(2\)$/);
+  await shot('13-email');
+  await attachments.getByRole('link', { name: /\.docx$/ }).click();
+  await page.getByRole('heading', { level: 1, name: /\.docx$/ }).waitFor();
+  await page.locator('.file-provenance').getByRole('link', { name: 'message-000.eml' }).click();
+  await page.getByRole('heading', { level: 1, name: 'message-000.eml' }).waitFor();
   // The voicemail: transcribed into time-coded lines that play the recording.
   await visit('call-20240313-1000.wav');
   await page.locator('.segments li button.time').first().waitFor();
@@ -342,7 +392,7 @@ test('a scanned statement, call records, Word, a Telegram export, a voicemail an
   const body = await page.locator('main').innerText();
   assert.match(body, /IMG_2403\.jpg/, body);
   assert.match(body, /IMG-20240312-WA0003\.jpg/, body);
-  await shot('13-found-twice');
+  await shot('14-found-twice');
 });
 
 test('search and a transcript work from the keyboard alone', async () => {

@@ -8,6 +8,7 @@ import { SignIn } from './pages/SignIn';
 import { SearchPage } from './pages/Search';
 import { DocumentPage } from './pages/Document';
 import { NetworkPage } from './pages/Network';
+import { EntityPage } from './pages/Entity';
 import { ProfilesPage } from './pages/Profiles';
 import { HotspotsPage } from './pages/Hotspots';
 import { IngestPage } from './pages/Ingest';
@@ -43,7 +44,7 @@ export function App() {
       />
     );
   }
-  const section = route.path === '/doc' ? '/search' : route.path;
+  const section = route.path === '/doc' ? '/search' : route.path === '/entity' ? '/network' : route.path;
   return (
     <Provider value={client}>
       <a className="skip" href="#main" onClick={(e) => { e.preventDefault(); document.getElementById('main')?.focus(); }}>
@@ -85,6 +86,8 @@ function Page({ path, params }: { path: string; params: URLSearchParams }) {
       return <DocumentPage id={params.get('id') ?? ''} segment={params.get('seg')} />;
     case '/network':
       return <NetworkPage params={params} />;
+    case '/entity':
+      return <EntityPage nodeKey={params.get('key') ?? ''} />;
     case '/profiles':
       return <ProfilesPage params={params} />;
     case '/hotspots':

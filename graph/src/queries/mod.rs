@@ -48,6 +48,7 @@ pub mod mentions;
 pub mod network;
 mod people;
 pub mod profiles;
+pub mod warm;
 
 /// `text` with the caller's scope bound: `$forces`, `$operations` (null when
 /// unconfined) and `$protected`.

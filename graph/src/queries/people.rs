@@ -3,7 +3,7 @@
 use neo4rs::query;
 
 use super::scoped;
-use crate::{GraphClient, GraphError, Person, ProtectedPerson, Scope};
+use crate::{GraphClient, GraphError, Person, PersonDetails, ProtectedPerson, Scope};
 
 impl GraphClient {
     /// One person by id, or `None` (the batched look-up with one id).
@@ -27,6 +27,35 @@ impl GraphClient {
                     in_scope!("p"),
                     " RETURN p.id AS id, p.name AS name, coalesce(p.aliases, []) AS aliases, p.force AS force, \
                         coalesce(p.protected, false) AS protected"
+                ),
+                scope,
+            )
+            .param("ids", ids.to_vec()),
+        )
+        .await
+    }
+
+    /// What the forces record about many persons beyond their names (date of birth,
+    /// flags, operations), in one round trip; unknown ids are absent.
+    ///
+    /// Cypher: `UNWIND $ids` + `MATCH (p:Person {id: id})` + the operations in scope.
+    pub async fn person_details_by_ids(
+        &self,
+        scope: &Scope,
+        ids: &[String],
+    ) -> Result<Vec<PersonDetails>, GraphError> {
+        self.rows::<PersonDetails>(
+            scoped(
+                concat!(
+                    "UNWIND $ids AS id MATCH (p:Person {id: id}) WHERE ",
+                    in_scope!("p"),
+                    " OPTIONAL MATCH (p)-[:PART_OF]->(o:Operation) WHERE ",
+                    in_scope!("o"),
+                    " WITH p, collect(DISTINCT o.id) AS operations \
+                     RETURN p.id AS id, toString(p.dob) AS dob, p.gender AS gender, \
+                        coalesce(p.rso, false) AS rso, p.visorCategory AS visor_category, \
+                        p.mappaLevel AS mappa_level, coalesce(p.vulnerabilities, []) AS vulnerabilities, \
+                        operations"
                 ),
                 scope,
             )

@@ -62,6 +62,36 @@ pub struct Provenance {
     pub also_found: Vec<Place>,
 }
 
+impl Provenance {
+    /// The documents this file was found in (an email it was attached to, a message
+    /// that forwarded it), here and in every other place, without repeats.
+    pub fn containers(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = std::iter::once(&self.parent)
+            .chain(self.also_found.iter().map(|p| &p.parent))
+            .filter_map(|p| p.as_ref()?.document.as_deref())
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+}
+
+/// The look-up key of documents found in the document `id`.
+pub(super) fn found_in_key(id: &str) -> String {
+    format!("found-in:{id}")
+}
+
+/// A file found in a document (an attachment of an email): its own document and where
+/// in the container it was.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Contained {
+    pub id: String,
+    pub title: String,
+    pub source_type: String,
+    /// The path inside the container (the attachment's name).
+    pub path: String,
+}
+
 /// A place a file was found: its name and, when it was inside one, its container.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, serde::Deserialize)]
 #[serde(default)]

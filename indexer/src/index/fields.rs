@@ -24,7 +24,8 @@ pub(super) struct Fields {
     pub(super) vectors: Field,
     /// The mentions as stored JSON.
     pub(super) entities: Field,
-    /// `kind:value` of every identifier and person mentioned (indexed, not stored).
+    /// Look-up keys (indexed, not stored): `kind:value` of every identifier and person
+    /// mentioned, and `found-in:<id>` of each document the file was found in.
     pub(super) identifiers: Field,
     /// The translation's provenance (stored JSON).
     pub(super) translation_meta: Field,

@@ -47,8 +47,8 @@ use self::{
     statistics::ScopedStatistics,
 };
 pub use document::{
-    Added, Correction, MentionHit, NewDocument, Parent, Place, Provenance, StoredDocument,
-    TranslationCandidate, TranslationMeta, TranslationSelection,
+    Added, Contained, Correction, MentionHit, NewDocument, Parent, Place, Provenance,
+    StoredDocument, TranslationCandidate, TranslationMeta, TranslationSelection,
 };
 pub use excerpt::Excerpt;
 pub use fields::index_schema;

@@ -93,8 +93,9 @@ pub struct Hit {
     pub corrected_snippet: Option<Excerpt>,
     /// Which translation the query matched: `corrected`, `machine`, or `None`.
     pub translation_matched: Option<&'static str>,
-    /// The segments (lines, messages, cues) that hold a matched term, in document
-    /// order, at most [`MAX_SEGMENT_MATCHES`]; each with its timestamps.
+    /// The segments (lines, messages, cues) that hold a matched term, at most
+    /// [`MAX_SEGMENT_MATCHES`], best first (more of the query's words, then side by
+    /// side, then document order); each with its timestamps.
     pub segments: Vec<SegmentMatch>,
     /// When the document was first ingested.
     pub ingested_at: Option<DateTime<Utc>>,

@@ -167,3 +167,94 @@ fn a_page_beyond_the_search_depth_and_a_range_over_text_are_refused() {
         QuerySyntax::default()
     );
 }
+
+#[test]
+fn a_hit_leads_with_the_segment_holding_the_phrase_not_the_first_holding_a_word() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = SearchIndex::open_or_create(dir.path()).unwrap();
+    // Seven lines with "cash" alone before the one that says "friday cash".
+    let mut lines: Vec<String> = (0..7)
+        .map(|i| format!("the cash was short again {i}"))
+        .collect();
+    lines.push("friday came and nobody paid".to_owned());
+    lines.push("bring the friday cash to the garage".to_owned());
+    lines.push("cash on friday they said".to_owned());
+    let mut chat = doc("WYP", &lines.join("\n"));
+    chat.segments = lines
+        .iter()
+        .enumerate()
+        .map(|(i, t)| toex_formats::Segment {
+            text: t.clone(),
+            line: Some(i as u32 + 1),
+            ..Default::default()
+        })
+        .collect();
+    index.add_documents(&[chat]).unwrap();
+    let hit = index
+        .search(&request("friday cash"))
+        .unwrap()
+        .hits
+        .remove(0);
+    let order: Vec<usize> = hit.segments.iter().map(|s| s.index).collect();
+    assert_eq!(
+        order,
+        [8, 9, 0, 1, 2],
+        "both words side by side, then both apart, then one word in document order"
+    );
+    assert_eq!(marked(&hit.segments[0].text), ["friday", "cash"]);
+}
+
+#[test]
+fn an_email_lists_the_files_found_in_it_within_the_callers_scope() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = SearchIndex::open_or_create(dir.path()).unwrap();
+    let email = index
+        .add_documents(&[doc(
+            "WYP",
+            "From: a@example.org\nSee the statement attached",
+        )])
+        .unwrap()
+        .remove(0);
+    let attached = |force: &str, text: &str, name: &str, to: &str| NewDocument {
+        title: name.to_owned(),
+        provenance: Some(Provenance {
+            sha256: format!("{:0>64}", text.len()),
+            format: "DOCX document".to_owned(),
+            parent: Some(Parent {
+                name: "message-001.eml".to_owned(),
+                document: Some(to.to_owned()),
+                path: name.to_owned(),
+                depth: 1,
+                ..Parent::default()
+            }),
+            ..Provenance::default()
+        }),
+        ..doc(force, text)
+    };
+    index
+        .add_documents(&[
+            attached("WYP", "Statement of Dana", "statement-dana.docx", &email),
+            attached("GMP", "Not yours to see", "other.docx", &email),
+        ])
+        .unwrap();
+    let wyp = Scope::new(&["WYP".to_owned()], &[], false).unwrap();
+    let found = index.contents(&email, &wyp, 10).unwrap();
+    let names: Vec<(&str, &str)> = found
+        .iter()
+        .map(|c| (c.title.as_str(), c.path.as_str()))
+        .collect();
+    assert_eq!(names, [("statement-dana.docx", "statement-dana.docx")]);
+    // The same file attached to a second email is one document listed in both.
+    let second = index
+        .add_documents(&[doc("WYP", "Forwarding the statement again")])
+        .unwrap()
+        .remove(0);
+    index
+        .add_documents(&[attached("WYP", "Statement of Dana", "copy.docx", &second)])
+        .unwrap();
+    let in_second = index.contents(&second, &wyp, 10).unwrap();
+    assert_eq!(in_second.len(), 1);
+    assert_eq!(in_second[0].id, found[0].id);
+    assert_eq!(in_second[0].path, "copy.docx");
+    assert_eq!(index.contents(&email, &wyp, 10).unwrap().len(), 1);
+}

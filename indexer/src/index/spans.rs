@@ -53,7 +53,10 @@ impl SearchIndex {
         terms
     }
 
-    /// Segments holding any of `terms`, each marked, at most [`MAX_SEGMENT_MATCHES`].
+    /// Segments holding any of `terms`, each marked, at most [`MAX_SEGMENT_MATCHES`], best
+    /// first: those holding more of the query's words, then those holding them side by
+    /// side (a phrase), then in document order. A segment that names an identifier the
+    /// query named counts as holding one more word.
     pub(super) fn segment_matches(
         &self,
         segments: &[toex_formats::Segment],
@@ -75,44 +78,83 @@ impl SearchIndex {
         ) else {
             return Vec::new();
         };
-        let mut out = Vec::new();
+        // The best a segment can do: every analyser's every word (and the identifier)
+        // found, all side by side; once enough segments do that, the rest cannot win.
+        let best = Rank {
+            words: terms.multi.len()
+                + terms.english.len()
+                + terms.skeleton.len()
+                + usize::from(!written.is_empty()),
+            together: terms.multi.len(),
+        };
+        let mut complete = 0;
+        // (how well, which segment, the spans to mark)
+        let mut ranked: Vec<(Rank, usize, Spans)> = Vec::new();
         for (index, segment) in segments.iter().enumerate() {
             // Identifiers the query named, where the segment writes them its own way.
             let mut spans: Vec<(usize, usize)> = written.get(&index).cloned().unwrap_or_default();
-            for (analyser, wanted) in [
-                (&mut multi, &terms.multi),
-                (&mut english, &terms.english),
-                (&mut skeleton, &terms.skeleton),
+            let mut rank = Rank {
+                words: usize::from(!spans.is_empty()),
+                together: 0,
+            };
+            for (analyser, wanted, phrase) in [
+                (&mut multi, &terms.multi, true),
+                (&mut english, &terms.english, false),
+                (&mut skeleton, &terms.skeleton, false),
             ] {
                 if wanted.is_empty() {
                     continue;
                 }
+                let mut found = std::collections::HashSet::new();
+                let mut run = 0;
                 let mut stream = analyser.token_stream(&segment.text);
                 while let Some(token) = stream.next() {
                     if wanted.contains(&token.text) {
                         spans.push((token.offset_from, token.offset_to));
+                        found.insert(token.text.clone());
+                        run += 1;
+                        if phrase {
+                            rank.together = rank.together.max(run);
+                        }
+                    } else {
+                        run = 0;
                     }
                 }
+                rank.words += found.len();
             }
             if spans.is_empty() {
                 continue;
             }
-            out.push(SegmentMatch {
-                index,
-                line: segment.line,
-                start_ms: segment.start_ms,
-                end_ms: segment.end_ms,
-                speaker: segment.speaker.clone(),
-                sent: segment.sent.clone(),
-                page: segment.page,
-                cell: segment.cell.clone(),
-                text: Excerpt::marked(segment.text.as_str(), spans.into_iter().map(|(a, b)| a..b)),
-            });
-            if out.len() == MAX_SEGMENT_MATCHES {
-                break;
+            ranked.push((rank, index, spans));
+            if rank >= best {
+                complete += 1;
+                if complete == MAX_SEGMENT_MATCHES {
+                    break;
+                }
             }
         }
-        out
+        ranked.sort_by(|(a, i, _), (b, j, _)| b.cmp(a).then(i.cmp(j)));
+        ranked
+            .into_iter()
+            .take(MAX_SEGMENT_MATCHES)
+            .map(|(_, index, spans)| {
+                let segment = &segments[index];
+                SegmentMatch {
+                    index,
+                    line: segment.line,
+                    start_ms: segment.start_ms,
+                    end_ms: segment.end_ms,
+                    speaker: segment.speaker.clone(),
+                    sent: segment.sent.clone(),
+                    page: segment.page,
+                    cell: segment.cell.clone(),
+                    text: Excerpt::marked(
+                        segment.text.as_str(),
+                        spans.into_iter().map(|(a, b)| a..b),
+                    ),
+                }
+            })
+            .collect()
     }
 
     /// Where the document with `id` is, in any force: only for rewriting the same
@@ -140,6 +182,17 @@ impl SearchIndex {
         let top = searcher.search(&query, &TopDocs::with_limit(1).order_by_score())?;
         Ok(top.into_iter().next().map(|(_, addr)| addr))
     }
+}
+
+/// Byte ranges to mark in a segment's text.
+type Spans = Vec<(usize, usize)>;
+
+/// How well a segment matches: the query's distinct words it holds (over every analyser),
+/// then the most of them it holds side by side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Rank {
+    words: usize,
+    together: usize,
 }
 
 /// Indexed words a query looks for, by the analyser that produced them.

@@ -1,5 +1,6 @@
 //! Reading stored documents: one by id within the caller's scope, translation
-//! candidates, names found in stored text, and the documents mentioning an entity.
+//! candidates, names found in stored text, the documents mentioning an entity, and the
+//! files found in a document.
 
 use super::*;
 
@@ -148,6 +149,53 @@ impl SearchIndex {
                     out.push((first_str(&doc, f.id).unwrap_or_default(), force, mentions));
                 }
             }
+        }
+        Ok(out)
+    }
+
+    /// The files found in the document `id` (an email's attachments, a forwarded
+    /// message) that lie inside `scope`, in the order they were ingested, at most `limit`.
+    pub fn contents(
+        &self,
+        id: &str,
+        scope: &Scope,
+        limit: usize,
+    ) -> Result<Vec<Contained>, IndexError> {
+        let f = self.fields;
+        let searcher = self.reader.searcher();
+        let mut clauses = scope_clauses(&f, scope);
+        clauses.push((
+            Occur::Must,
+            Box::new(TermQuery::new(
+                Term::from_field_text(f.identifiers, &document::found_in_key(id)),
+                IndexRecordOption::Basic,
+            )),
+        ));
+        let top = searcher.search(
+            &BooleanQuery::new(clauses),
+            &TopDocs::with_limit(limit.max(1))
+                .order_by_fast_field::<tantivy::DateTime>("ingested_at", Order::Asc),
+        )?;
+        let mut out = Vec::with_capacity(top.len());
+        for (_, addr) in top {
+            let doc: TantivyDocument = searcher.doc(addr)?;
+            let provenance: Option<Provenance> =
+                first_str(&doc, f.provenance).and_then(|j| serde_json::from_str(&j).ok());
+            let path = provenance
+                .iter()
+                .flat_map(|p| {
+                    std::iter::once(&p.parent).chain(p.also_found.iter().map(|pl| &pl.parent))
+                })
+                .flatten()
+                .find(|parent| parent.document.as_deref() == Some(id))
+                .map(|parent| parent.path.clone())
+                .unwrap_or_default();
+            out.push(Contained {
+                id: first_str(&doc, f.id).unwrap_or_default(),
+                title: first_str(&doc, f.title).unwrap_or_default(),
+                source_type: first_str(&doc, f.source_type).unwrap_or_default(),
+                path,
+            });
         }
         Ok(out)
     }

@@ -122,6 +122,10 @@ impl SearchIndex {
                     serde_json::to_string(&doc.mentions).unwrap_or_default(),
                 );
             }
+            // The containers' documents, so each can list what was found in it.
+            for container in provenance.iter().flat_map(Provenance::containers) {
+                d.add_text(f.identifiers, document::found_in_key(container));
+            }
             d.add_text(f.content_hash, &hash);
             d.add_date(f.ingested_at, at);
             writer.add_document(d)?;

@@ -45,6 +45,60 @@ impl Person {
             .await?
             .unwrap_or_default())
     }
+
+    /// What the force records beyond the name: date of birth, flags and the operations
+    /// the person is part of (within yours). For a protected person, only callers who
+    /// may see protected persons get the date of birth, gender and vulnerabilities.
+    async fn details(&self, ctx: &Context<'_>) -> ApiResult<Option<PersonDetails>> {
+        let scope = crate::access::scope(ctx)?;
+        let loader = ctx.data_unchecked::<
+            async_graphql::dataloader::DataLoader<crate::loaders::PersonDetailsLoader>,
+        >();
+        let found = loader
+            .load_one(crate::loaders::Scoped::new(&scope, self.id.clone()))
+            .await?;
+        let withheld = self.protected && !scope.sees_protected();
+        Ok(found.map(|d| PersonDetails::from_graph(d, withheld)))
+    }
+}
+
+/// What a force records about a person beyond the name.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct PersonDetails {
+    /// Date of birth, `YYYY-MM-DD`.
+    pub date_of_birth: Option<String>,
+    pub gender: Option<String>,
+    /// A registered sex offender.
+    pub registered_sex_offender: bool,
+    /// ViSOR category (`RSO`, `VO`, `PDP`), for managed offenders.
+    pub visor_category: Option<String>,
+    /// MAPPA level, 1 to 3.
+    pub mappa_level: Option<i64>,
+    pub vulnerabilities: Vec<String>,
+    /// The operations (cases) the person is part of, within yours.
+    pub operations: Vec<String>,
+    /// Whether identifying details were withheld (a protected person, and you may not
+    /// see protected persons).
+    pub withheld: bool,
+}
+
+impl PersonDetails {
+    fn from_graph(d: toex_graph::PersonDetails, withheld: bool) -> Self {
+        Self {
+            date_of_birth: d.dob.filter(|_| !withheld),
+            gender: d.gender.filter(|_| !withheld),
+            registered_sex_offender: d.rso,
+            visor_category: d.visor_category,
+            mappa_level: d.mappa_level,
+            vulnerabilities: if withheld {
+                Vec::new()
+            } else {
+                d.vulnerabilities
+            },
+            operations: d.operations,
+            withheld,
+        }
+    }
 }
 
 impl From<toex_graph::Person> for Person {
@@ -201,6 +255,9 @@ pub struct ScannedPage {
     pub height: u32,
 }
 
+/// Most files listed as found in one document.
+const MAX_CONTENTS: usize = 500;
+
 /// How long a media URL stays valid.
 const MEDIA_URL_SECONDS: i64 = 3600;
 
@@ -248,6 +305,19 @@ impl Document {
                 }
             })
             .collect()
+    }
+
+    /// The files found in this document that you may see (an email's attachments, the
+    /// messages it forwarded), each with its own document, in the order they came in.
+    async fn contents(&self, ctx: &Context<'_>) -> ApiResult<Vec<ContainedFile>> {
+        let services = ctx.data_unchecked::<Services>();
+        let scope = crate::access::scope(ctx)?;
+        let (index, id) = (services.index.clone(), self.id.clone());
+        let found = services
+            .cpu
+            .run(move || index.contents(&id, &scope, MAX_CONTENTS))
+            .await??;
+        Ok(found.into_iter().map(ContainedFile::from).collect())
     }
 
     /// Whether the document's node exists in the graph (fails with GRAPH_UNAVAILABLE while Neo4j is down).

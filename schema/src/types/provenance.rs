@@ -107,3 +107,25 @@ impl From<toex_indexer::Provenance> for FileProvenance {
         }
     }
 }
+
+/// A file found in a document (an email's attachment): its own document, and where in
+/// the container it was.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct ContainedFile {
+    pub document_id: String,
+    pub title: String,
+    pub source_type: String,
+    /// The path inside the container (an attachment's file name).
+    pub path: String,
+}
+
+impl From<toex_indexer::Contained> for ContainedFile {
+    fn from(c: toex_indexer::Contained) -> Self {
+        Self {
+            document_id: c.id,
+            title: c.title,
+            source_type: c.source_type,
+            path: c.path,
+        }
+    }
+}

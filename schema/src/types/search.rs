@@ -26,7 +26,9 @@ pub struct SearchHit {
     pub corrected_snippet: Option<String>,
     /// Which translation the query matched: `CORRECTED`, `MACHINE`, or null.
     pub translation_matched: Option<String>,
-    /// The segments (lines, messages, cues) where the query matched, with their times.
+    /// The segments (lines, messages, cues) where the query matched, with their times,
+    /// best first: those holding more of the query's words, then those holding them side
+    /// by side, then in document order.
     pub segments: Vec<SegmentMatch>,
     /// When the document was first ingested.
     pub ingested_at: Option<DateTime<Utc>>,

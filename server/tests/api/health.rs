@@ -6,7 +6,7 @@ use crate::helpers::TestApp;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn health_reports_neo4j_the_index_models_and_version() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_adjusting(|s| s.neo4j.warm_plans = true).await;
     app.wait_for_neo4j(true, std::time::Duration::from_secs(30))
         .await;
 
@@ -30,6 +30,16 @@ async fn health_reports_neo4j_the_index_models_and_version() {
     assert_eq!(h["version"], http["version"]);
     assert_eq!(h["neo4j"]["reachable"], true);
     assert_eq!(h["index"]["documents"], http["index"]["documents"]);
+    // The server plans its pages' queries once Neo4j is up, and says when that is done.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while app.health().await["neo4j"]["plansWarmed"] != true {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "plans not warmed: {}",
+            app.health().await
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
     app.stop().await;
 }
 

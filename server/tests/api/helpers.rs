@@ -308,6 +308,9 @@ impl TestApp {
         settings.server.max_body_bytes = 256 * 1024;
         settings.neo4j.uri = uri.to_owned();
         settings.neo4j.retry_interval_ms = 200;
+        // Planning every page's queries in five scope shapes loads the shared Neo4j for
+        // most of a minute: only the tests of it turn it on.
+        settings.neo4j.warm_plans = false;
         // Thirty test servers share one Neo4j on two cores: a bulk import's statement
         // may wait well past the production default for its turn.
         settings.neo4j.query_timeout_ms = 60_000;

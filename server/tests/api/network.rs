@@ -633,3 +633,28 @@ async fn centrality_and_communities_match_networkx_on_real_networks() {
     }
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn warming_neo4js_plans_runs_every_page_query_and_counts_no_statement_of_a_request() {
+    let app = TestApp::spawn().await;
+    assert!(
+        app.services
+            .graph
+            .wait_until_up(std::time::Duration::from_secs(60))
+            .await
+    );
+    let before = app.services.graph.statements_run();
+    let done = app.services.graph.warm_up().await;
+    assert_eq!(done.failed, 0, "{done:?}");
+    // Every page's query (15: three neighbourhood depths, two path lengths and ten more)
+    // in each of five scope shapes, with scopes that hold nothing; and the expanding ones
+    // again on real nodes when the network has some (another test may not have imported
+    // any yet).
+    assert!(done.planned >= 75, "{done:?}");
+    assert_eq!(
+        app.services.graph.statements_run(),
+        before,
+        "a warm-up beside a request must not show in that request's statement count"
+    );
+    app.stop().await;
+}

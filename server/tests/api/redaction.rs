@@ -232,3 +232,36 @@ async fn a_protected_identifier_answers_as_if_it_were_unknown() {
     assert_eq!(r["data"]["timeline"], json!([]), "{r}");
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_persons_details_withhold_a_protected_persons_birth_date_from_an_analyst() {
+    let app = TestApp::spawn().await;
+    let c = seed(&app).await;
+    let q = "query($v: String!, $p: String!) { v: person(id: $v) { details { dateOfBirth gender vulnerabilities operations withheld } } p: person(id: $p) { details { dateOfBirth gender registeredSexOffender visorCategory mappaLevel operations withheld } } }";
+    let ids = json!({"v": format!("{}-V", c.u), "p": format!("{}-P", c.u)});
+    let op = format!("Op {}", c.u);
+    let r = gql(&c.analyst, &app, q, ids.clone()).await;
+    assert!(r["errors"].is_null(), "{r}");
+    assert_eq!(
+        r["data"]["p"]["details"],
+        json!({"dateOfBirth": "1980-01-01", "gender": "male", "registeredSexOffender": true,
+               "visorCategory": "1", "mappaLevel": 2, "operations": [op], "withheld": false}),
+        "{r}"
+    );
+    assert_eq!(
+        r["data"]["v"]["details"],
+        json!({"dateOfBirth": null, "gender": null, "vulnerabilities": [], "operations": [op], "withheld": true}),
+        "{r}"
+    );
+    let r = gql(&c.supervisor, &app, q, ids.clone()).await;
+    assert_eq!(
+        r["data"]["v"]["details"]["dateOfBirth"], "2009-01-01",
+        "{r}"
+    );
+    assert_eq!(r["data"]["v"]["details"]["withheld"], false, "{r}");
+    // Another force's analyst learns nothing, not even that the person exists.
+    let other = user_client(&app.users, &format!("{}-b", c.u), Role::Analyst, &["TESTB"]);
+    let r = gql(&other, &app, q, ids).await;
+    assert_eq!(r["data"], json!({"v": null, "p": null}), "{r}");
+    app.stop().await;
+}

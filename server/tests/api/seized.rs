@@ -179,6 +179,37 @@ async fn seized_files_ingest_through_graphql_with_ocr_lines_and_photo_places() {
             .any(|e| e["type"] == "TAKEN_AT"),
         "{r}"
     );
+
+    // The email lists what was attached to it, each with its own document. The PDF was
+    // also uploaded on its own: one document, listed as attached all the same.
+    let mail_id = file("message.eml")["documentId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = app
+        .graphql(
+            "query($id: String!) { document(id: $id) { contents { documentId title path sourceType } } }",
+            json!({ "id": mail_id }),
+        )
+        .await;
+    let contents = r["data"]["document"]["contents"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{r}"));
+    let mut paths: Vec<&str> = contents
+        .iter()
+        .map(|c| c["path"].as_str().unwrap())
+        .collect();
+    paths.sort_unstable();
+    assert_eq!(paths, ["directions.txt", "statement.pdf"], "{r}");
+    let attached_pdf = contents
+        .iter()
+        .find(|c| c["path"] == "statement.pdf")
+        .unwrap();
+    assert_eq!(
+        attached_pdf["documentId"],
+        file("statement.pdf")["documentId"]
+    );
+    assert_eq!(attached_pdf["sourceType"], "pdf", "{r}");
     app.stop().await;
 }
 

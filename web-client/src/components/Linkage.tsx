@@ -5,6 +5,7 @@ import { graphql } from '../gql';
 import { Empty, ErrorState, Highlighted, Loading } from './States';
 import { href } from '../router';
 import { formatMs } from '../lib/text';
+import { entityHref, formatDay } from '../lib/entity';
 
 const LinkageQuery = graphql(`
   query Linkage($identifier: String!) {
@@ -61,9 +62,14 @@ export function LinkagePanel({
         </button>
       </header>
       {entity.key && (
-        <a className="button" href={href('/network', { key: entity.key })}>
-          Open in the network
-        </a>
+        <p className="buttons">
+          <a className="button" href={entityHref(entity.key)}>
+            Open its page
+          </a>{' '}
+          <a className="button" href={href('/network', { key: entity.key })}>
+            Open in the network
+          </a>
+        </p>
       )}
       {error && <ErrorState error={error} />}
       {!data && !error && <Loading what="linkage" />}
@@ -75,7 +81,7 @@ export function LinkagePanel({
           <ul>
             {l.persons.map((p) => (
               <li key={p.id}>
-                <a href={href('/network', { key: `Person:${p.id}` })} dir="auto">
+                <a href={entityHref(`Person:${p.id}`)} dir="auto">
                   {p.name}
                 </a>{' '}
                 <span className="muted">
@@ -86,7 +92,7 @@ export function LinkagePanel({
                   <ul className="small">
                     {p.incidents.slice(0, 5).map((i) => (
                       <li key={i.id}>
-                        {i.crimeType ?? 'incident'} {i.role && `(${i.role})`} {i.occurredAt?.slice(0, 10)}
+                        {i.crimeType ?? 'incident'} {i.role && `(${i.role})`} {formatDay(i.occurredAt)}
                       </li>
                     ))}
                   </ul>

@@ -11,7 +11,8 @@ import { JobFragment, JobSubscription, JobView } from './Ingest';
 import { PageImage, PdfLink, confidenceLabel, type Frame, type Region } from '../components/PageImage';
 import { keepMediaUrl } from '../lib/media';
 import { activeSegment, formatMs, segmentPlace, splitBySpans } from '../lib/text';
-import { href } from '../router';
+import { Contents, Provenance } from '../components/FileOrigin';
+import { formatWhen } from '../lib/entity';
 
 const EntityFragment = graphql(`
   fragment EntityMark_entity on Entity {
@@ -56,6 +57,12 @@ const DocumentQuery = graphql(`
           height
         }
         confidence
+      }
+      contents {
+        documentId
+        title
+        path
+        sourceType
       }
       provenance {
         sha256
@@ -153,9 +160,10 @@ export function DocumentPage({ id, segment }: { id: string; segment: string | nu
       <p className="meta">
         {doc.force}
         {doc.operation && <> · operation {doc.operation}</>} · {doc.sourceType} · {doc.language ?? 'language unknown'} · ingested{' '}
-        {new Date(doc.ingestedAt).toLocaleString('en-GB')}
+        {formatWhen(doc.ingestedAt)}
       </p>
       {doc.provenance && <Provenance provenance={doc.provenance} />}
+      {doc.contents.length > 0 && <Contents files={doc.contents} email={doc.sourceType === 'email'} />}
       <div className="doc-layout">
         <div className="doc-main">
           {doc.segments.length > 0 ? (
@@ -203,77 +211,6 @@ export function DocumentPage({ id, segment }: { id: string; segment: string | nu
         </aside>
       </div>
     </article>
-  );
-}
-
-interface FoundIn {
-  name: string;
-  documentId?: string | null;
-  path: string;
-  depth: number;
-}
-
-interface FileProvenance {
-  sha256: string;
-  format: string;
-  tool?: string | null;
-  foundIn?: FoundIn | null;
-  headers: { name: string; value: string }[];
-  pagesWithoutText: number[];
-  alsoFound: { name: string; foundIn?: FoundIn | null }[];
-}
-
-/** The container a file was in, linked to its document when it has one. */
-function Container({ c }: { c: FoundIn }) {
-  return (
-    <>
-      {c.documentId ? <a href={href('/doc', { id: c.documentId })}>{c.name}</a> : <span>{c.name}</span>} at{' '}
-      <code>{c.path}</code>
-    </>
-  );
-}
-
-/** Where the file came from: the container it was found in, its headers, its hash. */
-function Provenance({ provenance: p }: { provenance: FileProvenance }) {
-  return (
-    <section className="file-provenance" aria-label="Where it came from">
-      {p.headers.length > 0 && (
-        <dl className="headers">
-          {p.headers.map((h) => (
-            <div key={h.name}>
-              <dt>{h.name}</dt>
-              <dd dir="auto">{h.value}</dd>
-            </div>
-          ))}
-        </dl>
-      )}
-      <p className="provenance">
-        {p.foundIn && (
-          <>
-            Found in <Container c={p.foundIn} /> · {' '}
-          </>
-        )}
-        {p.format}
-        {p.tool && <> read by {p.tool}</>} · SHA-256 <code title={p.sha256}>{p.sha256.slice(0, 16)}…</code>
-      </p>
-      {p.alsoFound.length > 0 && (
-        <details className="also-found">
-          <summary>
-            The same file was found in {p.alsoFound.length} other {p.alsoFound.length === 1 ? 'place' : 'places'}
-          </summary>
-          <ul>
-            {p.alsoFound.map((place, i) => (
-              <li key={i}>
-                {place.foundIn ? <Container c={place.foundIn} /> : <code>{place.name}</code>}
-              </li>
-            ))}
-          </ul>
-        </details>
-      )}
-      {p.pagesWithoutText.length > 0 && (
-        <p className="muted">Pages with no text layer (scans), not yet read: {p.pagesWithoutText.join(', ')}.</p>
-      )}
-    </section>
   );
 }
 
@@ -483,7 +420,7 @@ function Translation(props: {
       {c && (
         <div className="corrected">
           <h3>Corrected by {c.by}</h3>
-          <p className="provenance">{new Date(c.at).toLocaleString('en-GB')} — kept beside the machine translation, which is not changed.</p>
+          <p className="provenance">{formatWhen(c.at)} — kept beside the machine translation, which is not changed.</p>
           <p className="fulltext">{c.text}</p>
         </div>
       )}

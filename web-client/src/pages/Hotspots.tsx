@@ -7,7 +7,8 @@ import { graphql } from '../gql';
 import type { HotspotClass, HotspotKind, HotspotMethod } from '../gql/graphql';
 import { Empty, ErrorState, Loading } from '../components/States';
 import { ForceSelect } from '../forces';
-import { href, navigate } from '../router';
+import { entityHref, formatDay } from '../lib/entity';
+import { navigate } from '../router';
 import { bounds, gridOutline, projector, scaleBar, type LonLat, type XY } from '../lib/geo';
 
 const HotspotsQuery = graphql(`
@@ -261,7 +262,7 @@ function CellRecords(props: { cell: string; kind: HotspotKind; force: string; fr
           <ul>
             {data.hotspotIncidents.nodes.map((r) => (
               <li key={r.key}>
-                <a href={href('/network', { key: r.key })}>{r.crimeType ?? r.label}</a> {r.occurredAt?.slice(0, 10)}{' '}
+                <a href={entityHref(r.key)}>{r.crimeType ?? r.label}</a> {formatDay(r.occurredAt)}{' '}
                 <span className="muted">
                   {r.place}
                   {r.harm != null && <> · harm {r.harm}</>}

@@ -11,6 +11,7 @@ import type { GraphEdge, GraphNode } from '../gql/graphql';
 import { Empty, ErrorState, Loading } from '../components/States';
 import { RELATIONSHIP_TYPES } from '../forces';
 import { navigate } from '../router';
+import { entityHref, formatWhen } from '../lib/entity';
 import { download, toCsv } from '../lib/csv';
 import { toGraphML } from '../lib/graphml';
 import type { CombinedError } from 'urql';
@@ -54,7 +55,7 @@ const TimelineQuery = graphql(`
 const PeopleQuery = graphql(`
   query PeopleFind($name: String!) {
     people(name: $name, first: 10) {
-      edges { node { score person { id name aliases force } } }
+      edges { node { score person { id name aliases force details { dateOfBirth registeredSexOffender operations } } } }
     }
   }
 `);
@@ -258,9 +259,14 @@ function FindNode({ onOpen }: { onOpen: (key: string) => void }) {
                 <span dir="auto">{node.person.name}</span>
               </button>{' '}
               <span className="muted">
-                {node.person.force}
+                {/* Enough to tell namesakes apart: id, force, date of birth, cases. */}
+                <code>{node.person.id}</code> · {node.person.force}
+                {node.person.details?.dateOfBirth && <> · born {formatWhen(node.person.details.dateOfBirth)}</>}
+                {node.person.details?.registeredSexOffender && <> · RSO</>}
+                {node.person.details && node.person.details.operations.length > 0 && <> · {node.person.details.operations.join(', ')}</>}
                 {node.person.aliases.length > 0 && <> · also {node.person.aliases.join(', ')}</>}
-              </span>
+              </span>{' '}
+              <a href={entityHref(`Person:${node.person.id}`)}>page</a>
             </li>
           ))}
         </ul>
@@ -410,6 +416,9 @@ function SelectionPanel(props: {
             <button type="button" onClick={() => props.onRoot(node.key)}>
               Centre here
             </button>
+            <a className="button" href={entityHref(node.key)}>
+              Open its page
+            </a>
           </div>
         </>
       ) : (

@@ -6,7 +6,8 @@ import { graphql, getFragmentData, type FragmentType } from '../gql';
 import type { ThreatKind } from '../gql/graphql';
 import { Empty, ErrorState, Loading } from '../components/States';
 import { ForceSelect } from '../forces';
-import { href, navigate } from '../router';
+import { entityHref, formatDay } from '../lib/entity';
+import { navigate } from '../router';
 import { download, toCsv } from '../lib/csv';
 
 const RowFragment = graphql(`
@@ -91,7 +92,7 @@ export function ProfilesPage({ params }: { params: URLSearchParams }) {
       {data && (
         <>
           <p className="meta" role="status">
-            {data.threatProfile.total} ranked · window {data.threatProfile.windowStart.slice(0, 10)} to {data.threatProfile.asOf.slice(0, 10)} · method{' '}
+            {data.threatProfile.total} ranked · window {formatDay(data.threatProfile.windowStart)} to {formatDay(data.threatProfile.asOf)} · method{' '}
             {data.threatProfile.method} {fetching && <span className="muted">(updating…)</span>}
           </p>
           {rows.length === 0 ? (
@@ -126,7 +127,7 @@ function Row(props: { row: FragmentType<typeof RowFragment> }) {
       <tr>
         <td>{r.rank}</td>
         <td>
-          <a href={href('/network', { key: r.key })} dir="auto">
+          <a href={entityHref(r.key)} dir="auto">
             {r.name ?? r.personId}
           </a>{' '}
           <span className="muted">{r.force}</span>
@@ -177,7 +178,7 @@ function Row(props: { row: FragmentType<typeof RowFragment> }) {
             <ul>
               {r.contributors.map((c) => (
                 <li key={c.key}>
-                  <a href={href('/network', { key: c.key })}>{c.key}</a> {c.at?.slice(0, 10)} — {c.description}
+                  <a href={entityHref(c.key)}>{c.key}</a> {formatDay(c.at)} — {c.description}
                   {c.harm != null && <> (harm {c.harm})</>}
                 </li>
               ))}

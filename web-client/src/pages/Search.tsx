@@ -7,6 +7,7 @@ import type { SearchMode } from '../gql/graphql';
 import { Empty, ErrorState, Highlighted, Loading } from '../components/States';
 import { href, navigate } from '../router';
 import { formatMs, segmentPlace } from '../lib/text';
+import { entityHref, formatWhen, identifierKey } from '../lib/entity';
 
 const SearchHitCardFragment = graphql(`
   fragment SearchHitCard_hit on SearchHit {
@@ -224,6 +225,12 @@ function Results(props: {
             {s.matchedAs.map((m, i) => (
               <span key={i}>
                 {i > 0 && '; '}“{m.asWritten}” matched as {m.kind} <code>{m.value}</code>, however a document writes it
+                {identifierKey(m.kind, m.value) && (
+                  <>
+                    {' '}
+                    (<a href={entityHref(identifierKey(m.kind, m.value)!)}>its page: who uses it</a>)
+                  </>
+                )}
               </span>
             ))}
           </p>
@@ -261,7 +268,7 @@ function HitCard(props: { hit: FragmentType<typeof SearchHitCardFragment> }) {
       </h2>
       <div className="meta">
         {hit.force} · {hit.sourceType} · {hit.language ?? 'language unknown'}
-        {hit.ingestedAt && <> · ingested {new Date(hit.ingestedAt).toLocaleString('en-GB')}</>}
+        {hit.ingestedAt && <> · ingested {formatWhen(hit.ingestedAt)}</>}
         {hit.translationMatched && <> · matched the {hit.translationMatched === 'CORRECTED' ? 'corrected' : 'machine'} translation</>}
         {hit.matchedAs.map((m) => (
           <span key={`${m.kind}:${m.value}`} className="why">

@@ -1,0 +1,179 @@
+//! Warming Neo4j's plan cache: the read queries behind the analysts' pages run once for
+//! each shape a caller's scope comes in, so the first analyst to open a page after Neo4j
+//! starts does not wait for Cypher to be planned (cold, a timeline took 1–3 s; planned,
+//! 8 ms). Neo4j keeps a plan per query text, per type of each parameter (`$operations`
+//! null or a list) and per size bucket of each list (1, up to 10, up to 100).
+
+use std::time::{Duration, Instant};
+
+use crate::{GraphClient, GraphError, MAX_HOPS, MAX_PATH_HOPS, Scope};
+
+/// Force codes no force has (ids and keys below are not ids of anything either): the
+/// queries plan and run as for any caller, and find nothing.
+const NOBODY: &str = "TOEX_WARM";
+
+/// The scopes' shapes warmed: (forces, operations) list sizes, 0 operations meaning an
+/// unconfined caller. One force, a region's few, every force; confined to a case or two.
+const SHAPES: [(usize, usize); 5] = [(1, 0), (10, 0), (100, 0), (1, 1), (10, 1)];
+
+/// The pages' own limits (a neighbourhood's 300 links, a timeline's 200 events), so the
+/// warm-up runs what they run.
+const PAGE_LIMIT: usize = 300;
+
+/// What a warm-up did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WarmUp {
+    /// Statements planned and run.
+    pub planned: usize,
+    /// Statements Neo4j refused (each is logged; the same query will fail for its caller).
+    pub failed: usize,
+    pub took: Duration,
+}
+
+/// What each statement of a warm-up came to, by the query it warmed.
+type Lane = Vec<(&'static str, Result<(), GraphError>)>;
+
+impl GraphClient {
+    /// Plans the interactive read queries (the redactor's protected persons, a node's
+    /// neighbourhood at each depth, its timeline, shortest paths, common associates,
+    /// persons with their details and mentions, people by name, linkage, documents'
+    /// nodes and mentions) for each shape in [`SHAPES`]: once with scopes that hold
+    /// nothing, then the expanding ones again on one real node of each kind, its force
+    /// padded to the shape (the first run of a plan on real rows is slow too). Nothing is
+    /// returned to anyone; the statements are not counted with this handle's.
+    pub async fn warm_up(&self) -> WarmUp {
+        let started = Instant::now();
+        let graph = self.uncounted();
+        let mut done = WarmUp::default();
+        let mut note = |lane: Lane| {
+            for (what, r) in lane {
+                match r {
+                    Ok(()) => done.planned += 1,
+                    Err(e) => {
+                        done.failed += 1;
+                        tracing::warn!(query = what, error = %e, "a query failed while warming Neo4j's plans");
+                    }
+                }
+            }
+        };
+        let samples = match graph.sample_nodes().await {
+            Ok(s) => s,
+            Err(e) => {
+                note(vec![("nodes to warm with", Err(e))]);
+                Vec::new()
+            }
+        };
+        for shape in SHAPES {
+            let Some(nobody) = shaped(NOBODY, shape) else {
+                continue;
+            };
+            note(graph.warm_nothing(&nobody).await);
+            // The kinds side by side, as a page's resolvers run.
+            let lanes = samples.iter().filter_map(|sample| {
+                let scope = shaped(&sample.force, shape)?;
+                let graph = graph.clone();
+                Some(async move { graph.warm_on(&scope, &sample.key).await })
+            });
+            for lane in futures::future::join_all(lanes).await {
+                note(lane);
+            }
+        }
+        done.took = started.elapsed();
+        done
+    }
+
+    /// Every page's query, in `scope`, about nodes that do not exist.
+    async fn warm_nothing(&self, scope: &Scope) -> Lane {
+        let (key, other, ids) = ("Warm:a", "Warm:b", vec!["-".to_owned()]);
+        let mut out: Lane = Vec::new();
+        for hops in 1..=MAX_HOPS {
+            let r = self.neighbourhood(scope, key, hops, &[], None, 1).await;
+            out.push(("neighbourhood", r.map(drop)));
+        }
+        for hops in [4, MAX_PATH_HOPS] {
+            let r = self.shortest_paths(scope, key, other, hops, &[], 1).await;
+            out.push(("shortestPaths", r.map(drop)));
+        }
+        let r = self.common_associates(scope, key, other, &[], 1).await;
+        out.push(("commonAssociates", r.map(drop)));
+        // The redactor's look-up, which the first request of each caller's forces makes.
+        let r = self.protected_persons(scope.forces()).await;
+        out.push(("protected persons", r.map(drop)));
+        out.push(("timeline", self.timeline(scope, key, 1).await.map(drop)));
+        out.push(("person", self.persons_by_ids(scope, &ids).await.map(drop)));
+        let r = self.person_details_by_ids(scope, &ids).await;
+        out.push(("person details", r.map(drop)));
+        let r = self.person_mentions(scope, &ids, 1).await;
+        out.push(("person mentions", r.map(drop)));
+        let r = self.people_by_name(scope, "warm", 0, 1).await;
+        out.push(("people", r.map(drop)));
+        out.push(("linkage", self.linkage(scope, key).await.map(drop)));
+        let r = self.document_nodes(scope, &ids).await;
+        out.push(("document nodes", r.map(drop)));
+        let r = self.document_person_mentions(scope, "-").await;
+        out.push(("document mentions", r.map(drop)));
+        out
+    }
+
+    /// A real node's neighbourhood at each depth, its timeline and linkage, in `scope`.
+    async fn warm_on(&self, scope: &Scope, key: &str) -> Lane {
+        let mut out: Lane = Vec::new();
+        for hops in 1..=MAX_HOPS {
+            let r = self
+                .neighbourhood(scope, key, hops, &[], None, PAGE_LIMIT)
+                .await;
+            out.push(("neighbourhood", r.map(drop)));
+        }
+        let r = self.timeline(scope, key, PAGE_LIMIT).await;
+        out.push(("timeline", r.map(drop)));
+        out.push(("linkage", self.linkage(scope, key).await.map(drop)));
+        out
+    }
+
+    /// One node of each kind that has relationships, with its owning force.
+    ///
+    /// Cypher: one `MATCH (n:Label) WHERE EXISTS { (n)--() } … LIMIT 1` per kind,
+    /// joined by `UNION ALL`.
+    async fn sample_nodes(&self) -> Result<Vec<SampleNode>, GraphError> {
+        self.rows::<SampleNode>(neo4rs::query(SAMPLES)).await
+    }
+}
+
+/// A scope of `shape`'s size: `force` first, then codes no force has; confined to as
+/// many operations no operation has.
+fn shaped(force: &str, (forces, operations): (usize, usize)) -> Option<Scope> {
+    let mut codes = vec![force.to_owned()];
+    codes.extend((1..forces).map(|i| format!("{NOBODY}_{i}")));
+    let ops: Vec<String> = (0..operations).map(|i| format!("{NOBODY} {i}")).collect();
+    Scope::new(&codes, &ops, false).ok()
+}
+
+const SAMPLES: &str = "CALL () { \
+      MATCH (n:Person) WHERE n.force IS NOT NULL AND EXISTS { (n)--() } RETURN n LIMIT 1 \
+      UNION ALL MATCH (n:Phone) WHERE n.force IS NOT NULL AND EXISTS { (n)--() } RETURN n LIMIT 1 \
+      UNION ALL MATCH (n:Location) WHERE n.force IS NOT NULL AND EXISTS { (n)--() } RETURN n LIMIT 1 \
+      UNION ALL MATCH (n:Incident) WHERE n.force IS NOT NULL AND EXISTS { (n)--() } RETURN n LIMIT 1 \
+      UNION ALL MATCH (n:Vehicle) WHERE n.force IS NOT NULL AND EXISTS { (n)--() } RETURN n LIMIT 1 \
+    } RETURN n.key AS key, n.force AS force";
+
+/// A node to warm the plans with.
+#[derive(serde::Deserialize)]
+struct SampleNode {
+    key: String,
+    force: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_shaped_scope_has_the_sizes_neo4j_plans_by() {
+        for shape in SHAPES {
+            let scope = shaped("WYP", shape).expect("a valid scope");
+            assert_eq!(scope.forces().len(), shape.0);
+            assert!(scope.forces().contains(&"WYP".to_owned()));
+            assert_eq!(scope.operations().map_or(0, <[String]>::len), shape.1);
+        }
+    }
+}

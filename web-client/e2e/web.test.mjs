@@ -244,6 +244,13 @@ test('the network expands a node and finds a shortest path', async () => {
   await page.getByText(/shortest paths? of 2 links between/).waitFor();
   const pathEdges = await page.evaluate(() => window.toexCy.edges('.path').length);
   assert.ok(pathEdges >= 2, `${pathEdges} path edges drawn`);
+  // The path read out step by step: three nodes, two links between them.
+  const steps = page.locator('section[aria-label="Shortest paths"] ol').first().locator('li');
+  assert.equal(await steps.count(), 3);
+  assert.match(await steps.first().innerText(), /lives at|uses|associate|called/i);
+  // The legend names the kinds drawn.
+  const legend = await page.locator('.net-legend').innerText();
+  for (const kind of ['Person', 'Location', 'community', 'betweenness']) assert.match(legend, new RegExp(kind), legend);
   // The timeline of the selected node, and the exports.
   await page.getByRole('heading', { name: `Timeline of Person:${b}` }).waitFor();
   const [graphml] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'GraphML' }).click()]);
@@ -252,6 +259,17 @@ test('the network expands a node and finds a shortest path', async () => {
   const [png] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'PNG' }).click()]);
   assert.deepEqual([...readFileSync(await png.path()).subarray(1, 4)], [...Buffer.from('PNG')]);
   await shot('07-network');
+  // A relationship filter leaves the canvas holding exactly the result, and the export
+  // exactly the canvas.
+  await page.locator('fieldset.types label', { hasText: 'LIVES_AT' }).locator('input').check();
+  await page.waitForFunction((wider) => {
+    const n = Number((document.querySelector('.counts')?.textContent ?? '').match(/(\d+) nodes/)?.[1] ?? -1);
+    return n > 0 && n < wider && window.toexCy.nodes().length === n;
+  }, afterExpand);
+  const drawn = await page.evaluate(() => window.toexCy.nodes().map((n) => n.id()));
+  const [filtered] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'GraphML' }).click()]);
+  const exported = [...readFileSync(await filtered.path(), 'utf8').matchAll(/<node id="([^"]+)">/g)].map((m) => m[1]);
+  assert.deepEqual(exported.sort(), drawn.sort());
 });
 
 test('a threat profile ranks with explanations and exports CSV', async () => {
@@ -261,6 +279,8 @@ test('a threat profile ranks with explanations and exports CSV', async () => {
   assert.match(await first.innerText(), /^1\t/);
   const person = await first.locator('a').first().getAttribute('href');
   assert.ok(planted.serial_da_perpetrators.some((id) => person.endsWith(`Person%3A${id}`)), person);
+  // Why, in a sentence a supervisor can read aloud.
+  assert.match(await first.innerText(), /ranks 1 with [\d.]+ points: .*\((recency|frequency|harm \(gravity\)|victims), [\d.]+ points\)/);
   await page.getByRole('button', { name: 'Detail' }).first().click();
   await page.getByRole('columnheader', { name: 'Contribution' }).waitFor();
   const [csv] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);

@@ -112,8 +112,8 @@ pub fn score_missing(
                     episodes.len() as f64,
                     w.episodes,
                     format!(
-                        "{} episodes in {} months, at most {most} within {} days",
-                        episodes.len(),
+                        "{} in {} months, at most {most} within {} days",
+                        super::count(episodes.len(), "episode", "episodes"),
                         config.lookback_months,
                         config.repeat_window_days
                     ),
@@ -122,7 +122,11 @@ pub fn score_missing(
                     "high_risk",
                     high as f64,
                     w.high_risk,
-                    format!("{high} graded high risk"),
+                    if high == 0 {
+                        "none graded high risk".to_owned()
+                    } else {
+                        format!("{high} graded high risk")
+                    },
                 ),
                 component(
                     "exploitation",
@@ -136,7 +140,7 @@ pub fn score_missing(
                             adults
                                 .iter()
                                 .map(|a| format!(
-                                    "{} ({}, {} hops via {})",
+                                    "{} ({}, {} links via {})",
                                     a.key,
                                     if a.rso {
                                         "registered offender"
@@ -203,7 +207,7 @@ pub fn score_missing(
             contributors.extend(adults.iter().map(|a| Contributor {
                 key: a.key.clone(),
                 at: None,
-                description: format!("linked adult, {} hops via {}", a.hops, a.via.join(" – ")),
+                description: format!("linked adult, {} links via {}", a.hops, a.via.join(" – ")),
                 harm: None,
             }));
             Some(ProfileRow::scored(

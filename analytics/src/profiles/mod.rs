@@ -60,6 +60,11 @@ pub(crate) fn explain(label: &str, components: &[Component]) -> (f64, String) {
     (score, format!("{label} {score} = {}", parts.join(" + ")))
 }
 
+/// `n` with its noun, singular for one: `1 incident`, `3 incidents`.
+pub(crate) fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// A record that contributed to a row (an incident, an episode, a link).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Contributor {

@@ -59,12 +59,22 @@ pub fn score_registered(
             let component = |name, raw: f64, weight: f64, detail: String| {
                 Component::new(name, raw, raw, weight, detail)
             };
-            let list = |people: &[&ReachedPerson]| {
-                people
+            // "no missing child within 4 links", or "2 missing children within 4 links:
+            // Person:MP-A1 (2 links via …); …".
+            let reached = |people: &[&ReachedPerson], one: &str, many: &str| {
+                if people.is_empty() {
+                    return format!("no {one} within {} links", config.link_hops);
+                }
+                let listed = people
                     .iter()
-                    .map(|r| format!("{} ({} hops via {})", r.key, r.hops, r.via.join(" – ")))
+                    .map(|r| format!("{} ({} links via {})", r.key, r.hops, r.via.join(" – ")))
                     .collect::<Vec<_>>()
-                    .join("; ")
+                    .join("; ");
+                format!(
+                    "{} within {} links: {listed}",
+                    super::count(people.len(), one, many),
+                    config.link_hops
+                )
             };
             let mappa = o.mappa_level.unwrap_or(0) as f64;
             let components = vec![
@@ -72,43 +82,40 @@ pub fn score_registered(
                     "linked_children",
                     children.len() as f64,
                     w.linked_children,
-                    format!(
-                        "{} missing children within {} hops: {}",
-                        children.len(),
-                        config.link_hops,
-                        list(&children)
-                    ),
+                    reached(&children, "missing child", "missing children"),
                 ),
                 component(
                     "linked_victims",
                     victims.len() as f64,
                     w.linked_victims,
-                    format!(
-                        "{} victims within {} hops: {}",
-                        victims.len(),
-                        config.link_hops,
-                        list(&victims)
-                    ),
+                    reached(&victims, "victim", "victims"),
                 ),
                 component(
                     "nearby_places",
                     o.nearby.len() as f64,
                     w.nearby_places,
-                    format!(
-                        "{} places of concern within {} m of home: {}",
-                        o.nearby.len(),
-                        config.near_metres,
-                        o.nearby
-                            .iter()
-                            .map(|n| format!(
-                                "{} at {:.0} m ({})",
-                                n.place,
-                                n.metres,
-                                n.reasons.join(", ")
-                            ))
-                            .collect::<Vec<_>>()
-                            .join("; ")
-                    ),
+                    if o.nearby.is_empty() {
+                        format!(
+                            "no place of concern within {} m of home",
+                            config.near_metres
+                        )
+                    } else {
+                        format!(
+                            "{} within {} m of home: {}",
+                            super::count(o.nearby.len(), "place of concern", "places of concern"),
+                            config.near_metres,
+                            o.nearby
+                                .iter()
+                                .map(|n| format!(
+                                    "{} at {:.0} m ({})",
+                                    n.place,
+                                    n.metres,
+                                    n.reasons.join(", ")
+                                ))
+                                .collect::<Vec<_>>()
+                                .join("; ")
+                        )
+                    },
                 ),
                 component(
                     "mappa_level",
@@ -133,7 +140,12 @@ pub fn score_registered(
                 .map(|r| Contributor {
                     key: r.key.clone(),
                     at: None,
-                    description: format!("{}, {} hops via {}", r.reason, r.hops, r.via.join(" – ")),
+                    description: format!(
+                        "{}, {} links via {}",
+                        r.reason,
+                        r.hops,
+                        r.via.join(" – ")
+                    ),
                     harm: None,
                 })
                 .chain(o.nearby.iter().map(|n| Contributor {

@@ -82,7 +82,11 @@ pub fn score_vawg(
                     frequency,
                     at_least_score(&config.frequency, frequency),
                     w.frequency,
-                    format!("{frequency} incidents in {} months", config.window_months),
+                    format!(
+                        "{} in {} months",
+                        super::count(frequency as usize, "incident", "incidents"),
+                        config.window_months
+                    ),
                 ),
                 component(
                     "gravity",
@@ -96,7 +100,7 @@ pub fn score_vawg(
                     victims.len() as f64,
                     at_least_score(&config.victims, victims.len() as f64),
                     w.victims,
-                    format!("{} distinct victims", victims.len()),
+                    super::count(victims.len(), "victim", "distinct victims"),
                 ),
             ];
             let mut flags = Vec::new();

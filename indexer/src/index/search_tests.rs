@@ -258,3 +258,50 @@ fn an_email_lists_the_files_found_in_it_within_the_callers_scope() {
     assert_eq!(in_second[0].path, "copy.docx");
     assert_eq!(index.contents(&email, &wyp, 10).unwrap().len(), 1);
 }
+
+#[test]
+fn a_name_in_one_script_finds_the_messages_its_bearer_sent_in_another() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = SearchIndex::open_or_create(dir.path()).unwrap();
+    let chat = |language: &str, lines: &[(&str, &str)]| {
+        let mut d = doc("WYP", "");
+        d.segments = lines
+            .iter()
+            .map(|(who, text)| toex_formats::Segment {
+                text: (*text).to_owned(),
+                speaker: Some((*who).to_owned()),
+                ..Default::default()
+            })
+            .collect();
+        d.text = lines.iter().map(|(_, t)| *t).collect::<Vec<_>>().join("\n");
+        d.language = Some(language.to_owned());
+        d.source_type = "chat".to_owned();
+        d
+    };
+    index
+        .add_documents(&[
+            chat("ar", &[("علي", "زين"), ("محمد", "رقمي الجديد لا تنطيه لأحد")]),
+            chat(
+                "en",
+                &[("Jay", "sound, at 11?"), ("Mohammed", "bring the car")],
+            ),
+            chat("en", &[("Jay", "nobody else here")]),
+        ])
+        .unwrap();
+    for q in ["mo7ammed", "محمد", "Mohammed"] {
+        let r = index.search(&request(q)).unwrap();
+        assert_eq!(r.total, 2, "{q}: {:?}", r.hits);
+        for hit in &r.hits {
+            // The sender's message leads, though its text never names them.
+            let first = &hit.segments[0];
+            assert!(
+                matches!(first.speaker.as_deref(), Some("محمد" | "Mohammed")),
+                "{q}: {:?}",
+                hit.segments
+            );
+        }
+    }
+    // The stored text is what was written, without the senders.
+    let r = index.search(&request("bring")).unwrap();
+    assert!(!r.hits[0].snippet.text.contains("Mohammed"));
+}

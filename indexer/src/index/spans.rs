@@ -56,7 +56,8 @@ impl SearchIndex {
     /// Segments holding any of `terms`, each marked, at most [`MAX_SEGMENT_MATCHES`], best
     /// first: those holding more of the query's words, then those holding them side by
     /// side (a phrase), then in document order. A segment that names an identifier the
-    /// query named counts as holding one more word.
+    /// query named, or was written or spoken by someone it names (in any script), counts
+    /// as holding one more word.
     pub(super) fn segment_matches(
         &self,
         segments: &[toex_formats::Segment],
@@ -122,7 +123,24 @@ impl SearchIndex {
                 }
                 rank.words += found.len();
             }
-            if spans.is_empty() {
+            // A sender or speaker the query names, in whatever script it was written.
+            let by_speaker = segment.speaker.as_deref().is_some_and(|name| {
+                [
+                    (&mut english, &terms.english),
+                    (&mut skeleton, &terms.skeleton),
+                ]
+                .into_iter()
+                .any(|(analyser, wanted)| {
+                    let mut stream = analyser.token_stream(name);
+                    let mut hit = false;
+                    while let Some(token) = stream.next() {
+                        hit |= wanted.contains(&token.text);
+                    }
+                    hit
+                })
+            });
+            rank.words += usize::from(by_speaker);
+            if spans.is_empty() && !by_speaker {
                 continue;
             }
             ranked.push((rank, index, spans));

@@ -73,6 +73,15 @@ impl SearchIndex {
             if doc.language.as_deref() != Some("en") {
                 d.add_text(f.text_skel, &doc.text);
             }
+            // Who wrote each message or spoke each line: searchable, in any script through
+            // the skeleton, without entering the stored text.
+            let speakers = speakers_of(&doc.segments);
+            if !speakers.is_empty() {
+                if doc.language.as_deref().is_none_or(|l| l == "en") {
+                    d.add_text(f.text_en, &speakers);
+                }
+                d.add_text(f.text_skel, &speakers);
+            }
             if let Some(t) = &doc.translation {
                 d.add_text(f.translation, t);
             }
@@ -226,4 +235,16 @@ impl SearchIndex {
         self.add_documents(std::slice::from_ref(&doc))?;
         self.get(id, scope)
     }
+}
+
+/// The names segments were written or spoken by, each once, a line each.
+fn speakers_of(segments: &[toex_formats::Segment]) -> String {
+    let mut names: Vec<&str> = segments
+        .iter()
+        .filter_map(|s| s.speaker.as_deref())
+        .filter(|n| !n.trim().is_empty())
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    names.join("\n")
 }

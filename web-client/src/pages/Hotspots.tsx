@@ -8,6 +8,8 @@ import type { HotspotClass, HotspotKind, HotspotMethod } from '../gql/graphql';
 import { Empty, ErrorState, Loading } from '../components/States';
 import { ForceSelect } from '../forces';
 import { entityHref, formatDay } from '../lib/entity';
+import { hotspotClass } from '../lib/explain';
+import { Terms } from '../components/Terms';
 import { navigate } from '../router';
 import { bounds, gridOutline, projector, scaleBar, type LonLat, type XY } from '../lib/geo';
 
@@ -115,6 +117,7 @@ export function HotspotsPage({ params }: { params: URLSearchParams }) {
             </p>
             <MapSvg cells={data.hotspots.cells} method={method} selected={cell} onCell={setCell} />
             <Legend method={method} />
+            <Terms names={['Gi*', 'KDE', 'CHI']} />
           </div>
           <aside aria-label="Cells">
             <h2>Hottest cells</h2>
@@ -125,7 +128,7 @@ export function HotspotsPage({ params }: { params: URLSearchParams }) {
                 .map((c) => (
                   <li key={c.id}>
                     <button type="button" aria-pressed={cell === c.id} onClick={() => setCell(c.id)}>
-                      {c.count} records · {method === 'GISTAR' ? `z ${c.z?.toFixed(2)} (${c.class})` : `${c.density?.toFixed(1)} /km²`}
+                      {c.count} records · {method === 'GISTAR' ? `${hotspotClass(c.class)}, z ${c.z?.toFixed(2)}` : `${c.density?.toFixed(1)} /km²`}
                     </button>
                   </li>
                 ))}
@@ -201,7 +204,7 @@ function MapSvg({ cells, method, selected, onCell }: { cells: Cell[]; method: Ho
         >
           <title>
             {c.count} records{c.z != null ? `, z ${c.z.toFixed(2)}` : ''}
-            {c.class ? `, ${c.class}` : ''}
+            {c.class ? `, ${hotspotClass(c.class)}` : ''}
           </title>
         </polygon>
       ))}
@@ -232,8 +235,7 @@ function Legend({ method }: { method: HotspotMethod }) {
       {outline}
       {(Object.keys(CLASS_COLOUR) as HotspotClass[]).map((k) => (
         <li key={k}>
-          <span className="swatch" style={{ background: CLASS_COLOUR[k] }} /> {k.replace('_', ' ').toLowerCase()}
-          {k.startsWith('HOT') || k.startsWith('COLD') ? '%' : ''}
+          <span className="swatch" style={{ background: CLASS_COLOUR[k] }} /> {hotspotClass(k)}
         </li>
       ))}
     </ul>

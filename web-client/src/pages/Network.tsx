@@ -3,17 +3,19 @@
 // nodes are sized by betweenness and coloured by Louvain community; a timeline of the
 // selected node; export as PNG, GraphML and CSV. Every action also has a keyboard path
 // through the side panel.
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import cytoscape, { type Core } from 'cytoscape';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { useClient, useQuery } from 'urql';
 import { graphql } from '../gql';
 import type { GraphEdge, GraphNode } from '../gql/graphql';
 import { Empty, ErrorState, Loading } from '../components/States';
 import { RELATIONSHIP_TYPES } from '../forces';
 import { navigate } from '../router';
-import { entityHref, formatWhen } from '../lib/entity';
+import { entityHref, formatDay, formatWhen } from '../lib/entity';
 import { download, toCsv } from '../lib/csv';
 import { toGraphML } from '../lib/graphml';
+import type { Core } from 'cytoscape';
+import { Canvas, Legend, edgeId, type Node } from '../components/NetworkCanvas';
+import { orderPath, type PathEdge } from '../lib/path';
 import type { CombinedError } from 'urql';
 
 const NeighbourhoodQuery = graphql(`
@@ -60,15 +62,6 @@ const PeopleQuery = graphql(`
   }
 `);
 
-type Node = GraphNode & { degree?: number; betweenness?: number; community?: number };
-const edgeId = (e: GraphEdge) => `${e.from}|${e.type}|${e.to}|${e.role ?? ''}`;
-const PALETTE = ['#1b9e77', '#d95f02', '#7570b3', '#e7298a', '#66a61e', '#e6ab02', '#a6761d', '#1f78b4', '#b15928', '#6a3d9a', '#33a02c', '#fb9a99'];
-const LABEL_SHAPE: Record<string, string> = {
-  Person: 'ellipse', Phone: 'round-rectangle', Email: 'round-rectangle', Vehicle: 'round-rectangle',
-  Location: 'diamond', OnlineAccount: 'round-rectangle', Incident: 'triangle', MissingEpisode: 'star',
-  Document: 'rectangle', Operation: 'hexagon', Force: 'octagon',
-};
-
 export function NetworkPage({ params }: { params: URLSearchParams }) {
   const root = params.get('key') ?? '';
   const hops = Math.min(3, Math.max(1, Number(params.get('hops') ?? '1') || 1));
@@ -80,6 +73,7 @@ export function NetworkPage({ params }: { params: URLSearchParams }) {
   const [selected, setSelected] = useState<string | null>(null);
   const [ends, setEnds] = useState<[string | null, string | null]>([null, null]);
   const [path, setPath] = useState<Set<string>>(new Set());
+  const [paths, setPaths] = useState<{ from: string; edges: PathEdge[] }[]>([]);
   const [error, setError] = useState<CombinedError | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
   const [note, setNote] = useState<string | null>(null);
@@ -139,6 +133,7 @@ export function NetworkPage({ params }: { params: URLSearchParams }) {
     setNodes(new Map());
     setEdges(new Map());
     setPath(new Set());
+    setPaths([]);
     setEnds([null, null]);
     setSelected(root || null);
     setModularity(null);
@@ -153,6 +148,7 @@ export function NetworkPage({ params }: { params: URLSearchParams }) {
     setBusy(null);
     if (r.error) return setError(r.error);
     const paths = r.data?.shortestPaths ?? [];
+    setPaths(paths.map((p) => ({ from: a, edges: p.edges })));
     if (paths.length === 0) {
       setPath(new Set());
       return setNote(`No path of at most 6 links between ${a} and ${b}.`);
@@ -208,7 +204,11 @@ export function NetworkPage({ params }: { params: URLSearchParams }) {
         <Empty>Find a person by name above, or open a node from a document, a profile or a hot-spot.</Empty>
       ) : (
         <div className="net-layout">
-          <Canvas nodes={nodes} edges={edges} path={path} selected={selected} ends={ends} onSelect={setSelected} onExpand={(k) => void expand(k)} />
+          <div>
+            <Canvas nodes={nodes} edges={edges} path={path} selected={selected} ends={ends} onSelect={setSelected} onExpand={(k) => void expand(k)} />
+            <Legend labels={[...new Set([...nodes.values()].map((n) => n.label))].sort()} />
+            {paths.length > 0 && <PathSteps paths={paths} nodes={nodes} />}
+          </div>
           <aside className="net-side" aria-label="Selection">
             <SelectionPanel
               node={selected ? nodes.get(selected) ?? null : null}
@@ -273,104 +273,6 @@ function FindNode({ onOpen }: { onOpen: (key: string) => void }) {
       )}
     </div>
   );
-}
-
-function Canvas(props: {
-  nodes: Map<string, Node>;
-  edges: Map<string, GraphEdge>;
-  path: Set<string>;
-  selected: string | null;
-  ends: [string | null, string | null];
-  onSelect: (k: string) => void;
-  onExpand: (k: string) => void;
-}) {
-  const box = useRef<HTMLDivElement>(null);
-  const cy = useRef<Core | null>(null);
-  const handlers = useRef(props);
-  handlers.current = props;
-
-  useEffect(() => {
-    const c = cytoscape({
-      container: box.current,
-      wheelSensitivity: 0.3,
-      style: [
-        {
-          selector: 'node',
-          style: {
-            label: 'data(label)',
-            'font-size': 9,
-            'text-valign': 'bottom',
-            'text-margin-y': 3,
-            width: 'data(size)',
-            height: 'data(size)',
-            'background-color': 'data(color)',
-            shape: 'data(shape)' as never,
-            'border-width': 1,
-            'border-color': '#333',
-          },
-        },
-        { selector: 'node.selected', style: { 'border-width': 4, 'border-color': '#000' } },
-        { selector: 'node.end', style: { 'border-width': 4, 'border-color': '#c00' } },
-        { selector: '.path', style: { 'line-color': '#c00', 'target-arrow-color': '#c00', width: 4, 'z-index': 10 } },
-        {
-          selector: 'edge',
-          style: {
-            width: 'data(width)',
-            'line-color': '#999',
-            'target-arrow-shape': 'triangle',
-            'target-arrow-color': '#999',
-            'arrow-scale': 0.6,
-            'curve-style': 'bezier',
-            label: 'data(type)',
-            'font-size': 7,
-            color: '#555',
-            'text-rotation': 'autorotate',
-          },
-        },
-      ],
-    });
-    c.on('tap', 'node', (e) => handlers.current.onSelect(e.target.id()));
-    c.on('dbltap', 'node', (e) => handlers.current.onExpand(e.target.id()));
-    cy.current = c;
-    (window as unknown as { toexCy?: Core }).toexCy = c;
-    return () => c.destroy();
-  }, []);
-
-  useEffect(() => {
-    const c = cy.current;
-    if (!c) return;
-    const maxB = [...props.nodes.values()].reduce((m, n) => Math.max(m, n.betweenness ?? 0), 1e-9);
-    let added = false;
-    c.batch(() => {
-      for (const [key, n] of props.nodes) {
-        const data = {
-          id: key,
-          label: n.caption ?? key,
-          size: 18 + 42 * Math.sqrt((n.betweenness ?? 0) / maxB),
-          color: n.community === undefined || n.community === null ? '#bbb' : PALETTE[n.community % PALETTE.length],
-          shape: LABEL_SHAPE[n.label] ?? 'ellipse',
-        };
-        const el = c.getElementById(key);
-        if (el.empty()) {
-          c.add({ group: 'nodes', data });
-          added = true;
-        } else el.data(data);
-      }
-      for (const [id, e] of props.edges) {
-        if (!c.getElementById(id).empty()) continue;
-        if (c.getElementById(e.from).empty() || c.getElementById(e.to).empty()) continue;
-        c.add({ group: 'edges', data: { id, source: e.from, target: e.to, type: e.type, width: 1 + Math.min(5, Math.log1p(e.count ?? e.weight ?? 1)) } });
-        added = true;
-      }
-      c.elements().removeClass('path selected end');
-      for (const k of props.path) c.getElementById(k).addClass('path');
-      if (props.selected) c.getElementById(props.selected).addClass('selected');
-      for (const k of props.ends) if (k) c.getElementById(k).addClass('end');
-    });
-    if (added) c.layout({ name: 'cose', animate: false, randomize: false, nodeDimensionsIncludeLabels: true } as never).run();
-  }, [props.nodes, props.edges, props.path, props.selected, props.ends]);
-
-  return <div ref={box} className="canvas" aria-label="Network drawing: click a node to select it, double-click to expand it" role="img" />;
 }
 
 function SelectionPanel(props: {
@@ -452,6 +354,38 @@ function NodeList({ nodes, selected, onSelect }: { nodes: Map<string, Node>; sel
   );
 }
 
+/** Each shortest path read out step by step: node, link (with its dates), node. */
+function PathSteps({ paths, nodes }: { paths: { from: string; edges: PathEdge[] }[]; nodes: Map<string, Node> }) {
+  const name = (k: string) => nodes.get(k)?.caption ?? k;
+  return (
+    <section aria-label="Shortest paths" className="paths">
+      <h2>Shortest {paths.length === 1 ? 'path' : 'paths'}, step by step</h2>
+      {paths.map((p, i) => {
+        const steps = orderPath(p.from, p.edges);
+        return (
+          <ol key={i} className="path-steps">
+            {steps?.map((s) => (
+              <li key={s.key}>
+                <a href={entityHref(s.key)} dir="auto">
+                  {name(s.key)}
+                </a>
+                {s.link && (
+                  <span className="muted">
+                    {' '}
+                    {s.link.forward ? '—' : '←'} {s.link.type.toLowerCase().replace(/_/g, ' ')}
+                    {s.link.role && ` (${s.link.role})`}
+                    {(s.link.firstSeen || s.link.lastSeen) && `, ${formatDay(s.link.firstSeen)} to ${formatDay(s.link.lastSeen)}`} {s.link.forward ? '→' : '—'}
+                  </span>
+                )}
+              </li>
+            ))}
+          </ol>
+        );
+      })}
+    </section>
+  );
+}
+
 function Exports({ nodes, edges }: { nodes: Map<string, Node>; edges: Map<string, GraphEdge> }) {
   const ns = [...nodes.values()];
   const es = [...edges.values()];
@@ -522,7 +456,7 @@ function Timeline({ nodeKey }: { nodeKey: string }) {
         <ol>
           {data.timeline.map((t, i) => (
             <li key={`${t.key}-${i}`}>
-              <time>{t.at.slice(0, 16).replace('T', ' ')}</time> <strong>{t.kind}</strong> <span dir="auto">{t.caption}</span>{' '}
+              <time dateTime={t.at}>{formatWhen(t.at)}</time> <strong>{t.kind}</strong> <span dir="auto">{t.caption}</span>{' '}
               <span className="muted">{t.detail}</span>
             </li>
           ))}

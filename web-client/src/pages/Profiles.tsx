@@ -7,6 +7,8 @@ import type { ThreatKind } from '../gql/graphql';
 import { Empty, ErrorState, Loading } from '../components/States';
 import { ForceSelect } from '../forces';
 import { entityHref, formatDay } from '../lib/entity';
+import { Terms } from '../components/Terms';
+import { componentLabel, profileSentence } from '../lib/explain';
 import { navigate } from '../router';
 import { download, toCsv } from '../lib/csv';
 
@@ -95,6 +97,7 @@ export function ProfilesPage({ params }: { params: URLSearchParams }) {
             {data.threatProfile.total} ranked · window {formatDay(data.threatProfile.windowStart)} to {formatDay(data.threatProfile.asOf)} · method{' '}
             {data.threatProfile.method} {fetching && <span className="muted">(updating…)</span>}
           </p>
+          <Terms names={['RFGV', 'CHI']} />
           {rows.length === 0 ? (
             <Empty>Nobody meets this profile in the window. Records older than the window do not count: try an earlier as-of date.</Empty>
           ) : (
@@ -141,7 +144,7 @@ function Row(props: { row: FragmentType<typeof RowFragment> }) {
           ))}
         </td>
         <td>
-          {r.explanation}{' '}
+          {profileSentence(r)}{' '}
           <button type="button" aria-expanded={open} onClick={() => setOpen(!open)}>
             {open ? 'Hide detail' : 'Detail'}
           </button>
@@ -164,7 +167,7 @@ function Row(props: { row: FragmentType<typeof RowFragment> }) {
               <tbody>
                 {r.components.map((c) => (
                   <tr key={c.name}>
-                    <td>{c.name}</td>
+                    <td>{componentLabel(c.name)}</td>
                     <td className="num">{c.raw}</td>
                     <td className="num">{c.score}</td>
                     <td className="num">{c.weight}</td>
@@ -183,7 +186,9 @@ function Row(props: { row: FragmentType<typeof RowFragment> }) {
                 </li>
               ))}
             </ul>
-            <p className="muted">Method {r.method}</p>
+            <p className="muted">
+              Method {r.method}: <code>{r.explanation}</code>
+            </p>
           </td>
         </tr>
       )}

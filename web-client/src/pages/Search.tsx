@@ -277,22 +277,29 @@ function HitCard(props: { hit: FragmentType<typeof SearchHitCardFragment> }) {
           </span>
         ))}
       </div>
-      <div className="side-by-side">
-        <div>
-          <h3>Original</h3>
-          <Highlighted html={hit.snippet} className="snippet" />
+      {/* A translation column only where there is one, or one can be made (not English). */}
+      {hit.correctedSnippet || hit.translationSnippet || (hit.language && hit.language !== 'en') ? (
+        <div className="side-by-side">
+          <div>
+            <h3>Original</h3>
+            <Highlighted html={hit.snippet} className="snippet" />
+          </div>
+          <div>
+            <h3>Translation</h3>
+            {hit.correctedSnippet ? (
+              <Highlighted html={hit.correctedSnippet} className="snippet" />
+            ) : hit.translationSnippet ? (
+              <Highlighted html={hit.translationSnippet} className="snippet" />
+            ) : (
+              <span className="muted">
+                Not translated yet: <a href={href('/doc', { id: hit.id })}>translate it on its page</a>
+              </span>
+            )}
+          </div>
         </div>
-        <div>
-          <h3>Translation</h3>
-          {hit.correctedSnippet ? (
-            <Highlighted html={hit.correctedSnippet} className="snippet" />
-          ) : hit.translationSnippet ? (
-            <Highlighted html={hit.translationSnippet} className="snippet" />
-          ) : (
-            <span className="muted">No translation</span>
-          )}
-        </div>
-      </div>
+      ) : (
+        <Highlighted html={hit.snippet} className="snippet" />
+      )}
       {hit.segments.length > 0 && (
         <ul className="seghits">
           {hit.segments.slice(0, 5).map((sg) => (

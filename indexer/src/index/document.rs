@@ -63,12 +63,19 @@ pub struct Provenance {
 }
 
 impl Provenance {
+    /// The containers this file was found in, here and in every other place.
+    pub fn parents(&self) -> impl Iterator<Item = &Parent> {
+        std::iter::once(&self.parent)
+            .chain(self.also_found.iter().map(|p| &p.parent))
+            .flatten()
+    }
+
     /// The documents this file was found in (an email it was attached to, a message
     /// that forwarded it), here and in every other place, without repeats.
     pub fn containers(&self) -> Vec<&str> {
-        let mut out: Vec<&str> = std::iter::once(&self.parent)
-            .chain(self.also_found.iter().map(|p| &p.parent))
-            .filter_map(|p| p.as_ref()?.document.as_deref())
+        let mut out: Vec<&str> = self
+            .parents()
+            .filter_map(|p| p.document.as_deref())
             .collect();
         out.sort_unstable();
         out.dedup();

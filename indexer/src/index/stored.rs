@@ -163,16 +163,8 @@ impl SearchIndex {
     ) -> Result<Vec<Contained>, IndexError> {
         let f = self.fields;
         let searcher = self.reader.searcher();
-        let mut clauses = scope_clauses(&f, scope);
-        clauses.push((
-            Occur::Must,
-            Box::new(TermQuery::new(
-                Term::from_field_text(f.identifiers, &document::found_in_key(id)),
-                IndexRecordOption::Basic,
-            )),
-        ));
         let top = searcher.search(
-            &BooleanQuery::new(clauses),
+            &self.holding(&document::found_in_key(id), scope),
             &TopDocs::with_limit(limit.max(1))
                 .order_by_fast_field::<tantivy::DateTime>("ingested_at", Order::Asc),
         )?;
@@ -183,10 +175,7 @@ impl SearchIndex {
                 first_str(&doc, f.provenance).and_then(|j| serde_json::from_str(&j).ok());
             let path = provenance
                 .iter()
-                .flat_map(|p| {
-                    std::iter::once(&p.parent).chain(p.also_found.iter().map(|pl| &pl.parent))
-                })
-                .flatten()
+                .flat_map(Provenance::parents)
                 .find(|parent| parent.document.as_deref() == Some(id))
                 .map(|parent| parent.path.clone())
                 .unwrap_or_default();
@@ -211,17 +200,8 @@ impl SearchIndex {
     ) -> Result<Vec<MentionHit>, IndexError> {
         let f = self.fields;
         let searcher = self.reader.searcher();
-        let mut clauses = scope_clauses(&f, scope);
-        clauses.push((
-            Occur::Must,
-            Box::new(TermQuery::new(
-                Term::from_field_text(f.identifiers, key),
-                IndexRecordOption::Basic,
-            )),
-        ));
-        let query = BooleanQuery::new(clauses);
         let top = searcher.search(
-            &query,
+            &self.holding(key, scope),
             &TopDocs::with_limit(limit.max(1))
                 .order_by_fast_field::<tantivy::DateTime>("ingested_at", Order::Desc),
         )?;
@@ -261,5 +241,19 @@ impl SearchIndex {
             }
         }
         Ok(hits)
+    }
+
+    /// Documents inside `scope` holding the look-up `key` (an identifier's `kind:value`,
+    /// a container's `found-in:<id>`).
+    fn holding(&self, key: &str, scope: &Scope) -> BooleanQuery {
+        let mut clauses = scope_clauses(&self.fields, scope);
+        clauses.push((
+            Occur::Must,
+            Box::new(TermQuery::new(
+                Term::from_field_text(self.fields.identifiers, key),
+                IndexRecordOption::Basic,
+            )),
+        ));
+        BooleanQuery::new(clauses)
     }
 }

@@ -57,7 +57,7 @@ impl SearchIndex {
     /// first: those holding more of the query's words, then those holding them side by
     /// side (a phrase), then in document order. A segment that names an identifier the
     /// query named, or was written or spoken by someone it names (in any script), counts
-    /// as holding one more word.
+    /// as holding one more word. At most [`MAX_SEGMENTS_RANKED`] segments are ranked.
     pub(super) fn segment_matches(
         &self,
         segments: &[toex_formats::Segment],
@@ -92,6 +92,11 @@ impl SearchIndex {
         // (how well, which segment, the spans to mark)
         let mut ranked: Vec<(Rank, usize, Spans)> = Vec::new();
         for (index, segment) in segments.iter().enumerate() {
+            // A long chat is ranked up to a bound, so one hit never costs a search its
+            // latency: past it, the best found so far are shown (or the first found).
+            if index >= MAX_SEGMENTS_RANKED && !ranked.is_empty() {
+                break;
+            }
             // Identifiers the query named, where the segment writes them its own way.
             let mut spans: Vec<(usize, usize)> = written.get(&index).cloned().unwrap_or_default();
             let mut rank = Rank {
@@ -201,6 +206,10 @@ impl SearchIndex {
         Ok(top.into_iter().next().map(|(_, addr)| addr))
     }
 }
+
+/// Most segments of one hit ranked for the best matches (a chat's first 5,000 messages;
+/// tokenising them costs a few milliseconds); past them, only until a first match.
+const MAX_SEGMENTS_RANKED: usize = 5_000;
 
 /// Byte ranges to mark in a segment's text.
 type Spans = Vec<(usize, usize)>;

@@ -159,16 +159,33 @@ test('a phone found by search opens its page, which says who uses it, and their 
   await shot('03c-person-page');
   console.log(`phone page in ${phoneMs} ms, person page in ${personMs} ms`);
   assert.ok(phoneMs < 1_000 && personMs < 1_000, `phone ${phoneMs} ms, person ${personMs} ms`);
-  // At phone width the page reflows: nothing scrolls sideways.
+});
+
+test('at phone width (390 px) search, a document, a person and a profile reflow with no sideways scroll', async () => {
   await page.setViewportSize({ width: 390, height: 844 });
+  const wide = {};
   try {
-    await page.waitForTimeout(100);
-    const wide = await page.evaluate(() => document.documentElement.scrollWidth);
-    await shot('03d-person-page-390');
-    assert.ok(wide <= 390, `the person page is ${wide} px wide at 390`);
+    const check = async (name) => {
+      await page.waitForTimeout(150);
+      wide[name] = await page.evaluate(() => document.documentElement.scrollWidth);
+      await shot(`15-phone-${name}`);
+    };
+    await open('/search?q=garage');
+    await page.locator('.hitlist li').first().waitFor();
+    await check('search');
+    await page.locator('.hit h2 a').first().click();
+    await page.locator('article.document h1').waitFor();
+    await check('document');
+    await open(`/entity?key=${encodeURIComponent(`Person:${planted.cse_suspects[0]}`)}`);
+    await page.locator('dl.facts').waitFor();
+    await check('person');
+    await open('/profiles?kind=VAWG&force=GMP&asOf=2025-01-01');
+    await page.locator('table.profile tbody tr').first().waitFor();
+    await check('profile');
   } finally {
     await page.setViewportSize({ width: 1280, height: 800 });
   }
+  for (const [name, px] of Object.entries(wide)) assert.ok(px <= 390, `the ${name} page is ${px} px wide at 390: ${JSON.stringify(wide)}`);
 });
 
 test('a translation shows beside the original, and a correction is kept beside it', async () => {

@@ -101,20 +101,22 @@ export function ProfilesPage({ params }: { params: URLSearchParams }) {
           {rows.length === 0 ? (
             <Empty>Nobody meets this profile in the window. Records older than the window do not count: try an earlier as-of date.</Empty>
           ) : (
-            <table className="profile">
-              <thead>
-                <tr>
-                  <th scope="col">Rank</th>
-                  <th scope="col">Person</th>
-                  <th scope="col">Score</th>
-                  <th scope="col">Flags</th>
-                  <th scope="col">Why</th>
-                </tr>
-              </thead>
-              {data.threatProfile.edges.map((e) => (
-                <Row key={e.node.key} row={e.node} />
-              ))}
-            </table>
+            <div className="table-scroll">
+              <table className="profile">
+                <thead>
+                  <tr>
+                    <th scope="col">Rank</th>
+                    <th scope="col">Person</th>
+                    <th scope="col">Score</th>
+                    <th scope="col">Flags</th>
+                    <th scope="col">Why</th>
+                  </tr>
+                </thead>
+                {data.threatProfile.edges.map((e) => (
+                  <Row key={e.node.key} row={e.node} />
+                ))}
+              </table>
+            </div>
           )}
         </>
       )}

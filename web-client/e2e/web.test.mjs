@@ -278,7 +278,10 @@ test('the network expands a node and finds a shortest path', async () => {
   await shot('07-network');
   // A relationship filter leaves the canvas holding exactly the result, and the export
   // exactly the canvas.
-  await page.locator('fieldset.types label', { hasText: 'LIVES_AT' }).locator('input').check();
+  // The box is ticked by the address it navigates to (the filter lives in the URL): click
+  // it and wait for the address, rather than check() its state at once.
+  await page.locator('fieldset.types label', { hasText: 'LIVES_AT' }).locator('input').click();
+  await page.waitForFunction(() => /[?&]types=LIVES_AT(&|$)/.test(location.hash));
   await page.waitForFunction((wider) => {
     const n = Number((document.querySelector('.counts')?.textContent ?? '').match(/(\d+) nodes/)?.[1] ?? -1);
     return n > 0 && n < wider && window.toexCy.nodes().length === n;

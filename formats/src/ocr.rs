@@ -119,8 +119,7 @@ fn read_page(
     if let Some(script) = detect_script(page, scratch, limits)?
         && let Some(languages) = languages_of(&configured, &script)
     {
-        let read = recognise(page, &languages, scratch, limits)?;
-        return mend_other_script(read, page, &configured, &script, scratch, limits);
+        return read_in_script(page, &languages, &configured, &script, scratch, limits);
     }
     // Too little text for the detector (a screenshot, a label): read with all of them,
     // and again with the script's own languages when one script wrote nearly all of it.
@@ -131,8 +130,7 @@ fn read_page(
     };
     match languages_of(&configured, script) {
         Some(languages) if languages != limits.ocr_languages => {
-            let read = recognise(page, &languages, scratch, limits)?;
-            mend_other_script(read, page, &configured, script, scratch, limits)
+            read_in_script(page, &languages, &configured, script, scratch, limits)
         }
         _ => Ok(first),
     }
@@ -150,18 +148,19 @@ fn reads_as_other_script(line: &Segment) -> bool {
         && line.text.split_whitespace().count() >= OTHER_SCRIPT_WORDS
 }
 
-/// A page in two scripts (an English statement quoting Arabic messages) read with its
-/// main script's data: when some lines read as another script's, the page is read again
-/// with the other configured scripts' data, and each such line takes the other reading of
-/// its place where that reading is more confident.
-fn mend_other_script(
-    read: Vec<Segment>,
+/// Reads the page with `languages`, those of its main `script`. A page in two scripts
+/// (an English statement quoting Arabic messages): when some lines read as another
+/// script's, the page is read again with the other configured scripts' data, and each
+/// such line takes the other reading of its place where that reading is more confident.
+fn read_in_script(
     page: &PageImage,
+    languages: &str,
     configured: &[&str],
     script: &str,
     scratch: &Path,
     limits: &Limits,
 ) -> Result<Vec<Segment>, FormatError> {
+    let read = recognise(page, languages, scratch, limits)?;
     let others: Vec<&str> = configured
         .iter()
         .copied()

@@ -3,6 +3,7 @@
 //! queries fail fast with [`GraphError::Unavailable`] while it is down.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -48,11 +49,11 @@ struct Inner {
     state: watch::Sender<Connectivity>,
     wake_monitor: Notify,
     /// Statements sent to Neo4j by this client (for N+1 checks and metrics).
-    statements: std::sync::atomic::AtomicU64,
+    statements: AtomicU64,
     /// Whether the monitor warms Neo4j's plan cache each time Neo4j comes (back) up.
-    warm_plans: std::sync::atomic::AtomicBool,
+    warm_plans: AtomicBool,
     /// Whether that warm-up has finished since Neo4j last came up.
-    plans_warmed: std::sync::atomic::AtomicBool,
+    plans_warmed: AtomicBool,
 }
 
 impl GraphClient {
@@ -70,35 +71,32 @@ impl GraphClient {
             .fetch_size(500)
             .build()?;
         let graph = Graph::connect(config)?;
-        let (state, _) = watch::channel(Connectivity::Connecting);
-        Ok(Self {
+        Ok(Self::over(graph, settings, Connectivity::Connecting))
+    }
+
+    /// A handle on `graph` in `state`, with its own statement count and monitor flags.
+    fn over(graph: Graph, settings: GraphSettings, state: Connectivity) -> Self {
+        Self {
             inner: Arc::new(Inner {
                 graph,
                 settings,
-                state,
+                state: watch::channel(state).0,
                 wake_monitor: Notify::new(),
-                statements: std::sync::atomic::AtomicU64::new(0),
-                warm_plans: std::sync::atomic::AtomicBool::new(false),
-                plans_warmed: std::sync::atomic::AtomicBool::new(false),
+                statements: AtomicU64::new(0),
+                warm_plans: AtomicBool::new(false),
+                plans_warmed: AtomicBool::new(false),
             }),
-        })
+        }
     }
 
     /// The same pool, up, with statements of its own: for work that must not show in
     /// this handle's count (warming the plan cache beside a request that counts).
     pub(crate) fn uncounted(&self) -> Self {
-        let (state, _) = watch::channel(Connectivity::Up { since: Utc::now() });
-        Self {
-            inner: Arc::new(Inner {
-                graph: self.inner.graph.clone(),
-                settings: self.inner.settings.clone(),
-                state,
-                wake_monitor: Notify::new(),
-                statements: std::sync::atomic::AtomicU64::new(0),
-                warm_plans: std::sync::atomic::AtomicBool::new(false),
-                plans_warmed: std::sync::atomic::AtomicBool::new(false),
-            }),
-        }
+        Self::over(
+            self.inner.graph.clone(),
+            self.inner.settings.clone(),
+            Connectivity::Up { since: Utc::now() },
+        )
     }
 
     /// Has the monitor warm Neo4j's plan cache ([`GraphClient::warm_up`]) in the
@@ -106,9 +104,7 @@ impl GraphClient {
     /// server, whose first analyst would otherwise wait for each page's queries to be
     /// planned.
     pub fn warm_plans_on_connect(&self) {
-        self.inner
-            .warm_plans
-            .store(true, std::sync::atomic::Ordering::Relaxed);
+        self.inner.warm_plans.store(true, Ordering::Relaxed);
         if self.connectivity().is_up() {
             self.spawn_warm_up();
         }
@@ -117,22 +113,15 @@ impl GraphClient {
     /// Whether the plan cache has been warmed since Neo4j last came up (always false
     /// without [`GraphClient::warm_plans_on_connect`]).
     pub fn plans_warmed(&self) -> bool {
-        self.inner
-            .plans_warmed
-            .load(std::sync::atomic::Ordering::Relaxed)
+        self.inner.plans_warmed.load(Ordering::Relaxed)
     }
 
     fn spawn_warm_up(&self) {
         let client = self.clone();
-        self.inner
-            .plans_warmed
-            .store(false, std::sync::atomic::Ordering::Relaxed);
+        self.inner.plans_warmed.store(false, Ordering::Relaxed);
         tokio::spawn(async move {
             let done = client.warm_up().await;
-            client
-                .inner
-                .plans_warmed
-                .store(true, std::sync::atomic::Ordering::Relaxed);
+            client.inner.plans_warmed.store(true, Ordering::Relaxed);
             tracing::info!(
                 planned = done.planned,
                 failed = done.failed,
@@ -148,9 +137,7 @@ impl GraphClient {
 
     /// How many statements this client has sent to Neo4j so far.
     pub fn statements_run(&self) -> u64 {
-        self.inner
-            .statements
-            .load(std::sync::atomic::Ordering::Relaxed)
+        self.inner.statements.load(Ordering::Relaxed)
     }
 
     /// The last observed connectivity.
@@ -186,11 +173,7 @@ impl GraphClient {
                         self.inner
                             .state
                             .send_replace(Connectivity::Up { since: Utc::now() });
-                        if self
-                            .inner
-                            .warm_plans
-                            .load(std::sync::atomic::Ordering::Relaxed)
-                        {
+                        if self.inner.warm_plans.load(Ordering::Relaxed) {
                             self.spawn_warm_up();
                         }
                     }
@@ -341,9 +324,7 @@ impl GraphClient {
         query: Query,
         write: bool,
     ) -> Result<Vec<T>, GraphError> {
-        self.inner
-            .statements
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.inner.statements.fetch_add(1, Ordering::Relaxed);
         let timeout = self.inner.settings.query_timeout();
         let work = async {
             let mut stream = if write {

@@ -39,6 +39,21 @@ pub(crate) fn by_scope(keys: &[Scoped]) -> HashMap<Arc<Scope>, Vec<String>> {
     groups
 }
 
+/// Puts the `rows` one scope's query found into `out`, each under that scope and the id
+/// `row` gives it.
+fn insert_rows<T, V>(
+    out: &mut HashMap<Scoped, V>,
+    scope: &Arc<Scope>,
+    rows: Vec<T>,
+    row: impl Fn(T) -> (String, V),
+) {
+    for found in rows {
+        let (id, value) = row(found);
+        let scope = scope.clone();
+        out.insert(Scoped { scope, id }, value);
+    }
+}
+
 /// Persons by id, through `GraphClient::persons_by_ids`.
 pub struct PersonLoader(pub GraphClient);
 
@@ -49,15 +64,8 @@ impl Loader<Scoped> for PersonLoader {
     async fn load(&self, keys: &[Scoped]) -> Result<HashMap<Scoped, Person>, ApiError> {
         let mut out = HashMap::new();
         for (scope, ids) in by_scope(keys) {
-            for p in self.0.persons_by_ids(&scope, &ids).await? {
-                out.insert(
-                    Scoped {
-                        scope: scope.clone(),
-                        id: p.id.clone(),
-                    },
-                    Person::from(p),
-                );
-            }
+            let rows = self.0.persons_by_ids(&scope, &ids).await?;
+            insert_rows(&mut out, &scope, rows, |p| (p.id.clone(), Person::from(p)));
         }
         Ok(out)
     }
@@ -77,15 +85,8 @@ impl Loader<Scoped> for PersonDetailsLoader {
     ) -> Result<HashMap<Scoped, toex_graph::PersonDetails>, ApiError> {
         let mut out = HashMap::new();
         for (scope, ids) in by_scope(keys) {
-            for d in self.0.person_details_by_ids(&scope, &ids).await? {
-                out.insert(
-                    Scoped {
-                        scope: scope.clone(),
-                        id: d.id.clone(),
-                    },
-                    d,
-                );
-            }
+            let rows = self.0.person_details_by_ids(&scope, &ids).await?;
+            insert_rows(&mut out, &scope, rows, |d| (d.id.clone(), d));
         }
         Ok(out)
     }
@@ -101,15 +102,8 @@ impl Loader<Scoped> for DocumentNodeLoader {
     async fn load(&self, keys: &[Scoped]) -> Result<HashMap<Scoped, bool>, ApiError> {
         let mut out = HashMap::new();
         for (scope, ids) in by_scope(keys) {
-            for d in self.0.document_nodes(&scope, &ids).await? {
-                out.insert(
-                    Scoped {
-                        scope: scope.clone(),
-                        id: d.id,
-                    },
-                    true,
-                );
-            }
+            let rows = self.0.document_nodes(&scope, &ids).await?;
+            insert_rows(&mut out, &scope, rows, |d| (d.id, true));
         }
         Ok(out)
     }

@@ -89,6 +89,8 @@ impl SearchIndex {
             together: terms.multi.len(),
         };
         let mut complete = 0;
+        // Whether each sender or speaker seen so far is one the query names.
+        let mut named: std::collections::HashMap<&str, bool> = std::collections::HashMap::new();
         // (how well, which segment, the spans to mark)
         let mut ranked: Vec<(Rank, usize, Spans)> = Vec::new();
         for (index, segment) in segments.iter().enumerate() {
@@ -128,20 +130,23 @@ impl SearchIndex {
                 }
                 rank.words += found.len();
             }
-            // A sender or speaker the query names, in whatever script it was written.
+            // A sender or speaker the query names, in whatever script it was written
+            // (each name analysed once: a chat repeats a few names many times).
             let by_speaker = segment.speaker.as_deref().is_some_and(|name| {
-                [
-                    (&mut english, &terms.english),
-                    (&mut skeleton, &terms.skeleton),
-                ]
-                .into_iter()
-                .any(|(analyser, wanted)| {
-                    let mut stream = analyser.token_stream(name);
-                    let mut hit = false;
-                    while let Some(token) = stream.next() {
-                        hit |= wanted.contains(&token.text);
-                    }
-                    hit
+                *named.entry(name).or_insert_with(|| {
+                    [
+                        (&mut english, &terms.english),
+                        (&mut skeleton, &terms.skeleton),
+                    ]
+                    .into_iter()
+                    .any(|(analyser, wanted)| {
+                        let mut stream = analyser.token_stream(name);
+                        let mut hit = false;
+                        while let Some(token) = stream.next() {
+                            hit |= wanted.contains(&token.text);
+                        }
+                        hit
+                    })
                 })
             });
             rank.words += usize::from(by_speaker);

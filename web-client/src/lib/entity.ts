@@ -17,7 +17,7 @@ export function splitKey(key: string): { label: string; id: string } {
 
 /** The graph key of an identifier search matched as (`phone`, `+4477…`), when it has a node. */
 export function identifierKey(kind: string, value: string): string | null {
-  const labels: Record<string, string> = { phone: 'Phone', email: 'Email', vehicle: 'Vehicle', vrm: 'Vehicle' };
+  const labels: Record<string, string> = { phone: 'Phone', email: 'Email', vehicle: 'Vehicle' };
   const label = labels[kind.toLowerCase()];
   return label ? `${label}:${value}` : null;
 }

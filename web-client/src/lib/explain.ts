@@ -14,7 +14,6 @@ export const TERMS: Record<string, string> = {
   CHI: 'Cambridge Crime Harm Index: the harm of an offence as the days in prison its starting-point sentence carries',
   'Gi*': 'Getis-Ord Gi*: whether a cell and its neighbours together hold more records than chance would give, and with what confidence',
   KDE: 'Kernel density estimate: records smoothed over the map, per square kilometre',
-  PAI: 'Predictive Accuracy Index: the share of records in the hot spots divided by the share of the area they cover',
 };
 
 /** What each scored component of a profile measures, in words. */

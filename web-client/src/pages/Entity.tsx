@@ -2,7 +2,8 @@
 // operations; for a phone, email or vehicle, who uses it and where it is written; for any
 // node, what it is linked to (with first and last seen, roles and counts) and its
 // timeline; every linked node opens its own page.
-import { useQuery } from 'urql';
+import { useQuery, type CombinedError } from 'urql';
+import type { PersonPageQuery } from '../gql/graphql';
 import { graphql } from '../gql';
 import { Empty, ErrorState, Highlighted, Loading } from '../components/States';
 import { href } from '../router';
@@ -70,18 +71,20 @@ interface Edge {
 }
 
 export function EntityPage({ nodeKey }: { nodeKey: string }) {
+  const { label, id } = splitKey(nodeKey);
   const [{ data, error }, refetch] = useQuery({ query: EntityQuery, variables: { key: nodeKey }, pause: !nodeKey });
+  // A person's own record, once, for the header and the documents naming them.
+  const [person] = useQuery({ query: PersonQuery, variables: { id }, pause: label !== 'Person' });
   if (!nodeKey) return <Empty>No entity named.</Empty>;
   if (error) return <ErrorState error={error} retry={() => refetch({ requestPolicy: 'network-only' })} />;
   if (!data) return <Loading what="the entity" />;
   const graph = data.neighbourhood;
   if (!graph) return <Empty>Nothing is recorded under {nodeKey}, or it belongs to a force you cannot see.</Empty>;
   const self = graph.nodes.find((n) => n.key === nodeKey);
-  const { label, id } = splitKey(nodeKey);
   return (
     <article className="entity" aria-labelledby="entity-h">
       {label === 'Person' ? (
-        <PersonHeader id={id} />
+        <PersonHeader id={id} data={person.data} error={person.error} />
       ) : (
         <header>
           <h1 id="entity-h" dir="auto">
@@ -99,7 +102,7 @@ export function EntityPage({ nodeKey }: { nodeKey: string }) {
         </a>
       </p>
       <Connections nodeKey={nodeKey} nodes={graph.nodes} edges={graph.edges} />
-      {label === 'Person' ? <PersonMentions id={id} /> : ['Phone', 'Email', 'Vehicle'].includes(label) && <Written identifier={id} />}
+      {label === 'Person' ? <PersonMentions mentions={person.data?.person?.mentions ?? []} /> : ['Phone', 'Email', 'Vehicle'].includes(label) && <Written identifier={id} />}
       <section aria-label="Timeline">
         <h2>Timeline ({data.timeline.length})</h2>
         {data.timeline.length === 0 ? (
@@ -135,8 +138,7 @@ export function EntityPage({ nodeKey }: { nodeKey: string }) {
   );
 }
 
-function PersonHeader({ id }: { id: string }) {
-  const [{ data, error }] = useQuery({ query: PersonQuery, variables: { id } });
+function PersonHeader({ id, data, error }: { id: string; data?: PersonPageQuery; error?: CombinedError }) {
   if (error) return <ErrorState error={error} />;
   if (!data) return <Loading what="the person" />;
   const p = data.person;
@@ -266,9 +268,7 @@ function Connections({ nodeKey, nodes, edges }: { nodeKey: string; nodes: Node[]
   );
 }
 
-function PersonMentions({ id }: { id: string }) {
-  const [{ data }] = useQuery({ query: PersonQuery, variables: { id } });
-  const mentions = data?.person?.mentions ?? [];
+function PersonMentions({ mentions }: { mentions: NonNullable<PersonPageQuery['person']>['mentions'] }) {
   return (
     <section aria-label="Documents that name them">
       <h2>Documents that name them ({mentions.length})</h2>

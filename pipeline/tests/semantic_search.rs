@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use toex_formats::Segment;
-use toex_indexer::{IndexError, NewDocument, SearchIndex, SearchMode, SearchRequest};
+use toex_indexer::{
+    DEFAULT_MIN_SIMILARITY, IndexError, NewDocument, SearchIndex, SearchMode, SearchRequest,
+};
 use toex_inference::embed::Embedder;
 use toex_pipeline::models::MiniLm;
 
@@ -121,6 +123,35 @@ fn semantic_search_finds_what_keywords_miss() {
         .unwrap();
     assert_eq!(interview.segments.len(), 1, "{:?}", interview.segments);
     assert_eq!(interview.segments[0].start_ms, Some(5_000));
+    // Unrelated documents are not returned just for being the nearest there is: the
+    // default threshold keeps the weather report out; with none, everything comes back.
+    let scores: Vec<(&str, f32)> = semantic
+        .hits
+        .iter()
+        .map(|h| (h.title.as_str(), h.score))
+        .collect();
+    eprintln!("semantic scores at the default threshold: {scores:?}");
+    assert_eq!(semantic.min_similarity, Some(DEFAULT_MIN_SIMILARITY));
+    assert!(
+        scores
+            .iter()
+            .all(|(t, s)| *t != "weather" && *s >= DEFAULT_MIN_SIMILARITY),
+        "{scores:?}"
+    );
+    let everything = index
+        .search(&SearchRequest {
+            min_similarity: Some(0.0),
+            ..semantic_request.clone()
+        })
+        .unwrap();
+    let all: Vec<(&str, f32)> = everything
+        .hits
+        .iter()
+        .map(|h| (h.title.as_str(), h.score))
+        .collect();
+    eprintln!("semantic scores with no threshold: {all:?}");
+    assert!(all.iter().any(|(t, _)| *t == "weather"), "{all:?}");
+    assert!(everything.total > semantic.total);
 
     // Hybrid: keyword hits and semantic hits fused; a word match still counts.
     let hybrid = index

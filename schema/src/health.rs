@@ -1,7 +1,7 @@
 //! Health of this instance: Neo4j reachability, the index, loaded models, the version.
 //! The same value answers `/health` and the GraphQL `health` query.
 
-use async_graphql::{Enum, SimpleObject};
+use async_graphql::{ComplexObject, Context, Enum, SimpleObject};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use toex_graph::Connectivity;
@@ -17,7 +17,16 @@ pub enum HealthStatus {
     Degraded,
 }
 
+/// The marking a deployment serves under unless configured otherwise: case data of
+/// this kind is OFFICIAL-SENSITIVE under the Government Security Classifications.
+pub const DEFAULT_MARKING: &str = "OFFICIAL-SENSITIVE";
+
+/// The deployment's protective marking, as schema data.
+#[derive(Debug, Clone)]
+pub struct Marking(pub String);
+
 #[derive(Debug, Clone, SimpleObject, Serialize)]
+#[graphql(complex)]
 #[serde(rename_all = "camelCase")]
 pub struct Health {
     pub status: HealthStatus,
@@ -26,6 +35,16 @@ pub struct Health {
     pub neo4j: Neo4jHealth,
     pub index: IndexHealth,
     pub models: Vec<ModelHealth>,
+}
+
+#[ComplexObject]
+impl Health {
+    /// The protective marking of the data this deployment serves (e.g.
+    /// OFFICIAL-SENSITIVE): shown with every page and printed on every export.
+    async fn marking(&self, ctx: &Context<'_>) -> String {
+        ctx.data_opt::<Marking>()
+            .map_or_else(|| DEFAULT_MARKING.to_owned(), |m| m.0.clone())
+    }
 }
 
 #[derive(Debug, Clone, SimpleObject, Serialize)]

@@ -25,7 +25,7 @@ use async_graphql::Schema;
 
 pub use access::{Purpose, Session, SessionCheck};
 pub use error::{ApiError, ErrorCode};
-pub use health::{Health, HealthStatus, health};
+pub use health::{DEFAULT_MARKING, Health, HealthStatus, health};
 pub use mutation::MutationRoot;
 pub use query::QueryRoot;
 pub use redaction::{REDACTION_CODE, Redactor};
@@ -37,23 +37,27 @@ pub use toex_pipeline::{ModelInfo, Services};
 /// The executable schema type.
 pub type ToexSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
-/// Limits that keep one request from exhausting the server.
-#[derive(Debug, Clone, Copy)]
-pub struct Limits {
+/// How the schema is built: the limits that keep one request from exhausting the server,
+/// and the protective marking the deployment prints on what leaves it.
+#[derive(Debug, Clone)]
+pub struct SchemaSettings {
     pub max_depth: usize,
     pub max_complexity: usize,
     /// Most aliased fields in one request (alias flooding multiplies work).
     pub max_aliases: usize,
     pub introspection: bool,
+    /// The Government Security Classification of the data served (`health.marking`).
+    pub marking: String,
 }
 
-impl Default for Limits {
+impl Default for SchemaSettings {
     fn default() -> Self {
         Self {
             max_depth: 16,
             max_complexity: 5_000,
             max_aliases: 30,
             introspection: true,
+            marking: health::DEFAULT_MARKING.to_owned(),
         }
     }
 }
@@ -63,7 +67,7 @@ impl Default for Limits {
 /// anything but introspection, a [`Purpose`]) in their data.
 pub fn build_schema(
     services: Services,
-    limits: Limits,
+    limits: SchemaSettings,
     audit: Option<std::sync::Arc<AuditLog>>,
 ) -> ToexSchema {
     let (persons, documents) = loaders::loaders(&services.graph);
@@ -79,6 +83,7 @@ pub fn build_schema(
             redactor: redactor.clone(),
         })
         .data(redactor)
+        .data(health::Marking(limits.marking.clone()))
         .data(services)
         .data(persons)
         .data(documents)

@@ -62,7 +62,9 @@ impl CoreQuery {
     /// Full-text search over originals and translations. Syntax: words (all must match),
     /// `"phrases"`, `"words near"~2` (within two positions), `OR`, `-exclusion`,
     /// `field:term` (title, text, translation, corrected), `"prefix"*` (for roles that may
-    /// see protected persons). Pages reach the first 10,000 results.
+    /// see protected persons). Pages reach the first 10,000 results. Semantic and hybrid
+    /// searches match passages whose cosine similarity to the query reaches
+    /// `minSimilarity` (0–1, default 0.25; `minSimilarity` on the result says which).
     #[allow(clippy::too_many_arguments)]
     async fn search(
         &self,
@@ -73,10 +75,16 @@ impl CoreQuery {
         mode: crate::types::SearchMode,
         #[graphql(default_with = "crate::types::SearchSort::Relevance")]
         sort: crate::types::SearchSort,
+        min_similarity: Option<f64>,
         after: Option<String>,
         first: Option<i32>,
     ) -> async_graphql::Result<Connection<usize, SearchHit, SearchTotals>> {
         check_query_text(&query_text)?;
+        if min_similarity.is_some_and(|m| !(0.0..=1.0).contains(&m)) {
+            return Err(
+                ApiError::bad_input("`minSimilarity` is a cosine similarity from 0 to 1").into(),
+            );
+        }
         // A protected person's name or identifier is searched as if it were unknown.
         let hidden = crate::redaction::hidden_from(ctx)
             .await?
@@ -124,6 +132,7 @@ impl CoreQuery {
                         total: 0,
                         facets: toex_indexer::Facets::default().into(),
                         matched_as: Vec::new(),
+                        min_similarity: None,
                     };
                     return Ok(Connection::with_additional_fields(false, false, totals));
                 }
@@ -143,6 +152,7 @@ impl CoreQuery {
                         crate::types::SearchSort::Relevance => toex_indexer::SearchSort::Relevance,
                         crate::types::SearchSort::Newest => toex_indexer::SearchSort::Newest,
                     },
+                    min_similarity: min_similarity.map(|m| m as f32),
                 };
                 let index = services.index.clone();
                 let results = services
@@ -159,6 +169,7 @@ impl CoreQuery {
                         total: results.total,
                         facets: results.facets.into(),
                         matched_as: results.matched_as.into_iter().map(Into::into).collect(),
+                        min_similarity: results.min_similarity.map(f64::from),
                     },
                 );
                 connection.edges.extend(

@@ -4,6 +4,7 @@
 pub mod access_cli;
 pub mod cli;
 pub mod commands;
+mod graphql_http;
 mod media;
 pub mod routes;
 pub mod settings;

@@ -1,4 +1,4 @@
-//! HTTP routes: GraphQL over POST, GraphiQL on GET, subscriptions over WebSocket,
+//! HTTP routes: GraphQL over POST and GET (queries), GraphiQL, subscriptions over WebSocket,
 //! `/health`, and the web client's static files. The gate in front of GraphQL
 //! authenticates (before a byte of the body is read), rate-limits, bounds the body, takes
 //! the stated purpose and bounds the running time, and audits every refusal; everything
@@ -8,15 +8,16 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::graphql_http as http;
 use actix_files::NamedFile;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header;
+use actix_web::http::{StatusCode, header};
 use actix_web::middleware::Next;
-use actix_web::{Error, HttpRequest, HttpResponse, Responder, web};
+use actix_web::{Error, HttpRequest, HttpResponse, web};
 use async_graphql::BatchRequest;
 use async_graphql::http::MultipartOptions;
-use async_graphql_actix_web::{GraphQLResponse, GraphQLSubscription};
+use async_graphql_actix_web::GraphQLSubscription;
 use toex_access::{AccessError, AuditLog, AuditRecord, Authenticator, Principal, RateLimiter};
 use toex_schema::{ApiError, ErrorCode, Purpose, Services, Session, SessionCheck, ToexSchema};
 
@@ -117,7 +118,7 @@ pub struct WebDir(pub PathBuf);
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/health", web::get().to(health))
         .route("/graphql", web::post().to(graphql))
-        .route("/graphql", web::get().to(graphiql))
+        .route("/graphql", web::get().to(graphql_get))
         .route("/graphiql/toex-graphiql.js", web::get().to(graphiql_script))
         .route("/graphql/ws", web::get().to(graphql_ws))
         .route("/media/{id}", web::get().to(crate::media::original))
@@ -149,62 +150,41 @@ async fn health(
     }
 }
 
-/// Executes a GraphQL request (JSON, batched JSON or multipart). The body is read only
-/// once the caller is authenticated and within their rate, and only up to
-/// `server.max_body_bytes` (413 above it); a batch holds at most [`MAX_BATCH`].
+/// Executes a GraphQL request (JSON, batched JSON or multipart). The media types are
+/// checked first (406, 415); the body is read only once the caller is authenticated and
+/// within their rate, and only up to `server.max_body_bytes` (413 above it); a batch
+/// holds at most [`MAX_BATCH`].
 async fn graphql(
     schema: web::Data<ToexSchema>,
     gate: web::Data<Gate>,
     req: HttpRequest,
     payload: web::Payload,
 ) -> HttpResponse {
-    let purpose = match purpose_of(&req) {
-        Ok(p) => p,
-        Err(why) => {
-            gate.refused(None, "", "bad purpose header");
-            return error_response(HttpResponse::BadRequest(), ErrorCode::BadInput, why);
-        }
-    };
-    let header = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let principal = match gate.authenticate(header, client_of(&req)).await {
-        Ok(p) => p,
-        Err(err @ AccessError::RateLimited { .. }) => {
-            gate.refused(None, &purpose, "authentication attempts limited");
-            let mut response = HttpResponse::TooManyRequests();
-            response.insert_header((header::RETRY_AFTER, "6"));
-            return error_response(response, ErrorCode::RateLimited, &err.to_string());
-        }
-        Err(err) => {
-            gate.refused(None, &purpose, "unauthenticated");
-            return error_response(
-                HttpResponse::Unauthorized(),
-                ErrorCode::Unauthenticated,
-                &err.to_string(),
-            );
-        }
-    };
-    if let Err(err) = gate.limiter.check(&principal.user) {
-        gate.refused(Some(&principal), &purpose, "rate limited");
-        let mut response = HttpResponse::TooManyRequests();
-        response.insert_header((header::RETRY_AFTER, "1"));
-        return error_response(response, ErrorCode::RateLimited, &err.to_string());
-    }
-    let body = match read_body(&req, payload, gate.max_body).await {
-        Ok(body) => body,
-        Err(refusal) => {
-            gate.refused(Some(&principal), &purpose, refusal.why());
-            return refusal.response(gate.max_body);
-        }
+    let Some(answer) = http::negotiate(http::accept_of(&req)) else {
+        gate.refused(None, "", "not acceptable");
+        return not_acceptable();
     };
     let content_type = req
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
+    if let Err(why) = http::check_request_type(content_type.as_deref()) {
+        gate.refused(None, "", "unsupported media type");
+        let status = StatusCode::UNSUPPORTED_MEDIA_TYPE;
+        return http::refusal(answer, status, ErrorCode::BadInput, &why);
+    }
+    let (principal, purpose) = match admit(&gate, &req, answer).await {
+        Ok(admitted) => admitted,
+        Err(refused) => return refused,
+    };
+    let body = match read_body(&req, payload, gate.max_body).await {
+        Ok(body) => body,
+        Err(refusal) => {
+            gate.refused(Some(&principal), &purpose, refusal.why());
+            return refusal.response(answer, gate.max_body);
+        }
+    };
     let batch = match async_graphql::http::receive_batch_body(
         content_type,
         body.as_ref(),
@@ -215,40 +195,170 @@ async fn graphql(
         Ok(batch) => batch,
         Err(err) => {
             gate.refused(Some(&principal), &purpose, "malformed request");
-            return request_error(&format!("malformed GraphQL request: {err}"));
+            return request_error(answer, &format!("malformed GraphQL request: {err}"));
         }
     };
     if let BatchRequest::Batch(ops) = &batch
         && ops.len() > MAX_BATCH
     {
         gate.refused(Some(&principal), &purpose, "batch too large");
-        return request_error(&format!(
-            "a batch may hold at most {MAX_BATCH} operations, got {}",
-            ops.len()
-        ));
+        return request_error(
+            answer,
+            &format!(
+                "a batch may hold at most {MAX_BATCH} operations, got {}",
+                ops.len()
+            ),
+        );
     }
+    execute(&schema, &gate, batch, principal, purpose, answer).await
+}
+
+/// GET `/graphql`: GraphiQL for a browser (or when no `query` is given); a query's result
+/// for an API client, under the same gate as POST. Mutations and subscriptions answer 405:
+/// a GET must never change anything.
+async fn graphql_get(
+    schema: web::Data<ToexSchema>,
+    gate: web::Data<Gate>,
+    req: HttpRequest,
+) -> HttpResponse {
+    let accept = http::accept_of(&req);
+    let has_query =
+        web::Query::<std::collections::HashMap<String, String>>::from_query(req.query_string())
+            .is_ok_and(|q| q.contains_key("query"));
+    if !has_query || http::wants_html(accept) {
+        return graphiql();
+    }
+    let Some(answer) = http::negotiate(accept) else {
+        gate.refused(None, "", "not acceptable");
+        return not_acceptable();
+    };
+    let request = match http::get_request(req.query_string()) {
+        Ok(request) => request,
+        Err(why) => return request_error(answer, &why),
+    };
+    if let Some(kind) = http::forbidden_over_get(&request.query, request.operation_name.as_deref())
+    {
+        gate.refused(None, "", "mutation over GET");
+        let mut response = http::refusal(
+            answer,
+            StatusCode::METHOD_NOT_ALLOWED,
+            ErrorCode::BadInput,
+            &format!("a {kind} must be sent with POST; GET runs queries only"),
+        );
+        response
+            .headers_mut()
+            .insert(header::ALLOW, header::HeaderValue::from_static("POST"));
+        return response;
+    }
+    let (principal, purpose) = match admit(&gate, &req, answer).await {
+        Ok(admitted) => admitted,
+        Err(refused) => return refused,
+    };
+    execute(&schema, &gate, request.into(), principal, purpose, answer).await
+}
+
+/// The purpose, the caller (authenticated) and their rate: the gate every GraphQL
+/// request passes, whichever method it came by.
+async fn admit(
+    gate: &Gate,
+    req: &HttpRequest,
+    answer: http::Answer,
+) -> Result<(Principal, String), HttpResponse> {
+    let purpose = match purpose_of(req) {
+        Ok(p) => p,
+        Err(why) => {
+            gate.refused(None, "", "bad purpose header");
+            return Err(http::refusal(
+                answer,
+                StatusCode::BAD_REQUEST,
+                ErrorCode::BadInput,
+                why,
+            ));
+        }
+    };
+    let header = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let principal = match gate.authenticate(header, client_of(req)).await {
+        Ok(p) => p,
+        Err(err @ AccessError::RateLimited { .. }) => {
+            gate.refused(None, &purpose, "authentication attempts limited");
+            return Err(too_many(answer, &err.to_string(), "6"));
+        }
+        Err(err) => {
+            gate.refused(None, &purpose, "unauthenticated");
+            return Err(http::refusal(
+                answer,
+                StatusCode::UNAUTHORIZED,
+                ErrorCode::Unauthenticated,
+                &err.to_string(),
+            ));
+        }
+    };
+    if let Err(err) = gate.limiter.check(&principal.user) {
+        gate.refused(Some(&principal), &purpose, "rate limited");
+        return Err(too_many(answer, &err.to_string(), "1"));
+    }
+    Ok((principal, purpose))
+}
+
+/// 429 `RATE_LIMITED`, to be retried after `seconds`.
+fn too_many(answer: http::Answer, message: &str, seconds: &'static str) -> HttpResponse {
+    let mut response = http::refusal(
+        answer,
+        StatusCode::TOO_MANY_REQUESTS,
+        ErrorCode::RateLimited,
+        message,
+    );
+    response.headers_mut().insert(
+        header::RETRY_AFTER,
+        header::HeaderValue::from_static(seconds),
+    );
+    response
+}
+
+/// Runs an admitted request under the time limit and answers in the negotiated type.
+async fn execute(
+    schema: &ToexSchema,
+    gate: &Gate,
+    batch: BatchRequest,
+    principal: Principal,
+    purpose: String,
+    answer: http::Answer,
+) -> HttpResponse {
     let batch = if purpose.is_empty() {
         batch.data(principal.clone())
     } else {
         batch.data(principal.clone()).data(Purpose(purpose.clone()))
     };
-    let response = match tokio::time::timeout(gate.timeout, schema.execute_batch(batch)).await {
-        Ok(response) => response,
+    match tokio::time::timeout(gate.timeout, schema.execute_batch(batch)).await {
+        Ok(response) => http::respond(answer, response),
         Err(_) => {
             gate.refused(Some(&principal), &purpose, "timed out");
-            return error_response(
-                HttpResponse::ServiceUnavailable(),
+            http::refusal(
+                answer,
+                StatusCode::SERVICE_UNAVAILABLE,
                 ErrorCode::Timeout,
                 &format!(
                     "the request ran longer than {} ms and was stopped; narrow it and retry",
                     gate.timeout.as_millis()
                 ),
-            );
+            )
         }
-    };
-    GraphQLResponse::from(response)
-        .respond_to(&req)
-        .map_into_boxed_body()
+    }
+}
+
+/// 406: the caller accepts neither JSON media type.
+fn not_acceptable() -> HttpResponse {
+    http::refusal(
+        http::Answer::Json,
+        StatusCode::NOT_ACCEPTABLE,
+        ErrorCode::BadInput,
+        "GraphQL answers in application/json or application/graphql-response+json; \
+         accept one of them",
+    )
 }
 
 /// Why a body was not read.
@@ -265,14 +375,15 @@ impl BodyRefusal {
         }
     }
 
-    fn response(&self, limit: usize) -> HttpResponse {
+    fn response(&self, answer: http::Answer, limit: usize) -> HttpResponse {
         match self {
-            BodyRefusal::TooLarge => error_response(
-                HttpResponse::PayloadTooLarge(),
+            BodyRefusal::TooLarge => http::refusal(
+                answer,
+                StatusCode::PAYLOAD_TOO_LARGE,
                 ErrorCode::BadInput,
                 &format!("the request body is larger than {limit} bytes"),
             ),
-            BodyRefusal::Broken => request_error("the request body could not be read"),
+            BodyRefusal::Broken => request_error(answer, "the request body could not be read"),
         }
     }
 }
@@ -300,8 +411,13 @@ async fn read_body(
 }
 
 /// A request-level error in GraphQL's response shape.
-fn request_error(message: &str) -> HttpResponse {
-    error_response(HttpResponse::BadRequest(), ErrorCode::BadInput, message)
+fn request_error(answer: http::Answer, message: &str) -> HttpResponse {
+    http::refusal(
+        answer,
+        StatusCode::BAD_REQUEST,
+        ErrorCode::BadInput,
+        message,
+    )
 }
 
 /// A refusal before the schema runs, with its code from the one table (`ErrorCode`).
@@ -310,9 +426,7 @@ pub(crate) fn error_response(
     code: ErrorCode,
     message: &str,
 ) -> HttpResponse {
-    builder.json(serde_json::json!({
-        "errors": [{ "message": message, "extensions": { "code": code.as_str() } }]
-    }))
+    builder.json(http::error_body(code, message))
 }
 
 /// A WebSocket's credentials, checked again before each operation (with the caller's
@@ -391,7 +505,7 @@ async fn graphql_ws(
 }
 
 /// GraphiQL, served from local assets so it works on networks with no internet.
-async fn graphiql() -> HttpResponse {
+fn graphiql() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .body(GRAPHIQL_HTML)

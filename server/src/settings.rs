@@ -91,6 +91,9 @@ pub struct ServerSettings {
     pub request_timeout_ms: u64,
     /// Origins allowed to call from a browser (CORS); empty allows same-origin only.
     pub cors_origins: Vec<String>,
+    /// The protective marking (Government Security Classification) of the data served,
+    /// shown in the web client and printed on its exports.
+    pub marking: String,
 }
 
 impl Default for ServerSettings {
@@ -103,6 +106,7 @@ impl Default for ServerSettings {
             max_body_bytes: 16 * 1024 * 1024,
             request_timeout_ms: 30_000,
             cors_origins: Vec::new(),
+            marking: toex_schema::DEFAULT_MARKING.to_owned(),
         }
     }
 }

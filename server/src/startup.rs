@@ -9,7 +9,7 @@ use actix_web::dev::{Server, ServerHandle};
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use toex_pipeline::Background;
-use toex_schema::{Limits, Services, ToexSchema};
+use toex_schema::{SchemaSettings, Services, ToexSchema};
 
 use crate::routes;
 use crate::settings::Settings;
@@ -57,9 +57,10 @@ impl Application {
         });
         let schema = toex_schema::build_schema(
             services.clone(),
-            Limits {
+            SchemaSettings {
                 introspection: settings.server.introspection,
-                ..Limits::default()
+                marking: settings.server.marking.clone(),
+                ..SchemaSettings::default()
             },
             Some(audit),
         );

@@ -2,6 +2,7 @@
 // against a live toex and Neo4j with the demo data (web-client/e2e/run.sh sets it up).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -133,6 +134,22 @@ test('a phone typed four ways finds the same documents, and says what it matched
   await shot('03b-identifier-search');
 });
 
+test('semantic search shows each hit\'s similarity and leaves out what is not close in meaning', async () => {
+  const count = async () => Number((await page.locator('.total').innerText()).match(/^(\d+) document/)[1]);
+  await open(`/search?q=${encodeURIComponent('where is the car kept')}&mode=SEMANTIC`);
+  await page.locator('.total', { hasText: /at least 0\.25 similar/ }).waitFor();
+  const near = await count();
+  assert.ok(near > 0, 'nothing is close in meaning');
+  for (const meta of await page.locator('.hit .meta').allInnerTexts()) {
+    const sim = Number(meta.match(/similarity (\d\.\d\d)/)?.[1]);
+    assert.ok(sim >= 0.25, meta);
+  }
+  await open(`/search?q=${encodeURIComponent('where is the car kept')}&mode=SEMANTIC&sim=0`);
+  await page.locator('.total', { hasText: /at least 0\.00 similar/ }).waitFor();
+  const all = await count();
+  assert.ok(all > near, `${all} documents with no threshold, ${near} with the default`);
+});
+
 test('a phone found by search opens its page, which says who uses it, and their page says who they are', async () => {
   await open(`/search?q=${encodeURIComponent('07700900001')}`);
   await page.locator('.matched-as').waitFor();
@@ -161,7 +178,7 @@ test('a phone found by search opens its page, which says who uses it, and their 
   assert.ok(phoneMs < 1_000 && personMs < 1_000, `phone ${phoneMs} ms, person ${personMs} ms`);
 });
 
-test('at phone width (390 px) search, a document, a person and a profile reflow with no sideways scroll', async () => {
+test('at phone width (390 px) every page reflows with no sideways scroll, and the network canvas keeps its height', async () => {
   await page.setViewportSize({ width: 390, height: 844 });
   const wide = {};
   try {
@@ -182,10 +199,49 @@ test('at phone width (390 px) search, a document, a person and a profile reflow 
     await open('/profiles?kind=VAWG&force=GMP&asOf=2025-01-01');
     await page.locator('table.profile tbody tr').first().waitFor();
     await check('profile');
+    await open(`/network?key=Person:${planted.cse_suspects[0]}`);
+    await page.waitForFunction(() => /[1-9]\d* nodes/.test(document.querySelector('.counts')?.textContent ?? ''));
+    await check('network');
+    const canvas = await page.locator('.canvas').boundingBox();
+    assert.ok(canvas.height >= 300 && canvas.width >= 300, `the canvas is ${canvas.width}×${canvas.height} px`);
+    await open('/hotspots?force=WYP&from=2018-07-01&to=2018-08-01');
+    await page.locator('svg.map polygon.cell').first().waitFor();
+    await check('hotspots');
+    await open('/ingest');
+    await page.locator('#ingest-files').waitFor({ state: 'attached' });
+    await check('ingest');
   } finally {
     await page.setViewportSize({ width: 1280, height: 800 });
   }
   for (const [name, px] of Object.entries(wide)) assert.ok(px <= 390, `the ${name} page is ${px} px wide at 390: ${JSON.stringify(wide)}`);
+});
+
+test('a 20,000-character unbroken string is cut with a way to see it, and widens nothing', async () => {
+  const blob = `${'QUJDRA'.repeat(3_333)}xy`;
+  const res = await page.evaluate(async ([t, text]) => {
+    const r = await fetch('/graphql', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${t}`, 'X-Toex-Purpose': 'E2E web client tests' },
+      body: JSON.stringify({
+        query: 'mutation($i: IngestTextInput!) { ingestText(input: $i) { id } }',
+        variables: { i: { title: 'pasted-blob.txt', text, force: 'WYP', operation: 'Operation Aurora' } },
+      }),
+    });
+    return r.json();
+  }, [token, `Attachment follows (quokkablob): ${blob} end of note`]);
+  assert.ok(res.data?.ingestText?.id, JSON.stringify(res));
+  await open('/search?q=quokkablob');
+  await page.locator('.hit h2 a', { hasText: 'pasted-blob.txt' }).waitFor();
+  const wide = () => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
+  assert.ok(await wide(), 'the result list scrolls sideways');
+  await page.locator('.hit h2 a', { hasText: 'pasted-blob.txt' }).click();
+  const more = page.getByRole('button', { name: /\+[\d,]+ characters/ });
+  await more.waitFor();
+  assert.ok(await wide(), 'the document scrolls sideways');
+  await more.click();
+  await page.locator('.long-run.open').waitFor();
+  assert.equal((await page.locator('.long-run.open').innerText()).length, blob.length);
+  assert.ok(await wide(), 'the whole string scrolls sideways');
 });
 
 test('a translation shows beside the original, and a correction is kept beside it', async () => {
@@ -274,10 +330,80 @@ test('the network expands a node and finds a shortest path', async () => {
   const xml = readFileSync(await graphml.path(), 'utf8');
   assert.match(xml, new RegExp(`<node id="Person:${a}">`));
   const [png] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'PNG' }).click()]);
-  assert.deepEqual([...readFileSync(await png.path()).subarray(1, 4)], [...Buffer.from('PNG')]);
+  const pngPath = join(out, '07-network-export.png');
+  await png.saveAs(pngPath);
+  assert.deepEqual([...readFileSync(pngPath).subarray(1, 4)], [...Buffer.from('PNG')]);
+  // The image carries its protective marking and its legend, legibly: Tesseract reads them.
+  const read = execFileSync('tesseract', [pngPath, 'stdout', '-l', 'eng'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  assert.match(read, /OFFICIAL-SENSITIVE/, read);
+  assert.match(read, /betweenness/, read);
+  assert.match(read, /Location/, read);
   await shot('07-network');
-  // A relationship filter leaves the canvas holding exactly the result, and the export
-  // exactly the canvas.
+});
+
+test('the link chart pins, hides, collapses, undoes and steps through time, and exports exactly what it shows', async () => {
+  const [a] = planted.cse_suspects;
+  const b = planted.cse_suspects[5];
+  const counted = async () => Number((await page.locator('.counts').innerText()).match(/(\d+) nodes/)[1]);
+  const drawnNodes = () => page.evaluate(() => window.toexCy.nodes().map((n) => n.id()).sort());
+  const settled = (n) => page.waitForFunction((want) => window.toexCy.nodes().length === want && new RegExp(`^${want} nodes`).test(document.querySelector('.counts')?.textContent ?? ''), n);
+  await open(`/network?key=Person:${a}`);
+  await page.waitForFunction(() => /modularity/.test(document.querySelector('.counts')?.textContent ?? ''));
+  await page.locator('.nodelist button[data-label="Location"]').first().click();
+  await page.getByRole('button', { name: 'Expand' }).click();
+  await page.locator(`.nodelist button[data-key="Person:${b}"]`).waitFor();
+  const full = await counted();
+  await settled(full);
+  // Pin: the node is held where it stands.
+  await page.getByRole('button', { name: 'Pin', exact: true }).click();
+  const flat = await page.locator('.nodelist button[aria-pressed="true"]').getAttribute('data-key');
+  await page.waitForFunction((k) => window.toexCy.getElementById(k).locked(), flat);
+  // Hide: the node leaves the canvas, the count and the export, and is listed to bring back.
+  await page.locator(`.nodelist button[data-key="Person:${b}"]`).click();
+  await page.getByRole('button', { name: 'Hide', exact: true }).click();
+  await settled(full - 1);
+  assert.ok(!(await drawnNodes()).includes(`Person:${b}`));
+  await page.locator('section[aria-label="Hidden"]', { hasText: 'Hidden (1)' }).waitFor();
+  const [nodesCsv] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Nodes CSV' }).click()]);
+  const csvKeys = readFileSync(await nodesCsv.path(), 'utf8').trim().split('\r\n').slice(1).map((l) => l.split(',')[0]).sort();
+  assert.deepEqual(csvKeys, await drawnNodes());
+  // Undo brings it back; Ctrl+Z does the same as the button.
+  await page.getByRole('button', { name: /^Undo/ }).click();
+  await settled(full);
+  // Collapse the flat: the people linked to nothing else go; undo from the keyboard.
+  await page.locator(`.nodelist button[data-key="${flat}"]`).click();
+  await page.getByRole('button', { name: 'Collapse' }).click();
+  await page.waitForFunction((n) => Number((document.querySelector('.counts')?.textContent ?? '').match(/(\d+) nodes/)?.[1]) < n, full);
+  const collapsed = await counted();
+  await settled(collapsed);
+  await page.locator('.nodelist button').first().focus();
+  await page.keyboard.press('Control+z');
+  await settled(full);
+  // The time slider at its first day: only links seen by then, and the nodes they join.
+  const slider = page.locator('.time-slider input[type=range]');
+  await slider.focus();
+  await page.keyboard.press('Home');
+  await page.waitForFunction(() => !/any date/.test(document.querySelector('.time-slider strong')?.textContent ?? 'any date'));
+  const early = await counted();
+  assert.ok(early < full, `${early} nodes on the first day of ${full}`);
+  await settled(early);
+  await shot('07b-network-early');
+  await page.keyboard.press('End');
+  await settled(full);
+  // Help on the measures, in words.
+  await page.locator('details.chart-help summary').click();
+  assert.match(await page.locator('details.chart-help').innerText(), /go-between/);
+});
+
+test('a relationship filter leaves the canvas holding exactly the result, and the export exactly the canvas', async () => {
+  const [a] = planted.cse_suspects;
+  const b = planted.cse_suspects[5];
+  await open(`/network?key=Person:${a}`);
+  await page.waitForFunction(() => /modularity/.test(document.querySelector('.counts')?.textContent ?? ''));
+  await page.locator('.nodelist button[data-label="Location"]').first().click();
+  await page.getByRole('button', { name: 'Expand' }).click();
+  await page.locator(`.nodelist button[data-key="Person:${b}"]`).waitFor();
+  const afterExpand = Number((await page.locator('.counts').innerText()).match(/(\d+) nodes/)[1]);
   // The box is ticked by the address it navigates to (the filter lives in the URL): click
   // it and wait for the address, rather than check() its state at once.
   await page.locator('fieldset.types label', { hasText: 'LIVES_AT' }).locator('input').click();
@@ -322,6 +448,25 @@ test('a hot cell on the map lists its incidents', async () => {
   assert.ok(n > 0);
   assert.ok(await page.locator('.cellrecords li').count() > 0);
   await shot('09-hotspots');
+  // Zoom: the scale bar follows; the whole area comes back.
+  const scale = () => page.locator('svg.map g text').first().textContent();
+  const before = await scale();
+  await page.getByRole('button', { name: 'Zoom in' }).click();
+  await page.getByRole('button', { name: 'Zoom in' }).click();
+  await page.waitForFunction((b) => document.querySelector('svg.map g text')?.textContent !== b, before);
+  await page.getByRole('button', { name: 'Pan east' }).click();
+  await page.getByRole('button', { name: 'Whole area' }).click();
+  await page.waitForFunction((b) => document.querySelector('svg.map g text')?.textContent === b, before);
+  // Every option the analysis takes: KDE on 100 m cells with its bandwidth, and Gi* scored
+  // against the following month (PAI).
+  // Too many 100 m cells over the force to draw: the page offers what the refusal names.
+  await open('/hotspots?force=WYP&from=2018-07-01&to=2018-08-01&method=KDE&cell=100&bandwidth=300');
+  await page.getByRole('button', { name: 'Draw the hot cells only' }).click();
+  await page.locator('.meta[role=status]', { hasText: /bandwidth 300 m/ }).waitFor();
+  await page.locator('svg.map polygon.cell').first().waitFor();
+  await open('/hotspots?force=WYP&from=2017-07-01&to=2017-08-01&evalFrom=2018-07-01&evalTo=2018-08-01&fdr=1');
+  await page.locator('.meta[role=status]', { hasText: /PAI \d/ }).waitFor();
+  await shot('09b-hotspots-pai');
 });
 
 test('an uploaded file is followed live and becomes searchable', async () => {
@@ -513,6 +658,52 @@ test('after 30 s idle a reload and a search answer at once, with no 408', async 
   assert.deepEqual(timedOut, []);
   assert.ok(took < 5_000, `${took} ms after the idle`);
   console.log(`after 30 s idle: reload and a search in ${took} ms`);
+});
+
+test('every page loads within 1 s on the demo data (measured and printed)', async () => {
+  const [a] = planted.cse_suspects;
+  // name, address, what shows once the page is ready, whether it first computes an
+  // analysis over a whole force's records
+  const pages = [
+    ['search', '/search?q=flat', '.hitlist li', false],
+    ['document', null, 'article.document .segments li', false],
+    ['person', `/entity?key=${encodeURIComponent(`Person:${a}`)}`, 'section[aria-label="Timeline"]', false],
+    ['phone', `/entity?key=${encodeURIComponent('Phone:+447700900001')}`, 'section[aria-label="Used by"] tbody tr', false],
+    ['network', `/network?key=Person:${a}`, '.nodelist li', false],
+    ['profiles', '/profiles?kind=MISSING&force=WYP&asOf=2025-01-01', 'table.profile tbody tr', true],
+    ['hotspots', '/hotspots?force=WYP&from=2016-07-01&to=2016-08-01', 'svg.map polygon.cell', true],
+    ['ingest', '/ingest', 'section[aria-label="Recent jobs"] details', false],
+  ];
+  const visit = async () => {
+    const took = {};
+    for (const [name, hash, ready] of pages) {
+      await open('/search');
+      await page.getByRole('searchbox').waitFor();
+      if (!hash) {
+        await open('/search?q=flat');
+        await page.locator('.hit h2 a').first().waitFor();
+      }
+      const started = Date.now();
+      // In-app navigation, as a click on a link does it.
+      if (hash) await page.evaluate((h) => (location.hash = h), hash);
+      else await page.locator('.hit h2 a').first().click();
+      await page.locator(ready).first().waitFor();
+      took[name] = Date.now() - started;
+    }
+    return took;
+  };
+  const first = await visit();
+  const again = await visit();
+  console.log(`page loads, first (ms): ${JSON.stringify(first)}`);
+  console.log(`page loads, again (ms): ${JSON.stringify(again)}`);
+  for (const [name, , , analysis] of pages) {
+    // A force-wide profile or map computed for the first time (a month of a force's
+    // street crime, ~26,000 records) is bounded by its own issue (analytics at national
+    // size); shown again, it too is within the second.
+    const firstLimit = analysis ? 3_000 : 1_000;
+    assert.ok(first[name] < firstLimit, `${name} took ${first[name]} ms the first time: ${JSON.stringify(first)}`);
+    assert.ok(again[name] < 1_000, `${name} took ${again[name]} ms again: ${JSON.stringify(again)}`);
+  }
 });
 
 test('every page has no console errors', () => {

@@ -3,7 +3,7 @@ import { useCallback, useMemo, useState } from 'react';
 import { Provider } from 'urql';
 import { makeClient } from './client';
 import { href, useRoute } from './router';
-import { loadSession, saveSession, type Session } from './session';
+import { loadSession, MarkingContext, saveSession, type Session } from './session';
 import { SignIn } from './pages/SignIn';
 import { SearchPage } from './pages/Search';
 import { DocumentPage } from './pages/Document';
@@ -47,9 +47,13 @@ export function App() {
   const section = route.path === '/doc' ? '/search' : route.path === '/entity' ? '/network' : route.path;
   return (
     <Provider value={client}>
+      <MarkingContext.Provider value={session.marking}>
       <a className="skip" href="#main" onClick={(e) => { e.preventDefault(); document.getElementById('main')?.focus(); }}>
         Skip to content
       </a>
+      <p className="marking" aria-label="Protective marking">
+        {session.marking}
+      </p>
       <header className="top">
         <span className="brand">toex</span>
         <nav aria-label="Pages">
@@ -74,6 +78,7 @@ export function App() {
       <main id="main" tabIndex={-1}>
         <Page path={route.path} params={route.params} />
       </main>
+      </MarkingContext.Provider>
     </Provider>
   );
 }

@@ -1,10 +1,19 @@
 // Who is signed in: the bearer token and the stated purpose, kept for this browser tab
 // only (sessionStorage), never in local storage or cookies.
+import { createContext } from 'react';
 
 export interface Session {
   token: string;
   purpose: string;
+  /** The deployment's protective marking (`health.marking`), shown on every page and export. */
+  marking: string;
 }
+
+/** The marking shown until the server has said its own. */
+export const DEFAULT_MARKING = 'OFFICIAL-SENSITIVE';
+
+/** The signed-in deployment's marking, for whatever prints or exports. */
+export const MarkingContext = createContext(DEFAULT_MARKING);
 
 const KEY = 'toex.session';
 
@@ -14,7 +23,7 @@ export function loadSession(): Session | null {
     if (!raw) return null;
     const s = JSON.parse(raw) as Partial<Session>;
     return typeof s.token === 'string' && typeof s.purpose === 'string' && s.token && s.purpose
-      ? { token: s.token, purpose: s.purpose }
+      ? { token: s.token, purpose: s.purpose, marking: typeof s.marking === 'string' && s.marking ? s.marking : DEFAULT_MARKING }
       : null;
   } catch {
     return null;

@@ -139,6 +139,7 @@ impl SearchIndex {
             hits,
             facets,
             matched_as: identifiers,
+            min_similarity: None,
         })
     }
 

@@ -54,8 +54,8 @@ pub use excerpt::Excerpt;
 pub use fields::index_schema;
 pub use keyword::QuerySyntax;
 pub use results::{
-    FacetCount, Facets, Hit, MAX_SEARCH_DEPTH, MAX_SEGMENT_MATCHES, SearchMode, SearchRequest,
-    SearchResults, SearchSort, SegmentMatch,
+    DEFAULT_MIN_SIMILARITY, FacetCount, Facets, Hit, MAX_SEARCH_DEPTH, MAX_SEGMENT_MATCHES,
+    SearchMode, SearchRequest, SearchResults, SearchSort, SegmentMatch,
 };
 
 /// Largest accepted text of one document, in bytes.

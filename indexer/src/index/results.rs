@@ -11,6 +11,10 @@ pub const MAX_SEARCH_DEPTH: usize = 10_000;
 /// Memory one search's facet counts may take, and their most buckets.
 pub(super) const FACET_MEMORY_BYTES: u64 = 16 * 1024 * 1024;
 pub(super) const FACET_BUCKETS: u32 = 4 * 100 + 16;
+/// The least cosine similarity a semantic match must reach unless a search says
+/// otherwise: with all-MiniLM-L6-v2, passages on the query's subject score about 0.35 and
+/// up, unrelated ones under 0.1 (measured in `pipeline/tests/semantic_search.rs`).
+pub const DEFAULT_MIN_SIMILARITY: f32 = 0.25;
 
 /// A search over the index.
 #[derive(Debug, Clone)]
@@ -31,6 +35,10 @@ pub struct SearchRequest {
     /// Only documents ingested before this instant.
     pub to: Option<DateTime<Utc>>,
     pub sort: SearchSort,
+    /// Semantic and hybrid: the least similarity a passage must reach to match
+    /// (default [`DEFAULT_MIN_SIMILARITY`]); so an unrelated document is not returned just
+    /// because it is the nearest there is.
+    pub min_similarity: Option<f32>,
 }
 
 impl SearchRequest {
@@ -48,6 +56,7 @@ impl SearchRequest {
             from: None,
             to: None,
             sort: SearchSort::default(),
+            min_similarity: None,
         }
     }
 }
@@ -131,6 +140,8 @@ pub struct SearchResults {
     pub facets: Facets,
     /// The identifiers the query held, each also matched by its normalised key.
     pub matched_as: Vec<toex_extract::Found>,
+    /// Semantic and hybrid: the similarity a passage had to reach.
+    pub min_similarity: Option<f32>,
 }
 
 /// How many matching documents have each value.

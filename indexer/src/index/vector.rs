@@ -25,7 +25,8 @@ impl SearchIndex {
         let allowed = |values: &[String], v: Option<&str>| {
             values.is_empty() || v.is_some_and(|v| values.iter().any(|x| x == v))
         };
-        let found = self
+        let threshold = req.min_similarity.unwrap_or(DEFAULT_MIN_SIMILARITY);
+        let mut found = self
             .vectors
             .read()
             .unwrap_or_else(|p| p.into_inner())
@@ -38,6 +39,7 @@ impl SearchIndex {
                         .is_none_or(|t| m.ingested_at >= t.timestamp_micros())
                     && req.to.is_none_or(|t| m.ingested_at < t.timestamp_micros())
             });
+        found.retain(|f| f.similarity >= threshold);
         let mut keyword = None;
         let ranked: Vec<(String, f32)> = if req.mode == SearchMode::Hybrid {
             let mut k = req.clone();
@@ -120,6 +122,7 @@ impl SearchIndex {
             hits,
             facets,
             matched_as: keyword.map(|k| k.matched_as).unwrap_or_default(),
+            min_similarity: Some(threshold),
         })
     }
 }

@@ -202,6 +202,9 @@ pub struct SearchTotals {
     /// Identifiers the search text held (a phone, VRM, postcode, email, handle, bank
     /// detail): each matched however a document writes it, through its normalised form.
     pub matched_as: Vec<MatchedIdentifier>,
+    /// Semantic and hybrid searches: the cosine similarity (0–1) a passage had to reach
+    /// to match; null for keyword searches.
+    pub min_similarity: Option<f64>,
 }
 
 /// An identifier found in the search text: "matched as phone +447700900001".

@@ -44,6 +44,18 @@ async fn health_reports_neo4j_the_index_models_and_version() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_protective_marking_is_the_deployments_setting() {
+    let default = TestApp::spawn_with_neo4j("bolt://127.0.0.1:1").await;
+    let r = default.graphql("{ health { marking } }", json!({})).await;
+    assert_eq!(r["data"]["health"]["marking"], "OFFICIAL-SENSITIVE", "{r}");
+    default.stop().await;
+    let app = TestApp::spawn_adjusting(|s| s.server.marking = "OFFICIAL".to_owned()).await;
+    let r = app.graphql("{ health { marking } }", json!({})).await;
+    assert_eq!(r["data"]["health"]["marking"], "OFFICIAL", "{r}");
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn graphiql_is_served_from_local_assets() {
     let app = TestApp::spawn_with_neo4j("bolt://127.0.0.1:1").await;
     let page = app.client.get(app.url("/graphql")).send().await.unwrap();

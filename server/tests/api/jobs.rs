@@ -207,6 +207,34 @@ async fn an_upload_runs_as_a_job_with_progress_and_per_file_outcomes() {
         r["data"]["search"]["edges"][0]["node"]["title"], "notes.txt",
         "{r}"
     );
+    // Each semantic hit reaches the threshold the answer states; a stricter one leaves out
+    // what is only loosely related, and a threshold outside 0–1 is refused.
+    let threshold = |m: Option<f64>| {
+        let q = q.to_owned();
+        let op = op.clone();
+        let app = &app;
+        async move {
+            app.graphql(
+                "query($q: String!, $op: String!, $m: Float) { search(queryText: $q, mode: SEMANTIC, minSimilarity: $m, filter: {operations: [$op]}) { total minSimilarity edges { node { score } } } }",
+                json!({ "q": q, "op": op, "m": m }),
+            )
+            .await
+        }
+    };
+    let r = threshold(None).await;
+    let least = r["data"]["search"]["minSimilarity"].as_f64().unwrap();
+    assert!((least - 0.25).abs() < 1e-6, "{r}");
+    for e in r["data"]["search"]["edges"].as_array().unwrap() {
+        assert!(e["node"]["score"].as_f64().unwrap() >= least, "{r}");
+    }
+    let strict = threshold(Some(0.99)).await;
+    assert_eq!(strict["data"]["search"]["total"], 0, "{strict}");
+    let refused = threshold(Some(1.5)).await;
+    assert_eq!(
+        crate::helpers::error_code(&refused),
+        Some("BAD_INPUT"),
+        "{refused}"
+    );
     let health = app
         .graphql("{ health { models { name task loaded } } }", json!({}))
         .await;

@@ -8,6 +8,7 @@ mod hardening;
 mod health;
 mod helpers;
 mod hotspots;
+mod http_conformance;
 mod ingest;
 mod jobs;
 mod linkage;

@@ -1,14 +1,15 @@
 // The network drawing (cytoscape.js): shapes by kind, colours by community, size by
-// betweenness, labels kept readable at every zoom, and its legend. It draws exactly the
-// nodes and links it is given: what a filter drops leaves the canvas and its exports.
+// betweenness, labels kept readable at every zoom, pinned nodes held where they stand, and
+// its legend. It draws exactly the nodes and links it is given: what a filter, a hide or
+// the time slider drops leaves the canvas and its exports.
 import { useEffect, useRef } from 'react';
 import cytoscape, { type Core } from 'cytoscape';
 import type { GraphEdge, GraphNode } from '../gql/graphql';
 
 export type Node = GraphNode & { degree?: number; betweenness?: number; community?: number };
 export const edgeId = (e: GraphEdge) => `${e.from}|${e.type}|${e.to}|${e.role ?? ''}`;
-const PALETTE = ['#1b9e77', '#d95f02', '#7570b3', '#e7298a', '#66a61e', '#e6ab02', '#a6761d', '#1f78b4', '#b15928', '#6a3d9a', '#33a02c', '#fb9a99'];
-const LABEL_SHAPE: Record<string, string> = {
+export const PALETTE = ['#1b9e77', '#d95f02', '#7570b3', '#e7298a', '#66a61e', '#e6ab02', '#a6761d', '#1f78b4', '#b15928', '#6a3d9a', '#33a02c', '#fb9a99'];
+export const LABEL_SHAPE: Record<string, string> = {
   Person: 'ellipse', Phone: 'round-rectangle', Email: 'round-rectangle', Vehicle: 'round-rectangle',
   Location: 'diamond', OnlineAccount: 'round-rectangle', Incident: 'triangle', MissingEpisode: 'star',
   Document: 'rectangle', Operation: 'hexagon', Force: 'octagon',
@@ -20,6 +21,7 @@ export function Canvas(props: {
   path: Set<string>;
   selected: string | null;
   ends: [string | null, string | null];
+  pinned: Set<string>;
   onSelect: (k: string) => void;
   onExpand: (k: string) => void;
 }) {
@@ -48,6 +50,7 @@ export function Canvas(props: {
             'border-color': '#333',
           },
         },
+        { selector: 'node.pinned', style: { 'border-style': 'double', 'border-width': 5, 'border-color': '#1f4e99' } },
         { selector: 'node.path', style: { 'border-width': 3, 'border-color': '#c00' } },
         { selector: 'node.selected', style: { 'border-width': 4, 'border-color': '#000' } },
         { selector: 'node.end', style: { 'border-width': 4, 'border-color': '#c00' } },
@@ -117,7 +120,12 @@ export function Canvas(props: {
         c.add({ group: 'edges', data: { id, source: e.from, target: e.to, type: e.type, width: 1 + Math.min(5, Math.log1p(e.count ?? e.weight ?? 1)) } });
         added = true;
       }
-      c.elements().removeClass('path selected end');
+      c.elements().removeClass('path selected end pinned');
+      // A pinned node stays where it stands when the layout runs again.
+      c.nodes().forEach((n) => {
+        if (props.pinned.has(n.id())) n.addClass('pinned').lock();
+        else n.unlock();
+      });
       for (const k of props.path) c.getElementById(k).addClass('path');
       if (props.selected) c.getElementById(props.selected).addClass('selected');
       for (const k of props.ends) if (k) c.getElementById(k).addClass('end');
@@ -138,7 +146,7 @@ export function Canvas(props: {
       } as never).run();
       readable(c);
     }
-  }, [props.nodes, props.edges, props.path, props.selected, props.ends]);
+  }, [props.nodes, props.edges, props.path, props.selected, props.ends, props.pinned]);
 
   return <div ref={box} className="canvas" aria-label="Network drawing: click a node to select it, double-click to expand it" role="img" />;
 }
@@ -166,28 +174,37 @@ export function Legend({ labels }: { labels: string[] }) {
       <li>
         <span className="swatch" style={{ background: '#c00' }} /> shortest path
       </li>
+      <li>
+        <span className="swatch" style={{ background: '#fff', border: '3px double #1f4e99' }} /> pinned
+      </li>
     </ul>
   );
 }
 
-function Shape({ shape }: { shape: string }) {
-  const style = { fill: '#ddd', stroke: '#333' };
+/** A legend shape's outline in a 14 px box: a polygon's corners; null for a circle. */
+export function shapeOutline(shape: string): [number, number][] | null {
   switch (shape) {
     case 'ellipse':
-      return <circle cx="7" cy="7" r="6" style={style} />;
+      return null;
     case 'diamond':
-      return <polygon points="7,1 13,7 7,13 1,7" style={style} />;
+      return [[7, 1], [13, 7], [7, 13], [1, 7]];
     case 'triangle':
-      return <polygon points="7,1 13,13 1,13" style={style} />;
+      return [[7, 1], [13, 13], [1, 13]];
     case 'star':
-      return <polygon points="7,1 8.8,5.2 13,5.5 9.8,8.5 10.7,13 7,10.6 3.3,13 4.2,8.5 1,5.5 5.2,5.2" style={style} />;
+      return [[7, 1], [8.8, 5.2], [13, 5.5], [9.8, 8.5], [10.7, 13], [7, 10.6], [3.3, 13], [4.2, 8.5], [1, 5.5], [5.2, 5.2]];
     case 'hexagon':
-      return <polygon points="4,1 10,1 13,7 10,13 4,13 1,7" style={style} />;
+      return [[4, 1], [10, 1], [13, 7], [10, 13], [4, 13], [1, 7]];
     case 'octagon':
-      return <polygon points="4,1 10,1 13,4 13,10 10,13 4,13 1,10 1,4" style={style} />;
-    case 'round-rectangle':
-      return <rect x="1" y="3" width="12" height="8" rx="3" style={style} />;
+      return [[4, 1], [10, 1], [13, 4], [13, 10], [10, 13], [4, 13], [1, 10], [1, 4]];
     default:
-      return <rect x="1" y="3" width="12" height="8" style={style} />;
+      return [[1, 3], [13, 3], [13, 11], [1, 11]];
   }
+}
+
+function Shape({ shape }: { shape: string }) {
+  const style = { fill: '#ddd', stroke: '#333' };
+  if (shape === 'round-rectangle') return <rect x="1" y="3" width="12" height="8" rx="3" style={style} />;
+  const outline = shapeOutline(shape);
+  if (!outline) return <circle cx="7" cy="7" r="6" style={style} />;
+  return <polygon points={outline.map(([x, y]) => `${x},${y}`).join(' ')} style={style} />;
 }

@@ -14,6 +14,8 @@ export const TERMS: Record<string, string> = {
   CHI: 'Cambridge Crime Harm Index: the harm of an offence as the days in prison its starting-point sentence carries',
   'Gi*': 'Getis-Ord Gi*: whether a cell and its neighbours together hold more records than chance would give, and with what confidence',
   KDE: 'Kernel density estimate: records smoothed over the map, per square kilometre',
+  PAI: 'Prediction Accuracy Index: the share of a later period\'s records that fell in the hot cells, divided by the share of the area they cover; above 1, the map points to where records came next better than chance',
+  FDR: 'False discovery rate (Benjamini–Hochberg): with hundreds of cells tested, fewer cells are called hot by chance',
 };
 
 /** What each scored component of a profile measures, in words. */

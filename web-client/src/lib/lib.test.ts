@@ -103,3 +103,17 @@ describe('media', () => {
     expect(keepMediaUrl('/media/doc-a', url('doc-a', 4600), 1000)).toBe(url('doc-a', 4600));
   });
 });
+
+describe('long unbroken runs', () => {
+  it('are split out of ordinary text, which is kept whole', async () => {
+    const { longRuns } = await import('./text');
+    const blob = 'A'.repeat(200);
+    expect(longRuns('plain words only')).toEqual([{ text: 'plain words only', long: false }]);
+    expect(longRuns(`see ${blob} here`)).toEqual([
+      { text: 'see ', long: false },
+      { text: blob, long: true },
+      { text: ' here', long: false },
+    ]);
+    expect(longRuns(blob)).toEqual([{ text: blob, long: true }]);
+  });
+});

@@ -70,3 +70,21 @@ export function activeSegment(segments: Timed[], ms: number): number {
   }
   return found;
 }
+
+/** A run of text with no space longer than this is shown cut, with a way to see it all. */
+export const LONG_RUN = 80;
+
+/** Splits `text` into ordinary pieces and unbroken runs (no whitespace) longer than `max`
+ *  characters, so a base64 blob or a pasted URL never stretches a page. */
+export function longRuns(text: string, max = LONG_RUN): { text: string; long: boolean }[] {
+  const out: { text: string; long: boolean }[] = [];
+  const re = new RegExp(`\\S{${max + 1},}`, 'gu');
+  let at = 0;
+  for (const m of text.matchAll(re)) {
+    if (m.index! > at) out.push({ text: text.slice(at, m.index), long: false });
+    out.push({ text: m[0], long: true });
+    at = m.index! + m[0].length;
+  }
+  if (at < text.length || out.length === 0) out.push({ text: text.slice(at), long: false });
+  return out;
+}

@@ -7,6 +7,7 @@ import { useMutation, useQuery, useSubscription } from 'urql';
 import { graphql, getFragmentData, type FragmentType } from '../gql';
 import { Empty, ErrorState, Loading } from '../components/States';
 import { LinkagePanel } from '../components/Linkage';
+import { LongText } from '../components/LongText';
 import { JobFragment, JobSubscription, JobView } from './Ingest';
 import { PageImage, PdfLink, confidenceLabel, type Frame, type Region } from '../components/PageImage';
 import { keepMediaUrl } from '../lib/media';
@@ -239,7 +240,7 @@ function Marked({ text, entities, onEntity }: { text: string; entities: Entity[]
             {p.text}
           </button>
         ) : (
-          <span key={i}>{p.text}</span>
+          <LongText key={i} text={p.text} />
         ),
       )}
     </>

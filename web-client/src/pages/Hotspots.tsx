@@ -1,26 +1,37 @@
-// Hot-spots on a map drawn with no tile server: square cells on a local projection,
-// coloured by Gi* class or KDE density, the records' outline and a scale bar. Clicking
-// a cell (or picking it in the list) lists its incidents.
-import { useMemo, useState } from 'react';
+// Hot-spots: every option of the analysis (method, records, period, cell, weighting, the
+// Gi* band and FDR correction, the KDE bandwidth and hot share, a later period to score
+// the map's prediction against), the map (components/HotspotMap) and the hottest cells.
+// Clicking a cell (or picking it in the list) lists its incidents.
+import { useState } from 'react';
 import { useQuery } from 'urql';
 import { graphql } from '../gql';
 import type { HotspotClass, HotspotKind, HotspotMethod } from '../gql/graphql';
+import { CLASS_COLOUR, HotspotMap, KDE_RAMP } from '../components/HotspotMap';
 import { Empty, ErrorState, Loading } from '../components/States';
 import { ForceSelect } from '../forces';
 import { entityHref, formatDay } from '../lib/entity';
 import { hotspotClass } from '../lib/explain';
 import { Terms } from '../components/Terms';
 import { navigate } from '../router';
-import { bounds, gridOutline, projector, scaleBar, type LonLat, type XY } from '../lib/geo';
 
 const HotspotsQuery = graphql(`
-  query Hotspots($method: HotspotMethod!, $kind: HotspotKind!, $force: String, $from: DateTime, $to: DateTime, $cellSize: Float!, $weighting: HotspotWeighting!) {
-    hotspots(method: $method, kind: $kind, force: $force, from: $from, to: $to, cellSize: $cellSize, weighting: $weighting) {
+  query Hotspots(
+    $method: HotspotMethod!, $kind: HotspotKind!, $force: String, $from: DateTime, $to: DateTime, $cellSize: Float!, $weighting: HotspotWeighting!,
+    $band: Float, $bandwidth: Float, $fdr: Boolean!, $hotShare: Float!, $evaluateFrom: DateTime, $evaluateTo: DateTime, $hotOnly: Boolean!
+  ) {
+    hotspots(
+      method: $method, kind: $kind, force: $force, from: $from, to: $to, cellSize: $cellSize, weighting: $weighting,
+      band: $band, bandwidth: $bandwidth, fdr: $fdr, hotShare: $hotShare, evaluateFrom: $evaluateFrom, evaluateTo: $evaluateTo, hotOnly: $hotOnly
+    ) {
+      band
+      bandwidth
+      pai
+      paiRecords
       records
       studyAreaKm2
       hotAreaKm2
       harmTable
-      cells { id geometry count harm value z p class density hot }
+      cells { id count z class density hot }
     }
   }
 `);
@@ -34,14 +45,11 @@ const CellQuery = graphql(`
   }
 `);
 
-const CLASS_COLOUR: Record<HotspotClass, string> = {
-  HOT_99: '#b2182b', HOT_95: '#ef8a62', HOT_90: '#fddbc7', NOT_SIGNIFICANT: '#f2f2f2',
-  COLD_90: '#d1e5f0', COLD_95: '#67a9cf', COLD_99: '#2166ac',
-};
-const KDE_RAMP = ['#fff5eb', '#fdd0a2', '#fd8d3c', '#d94801', '#7f2704'];
-const W = 760;
-const H = 560;
-const PAD = 20;
+/** A positive number from the address, or null (the server's default). */
+function positive(v: string | null): number | null {
+  const n = Number(v);
+  return v && Number.isFinite(n) && n > 0 ? n : null;
+}
 
 function iso(date: string): string | null {
   return date ? new Date(`${date}T00:00:00Z`).toISOString() : null;
@@ -55,9 +63,22 @@ export function HotspotsPage({ params }: { params: URLSearchParams }) {
   const to = params.get('to') ?? '2018-08-01';
   const cellSize = Number(params.get('cell') ?? '250') || 250;
   const weighting = params.get('weighting') === 'HARM' ? 'HARM' : 'COUNT';
+  const band = positive(params.get('band'));
+  const bandwidth = positive(params.get('bandwidth'));
+  const fdr = params.get('fdr') === '1';
+  const hotShare = Math.min(50, positive(params.get('hot')) ?? 5);
+  const evalFrom = params.get('evalFrom') ?? '';
+  const evalTo = params.get('evalTo') ?? '';
+  const hotOnly = params.get('hotOnly') === '1';
   const go = (c: Record<string, string>) =>
-    navigate('/hotspots', { method, kind, force, from, to, cell: cellSize, weighting, ...c });
-  const vars = { method, kind, force, from: iso(from), to: iso(to), cellSize, weighting } as const;
+    navigate('/hotspots', {
+      method, kind, force, from, to, cell: cellSize, weighting, band: band ?? '', bandwidth: bandwidth ?? '', fdr: fdr ? '1' : '',
+      hot: hotShare, evalFrom, evalTo, hotOnly: hotOnly ? '1' : '', ...c,
+    });
+  const vars = {
+    method, kind, force, from: iso(from), to: iso(to), cellSize, weighting, band, bandwidth, fdr, hotShare: hotShare / 100,
+    evaluateFrom: evalFrom && evalTo ? iso(evalFrom) : null, evaluateTo: evalFrom && evalTo ? iso(evalTo) : null, hotOnly,
+  } as const;
   const [{ data, error }, refetch] = useQuery({ query: HotspotsQuery, variables: vars });
   const [cell, setCell] = useState<string | null>(null);
 
@@ -104,8 +125,53 @@ export function HotspotsPage({ params }: { params: URLSearchParams }) {
             <option value="HARM">Crime harm</option>
           </select>
         </label>
+        {method === 'GISTAR' ? (
+          <>
+            <label title="Cells within this distance count as neighbours (default 1.5 cells: a cell and the eight around it)">
+              Band (m)
+              <input type="number" min={0} step={50} placeholder={`${cellSize * 1.5}`} value={band ?? ''} onChange={(e) => go({ band: e.target.value })} />
+            </label>
+            <label className="check" title="Benjamini–Hochberg correction: fewer cells called hot by chance when many are tested">
+              <input type="checkbox" checked={fdr} onChange={(e) => go({ fdr: e.target.checked ? '1' : '' })} />
+              FDR correction
+            </label>
+          </>
+        ) : (
+          <>
+            <label title="How far each record's weight spreads (default 3 cells)">
+              Bandwidth (m)
+              <input type="number" min={0} step={50} placeholder={`${cellSize * 3}`} value={bandwidth ?? ''} onChange={(e) => go({ bandwidth: e.target.value })} />
+            </label>
+            <label title="The share of the study area, densest first, marked hot">
+              Hot share (%)
+              <input type="number" min={1} max={50} value={hotShare} onChange={(e) => go({ hot: e.target.value })} />
+            </label>
+          </>
+        )}
+        <label className="check" title="Draw only the hot cells: needed for small cells over a whole force, where the map would hold too many">
+          <input type="checkbox" checked={hotOnly} onChange={(e) => go({ hotOnly: e.target.checked ? '1' : '' })} />
+          Hot cells only
+        </label>
+        <fieldset className="evaluate">
+          <legend>Score against a later period (PAI)</legend>
+          <label>
+            From
+            <input type="date" value={evalFrom} onChange={(e) => go({ evalFrom: e.target.value })} />
+          </label>
+          <label>
+            To
+            <input type="date" value={evalTo} onChange={(e) => go({ evalTo: e.target.value })} />
+          </label>
+        </fieldset>
       </div>
       {error && <ErrorState error={error} retry={() => refetch({ requestPolicy: 'network-only' })} />}
+      {error && !hotOnly && /hotOnly/.test(error.message) && (
+        <p>
+          <button type="button" onClick={() => go({ hotOnly: '1' })}>
+            Draw the hot cells only
+          </button>
+        </p>
+      )}
       {!data && !error && <Loading what="the map" />}
       {data && data.hotspots.cells.length === 0 && <Empty>No located records for this force and period.</Empty>}
       {data && data.hotspots.cells.length > 0 && (
@@ -114,10 +180,18 @@ export function HotspotsPage({ params }: { params: URLSearchParams }) {
             <p className="meta" role="status">
               {data.hotspots.records} records · {data.hotspots.cells.length} cells · study area {data.hotspots.studyAreaKm2.toFixed(1)} km² · hot area{' '}
               {data.hotspots.hotAreaKm2.toFixed(2)} km²{weighting === 'HARM' && <> · harm table {data.hotspots.harmTable}</>}
+              {data.hotspots.band != null && <> · band {Math.round(data.hotspots.band)} m</>}
+              {data.hotspots.bandwidth != null && <> · bandwidth {Math.round(data.hotspots.bandwidth)} m</>}
+              {data.hotspots.pai != null && (
+                <>
+                  {' '}
+                  · <strong>PAI {data.hotspots.pai.toFixed(2)}</strong> ({data.hotspots.paiRecords} records {formatDay(vars.evaluateFrom)}–{formatDay(vars.evaluateTo)})
+                </>
+              )}
             </p>
-            <MapSvg cells={data.hotspots.cells} method={method} selected={cell} onCell={setCell} />
+            <HotspotMap cells={data.hotspots.cells} method={method} selected={cell} onCell={setCell} />
             <Legend method={method} />
-            <Terms names={['Gi*', 'KDE', 'CHI']} />
+            <Terms names={['Gi*', 'KDE', 'FDR', 'PAI', 'CHI']} />
           </div>
           <aside aria-label="Cells">
             <h2>Hottest cells</h2>
@@ -138,89 +212,6 @@ export function HotspotsPage({ params }: { params: URLSearchParams }) {
         </div>
       )}
     </section>
-  );
-}
-
-interface Cell {
-  id: string;
-  geometry: unknown;
-  count: number;
-  class?: HotspotClass | null;
-  density?: number | null;
-  z?: number | null;
-  hot: boolean;
-}
-
-function ring(geometry: unknown): LonLat[] {
-  const g = geometry as { coordinates?: number[][][] };
-  return (g.coordinates?.[0] ?? []).map((p) => [p[0], p[1]] as LonLat);
-}
-
-function MapSvg({ cells, method, selected, onCell }: { cells: Cell[]; method: HotspotMethod; selected: string | null; onCell: (id: string) => void }) {
-  const drawn = useMemo(() => {
-    const rings = cells.map((c) => ring(c.geometry));
-    const all = rings.flat();
-    const lon = all.reduce((s, p) => s + p[0], 0) / all.length;
-    const lat = all.reduce((s, p) => s + p[1], 0) / all.length;
-    const project = projector([lon, lat]);
-    const xy = rings.map((r) => r.map(project));
-    const [x0, y0, x1, y1] = bounds(xy.flat());
-    const k = Math.min((W - 2 * PAD) / (x1 - x0 || 1), (H - 2 * PAD) / (y1 - y0 || 1));
-    const toScreen = ([x, y]: XY): XY => [PAD + (x - x0) * k, H - PAD - (y - y0) * k];
-    const maxDensity = cells.reduce((m, c) => Math.max(m, c.density ?? 0), 1e-9);
-    // The study area (cells with records) outlined on the cells' own grid.
-    const west0 = rings.reduce((m, r) => Math.min(m, r[0][0], r[2][0]), Infinity);
-    const south0 = rings.reduce((m, r) => Math.min(m, r[0][1], r[2][1]), Infinity);
-    const w = Math.abs(rings[0][2][0] - rings[0][0][0]) || 1e-9;
-    const h = Math.abs(rings[0][2][1] - rings[0][0][1]) || 1e-9;
-    const grid = rings.map((r) => [Math.round((Math.min(r[0][0], r[2][0]) - west0) / w), Math.round((Math.min(r[0][1], r[2][1]) - south0) / h)] as [number, number]);
-    const outline = gridOutline(grid)
-      .map(([a, b]) => [toScreen(project([west0 + a[0] * w, south0 + a[1] * h])), toScreen(project([west0 + b[0] * w, south0 + b[1] * h]))])
-      .map(([a, b]) => `M${a[0].toFixed(1)},${a[1].toFixed(1)}L${b[0].toFixed(1)},${b[1].toFixed(1)}`)
-      .join('');
-    return { polys: xy.map((r) => r.map(toScreen)), outline, metresPerPx: 1 / k, maxDensity };
-  }, [cells]);
-  const bar = scaleBar(drawn.metresPerPx * 160);
-  const fill = (c: Cell) => {
-    if (method === 'GISTAR') return CLASS_COLOUR[c.class ?? 'NOT_SIGNIFICANT'];
-    const t = Math.sqrt((c.density ?? 0) / drawn.maxDensity);
-    return KDE_RAMP[Math.min(KDE_RAMP.length - 1, Math.floor(t * KDE_RAMP.length))];
-  };
-  return (
-    <svg className="map" viewBox={`0 0 ${W} ${H}`} width={W} height={H} role="group" aria-label="Hot-spot map">
-      <rect width={W} height={H} fill="#fcfcfa" />
-
-      {cells.map((c, i) => (
-        <polygon
-          key={c.id}
-          points={drawn.polys[i].map((p) => p.join(',')).join(' ')}
-          fill={fill(c)}
-          stroke={selected === c.id ? '#000' : c.hot ? '#7a0a14' : 'none'}
-          strokeWidth={selected === c.id ? 2 : 0.5}
-          className={c.hot ? 'cell hot' : 'cell'}
-          data-cell={c.id}
-          data-class={c.class ?? undefined}
-          onClick={() => onCell(c.id)}
-        >
-          <title>
-            {c.count} records{c.z != null ? `, z ${c.z.toFixed(2)}` : ''}
-            {c.class ? `, ${hotspotClass(c.class)}` : ''}
-          </title>
-        </polygon>
-      ))}
-      <path d={drawn.outline} fill="none" stroke="#9a9a9a" strokeWidth={0.6} className="outline">
-        <title>Study area: the cells with records</title>
-      </path>
-      <g transform={`translate(${PAD},${H - 12})`}>
-        <line x1={0} x2={bar.metres / drawn.metresPerPx} y1={0} y2={0} stroke="#000" strokeWidth={3} />
-        <text x={0} y={-5} fontSize={11}>
-          {bar.label}
-        </text>
-      </g>
-      <text x={W - PAD} y={PAD} fontSize={12} textAnchor="end">
-        N ↑
-      </text>
-    </svg>
   );
 }
 

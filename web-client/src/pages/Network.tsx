@@ -1,9 +1,10 @@
-// The network explorer: a cytoscape.js canvas of nodes and links. Expand a node,
-// filter by relationship type and date, find the shortest paths between two nodes;
-// nodes are sized by betweenness and coloured by Louvain community; a timeline of the
-// selected node; export as PNG, GraphML and CSV. Every action also has a keyboard path
-// through the side panel.
-import { useCallback, useEffect, useMemo, useState } from 'react';
+// The network explorer, a link chart an analyst builds: a cytoscape.js canvas of nodes
+// and links. Expand and collapse nodes, pin, hide and undo; filter by relationship type
+// and date, and step through time with a slider; find the shortest paths between two
+// nodes; nodes are sized by betweenness and coloured by Louvain community; a timeline of
+// the selected node; export exactly what is shown as PNG, GraphML and CSV. Every action
+// also has a keyboard path through the side panel.
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useClient, useQuery } from 'urql';
 import { graphql } from '../gql';
 import type { GraphEdge, GraphNode } from '../gql/graphql';
@@ -11,11 +12,11 @@ import { Empty, ErrorState, Loading } from '../components/States';
 import { RELATIONSHIP_TYPES } from '../forces';
 import { navigate } from '../router';
 import { entityHref, formatDay, formatWhen } from '../lib/entity';
-import { download, toCsv } from '../lib/csv';
-import { toGraphML } from '../lib/graphml';
-import type { Core } from 'cytoscape';
 import { Canvas, Legend, edgeId, type Node } from '../components/NetworkCanvas';
-import { orderPath, type PathEdge } from '../lib/path';
+import { ChartHelp, HiddenList, NodeList, PathSteps, SelectionPanel, Timeline } from '../components/NetworkPanels';
+import { Exports } from '../components/NetworkExport';
+import { addDays, dateRange, daysBetween, History, leavesOf, shown, type Chart } from '../lib/chart';
+import type { PathEdge } from '../lib/path';
 import type { CombinedError } from 'urql';
 
 const NeighbourhoodQuery = graphql(`
@@ -48,12 +49,6 @@ const MetricsQuery = graphql(`
   }
 `);
 
-const TimelineQuery = graphql(`
-  query Timeline($key: String!) {
-    timeline(key: $key, limit: 200) { at kind key caption detail }
-  }
-`);
-
 const PeopleQuery = graphql(`
   query PeopleFind($name: String!) {
     people(name: $name, first: 10) {
@@ -62,14 +57,20 @@ const PeopleQuery = graphql(`
   }
 `);
 
+type ChartState = Chart<Node, GraphEdge> & { pinned: Set<string> };
+const emptyChart = (): ChartState => ({ nodes: new Map(), edges: new Map(), hidden: new Set(), pinned: new Set() });
+
 export function NetworkPage({ params }: { params: URLSearchParams }) {
   const root = params.get('key') ?? '';
   const hops = Math.min(3, Math.max(1, Number(params.get('hops') ?? '1') || 1));
   const types = (params.get('types') ?? '').split(',').filter(Boolean);
   const since = params.get('since') ?? '';
   const client = useClient();
-  const [nodes, setNodes] = useState(new Map<string, Node>());
-  const [edges, setEdges] = useState(new Map<string, GraphEdge>());
+  const [chart, setChart] = useState<ChartState>(emptyChart);
+  const current = useRef(chart);
+  const history = useRef(new History<ChartState>());
+  const [undoable, setUndoable] = useState(0);
+  const [upTo, setUpTo] = useState<string | null>(null);
   const [selected, setSelected] = useState<string | null>(null);
   const [ends, setEnds] = useState<[string | null, string | null]>([null, null]);
   const [path, setPath] = useState<Set<string>>(new Set());
@@ -81,28 +82,50 @@ export function NetworkPage({ params }: { params: URLSearchParams }) {
 
   const vars = useMemo(() => ({ types, since: since ? new Date(`${since}T00:00:00Z`).toISOString() : null }), [params.toString()]);
 
-  const merge = useCallback((g: { nodes: GraphNode[]; edges: GraphEdge[] }) => {
-    setNodes((old) => {
-      const next = new Map(old);
-      for (const n of g.nodes) next.set(n.key, { ...next.get(n.key), ...n });
-      return next;
-    });
-    setEdges((old) => {
-      const next = new Map(old);
-      for (const e of g.edges) next.set(edgeId(e), e);
-      return next;
-    });
+  /** Changes the chart; `remember` keeps the state before for Undo. */
+  const change = useCallback((next: (c: ChartState) => ChartState, remember = true) => {
+    if (remember) {
+      history.current.push(current.current);
+      setUndoable(history.current.size);
+    }
+    current.current = next(current.current);
+    setChart(current.current);
   }, []);
 
+  const undo = useCallback(() => {
+    const before = history.current.undo();
+    setUndoable(history.current.size);
+    if (!before) return;
+    current.current = before;
+    setChart(before);
+    setNote('Undone.');
+  }, []);
+
+  const merge = useCallback(
+    (g: { nodes: GraphNode[]; edges: GraphEdge[] }, remember = true) =>
+      change((c) => {
+        const nodes = new Map(c.nodes);
+        const hidden = new Set(c.hidden);
+        for (const n of g.nodes) {
+          nodes.set(n.key, { ...nodes.get(n.key), ...n });
+          hidden.delete(n.key);
+        }
+        const edges = new Map(c.edges);
+        for (const e of g.edges) edges.set(edgeId(e), e);
+        return { ...c, nodes, edges, hidden };
+      }, remember),
+    [change],
+  );
+
   const expand = useCallback(
-    async (key: string, h = 1) => {
+    async (key: string, h = 1, remember = true) => {
       setBusy(`Expanding ${key}…`);
       const r = await client.query(NeighbourhoodQuery, { key, hops: h, types: vars.types, since: vars.since }, { requestPolicy: 'network-only' }).toPromise();
       setBusy(null);
       if (r.error) return setError(r.error);
       if (!r.data?.neighbourhood) return setNote(`${key} is not in the graph (or not in your forces).`);
       setError(null);
-      merge(r.data.neighbourhood);
+      merge(r.data.neighbourhood, remember);
       setNote(`${key}: ${r.data.neighbourhood.nodes.length} nodes and ${r.data.neighbourhood.edges.length} links within ${h} ${h === 1 ? 'hop' : 'hops'}.`);
     },
     [client, merge, vars],
@@ -118,27 +141,54 @@ export function NetworkPage({ params }: { params: URLSearchParams }) {
     const community = new Map<string, number>();
     for (const c of r.data.communities.communities) for (const m of c.members) community.set(m, c.id);
     setModularity(r.data.communities.modularity);
-    setNodes((old) => {
-      const next = new Map(old);
-      for (const [k, n] of next) {
-        const c = centrality.get(k);
-        next.set(k, { ...n, degree: c?.degree, betweenness: c?.betweennessNormalized, community: community.get(k) });
+    const annotate = (c: ChartState): ChartState => {
+      const nodes = new Map(c.nodes);
+      for (const [k, n] of nodes) {
+        const m = centrality.get(k);
+        nodes.set(k, { ...n, degree: m?.degree, betweenness: m?.betweennessNormalized, community: community.get(k) });
       }
-      return next;
-    });
-  }, [client, root, vars]);
+      return { ...c, nodes };
+    };
+    change(annotate, false);
+  }, [client, root, vars, change]);
 
   // A new root or new filters: start again.
   useEffect(() => {
-    setNodes(new Map());
-    setEdges(new Map());
+    history.current.clear();
+    setUndoable(0);
+    current.current = emptyChart();
+    setChart(current.current);
+    setUpTo(null);
     setPath(new Set());
     setPaths([]);
     setEnds([null, null]);
     setSelected(root || null);
     setModularity(null);
-    if (root) void expand(root, hops).then(metrics);
+    if (root) void expand(root, hops, false).then(metrics);
   }, [root, hops, params.toString()]);
+
+  const keep = useMemo(() => new Set([root, ...chart.pinned, ...ends.filter((k): k is string => !!k)]), [root, chart.pinned, ends]);
+  const view = useMemo(() => shown(chart, { upTo, keep }), [chart, upTo, keep]);
+  const range = useMemo(() => dateRange(chart.edges.values()), [chart.edges]);
+
+  const hide = (keys: string[]) => {
+    if (keys.length === 0) return setNote('Nothing to hide.');
+    change((c) => ({ ...c, hidden: new Set([...c.hidden, ...keys]) }));
+    if (selected && keys.includes(selected)) setSelected(null);
+    setNote(`Hid ${keys.length === 1 ? keys[0] : `${keys.length} nodes`}.`);
+  };
+  const unhide = (keys: string[]) =>
+    change((c) => {
+      const hidden = new Set(c.hidden);
+      for (const k of keys) hidden.delete(k);
+      return { ...c, hidden };
+    });
+  const togglePin = (key: string) =>
+    change((c) => {
+      const pinned = new Set(c.pinned);
+      if (!pinned.delete(key)) pinned.add(key);
+      return { ...c, pinned };
+    });
 
   const findPath = async () => {
     const [a, b] = ends;
@@ -147,26 +197,33 @@ export function NetworkPage({ params }: { params: URLSearchParams }) {
     const r = await client.query(PathQuery, { from: a, to: b, types: vars.types }, { requestPolicy: 'network-only' }).toPromise();
     setBusy(null);
     if (r.error) return setError(r.error);
-    const paths = r.data?.shortestPaths ?? [];
-    setPaths(paths.map((p) => ({ from: a, edges: p.edges })));
-    if (paths.length === 0) {
+    const found = r.data?.shortestPaths ?? [];
+    setPaths(found.map((p) => ({ from: a, edges: p.edges })));
+    if (found.length === 0) {
       setPath(new Set());
       return setNote(`No path of at most 6 links between ${a} and ${b}.`);
     }
     const keys = new Set<string>();
-    for (const p of paths) {
-      merge(p);
+    merge({ nodes: found.flatMap((p) => p.nodes), edges: found.flatMap((p) => p.edges) });
+    for (const p of found) {
       for (const n of p.nodes) keys.add(n.key);
       for (const e of p.edges) keys.add(edgeId(e));
     }
     setPath(keys);
-    setNote(`${paths.length} shortest ${paths.length === 1 ? 'path' : 'paths'} of ${paths[0].edges.length} ${paths[0].edges.length === 1 ? 'link' : 'links'} between ${a} and ${b}.`);
+    setNote(`${found.length} shortest ${found.length === 1 ? 'path' : 'paths'} of ${found[0].edges.length} ${found[0].edges.length === 1 ? 'link' : 'links'} between ${a} and ${b}.`);
   };
 
   const go = (changes: Record<string, string>) => navigate('/network', { key: root, hops, types: types.join(','), since, ...changes });
+  const onKey = (e: React.KeyboardEvent) => {
+    const typing = e.target instanceof HTMLInputElement || e.target instanceof HTMLTextAreaElement || e.target instanceof HTMLSelectElement;
+    if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'z' && !typing) {
+      e.preventDefault();
+      undo();
+    }
+  };
 
   return (
-    <section aria-labelledby="net-h" className="network">
+    <section aria-labelledby="net-h" className="network" onKeyDown={onKey}>
       <h1 id="net-h">Network</h1>
       <FindNode onOpen={(key) => go({ key })} />
       <div className="controls">
@@ -198,33 +255,85 @@ export function NetworkPage({ params }: { params: URLSearchParams }) {
       </div>
       {error && <ErrorState error={error} />}
       <p role="status" className="status">
-        {busy ?? note ?? ''} {root && <span className="counts">{nodes.size} nodes, {edges.size} links{modularity !== null && ` · modularity ${modularity.toFixed(3)}`}</span>}
+        {busy ?? note ?? ''}{' '}
+        {root && (
+          <span className="counts">
+            {view.nodes.size} nodes, {view.edges.size} links{modularity !== null && ` · modularity ${modularity.toFixed(3)}`}
+            {chart.hidden.size > 0 && ` · ${chart.hidden.size} hidden`}
+          </span>
+        )}
       </p>
       {!root ? (
         <Empty>Find a person by name above, or open a node from a document, a profile or a hot-spot.</Empty>
       ) : (
         <div className="net-layout">
           <div>
-            <Canvas nodes={nodes} edges={edges} path={path} selected={selected} ends={ends} onSelect={setSelected} onExpand={(k) => void expand(k)} />
-            <Legend labels={[...new Set([...nodes.values()].map((n) => n.label))].sort()} />
-            {paths.length > 0 && <PathSteps paths={paths} nodes={nodes} />}
+            <div className="chart-tools">
+              <button type="button" onClick={undo} disabled={undoable === 0} title="Ctrl+Z">
+                Undo{undoable > 0 && ` (${undoable})`}
+              </button>
+              {range && <TimeSlider range={range} upTo={upTo} onChange={setUpTo} />}
+            </div>
+            <Canvas
+              nodes={view.nodes}
+              edges={view.edges}
+              path={path}
+              selected={selected}
+              ends={ends}
+              pinned={chart.pinned}
+              onSelect={setSelected}
+              onExpand={(k) => void expand(k)}
+            />
+            <Legend labels={[...new Set([...view.nodes.values()].map((n) => n.label))].sort()} />
+            <ChartHelp modularity={modularity} />
+            {paths.length > 0 && <PathSteps paths={paths} nodes={chart.nodes} />}
           </div>
           <aside className="net-side" aria-label="Selection">
             <SelectionPanel
-              node={selected ? nodes.get(selected) ?? null : null}
+              node={selected ? view.nodes.get(selected) ?? null : null}
               ends={ends}
+              pinned={!!selected && chart.pinned.has(selected)}
               onExpand={(k) => void expand(k)}
+              onCollapse={(k) => hide(leavesOf(k, view.edges, keep))}
+              onPin={togglePin}
+              onHide={(k) => hide([k])}
               onEnd={(i, k) => setEnds((old) => (i === 0 ? [k, old[1]] : [old[0], k]))}
               onPath={() => void findPath()}
               onRoot={(k) => go({ key: k })}
             />
-            <Exports nodes={nodes} edges={edges} />
-            <NodeList nodes={nodes} selected={selected} onSelect={setSelected} />
+            <Exports nodes={view.nodes} edges={view.edges} title={`toex network around ${root}${upTo ? ` as on ${formatDay(upTo)}` : ''}`} />
+            <NodeList nodes={view.nodes} selected={selected} onSelect={setSelected} />
+            <HiddenList hidden={chart.hidden} nodes={chart.nodes} onShow={unhide} />
           </aside>
         </div>
       )}
       {selected && <Timeline nodeKey={selected} />}
     </section>
+  );
+}
+
+/** The network as it stood on a day, between the first and last day a link was seen. */
+function TimeSlider({ range, upTo, onChange }: { range: [string, string]; upTo: string | null; onChange: (day: string | null) => void }) {
+  const span = Math.max(0, daysBetween(range[0], range[1]));
+  const at = upTo ? Math.min(span, Math.max(0, daysBetween(range[0], upTo))) : span;
+  return (
+    <label className="time-slider">
+      Links first seen by <strong>{upTo ? formatDay(upTo) : 'any date'}</strong>
+      <input
+        type="range"
+        min={0}
+        max={span}
+        value={at}
+        aria-valuetext={upTo ? formatDay(upTo) : 'any date'}
+        onChange={(e) => {
+          const n = Number(e.target.value);
+          onChange(n >= span ? null : addDays(range[0], n));
+        }}
+      />
+      <span className="muted">
+        {formatDay(range[0])} – {formatDay(range[1])}
+      </span>
+    </label>
   );
 }
 
@@ -275,193 +384,3 @@ function FindNode({ onOpen }: { onOpen: (key: string) => void }) {
   );
 }
 
-function SelectionPanel(props: {
-  node: Node | null;
-  ends: [string | null, string | null];
-  onExpand: (k: string) => void;
-  onEnd: (i: 0 | 1, k: string | null) => void;
-  onPath: () => void;
-  onRoot: (k: string) => void;
-}) {
-  const { node, ends } = props;
-  return (
-    <section aria-label="Selected node">
-      <h2>Selected</h2>
-      {node ? (
-        <>
-          <p>
-            <strong dir="auto">{node.caption ?? node.key}</strong>
-            <br />
-            <span className="muted">
-              {node.label} · {node.key}
-              {node.force && <> · {node.force}</>}
-              {node.protected && <> · protected</>}
-            </span>
-            {node.degree !== undefined && (
-              <>
-                <br />
-                degree {node.degree} · betweenness {(node.betweenness ?? 0).toFixed(3)}
-                {node.community !== undefined && <> · community {node.community}</>}
-              </>
-            )}
-          </p>
-          <div className="buttons">
-            <button type="button" onClick={() => props.onExpand(node.key)}>
-              Expand
-            </button>
-            <button type="button" onClick={() => props.onEnd(0, node.key)}>
-              Path from here
-            </button>
-            <button type="button" onClick={() => props.onEnd(1, node.key)}>
-              Path to here
-            </button>
-            <button type="button" onClick={() => props.onRoot(node.key)}>
-              Centre here
-            </button>
-            <a className="button" href={entityHref(node.key)}>
-              Open its page
-            </a>
-          </div>
-        </>
-      ) : (
-        <p className="muted">Click a node, or pick one in the list below.</p>
-      )}
-      <p>
-        Path: <code>{ends[0] ?? '—'}</code> → <code>{ends[1] ?? '—'}</code>
-      </p>
-      <button type="button" disabled={!ends[0] || !ends[1] || ends[0] === ends[1]} onClick={props.onPath}>
-        Find shortest path
-      </button>
-    </section>
-  );
-}
-
-function NodeList({ nodes, selected, onSelect }: { nodes: Map<string, Node>; selected: string | null; onSelect: (k: string) => void }) {
-  const sorted = [...nodes.values()].sort((a, b) => (b.betweenness ?? 0) - (a.betweenness ?? 0) || a.key.localeCompare(b.key));
-  return (
-    <section aria-label="Nodes">
-      <h2>Nodes ({nodes.size})</h2>
-      <ul className="nodelist">
-        {sorted.slice(0, 200).map((n) => (
-          <li key={n.key}>
-            <button type="button" aria-pressed={selected === n.key} onClick={() => onSelect(n.key)} data-key={n.key} data-label={n.label} title={n.key}>
-              <span dir="auto">{n.caption ?? n.key}</span> <span className="muted">{n.label}</span>
-            </button>
-          </li>
-        ))}
-      </ul>
-    </section>
-  );
-}
-
-/** Each shortest path read out step by step: node, link (with its dates), node. */
-function PathSteps({ paths, nodes }: { paths: { from: string; edges: PathEdge[] }[]; nodes: Map<string, Node> }) {
-  const name = (k: string) => nodes.get(k)?.caption ?? k;
-  return (
-    <section aria-label="Shortest paths" className="paths">
-      <h2>Shortest {paths.length === 1 ? 'path' : 'paths'}, step by step</h2>
-      {paths.map((p, i) => {
-        const steps = orderPath(p.from, p.edges);
-        return (
-          <ol key={i} className="path-steps">
-            {steps?.map((s) => (
-              <li key={s.key}>
-                <a href={entityHref(s.key)} dir="auto">
-                  {name(s.key)}
-                </a>
-                {s.link && (
-                  <span className="muted">
-                    {' '}
-                    {s.link.forward ? '—' : '←'} {s.link.type.toLowerCase().replace(/_/g, ' ')}
-                    {s.link.role && ` (${s.link.role})`}
-                    {(s.link.firstSeen || s.link.lastSeen) && `, ${formatDay(s.link.firstSeen)} to ${formatDay(s.link.lastSeen)}`} {s.link.forward ? '→' : '—'}
-                  </span>
-                )}
-              </li>
-            ))}
-          </ol>
-        );
-      })}
-    </section>
-  );
-}
-
-function Exports({ nodes, edges }: { nodes: Map<string, Node>; edges: Map<string, GraphEdge> }) {
-  const ns = [...nodes.values()];
-  const es = [...edges.values()];
-  const png = () => {
-    const cy = (window as unknown as { toexCy?: Core }).toexCy;
-    if (!cy) return;
-    const blob = cy.png({ output: 'blob', full: true, bg: '#ffffff', scale: 2 }) as unknown as Blob;
-    download('toex-network.png', blob);
-  };
-  return (
-    <section aria-label="Export">
-      <h2>Export</h2>
-      <div className="buttons">
-        <button type="button" onClick={png} disabled={ns.length === 0}>
-          PNG
-        </button>
-        <button
-          type="button"
-          disabled={ns.length === 0}
-          onClick={() => download('toex-network.graphml', toGraphML(ns.map((n) => ({ ...n, betweenness: n.betweenness ?? null })), es), 'application/graphml+xml')}
-        >
-          GraphML
-        </button>
-        <button
-          type="button"
-          disabled={ns.length === 0}
-          onClick={() =>
-            download(
-              'toex-network-nodes.csv',
-              toCsv(ns, [
-                ['key', (n) => n.key], ['label', (n) => n.label], ['caption', (n) => n.caption], ['force', (n) => n.force],
-                ['degree', (n) => n.degree], ['betweenness_normalized', (n) => n.betweenness], ['community', (n) => n.community],
-              ]),
-            )
-          }
-        >
-          Nodes CSV
-        </button>
-        <button
-          type="button"
-          disabled={es.length === 0}
-          onClick={() =>
-            download(
-              'toex-network-links.csv',
-              toCsv(es, [
-                ['from', (e) => e.from], ['to', (e) => e.to], ['type', (e) => e.type], ['role', (e) => e.role], ['weight', (e) => e.weight],
-                ['count', (e) => e.count], ['first_seen', (e) => e.firstSeen], ['last_seen', (e) => e.lastSeen], ['source', (e) => e.source],
-              ]),
-            )
-          }
-        >
-          Links CSV
-        </button>
-      </div>
-    </section>
-  );
-}
-
-function Timeline({ nodeKey }: { nodeKey: string }) {
-  const [{ data, error }] = useQuery({ query: TimelineQuery, variables: { key: nodeKey } });
-  return (
-    <section aria-labelledby="tl-h" className="timeline">
-      <h2 id="tl-h">Timeline of {nodeKey}</h2>
-      {error && <ErrorState error={error} />}
-      {!data && !error && <Loading what="the timeline" />}
-      {data && data.timeline.length === 0 && <Empty>No dated events.</Empty>}
-      {data && data.timeline.length > 0 && (
-        <ol>
-          {data.timeline.map((t, i) => (
-            <li key={`${t.key}-${i}`}>
-              <time dateTime={t.at}>{formatWhen(t.at)}</time> <strong>{t.kind}</strong> <span dir="auto">{t.caption}</span>{' '}
-              <span className="muted">{t.detail}</span>
-            </li>
-          ))}
-        </ol>
-      )}
-    </section>
-  );
-}

@@ -40,9 +40,10 @@ const SearchHitCardFragment = graphql(`
 `);
 
 const SearchQuery = graphql(`
-  query Search($q: String!, $filter: SearchFilter!, $mode: SearchMode!, $sort: SearchSort!, $after: String) {
-    search(queryText: $q, filter: $filter, mode: $mode, sort: $sort, first: 20, after: $after) {
+  query Search($q: String!, $filter: SearchFilter!, $mode: SearchMode!, $sort: SearchSort!, $minSimilarity: Float, $after: String) {
+    search(queryText: $q, filter: $filter, mode: $mode, sort: $sort, minSimilarity: $minSimilarity, first: 20, after: $after) {
       total
+      minSimilarity
       pageInfo {
         hasNextPage
         endCursor
@@ -92,6 +93,7 @@ export function SearchPage({ params }: { params: URLSearchParams }) {
   const sort = params.get('sort') === 'NEWEST' ? 'NEWEST' : 'RELEVANCE';
   const from = params.get('from') ?? '';
   const to = params.get('to') ?? '';
+  const sim = params.get('sim') ?? '';
   const filters = Object.fromEntries(FACETS.map(([k]) => [k, list(params, k)])) as Record<FacetName, string[]>;
   const [text, setText] = useState(q);
   useEffect(() => setText(q), [q]);
@@ -150,6 +152,12 @@ export function SearchPage({ params }: { params: URLSearchParams }) {
             <option value="NEWEST">Newest</option>
           </select>
         </label>
+        {mode !== 'KEYWORD' && (
+          <label title="How close in meaning a passage must be to match: 0 returns everything, 1 only the same sentence">
+            Least similarity
+            <input type="number" min={0} max={1} step={0.05} placeholder="0.25" value={sim} onChange={(e) => go({ sim: e.target.value })} />
+          </label>
+        )}
         <label>
           Ingested from
           <input type="date" value={from} onChange={(e) => go({ from: e.target.value })} />
@@ -160,7 +168,7 @@ export function SearchPage({ params }: { params: URLSearchParams }) {
         </label>
       </div>
       {q ? (
-        <Results q={q} mode={mode} sort={sort} from={from} to={to} filters={filters} after={after} setAfter={setAfter} toggle={toggle} />
+        <Results q={q} mode={mode} sort={sort} sim={sim} from={from} to={to} filters={filters} after={after} setAfter={setAfter} toggle={toggle} />
       ) : (
         <Empty>Type a search above. Originals and translations are searched together.</Empty>
       )}
@@ -172,6 +180,7 @@ function Results(props: {
   q: string;
   mode: SearchMode;
   sort: 'RELEVANCE' | 'NEWEST';
+  sim: string;
   from: string;
   to: string;
   filters: Record<FacetName, string[]>;
@@ -180,6 +189,8 @@ function Results(props: {
   toggle: (f: FacetName, v: string) => void;
 }) {
   const { q, mode, sort, from, to, filters, after } = props;
+  const sim = Number(props.sim);
+  const minSimilarity = props.sim && mode !== 'KEYWORD' && sim >= 0 && sim <= 1 ? sim : null;
   const filter = {
     ...filters,
     from: from ? new Date(`${from}T00:00:00Z`).toISOString() : null,
@@ -187,7 +198,7 @@ function Results(props: {
   };
   const [{ data, fetching, error }, refetch] = useQuery({
     query: SearchQuery,
-    variables: { q, filter, mode, sort, after },
+    variables: { q, filter, mode, sort, minSimilarity, after },
   });
   if (error) return <ErrorState error={error} retry={() => refetch({ requestPolicy: 'network-only' })} />;
   if (!data) return <Loading what="results" />;
@@ -218,7 +229,9 @@ function Results(props: {
       </aside>
       <div className="hits">
         <p className="total" role="status">
-          {s.total} {s.total === 1 ? 'document' : 'documents'} {fetching && <span className="muted">(updating…)</span>}
+          {s.total} {s.total === 1 ? 'document' : 'documents'}
+          {s.minSimilarity != null && <> {mode === 'HYBRID' ? 'matching a word, or' : ''} at least {s.minSimilarity.toFixed(2)} similar in meaning</>}{' '}
+          {fetching && <span className="muted">(updating…)</span>}
         </p>
         {s.matchedAs.length > 0 && (
           <p className="matched-as muted">
@@ -239,7 +252,7 @@ function Results(props: {
         <ol className="hitlist">
           {s.edges.map((e) => (
             <li key={e.node.id}>
-              <HitCard hit={e.node} />
+              <HitCard hit={e.node} mode={mode} />
             </li>
           ))}
         </ol>
@@ -258,7 +271,7 @@ function Results(props: {
   );
 }
 
-function HitCard(props: { hit: FragmentType<typeof SearchHitCardFragment> }) {
+function HitCard(props: { hit: FragmentType<typeof SearchHitCardFragment>; mode: SearchMode }) {
   const hit = getFragmentData(SearchHitCardFragment, props.hit);
   const first = hit.segments[0];
   return (
@@ -269,6 +282,8 @@ function HitCard(props: { hit: FragmentType<typeof SearchHitCardFragment> }) {
       <div className="meta">
         {hit.force} · {hit.sourceType} · {hit.language ?? 'language unknown'}
         {hit.ingestedAt && <> · ingested {formatWhen(hit.ingestedAt)}</>}
+        {props.mode === 'SEMANTIC' && <span className="why"> · similarity {hit.score.toFixed(2)}</span>}
+        {props.mode === 'HYBRID' && <span className="why"> · fused rank score {hit.score.toFixed(3)}</span>}
         {hit.translationMatched && <> · matched the {hit.translationMatched === 'CORRECTED' ? 'corrected' : 'machine'} translation</>}
         {hit.matchedAs.map((m) => (
           <span key={`${m.kind}:${m.value}`} className="why">

@@ -2,7 +2,7 @@
 // provider, and the purpose every request is audited with. Checked against the server
 // before it is kept.
 import { useState } from 'react';
-import type { Session } from '../session';
+import { DEFAULT_MARKING, type Session } from '../session';
 
 export function SignIn({ onSignedIn, expired }: { onSignedIn: (s: Session) => void; expired: boolean }) {
   const [token, setToken] = useState('');
@@ -13,7 +13,7 @@ export function SignIn({ onSignedIn, expired }: { onSignedIn: (s: Session) => vo
   async function submit(e: React.FormEvent) {
     e.preventDefault();
     setError(null);
-    const s = { token: token.trim(), purpose: purpose.trim() };
+    const s = { token: token.trim(), purpose: purpose.trim(), marking: DEFAULT_MARKING };
     if (!s.token || !s.purpose) {
       setError('Both a token and a purpose are needed.');
       return;
@@ -23,14 +23,14 @@ export function SignIn({ onSignedIn, expired }: { onSignedIn: (s: Session) => vo
       const res = await fetch('/graphql', {
         method: 'POST',
         headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${s.token}`, 'X-Toex-Purpose': s.purpose },
-        body: JSON.stringify({ query: 'query SignInCheck { health { status } }' }),
+        body: JSON.stringify({ query: 'query SignInCheck { health { status marking } }' }),
       });
-      const body = (await res.json().catch(() => null)) as { errors?: { message: string }[] } | null;
+      const body = (await res.json().catch(() => null)) as { data?: { health?: { marking?: string } }; errors?: { message: string }[] } | null;
       if (!res.ok || body?.errors?.length) {
         setError(body?.errors?.[0]?.message ?? `The server answered ${res.status}.`);
         return;
       }
-      onSignedIn(s);
+      onSignedIn({ ...s, marking: body?.data?.health?.marking || DEFAULT_MARKING });
     } catch (err) {
       setError(`Cannot reach toex: ${(err as Error).message}`);
     } finally {

@@ -17,7 +17,9 @@ pub use model::{
     CommonAssociate, DocumentNode, DocumentPlace, GraphEdge, GraphNode, Person, PersonDetails,
     PersonMatch, ProtectedPerson, SelectionLink, Subgraph, TimelineEvent,
 };
-pub use queries::hotspots::{CellPage, CellRecord, HotspotFilter, HotspotKind, LocatedCount};
+pub use queries::hotspots::{
+    CellPage, CellPlace, CellRecord, HotspotFilter, HotspotKind, LocatedCount,
+};
 pub use queries::mentions::{
     CrossLinkRow, GraphLinkage, KnownPersonRow, LinkedIncident, LinkedPerson, MentionRow,
     PersonMention, label_of,

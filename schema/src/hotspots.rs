@@ -1,7 +1,7 @@
 //! GraphQL hot-spot maps (Gi* over cells or quartic density) and what lies behind a cell.
 
 use async_graphql::connection::{Connection, Edge, query};
-use async_graphql::{Context, Enum, Json, Object, SimpleObject};
+use async_graphql::{ComplexObject, Context, Enum, Json, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use toex_analytics::spatial::{self, MapOptions};
 use toex_graph::{HotspotFilter, HotspotKind as GraphKind};
@@ -12,6 +12,8 @@ use crate::query::{DEFAULT_PAGE_SIZE, page_size};
 
 /// Most cells one map returns.
 const MAX_MAP_CELLS: usize = 50_000;
+/// Most hot cells one map names the places of.
+const MAX_NAMED_CELLS: i32 = 100;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 pub enum HotspotMethod {
@@ -91,6 +93,7 @@ pub struct HotspotCell {
 
 /// A hot-spot map.
 #[derive(Debug, Clone, SimpleObject)]
+#[graphql(complex)]
 pub struct HotspotMap {
     pub method: HotspotMethod,
     pub kind: HotspotKind,
@@ -109,8 +112,83 @@ pub struct HotspotMap {
     pub harm_table: String,
     /// Cells, strongest first (z for Gi*, density for KDE).
     pub cells: Vec<HotspotCell>,
-    /// The same cells as a GeoJSON FeatureCollection.
-    pub geojson: Json<serde_json::Value>,
+    /// The records the map counted, for naming its cells' places.
+    #[graphql(skip)]
+    pub records_filter: (GraphKind, HotspotFilter),
+}
+
+/// What the records in a hot cell call its place.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct HotspotPlace {
+    /// The cell's id.
+    pub cell: String,
+    /// The commonest street description (police.uk's "On or near …") or postcode among
+    /// the cell's records.
+    pub place: Option<String>,
+    /// The LSOA it lies in (e.g. "Leeds 111B"), when the data names one.
+    pub area: Option<String>,
+    /// Records at that place.
+    pub records: u64,
+    /// Records in the cell.
+    pub total: u64,
+}
+
+#[ComplexObject]
+impl HotspotMap {
+    /// The same cells as a GeoJSON FeatureCollection (built only when asked for).
+    async fn geojson(&self) -> Json<serde_json::Value> {
+        Json(serde_json::json!({
+            "type": "FeatureCollection",
+            "features": self.cells.iter().map(|c| serde_json::json!({
+                "type": "Feature",
+                "id": c.id,
+                "geometry": c.geometry.0,
+                "properties": {
+                    "count": c.count, "harm": c.harm, "value": c.value, "z": c.z, "p": c.p,
+                    "class": c.class.map(|k| format!("{k:?}")), "density": c.density, "hot": c.hot,
+                },
+            })).collect::<Vec<_>>(),
+        }))
+    }
+
+    /// The places of the `first` (at most 100) hot cells, strongest first: what their
+    /// records call them, from the data (street descriptions, postcodes, LSOA names).
+    async fn places(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 10)] first: i32,
+    ) -> async_graphql::Result<Vec<HotspotPlace>> {
+        if !(0..=MAX_NAMED_CELLS).contains(&first) {
+            return Err(ApiError::bad_input(format!(
+                "`first` must be between 0 and {MAX_NAMED_CELLS}"
+            ))
+            .into());
+        }
+        let cells: Vec<(String, [f64; 4])> = self
+            .cells
+            .iter()
+            .filter(|c| c.hot)
+            .take(first as usize)
+            .filter_map(|c| Some((c.id.clone(), spatial::parse_cell_id(&c.id).ok()?)))
+            .collect();
+        let (kind, filter) = &self.records_filter;
+        let services = ctx.data_unchecked::<Services>();
+        let places = services
+            .graph
+            .hotspot_cell_places(*kind, filter, &cells)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(places
+            .into_iter()
+            .map(|p| HotspotPlace {
+                cell: p.cell,
+                place: p.place,
+                area: p.area,
+                records: p.records,
+                total: p.total,
+            })
+            .collect())
+    }
 }
 
 /// An incident or missing episode behind a cell.
@@ -204,6 +282,7 @@ impl HotspotQuery {
         let base = filter(ctx, force.clone(), from, to, crime_types.clone())?;
         let gk = graph_kind(kind);
         let places = services.graph.hotspot_places(gk, &base).await?;
+        let records_filter = (gk, base);
         let later = match (evaluate_from, evaluate_to) {
             (None, None) => None,
             (f, t) => {
@@ -259,18 +338,6 @@ impl HotspotQuery {
             ))
             .into());
         }
-        let geojson = serde_json::json!({
-            "type": "FeatureCollection",
-            "features": cells.iter().map(|c| serde_json::json!({
-                "type": "Feature",
-                "id": c.id,
-                "geometry": c.geometry.0,
-                "properties": {
-                    "count": c.count, "harm": c.harm, "value": c.value, "z": c.z, "p": c.p,
-                    "class": c.class.map(|k| format!("{k:?}")), "density": c.density, "hot": c.hot,
-                },
-            })).collect::<Vec<_>>(),
-        });
         Ok(HotspotMap {
             method,
             kind,
@@ -287,7 +354,7 @@ impl HotspotQuery {
                 .version()
                 .to_owned(),
             cells,
-            geojson: Json(geojson),
+            records_filter,
         })
     }
 

@@ -89,6 +89,9 @@ pub struct Place {
     pub id: String,
     pub postcode: Option<String>,
     pub lsoa: Option<String>,
+    /// The LSOA's name (police.uk's `LSOA name`, e.g. "Leeds 111B"): the area a place is
+    /// known by on a map.
+    pub lsoa_name: Option<String>,
     pub lat: Option<f64>,
     pub lon: Option<f64>,
     pub address: Option<String>,
@@ -192,6 +195,7 @@ impl Row<'_> {
             ));
         }
         let lsoa = self.opt(&key("lsoa"));
+        let lsoa_name = self.opt(&key("lsoa_name"));
         let address = self.opt(&key("address"));
         let explicit_id = self.opt(&key("location_id"));
         let id = explicit_id
@@ -202,6 +206,7 @@ impl Row<'_> {
             id,
             postcode,
             lsoa,
+            lsoa_name,
             lat,
             lon,
             address,
@@ -269,6 +274,7 @@ fn street_crime(r: &Row<'_>, line: u64, force: &str) -> Result<RecordKind, Strin
     let mut place = r.place("")?;
     if let Some(p) = place.as_mut() {
         p.lsoa = r.opt("lsoa code");
+        p.lsoa_name = r.opt("lsoa name");
         p.address = r.opt("location");
     }
     Ok(RecordKind::Incident {
@@ -499,6 +505,7 @@ pub fn place_pairs(place: &Option<Place>) -> Vec<(&'static str, BoltType)> {
         ("locationId", p.map(|p| p.id.clone()).into()),
         ("postcode", p.and_then(|p| p.postcode.clone()).into()),
         ("lsoa", p.and_then(|p| p.lsoa.clone()).into()),
+        ("lsoaName", p.and_then(|p| p.lsoa_name.clone()).into()),
         ("lat", p.and_then(|p| p.lat).into()),
         ("lon", p.and_then(|p| p.lon).into()),
         ("address", p.and_then(|p| p.address.clone()).into()),

@@ -1,5 +1,5 @@
-//! Located counts for hot-spot analysis, aggregated per place in Cypher, and the
-//! incidents or episodes behind one cell.
+//! Located counts for hot-spot analysis, aggregated per place in Cypher, the incidents or
+//! episodes behind one cell, and what the data calls the places in the hottest cells.
 
 use serde::Deserialize;
 
@@ -55,6 +55,21 @@ pub struct CellRecord {
 pub struct CellPage {
     pub total: u64,
     pub records: Vec<CellRecord>,
+}
+
+/// What the records in a cell call its place: the commonest street description (or
+/// postcode) among them and the LSOA it lies in.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct CellPlace {
+    /// The cell's id, as given.
+    pub cell: String,
+    pub place: Option<String>,
+    /// The LSOA's name (e.g. "Leeds 111B"), when the data has one.
+    pub area: Option<String>,
+    /// Records at that place.
+    pub records: u64,
+    /// Records in the cell.
+    pub total: u64,
 }
 
 #[derive(Deserialize)]
@@ -142,6 +157,44 @@ const MISSING_CELL: &str = concat!(
     " ORDER BY m.reportedAt DESC, m.id SKIP $skip LIMIT $limit"
 );
 
+/// The cell `c` of the `UNWIND`, as a bounding box on the location's point.
+macro_rules! in_unwound_cell {
+    () => {
+        " point.withinBBox(l.point, point({longitude: c.west, latitude: c.south}),\
+          point({longitude: c.east, latitude: c.north})) AND"
+    };
+}
+
+/// One row per cell: its places ranked by their records of `$var`, the first kept.
+macro_rules! cell_places {
+    ($var:literal) => {
+        concat!(
+            " WITH c, coalesce(l.address, l.postcode, l.caption) AS place, l.lsoaName AS area,",
+            " count(",
+            $var,
+            ") AS n ORDER BY n DESC, place",
+            " WITH c, collect({place: place, area: area, n: n}) AS ranked, sum(n) AS total",
+            " RETURN c.id AS cell, ranked[0].place AS place,",
+            " coalesce(ranked[0].area, head([r IN ranked WHERE r.area IS NOT NULL | r.area])) AS area,",
+            " ranked[0].n AS records, total"
+        )
+    };
+}
+
+const INCIDENT_CELL_PLACES: &str = concat!(
+    "UNWIND $cells AS c MATCH (i:Incident)-[:OCCURRED_AT]->(l:Location) WHERE",
+    in_unwound_cell!(),
+    incident_filter!(),
+    cell_places!("i")
+);
+
+const MISSING_CELL_PLACES: &str = concat!(
+    "UNWIND $cells AS c MATCH (m:MissingEpisode)-[:FOUND_AT]->(l:Location) WHERE",
+    in_unwound_cell!(),
+    missing_filter!(),
+    cell_places!("m")
+);
+
 fn filtered(text: &'static str, kind: HotspotKind, filter: &HotspotFilter) -> neo4rs::Query {
     let lower = |v: &[&str]| v.iter().map(|s| s.to_lowercase()).collect::<Vec<_>>();
     scoped(text, &filter.scope)
@@ -175,6 +228,47 @@ impl GraphClient {
             HotspotKind::Incidents | HotspotKind::Vawg => INCIDENT_PLACES,
         };
         self.rows(filtered(text, kind, filter)).await
+    }
+
+    /// What the records in each cell (`id`, `[west, south, east, north]`) call its place,
+    /// in the order given; a cell with no records is left out.
+    ///
+    /// Cypher: one statement, `UNWIND` over the cells, each a `point.withinBBox` on the
+    /// `location_point` index, places counted per cell.
+    pub async fn hotspot_cell_places(
+        &self,
+        kind: HotspotKind,
+        filter: &HotspotFilter,
+        cells: &[(String, [f64; 4])],
+    ) -> Result<Vec<CellPlace>, GraphError> {
+        if cells.is_empty() {
+            return Ok(Vec::new());
+        }
+        let text = match kind {
+            HotspotKind::Missing => MISSING_CELL_PLACES,
+            HotspotKind::Incidents | HotspotKind::Vawg => INCIDENT_CELL_PLACES,
+        };
+        let rows: Vec<neo4rs::BoltType> = cells
+            .iter()
+            .map(|(id, [west, south, east, north])| {
+                let mut m = neo4rs::BoltMap::new();
+                m.put("id".into(), id.clone().into());
+                m.put("west".into(), (*west).into());
+                m.put("south".into(), (*south).into());
+                m.put("east".into(), (*east).into());
+                m.put("north".into(), (*north).into());
+                neo4rs::BoltType::Map(m)
+            })
+            .collect();
+        let found = self
+            .rows::<CellPlace>(filtered(text, kind, filter).param("cells", rows))
+            .await?;
+        let mut by_cell: std::collections::HashMap<String, CellPlace> =
+            found.into_iter().map(|p| (p.cell.clone(), p)).collect();
+        Ok(cells
+            .iter()
+            .filter_map(|(id, _)| by_cell.remove(id))
+            .collect())
     }
 
     /// The records inside `[west, south, east, north]`, newest first, and their total.

@@ -35,6 +35,28 @@ fn located_rows(month: &str) -> (u64, HashMap<String, u64>) {
     (total, by_type)
 }
 
+/// The commonest `Location` of a month's rows inside `[west, south, east, north]` (ties
+/// to the first in order), its `LSOA name` and its rows.
+fn commonest_place(month: &str, b: &[f64]) -> (String, String, u64) {
+    let mut reader = csv::Reader::from_path(month_file(month)).unwrap();
+    let mut counts: HashMap<(String, String), u64> = HashMap::new();
+    for row in reader.records() {
+        let row = row.unwrap();
+        let (Ok(lon), Ok(lat)) = (row[4].parse::<f64>(), row[5].parse::<f64>()) else {
+            continue;
+        };
+        if lon >= b[0] && lon <= b[2] && lat >= b[1] && lat <= b[3] {
+            *counts
+                .entry((row[6].to_owned(), row[8].to_owned()))
+                .or_insert(0) += 1;
+        }
+    }
+    let mut ranked: Vec<_> = counts.into_iter().collect();
+    ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.0.cmp(&b.0.0)));
+    let ((place, area), n) = ranked.into_iter().next().unwrap();
+    (place, area, n)
+}
+
 async fn load(app: &TestApp, month: &str) {
     let report = app
         .services
@@ -97,6 +119,25 @@ async fn gi_star_and_kde_hotspots_on_west_yorkshire_street_crime() {
         || c["class"] == "COLD_95"
         || c["class"] == "COLD_99"
         || c["class"] == "NOT_SIGNIFICANT"));
+
+    // The hottest cells are named from the data: the street description most of their
+    // records carry, and the LSOA it lies in, as police.uk's file has them.
+    let named = app
+        .graphql(
+            &format!(
+                "{{ hotspots(method: GISTAR, {JULY_2016}, cellSize: 250) {{ places(first: 5) {{ cell place area records total }} }} }}"
+            ),
+            json!({}),
+        )
+        .await;
+    let places = named["data"]["hotspots"]["places"].as_array().unwrap();
+    assert_eq!(places.len(), 5, "{named:#}");
+    assert_eq!(places[0]["cell"], top["id"]);
+    assert_eq!(places[0]["total"], top["count"], "{named:#}");
+    let (place, area, n) = commonest_place("2016-07", &bounds);
+    assert_eq!(places[0]["place"], place.as_str(), "{named:#}");
+    assert_eq!(places[0]["area"], area.as_str(), "{named:#}");
+    assert_eq!(places[0]["records"], n);
 
     // What lies behind the hottest cell: exactly its count, all inside it.
     let behind = app

@@ -46,7 +46,15 @@ export function zoomAbout(view: View, f: number, cx: number, cy: number): View {
   return { k, x: cx - (cx - view.x) * g, y: cy - (cy - view.y) * g };
 }
 
-export function HotspotMap({ cells, method, selected, onCell }: { cells: Cell[]; method: HotspotMethod; selected: string | null; onCell: (id: string) => void }) {
+export function HotspotMap(props: {
+  cells: Cell[];
+  method: HotspotMethod;
+  selected: string | null;
+  onCell: (id: string) => void;
+  /** Place names to write on cells, by cell id. */
+  labels: Map<string, string>;
+}) {
+  const { cells, method, selected, onCell, labels } = props;
   const svg = useRef<SVGSVGElement>(null);
   const [view, setView] = useState<View>({ k: 1, x: 0, y: 0 });
   const drag = useRef<{ x: number; y: number; moved: boolean } | null>(null);
@@ -168,11 +176,16 @@ export function HotspotMap({ cells, method, selected, onCell }: { cells: Cell[];
           <path d={drawn.outline} fill="none" stroke="#9a9a9a" strokeWidth={0.6} vectorEffect="non-scaling-stroke" className="outline">
             <title>Study area: the cells with records</title>
           </path>
+          {placed(cells, drawn.polys, labels, view.k).map((l) => (
+            <text key={`label-${l.id}`} className="place" x={l.x} y={l.y} fontSize={11 / view.k} strokeWidth={3 / view.k}>
+              {l.name}
+            </text>
+          ))}
         </g>
         <g transform={`translate(${PAD},${H - 12})`}>
           <rect x={-4} y={-20} width={bar.metres / (drawn.metresPerPx / view.k) + 8} height={26} fill="#fcfcfa" opacity={0.8} />
           <line x1={0} x2={bar.metres / (drawn.metresPerPx / view.k)} y1={0} y2={0} stroke="#000" strokeWidth={3} />
-          <text x={0} y={-5} fontSize={11}>
+          <text className="scale" x={0} y={-5} fontSize={11}>
             {bar.label}
           </text>
         </g>
@@ -182,4 +195,23 @@ export function HotspotMap({ cells, method, selected, onCell }: { cells: Cell[];
       </svg>
     </div>
   );
+}
+
+/** Labels beside their cells, strongest first, each left out where it would overlap one
+ *  already placed (at zoom `k`, so zooming in makes room for more). */
+export function placed(cells: { id: string }[], polys: XY[][], labels: Map<string, string>, k: number) {
+  const out: { id: string; name: string; x: number; y: number }[] = [];
+  const boxes: [number, number, number, number][] = [];
+  cells.forEach((c, i) => {
+    const name = labels.get(c.id);
+    if (!name) return;
+    const [, y0, x1, y1] = bounds(polys[i]);
+    const x = x1 + 3 / k;
+    const y = (y0 + y1) / 2;
+    const box: [number, number, number, number] = [x, y - 7 / k, x + (name.length * 6.2) / k, y + 7 / k];
+    if (boxes.some((b) => box[0] < b[2] && b[0] < box[2] && box[1] < b[3] && b[1] < box[3])) return;
+    boxes.push(box);
+    out.push({ id: c.id, name, x, y });
+  });
+  return out;
 }

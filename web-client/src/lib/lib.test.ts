@@ -117,3 +117,14 @@ describe('long unbroken runs', () => {
     expect(longRuns(blob)).toEqual([{ text: blob, long: true }]);
   });
 });
+
+describe('hot-spot map labels', () => {
+  it('leave out a label that would overlap one placed before, until zoomed in', async () => {
+    const { placed } = await import('../components/HotspotMap');
+    const square = (x: number): [number, number][] => [[x, 0], [x + 4, 0], [x + 4, 4], [x, 4]];
+    const cells = [{ id: 'a' }, { id: 'b' }];
+    const labels = new Map([['a', 'Boar Lane'], ['b', 'Kirkgate']]);
+    expect(placed(cells, [square(0), square(10)], labels, 1).map((l) => l.id)).toEqual(['a']);
+    expect(placed(cells, [square(0), square(10)], labels, 8).map((l) => l.id)).toEqual(['a', 'b']);
+  });
+});

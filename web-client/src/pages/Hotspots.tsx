@@ -32,6 +32,7 @@ const HotspotsQuery = graphql(`
       hotAreaKm2
       harmTable
       cells { id count z class density hot }
+      places(first: 15) { cell place area records total }
     }
   }
 `);
@@ -189,7 +190,7 @@ export function HotspotsPage({ params }: { params: URLSearchParams }) {
                 </>
               )}
             </p>
-            <HotspotMap cells={data.hotspots.cells} method={method} selected={cell} onCell={setCell} />
+            <HotspotMap cells={data.hotspots.cells} method={method} selected={cell} onCell={setCell} labels={labels(data.hotspots.places)} />
             <Legend method={method} />
             <Terms names={['Gi*', 'KDE', 'FDR', 'PAI', 'CHI']} />
           </div>
@@ -202,6 +203,7 @@ export function HotspotsPage({ params }: { params: URLSearchParams }) {
                 .map((c) => (
                   <li key={c.id}>
                     <button type="button" aria-pressed={cell === c.id} onClick={() => setCell(c.id)}>
+                      {placeName(data.hotspots.places.find((p) => p.cell === c.id))}
                       {c.count} records · {method === 'GISTAR' ? `${hotspotClass(c.class)}, z ${c.z?.toFixed(2)}` : `${c.density?.toFixed(1)} /km²`}
                     </button>
                   </li>
@@ -212,6 +214,30 @@ export function HotspotsPage({ params }: { params: URLSearchParams }) {
         </div>
       )}
     </section>
+  );
+}
+
+interface Place {
+  cell: string;
+  place?: string | null;
+  area?: string | null;
+  records: number;
+  total: number;
+}
+
+/** "On or near Kirkgate, Leeds 111B: " for a cell the data names, else nothing. */
+function placeName(p: Place | undefined): string {
+  if (!p || (!p.place && !p.area)) return '';
+  return `${[p.place, p.area].filter(Boolean).join(', ')}: `;
+}
+
+/** Map labels for the strongest named cells: the street without "On or near". */
+function labels(places: Place[]): Map<string, string> {
+  return new Map(
+    places
+      .slice(0, 8)
+      .filter((p) => p.place || p.area)
+      .map((p) => [p.cell, (p.place ?? p.area ?? '').replace(/^On or near /i, '')]),
   );
 }
 

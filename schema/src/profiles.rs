@@ -209,13 +209,17 @@ impl ProfileQuery {
     /// A ranked operational threat profile for one force as of a date (default now):
     /// each row with its score, components, contributing records, flags, a one-line
     /// explanation and the method version. The method (weights, bands, windows) is the
-    /// `profiles.config` file or the built-in one.
+    /// `profiles.config` file or the built-in one. With `person`, only that person's row
+    /// (ranked within the whole profile; none when they are not in it): the profiles a
+    /// person page lists.
+    #[allow(clippy::too_many_arguments)]
     async fn threat_profile(
         &self,
         ctx: &Context<'_>,
         kind: ThreatKind,
         force: String,
         as_of: Option<DateTime<Utc>>,
+        person: Option<String>,
         after: Option<String>,
         first: Option<i32>,
     ) -> async_graphql::Result<Connection<usize, ThreatProfileRow, ProfileTotals>> {
@@ -242,16 +246,26 @@ impl ProfileQuery {
                 let offset = after.map_or(0, |a| a + 1);
                 let limit = first.unwrap_or(DEFAULT_PAGE_SIZE);
                 let total = profile.rows.len();
-                let mut connection = Connection::with_additional_fields(
-                    offset > 0,
-                    offset + limit < total,
-                    ProfileTotals {
-                        total: total as i32,
-                        method: profile.method.clone(),
-                        as_of: profile.as_of,
-                        window_start: profile.window_start,
-                    },
-                );
+                let totals = ProfileTotals {
+                    total: total as i32,
+                    method: profile.method.clone(),
+                    as_of: profile.as_of,
+                    window_start: profile.window_start,
+                };
+                if let Some(person) = person {
+                    let mut connection = Connection::with_additional_fields(false, false, totals);
+                    connection.edges.extend(
+                        profile
+                            .rows
+                            .into_iter()
+                            .enumerate()
+                            .filter(|(_, r)| r.person_id == person)
+                            .map(|(i, r)| Edge::new(i, row(i, r))),
+                    );
+                    return Ok(connection);
+                }
+                let mut connection =
+                    Connection::with_additional_fields(offset > 0, offset + limit < total, totals);
                 connection.edges.extend(
                     profile
                         .rows

@@ -436,6 +436,20 @@ test('a threat profile ranks with explanations and exports CSV', async () => {
   await shot('08-profile');
 });
 
+test('a person\'s page says where they rank in their force\'s threat profiles', async () => {
+  const who = planted.serial_da_perpetrators[0];
+  await open(`/entity?key=${encodeURIComponent(`Person:${who}`)}`);
+  const section = page.locator('section[aria-label="Threat profiles"]');
+  await section.getByLabel('As of').fill('2025-01-01');
+  await section.getByRole('button', { name: /Find where they rank/ }).click();
+  const vawg = section.locator('tr[data-kind="VAWG"]');
+  await vawg.waitFor();
+  assert.match(await vawg.innerText(), /\b(\d+) of \d+\b[\s\S]*ranks \1 with [\d.]+ points/);
+  await section.locator('tr[data-kind="MISSING"]').waitFor();
+  assert.match(await section.locator('tr[data-kind="MISSING"]').innerText(), /Not in this profile/);
+  await shot('08b-person-profiles');
+});
+
 test('a hot cell on the map lists its incidents', async () => {
   await open('/hotspots?force=WYP&from=2018-07-01&to=2018-08-01');
   await page.locator('svg.map polygon.cell.hot').first().waitFor();

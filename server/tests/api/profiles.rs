@@ -107,6 +107,34 @@ async fn planted_cases_top_every_profile_with_explanations() {
         assert_eq!(top["method"], "toex-profiles-1");
     }
 
+    // A person page asks for one person's row: the same row, ranked in the whole profile;
+    // someone not in the profile gets none.
+    let one = |who: String| {
+        let app = &app;
+        async move {
+            app.graphql(
+                "query($who: String!, $asOf: DateTime) { threatProfile(kind: VAWG, force: \"GMP\", asOf: $asOf, person: $who) { total edges { node { rank personId score } } } }",
+                json!({ "who": who, "asOf": AS_OF }),
+            )
+            .await
+        }
+    };
+    let full = profile(&app, "VAWG", "GMP").await;
+    for row in nodes(&full) {
+        let r = one(row["personId"].as_str().unwrap().to_owned()).await;
+        let p = &r["data"]["threatProfile"];
+        assert_eq!(p["total"], full["total"], "{r:#}");
+        assert_eq!(p["edges"].as_array().unwrap().len(), 1, "{r:#}");
+        assert_eq!(p["edges"][0]["node"]["rank"], row["rank"], "{r:#}");
+        assert_eq!(p["edges"][0]["node"]["score"], row["score"]);
+    }
+    let none = one("NOBODY-AT-ALL".to_owned()).await;
+    assert_eq!(
+        none["data"]["threatProfile"]["edges"],
+        json!([]),
+        "{none:#}"
+    );
+
     // Repeat-missing children, linked by phone to an adult suspect, come first.
     let m = profile(&app, "MISSING", "WYP").await;
     let rows = nodes(&m);

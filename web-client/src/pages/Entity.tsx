@@ -1,12 +1,14 @@
 // The page of one node: for a person, names in every script, date of birth, flags and
 // operations; for a phone, email or vehicle, who uses it and where it is written; for any
 // node, what it is linked to (with first and last seen, roles and counts) and its
-// timeline; every linked node opens its own page.
+// timeline; a person's place in their force's threat profiles; every linked node opens
+// its own page.
 import { useQuery, type CombinedError } from 'urql';
 import type { PersonPageQuery } from '../gql/graphql';
 import { graphql } from '../gql';
 import { Empty, ErrorState, Highlighted, Loading } from '../components/States';
 import { href } from '../router';
+import { PersonProfiles } from '../components/PersonProfiles';
 import { ageOn, entityHref, formatDay, formatWhen, relationshipHeading, splitKey } from '../lib/entity';
 
 const EntityQuery = graphql(`
@@ -103,6 +105,7 @@ export function EntityPage({ nodeKey }: { nodeKey: string }) {
       </p>
       <Connections nodeKey={nodeKey} nodes={graph.nodes} edges={graph.edges} />
       {label === 'Person' ? <PersonMentions mentions={person.data?.person?.mentions ?? []} /> : ['Phone', 'Email', 'Vehicle'].includes(label) && <Written identifier={id} />}
+      {label === 'Person' && person.data?.person?.force && <PersonProfiles personId={id} force={person.data.person.force} />}
       <section aria-label="Timeline">
         <h2>Timeline ({data.timeline.length})</h2>
         {data.timeline.length === 0 ? (

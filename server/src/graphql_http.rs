@@ -159,17 +159,18 @@ pub fn forbidden_over_get(query: &str, operation_name: Option<&str>) -> Option<O
 pub fn respond(answer: Answer, response: BatchResponse) -> HttpResponse {
     let (status, body, cache) = match response {
         BatchResponse::Single(r) => {
-            let status = if answer == Answer::GraphqlResponse && is_request_error(&r) {
+            let cache = r.is_ok().then(|| r.cache_control.value()).flatten();
+            let (request_error, body) = body_of(r);
+            let status = if answer == Answer::GraphqlResponse && request_error {
                 StatusCode::BAD_REQUEST
             } else {
                 StatusCode::OK
             };
-            let cache = r.is_ok().then(|| r.cache_control.value()).flatten();
-            (status, body_of(r), cache)
+            (status, body, cache)
         }
         BatchResponse::Batch(rs) => (
             StatusCode::OK,
-            Value::Array(rs.into_iter().map(body_of).collect()),
+            Value::Array(rs.into_iter().map(|r| body_of(r).1).collect()),
             None,
         ),
     };
@@ -204,8 +205,9 @@ fn is_request_error(r: &Response) -> bool {
         && r.errors.iter().all(|e| e.path.is_empty())
 }
 
-/// The response's JSON; a request error has no `data` entry at all.
-fn body_of(r: Response) -> Value {
+/// Whether the response is a request error, and its JSON (a request error has no `data`
+/// entry at all).
+fn body_of(r: Response) -> (bool, Value) {
     let request_error = is_request_error(&r);
     let mut out = Map::new();
     if !request_error {
@@ -223,7 +225,7 @@ fn body_of(r: Response) -> Value {
             serde_json::to_value(&r.extensions).unwrap_or(Value::Null),
         );
     }
-    Value::Object(out)
+    (request_error, Value::Object(out))
 }
 
 /// The `Accept` header of a request.

@@ -77,30 +77,25 @@ function ProfileRow(props: { kind: ThreatKind; label: string; force: string; per
       {label} <span className="muted">as of {formatDay(asOf)}</span>
     </a>
   );
-  if (error)
-    return (
-      <tr>
-        <td>{link}</td>
+  const row = data?.threatProfile.edges[0]?.node;
+  return (
+    // `data-kind` marks the row once the profile has answered.
+    <tr data-kind={data ? kind : undefined} aria-busy={!data && !error}>
+      <td>{link}</td>
+      {error ? (
         <td colSpan={2}>
           <ErrorState error={error} />
         </td>
-      </tr>
-    );
-  if (!data)
-    return (
-      <tr>
-        <td>{link}</td>
+      ) : !data ? (
         <td colSpan={2}>
           <Loading what="the profile" />
         </td>
-      </tr>
-    );
-  const row = data.threatProfile.edges[0]?.node;
-  return (
-    <tr data-kind={kind}>
-      <td>{link}</td>
-      <td>{row ? `${row.rank} of ${data.threatProfile.total}` : '—'}</td>
-      <td>{row ? profileSentence(row) : <span className="muted">Not in this profile ({data.threatProfile.total} people are).</span>}</td>
+      ) : (
+        <>
+          <td>{row ? `${row.rank} of ${data.threatProfile.total}` : '—'}</td>
+          <td>{row ? profileSentence(row) : <span className="muted">Not in this profile ({data.threatProfile.total} people are).</span>}</td>
+        </>
+      )}
     </tr>
   );
 }

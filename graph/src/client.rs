@@ -190,7 +190,7 @@ impl GraphClient {
 
     async fn probe(&self) -> Result<(), GraphError> {
         // Generous: a busy Neo4j is slow, not down. Refused connections fail at once anyway.
-        let timeout = self.inner.settings.query_timeout();
+        let timeout = self.inner.settings.upkeep_timeout();
         let probe = async {
             let mut stream = self
                 .inner
@@ -277,9 +277,10 @@ impl GraphClient {
         }
     }
 
-    /// Runs a statement for its effect only; used by migrations before the state is `Up`.
+    /// Runs a statement for its effect only; used by migrations before the state is `Up`,
+    /// under the upkeep limit rather than the (possibly short) query limit.
     pub(crate) async fn run_unchecked(&self, query: Query) -> Result<(), GraphError> {
-        let timeout = self.inner.settings.query_timeout();
+        let timeout = self.inner.settings.upkeep_timeout();
         tokio::time::timeout(timeout, self.inner.graph.run(query))
             .await
             .map_err(|_| GraphError::Timeout(timeout))??;
@@ -307,7 +308,7 @@ impl GraphClient {
             let result = tokio::time::timeout(timeout, work)
                 .await
                 .map_err(|_| GraphError::Timeout(timeout))
-                .and_then(|r| r);
+                .and_then(|r| r.map_err(|e: GraphError| e.with_limit(timeout)));
             match result {
                 Err(GraphError::Conflict { ref code, .. }) if attempt < CONFLICT_RETRIES => {
                     attempt += 1;
@@ -341,5 +342,6 @@ impl GraphClient {
         tokio::time::timeout(timeout, work)
             .await
             .map_err(|_| GraphError::Timeout(timeout))?
+            .map_err(|e: GraphError| e.with_limit(timeout))
     }
 }

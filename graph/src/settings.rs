@@ -24,7 +24,8 @@ pub struct GraphSettings {
     pub user: String,
     /// Empty when the server runs without authentication (the embedded development default).
     pub password: String,
-    /// Upper bound for one query, and for any single response from Neo4j, in milliseconds.
+    /// Upper bound for one query, in milliseconds. A query past it is stopped and answers
+    /// QUERY_TIMEOUT; Neo4j is not marked down (see [`Self::upkeep_timeout`]).
     pub query_timeout_ms: u64,
     /// Pool size.
     pub max_connections: usize,
@@ -52,6 +53,13 @@ impl Default for GraphSettings {
 impl GraphSettings {
     pub fn query_timeout(&self) -> Duration {
         Duration::from_millis(self.query_timeout_ms)
+    }
+
+    /// The limit for the connection's own upkeep (the connectivity probe, schema
+    /// migrations): at least 10 s whatever the query limit, so a short query limit never
+    /// reads as an outage.
+    pub fn upkeep_timeout(&self) -> Duration {
+        self.query_timeout().max(Duration::from_secs(10))
     }
 
     pub fn retry_interval(&self) -> Duration {

@@ -155,7 +155,7 @@ impl Services {
             .await
         {
             Ok(()) => Ok(true),
-            Err(err) if err.is_unavailable() => {
+            Err(err) if err.is_transient() => {
                 tracing::warn!(
                     documents = batch.len(),
                     error = %err,

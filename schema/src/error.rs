@@ -20,8 +20,12 @@ pub enum ErrorCode {
     /// The search query does not parse; `extensions.position` says where.
     BadQuery,
     NotFound,
-    /// Neo4j is down or too slow; retry later.
+    /// Neo4j cannot be reached; retry later.
     GraphUnavailable,
+    /// A graph query ran past its time limit (Neo4j is up); ask for less.
+    QueryTimeout,
+    /// Neo4j's memory guard refused a graph query (Neo4j is up); ask for less.
+    QueryTooLarge,
     /// The search index cannot be used.
     IndexUnavailable,
     /// A work queue is full; retry shortly.
@@ -49,6 +53,8 @@ impl ErrorCode {
             ErrorCode::BadQuery => "BAD_QUERY",
             ErrorCode::NotFound => "NOT_FOUND",
             ErrorCode::GraphUnavailable => "GRAPH_UNAVAILABLE",
+            ErrorCode::QueryTimeout => "QUERY_TIMEOUT",
+            ErrorCode::QueryTooLarge => "QUERY_TOO_LARGE",
             ErrorCode::IndexUnavailable => "INDEX_UNAVAILABLE",
             ErrorCode::Overloaded => "OVERLOADED",
             ErrorCode::ModelUnavailable => "MODEL_UNAVAILABLE",
@@ -98,11 +104,32 @@ impl ApiError {
 impl From<GraphError> for ApiError {
     fn from(err: GraphError) -> Self {
         match err {
-            GraphError::Unavailable { .. } | GraphError::Timeout(_) => {
+            GraphError::Unavailable { .. } => {
                 tracing::warn!(error = %err, "graph query failed: Neo4j unavailable");
                 Self::new(
                     ErrorCode::GraphUnavailable,
                     "the graph database is unavailable; try again shortly",
+                )
+            }
+            GraphError::Timeout(limit) => {
+                tracing::warn!(error = %err, "graph query stopped at its time limit");
+                Self::new(
+                    ErrorCode::QueryTimeout,
+                    format!(
+                        "the graph query ran past its limit of {} and was stopped; the \
+                         database is up. Ask for less: a narrower date window, fewer link \
+                         hops, a smaller page or one force",
+                        seconds(limit)
+                    ),
+                )
+            }
+            GraphError::TooLarge { .. } => {
+                tracing::warn!(error = %err, "graph query refused by Neo4j's memory guard");
+                Self::new(
+                    ErrorCode::QueryTooLarge,
+                    "the graph query needed more memory than the database allows one \
+                     request and was stopped; the database is up. Ask for less: a narrower \
+                     date window, fewer link hops, a smaller page or one force",
                 )
             }
             GraphError::Conflict { .. } => {
@@ -233,6 +260,37 @@ impl From<ApiError> for async_graphql::Error {
     }
 }
 
+/// Puts the field a too-large graph query answered for at the head of its message
+/// ("threatProfile: the graph query ran past …"), so the analyst knows which part of
+/// the page to narrow.
+pub(crate) fn name_what_was_asked(errors: &mut [async_graphql::ServerError]) {
+    const NAMED: [ErrorCode; 2] = [ErrorCode::QueryTimeout, ErrorCode::QueryTooLarge];
+    for err in errors {
+        let code = err.extensions.as_ref().and_then(|e| e.get("code"));
+        let named = NAMED
+            .iter()
+            .any(|c| matches!(code, Some(async_graphql::Value::String(s)) if s == c.as_str()));
+        let field = err.path.iter().rev().find_map(|segment| match segment {
+            async_graphql::PathSegment::Field(name) => Some(name.clone()),
+            async_graphql::PathSegment::Index(_) => None,
+        });
+        if let (true, Some(field)) = (named, field) {
+            err.message = format!("{field}: {}", err.message);
+        }
+    }
+}
+
+/// A limit as people say it: "10 s", "250 ms".
+fn seconds(limit: std::time::Duration) -> String {
+    if limit.subsec_millis() == 0 {
+        format!("{} s", limit.as_secs())
+    } else if limit.as_secs() == 0 {
+        format!("{} ms", limit.as_millis())
+    } else {
+        format!("{:.1} s", limit.as_secs_f64())
+    }
+}
+
 /// Result type for resolvers.
 pub type ApiResult<T> = Result<T, ApiError>;
 
@@ -259,6 +317,25 @@ mod tests {
         .into();
         assert_eq!(err.code.as_str(), "GRAPH_UNAVAILABLE");
         assert!(!err.message.contains("10.0.0.5"));
+    }
+
+    #[test]
+    fn a_slow_or_memory_hungry_graph_query_is_not_reported_as_an_outage() {
+        let slow: ApiError = GraphError::Timeout(std::time::Duration::from_secs(10)).into();
+        assert_eq!(slow.code.as_str(), "QUERY_TIMEOUT");
+        assert!(slow.message.contains("10 s"), "{}", slow.message);
+        assert!(
+            slow.message.contains("narrower date window"),
+            "{}",
+            slow.message
+        );
+        let big: ApiError = GraphError::TooLarge {
+            code: "Neo.TransientError.General.MemoryPoolOutOfMemoryError".to_owned(),
+            message: "dbms.memory.transaction.total.max threshold reached".to_owned(),
+        }
+        .into();
+        assert_eq!(big.code.as_str(), "QUERY_TOO_LARGE");
+        assert!(!big.message.contains("dbms."), "{}", big.message);
     }
 
     #[test]

@@ -246,10 +246,15 @@ impl Extension for Guard {
         next: NextExecute<'_>,
     ) -> Response {
         let Some(limit) = ctx.data_opt::<Session>().and_then(|s| s.0.time_limit()) else {
-            return next.run(ctx, operation_name).await;
+            let mut response = next.run(ctx, operation_name).await;
+            crate::error::name_what_was_asked(&mut response.errors);
+            return response;
         };
         match tokio::time::timeout(limit, next.run(ctx, operation_name)).await {
-            Ok(response) => response,
+            Ok(mut response) => {
+                crate::error::name_what_was_asked(&mut response.errors);
+                response
+            }
             Err(_) => Response::from_errors(vec![error(
                 ErrorCode::Timeout,
                 format!(

@@ -254,7 +254,7 @@ impl LinkageQuery {
             let graph = match &key {
                 Some(k) => match services.graph.linkage(&scope, k).await {
                     Ok(g) => Some(g),
-                    Err(e) if e.is_unavailable() => None,
+                    Err(e) if e.is_transient() => None,
                     Err(e) => return Err(e.into()),
                 },
                 None => Some(None),

@@ -48,6 +48,8 @@ export function codeOf(error: CombinedError | undefined): string | undefined {
 
 const HINTS: Record<string, string> = {
   GRAPH_UNAVAILABLE: 'The graph database is unavailable; search still works. Try again shortly.',
+  QUERY_TIMEOUT: 'The graph database is up, but this question took longer than allowed. Ask for less: a narrower date window, fewer link hops or a smaller page.',
+  QUERY_TOO_LARGE: 'The graph database is up, but this question needs more memory than one request may use. Ask for less: a narrower date window, fewer link hops or a smaller page.',
   INDEX_UNAVAILABLE: 'The search index is unavailable.',
   OVERLOADED: 'The server is busy; try again shortly.',
   RATE_LIMITED: 'Too many requests; wait a moment.',

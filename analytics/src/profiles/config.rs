@@ -64,6 +64,9 @@ pub struct MissingConfig {
     pub repeat_window_days: u32,
     pub child_under_years: u32,
     pub link_hops: u32,
+    /// A node with more links than this is not walked through (see [`DEFAULT_HUB_LINKS`]).
+    #[serde(default = "default_hub_links")]
+    pub hub_links: u32,
     pub weights: MissingWeights,
 }
 
@@ -81,8 +84,22 @@ pub struct RsoWeights {
 pub struct RsoConfig {
     pub lookback_months: u32,
     pub link_hops: u32,
+    /// A node with more links than this is not walked through (see [`DEFAULT_HUB_LINKS`]).
+    #[serde(default = "default_hub_links")]
+    pub hub_links: u32,
     pub near_metres: f64,
     pub weights: RsoWeights,
+}
+
+/// The most links a phone, address, vehicle or account may have and still be walked
+/// through by a profile's link search. A call centre's number, a taxi firm's phone or a
+/// hostel links thousands of people to each other; a path through it says nothing about
+/// them, and following every one made the missing-persons profile at 1M nodes run for
+/// minutes (`bench/profiles.sh`).
+pub const DEFAULT_HUB_LINKS: u32 = 1_000;
+
+fn default_hub_links() -> u32 {
+    DEFAULT_HUB_LINKS
 }
 
 /// The whole method. `version` is stamped on every row it produces.
@@ -163,6 +180,9 @@ impl ProfileConfig {
             if !(2..=MAX_LINK_HOPS).contains(&h) {
                 return Err(format!("`{name}` must be 2 to {MAX_LINK_HOPS}, not {h}"));
             }
+        }
+        if self.missing.hub_links == 0 || self.registered_offenders.hub_links == 0 {
+            return Err("`hub_links` must be at least 1".to_owned());
         }
         if self.missing.repeat_min_episodes == 0 || self.missing.repeat_window_days == 0 {
             return Err("`missing` repeat threshold and window must be positive".to_owned());

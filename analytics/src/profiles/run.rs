@@ -30,6 +30,8 @@ pub struct ProfileWindow {
     pub adult_born_by: NaiveDate,
     /// Most hops a link may take (missing and registered-offender profiles).
     pub link_hops: u32,
+    /// Nodes with more links than this are not walked through.
+    pub hub_links: u32,
     /// Places within this distance count as near (registered-offender profile).
     pub near_metres: f64,
 }
@@ -58,22 +60,22 @@ pub fn window(kind: ThreatKind, as_of: DateTime<Utc>, config: &ProfileConfig) ->
         .date_naive()
         .checked_sub_months(Months::new(12 * config.missing.child_under_years))
         .unwrap_or(NaiveDate::MIN);
-    let (start, window_start, link_hops, near_metres) = match kind {
+    let (start, window_start, (link_hops, hub_links), near_metres) = match kind {
         ThreatKind::Vawg => {
             let v = &config.vawg;
             let window = months_before(as_of, v.window_months);
             let start = window.min(months_before(as_of, v.serial_window_months));
-            (start, window, 0, 0.0)
+            (start, window, (0, 0), 0.0)
         }
         ThreatKind::Missing => {
             let m = &config.missing;
             let start = months_before(as_of, m.lookback_months);
-            (start, start, m.link_hops, 0.0)
+            (start, start, (m.link_hops, m.hub_links), 0.0)
         }
         ThreatKind::RegisteredOffender => {
             let r = &config.registered_offenders;
             let start = months_before(as_of, r.lookback_months);
-            (start, start, r.link_hops, r.near_metres)
+            (start, start, (r.link_hops, r.hub_links), r.near_metres)
         }
     };
     ProfileWindow {
@@ -83,6 +85,7 @@ pub fn window(kind: ThreatKind, as_of: DateTime<Utc>, config: &ProfileConfig) ->
         window_start,
         adult_born_by,
         link_hops,
+        hub_links,
         near_metres,
     }
 }

@@ -19,6 +19,93 @@ macro_rules! link_types {
     };
 }
 
+/// Of [`link_types`], those that end at a person: a link's first and last hop.
+macro_rules! person_link_types {
+    () => {
+        "USES|LIVES_AT|WENT_MISSING"
+    };
+}
+
+/// A node a link may pass through: not a person, in the caller's operations, and no hub
+/// (at most `$hubLinks` links of the kinds a profile follows; mentions in documents do
+/// not count). A call centre's phone says nothing about two people who both rang it,
+/// and walking it made the search run for minutes at 1M nodes.
+macro_rules! waypoint {
+    ($n:literal) => {
+        concat!(
+            "NOT ",
+            $n,
+            ":Person AND COUNT { (",
+            $n,
+            ")-[:",
+            link_types!(),
+            "|INVOLVED_IN]-() } <= $hubLinks AND ",
+            in_operations!($n)
+        )
+    };
+}
+
+/// The steps a link of `hops` takes between its first and last hop, at most.
+macro_rules! inner_steps {
+    ("3") => {
+        "1"
+    };
+    ("4") => {
+        "2"
+    };
+    ("5") => {
+        "3"
+    };
+    ("6") => {
+        "4"
+    };
+}
+
+/// `path` from person `$from` to a person `$to` within `$hops` (a literal, 2 to 6)
+/// relationships of `$first_last` at the ends and `$inner` between, through waypoints
+/// only, every relationship of the caller's forces. Written as a quantified path pattern
+/// so that Neo4j expands step by step with the waypoint test applied at each step: the
+/// variable-length form enumerated every path first (a hub's thousands of neighbours
+/// included) and filtered afterwards.
+macro_rules! link_path {
+    ($from:literal, $to:literal, $first_last:expr, $inner:expr, "2") => {
+        concat!(
+            "MATCH path = (",
+            $from,
+            ")-[r0_:",
+            $first_last,
+            "]-(w0_)-[rn_:",
+            $first_last,
+            "]-(",
+            $to,
+            ":Person) WHERE r0_.force IN $forces AND rn_.force IN $forces AND ",
+            waypoint!("w0_")
+        )
+    };
+    ($from:literal, $to:literal, $first_last:expr, $inner:expr, $hops:tt) => {
+        concat!(
+            "MATCH path = (",
+            $from,
+            ")-[r0_:",
+            $first_last,
+            "]-(w0_)",
+            " ((:!Person)-[ri_:",
+            $inner,
+            "]-(wi_) WHERE ri_.force IN $forces AND ",
+            waypoint!("wi_"),
+            "){0,",
+            inner_steps!($hops),
+            "} (:!Person)-[rn_:",
+            $first_last,
+            "]-(",
+            $to,
+            ":Person)",
+            " WHERE r0_.force IN $forces AND rn_.force IN $forces AND ",
+            waypoint!("w0_")
+        )
+    };
+}
+
 const VAWG_SUSPECTS: &str = concat!(
     "MATCH (p:Person)-[:INVOLVED_IN {role: 'suspect'}]->(i:Incident)",
     " WHERE ",
@@ -36,7 +123,7 @@ const VAWG_SUSPECTS: &str = concat!(
 );
 
 macro_rules! missing_people {
-    ($hops:literal) => {
+    ($hops:tt) => {
         concat!(
             "MATCH (c:Person)-[:WENT_MISSING]->(m:MissingEpisode)",
             " WHERE ",
@@ -50,18 +137,15 @@ macro_rules! missing_people {
             " risk_grade: m.riskGrade, found_at: coalesce(f.postcode, f.caption, f.id),",
             " missing_from: coalesce(fr.postcode, fr.caption, fr.id)}) AS episodes",
             " CALL (c) {",
-            "   MATCH path = (c)-[:", link_types!(), "*2..", $hops, "]-(a:Person)",
-            "   WHERE a <> c AND all(n IN nodes(path)[1..-1] WHERE NOT n:Person AND ",
-            in_operations!("n"),
-            ")",
-            "   AND ",
+            link_path!("c", "a", person_link_types!(), link_types!(), $hops),
+            "   AND a <> c AND ",
             in_scope!("a"),
-            " AND all(r IN relationships(path) WHERE r.force IN $forces)",
             "   AND (a.dob IS NULL OR a.dob <= date($adultBornBy))",
             "   AND (coalesce(a.rso, false) OR EXISTS { (a)-[:INVOLVED_IN {role: 'suspect'}]->(si:Incident) WHERE ",
             in_scope!("si"),
             " })",
-            "   WITH a, path ORDER BY length(path)",
+            // Shortest first; among equals, the same path every time.
+            "   WITH a, path ORDER BY length(path), [n IN nodes(path) | n.key]",
             "   WITH a, head(collect(path)) AS path LIMIT 25",
             "   RETURN collect({key: 'Person:' + a.id, name: a.name, rso: coalesce(a.rso, false),",
             "   suspect: EXISTS { (a)-[:INVOLVED_IN {role: 'suspect'}]->(si:Incident) WHERE ",
@@ -97,18 +181,20 @@ const MISSING_PEOPLE: [&str; 5] = [
 ];
 
 macro_rules! registered_offenders {
-    ($hops:literal) => {
+    ($hops:tt) => {
         concat!(
             "MATCH (r:Person) WHERE r.rso = true AND ",
             in_scope!("r"),
             " CALL (r) {",
-            "   MATCH path = (r)-[:", link_types!(), "|INVOLVED_IN*2..", $hops, "]-(t:Person)",
-            "   WHERE t <> r AND all(n IN nodes(path)[1..-1] WHERE NOT n:Person AND ",
-            in_operations!("n"),
-            ")",
-            "   AND ",
+            link_path!(
+                "r",
+                "t",
+                concat!(person_link_types!(), "|INVOLVED_IN"),
+                concat!(link_types!(), "|INVOLVED_IN"),
+                $hops
+            ),
+            "   AND t <> r AND ",
             in_scope!("t"),
-            " AND all(x IN relationships(path) WHERE x.force IN $forces)",
             "   WITH r, t, path,",
             "   EXISTS { (t)-[:WENT_MISSING]->(m:MissingEpisode) WHERE ",
             in_scope!("m"),
@@ -118,7 +204,7 @@ macro_rules! registered_offenders {
             in_scope!("vi"),
             " } AS victim",
             "   WHERE missingChild OR victim",
-            "   WITH t, missingChild, path ORDER BY length(path)",
+            "   WITH t, missingChild, path ORDER BY length(path), [n IN nodes(path) | n.key]",
             "   WITH t, missingChild, head(collect(path)) AS path LIMIT 50",
             "   RETURN collect({key: 'Person:' + t.id, name: t.name,",
             "   reason: CASE WHEN missingChild THEN 'missing child' ELSE 'victim' END,",
@@ -254,30 +340,38 @@ impl GraphClient {
     /// People with missing episodes in the window, their episodes, the adult suspects
     /// or registered offenders within `hops`, and places shared with others missing.
     ///
-    /// Cypher: one statement; per person two `CALL` subqueries (a bounded
-    /// variable-length link search, and shared found-at / missing-from places).
+    /// Cypher: one statement; per person two `CALL` subqueries (a link search bounded by
+    /// `hops` and by walking no node of more than `hub_links` relationships, and shared
+    /// found-at / missing-from places).
     pub async fn missing_people(
         &self,
         scope: &ProfileScope,
         hops: u32,
+        hub_links: u32,
     ) -> Result<Vec<MissingPerson>, GraphError> {
-        self.rows(windowed(MISSING_PEOPLE[hops_index(hops)?], scope))
+        let text = MISSING_PEOPLE[hops_index(hops)?];
+        self.rows(windowed(text, scope).param("hubLinks", i64::from(hub_links)))
             .await
     }
 
     /// Registered offenders of the forces with the missing children and victims their
     /// links reach within `hops`, and the places of concern within `metres` of home.
     ///
-    /// Cypher: one statement; per offender a bounded link search and a
-    /// `point.distance` filter against the window's found-at / missing-from places.
+    /// Cypher: one statement; per offender a link search bounded like
+    /// [`Self::missing_people`]'s and a `point.distance` filter against the window's
+    /// found-at / missing-from places.
     pub async fn registered_offenders(
         &self,
         scope: &ProfileScope,
         hops: u32,
+        hub_links: u32,
         metres: f64,
     ) -> Result<Vec<RegisteredOffender>, GraphError> {
-        self.rows(windowed(REGISTERED_OFFENDERS[hops_index(hops)?], scope).param("metres", metres))
-            .await
+        let text = REGISTERED_OFFENDERS[hops_index(hops)?];
+        let query = windowed(text, scope)
+            .param("hubLinks", i64::from(hub_links))
+            .param("metres", metres);
+        self.rows(query).await
     }
 
     /// Counts per category and month for `[from, to)` and the equally long period before.
@@ -344,11 +438,17 @@ impl GraphClient {
         Ok(match window.kind {
             ThreatKind::Vawg => ProfileRecords::Vawg(self.vawg_suspects(&scope).await?),
             ThreatKind::Missing => {
-                ProfileRecords::Missing(self.missing_people(&scope, window.link_hops).await?)
+                let missing = self.missing_people(&scope, window.link_hops, window.hub_links);
+                ProfileRecords::Missing(missing.await?)
             }
             ThreatKind::RegisteredOffender => ProfileRecords::RegisteredOffender(
-                self.registered_offenders(&scope, window.link_hops, window.near_metres)
-                    .await?,
+                self.registered_offenders(
+                    &scope,
+                    window.link_hops,
+                    window.hub_links,
+                    window.near_metres,
+                )
+                .await?,
             ),
         })
     }

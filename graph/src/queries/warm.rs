@@ -39,8 +39,9 @@ impl GraphClient {
     /// persons with their details and mentions, people by name, linkage, documents'
     /// nodes and mentions) for each shape in [`SHAPES`]: once with scopes that hold
     /// nothing, then the expanding ones again on one real node of each kind, its force
-    /// padded to the shape (the first run of a plan on real rows is slow too). Nothing is
-    /// returned to anyone; the statements are not counted with this handle's.
+    /// padded to the shape (the first run of a plan on real rows is slow too); and the
+    /// threat and force profiles for one force. Nothing is returned to anyone; the
+    /// statements are not counted with this handle's.
     pub async fn warm_up(&self) -> WarmUp {
         let started = Instant::now();
         let graph = self.uncounted();
@@ -78,6 +79,11 @@ impl GraphClient {
                 note(lane);
             }
         }
+        // The profiles, for the commonest shape only (one force, unconfined): each of
+        // their statements takes Neo4j a second or more to plan.
+        if let Some(nobody) = shaped(NOBODY, SHAPES[0]) {
+            note(graph.warm_profiles(&nobody).await);
+        }
         done.took = started.elapsed();
         done
     }
@@ -112,6 +118,31 @@ impl GraphClient {
         out.push(("document nodes", r.map(drop)));
         let r = self.document_person_mentions(scope, "-").await;
         out.push(("document mentions", r.map(drop)));
+        out
+    }
+
+    /// The threat and force profiles' statements under the built-in method's hops: the
+    /// largest statements toex sends, each planned in 1–2 s on this machine.
+    async fn warm_profiles(&self, scope: &Scope) -> Lane {
+        use toex_analytics::profiles::{ProfileConfig, ThreatKind, window};
+        let config = ProfileConfig::builtin();
+        let as_of = chrono::Utc::now();
+        let mut out: Lane = Vec::new();
+        for kind in [
+            ThreatKind::Vawg,
+            ThreatKind::Missing,
+            ThreatKind::RegisteredOffender,
+        ] {
+            let r = self
+                .profile_records(&window(kind, as_of, config), scope)
+                .await;
+            out.push(("threat profile", r.map(drop)));
+        }
+        let (from, to) = ("2000-01-01T00:00:00Z", "2000-02-01T00:00:00Z");
+        let r = self.category_months(scope, from, from, to).await;
+        out.push(("force profile categories", r.map(drop)));
+        let r = self.repeat_victims(scope, from, to, 1).await;
+        out.push(("force profile victims", r.map(drop)));
         out
     }
 

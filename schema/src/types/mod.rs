@@ -359,7 +359,7 @@ impl Document {
                 start: u32::try_from(m.start).unwrap_or(0),
                 end: u32::try_from(m.end).unwrap_or(0),
             })),
-            Err(e) if e.is_unavailable() => {}
+            Err(e) if e.is_transient() => {}
             Err(e) => return Err(e.into()),
         }
         out.sort_by_key(|e| (e.side.clone(), e.segment, e.start));

@@ -103,8 +103,8 @@ async fn planted_cases_top_every_profile_with_explanations() {
             .sum();
         assert_eq!(top["score"].as_f64().unwrap(), sum);
         assert!(top["explanation"].as_str().unwrap().starts_with("RFGV "));
-        assert_eq!(p["method"], "toex-profiles-1");
-        assert_eq!(top["method"], "toex-profiles-1");
+        assert_eq!(p["method"], "toex-profiles-2");
+        assert_eq!(top["method"], "toex-profiles-2");
     }
 
     // A person page asks for one person's row: the same row, ranked in the whole profile;
@@ -286,7 +286,7 @@ async fn a_weight_changed_in_the_method_file_changes_the_ranking() {
     let dir = tempfile::tempdir().unwrap();
     let method = dir.path().join("profiles.toml");
     let text = include_str!("../../../analytics/data/profiles.toml")
-        .replace("version = \"toex-profiles-1\"", "version = \"wyp-test-2\"")
+        .replace("version = \"toex-profiles-2\"", "version = \"wyp-test-2\"")
         .replace(
             "weights = { recency = 1.0, frequency = 1.0, gravity = 1.0, victims = 1.0 }",
             "weights = { recency = 1.0, frequency = 1.0, gravity = 1.0, victims = 5.0 }",
@@ -314,4 +314,38 @@ async fn a_weight_changed_in_the_method_file_changes_the_ranking() {
             r["score"].as_f64().unwrap() + 4.0 * victims
         );
     }
+}
+
+/// A graph query past its time is the request's fault: QUERY_TIMEOUT naming the field
+/// and the limit, never GRAPH_UNAVAILABLE, and Neo4j is not marked down for it (issue 36:
+/// the missing-persons profile at 1M nodes was reported as a database outage).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_profile_past_the_query_limit_is_query_timeout_not_an_outage() {
+    let loader = TestApp::spawn().await;
+    load_synthetic(&loader).await;
+    loader.stop().await;
+
+    // Every graph query gets 1 ms: a profile (several statements over the synthetic
+    // population) cannot finish in it; the probe and migrations keep their own limit.
+    let app = TestApp::spawn_adjusting(|s| s.neo4j.query_timeout_ms = 1).await;
+    let r = app
+        .graphql(
+            "query { threatProfile(kind: MISSING, force: \"WYP\", asOf: \"2025-01-01T00:00:00Z\") { total } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(error_code(&r), Some("QUERY_TIMEOUT"), "{r:#}");
+    let message = r["errors"][0]["message"].as_str().unwrap();
+    assert!(message.starts_with("threatProfile: "), "{message}");
+    assert!(
+        message.contains("1 ms") && message.contains("narrower"),
+        "{message}"
+    );
+    let health = app.health().await;
+    assert_eq!(
+        health["status"], "OK",
+        "a slow query is not an outage: {health}"
+    );
+    assert!(app.services.graph.connectivity().is_up());
+    app.stop().await;
 }

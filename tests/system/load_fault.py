@@ -4,8 +4,8 @@ CLIENTS concurrent analysts (default 100) send a mix of search, graph, profile a
 ingest requests for SECONDS (default 60). A quarter of the way in, Neo4j is stopped
 (SIGTERM) and started again on the same port OUTAGE seconds later; the run goes on at
 least RECOVERY + 10 seconds after Neo4j is back. Like real front ends, a client that is
-told GRAPH_UNAVAILABLE or OVERLOADED waits 200 ms before its next request. The run
-passes when:
+told GRAPH_UNAVAILABLE, QUERY_TIMEOUT or OVERLOADED waits 200 ms before its next
+request. The run passes when:
 
   * no response is a 5xx (nor a dropped connection), at any time;
   * every error carries a known `extensions.code`, and while Neo4j is down graph
@@ -43,7 +43,10 @@ MAX_RSS_MIB = float(os.environ.get("MAX_RSS_MIB", "2048"))
 TOEX_PID = int(os.environ["TOEX_PID"])
 RUN = os.environ.get("RUN_ID", str(int(time.time())))
 
-KNOWN_CODES = {"GRAPH_UNAVAILABLE", "OVERLOADED", "TIMEOUT", "NOT_FOUND", "BAD_INPUT"}
+# QUERY_TIMEOUT: a graph query queued behind a hundred others on two cores (and a Neo4j
+# just back with a cold cache) can run past its 10 s; it is told so, not "unavailable".
+KNOWN_CODES = {"GRAPH_UNAVAILABLE", "QUERY_TIMEOUT", "OVERLOADED", "TIMEOUT", "NOT_FOUND",
+               "BAD_INPUT"}
 SEARCHES = ["garage", "silver car", '"red van"', "phone -police", "hotel OR takeaway",
             "bradford~1", "money tomorrow", "السيارة", "7abibi", "07700", "station"]
 NAMES = ["Muhammad", "Mohammed", "Ali", "Khan", "Smith", "Aisha", "Hassan", "Jones"]
@@ -136,7 +139,7 @@ def client(n):
                 code = (errors[0].get("extensions") or {}).get("code", "NO_CODE")
                 if code not in KNOWN_CODES:
                     fail(f"{kind}: unexpected error {errors[0]}")
-                if code in ("GRAPH_UNAVAILABLE", "OVERLOADED"):
+                if code in ("GRAPH_UNAVAILABLE", "QUERY_TIMEOUT", "OVERLOADED"):
                     time.sleep(0.2)
             elif kind == "ingest":
                 with lock:

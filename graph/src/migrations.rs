@@ -6,6 +6,22 @@ use crate::{GraphClient, GraphError};
 /// `(name, statement)` pairs, applied in order.
 pub const MIGRATIONS: &[(&str, &str)] = &[
     (
+        "saved_search_id",
+        "CREATE CONSTRAINT saved_search_id IF NOT EXISTS FOR (n:SavedSearch) REQUIRE n.id IS UNIQUE",
+    ),
+    (
+        "watch_id",
+        "CREATE CONSTRAINT watch_id IF NOT EXISTS FOR (n:Watch) REQUIRE n.id IS UNIQUE",
+    ),
+    (
+        "alert_id",
+        "CREATE CONSTRAINT alert_id IF NOT EXISTS FOR (n:Alert) REQUIRE n.id IS UNIQUE",
+    ),
+    (
+        "alert_owner",
+        "CREATE INDEX alert_owner IF NOT EXISTS FOR (n:Alert) ON (n.owner, n.createdAt)",
+    ),
+    (
         "entity_key",
         "CREATE CONSTRAINT entity_key IF NOT EXISTS FOR (n:Entity) REQUIRE n.key IS UNIQUE",
     ),

@@ -88,6 +88,13 @@ impl Services {
             Err(e) => PipelineError::for_each(e, nodes.len()),
         }
         .into_iter();
+        // New material checked against every saved search and watch.
+        let arrived = added
+            .iter()
+            .zip(&docs)
+            .filter_map(|(a, doc)| Some((a.as_ref().ok()?.id.clone(), doc.clone())))
+            .collect();
+        self.raise_alerts(arrived).await;
         added
             .into_iter()
             .map(|added| {

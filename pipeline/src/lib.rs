@@ -3,6 +3,7 @@
 //! linked), the names re-linker, and use cases that combine the engines (graph, index,
 //! models, analytics). It knows neither HTTP nor GraphQL; `schema` and `server` call it.
 
+pub mod alerts;
 mod error;
 pub mod graph;
 pub mod ingest;

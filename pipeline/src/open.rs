@@ -69,6 +69,7 @@ impl Services {
             models,
             profiles: Arc::new(profiles),
             names: Arc::new(Names::new()),
+            alerts: Arc::default(),
             translation,
             speech,
             version: env!("CARGO_PKG_VERSION"),

@@ -34,6 +34,8 @@ pub struct Services {
     pub names: Arc<crate::names::Names>,
     /// Translation models by source language (Marian / OPUS-MT), loaded once.
     pub translation: Arc<toex_inference::translate::Translators>,
+    /// Saved searches and watches, and the alerts new material raises on them.
+    pub alerts: Arc<crate::alerts::Alerts>,
     /// Whisper, when a model is installed; recordings wait (pending) without it.
     pub speech: Option<Arc<toex_inference::transcribe::SpeechEngine>>,
     pub version: &'static str,

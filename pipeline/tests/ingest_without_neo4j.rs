@@ -102,7 +102,8 @@ fn services(dir: &Path, graph: Arc<FakeGraph>) -> Services {
     )
     .unwrap();
     Services {
-        // Never called by the pipeline: its writes go through `ingest_graph`.
+        // Never connected: the pipeline's writes go through `ingest_graph`; the alert
+        // check reads saved searches through it, finds Neo4j unreachable and logs that.
         graph: GraphClient::new(GraphSettings::default()).unwrap(),
         ingest_graph: graph,
         index: Arc::new(SearchIndex::open_or_create(&dir.join("index")).unwrap()),
@@ -111,6 +112,7 @@ fn services(dir: &Path, graph: Arc<FakeGraph>) -> Services {
         jobs,
         profiles: Arc::new(toex_analytics::profiles::ProfileConfig::builtin().clone()),
         names: Arc::new(Names::new()),
+        alerts: Arc::default(),
         translation: Arc::new(translation),
         speech: None,
         version: "test",

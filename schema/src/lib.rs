@@ -20,6 +20,7 @@ mod query;
 pub mod redaction;
 mod subscription;
 mod types;
+pub mod workspace;
 
 use async_graphql::Schema;
 
@@ -76,29 +77,33 @@ pub fn build_schema(
         .as_ref()
         .map_or_else(toex_access::Pseudonyms::ephemeral, |log| log.pseudonyms());
     let redactor = std::sync::Arc::new(Redactor::new(services.graph.clone(), pseudonyms));
-    let builder = Schema::build(QueryRoot::default(), MutationRoot, SubscriptionRoot)
-        .extension(guard::GuardFactory {
-            max_aliases: limits.max_aliases,
-            audit: audit.clone(),
-            redactor: redactor.clone(),
-        })
-        .data(redactor)
-        .data(health::Marking(limits.marking.clone()))
-        .data(services)
-        .data(persons)
-        .data(documents)
-        .data(async_graphql::dataloader::DataLoader::new(
-            linkage::PersonMentionsLoader(services_graph.clone()),
-            tokio::spawn,
-        ))
-        .data(async_graphql::dataloader::DataLoader::new(
-            loaders::PersonDetailsLoader(services_graph.clone()),
-            tokio::spawn,
-        ))
-        .limit_depth(limits.max_depth)
-        .limit_complexity(limits.max_complexity)
-        .limit_recursive_depth(32)
-        .limit_directives(8);
+    let builder = Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        SubscriptionRoot,
+    )
+    .extension(guard::GuardFactory {
+        max_aliases: limits.max_aliases,
+        audit: audit.clone(),
+        redactor: redactor.clone(),
+    })
+    .data(redactor)
+    .data(health::Marking(limits.marking.clone()))
+    .data(services)
+    .data(persons)
+    .data(documents)
+    .data(async_graphql::dataloader::DataLoader::new(
+        linkage::PersonMentionsLoader(services_graph.clone()),
+        tokio::spawn,
+    ))
+    .data(async_graphql::dataloader::DataLoader::new(
+        loaders::PersonDetailsLoader(services_graph.clone()),
+        tokio::spawn,
+    ))
+    .limit_depth(limits.max_depth)
+    .limit_complexity(limits.max_complexity)
+    .limit_recursive_depth(32)
+    .limit_directives(8);
     let builder = match audit {
         Some(log) => builder.data(log),
         None => builder,
@@ -113,9 +118,13 @@ pub fn build_schema(
 
 /// The schema in SDL, as committed in `schema/schema.graphql`.
 pub fn sdl() -> String {
-    Schema::build(QueryRoot::default(), MutationRoot, SubscriptionRoot)
-        .finish()
-        .sdl()
+    Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        SubscriptionRoot,
+    )
+    .finish()
+    .sdl()
 }
 
 #[cfg(test)]

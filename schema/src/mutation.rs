@@ -7,10 +7,16 @@ use crate::Services;
 use crate::error::{ApiError, ApiResult};
 use crate::types::{IngestResult, IngestTextInput};
 
-pub struct MutationRoot;
+/// Every mutation: ingest and corrections here, the analyst's standing orders in
+/// [`crate::workspace`].
+#[derive(async_graphql::MergedObject, Default)]
+pub struct MutationRoot(CoreMutation, crate::workspace::WorkspaceMutation);
+
+#[derive(Default)]
+pub struct CoreMutation;
 
 #[Object]
-impl MutationRoot {
+impl CoreMutation {
     /// Uploads files (multipart, GraphQL multipart request spec) as one ingest job. The
     /// files are stored durably before this returns: from then on the job runs to the
     /// end, across restarts. Follow it with the `ingestJob` subscription or query.

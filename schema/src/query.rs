@@ -26,6 +26,7 @@ pub struct QueryRoot(
     crate::jobs::JobsQuery,
     crate::audit::AuditQueryRoot,
     crate::linkage::LinkageQuery,
+    crate::workspace::WorkspaceQuery,
 );
 
 /// Longest text `translate` takes; longer material is ingested as a document.
@@ -37,6 +38,27 @@ pub(crate) const MAX_QUERY_TERMS: usize = 64;
 
 /// Refuses a search text longer than [`MAX_QUERY_CHARS`] characters or of more than
 /// [`MAX_QUERY_TERMS`] words, at once.
+/// The search text as the caller may search it. A protected person's name or identifier
+/// is taken out, so it is searched as if it were unknown; and since a prefix could spell
+/// out a protected handle or name letter by letter (each step confirmed by whether the
+/// redacted document still matches), callers who may not see protected persons search
+/// whole words.
+pub(crate) async fn searchable(ctx: &Context<'_>, query_text: String) -> ApiResult<String> {
+    let hidden = crate::redaction::hidden_from(ctx)
+        .await?
+        .filter(|p| !p.is_empty());
+    if hidden.is_some() && toex_indexer::QuerySyntax::of(&query_text).prefix {
+        return Err(ApiError::bad_input(
+            "prefix searches (`\"word\"*`) are open only to roles that may see protected \
+             persons; search whole words",
+        ));
+    }
+    Ok(match hidden.and_then(|p| p.strip(&query_text)) {
+        Some(stripped) => stripped,
+        None => query_text,
+    })
+}
+
 pub(crate) fn check_query_text(text: &str) -> ApiResult<()> {
     // Bytes bound characters from above: most texts need no count.
     if text.len() > MAX_QUERY_CHARS && text.chars().nth(MAX_QUERY_CHARS).is_some() {
@@ -85,24 +107,7 @@ impl CoreQuery {
                 ApiError::bad_input("`minSimilarity` is a cosine similarity from 0 to 1").into(),
             );
         }
-        // A protected person's name or identifier is searched as if it were unknown.
-        let hidden = crate::redaction::hidden_from(ctx)
-            .await?
-            .filter(|p| !p.is_empty());
-        // A prefix could spell out a protected handle or name letter by letter, each
-        // step confirmed by whether the (redacted) document still matches: callers who
-        // may not see protected persons search whole words.
-        if hidden.is_some() && toex_indexer::QuerySyntax::of(&query_text).prefix {
-            return Err(ApiError::bad_input(
-                "prefix searches (`\"word\"*`) are open only to roles that may see protected \
-                 persons; search whole words",
-            )
-            .into());
-        }
-        let query_text = match hidden.and_then(|p| p.strip(&query_text)) {
-            Some(stripped) => stripped,
-            None => query_text,
-        };
+        let query_text = searchable(ctx, query_text).await?;
         let services = ctx.data_unchecked::<Services>().clone();
         let first = page_size(first)?;
         let scope = crate::access::scope_for(ctx, &filter.forces, &filter.operations)?;
@@ -153,6 +158,7 @@ impl CoreQuery {
                         crate::types::SearchSort::Newest => toex_indexer::SearchSort::Newest,
                     },
                     min_similarity: min_similarity.map(|m| m as f32),
+                    documents: Vec::new(),
                 };
                 let index = services.index.clone();
                 let results = services

@@ -45,6 +45,15 @@ impl SubscriptionRoot {
         })
     }
 
+    /// The caller's alerts as new material raises them (saved searches and watches),
+    /// within their present forces and operations.
+    async fn alerts(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<impl Stream<Item = crate::workspace::Alert>> {
+        Ok(crate::workspace::alert_stream(ctx).await?)
+    }
+
     /// Health, now and then every `everySeconds` seconds (1 to 3600).
     async fn health(
         &self,

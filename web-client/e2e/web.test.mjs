@@ -501,6 +501,38 @@ test('an uploaded file is followed live and becomes searchable', async () => {
   await page.locator('.hit h2', { hasText: 'upload-note.txt' }).waitFor();
 });
 
+test('a saved search alerts when a matching file is ingested: a badge, and the alert opens at the matching line', async () => {
+  const marker = `osprey${Date.now().toString(36)}`;
+  await open(`/search?q=${marker}`);
+  await page.getByRole('button', { name: 'Save this search' }).click();
+  await page.locator('.saved[role=status]').waitFor();
+  const file = join(out, 'alert-chat.txt');
+  writeFileSync(
+    file,
+    '[01/03/2024, 10:00:01] Ali: hello\n[01/03/2024, 10:01:07] Sam: where are you\n' +
+      `[01/03/2024, 10:02:11] Ali: the ${marker} is parked at the garage\n`,
+  );
+  await open('/ingest');
+  await page.locator('#ingest-files').setInputFiles(file);
+  await page.getByRole('button', { name: /Upload 1 file/ }).click();
+  await page.locator('.livejob .job[data-state="DONE"]').waitFor();
+  // The badge counts it, live.
+  const badge = page.locator('header nav .badge');
+  await badge.waitFor();
+  assert.ok(Number(await badge.innerText()) >= 1);
+  await shot('10b-alert-badge');
+  await page.locator('header nav a', { hasText: 'Alerts' }).click();
+  const item = page.locator('.alert-list li', { hasText: 'alert-chat.txt' });
+  await item.waitFor();
+  assert.match(await item.innerText(), new RegExp(`saved search “${marker}”`));
+  await shot('10c-alerts');
+  await item.getByRole('link', { name: 'alert-chat.txt' }).click();
+  await page.getByRole('heading', { level: 1, name: 'alert-chat.txt' }).waitFor();
+  const focused = page.locator('.segments li.focused');
+  await focused.waitFor();
+  assert.match(await focused.innerText(), new RegExp(marker));
+});
+
 test('a scan and a photo uploaded through the web client are read, and the scan shows beside its lines', async () => {
   const seized = join(process.env.TOEX_DEMO, 'seized');
   await open('/ingest');

@@ -12,6 +12,7 @@ import { EntityPage } from './pages/Entity';
 import { ProfilesPage } from './pages/Profiles';
 import { HotspotsPage } from './pages/Hotspots';
 import { IngestPage } from './pages/Ingest';
+import { AlertsBadge, AlertsPage } from './pages/Alerts';
 
 const PAGES: [string, string][] = [
   ['/search', 'Search'],
@@ -62,6 +63,7 @@ export function App() {
               {name}
             </a>
           ))}
+          <AlertsBadge current={section === '/alerts'} />
           {/* `opener`: the new tab gets a copy of this tab's session, so GraphiQL opens
               with the token and purpose filled in. */}
           <a href="/graphql" target="_blank" rel="opener">
@@ -99,6 +101,8 @@ function Page({ path, params }: { path: string; params: URLSearchParams }) {
       return <HotspotsPage params={params} />;
     case '/ingest':
       return <IngestPage />;
+    case '/alerts':
+      return <AlertsPage />;
     default:
       return (
         <p className="state empty">

@@ -49,6 +49,7 @@ pub mod network;
 mod people;
 pub mod profiles;
 pub mod warm;
+pub mod workspace;
 
 /// `text` with the caller's scope bound: `$forces`, `$operations` (null when
 /// unconfined) and `$protected`.

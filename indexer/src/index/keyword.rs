@@ -34,6 +34,7 @@ impl SearchIndex {
         for (field, values) in [
             (f.language, &req.languages),
             (f.source_type, &req.source_types),
+            (f.id, &req.documents),
         ] {
             if !values.is_empty() {
                 clauses.push((Occur::Must, any_of(field, values)));

@@ -35,6 +35,9 @@ pub struct SearchRequest {
     /// Only documents ingested before this instant.
     pub to: Option<DateTime<Utc>>,
     pub sort: SearchSort,
+    /// Only these documents (by id); empty means any. Alerts run a saved search over
+    /// a new batch this way.
+    pub documents: Vec<String>,
     /// Semantic and hybrid: the least similarity a passage must reach to match
     /// (default [`DEFAULT_MIN_SIMILARITY`]); so an unrelated document is not returned just
     /// because it is the nearest there is.
@@ -56,6 +59,7 @@ impl SearchRequest {
             from: None,
             to: None,
             sort: SearchSort::default(),
+            documents: Vec::new(),
             min_similarity: None,
         }
     }

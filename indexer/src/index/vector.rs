@@ -34,6 +34,7 @@ impl SearchIndex {
                 req.scope.contains(&m.force, m.operation.as_deref())
                     && allowed(&req.languages, m.language.as_deref())
                     && allowed(&req.source_types, Some(&m.source_type))
+                    && allowed(&req.documents, Some(&m.id))
                     && req
                         .from
                         .is_none_or(|t| m.ingested_at >= t.timestamp_micros())

@@ -21,3 +21,4 @@ mod seized;
 mod transcribe;
 mod translate;
 mod websocket;
+mod workspace;

@@ -269,6 +269,9 @@ fn leakage_queries(w: &World) -> Vec<(&'static str, String, Value)> {
         ("crossLinks", "query($op: String!) { o: crossLinks(operation: $op) { key kind caption documents documentCount person { id name force operations } explanation } f: crossLinks(force: \"TESTA\") { key documents person { id name force } explanation } }".into(), json!({"op": w.op_a})),
         ("ingestJob", "query($j: String!) { ingestJob(id: $j) { id state files { name } } }".into(), json!({"j": w.job_b})),
         ("ingestJobs", "{ ingestJobs(first: 100) { id force operation files { name } } }".into(), json!({})),
+        ("savedSearches", "{ savedSearches { id name queryText operation } }".into(), json!({})),
+        ("watches", "{ watches { id key label operation } }".into(), json!({})),
+        ("alerts", "{ alerts { unread items { id kind subject documentId title force operation why } } }".into(), json!({})),
     ]
 }
 

@@ -3,7 +3,8 @@
 // node, what it is linked to (with first and last seen, roles and counts) and its
 // timeline; a person's place in their force's threat profiles; every linked node opens
 // its own page.
-import { useQuery, type CombinedError } from 'urql';
+import { useMutation, useQuery, type CombinedError } from 'urql';
+import { WatchIdentifier } from './Alerts';
 import type { PersonPageQuery } from '../gql/graphql';
 import { graphql } from '../gql';
 import { Empty, ErrorState, Highlighted, Loading } from '../components/States';
@@ -101,7 +102,8 @@ export function EntityPage({ nodeKey }: { nodeKey: string }) {
       <p>
         <a className="button" href={href('/network', { key: nodeKey })}>
           Open in the network
-        </a>
+        </a>{' '}
+        {WATCHABLE.includes(label) && <WatchButton identifier={label === 'Person' ? nodeKey : id} />}
       </p>
       <Connections nodeKey={nodeKey} nodes={graph.nodes} edges={graph.edges} />
       {label === 'Person' ? <PersonMentions mentions={person.data?.person?.mentions ?? []} /> : ['Phone', 'Email', 'Vehicle'].includes(label) && <Written identifier={id} />}
@@ -138,6 +140,29 @@ export function EntityPage({ nodeKey }: { nodeKey: string }) {
         )}
       </section>
     </article>
+  );
+}
+
+/** Kinds of node new material can mention, and so be watched for. */
+const WATCHABLE = ['Person', 'Phone', 'Email', 'Vehicle', 'Location', 'OnlineAccount'];
+
+/** Watches the node: new material that mentions it, however written, is an alert. */
+function WatchButton({ identifier }: { identifier: string }) {
+  const [{ data, fetching, error }, watch] = useMutation(WatchIdentifier);
+  if (data?.watch) {
+    return (
+      <span role="status">
+        Watching: new material that mentions it will appear under <a href={href('/alerts')}>Alerts</a>.
+      </span>
+    );
+  }
+  return (
+    <>
+      <button type="button" disabled={fetching} onClick={() => watch({ identifier })}>
+        Watch
+      </button>
+      {error && <span className="error"> {error.graphQLErrors[0]?.message ?? error.message}</span>}
+    </>
   );
 }
 

@@ -1,7 +1,8 @@
 // Search: a query box, keyword / semantic / hybrid, facets and filters; each hit shows
 // the original and its translation side by side with the matched segments.
 import { useEffect, useState } from 'react';
-import { useQuery } from 'urql';
+import { useMutation, useQuery } from 'urql';
+import { SaveSearch } from './Alerts';
 import { graphql, getFragmentData, type FragmentType } from '../gql';
 import type { SearchMode } from '../gql/graphql';
 import { Empty, ErrorState, Highlighted, Loading } from '../components/States';
@@ -167,12 +168,34 @@ export function SearchPage({ params }: { params: URLSearchParams }) {
           <input type="date" value={to} onChange={(e) => go({ to: e.target.value })} />
         </label>
       </div>
+      {q && mode === 'KEYWORD' && <SaveThisSearch key={q} q={q} />}
       {q ? (
         <Results q={q} mode={mode} sort={sort} sim={sim} from={from} to={to} filters={filters} after={after} setAfter={setAfter} toggle={toggle} />
       ) : (
         <Empty>Type a search above. Originals and translations are searched together.</Empty>
       )}
     </section>
+  );
+}
+
+/** Keeps the search: new material that matches it becomes an alert. */
+function SaveThisSearch({ q }: { q: string }) {
+  const [{ data, fetching, error }, save] = useMutation(SaveSearch);
+  if (data?.saveSearch) {
+    return (
+      <p className="saved" role="status">
+        Saved as “{data.saveSearch.name}”: new material that matches it will appear under <a href={href('/alerts')}>Alerts</a>.
+      </p>
+    );
+  }
+  return (
+    <p className="save-search">
+      <button type="button" disabled={fetching} onClick={() => save({ name: q.slice(0, 200), queryText: q })}>
+        Save this search
+      </button>{' '}
+      <span className="muted">and be alerted when new material matches it</span>
+      {error && <span className="error"> {error.graphQLErrors[0]?.message ?? error.message}</span>}
+    </p>
   );
 }
 

@@ -1,0 +1,271 @@
+//! Standing orders: every analyst's saved searches and watched identifiers, checked
+//! against each new batch of material as it is indexed. A saved search runs over the
+//! batch's documents only (its query with a document-id filter, in the compartment it
+//! was saved in); a watch is a key look-up among the batch's extracted mentions, which
+//! are normalised, so `07700 900001` and `+447700900001` are one phone. Each match is an
+//! alert, stored in the graph and sent to the owner's live subscriptions.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+
+use sha2::{Digest, Sha256};
+use toex_graph::{AlertRow, SavedSearchRow, Scope, WatchRow};
+use toex_indexer::{NewDocument, SearchIndex, SearchRequest};
+use tokio::sync::broadcast;
+
+use crate::{PipelineError, Services};
+
+/// Most alerts one saved search raises on one batch.
+const MAX_ALERTS_PER_SEARCH: usize = 100;
+
+/// The standing orders in memory, and the live channel of new alerts.
+pub struct Alerts {
+    /// `None` until first needed and after any change: read again from the graph.
+    orders: RwLock<Option<Arc<Orders>>>,
+    /// Bumped by every change, so orders read before a change are not kept after it.
+    generation: AtomicU64,
+    live: broadcast::Sender<Arc<AlertRow>>,
+}
+
+#[derive(Default)]
+struct Orders {
+    searches: Vec<SavedSearchRow>,
+    /// By watched key.
+    watches: HashMap<String, Vec<WatchRow>>,
+}
+
+impl Default for Alerts {
+    fn default() -> Self {
+        Self {
+            orders: RwLock::new(None),
+            generation: AtomicU64::new(0),
+            live: broadcast::channel(1024).0,
+        }
+    }
+}
+
+impl Alerts {
+    /// New alerts as they are raised (every owner's; subscribers keep their own).
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<AlertRow>> {
+        self.live.subscribe()
+    }
+
+    /// Saved searches or watches changed: read them again before the next batch.
+    pub fn changed(&self) {
+        let mut orders = self.orders.write().unwrap_or_else(|p| p.into_inner());
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        *orders = None;
+    }
+
+    fn cached(&self) -> Option<Arc<Orders>> {
+        self.orders
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+}
+
+/// The compartment a standing order was made in.
+fn scope_of(forces: &[String], operations: &Option<Vec<String>>) -> Option<Scope> {
+    Scope::new(forces, operations.as_deref().unwrap_or(&[]), false).ok()
+}
+
+/// The same alert for the same subject and document, however often it is ingested.
+fn alert_id(subject: &str, document: &str) -> String {
+    let digest = Sha256::digest(format!("{subject}\u{0}{document}").as_bytes());
+    digest[..12].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn cross_case(case: &Option<String>, doc: &NewDocument) -> bool {
+    case.as_ref()
+        .is_some_and(|c| doc.operation.as_deref() != Some(c.as_str()))
+}
+
+impl Services {
+    /// Keeps a saved search and has the next batch checked against it.
+    pub async fn save_search(&self, row: &SavedSearchRow) -> Result<(), PipelineError> {
+        self.graph.save_search(row).await?;
+        self.alerts.changed();
+        Ok(())
+    }
+
+    /// Removes `owner`'s saved search `id`; whether there was one.
+    pub async fn delete_saved_search(&self, owner: &str, id: &str) -> Result<bool, PipelineError> {
+        let deleted = self.graph.delete_saved_search(owner, id).await?;
+        self.alerts.changed();
+        Ok(deleted)
+    }
+
+    /// Keeps a watch and has the next batch checked against it.
+    pub async fn add_watch(&self, row: &WatchRow) -> Result<(), PipelineError> {
+        self.graph.add_watch(row).await?;
+        self.alerts.changed();
+        Ok(())
+    }
+
+    /// Removes `owner`'s watch `id`; whether there was one.
+    pub async fn delete_watch(&self, owner: &str, id: &str) -> Result<bool, PipelineError> {
+        let deleted = self.graph.delete_watch(owner, id).await?;
+        self.alerts.changed();
+        Ok(deleted)
+    }
+
+    async fn orders(&self) -> Result<Arc<Orders>, PipelineError> {
+        if let Some(orders) = self.alerts.cached() {
+            return Ok(orders);
+        }
+        let generation = self.alerts.generation.load(Ordering::SeqCst);
+        let searches = self.graph.saved_searches(None).await?;
+        let mut watches: HashMap<String, Vec<WatchRow>> = HashMap::new();
+        for w in self.graph.watches(None).await? {
+            watches.entry(w.key.clone()).or_default().push(w);
+        }
+        let orders = Arc::new(Orders { searches, watches });
+        let mut cached = self
+            .alerts
+            .orders
+            .write()
+            .unwrap_or_else(|p| p.into_inner());
+        if self.alerts.generation.load(Ordering::SeqCst) == generation {
+            *cached = Some(orders.clone());
+        }
+        Ok(orders)
+    }
+
+    /// Checks newly indexed documents (`(id, document)`) against every standing order,
+    /// stores the alerts and sends them live. Never fails the ingest: a problem is
+    /// logged and the batch goes on unalerted.
+    pub(crate) async fn raise_alerts(&self, arrived: Vec<(String, NewDocument)>) {
+        if arrived.is_empty() {
+            return;
+        }
+        if let Err(e) = self.try_raise_alerts(arrived).await {
+            tracing::warn!(error = %e, "new material was not checked against saved searches and watches");
+        }
+    }
+
+    async fn try_raise_alerts(
+        &self,
+        arrived: Vec<(String, NewDocument)>,
+    ) -> Result<(), PipelineError> {
+        let orders = self.orders().await?;
+        if orders.searches.is_empty() && orders.watches.is_empty() {
+            return Ok(());
+        }
+        let index = self.index.clone();
+        let found = orders.clone();
+        let alerts = self
+            .cpu
+            .run(move || {
+                let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+                let mut out = watch_alerts(&found, &arrived, &now);
+                out.extend(search_alerts(&index, &found, &arrived, &now));
+                out
+            })
+            .await?;
+        if alerts.is_empty() {
+            return Ok(());
+        }
+        self.graph.record_alerts(&alerts).await?;
+        for alert in alerts {
+            // No subscriber is no error.
+            let _ = self.alerts.live.send(Arc::new(alert));
+        }
+        Ok(())
+    }
+}
+
+/// Watches whose key a document mentions, in the watch's compartment.
+fn watch_alerts(orders: &Orders, arrived: &[(String, NewDocument)], now: &str) -> Vec<AlertRow> {
+    let mut out = Vec::new();
+    for (id, doc) in arrived {
+        let mut seen = std::collections::HashSet::new();
+        for m in &doc.mentions {
+            let key = m.found.kind.key(&m.found.value);
+            for w in orders.watches.get(&key).into_iter().flatten() {
+                let in_scope = scope_of(&w.forces, &w.operations)
+                    .is_some_and(|s| s.contains(&doc.force, doc.operation.as_deref()));
+                if !in_scope || !seen.insert(w.id.clone()) {
+                    continue;
+                }
+                out.push(AlertRow {
+                    id: alert_id(&w.id, id),
+                    owner: w.owner.clone(),
+                    kind: "WATCH".to_owned(),
+                    subject_id: w.id.clone(),
+                    subject: w.label.clone(),
+                    document_id: id.clone(),
+                    title: doc.title.clone(),
+                    force: doc.force.clone(),
+                    document_operation: doc.operation.clone(),
+                    segment: m.segment.map(i64::from),
+                    why: format!(
+                        "mentions {} (watched as “{}”), written “{}”",
+                        m.found.value, w.label, m.found.text
+                    ),
+                    watched_key: Some(key.clone()),
+                    cross_case: cross_case(&w.operation, doc),
+                    created_at: now.to_owned(),
+                    read: false,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Saved searches run over the batch's documents, each in its own compartment.
+fn search_alerts(
+    index: &SearchIndex,
+    orders: &Orders,
+    arrived: &[(String, NewDocument)],
+    now: &str,
+) -> Vec<AlertRow> {
+    let ids: Vec<String> = arrived.iter().map(|(id, _)| id.clone()).collect();
+    let docs: HashMap<&str, &NewDocument> =
+        arrived.iter().map(|(id, d)| (id.as_str(), d)).collect();
+    let mut out = Vec::new();
+    for s in &orders.searches {
+        let Some(scope) = scope_of(&s.forces, &s.operations) else {
+            continue;
+        };
+        let request = SearchRequest {
+            documents: ids.clone(),
+            limit: ids.len().min(MAX_ALERTS_PER_SEARCH),
+            ..SearchRequest::new(s.query.clone(), scope)
+        };
+        let hits = match index.search(&request) {
+            Ok(results) => results.hits,
+            Err(e) => {
+                tracing::warn!(search = %s.id, error = %e, "a saved search could not run");
+                continue;
+            }
+        };
+        for hit in hits {
+            let Some(doc) = docs.get(hit.id.as_str()) else {
+                continue;
+            };
+            let segment = hit.segments.first();
+            let passage = segment.map_or(&hit.snippet.text, |m| &m.text.text);
+            out.push(AlertRow {
+                id: alert_id(&s.id, &hit.id),
+                owner: s.owner.clone(),
+                kind: "SEARCH".to_owned(),
+                subject_id: s.id.clone(),
+                subject: s.name.clone(),
+                document_id: hit.id.clone(),
+                title: doc.title.clone(),
+                force: doc.force.clone(),
+                document_operation: doc.operation.clone(),
+                segment: segment.and_then(|m| i64::try_from(m.index).ok()),
+                why: format!("matches “{}”: {}", s.query, passage.trim()),
+                watched_key: None,
+                cross_case: cross_case(&s.operation, doc),
+                created_at: now.to_owned(),
+                read: false,
+            });
+        }
+    }
+    out
+}

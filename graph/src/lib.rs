@@ -27,7 +27,7 @@ pub use queries::mentions::{
 pub use queries::network::{MAX_HOPS, MAX_PATH_HOPS};
 pub use queries::profiles::{CategoryMonth, ProfileScope, RepeatVictim};
 pub use queries::warm::WarmUp;
-pub use queries::workspace::{AlertRow, SavedSearchRow, WatchRow};
+pub use queries::workspace::{AlertRow, SavedSearchRow, StandingCounts, WatchRow};
 pub use settings::GraphSettings;
 pub use toex_extract::{identifiers, names};
 pub use toex_scope::Scope;

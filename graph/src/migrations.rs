@@ -18,6 +18,14 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "CREATE CONSTRAINT alert_id IF NOT EXISTS FOR (n:Alert) REQUIRE n.id IS UNIQUE",
     ),
     (
+        "saved_search_owner",
+        "CREATE INDEX saved_search_owner IF NOT EXISTS FOR (n:SavedSearch) ON (n.owner)",
+    ),
+    (
+        "watch_owner",
+        "CREATE INDEX watch_owner IF NOT EXISTS FOR (n:Watch) ON (n.owner)",
+    ),
+    (
         "alert_owner",
         "CREATE INDEX alert_owner IF NOT EXISTS FOR (n:Alert) ON (n.owner, n.createdAt)",
     ),

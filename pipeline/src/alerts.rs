@@ -11,7 +11,7 @@ use std::sync::{Arc, RwLock};
 
 use sha2::{Digest, Sha256};
 use toex_graph::{AlertRow, SavedSearchRow, Scope, WatchRow};
-use toex_indexer::{NewDocument, SearchIndex, SearchRequest};
+use toex_indexer::{NewDocument, SearchIndex, SearchRequest, SearchSort};
 use tokio::sync::broadcast;
 
 use crate::{PipelineError, Services};
@@ -230,9 +230,11 @@ fn search_alerts(
         let Some(scope) = scope_of(&s.forces, &s.operations) else {
             continue;
         };
+        // Which documents match, not how well: no scoring statistics to gather.
         let request = SearchRequest {
             documents: ids.clone(),
             limit: ids.len().min(MAX_ALERTS_PER_SEARCH),
+            sort: SearchSort::Newest,
             ..SearchRequest::new(s.query.clone(), scope)
         };
         let hits = match index.search(&request) {

@@ -12,8 +12,10 @@ use toex_pipeline::Services;
 
 use crate::error::{ApiError, ApiResult};
 
-/// Most saved searches and watches one analyst keeps (each runs on every new batch).
-const MAX_STANDING: usize = 200;
+/// Most saved searches one analyst keeps (each runs over every new batch).
+const MAX_SEARCHES: i64 = 200;
+/// Most identifiers one analyst watches (each a key look-up per mention: cheap).
+const MAX_WATCHES: i64 = 2_000;
 
 /// A search kept by its owner and run against every new batch of material.
 #[derive(SimpleObject)]
@@ -245,13 +247,13 @@ impl WorkspaceMutation {
         let services = ctx.data_unchecked::<Services>().clone();
         if services
             .graph
-            .saved_searches(Some(&principal.user))
+            .standing_counts(&principal.user)
             .await?
-            .len()
-            >= MAX_STANDING
+            .searches
+            >= MAX_SEARCHES
         {
             return Err(ApiError::bad_input(format!(
-                "at most {MAX_STANDING} saved searches each; delete one first"
+                "at most {MAX_SEARCHES} saved searches each; delete one first"
             )));
         }
         // It must parse now, not fail quietly on every batch.
@@ -316,9 +318,15 @@ impl WorkspaceMutation {
         let operation = case_of(ctx, operation)?;
         let scope = crate::access::scope(ctx)?;
         let services = ctx.data_unchecked::<Services>();
-        if services.graph.watches(Some(&principal.user)).await?.len() >= MAX_STANDING {
+        if services
+            .graph
+            .standing_counts(&principal.user)
+            .await?
+            .watches
+            >= MAX_WATCHES
+        {
             return Err(ApiError::bad_input(format!(
-                "at most {MAX_STANDING} watches each; remove one first"
+                "at most {MAX_WATCHES} watches each; remove one first"
             )));
         }
         let row = WatchRow {
@@ -359,11 +367,11 @@ impl WorkspaceMutation {
 pub(crate) async fn alert_stream(
     ctx: &Context<'_>,
 ) -> ApiResult<impl futures::Stream<Item = Alert> + use<>> {
+    // Listening before anything is awaited: an alert raised meanwhile is not missed.
+    let mut rx = ctx.data_unchecked::<Services>().alerts.subscribe();
     let hidden = crate::redaction::hidden_from(ctx).await?;
     let user = crate::access::caller(ctx)?.user.clone();
     let scope = crate::access::scope(ctx)?;
-    let services = ctx.data_unchecked::<Services>().clone();
-    let mut rx = services.alerts.subscribe();
     Ok(async_stream::stream! {
         loop {
             match rx.recv().await {

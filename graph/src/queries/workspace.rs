@@ -81,6 +81,10 @@ const SAVED_SEARCHES: &str = "MATCH (s:SavedSearch) WHERE $owner IS NULL OR s.ow
 const DELETE_SAVED_SEARCH: &str = "MATCH (s:SavedSearch {id: $id, owner: $owner}) \
      DETACH DELETE s RETURN count(*) AS deleted";
 
+const STANDING_COUNTS: &str = "OPTIONAL MATCH (s:SavedSearch {owner: $owner}) \
+     WITH count(s) AS searches OPTIONAL MATCH (w:Watch {owner: $owner}) \
+     RETURN searches, count(w) AS watches";
+
 const ADD_WATCH: &str = "MERGE (w:Watch {id: $row.id}) \
      SET w.owner = $row.owner, w.key = $row.key, w.label = $row.label, \
      w.operation = $row.operation, w.forces = $row.forces, w.operations = $row.operations, \
@@ -119,6 +123,13 @@ const UNREAD_ALERTS: &str = "MATCH (a:Alert) WHERE a.owner = $owner AND NOT a.re
 const MARK_READ: &str = "MATCH (a:Alert) WHERE a.owner = $owner AND a.id IN $ids \
      AND a.force IN $forces AND ($operations IS NULL OR a.documentOperation IN $operations) \
      AND NOT a.read SET a.read = true RETURN count(a) AS marked";
+
+/// How many saved searches and watches one analyst keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub struct StandingCounts {
+    pub searches: i64,
+    pub watches: i64,
+}
 
 #[derive(Deserialize)]
 struct Count {
@@ -197,6 +208,16 @@ impl GraphClient {
     ) -> Result<Vec<SavedSearchRow>, GraphError> {
         self.rows(neo4rs::query(SAVED_SEARCHES).param("owner", owner))
             .await
+    }
+
+    /// How many saved searches and watches `owner` keeps.
+    pub async fn standing_counts(&self, owner: &str) -> Result<StandingCounts, GraphError> {
+        let query = neo4rs::query(STANDING_COUNTS).param("owner", owner);
+        let rows: Vec<StandingCounts> = self.rows(query).await?;
+        Ok(rows.first().copied().unwrap_or(StandingCounts {
+            searches: 0,
+            watches: 0,
+        }))
     }
 
     /// Removes `owner`'s saved search `id`; whether there was one.

@@ -14,7 +14,7 @@ type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// A socket past `connection_init` with `token`.
-async fn connect(app: &TestApp, token: &str) -> Socket {
+pub(crate) async fn connect(app: &TestApp, token: &str) -> Socket {
     let url = app.url("/graphql/ws").replace("http://", "ws://");
     let mut request = url.into_client_request().unwrap();
     request.headers_mut().insert(
@@ -30,7 +30,7 @@ async fn connect(app: &TestApp, token: &str) -> Socket {
 }
 
 /// The next JSON message (pings skipped), within 30 s.
-async fn next(socket: &mut Socket) -> Value {
+pub(crate) async fn next(socket: &mut Socket) -> Value {
     loop {
         let message = tokio::time::timeout(std::time::Duration::from_secs(30), socket.next())
             .await
@@ -46,7 +46,7 @@ async fn next(socket: &mut Socket) -> Value {
     }
 }
 
-async fn subscribe(socket: &mut Socket, id: &str, query: &str) {
+pub(crate) async fn subscribe(socket: &mut Socket, id: &str, query: &str) {
     let msg = json!({"id": id, "type": "subscribe", "payload": {"query": query}});
     socket.send(Message::text(msg.to_string())).await.unwrap();
 }

@@ -1,12 +1,15 @@
 //! Saved searches and watches against a real toex and Neo4j: new material that matches
 //! raises an alert for its owner (and only within the owner's forces), material that
 //! does not raises none, a phone is watched however it is written, and alerts are
-//! listed, counted and marked read.
+//! listed, counted and marked read, and sent live to their owner's subscription alone.
+
+use std::time::Duration;
 
 use serde_json::{Value, json};
-use toex_access::Role;
+use toex_access::{Role, UserStore};
 
-use crate::helpers::{TestApp, error_code, gql, unique, user_client};
+use crate::helpers::{TestApp, client_with_token, error_code, gql, unique, user_client};
+use crate::websocket::{connect, next, subscribe};
 
 const INGEST: &str = "mutation($t: String!, $x: String!, $f: String!) {
   ingestText(input: {title: $t, text: $x, force: $f, sourceType: \"transcript\"}) { id } }";
@@ -237,5 +240,73 @@ async fn a_watched_phone_alerts_however_new_material_writes_it_and_never_across_
     .await;
     assert_eq!(r["data"]["markAlertsRead"], 0, "{r}");
     assert_eq!(alerts(&wyp, &app, true).await["unread"], 1);
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_alert_arrives_live_on_the_owners_subscription_and_only_theirs() {
+    let app = TestApp::spawn().await;
+    let (owner, other) = (unique("owner"), unique("other"));
+    let mut store = UserStore::open(&app.users).unwrap();
+    for name in [&owner, &other] {
+        store
+            .add_user(name, Role::Analyst, &["WYP".to_owned()], &[])
+            .unwrap();
+    }
+    let (_, owner_token) = store.create_token(&owner, "ws", None).unwrap();
+    let (_, other_token) = store.create_token(&other, "ws", None).unwrap();
+    store.save().unwrap();
+    let client = client_with_token(&owner_token);
+    // A number no other test uses (the watched-phone test takes the process id's).
+    let phone = format!("07700{:06}", (std::process::id() + 500_000) % 1_000_000);
+    let w = gql(
+        &client,
+        &app,
+        "mutation($i: String!) { watch(identifier: $i) { key } }",
+        json!({ "i": phone }),
+    )
+    .await;
+    assert!(w["errors"].is_null(), "{w}");
+
+    let mut mine = connect(&app, &owner_token).await;
+    let mut theirs = connect(&app, &other_token).await;
+    for socket in [&mut mine, &mut theirs] {
+        subscribe(
+            socket,
+            "1",
+            "subscription { alerts { kind documentId why } }",
+        )
+        .await;
+    }
+    // A subscription has no "ready" message: new material is ingested until its alert
+    // comes (the first documents may go before the socket has set the subscription up).
+    let mut ingested = Vec::new();
+    let event = loop {
+        assert!(
+            ingested.len() < 10,
+            "no alert on the subscription for {ingested:?}"
+        );
+        let text = format!("text {phone} tonight, message {}", ingested.len());
+        ingested.push(ingest(&client, &app, "WYP", "dm export", &text).await);
+        if let Ok(event) = tokio::time::timeout(Duration::from_secs(3), next(&mut mine)).await {
+            break event;
+        }
+    };
+    assert_eq!(event["id"], "1", "{event}");
+    let alert = &event["payload"]["data"]["alerts"];
+    assert_eq!(alert["kind"], "WATCH", "{event}");
+    assert!(
+        ingested.iter().any(|d| alert["documentId"] == d.as_str()),
+        "{event} is not about {ingested:?}"
+    );
+
+    // The other analyst, of the same force, watches nothing: nothing comes. Checked by
+    // a query on the same socket answering before any event does.
+    subscribe(&mut theirs, "3", "{ health { status } }").await;
+    let first = next(&mut theirs).await;
+    assert_eq!(
+        first["id"], "3",
+        "no alert of another analyst's watch: {first}"
+    );
     app.stop().await;
 }

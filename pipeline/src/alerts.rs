@@ -237,6 +237,16 @@ fn search_alerts(
             sort: SearchSort::Newest,
             ..SearchRequest::new(s.query.clone(), scope)
         };
+        // Most saved searches match nothing in a batch: counted first, searched in
+        // full (for the passage and segment) only when they do.
+        match index.count_matching(&request) {
+            Ok(0) => continue,
+            Ok(_) => {}
+            Err(e) => {
+                tracing::warn!(search = %s.id, error = %e, "a saved search could not run");
+                continue;
+            }
+        }
         let hits = match index.search(&request) {
             Ok(results) => results.hits,
             Err(e) => {

@@ -23,14 +23,20 @@ impl SearchIndex {
         }
     }
 
-    pub(super) fn keyword_search(&self, req: &SearchRequest) -> Result<SearchResults, IndexError> {
+    /// How many documents a keyword search matches, and nothing else: no scoring,
+    /// excerpts or facets. An alert check runs every saved search over each new batch
+    /// this way first, and searches in full only the few that match.
+    pub fn count_matching(&self, req: &SearchRequest) -> Result<usize, IndexError> {
+        let IdentifierQuery { query, .. } = self.parse_with_identifiers(&req.query)?;
+        let query = self.keyword_query(req, query.box_clone());
+        Ok(self.reader.searcher().search(&query, &Count)?)
+    }
+
+    /// The user's query within the request's scope and filters.
+    fn keyword_query(&self, req: &SearchRequest, user_query: Box<dyn Query>) -> BooleanQuery {
         let f = self.fields;
-        let IdentifierQuery {
-            query: user_query,
-            found: identifiers,
-        } = self.parse_with_identifiers(&req.query)?;
         let mut clauses = scope_clauses(&f, &req.scope);
-        clauses.push((Occur::Must, user_query.box_clone()));
+        clauses.push((Occur::Must, user_query));
         for (field, values) in [
             (f.language, &req.languages),
             (f.source_type, &req.source_types),
@@ -55,7 +61,16 @@ impl SearchIndex {
                 .map_or(Bound::Unbounded, |t| Bound::Excluded(term(t)));
             clauses.push((Occur::Must, Box::new(RangeQuery::new(lower, upper))));
         }
-        let query = BooleanQuery::new(clauses);
+        BooleanQuery::new(clauses)
+    }
+
+    pub(super) fn keyword_search(&self, req: &SearchRequest) -> Result<SearchResults, IndexError> {
+        let f = self.fields;
+        let IdentifierQuery {
+            query: user_query,
+            found: identifiers,
+        } = self.parse_with_identifiers(&req.query)?;
+        let query = self.keyword_query(req, user_query.box_clone());
         let searcher = self.reader.searcher();
         let limit = req.limit.clamp(1, 1000);
         let facets = AggregationCollector::from_aggs(facet_request(), facet_budget());

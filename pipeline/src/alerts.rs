@@ -28,11 +28,13 @@ pub struct Alerts {
     live: broadcast::Sender<Arc<AlertRow>>,
 }
 
+/// The standing orders as the check uses them, each with the compartment it was made in
+/// (an order whose compartment no longer parses is left out).
 #[derive(Default)]
 struct Orders {
-    searches: Vec<SavedSearchRow>,
+    searches: Vec<(SavedSearchRow, Scope)>,
     /// By watched key.
-    watches: HashMap<String, Vec<WatchRow>>,
+    watches: HashMap<String, Vec<(WatchRow, Scope)>>,
 }
 
 impl Default for Alerts {
@@ -116,10 +118,17 @@ impl Services {
             return Ok(orders);
         }
         let generation = self.alerts.generation.load(Ordering::SeqCst);
-        let searches = self.graph.saved_searches(None).await?;
-        let mut watches: HashMap<String, Vec<WatchRow>> = HashMap::new();
+        let searches = (self.graph.saved_searches(None).await?.into_iter())
+            .filter_map(|s| {
+                let scope = scope_of(&s.forces, &s.operations)?;
+                Some((s, scope))
+            })
+            .collect();
+        let mut watches: HashMap<String, Vec<(WatchRow, Scope)>> = HashMap::new();
         for w in self.graph.watches(None).await? {
-            watches.entry(w.key.clone()).or_default().push(w);
+            if let Some(scope) = scope_of(&w.forces, &w.operations) {
+                watches.entry(w.key.clone()).or_default().push((w, scope));
+            }
         }
         let orders = Arc::new(Orders { searches, watches });
         let mut cached = self
@@ -183,9 +192,8 @@ fn watch_alerts(orders: &Orders, arrived: &[(String, NewDocument)], now: &str) -
         let mut seen = std::collections::HashSet::new();
         for m in &doc.mentions {
             let key = m.found.kind.key(&m.found.value);
-            for w in orders.watches.get(&key).into_iter().flatten() {
-                let in_scope = scope_of(&w.forces, &w.operations)
-                    .is_some_and(|s| s.contains(&doc.force, doc.operation.as_deref()));
+            for (w, scope) in orders.watches.get(&key).into_iter().flatten() {
+                let in_scope = scope.contains(&doc.force, doc.operation.as_deref());
                 if !in_scope || !seen.insert(w.id.clone()) {
                     continue;
                 }
@@ -226,16 +234,13 @@ fn search_alerts(
     let docs: HashMap<&str, &NewDocument> =
         arrived.iter().map(|(id, d)| (id.as_str(), d)).collect();
     let mut out = Vec::new();
-    for s in &orders.searches {
-        let Some(scope) = scope_of(&s.forces, &s.operations) else {
-            continue;
-        };
+    for (s, scope) in &orders.searches {
         // Which documents match, not how well: no scoring statistics to gather.
         let request = SearchRequest {
             documents: ids.clone(),
             limit: ids.len().min(MAX_ALERTS_PER_SEARCH),
             sort: SearchSort::Newest,
-            ..SearchRequest::new(s.query.clone(), scope)
+            ..SearchRequest::new(s.query.clone(), scope.clone())
         };
         // Most saved searches match nothing in a batch: counted first, searched in
         // full (for the passage and segment) only when they do.

@@ -88,11 +88,12 @@ impl Services {
             Err(e) => PipelineError::for_each(e, nodes.len()),
         }
         .into_iter();
-        // New material checked against every saved search and watch.
+        // New material checked against every saved search and watch (the documents are
+        // not needed here any more: moved, not copied).
         let arrived = added
             .iter()
-            .zip(&docs)
-            .filter_map(|(a, doc)| Some((a.as_ref().ok()?.id.clone(), doc.clone())))
+            .zip(docs)
+            .filter_map(|(a, doc)| Some((a.as_ref().ok()?.id.clone(), doc)))
             .collect();
         self.raise_alerts(arrived).await;
         added

@@ -28,7 +28,7 @@ impl SearchIndex {
     /// this way first, and searches in full only the few that match.
     pub fn count_matching(&self, req: &SearchRequest) -> Result<usize, IndexError> {
         let IdentifierQuery { query, .. } = self.parse_with_identifiers(&req.query)?;
-        let query = self.keyword_query(req, query.box_clone());
+        let query = self.keyword_query(req, query);
         Ok(self.reader.searcher().search(&query, &Count)?)
     }
 

@@ -25,7 +25,9 @@ pub use queries::mentions::{
     PersonMention, label_of,
 };
 pub use queries::network::{MAX_HOPS, MAX_PATH_HOPS};
+pub use queries::notes::{Annotated, AnnotationFilter, AnnotationRow, AnnotationTarget, TagCount};
 pub use queries::profiles::{CategoryMonth, ProfileScope, RepeatVictim};
+pub use queries::review::LinkDecisionRow;
 pub use queries::warm::WarmUp;
 pub use queries::workspace::{AlertRow, SavedSearchRow, StandingCounts, WatchRow};
 pub use settings::GraphSettings;

@@ -30,6 +30,26 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "CREATE INDEX alert_owner IF NOT EXISTS FOR (n:Alert) ON (n.owner, n.createdAt)",
     ),
     (
+        "annotation_id",
+        "CREATE CONSTRAINT annotation_id IF NOT EXISTS FOR (n:Annotation) REQUIRE n.id IS UNIQUE",
+    ),
+    (
+        "annotation_target",
+        "CREATE INDEX annotation_target IF NOT EXISTS FOR (n:Annotation) ON (n.target)",
+    ),
+    (
+        "annotation_text",
+        "CREATE FULLTEXT INDEX annotation_text IF NOT EXISTS FOR (n:Annotation) ON EACH [n.text]",
+    ),
+    (
+        "link_decision_id",
+        "CREATE CONSTRAINT link_decision_id IF NOT EXISTS FOR (n:LinkDecision) REQUIRE n.id IS UNIQUE",
+    ),
+    (
+        "link_decision_operation",
+        "CREATE INDEX link_decision_operation IF NOT EXISTS FOR (n:LinkDecision) ON (n.operation)",
+    ),
+    (
         "entity_key",
         "CREATE CONSTRAINT entity_key IF NOT EXISTS FOR (n:Entity) REQUIRE n.key IS UNIQUE",
     ),

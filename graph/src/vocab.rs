@@ -31,6 +31,7 @@ pub const RELATIONSHIP_TYPES: &[&str] = &[
     "FOR_FORCE",
     "MENTIONS",
     "TAKEN_AT",
+    "CONFIRMED_LINK",
 ];
 
 /// Roles on `INVOLVED_IN` and `WENT_MISSING`.

@@ -189,6 +189,14 @@ pub struct CrossLink {
     /// Higher first; see `explanation`.
     pub score: f64,
     pub explanation: String,
+    /// The other side's evidence: documents outside the selection that mention it (up
+    /// to 20).
+    pub other_documents: Vec<String>,
+    /// `CONFIRMED` once an analyst confirmed the match (rejected ones are not listed),
+    /// with who decided and when.
+    pub decision: Option<String>,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<String>,
 }
 
 /// Weight of a link by what carries it: a phone or account is near-personal, a
@@ -356,6 +364,10 @@ impl LinkageQuery {
                     registered_offender: r.rso,
                     score,
                     explanation,
+                    other_documents: r.other_documents,
+                    decision: r.decision,
+                    decided_by: r.decided_by,
+                    decided_at: r.decided_at,
                     person: LinkedPerson {
                         id: r.person_id,
                         name: r.person_name,

@@ -10,7 +10,12 @@ use crate::types::{IngestResult, IngestTextInput};
 /// Every mutation: ingest and corrections here, the analyst's standing orders in
 /// [`crate::workspace`].
 #[derive(async_graphql::MergedObject, Default)]
-pub struct MutationRoot(CoreMutation, crate::workspace::WorkspaceMutation);
+pub struct MutationRoot(
+    CoreMutation,
+    crate::workspace::WorkspaceMutation,
+    crate::notes::NotesMutation,
+    crate::review::ReviewMutation,
+);
 
 #[derive(Default)]
 pub struct CoreMutation;

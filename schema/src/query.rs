@@ -27,6 +27,8 @@ pub struct QueryRoot(
     crate::audit::AuditQueryRoot,
     crate::linkage::LinkageQuery,
     crate::workspace::WorkspaceQuery,
+    crate::notes::NotesQuery,
+    crate::review::ReviewQuery,
 );
 
 /// Longest text `translate` takes; longer material is ingested as a document.

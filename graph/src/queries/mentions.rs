@@ -161,6 +161,14 @@ pub struct CrossLinkRow {
     pub operations: Vec<String>,
     pub suspect: bool,
     pub rso: bool,
+    /// Documents outside the selection that mention the same identifier (the other
+    /// side's evidence), at most 20.
+    pub other_documents: Vec<String>,
+    /// A confirmed match's decision (`CONFIRMED`), who took it and when; rejected
+    /// matches are not returned.
+    pub decision: Option<String>,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<String>,
 }
 
 /// A document that mentions a person.
@@ -345,7 +353,16 @@ impl GraphClient {
                     " | o.id] AS ops \
                  WHERE ($operation IS NOT NULL AND NOT $operation IN ops) \
                     OR ($operation IS NULL AND p.force <> $force) \
+                 OPTIONAL MATCH (c:LinkDecision {id: $operation + '|' + x.key + '|' + p.id}) \
+                 WITH x, docs, p, via, ops, c WHERE c IS NULL OR c.decision <> 'REJECTED' \
                  RETURN x.key AS key, x.caption AS caption, \
+                   c.decision AS decision, c.by AS decided_by, c.at AS decided_at, \
+                   COLLECT { MATCH (e:Document)-[n:MENTIONS]->(x) \
+                     WHERE n.force IN $forces AND ",
+                    in_scope!("e"),
+                    " AND (($operation IS NOT NULL AND coalesce(e.operation, '') <> $operation) \
+                          OR ($operation IS NULL AND e.force <> $force)) \
+                     RETURN DISTINCT e.id LIMIT 20 } AS other_documents, \
                    coalesce(x.unresolved, false) AS unresolved, \
                    docs[..20] AS documents, size(docs) AS document_count, \
                    p.id AS person_id, p.name AS person_name, p.force AS person_force, \

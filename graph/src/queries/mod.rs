@@ -35,6 +35,25 @@ macro_rules! in_scope {
     };
 }
 
+/// Whether a node named directly (by key) may be shown: inside the caller's operation
+/// compartments, and owned by one of their forces or a shared identifier or place that
+/// one of their relationships touches.
+macro_rules! visible {
+    ($x:literal) => {
+        concat!(
+            "(",
+            $x,
+            ".force IN $forces OR (",
+            $x,
+            ":Phone|Email|Vehicle|OnlineAccount|Location ",
+            "AND EXISTS { MATCH (",
+            $x,
+            ")-[q]-() WHERE q.force IN $forces })) AND ",
+            in_operations!($x)
+        )
+    };
+}
+
 /// Whether an operation named by `x` (a string) is one the caller may see.
 macro_rules! operation_allowed {
     ($x:literal) => {
@@ -46,8 +65,10 @@ mod documents;
 pub mod hotspots;
 pub mod mentions;
 pub mod network;
+pub mod notes;
 mod people;
 pub mod profiles;
+pub mod review;
 pub mod warm;
 pub mod workspace;
 

@@ -97,25 +97,6 @@ macro_rules! reachable {
     };
 }
 
-/// Whether a node named directly (by key) may be shown: inside the caller's operation
-/// compartments, and owned by one of their forces or a shared identifier or place that
-/// one of their relationships touches.
-macro_rules! visible {
-    ($x:literal) => {
-        concat!(
-            "(",
-            $x,
-            ".force IN $forces OR (",
-            $x,
-            ":Phone|Email|Vehicle|OnlineAccount|Location ",
-            "AND EXISTS { MATCH (",
-            $x,
-            ")-[q]-() WHERE q.force IN $forces })) AND ",
-            in_operations!($x)
-        )
-    };
-}
-
 /// One breadth-first level: from the nodes in `from`, at most `$limit` relationships,
 /// keeping the variables in `carry`.
 macro_rules! level {

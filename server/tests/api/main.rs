@@ -13,6 +13,7 @@ mod ingest;
 mod jobs;
 mod linkage;
 mod network;
+mod notes;
 mod outage;
 mod profiles;
 mod redaction;

@@ -139,6 +139,48 @@ async fn seed(app: &TestApp) -> World {
     // A job of force B and one of A's second operation, uploaded by the all-forces tester.
     let job_b = upload_job(app, "TESTB", &op_b, "zanzibarquokka note").await;
     let job_a2 = upload_job(app, "TESTA", &op_a2, "quincemarker note").await;
+    // Notes and tags on B's and on A's second operation's material, one on A's own.
+    for (on, kind, text) in [
+        (
+            format!("Document:{}", ids[2]),
+            "NOTE",
+            format!("zanzibarquokka with Quartermain {u}"),
+        ),
+        (
+            format!("Person:{u}-B-S1"),
+            "TAG",
+            "zanzibarquokka".to_owned(),
+        ),
+        (
+            format!("Document:{}", ids[1]),
+            "NOTE",
+            format!("quincemarker lead {u}"),
+        ),
+        (format!("Person:{u}-A-S2"), "TAG", "quincemarker".to_owned()),
+        (
+            format!("Document:{}", ids[0]),
+            "NOTE",
+            format!("kumquatmarker lead {u}"),
+        ),
+    ] {
+        let r = app
+            .graphql(
+                "mutation($on: String!, $k: AnnotationKind!, $t: String!) { annotate(on: $on, kind: $k, text: $t) { id } }",
+                json!({"on": on, "k": kind, "t": text}),
+            )
+            .await;
+        assert!(r["errors"].is_null(), "{r}");
+    }
+    // Cross-case matches of A's operation with B's suspect and A's second operation's.
+    for person in [format!("{u}-B-S1"), format!("{u}-A-S2")] {
+        let r = app
+            .graphql(
+                "mutation($op: String!, $p: String!) { reviewCrossLink(operation: $op, key: \"Phone:+447700900888\", personId: $p, decision: CONFIRMED, reason: \"same handset\") { decision } }",
+                json!({"op": op_a, "p": person}),
+            )
+            .await;
+        assert!(r["errors"].is_null(), "{r}");
+    }
     World {
         doc_a: ids[0].clone(),
         doc_a2: ids[1].clone(),
@@ -266,12 +308,15 @@ fn leakage_queries(w: &World) -> Vec<(&'static str, String, Value)> {
         ("threatProfile", "{ v: threatProfile(kind: VAWG, force: \"TESTA\", asOf: \"2025-01-01T00:00:00Z\") { total edges { node { key name force score flags explanation contributors { key description } person { name protected } } } } m: threatProfile(kind: MISSING, force: \"TESTA\", asOf: \"2025-01-01T00:00:00Z\") { edges { node { key name explanation contributors { key description } } } } r: threatProfile(kind: REGISTERED_OFFENDER, force: \"TESTA\", asOf: \"2025-01-01T00:00:00Z\") { edges { node { key name explanation contributors { key description } } } } }".into(), json!({})),
         ("forceProfile", "{ forceProfile(force: \"TESTA\", from: \"2024-01-01T00:00:00Z\", to: \"2025-01-01T00:00:00Z\") { totalIncidents categories { category count } topPerpetrators { key name explanation } repeatVictims { key name incidentKeys } repeatMissing { key name } hotspots { id count } } }".into(), json!({})),
         ("linkage", "{ a: linkage(identifier: \"+447700900888\") { kind value key unresolved operations graphDocumentCount persons { id name force via operations incidents { id crimeType } } mentions { documentId title force operation snippet entity { kind value text } segment { text } } } b: linkage(identifier: \"Zebedee Quartermain\") { value persons { id } mentions { documentId } } }".into(), json!({})),
-        ("crossLinks", "query($op: String!) { o: crossLinks(operation: $op) { key kind caption documents documentCount person { id name force operations } explanation } f: crossLinks(force: \"TESTA\") { key documents person { id name force } explanation } }".into(), json!({"op": w.op_a})),
+        ("crossLinks", "query($op: String!) { o: crossLinks(operation: $op) { key kind caption documents otherDocuments documentCount person { id name force operations } explanation decision decidedBy } f: crossLinks(force: \"TESTA\") { key documents otherDocuments person { id name force } explanation } }".into(), json!({"op": w.op_a})),
         ("ingestJob", "query($j: String!) { ingestJob(id: $j) { id state files { name } } }".into(), json!({"j": w.job_b})),
         ("ingestJobs", "{ ingestJobs(first: 100) { id force operation files { name } } }".into(), json!({})),
         ("savedSearches", "{ savedSearches { id name queryText operation } }".into(), json!({})),
         ("watches", "{ watches { id key label operation } }".into(), json!({})),
         ("alerts", "{ alerts { unread items { id kind subject documentId title force operation why } } }".into(), json!({})),
+        ("annotations", "query($b: String!) { all: annotations(first: 100) { id kind on { key label caption } segment text author force operation } b: annotations(on: $b) { id text } q: annotations(query: \"zanzibarquokka\") { id text on { key caption } } q2: annotations(query: \"quincemarker\") { id text } t: annotations(tag: \"zanzibarquokka\") { id on { key caption } } t2: annotations(tag: \"quincemarker\") { id on { key } } }".into(), json!({"b": format!("Document:{}", w.doc_b)})),
+        ("tags", "{ tags(first: 100) { tag count } }".into(), json!({})),
+        ("crossLinkDecisions", "query($op: String!) { crossLinkDecisions(operation: $op) { operation key personId decision reason decidedBy decidedAt } }".into(), json!({"op": w.op_a})),
     ]
 }
 

@@ -73,6 +73,8 @@ pub struct Annotation {
     pub force: String,
     pub operation: Option<String>,
     pub created_at: String,
+    /// The caller wrote it (and may remove it).
+    pub mine: bool,
 }
 
 /// A tag in use, with how many things the caller may see carry it.
@@ -82,8 +84,8 @@ pub struct TagUse {
     pub count: i32,
 }
 
-impl From<Annotated> for Annotation {
-    fn from(a: Annotated) -> Self {
+impl Annotation {
+    fn read_by(a: Annotated, user: &str) -> Self {
         let label = a.target.split_once(':').map_or("", |(l, _)| l).to_owned();
         Self {
             id: a.id,
@@ -95,6 +97,7 @@ impl From<Annotated> for Annotation {
             },
             segment: a.segment.and_then(|s| i32::try_from(s).ok()),
             text: a.text,
+            mine: a.author == user,
             author: a.author,
             force: a.force,
             operation: a.operation,
@@ -217,6 +220,7 @@ impl NotesQuery {
         first: Option<i32>,
     ) -> ApiResult<Vec<Annotation>> {
         let limit = crate::query::page_size(first)?;
+        let user = crate::access::caller(ctx)?.user.clone();
         let scope = crate::access::scope(ctx)?;
         let target = on
             .as_deref()
@@ -239,15 +243,16 @@ impl NotesQuery {
             words,
             kind: kind.map(|k| k.as_str().to_owned()),
             tag: tag.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()),
-            author: mine
-                .then(|| crate::access::caller(ctx).map(|p| p.user.clone()))
-                .transpose()?,
+            author: mine.then(|| user.clone()),
             target,
             limit: limit as i64,
         };
         let services = ctx.data_unchecked::<Services>();
         let rows = services.graph.annotations(&scope, &filter).await?;
-        Ok(rows.into_iter().map(Annotation::from).collect())
+        Ok(rows
+            .into_iter()
+            .map(|a| Annotation::read_by(a, &user))
+            .collect())
     }
 
     /// The tags in use on things the caller may see, most used first; `startingWith`
@@ -356,18 +361,21 @@ impl NotesMutation {
         };
         row.id = annotation_id(&row);
         row.created_at = services.graph.annotate(&row).await?;
-        Ok(Annotation::from(Annotated {
-            id: row.id,
-            kind: row.kind,
-            target: row.target,
-            segment: row.segment,
-            text: row.text,
-            author: row.author,
-            force: row.force,
-            operation: row.operation,
-            created_at: row.created_at,
-            target_caption: None,
-        }))
+        Ok(Annotation::read_by(
+            Annotated {
+                id: row.id,
+                kind: row.kind,
+                target: row.target,
+                segment: row.segment,
+                text: row.text,
+                author: row.author,
+                force: row.force,
+                operation: row.operation,
+                created_at: row.created_at,
+                target_caption: None,
+            },
+            &principal.user,
+        ))
     }
 
     /// Removes one of the caller's own notes, tags or bookmarks; whether there was one.

@@ -210,6 +210,12 @@ test('at phone width (390 px) every page reflows with no sideways scroll, and th
     await open('/ingest');
     await page.locator('#ingest-files').waitFor({ state: 'attached' });
     await check('ingest');
+    await open('/notes');
+    await page.getByLabel('Search notes').waitFor();
+    await check('notes');
+    await open('/review?op=Operation%20Aurora');
+    await page.getByRole('heading', { name: /^Decisions/ }).waitFor();
+    await check('review');
   } finally {
     await page.setViewportSize({ width: 1280, height: 800 });
   }
@@ -531,6 +537,70 @@ test('a saved search alerts when a matching file is ingested: a badge, and the a
   const focused = page.locator('.segments li.focused');
   await focused.waitFor();
   assert.match(await focused.innerText(), new RegExp(marker));
+});
+
+test('a note and a tag on a document line are found on the Notes page, and open the document at that line', async () => {
+  const marker = `plover${Date.now().toString(36)}`;
+  await open('/search?q=sophie');
+  await page.locator('.hit h2 a').first().click();
+  await page.locator('article.document .segments li').nth(1).waitFor();
+  const title = await page.locator('article.document h1').innerText();
+  const box = page.locator('section.annotations');
+  await box.getByLabel('Note', { exact: true }).fill(`The ${marker} is the driver's cousin`);
+  await box.getByLabel('On line (empty: the whole document)').fill('2');
+  await box.getByRole('button', { name: 'Add' }).click();
+  await box.locator('.annotation-list li', { hasText: marker }).waitFor();
+  await box.getByLabel('Kind of annotation').selectOption('TAG');
+  await box.getByLabel('Tag', { exact: true }).fill(`${marker}-tag`);
+  await box.getByRole('button', { name: 'Add' }).click();
+  await box.locator('.annotation-list a.tag', { hasText: `${marker}-tag` }).waitFor();
+  await shot('10d-notes-on-document');
+  await page.locator('header nav a', { hasText: 'Notes' }).click();
+  await page.getByLabel('Search notes').fill(`${marker.toUpperCase()} cousin`);
+  await page.getByRole('button', { name: 'Search notes' }).click();
+  const hit = page.locator('.annotation-list.found li', { hasText: 'cousin' });
+  await hit.waitFor();
+  assert.ok((await hit.innerText()).includes(`${title} (line 2)`), await hit.innerText());
+  await shot('10e-notes-found');
+  await page.locator('.tag-cloud a', { hasText: `${marker}-tag` }).click();
+  await page.getByRole('heading', { name: `Tagged “${marker}-tag”` }).waitFor();
+  await page.locator('.annotation-list.found li', { hasText: `${marker}-tag` }).waitFor();
+  await page.getByLabel('Search notes').fill(marker);
+  await page.getByRole('button', { name: 'Search notes' }).click();
+  await hit.getByRole('link', { name: /line 2/ }).click();
+  const focused = page.locator('.segments li.focused');
+  await focused.waitFor();
+  assert.equal(await focused.getAttribute('data-index'), '1');
+});
+
+test('a phone in new material of another operation is reviewed as a cross-case match: confirmed with a reason, kept, and in the network', async () => {
+  const [suspect] = planted.cse_suspects;
+  const op = `Operation Kestrel ${Date.now().toString(36)}`;
+  const file = join(out, 'kestrel-note.txt');
+  writeFileSync(file, `Officer's note: the driver gave ${planted.shared_phone} as his number.\n`);
+  await open('/ingest');
+  await page.locator('input[name=operation]').fill(op);
+  await page.locator('#ingest-files').setInputFiles(file);
+  await page.getByRole('button', { name: /Upload 1 file/ }).click();
+  await page.locator('.livejob .job[data-state="DONE"]').waitFor();
+  await page.locator('header nav a', { hasText: 'Cross-case' }).click();
+  await page.getByLabel('Operation').fill(op);
+  await page.getByRole('button', { name: 'Review' }).click();
+  const match = page.locator('.match-list > li').filter({ has: page.locator(`a[href$="Person%3A${suspect}"]`) });
+  await match.waitFor();
+  assert.match(await match.innerText(), /Operation Aurora/);
+  await match.getByLabel('Reason for the decision').fill('The same number is on his custody record');
+  await match.getByRole('button', { name: 'Confirm' }).click();
+  await match.locator('.flag.confirmed').waitFor();
+  const decision = page.locator('.decision-list li', { hasText: suspect });
+  await decision.waitFor();
+  assert.match(await decision.innerText(), /Confirmed[\s\S]*custody record/);
+  await shot('10f-cross-case-review');
+  // The person's page lists the operation the match was confirmed in.
+  await match.locator(`a[href$="Person%3A${suspect}"]`).click();
+  const confirmed = page.locator('section[aria-label="Cases it was confirmed in"]');
+  await confirmed.waitFor();
+  assert.match(await confirmed.innerText(), new RegExp(op));
 });
 
 test('a scan and a photo uploaded through the web client are read, and the scan shows beside its lines', async () => {

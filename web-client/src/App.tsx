@@ -13,6 +13,8 @@ import { ProfilesPage } from './pages/Profiles';
 import { HotspotsPage } from './pages/Hotspots';
 import { IngestPage } from './pages/Ingest';
 import { AlertsBadge, AlertsPage } from './pages/Alerts';
+import { NotesPage } from './pages/Notes';
+import { ReviewPage } from './pages/Review';
 
 const PAGES: [string, string][] = [
   ['/search', 'Search'],
@@ -20,6 +22,8 @@ const PAGES: [string, string][] = [
   ['/profiles', 'Threat profiles'],
   ['/hotspots', 'Hot-spots'],
   ['/ingest', 'Ingest'],
+  ['/notes', 'Notes'],
+  ['/review', 'Cross-case'],
 ];
 
 export function App() {
@@ -103,6 +107,10 @@ function Page({ path, params }: { path: string; params: URLSearchParams }) {
       return <IngestPage />;
     case '/alerts':
       return <AlertsPage />;
+    case '/notes':
+      return <NotesPage params={params} />;
+    case '/review':
+      return <ReviewPage params={params} />;
     default:
       return (
         <p className="state empty">

@@ -13,7 +13,7 @@ export const FORCES: [string, string][] = [
 
 export const RELATIONSHIP_TYPES = [
   'USES', 'LIVES_AT', 'INVOLVED_IN', 'OCCURRED_AT', 'WENT_MISSING', 'MISSING_FROM',
-  'FOUND_AT', 'CALLED', 'ASSOCIATE_OF', 'MENTIONS', 'TAKEN_AT', 'PART_OF',
+  'FOUND_AT', 'CALLED', 'ASSOCIATE_OF', 'MENTIONS', 'TAKEN_AT', 'PART_OF', 'CONFIRMED_LINK',
 ];
 
 /** A labelled choice of one force. */

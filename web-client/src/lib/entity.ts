@@ -40,6 +40,7 @@ export function relationshipHeading(type: string, outgoing: boolean): string {
     MISSING_FROM: ['Missing from', 'Missing episodes from here'],
     FOUND_AT: ['Found at', 'Found here'],
     TAKEN_AT: ['Where it was taken', 'Photos taken here'],
+    CONFIRMED_LINK: ['Cases it was confirmed in', 'Confirmed by review'],
   };
   const known = names[type];
   if (known) return known[outgoing ? 0 : 1];

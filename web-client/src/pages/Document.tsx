@@ -13,6 +13,7 @@ import { PageImage, PdfLink, confidenceLabel, type Frame, type Region } from '..
 import { keepMediaUrl } from '../lib/media';
 import { activeSegment, formatMs, segmentPlace, splitBySpans } from '../lib/text';
 import { Contents, Provenance } from '../components/FileOrigin';
+import { Annotations } from '../components/Annotations';
 import { formatWhen } from '../lib/entity';
 
 const EntityFragment = graphql(`
@@ -209,6 +210,7 @@ export function DocumentPage({ id, segment }: { id: string; segment: string | nu
             ))}
           </ul>
           {picked && <LinkagePanel entity={picked} onClose={() => setPicked(null)} />}
+          <Annotations on={`Document:${doc.id}`} lines={doc.segments.length} focus={segment === null ? null : Number(segment)} />
         </aside>
       </div>
     </article>

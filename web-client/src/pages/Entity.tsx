@@ -10,6 +10,7 @@ import { graphql } from '../gql';
 import { Empty, ErrorState, Highlighted, Loading } from '../components/States';
 import { href } from '../router';
 import { PersonProfiles } from '../components/PersonProfiles';
+import { Annotations } from '../components/Annotations';
 import { ageOn, entityHref, formatDay, formatWhen, relationshipHeading, splitKey } from '../lib/entity';
 
 const EntityQuery = graphql(`
@@ -108,6 +109,7 @@ export function EntityPage({ nodeKey }: { nodeKey: string }) {
       <Connections nodeKey={nodeKey} nodes={graph.nodes} edges={graph.edges} />
       {label === 'Person' ? <PersonMentions mentions={person.data?.person?.mentions ?? []} /> : ['Phone', 'Email', 'Vehicle'].includes(label) && <Written identifier={id} />}
       {label === 'Person' && person.data?.person?.force && <PersonProfiles personId={id} force={person.data.person.force} />}
+      <Annotations on={nodeKey} />
       <section aria-label="Timeline">
         <h2>Timeline ({data.timeline.length})</h2>
         {data.timeline.length === 0 ? (

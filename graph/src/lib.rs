@@ -17,6 +17,7 @@ pub use model::{
     CommonAssociate, DocumentNode, DocumentPlace, GraphEdge, GraphNode, Person, PersonDetails,
     PersonMatch, ProtectedPerson, SelectionLink, Subgraph, TimelineEvent,
 };
+pub use queries::charts::ChartRow;
 pub use queries::hotspots::{
     CellPage, CellPlace, CellRecord, HotspotFilter, HotspotKind, LocatedCount,
 };
@@ -24,7 +25,7 @@ pub use queries::mentions::{
     CrossLinkRow, GraphLinkage, KnownPersonRow, LinkedIncident, LinkedPerson, MentionRow,
     PersonMention, label_of,
 };
-pub use queries::network::{MAX_HOPS, MAX_PATH_HOPS};
+pub use queries::network::{MAX_CHART_NODES, MAX_HOPS, MAX_PATH_HOPS};
 pub use queries::notes::{Annotated, AnnotationFilter, AnnotationRow, AnnotationTarget, TagCount};
 pub use queries::profiles::{CategoryMonth, ProfileScope, RepeatVictim};
 pub use queries::review::LinkDecisionRow;

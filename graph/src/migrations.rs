@@ -42,6 +42,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "CREATE FULLTEXT INDEX annotation_text IF NOT EXISTS FOR (n:Annotation) ON EACH [n.text]",
     ),
     (
+        "chart_id",
+        "CREATE CONSTRAINT chart_id IF NOT EXISTS FOR (n:Chart) REQUIRE n.id IS UNIQUE",
+    ),
+    (
         "link_decision_id",
         "CREATE CONSTRAINT link_decision_id IF NOT EXISTS FOR (n:LinkDecision) REQUIRE n.id IS UNIQUE",
     ),

@@ -4,6 +4,7 @@
 
 pub mod access;
 mod audit;
+mod charts;
 mod error;
 mod expansion;
 mod guard;

@@ -15,6 +15,7 @@ pub struct MutationRoot(
     crate::workspace::WorkspaceMutation,
     crate::notes::NotesMutation,
     crate::review::ReviewMutation,
+    crate::charts::ChartsMutation,
 );
 
 #[derive(Default)]

@@ -29,6 +29,7 @@ pub struct QueryRoot(
     crate::workspace::WorkspaceQuery,
     crate::notes::NotesQuery,
     crate::review::ReviewQuery,
+    crate::charts::ChartsQuery,
 );
 
 /// Longest text `translate` takes; longer material is ingested as a document.

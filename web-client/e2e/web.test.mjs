@@ -401,6 +401,28 @@ test('the link chart pins, hides, collapses, undoes and steps through time, and 
   assert.match(await page.locator('details.chart-help').innerText(), /go-between/);
 });
 
+test('a link chart is kept with its case and reopens as it was left, from any page of the network', async () => {
+  const [a, b] = planted.cse_suspects;
+  const nodesAndLinks = async () => (await page.locator('.counts').innerText()).match(/^\d+ nodes, \d+ links/)?.[0];
+  await open(`/network?key=Person:${a}&hops=2`);
+  await page.waitForFunction(() => /[1-9]\d* nodes/.test(document.querySelector('.counts')?.textContent ?? ''));
+  const before = await nodesAndLinks();
+  const name = `Aurora chart ${Date.now().toString(36)}`;
+  const kept = page.locator('section.kept-charts');
+  await kept.getByLabel('Name').fill(name);
+  await kept.getByLabel('Operation').fill('Operation Aurora');
+  await kept.getByRole('button', { name: 'Keep this chart' }).click();
+  await page.waitForURL(/chart=/);
+  await kept.getByRole('button', { name: 'Save changes' }).waitFor();
+  // Elsewhere in the network, the team's charts are listed; the kept one opens as it was.
+  await open(`/network?key=Person:${b}`);
+  await page.waitForFunction(() => /[1-9]\d* nodes/.test(document.querySelector('.counts')?.textContent ?? ''));
+  await page.locator('section.kept-charts a', { hasText: name }).click();
+  await page.waitForFunction((n) => document.querySelector('.status')?.textContent?.includes(`Opened “${n}”`), name);
+  assert.equal(await nodesAndLinks(), before);
+  await shot('07b-kept-chart');
+});
+
 test('a relationship filter leaves the canvas holding exactly the result, and the export exactly the canvas', async () => {
   const [a] = planted.cse_suspects;
   const b = planted.cse_suspects[5];

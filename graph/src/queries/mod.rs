@@ -54,6 +54,20 @@ macro_rules! visible {
     };
 }
 
+/// Something a case team keeps (`a`: a note, a chart) may be read by the caller: its
+/// force and operation are within the caller's compartment.
+macro_rules! readable {
+    ($a:literal) => {
+        concat!(
+            "(",
+            $a,
+            ".force IN $forces AND ($operations IS NULL OR ",
+            $a,
+            ".operation IN $operations))"
+        )
+    };
+}
+
 /// Whether an operation named by `x` (a string) is one the caller may see.
 macro_rules! operation_allowed {
     ($x:literal) => {
@@ -61,6 +75,7 @@ macro_rules! operation_allowed {
     };
 }
 
+pub mod charts;
 mod documents;
 pub mod hotspots;
 pub mod mentions;

@@ -264,6 +264,26 @@ const OPERATION_LINKS: &str = concat!(
     " RETURN a.key AS from, a.caption AS caption, b.key AS to, toFloat(coalesce(r.weight, r.count, 1)) AS weight"
 );
 
+/// The nodes of `$keys` the caller may see, and the relationships among them (only those
+/// of `$links`, `from|TYPE|to`, when it is not empty).
+const AMONG: &str = concat!(
+    "MATCH (n:Entity) WHERE n.key IN $keys AND ",
+    visible!("n"),
+    " WITH collect(n) AS ns \
+     CALL (ns) { UNWIND ns AS a MATCH (a)-[r]->(b) WHERE b IN ns AND ",
+    allowed!("r"),
+    " AND (size($links) = 0 OR a.key + '|' + type(r) + '|' + b.key IN $links) \
+       RETURN collect(r) AS rs } \
+     RETURN [x IN ns | ",
+    node_map!("x"),
+    "] AS nodes, [r IN rs | ",
+    edge_map!("r"),
+    "] AS edges"
+);
+
+/// Most nodes a chart holds.
+pub const MAX_CHART_NODES: usize = 2_000;
+
 fn types(requested: &[String]) -> Result<Vec<String>, GraphError> {
     vocab::relationship_types(requested).map_err(GraphError::InvalidInput)
 }
@@ -298,6 +318,37 @@ impl GraphClient {
             )
             .await?;
         Ok(rows.into_iter().next())
+    }
+
+    /// The nodes named by `keys` that the caller may see, with the relationships among
+    /// them of `relationship_types` (of `links`, `from|TYPE|to`, when given): a saved
+    /// chart, read again under the reader's scope.
+    ///
+    /// Cypher: one statement, the `entity_key` index for the nodes, then each node's
+    /// relationships to the others.
+    pub async fn subgraph_among(
+        &self,
+        scope: &Scope,
+        keys: &[String],
+        links: &[String],
+        relationship_types: &[String],
+    ) -> Result<Subgraph, GraphError> {
+        if keys.len() > MAX_CHART_NODES || links.len() > 4 * MAX_CHART_NODES {
+            return Err(GraphError::InvalidInput(format!(
+                "a chart holds at most {MAX_CHART_NODES} nodes and {} links",
+                4 * MAX_CHART_NODES
+            )));
+        }
+        let rows = self
+            .rows::<Subgraph>(
+                scoped(AMONG, scope)
+                    .param("keys", keys.to_vec())
+                    .param("links", links.to_vec())
+                    .param("types", types(relationship_types)?)
+                    .param("since", None::<String>),
+            )
+            .await?;
+        Ok(rows.into_iter().next().unwrap_or_default())
     }
 
     /// All shortest paths (up to `limit`) between two nodes within `max_hops` (1–6).

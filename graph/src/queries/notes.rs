@@ -76,19 +76,6 @@ pub struct AnnotationFilter {
     pub limit: i64,
 }
 
-/// The annotation `a` may be read by the caller: its compartment is theirs.
-macro_rules! readable {
-    ($a:literal) => {
-        concat!(
-            "(",
-            $a,
-            ".force IN $forces AND ($operations IS NULL OR ",
-            $a,
-            ".operation IN $operations))"
-        )
-    };
-}
-
 const TARGET: &str = concat!(
     "MATCH (t:Entity {key: $key}) WHERE ",
     visible!("t"),

@@ -133,6 +133,29 @@ impl Protected {
         }
     }
 
+    /// The graph keys a redacted key as the caller saw it (`Phone:[phone of Protected
+    /// person 7QK2MX]`, `Person:[Protected person 7QK2MX]`) stands for, so what such a
+    /// caller keeps (a chart) keeps the nodes themselves; none for any other key.
+    pub fn keys_shown_as(&self, shown: &str) -> Vec<String> {
+        let Some((label, pseudonym)) = shown.split_once(':') else {
+            return Vec::new();
+        };
+        if !pseudonym.starts_with('[') {
+            return Vec::new();
+        }
+        let mut keys: Vec<String> = self
+            .keys
+            .iter()
+            .filter(|(k, (i, kind))| {
+                k.split_once(':').is_some_and(|(l, _)| l == label)
+                    && self.label(*i, kind.as_deref()) == pseudonym
+            })
+            .map(|(k, _)| k.clone())
+            .collect();
+        keys.sort();
+        keys
+    }
+
     /// Whether the person with this id or key is exempt (shares a protected name).
     pub fn is_exempt(&self, id_or_key: &str) -> bool {
         let id = id_or_key.strip_prefix("Person:").unwrap_or(id_or_key);

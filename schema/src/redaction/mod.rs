@@ -144,6 +144,24 @@ pub(crate) async fn is_hidden_node(ctx: &Context<'_>, key: &str) -> ApiResult<bo
         .is_some_and(|p| p.is_protected_node(key)))
 }
 
+/// Node keys as the caller was shown them, each redacted one replaced by the keys it
+/// stands for (a caller who may see protected persons is shown real keys only).
+pub(crate) async fn unredacted_keys(
+    ctx: &Context<'_>,
+    keys: Vec<String>,
+) -> ApiResult<Vec<String>> {
+    let Some(hidden) = hidden_from(ctx).await? else {
+        return Ok(keys);
+    };
+    Ok(keys
+        .into_iter()
+        .flat_map(|k| {
+            let real = hidden.keys_shown_as(&k);
+            if real.is_empty() { vec![k] } else { real }
+        })
+        .collect())
+}
+
 /// Redacts `value` in place, leaving strings equal to one of `echoes`; the number of
 /// replacements.
 pub fn redact_value(value: &mut Value, set: &Protected, echoes: &[String]) -> usize {

@@ -142,3 +142,20 @@ fn a_query_naming_a_protected_identifier_is_stripped_of_it() {
     assert!(s.strip("garage Smith").is_none());
     assert!(s.is_protected_identifier(toex_extract::EntityKind::Account, "tiktok:sophiesmith2009"));
 }
+
+#[test]
+fn a_key_shown_under_a_pseudonym_stands_for_the_node_itself() {
+    let set = set(&[]);
+    let phone = set.label_of_key("Phone:+447700900001").unwrap();
+    assert_eq!(
+        set.keys_shown_as(&format!("Phone:{phone}")),
+        vec!["Phone:+447700900001".to_owned()]
+    );
+    assert_eq!(
+        set.keys_shown_as(&format!("Person:{}", label())),
+        vec!["Person:V1".to_owned()]
+    );
+    // Another label's pseudonym, or a key that is no pseudonym, stands for nothing.
+    assert!(set.keys_shown_as(&format!("Email:{phone}")).is_empty());
+    assert!(set.keys_shown_as("Phone:+447700900001").is_empty());
+}

@@ -1,7 +1,8 @@
-//! Notes, tags and bookmarks, and the review of cross-case matches, against a real toex
-//! and Neo4j: annotations round-trip, are found by their words and tags, stay within the
-//! case team and are audited; a confirmed match becomes a relationship with who decided,
-//! when and why, and a rejected one is not listed again.
+//! What a case team keeps, against a real toex and Neo4j: notes, tags and bookmarks
+//! round-trip, are found by their words and tags, stay within the team and are audited;
+//! a confirmed cross-case match becomes a relationship with who decided, when and why,
+//! and a rejected one is not listed again; a link chart kept with a case reopens for the
+//! team with only what each reader may see.
 
 use serde_json::{Value, json};
 use toex_access::Role;
@@ -435,5 +436,160 @@ async fn a_confirmed_cross_case_match_becomes_a_relationship_with_its_provenance
         let r = gql(client, &app, review, vars).await;
         assert_eq!(error_code(&r), Some(code), "{r}");
     }
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_chart_kept_with_a_case_reopens_for_the_team_showing_only_what_each_reader_may_see() {
+    let app = TestApp::spawn().await;
+    let u = unique("chart");
+    let digits = u
+        .bytes()
+        .fold(7u32, |h, b| h.wrapping_mul(33).wrapping_add(b.into()))
+        % 1000;
+    let phone = format!("+447700901{digits:03}");
+    let dir = tempfile::tempdir().unwrap();
+    let persons = dir.path().join("persons.csv");
+    std::fs::write(
+        &persons,
+        format!("id,name,force\n{u}-A,Peregrine Ashdown,WYP\n{u}-B,Rowena Blakeney,NYP\n"),
+    )
+    .unwrap();
+    let identifiers = dir.path().join("identifiers.csv");
+    std::fs::write(
+        &identifiers,
+        format!("person_id,kind,value,force\n{u}-A,phone,{phone},WYP\n{u}-B,phone,{phone},NYP\n"),
+    )
+    .unwrap();
+    import_all(
+        &app,
+        &[
+            (ImportKind::Persons, &persons),
+            (ImportKind::Identifiers, &identifiers),
+        ],
+    )
+    .await;
+    let wide_user = unique("wide");
+    let wide = user_client(&app.users, &wide_user, Role::Analyst, &["WYP", "NYP"]);
+    let wyp_user = unique("wyp");
+    let wyp = user_client(&app.users, &wyp_user, Role::Analyst, &["WYP"]);
+    let outsider = user_client(&app.users, &unique("gmp"), Role::Analyst, &["GMP"]);
+    let (a, b, p) = (
+        format!("Person:{u}-A"),
+        format!("Person:{u}-B"),
+        format!("Phone:{phone}"),
+    );
+    let save = "mutation($id: String, $name: String!, $force: String, $root: String, $keys: [String!]!, $pinned: [String!]!, $upTo: String, $types: [String!]!) {
+      saveChart(id: $id, name: $name, force: $force, root: $root, keys: $keys, pinned: $pinned, upTo: $upTo, relationshipTypes: $types) {
+        id name force owner updatedBy root pinned hidden upTo graph { nodes { key } edges { from to type } } } }";
+    let saved = gql(
+        &wide,
+        &app,
+        save,
+        json!({"name": "shared handset", "force": "WYP", "root": a, "keys": [a, p, b], "pinned": [b], "upTo": "2025-01-01", "types": []}),
+    )
+    .await;
+    let chart = &saved["data"]["saveChart"];
+    let id = chart["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{saved}"))
+        .to_owned();
+    assert_eq!(
+        chart["graph"]["nodes"].as_array().map(Vec::len),
+        Some(3),
+        "{saved}"
+    );
+    assert_eq!(
+        chart["graph"]["edges"].as_array().map(Vec::len),
+        Some(2),
+        "{saved}"
+    );
+    assert_eq!(chart["pinned"], json!([b]));
+
+    // A colleague of WYP alone opens it: the NYP person and their link are not there.
+    let open = "query($id: String!) { chart(id: $id) { name owner root pinned upTo graph { nodes { key } edges { from to } } } }";
+    let r = gql(&wyp, &app, open, json!({"id": id})).await;
+    let seen = &r["data"]["chart"];
+    let keys: Vec<&str> = seen["graph"]["nodes"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{r}"))
+        .iter()
+        .filter_map(|n| n["key"].as_str())
+        .collect();
+    assert!(
+        keys.contains(&a.as_str()) && keys.contains(&p.as_str()),
+        "{r}"
+    );
+    assert!(!r.to_string().contains(&format!("{u}-B")), "{r}");
+    assert_eq!(seen["pinned"], json!([]), "{r}");
+    assert_eq!(seen["root"], a.as_str());
+    assert_eq!(seen["upTo"], "2025-01-01");
+    let listed = gql(&wyp, &app, "{ charts(first: 100) { id name } }", json!({})).await;
+    assert!(
+        listed["data"]["charts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["id"] == id.as_str()),
+        "{listed}"
+    );
+
+    // The colleague adds to it: the owner stays, who changed it last is kept.
+    let r = gql(
+        &wyp,
+        &app,
+        save,
+        json!({"id": id, "name": "shared handset (2)", "keys": [a, p], "pinned": [a], "types": ["USES"]}),
+    )
+    .await;
+    assert_eq!(r["data"]["saveChart"]["owner"], wide_user.as_str(), "{r}");
+    assert_eq!(r["data"]["saveChart"]["updatedBy"], wyp_user.as_str());
+    assert_eq!(r["data"]["saveChart"]["force"], "WYP");
+
+    // Another force sees no chart and cannot write over it.
+    let r = gql(&outsider, &app, open, json!({"id": id})).await;
+    assert!(r["data"]["chart"].is_null(), "{r}");
+    let r = gql(
+        &outsider,
+        &app,
+        save,
+        json!({"id": id, "name": "mine", "keys": [], "pinned": [], "types": []}),
+    )
+    .await;
+    assert_eq!(error_code(&r), Some("NOT_FOUND"), "{r}");
+
+    // Bad input is named.
+    for (vars, why) in [
+        (
+            json!({"name": "x", "force": "WYP", "keys": ["nonsense"], "pinned": [], "types": []}),
+            "a key",
+        ),
+        (
+            json!({"name": "x", "force": "WYP", "keys": [], "pinned": [], "upTo": "2024-13-01", "types": []}),
+            "a day",
+        ),
+        (
+            json!({"name": "x", "force": "WYP", "keys": [], "pinned": [], "types": ["LOVES"]}),
+            "a type",
+        ),
+        (
+            json!({"name": " ", "force": "WYP", "keys": [], "pinned": [], "types": []}),
+            "a name",
+        ),
+        (
+            json!({"name": "x", "keys": [], "pinned": [], "types": []}),
+            "no force for a caller of two",
+        ),
+    ] {
+        let r = gql(&wide, &app, save, vars).await;
+        assert_eq!(error_code(&r), Some("BAD_INPUT"), "{why}: {r}");
+    }
+
+    // Only its owner deletes it.
+    let delete = "mutation($id: String!) { deleteChart(id: $id) }";
+    let r = gql(&wyp, &app, delete, json!({"id": id})).await;
+    assert_eq!(r["data"]["deleteChart"], false, "{r}");
+    let r = gql(&wide, &app, delete, json!({"id": id})).await;
+    assert_eq!(r["data"]["deleteChart"], true, "{r}");
     app.stop().await;
 }

@@ -32,6 +32,9 @@ struct World {
     doc_b: String,
     job_a2: String,
     job_b: String,
+    /// A chart of force A's team holding A's and B's nodes, and one of B's team.
+    chart_a: String,
+    chart_b: String,
 }
 
 async fn seed(app: &TestApp) -> World {
@@ -171,6 +174,40 @@ async fn seed(app: &TestApp) -> World {
             .await;
         assert!(r["errors"].is_null(), "{r}");
     }
+    // Charts: A's team's holds B's suspect too (pinned, the root); B's team's is B's.
+    let mut charts = Vec::new();
+    for (force, name, keys) in [
+        (
+            "TESTA",
+            format!("chart {u}"),
+            vec![
+                format!("Person:{u}-A-S1"),
+                "Phone:+447700900888".to_owned(),
+                format!("Person:{u}-B-S1"),
+                format!("Person:{u}-A-S2"),
+            ],
+        ),
+        (
+            "TESTB",
+            "zanzibarquokka chart".to_owned(),
+            vec![format!("Person:{u}-B-S1"), "Phone:+447700900777".to_owned()],
+        ),
+    ] {
+        let r = app
+            .graphql(
+                "mutation($f: String!, $n: String!, $k: [String!]!, $root: String!) { saveChart(name: $n, force: $f, keys: $k, pinned: $k, hidden: [$root], root: $root) { id graph { nodes { key } } } }",
+                json!({"f": force, "n": name, "k": keys, "root": format!("Person:{u}-B-S1")}),
+            )
+            .await;
+        assert_eq!(
+            r["data"]["saveChart"]["graph"]["nodes"]
+                .as_array()
+                .map(Vec::len),
+            Some(keys.len()),
+            "{r}"
+        );
+        charts.push(r["data"]["saveChart"]["id"].as_str().unwrap().to_owned());
+    }
     // Cross-case matches of A's operation with B's suspect and A's second operation's.
     for person in [format!("{u}-B-S1"), format!("{u}-A-S2")] {
         let r = app
@@ -182,6 +219,8 @@ async fn seed(app: &TestApp) -> World {
         assert!(r["errors"].is_null(), "{r}");
     }
     World {
+        chart_a: charts[0].clone(),
+        chart_b: charts[1].clone(),
         doc_a: ids[0].clone(),
         doc_a2: ids[1].clone(),
         doc_b: ids[2].clone(),
@@ -316,6 +355,8 @@ fn leakage_queries(w: &World) -> Vec<(&'static str, String, Value)> {
         ("alerts", "{ alerts { unread items { id kind subject documentId title force operation why } } }".into(), json!({})),
         ("annotations", "query($b: String!) { all: annotations(first: 100) { id kind on { key label caption } segment text author force operation } b: annotations(on: $b) { id text } q: annotations(query: \"zanzibarquokka\") { id text on { key caption } } q2: annotations(query: \"quincemarker\") { id text } t: annotations(tag: \"zanzibarquokka\") { id on { key caption } } t2: annotations(tag: \"quincemarker\") { id on { key } } }".into(), json!({"b": format!("Document:{}", w.doc_b)})),
         ("tags", "{ tags(first: 100) { tag count } }".into(), json!({})),
+        ("charts", "{ charts(first: 100) { id name force operation owner updatedBy root pinned hidden relationshipTypes graph { nodes { key caption force } edges { from to type } } } }".into(), json!({})),
+        ("chart", "query($a: String!, $b: String!) { a: chart(id: $a) { id name root pinned hidden graph { nodes { key caption } edges { from to } } } b: chart(id: $b) { id name root graph { nodes { key } } } }".into(), json!({"a": w.chart_a, "b": w.chart_b})),
         ("crossLinkDecisions", "query($op: String!) { crossLinkDecisions(operation: $op) { operation key personId decision reason decidedBy decidedAt } }".into(), json!({"op": w.op_a})),
     ]
 }

@@ -86,6 +86,7 @@ export function Canvas(props: {
     if (!c) return;
     const maxB = [...props.nodes.values()].reduce((m, n) => Math.max(m, n.betweenness ?? 0), 1e-9);
     let added = false;
+    let fresh = 0;
     c.batch(() => {
       // The drawing is exactly the current result: what a filter or a new root dropped goes.
       c.edges().forEach((e) => {
@@ -112,6 +113,7 @@ export function Canvas(props: {
         if (el.empty()) {
           c.add({ group: 'nodes', data });
           added = true;
+          fresh += 1;
         } else el.data(data);
       }
       for (const [id, e] of props.edges) {
@@ -131,11 +133,20 @@ export function Canvas(props: {
       for (const k of props.ends) if (k) c.getElementById(k).addClass('end');
     });
     if (added && c.nodes().length > 0) {
+      const afresh = fresh > c.nodes().length / 2;
+      // Labels are sized for the last zoom; a layout from scratch measures them at zoom 1,
+      // or a chart opened after a zoomed-out one is laid out as a thin strip.
+      if (afresh) {
+        c.zoom(1);
+        readable(c);
+      }
       // Spread out (stronger repulsion, longer ideal links) so the drawing fills the canvas.
       c.layout({
         name: 'cose',
         animate: false,
-        randomize: false,
+        // Mostly new nodes (a chart opened, a new root): lay out afresh, not from where
+        // the few old ones stood.
+        randomize: afresh,
         fit: true,
         padding: 24,
         nodeDimensionsIncludeLabels: true,

@@ -15,6 +15,7 @@ import { entityHref, formatDay, formatWhen } from '../lib/entity';
 import { Canvas, Legend, edgeId, type Node } from '../components/NetworkCanvas';
 import { ChartHelp, HiddenList, NodeList, PathSteps, SelectionPanel, Timeline } from '../components/NetworkPanels';
 import { Exports } from '../components/NetworkExport';
+import { ChartQuery, KeptCharts } from '../components/KeptCharts';
 import { addDays, dateRange, daysBetween, History, leavesOf, shown, type Chart } from '../lib/chart';
 import type { PathEdge } from '../lib/path';
 import type { CombinedError } from 'urql';
@@ -65,7 +66,9 @@ export function NetworkPage({ params }: { params: URLSearchParams }) {
   const hops = Math.min(3, Math.max(1, Number(params.get('hops') ?? '1') || 1));
   const types = (params.get('types') ?? '').split(',').filter(Boolean);
   const since = params.get('since') ?? '';
+  const chartId = params.get('chart') ?? '';
   const client = useClient();
+  const [opened, setOpened] = useState<{ id: string; name: string; force: string; operation?: string | null } | null>(null);
   const [chart, setChart] = useState<ChartState>(emptyChart);
   const current = useRef(chart);
   const history = useRef(new History<ChartState>());
@@ -152,6 +155,32 @@ export function NetworkPage({ params }: { params: URLSearchParams }) {
     change(annotate, false);
   }, [client, root, vars, change]);
 
+  /** A kept chart, read again under this analyst's scope, as the chart to work on. */
+  const openChart = useCallback(
+    async (id: string) => {
+      setBusy('Opening the chart…');
+      const r = await client.query(ChartQuery, { id }, { requestPolicy: 'network-only' }).toPromise();
+      setBusy(null);
+      if (r.error) return setError(r.error);
+      const kept = r.data?.chart;
+      if (!kept) return setNote('No such chart is kept by your team.');
+      setError(null);
+      change(
+        () => ({
+          nodes: new Map(kept.graph.nodes.map((n) => [n.key, n])),
+          edges: new Map(kept.graph.edges.map((e) => [edgeId(e), e])),
+          hidden: new Set(kept.hidden),
+          pinned: new Set(kept.pinned),
+        }),
+        false,
+      );
+      setUpTo(kept.upTo ?? null);
+      setOpened({ id: kept.id, name: kept.name, force: kept.force, operation: kept.operation });
+      setNote(`Opened “${kept.name}”: ${kept.graph.nodes.length} nodes and ${kept.graph.edges.length} links (last changed by ${kept.updatedBy}).`);
+    },
+    [client, change],
+  );
+
   // A new root or new filters: start again.
   useEffect(() => {
     history.current.clear();
@@ -164,7 +193,9 @@ export function NetworkPage({ params }: { params: URLSearchParams }) {
     setEnds([null, null]);
     setSelected(root || null);
     setModularity(null);
-    if (root) void expand(root, hops, false).then(metrics);
+    setOpened(null);
+    if (chartId) void openChart(chartId).then(metrics);
+    else if (root) void expand(root, hops, false).then(metrics);
   }, [root, hops, params.toString()]);
 
   const keep = useMemo(() => new Set([root, ...chart.pinned, ...ends.filter((k): k is string => !!k)]), [root, chart.pinned, ends]);
@@ -256,14 +287,14 @@ export function NetworkPage({ params }: { params: URLSearchParams }) {
       {error && <ErrorState error={error} />}
       <p role="status" className="status">
         {busy ?? note ?? ''}{' '}
-        {root && (
+        {(root || chartId) && (
           <span className="counts">
             {view.nodes.size} nodes, {view.edges.size} links{modularity !== null && ` · modularity ${modularity.toFixed(3)}`}
             {chart.hidden.size > 0 && ` · ${chart.hidden.size} hidden`}
           </span>
         )}
       </p>
-      {!root ? (
+      {!root && !chartId ? (
         <Empty>Find a person by name above, or open a node from a document, a profile or a hot-spot.</Empty>
       ) : (
         <div className="net-layout">
@@ -304,6 +335,12 @@ export function NetworkPage({ params }: { params: URLSearchParams }) {
             <Exports nodes={view.nodes} edges={view.edges} title={`toex network around ${root}${upTo ? ` as on ${formatDay(upTo)}` : ''}`} />
             <NodeList nodes={view.nodes} selected={selected} onSelect={setSelected} />
             <HiddenList hidden={chart.hidden} nodes={chart.nodes} onShow={unhide} />
+            <KeptCharts
+              key={opened?.id ?? 'new'}
+              opened={opened}
+              content={{ root: root || null, keys: [...chart.nodes.keys()], links: [...chart.edges.values()].map((e) => ({ from: e.from, to: e.to, type: e.type })), hidden: [...chart.hidden], pinned: [...chart.pinned], types, upTo }}
+              onSaved={(id, r) => id !== chartId && navigate('/network', { key: r ?? root, hops, types: types.join(','), since, chart: id })}
+            />
           </aside>
         </div>
       )}

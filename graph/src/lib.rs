@@ -17,7 +17,12 @@ pub use model::{
     CommonAssociate, DocumentNode, DocumentPlace, GraphEdge, GraphNode, Person, PersonDetails,
     PersonMatch, ProtectedPerson, SelectionLink, Subgraph, TimelineEvent,
 };
+pub use queries::cases::{CaseRow, CaseStandingOrder};
 pub use queries::charts::ChartRow;
+pub use queries::export::{
+    IdentifierExport, IncidentExport, MissingExport, NodeExport, PersonExport, PlaceExport,
+    RelationshipExport,
+};
 pub use queries::hotspots::{
     CellPage, CellPlace, CellRecord, HotspotFilter, HotspotKind, LocatedCount,
 };

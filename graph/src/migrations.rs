@@ -42,6 +42,14 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "CREATE FULLTEXT INDEX annotation_text IF NOT EXISTS FOR (n:Annotation) ON EACH [n.text]",
     ),
     (
+        "saved_search_operation",
+        "CREATE INDEX saved_search_operation IF NOT EXISTS FOR (n:SavedSearch) ON (n.operation)",
+    ),
+    (
+        "watch_operation",
+        "CREATE INDEX watch_operation IF NOT EXISTS FOR (n:Watch) ON (n.operation)",
+    ),
+    (
         "chart_id",
         "CREATE CONSTRAINT chart_id IF NOT EXISTS FOR (n:Chart) REQUIRE n.id IS UNIQUE",
     ),

@@ -16,6 +16,8 @@ const KEPT_EXTENSIONS: &[&str] = &["jpg", "jpeg", "png", "webp", "gif", "bmp", "
 
 /// The folder of rendered PDF pages, inside the media folder.
 const PAGES: &str = "pages";
+/// The subfolder case exports are written to.
+const EXPORTS: &str = "exports";
 
 /// Whether a file of this extension (lower case) is kept as its document's original.
 pub fn kept(ext: &str) -> bool {
@@ -160,6 +162,38 @@ impl MediaStore {
     /// (`pages/<id>/<page>.jpg`); `None` for what is not a document id.
     pub fn page_path(&self, id: &str, page: u32) -> Option<PathBuf> {
         valid_id(id).then(|| self.dir.join(PAGES).join(id).join(format!("{page}.jpg")))
+    }
+
+    /// Where case export `id` (letters, digits, `-`) is written: `exports/<id>.zip`, the
+    /// folder made; exports older than a day are removed first.
+    pub fn export_path(&self, id: &str) -> Result<PathBuf, IndexError> {
+        if !valid_id(id) {
+            return Err(IndexError::Jobs(format!("not an export id: {id:?}")));
+        }
+        let dir = self.dir.join(EXPORTS);
+        std::fs::create_dir_all(&dir).map_err(|e| io(&dir, e))?;
+        let day = std::time::Duration::from_secs(24 * 3600);
+        for entry in std::fs::read_dir(&dir).map_err(|e| io(&dir, e))?.flatten() {
+            let old = entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .is_ok_and(|t| t.elapsed().is_ok_and(|age| age > day));
+            if old {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+        Ok(dir.join(format!("{id}.zip")))
+    }
+
+    /// Case export `id`, when it is still kept.
+    pub fn export(&self, id: &str) -> Option<PathBuf> {
+        let path = self.dir.join(EXPORTS).join(format!("{id}.zip"));
+        (valid_id(id) && path.is_file()).then_some(path)
+    }
+
+    /// What an export URL's signature binds.
+    pub fn export_key(id: &str) -> String {
+        format!("export/{id}")
     }
 
     /// What a page URL's signature binds: the document and the page.

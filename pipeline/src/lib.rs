@@ -4,6 +4,7 @@
 //! models, analytics). It knows neither HTTP nor GraphQL; `schema` and `server` call it.
 
 pub mod alerts;
+pub mod cases;
 mod error;
 pub mod graph;
 pub mod ingest;

@@ -4,6 +4,7 @@
 
 pub mod access;
 mod audit;
+mod cases;
 mod charts;
 mod error;
 mod expansion;

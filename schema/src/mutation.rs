@@ -16,6 +16,7 @@ pub struct MutationRoot(
     crate::notes::NotesMutation,
     crate::review::ReviewMutation,
     crate::charts::ChartsMutation,
+    crate::cases::CasesMutation,
 );
 
 #[derive(Default)]

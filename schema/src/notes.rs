@@ -85,7 +85,7 @@ pub struct TagUse {
 }
 
 impl Annotation {
-    fn read_by(a: Annotated, user: &str) -> Self {
+    pub(crate) fn read_by(a: Annotated, user: &str) -> Self {
         let label = a.target.split_once(':').map_or("", |(l, _)| l).to_owned();
         Self {
             id: a.id,
@@ -245,6 +245,7 @@ impl NotesQuery {
             tag: tag.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()),
             author: mine.then(|| user.clone()),
             target,
+            case: None,
             limit: limit as i64,
         };
         let services = ctx.data_unchecked::<Services>();

@@ -30,6 +30,7 @@ pub struct QueryRoot(
     crate::notes::NotesQuery,
     crate::review::ReviewQuery,
     crate::charts::ChartsQuery,
+    crate::cases::CasesQuery,
 );
 
 /// Longest text `translate` takes; longer material is ingested as a document.

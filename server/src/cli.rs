@@ -198,10 +198,41 @@ pub enum Command {
         #[command(flatten)]
         conn: ServeArgs,
     },
+    /// A case (an operation) as one bundle: `export` writes it, `import` reads one back.
+    #[command(subcommand)]
+    Case(CaseCommand),
     /// Write the GraphQL SDL (default: schema/schema.graphql).
     ExportSchema {
         #[arg(long, default_value = "schema/schema.graphql")]
         out: PathBuf,
+    },
+}
+
+/// `toex case …`
+#[derive(Debug, clap::Subcommand)]
+pub enum CaseCommand {
+    /// Write everything of an operation in the named forces (protected persons included)
+    /// to a ZIP bundle: CSV in the import formats, documents, notes, charts, GraphML,
+    /// a manifest with counts and checksums, and the protective marking.
+    Export {
+        /// The operation (case), as named in the data.
+        operation: String,
+        /// Force codes whose data goes in, comma-separated.
+        #[arg(long, value_delimiter = ',', required = true)]
+        forces: Vec<String>,
+        /// The ZIP file to write.
+        #[arg(long)]
+        out: PathBuf,
+        #[command(flatten)]
+        conn: ServeArgs,
+    },
+    /// Read a bundle back in: checked against its manifest, the CSVs imported, the
+    /// documents indexed and linked again, notes and charts kept.
+    Import {
+        /// A ZIP written by `toex case export` or `exportCase`.
+        bundle: PathBuf,
+        #[command(flatten)]
+        conn: ServeArgs,
     },
 }
 
@@ -495,6 +526,22 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                 language,
                 !no_fallback,
             )
+        }
+        Command::Case(CaseCommand::Export {
+            operation,
+            forces,
+            out,
+            conn,
+        }) => {
+            let settings = load_settings(cli.config.as_deref(), conn)?;
+            telemetry::init(&settings.log);
+            let forces = forces.iter().map(|f| f.trim().to_uppercase()).collect();
+            runtime()?.block_on(commands::case_export(settings, operation, forces, out))
+        }
+        Command::Case(CaseCommand::Import { bundle, conn }) => {
+            let settings = load_settings(cli.config.as_deref(), conn)?;
+            telemetry::init(&settings.log);
+            runtime()?.block_on(commands::case_import(settings, bundle))
         }
         Command::ExportSchema { out } => {
             std::fs::write(&out, toex_schema::sdl())

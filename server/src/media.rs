@@ -42,6 +42,38 @@ pub(crate) async fn original(
     }
 }
 
+/// A case export, for URLs minted by `exportCase`: streamed from disk as an attachment.
+pub(crate) async fn export(
+    services: web::Data<Services>,
+    req: HttpRequest,
+    id: web::Path<String>,
+    query: Option<web::Query<MediaQuery>>,
+) -> HttpResponse {
+    let store = services.jobs.store().media();
+    let now = chrono::Utc::now().timestamp();
+    let key = MediaStore::export_key(&id);
+    if !query.is_some_and(|q| store.verify(&key, q.expires, &q.signature, now)) {
+        return invalid_link();
+    };
+    let Some(path) = store.export(&id) else {
+        return HttpResponse::NotFound().finish();
+    };
+    match NamedFile::open_async(&path).await {
+        Ok(named) => named
+            .set_content_type(
+                "application/zip"
+                    .parse()
+                    .unwrap_or(actix_web::mime::APPLICATION_OCTET_STREAM),
+            )
+            .set_content_disposition(header::ContentDisposition {
+                disposition: header::DispositionType::Attachment,
+                parameters: vec![header::DispositionParam::Filename(format!("{id}.zip"))],
+            })
+            .into_response(&req),
+        Err(_) => HttpResponse::NotFound().finish(),
+    }
+}
+
 fn invalid_link() -> HttpResponse {
     HttpResponse::Forbidden()
         .content_type("text/plain; charset=utf-8")

@@ -122,6 +122,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/graphiql/toex-graphiql.js", web::get().to(graphiql_script))
         .route("/graphql/ws", web::get().to(graphql_ws))
         .route("/media/{id}", web::get().to(crate::media::original))
+        .route("/exports/{id}", web::get().to(crate::media::export))
         .route("/media/{id}/page/{page}", web::get().to(crate::media::page))
         .route("/", web::get().to(index));
     // Resolved per request, so a web client built after start-up is picked up.

@@ -216,6 +216,9 @@ test('at phone width (390 px) every page reflows with no sideways scroll, and th
     await open('/review?op=Operation%20Aurora');
     await page.getByRole('heading', { name: /^Decisions/ }).waitFor();
     await check('review');
+    await open('/case?op=Operation%20Aurora');
+    await page.getByRole('heading', { name: /^Team/ }).waitFor();
+    await check('case');
   } finally {
     await page.setViewportSize({ width: 1280, height: 800 });
   }
@@ -605,9 +608,12 @@ test('a phone in new material of another operation is reviewed as a cross-case m
   await page.locator('#ingest-files').setInputFiles(file);
   await page.getByRole('button', { name: /Upload 1 file/ }).click();
   await page.locator('.livejob .job[data-state="DONE"]').waitFor();
-  await page.locator('header nav a', { hasText: 'Cross-case' }).click();
+  await page.locator('header nav a', { hasText: 'Cases' }).click();
   await page.getByLabel('Operation').fill(op);
-  await page.getByRole('button', { name: 'Review' }).click();
+  await page.getByRole('button', { name: 'Open the case' }).click();
+  await page.getByRole('heading', { level: 1, name: op }).waitFor();
+  assert.match(await page.locator('.case .meta').innerText(), /1 documents/);
+  await page.getByRole('link', { name: 'Review cross-case matches' }).click();
   const match = page.locator('.match-list > li').filter({ has: page.locator(`a[href$="Person%3A${suspect}"]`) });
   await match.waitFor();
   assert.match(await match.innerText(), /Operation Aurora/);
@@ -618,6 +624,18 @@ test('a phone in new material of another operation is reviewed as a cross-case m
   await decision.waitFor();
   assert.match(await decision.innerText(), /Confirmed[\s\S]*custody record/);
   await shot('10f-cross-case-review');
+  // The case lists the decision and who took it.
+  await page.getByRole('link', { name: 'Back to the case' }).click();
+  const decided = page.locator('.case .decision-list li', { hasText: suspect });
+  await decided.waitFor();
+  assert.match(await page.locator('.case').innerText(), /Team \(1\)/);
+  // Taking a whole case out is a supervisor's act: an analyst is told so.
+  await page.getByRole('button', { name: 'Export the case' }).click();
+  await page.locator('.case [role=alert]', { hasText: 'FORBIDDEN' }).waitFor();
+  assert.match(await page.locator('.case [role=alert]').innerText(), /supervisor/i);
+  await shot('10g-case');
+  await open(`/review?op=${encodeURIComponent(op)}`);
+  await match.waitFor();
   // The person's page lists the operation the match was confirmed in.
   await match.locator(`a[href$="Person%3A${suspect}"]`).click();
   const confirmed = page.locator('section[aria-label="Cases it was confirmed in"]');

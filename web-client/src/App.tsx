@@ -15,6 +15,7 @@ import { IngestPage } from './pages/Ingest';
 import { AlertsBadge, AlertsPage } from './pages/Alerts';
 import { NotesPage } from './pages/Notes';
 import { ReviewPage } from './pages/Review';
+import { CasePage } from './pages/Case';
 
 const PAGES: [string, string][] = [
   ['/search', 'Search'],
@@ -23,7 +24,7 @@ const PAGES: [string, string][] = [
   ['/hotspots', 'Hot-spots'],
   ['/ingest', 'Ingest'],
   ['/notes', 'Notes'],
-  ['/review', 'Cross-case'],
+  ['/case', 'Cases'],
 ];
 
 export function App() {
@@ -49,7 +50,7 @@ export function App() {
       />
     );
   }
-  const section = route.path === '/doc' ? '/search' : route.path === '/entity' ? '/network' : route.path;
+  const section = route.path === '/doc' ? '/search' : route.path === '/entity' ? '/network' : route.path === '/review' ? '/case' : route.path;
   return (
     <Provider value={client}>
       <MarkingContext.Provider value={session.marking}>
@@ -111,6 +112,8 @@ function Page({ path, params }: { path: string; params: URLSearchParams }) {
       return <NotesPage params={params} />;
     case '/review':
       return <ReviewPage params={params} />;
+    case '/case':
+      return <CasePage params={params} />;
     default:
       return (
         <p className="state empty">

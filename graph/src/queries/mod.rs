@@ -75,8 +75,10 @@ macro_rules! operation_allowed {
     };
 }
 
+pub mod cases;
 pub mod charts;
 mod documents;
+pub mod export;
 pub mod hotspots;
 pub mod mentions;
 pub mod network;

@@ -73,6 +73,8 @@ pub struct AnnotationFilter {
     pub tag: Option<String>,
     pub author: Option<String>,
     pub target: Option<String>,
+    /// Kept for this case (operation).
+    pub case: Option<String>,
     pub limit: i64,
 }
 
@@ -101,6 +103,7 @@ macro_rules! listing {
              AND ($tag IS NULL OR (a.kind = 'TAG' AND toLower(a.text) = toLower($tag))) \
              AND ($author IS NULL OR a.author = $author) \
              AND ($target IS NULL OR a.target = $target) \
+             AND ($case IS NULL OR a.operation = $case) \
              MATCH (t:Entity {key: a.target}) WHERE ",
             visible!("t"),
             " RETURN a.id AS id, a.kind AS kind, a.target AS target, a.segment AS segment, \
@@ -209,6 +212,7 @@ impl GraphClient {
             .param("tag", filter.tag.clone())
             .param("author", filter.author.clone())
             .param("target", filter.target.clone())
+            .param("case", filter.case.clone())
             .param("limit", filter.limit);
         self.rows(query).await
     }

@@ -1,6 +1,7 @@
 //! The CLI's commands, one file each; this module holds what they share (the Neo4j
 //! connection and progress bars).
 
+mod case;
 mod hotspots;
 mod import;
 mod ingest;
@@ -20,6 +21,7 @@ use toex_synthetic::{self as synthetic, Scale};
 
 use crate::settings::Settings;
 
+pub use case::{case_export, case_import};
 pub use hotspots::hotspots;
 pub use import::{demo, generate, import};
 pub use ingest::{IngestMeta, ingest};

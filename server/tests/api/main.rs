@@ -2,6 +2,7 @@
 //! GraphQL over HTTP. One test binary; one shared Neo4j per run; each test isolates its
 //! data by unique ids. Set `TEST_LOG=1` to see server logs.
 
+mod cases;
 mod config;
 mod graphql;
 mod hardening;

@@ -414,6 +414,38 @@ async fn a_confirmed_cross_case_match_becomes_a_relationship_with_its_provenance
     .await;
     assert_eq!(n["data"]["neighbourhood"]["edges"], json!([]), "{n}");
 
+    // The case gathers what its team keeps for it.
+    let r = gql(
+        &me,
+        &app,
+        "mutation($op: String!) { saveSearch(name: \"handset\", queryText: \"ring\", operation: $op) { id } }",
+        json!({"op": op_a}),
+    )
+    .await;
+    assert!(r["errors"].is_null(), "{r}");
+    let r = annotate(
+        &me,
+        &app,
+        &format!("Document:{}", docs[0]),
+        None,
+        "NOTE",
+        "billing requested",
+    )
+    .await;
+    assert_eq!(r["data"]["annotate"]["operation"], op_a.as_str(), "{r}");
+    let case = "query($op: String!) { case(operation: $op) { operation force documents savedSearches { name owner } notes { text } decisions { decision } team } }";
+    let r = gql(&me, &app, case, json!({"op": op_a})).await;
+    let c = &r["data"]["case"];
+    assert_eq!(c["documents"], 1, "{r}");
+    assert_eq!(
+        c["savedSearches"],
+        json!([{"name": "handset", "owner": analyst}]),
+        "{r}"
+    );
+    assert_eq!(c["notes"][0]["text"], "billing requested", "{r}");
+    assert_eq!(c["decisions"].as_array().map(Vec::len), Some(2), "{r}");
+    assert_eq!(c["team"], json!([analyst]), "{r}");
+
     // No such match, no reason, or another force's operation: named, nothing kept.
     let other = user_client(&app.users, &unique("other"), Role::Analyst, &["NYP"]);
     for (client, vars, code) in [
@@ -436,6 +468,11 @@ async fn a_confirmed_cross_case_match_becomes_a_relationship_with_its_provenance
         let r = gql(client, &app, review, vars).await;
         assert_eq!(error_code(&r), Some(code), "{r}");
     }
+    let r = gql(&other, &app, case, json!({"op": op_a})).await;
+    assert!(
+        r["data"]["case"].is_null(),
+        "another force's case is none: {r}"
+    );
     app.stop().await;
 }
 

@@ -357,6 +357,7 @@ fn leakage_queries(w: &World) -> Vec<(&'static str, String, Value)> {
         ("tags", "{ tags(first: 100) { tag count } }".into(), json!({})),
         ("charts", "{ charts(first: 100) { id name force operation owner updatedBy root pinned hidden relationshipTypes graph { nodes { key caption force } edges { from to type } } } }".into(), json!({})),
         ("chart", "query($a: String!, $b: String!) { a: chart(id: $a) { id name root pinned hidden graph { nodes { key caption } edges { from to } } } b: chart(id: $b) { id name root graph { nodes { key } } } }".into(), json!({"a": w.chart_a, "b": w.chart_b})),
+        ("case", "query($op: String!) { case(operation: $op) { operation force documents persons incidents missingEpisodes savedSearches { name text owner } watches { name text } notes { text on { key caption } } bookmarks { text } charts { name graph { nodes { key } } } decisions { key personId } team } }".into(), json!({"op": w.op_a})),
         ("crossLinkDecisions", "query($op: String!) { crossLinkDecisions(operation: $op) { operation key personId decision reason decidedBy decidedAt } }".into(), json!({"op": w.op_a})),
     ]
 }
@@ -476,6 +477,56 @@ async fn a_user_of_one_force_sees_nothing_of_another_on_any_root_field() {
     )
     .await;
     assert_eq!(error_code(&r), Some("FORBIDDEN"), "{r}");
+
+    // A supervisor of force A exports A's case: nothing of B's is in the bundle; an
+    // analyst may not export at all.
+    let r = gql(
+        &analyst,
+        &app,
+        "mutation($op: String!) { exportCase(operation: $op) { url } }",
+        json!({"op": w.op_a}),
+    )
+    .await;
+    assert_eq!(error_code(&r), Some("FORBIDDEN"), "{r}");
+    let supervisor = user_client(
+        &app.users,
+        &format!("{}-sup", w.u),
+        Role::Supervisor,
+        &["TESTA"],
+    );
+    let r = gql(
+        &supervisor,
+        &app,
+        "mutation($op: String!) { exportCase(operation: $op) { url manifest } }",
+        json!({"op": w.op_a}),
+    )
+    .await;
+    let url = r["data"]["exportCase"]["url"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{r}"));
+    let bytes = reqwest::get(app.url(url))
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    for i in 0..zip.len() {
+        let mut entry = zip.by_index(i).unwrap();
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut entry, &mut text).unwrap();
+        for m in w.b_markers() {
+            assert!(
+                !text.contains(&m),
+                "{} of A's case bundle holds B's `{m}`",
+                entry.name().unwrap()
+            );
+        }
+    }
+    assert!(
+        r.to_string().contains("\"documents\":1"),
+        "A's own case is in it: {r}"
+    );
 
     // Every root field of Query was walked.
     let schema = app

@@ -33,6 +33,11 @@ export function ReviewPage({ params }: { params: URLSearchParams }) {
   return (
     <section className="review">
       <h1>Cross-case matches</h1>
+      {operation && (
+        <p>
+          <a href={href('/case', { op: operation })}>Back to the case</a>
+        </p>
+      )}
       <form
         onSubmit={(e) => {
           e.preventDefault();

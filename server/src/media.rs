@@ -31,9 +31,7 @@ pub(crate) async fn original(
     id: web::Path<String>,
     query: Option<web::Query<MediaQuery>>,
 ) -> HttpResponse {
-    let store = services.jobs.store().media();
-    let now = chrono::Utc::now().timestamp();
-    if !query.is_some_and(|q| store.verify(&id, q.expires, &q.signature, now)) {
+    let Some(store) = signed(&services, &id, query) else {
         return invalid_link();
     };
     match store.get(&id) {
@@ -49,10 +47,7 @@ pub(crate) async fn export(
     id: web::Path<String>,
     query: Option<web::Query<MediaQuery>>,
 ) -> HttpResponse {
-    let store = services.jobs.store().media();
-    let now = chrono::Utc::now().timestamp();
-    let key = MediaStore::export_key(&id);
-    if !query.is_some_and(|q| store.verify(&key, q.expires, &q.signature, now)) {
+    let Some(store) = signed(&services, &MediaStore::export_key(&id), query) else {
         return invalid_link();
     };
     let Some(path) = store.export(&id) else {
@@ -72,6 +67,19 @@ pub(crate) async fn export(
             .into_response(&req),
         Err(_) => HttpResponse::NotFound().finish(),
     }
+}
+
+/// The media store, when the link's signature for `key` holds and has not expired.
+fn signed(
+    services: &Services,
+    key: &str,
+    query: Option<web::Query<MediaQuery>>,
+) -> Option<MediaStore> {
+    let store = services.jobs.store().media();
+    let now = chrono::Utc::now().timestamp();
+    query
+        .is_some_and(|q| store.verify(key, q.expires, &q.signature, now))
+        .then(|| store.clone())
 }
 
 fn invalid_link() -> HttpResponse {
@@ -112,12 +120,9 @@ pub(crate) async fn page(
     query: Option<web::Query<MediaQuery>>,
 ) -> HttpResponse {
     let (id, page) = path.into_inner();
-    let store = services.jobs.store().media();
-    let now = chrono::Utc::now().timestamp();
-    let key = MediaStore::page_key(&id, page);
-    if !query.is_some_and(|q| store.verify(&key, q.expires, &q.signature, now)) {
+    let Some(store) = signed(&services, &MediaStore::page_key(&id, page), query) else {
         return invalid_link();
-    }
+    };
     let (Some(original), Some(cached)) = (store.get(&id), store.page_path(&id, page)) else {
         return HttpResponse::NotFound().finish();
     };

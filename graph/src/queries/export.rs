@@ -18,38 +18,27 @@ macro_rules! case_persons {
     };
 }
 
-/// A place's columns with `prefix` (`l` the location, possibly null).
-macro_rules! place_columns {
-    ($l:literal, $prefix:literal) => {
+/// A place (`l`, possibly null) as a map of [`PlaceExport`]'s fields.
+macro_rules! place_map {
+    ($l:literal) => {
         concat!(
+            "{location_id: ",
             $l,
-            ".id AS ",
-            $prefix,
-            "location_id, ",
+            ".id, postcode: ",
             $l,
-            ".postcode AS ",
-            $prefix,
-            "postcode, ",
+            ".postcode, lsoa: ",
             $l,
-            ".lsoa AS ",
-            $prefix,
-            "lsoa, ",
+            ".lsoa, ",
+            "lsoa_name: ",
             $l,
-            ".lsoaName AS ",
-            $prefix,
-            "lsoa_name, ",
+            ".lsoaName, lat: ",
             $l,
-            ".point.latitude AS ",
-            $prefix,
-            "lat, ",
+            ".point.latitude, ",
+            "lon: ",
             $l,
-            ".point.longitude AS ",
-            $prefix,
-            "lon, ",
+            ".point.longitude, address: ",
             $l,
-            ".address AS ",
-            $prefix,
-            "address"
+            ".address}"
         )
     };
 }
@@ -180,12 +169,12 @@ const IDENTIFIERS: &str = concat!(
        CASE WHEN x:OnlineAccount THEN x.handle \
             WHEN x:Location THEN coalesce(x.caption, x.address, x.postcode, x.id) \
             ELSE x.id END AS value, \
-       x.platform AS platform, ",
-    "CASE WHEN x:Location THEN x.id END AS location_id, \
-       CASE WHEN x:Location THEN x.postcode END AS postcode, x.lsoa AS lsoa, \
-       x.lsoaName AS lsoa_name, x.point.latitude AS lat, x.point.longitude AS lon, \
-       x.address AS address, ",
-    "toString(u.firstSeen) AS first_seen, toString(u.lastSeen) AS last_seen, u.force AS force \
+       x.platform AS platform, \
+       {location_id: CASE WHEN x:Location THEN x.id END, \
+        postcode: CASE WHEN x:Location THEN x.postcode END, lsoa: x.lsoa, lsoa_name: x.lsoaName, \
+        lat: x.point.latitude, lon: x.point.longitude, address: x.address} \
+       AS place, toString(u.firstSeen) AS first_seen, toString(u.lastSeen) AS last_seen, \
+       u.force AS force \
      ORDER BY person_id, kind, value"
 );
 
@@ -195,8 +184,8 @@ const INCIDENTS: &str = concat!(
      OPTIONAL MATCH (i)-[:OCCURRED_AT]->(l:Location) \
      RETURN i.id AS id, i.crimeType AS crime_type, i.offenceCode AS offence_code, \
        toString(i.occurredAt) AS occurred_at, toFloat(i.harm) AS harm, ",
-    place_columns!("l", ""),
-    ", i.force AS force, \
+    place_map!("l"),
+    " AS place, i.force AS force, \
        [(q:Person)-[v:INVOLVED_IN]->(i) WHERE v.force IN $forces AND q.force IN $forces \
           AND ($protected OR NOT coalesce(q.protected, false)) | q.id + ':' + v.role] AS people \
      ORDER BY i.id"
@@ -277,47 +266,8 @@ impl GraphClient {
         scope: &Scope,
         operation: &str,
     ) -> Result<Vec<IdentifierExport>, GraphError> {
-        #[derive(Deserialize)]
-        struct Row {
-            person_id: String,
-            kind: String,
-            value: String,
-            platform: Option<String>,
-            location_id: Option<String>,
-            postcode: Option<String>,
-            lsoa: Option<String>,
-            lsoa_name: Option<String>,
-            lat: Option<f64>,
-            lon: Option<f64>,
-            address: Option<String>,
-            first_seen: Option<String>,
-            last_seen: Option<String>,
-            force: String,
-        }
-        let rows: Vec<Row> = self
-            .rows(scoped(IDENTIFIERS, scope).param("operation", operation))
-            .await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| IdentifierExport {
-                person_id: r.person_id,
-                kind: r.kind,
-                value: r.value,
-                platform: r.platform,
-                place: PlaceExport {
-                    location_id: r.location_id,
-                    postcode: r.postcode,
-                    lsoa: r.lsoa,
-                    lsoa_name: r.lsoa_name,
-                    lat: r.lat,
-                    lon: r.lon,
-                    address: r.address,
-                },
-                first_seen: r.first_seen,
-                last_seen: r.last_seen,
-                force: r.force,
-            })
-            .collect())
+        self.rows(scoped(IDENTIFIERS, scope).param("operation", operation))
+            .await
     }
 
     /// The case's incidents, each with where it happened and who was in it.
@@ -326,52 +276,14 @@ impl GraphClient {
         scope: &Scope,
         operation: &str,
     ) -> Result<Vec<IncidentExport>, GraphError> {
-        #[derive(Deserialize)]
-        struct Row {
-            id: String,
-            crime_type: String,
-            offence_code: Option<String>,
-            occurred_at: Option<String>,
-            harm: Option<f64>,
-            location_id: Option<String>,
-            postcode: Option<String>,
-            lsoa: Option<String>,
-            lsoa_name: Option<String>,
-            lat: Option<f64>,
-            lon: Option<f64>,
-            address: Option<String>,
-            force: String,
-            people: Vec<String>,
-        }
-        let rows: Vec<Row> = self
+        let mut rows: Vec<IncidentExport> = self
             .rows(scoped(INCIDENTS, scope).param("operation", operation))
             .await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| IncidentExport {
-                id: r.id,
-                crime_type: r.crime_type,
-                offence_code: r.offence_code,
-                occurred_at: r.occurred_at,
-                harm: r.harm,
-                place: PlaceExport {
-                    location_id: r.location_id,
-                    postcode: r.postcode,
-                    lsoa: r.lsoa,
-                    lsoa_name: r.lsoa_name,
-                    lat: r.lat,
-                    lon: r.lon,
-                    address: r.address,
-                },
-                force: r.force,
-                // Collected in no particular order: sorted, so a case exports the same twice.
-                people: {
-                    let mut people = r.people;
-                    people.sort();
-                    people
-                },
-            })
-            .collect())
+        // Collected in no particular order: sorted, so a case exports the same twice.
+        for r in &mut rows {
+            r.people.sort();
+        }
+        Ok(rows)
     }
 
     /// The missing episodes of the case's persons.

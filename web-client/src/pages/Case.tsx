@@ -7,6 +7,7 @@ import { useMutation, useQuery } from 'urql';
 import { graphql } from '../gql';
 import { Empty, ErrorState, Loading } from '../components/States';
 import { lineLabel } from '../components/Annotations';
+import { DecisionList } from './Review';
 import { entityHref, formatWhen } from '../lib/entity';
 import { href, navigate } from '../router';
 
@@ -125,20 +126,7 @@ function CaseView({ operation }: { operation: string }) {
       {c.decisions.length === 0 ? (
         <Empty>No match reviewed yet.</Empty>
       ) : (
-        <ul className="decision-list">
-          {c.decisions.map((d) => (
-            <li key={`${d.key}|${d.personId}`}>
-              <strong>{d.decision === 'CONFIRMED' ? 'Confirmed' : 'Rejected'}</strong> <a href={entityHref(d.key)}>{d.key}</a> →{' '}
-              <a href={entityHref(`Person:${d.personId}`)}>{d.personId}</a>{' '}
-              <span className="muted">
-                {d.decidedBy} · {formatWhen(d.decidedAt)}
-              </span>
-              <p className="why" dir="auto">
-                {d.reason}
-              </p>
-            </li>
-          ))}
-        </ul>
+        <DecisionList decisions={c.decisions} />
       )}
     </>
   );

@@ -94,20 +94,7 @@ function Matches({ operation }: { operation: string }) {
       {data.crossLinkDecisions.length === 0 ? (
         <Empty>None yet.</Empty>
       ) : (
-        <ul className="decision-list">
-          {data.crossLinkDecisions.map((d) => (
-            <li key={`${d.key}|${d.personId}`}>
-              <strong>{d.decision === 'CONFIRMED' ? 'Confirmed' : 'Rejected'}</strong>{' '}
-              <a href={entityHref(d.key)}>{d.key}</a> → <a href={entityHref(`Person:${d.personId}`)}>{d.personId}</a>{' '}
-              <span className="muted">
-                {d.decidedBy} · {formatWhen(d.decidedAt)}
-              </span>
-              <p className="why" dir="auto">
-                {d.reason}
-              </p>
-            </li>
-          ))}
-        </ul>
+        <DecisionList decisions={data.crossLinkDecisions} />
       )}
     </>
   );
@@ -154,5 +141,25 @@ function DecisionForm(props: { operation: string; matchKey: string; personId: st
       </button>
       {result.error && <ErrorState error={result.error} />}
     </div>
+  );
+}
+
+/** Decisions on cross-case matches: what, on whom, who decided, when and why. */
+export function DecisionList({ decisions }: { decisions: { key: string; personId: string; decision: string; reason: string; decidedBy: string; decidedAt: string }[] }) {
+  return (
+    <ul className="decision-list">
+      {decisions.map((d) => (
+        <li key={`${d.key}|${d.personId}`}>
+          <strong>{d.decision === 'CONFIRMED' ? 'Confirmed' : 'Rejected'}</strong>{' '}
+          <a href={entityHref(d.key)}>{d.key}</a> → <a href={entityHref(`Person:${d.personId}`)}>{d.personId}</a>{' '}
+          <span className="muted">
+            {d.decidedBy} · {formatWhen(d.decidedAt)}
+          </span>
+          <p className="why" dir="auto">
+            {d.reason}
+          </p>
+        </li>
+      ))}
+    </ul>
   );
 }

@@ -246,7 +246,9 @@ async fn a_confirmed_cross_case_match_becomes_a_relationship_with_its_provenance
         .bytes()
         .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(b.into()))
         % 1000;
-    let (phone, postcode) = (format!("+447700900{digits:03}"), "LS6 2QT");
+    // 07700 904xxx: a drama-range number the synthetic data never gives anyone (the demo
+    // holds 900xxx and 910000 up), so only this test's persons use it.
+    let (phone, postcode) = (format!("+447700904{digits:03}"), "LS6 2QT");
     let dir = tempfile::tempdir().unwrap();
     let persons = dir.path().join("persons.csv");
     std::fs::write(
@@ -299,9 +301,8 @@ async fn a_confirmed_cross_case_match_becomes_a_relationship_with_its_provenance
     let phone_key = format!("Phone:{phone}");
     let phone_link = rows
         .iter()
-        .find(|l| l["key"] == phone_key.as_str())
+        .find(|l| l["key"] == phone_key.as_str() && l["person"]["id"] == format!("{u}-S").as_str())
         .unwrap_or_else(|| panic!("{links}"));
-    assert_eq!(phone_link["person"]["id"], format!("{u}-S").as_str());
     assert!(phone_link["decision"].is_null());
     assert!(
         phone_link["documents"]
@@ -351,7 +352,7 @@ async fn a_confirmed_cross_case_match_becomes_a_relationship_with_its_provenance
     let rows = links["data"]["crossLinks"].as_array().unwrap();
     let phone_link = rows
         .iter()
-        .find(|l| l["key"] == phone_key.as_str())
+        .find(|l| l["key"] == phone_key.as_str() && l["person"]["id"] == format!("{u}-S").as_str())
         .unwrap();
     assert_eq!(phone_link["decision"], "CONFIRMED", "{links}");
     assert_eq!(phone_link["decidedBy"], analyst.as_str());

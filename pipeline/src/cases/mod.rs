@@ -98,195 +98,201 @@ impl Services {
             .await?;
         let charts = self.graph.charts(scope, Some(operation), i64::MAX).await?;
 
-        let persons_csv = csv_of(
-            &[
-                "id",
-                "name",
-                "aliases",
-                "dob",
-                "gender",
-                "force",
-                "operation",
-                "rso",
-                "visor_category",
-                "mappa_level",
-                "vulnerabilities",
-                "protected",
-            ],
-            persons.iter().map(|p| {
-                vec![
-                    p.id.clone(),
-                    p.name.clone(),
-                    p.aliases.join(";"),
-                    cell(&p.dob),
-                    cell(&p.gender),
-                    p.force.clone(),
-                    operation.to_owned(),
-                    p.rso.to_string(),
-                    cell(&p.visor_category),
-                    cell(&p.mappa_level),
-                    p.vulnerabilities.join(";"),
-                    p.protected.to_string(),
-                ]
-            }),
-        )?;
-        let identifiers_csv = csv_of(
-            &[
-                ["person_id", "kind", "value", "platform"].as_slice(),
-                &PLACE,
-                &["first_seen", "last_seen", "force"],
-            ]
-            .concat(),
-            identifiers.iter().map(|i| {
-                let mut row = vec![
-                    i.person_id.clone(),
-                    i.kind.clone(),
-                    i.value.clone(),
-                    cell(&i.platform),
-                ];
-                row.extend(place_cells(&i.place));
-                row.extend([cell(&i.first_seen), cell(&i.last_seen), i.force.clone()]);
-                row
-            }),
-        )?;
-        let incidents_csv = csv_of(
-            &[
-                ["id", "crime_type", "offence_code", "occurred_at", "harm"].as_slice(),
-                &PLACE,
-                &["force", "operation", "people"],
-            ]
-            .concat(),
-            incidents.iter().map(|i| {
-                let mut row = vec![
-                    i.id.clone(),
-                    i.crime_type.clone(),
-                    cell(&i.offence_code),
-                    cell(&i.occurred_at),
-                    cell(&i.harm),
-                ];
-                row.extend(place_cells(&i.place));
-                row.extend([i.force.clone(), operation.to_owned(), i.people.join(";")]);
-                row
-            }),
-        )?;
-        let missing_csv = csv_of(
-            &[
-                "id",
-                "person_id",
-                "reported_at",
-                "returned_at",
-                "risk_grade",
-                "from_location_id",
-                "from_postcode",
-                "from_lat",
-                "from_lon",
-                "found_location_id",
-                "found_postcode",
-                "found_lat",
-                "found_lon",
-                "force",
-                "operation",
-            ],
-            missing.iter().map(|m| {
-                vec![
-                    m.id.clone(),
-                    m.person_id.clone(),
-                    cell(&m.reported_at),
-                    cell(&m.returned_at),
-                    cell(&m.risk_grade),
-                    cell(&m.from_location_id),
-                    cell(&m.from_postcode),
-                    cell(&m.from_lat),
-                    cell(&m.from_lon),
-                    cell(&m.found_location_id),
-                    cell(&m.found_postcode),
-                    cell(&m.found_lat),
-                    cell(&m.found_lon),
-                    m.force.clone(),
-                    cell(&m.operation),
-                ]
-            }),
-        )?;
-        let calls_csv = csv_of(
-            &["caller", "callee", "start", "duration", "force"],
-            rels.iter()
-                .filter(|r| r.rel_type == "CALLED")
-                .flat_map(calls_of),
-        )?;
-        let nodes_csv = csv_of(
-            &["key", "label", "caption", "force"],
-            nodes.iter().map(|n| {
-                vec![
-                    n.key.clone(),
-                    n.label.clone(),
-                    cell(&n.caption),
-                    cell(&n.force),
-                ]
-            }),
-        )?;
-        let rels_csv = csv_of(
-            &["from", "type", "to", "properties"],
-            rels.iter().map(|r| {
-                vec![
-                    r.from.clone(),
-                    r.rel_type.clone(),
-                    r.to.clone(),
-                    serde_json::to_string(&r.properties).unwrap_or_default(),
-                ]
-            }),
-        )?;
-        let graph_ml = graphml(marking, &nodes, &rels);
-
-        let mut counts = BTreeMap::new();
-        for (name, n) in [
-            ("persons", persons.len()),
-            ("identifiers", identifiers.len()),
-            ("incidents", incidents.len()),
-            ("missing", missing.len()),
-            ("annotations", annotations.len()),
-            ("charts", charts.len()),
-            ("nodes", nodes.len()),
-            ("relationships", rels.len()),
-        ] {
-            counts.insert(name.to_owned(), n as u64);
-        }
-        let mut manifest = CaseManifest {
-            format: CASE_FORMAT.to_owned(),
-            operation: operation.to_owned(),
-            exported_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            exported_by: exported_by.to_owned(),
-            marking: marking.to_owned(),
-            toex_version: self.version.to_owned(),
-            counts,
-            files: BTreeMap::new(),
-        };
-        let annotation_lines: Vec<String> = annotations
-            .iter()
-            .map(|a| {
-                serde_json::to_string(&AnnotationRow {
-                    id: a.id.clone(),
-                    kind: a.kind.clone(),
-                    target: a.target.clone(),
-                    segment: a.segment,
-                    text: a.text.clone(),
-                    author: a.author.clone(),
-                    force: a.force.clone(),
-                    operation: a.operation.clone(),
-                    created_at: a.created_at.clone(),
-                })
-                .unwrap_or_default()
-            })
-            .collect();
-        let chart_lines: Vec<String> = charts
-            .iter()
-            .map(|c| serde_json::to_string(c).unwrap_or_default())
-            .collect();
-
-        // The files, then each document as it is read from the index, then the manifest.
+        // Written off the async runtime: the files (rows serialised there too), then each
+        // document as it is read from the index, then the manifest.
         let index = self.index.clone();
         let scope = scope.clone();
-        let marking = marking.to_owned();
+        let (operation, exported_by, marking) = (
+            operation.to_owned(),
+            exported_by.to_owned(),
+            marking.to_owned(),
+        );
+        let version = self.version;
         let work = move || -> Result<CaseManifest, PipelineError> {
+            let persons_csv = csv_of(
+                &[
+                    "id",
+                    "name",
+                    "aliases",
+                    "dob",
+                    "gender",
+                    "force",
+                    "operation",
+                    "rso",
+                    "visor_category",
+                    "mappa_level",
+                    "vulnerabilities",
+                    "protected",
+                ],
+                persons.iter().map(|p| {
+                    vec![
+                        p.id.clone(),
+                        p.name.clone(),
+                        p.aliases.join(";"),
+                        cell(&p.dob),
+                        cell(&p.gender),
+                        p.force.clone(),
+                        operation.to_owned(),
+                        p.rso.to_string(),
+                        cell(&p.visor_category),
+                        cell(&p.mappa_level),
+                        p.vulnerabilities.join(";"),
+                        p.protected.to_string(),
+                    ]
+                }),
+            )?;
+            let identifiers_csv = csv_of(
+                &[
+                    ["person_id", "kind", "value", "platform"].as_slice(),
+                    &PLACE,
+                    &["first_seen", "last_seen", "force"],
+                ]
+                .concat(),
+                identifiers.iter().map(|i| {
+                    let mut row = vec![
+                        i.person_id.clone(),
+                        i.kind.clone(),
+                        i.value.clone(),
+                        cell(&i.platform),
+                    ];
+                    row.extend(place_cells(&i.place));
+                    row.extend([cell(&i.first_seen), cell(&i.last_seen), i.force.clone()]);
+                    row
+                }),
+            )?;
+            let incidents_csv = csv_of(
+                &[
+                    ["id", "crime_type", "offence_code", "occurred_at", "harm"].as_slice(),
+                    &PLACE,
+                    &["force", "operation", "people"],
+                ]
+                .concat(),
+                incidents.iter().map(|i| {
+                    let mut row = vec![
+                        i.id.clone(),
+                        i.crime_type.clone(),
+                        cell(&i.offence_code),
+                        cell(&i.occurred_at),
+                        cell(&i.harm),
+                    ];
+                    row.extend(place_cells(&i.place));
+                    row.extend([i.force.clone(), operation.to_owned(), i.people.join(";")]);
+                    row
+                }),
+            )?;
+            let missing_csv = csv_of(
+                &[
+                    "id",
+                    "person_id",
+                    "reported_at",
+                    "returned_at",
+                    "risk_grade",
+                    "from_location_id",
+                    "from_postcode",
+                    "from_lat",
+                    "from_lon",
+                    "found_location_id",
+                    "found_postcode",
+                    "found_lat",
+                    "found_lon",
+                    "force",
+                    "operation",
+                ],
+                missing.iter().map(|m| {
+                    vec![
+                        m.id.clone(),
+                        m.person_id.clone(),
+                        cell(&m.reported_at),
+                        cell(&m.returned_at),
+                        cell(&m.risk_grade),
+                        cell(&m.from_location_id),
+                        cell(&m.from_postcode),
+                        cell(&m.from_lat),
+                        cell(&m.from_lon),
+                        cell(&m.found_location_id),
+                        cell(&m.found_postcode),
+                        cell(&m.found_lat),
+                        cell(&m.found_lon),
+                        m.force.clone(),
+                        cell(&m.operation),
+                    ]
+                }),
+            )?;
+            let calls_csv = csv_of(
+                &["caller", "callee", "start", "duration", "force"],
+                rels.iter()
+                    .filter(|r| r.rel_type == "CALLED")
+                    .flat_map(calls_of),
+            )?;
+            let nodes_csv = csv_of(
+                &["key", "label", "caption", "force"],
+                nodes.iter().map(|n| {
+                    vec![
+                        n.key.clone(),
+                        n.label.clone(),
+                        cell(&n.caption),
+                        cell(&n.force),
+                    ]
+                }),
+            )?;
+            let rels_csv = csv_of(
+                &["from", "type", "to", "properties"],
+                rels.iter().map(|r| {
+                    vec![
+                        r.from.clone(),
+                        r.rel_type.clone(),
+                        r.to.clone(),
+                        serde_json::to_string(&r.properties).unwrap_or_default(),
+                    ]
+                }),
+            )?;
+            let graph_ml = graphml(&marking, &nodes, &rels);
+
+            let mut counts = BTreeMap::new();
+            for (name, n) in [
+                ("persons", persons.len()),
+                ("identifiers", identifiers.len()),
+                ("incidents", incidents.len()),
+                ("missing", missing.len()),
+                ("annotations", annotations.len()),
+                ("charts", charts.len()),
+                ("nodes", nodes.len()),
+                ("relationships", rels.len()),
+            ] {
+                counts.insert(name.to_owned(), n as u64);
+            }
+            let mut manifest = CaseManifest {
+                format: CASE_FORMAT.to_owned(),
+                operation: operation.to_owned(),
+                exported_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                exported_by: exported_by.to_owned(),
+                marking: marking.to_owned(),
+                toex_version: version.to_owned(),
+                counts,
+                files: BTreeMap::new(),
+            };
+            let annotation_lines: Vec<String> = annotations
+                .iter()
+                .map(|a| {
+                    serde_json::to_string(&AnnotationRow {
+                        id: a.id.clone(),
+                        kind: a.kind.clone(),
+                        target: a.target.clone(),
+                        segment: a.segment,
+                        text: a.text.clone(),
+                        author: a.author.clone(),
+                        force: a.force.clone(),
+                        operation: a.operation.clone(),
+                        created_at: a.created_at.clone(),
+                    })
+                    .unwrap_or_default()
+                })
+                .collect();
+            let chart_lines: Vec<String> = charts
+                .iter()
+                .map(|c| serde_json::to_string(c).unwrap_or_default())
+                .collect();
+
             let mut w = Writer {
                 zip: zip::ZipWriter::new(out),
                 files: BTreeMap::new(),

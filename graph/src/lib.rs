@@ -19,6 +19,7 @@ pub use model::{
 };
 pub use queries::cases::{CaseRow, CaseStandingOrder};
 pub use queries::charts::ChartRow;
+pub use queries::documents::UnlinkedPerson;
 pub use queries::export::{
     IdentifierExport, IncidentExport, MissingExport, NodeExport, PersonExport, PlaceExport,
     RelationshipExport,

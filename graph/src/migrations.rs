@@ -30,6 +30,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "CREATE INDEX alert_owner IF NOT EXISTS FOR (n:Alert) ON (n.owner, n.createdAt)",
     ),
     (
+        "alert_created",
+        "CREATE INDEX alert_created IF NOT EXISTS FOR (n:Alert) ON (n.createdAt)",
+    ),
+    (
         "annotation_id",
         "CREATE CONSTRAINT annotation_id IF NOT EXISTS FOR (n:Annotation) REQUIRE n.id IS UNIQUE",
     ),

@@ -153,6 +153,11 @@ impl Services {
             .cpu
             .run(move || index.find_names(|force| names.of(force)))
             .await??;
+        // Watched persons a document names for the first time: alerted once written.
+        let alerts = self.relink_alerts(&found).await.unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "re-linked documents were not checked against watches");
+            Vec::new()
+        });
         for batch in found.chunks(RELINK_BATCH) {
             let rows: Vec<MentionRow<'_>> = batch
                 .iter()
@@ -168,6 +173,9 @@ impl Services {
             self.ingest_graph.link_mentions(&rows).await?;
         }
         self.names.scanned.store(persons, Ordering::SeqCst);
+        if let Err(e) = self.send_alerts(alerts).await {
+            tracing::warn!(error = %e, "alerts on re-linked documents were not stored");
+        }
         Ok(Some(report))
     }
 

@@ -85,7 +85,8 @@ impl Services {
 
 impl Opened {
     /// Starts the background work of a serving process: the job worker (jobs a previous
-    /// process left unfinished go first) and the names re-linker.
+    /// process left unfinished go first), the names re-linker and the alert feed's
+    /// catch-up with alerts other processes raise.
     pub fn start(self) -> (Services, Background) {
         let Opened {
             services,
@@ -96,6 +97,7 @@ impl Opened {
         let worker = tokio::spawn(services.clone().run_jobs(job_queue));
         // Names in stored documents are linked again whenever the graph gains persons.
         tokio::spawn(services.clone().keep_names_current());
+        tokio::spawn(services.clone().follow_alerts());
         if !unfinished.is_empty() {
             tracing::info!(jobs = unfinished.len(), "resuming unfinished ingest jobs");
             let jobs = services.jobs.clone();

@@ -56,7 +56,10 @@ pub struct Alert {
     /// The saved search or watch, and its name or label.
     pub subject_id: String,
     pub subject: String,
-    pub document_id: String,
+    /// The document that matched; none when an import wrote a relationship about the
+    /// watched key (see `relationship` and `related`).
+    pub document_id: Option<String>,
+    /// The document's title, or the imported file and line.
     pub title: String,
     pub force: String,
     pub operation: Option<String>,
@@ -66,6 +69,16 @@ pub struct Alert {
     pub why: String,
     /// The saved search or watch belongs to a case and the material to another.
     pub cross_case: bool,
+    /// The relationship written about the watched key: `USES`, `LIVES_AT`,
+    /// `INVOLVED_IN`, `WENT_MISSING`, `CALLED`, `ASSOCIATE_OF` or `RECORD` (an import),
+    /// `MENTIONS` (a document newly linked to a watched person); none for new material
+    /// that mentions it.
+    pub relationship: Option<String>,
+    /// The graph key of the relationship's other end (`Person:WYP-12`,
+    /// `Incident:INC-7`), under a pseudonym where it is a protected person's.
+    pub related: Option<String>,
+    /// What raised it: `ingest`, `relink`, or the import (`import:<content hash>`).
+    pub source: Option<String>,
     pub created_at: String,
     pub read: bool,
 }
@@ -101,8 +114,8 @@ impl From<WatchRow> for Watch {
     }
 }
 
-impl From<&AlertRow> for Alert {
-    fn from(r: &AlertRow) -> Self {
+impl Alert {
+    fn shown(r: &AlertRow, hidden: &Option<Arc<crate::redaction::Protected>>) -> Self {
         Self {
             id: r.id.clone(),
             kind: if r.kind == "WATCH" {
@@ -119,6 +132,15 @@ impl From<&AlertRow> for Alert {
             segment: r.segment.and_then(|s| i32::try_from(s).ok()),
             why: r.why.clone(),
             cross_case: r.cross_case,
+            relationship: r.relationship.clone(),
+            related: r.related.as_ref().map(|key| {
+                let pseudonym = hidden.as_ref().and_then(|p| p.label_of_key(key));
+                match (pseudonym, key.split_once(':')) {
+                    (Some(shown), Some((label, _))) => format!("{label}:{shown}"),
+                    _ => key.clone(),
+                }
+            }),
+            source: r.source.clone(),
             created_at: r.created_at.clone(),
             read: r.read,
         }
@@ -151,20 +173,24 @@ fn hides(hidden: &Option<Arc<crate::redaction::Protected>>, key: &str) -> bool {
     let Some(protected) = hidden else {
         return false;
     };
-    key.split_once(':')
-        .and_then(|(kind, value)| Some((toex_extract::EntityKind::parse(kind)?, value)))
-        .is_some_and(|(kind, value)| protected.is_protected_identifier(kind, value))
+    match key.split_once(':') {
+        Some(("person", id)) => protected.label_of_key(&format!("Person:{id}")).is_some(),
+        Some((kind, value)) => toex_extract::EntityKind::parse(kind)
+            .is_some_and(|kind| protected.is_protected_identifier(kind, value)),
+        None => false,
+    }
 }
 
-/// Alerts the caller may be shown: a watch on what is now a protected person's
-/// identifier is left out for callers who may not see protected persons.
+/// Alerts the caller may be shown: a watch on what is now a protected person (or their
+/// identifier) is left out for callers who may not see protected persons, and the other
+/// end of a relationship that is one is shown under its pseudonym.
 fn visible<'a>(
     hidden: &'a Option<Arc<crate::redaction::Protected>>,
     rows: impl IntoIterator<Item = &'a AlertRow> + 'a,
 ) -> impl Iterator<Item = Alert> + 'a {
     rows.into_iter()
         .filter(|r| !r.watched_key.as_deref().is_some_and(|k| hides(hidden, k)))
-        .map(Alert::from)
+        .map(|r| Alert::shown(r, hidden))
 }
 
 #[derive(Default)]

@@ -16,9 +16,11 @@ mod read;
 pub(crate) mod records;
 mod schedule;
 mod statements;
+mod touched;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use neo4rs::{BoltType, query};
@@ -26,6 +28,7 @@ use sha2::{Digest, Sha256};
 
 pub use read::{Field, RawRow, RowFormat, read_rows, read_rows_from, read_rows_in_parts};
 pub use records::{Record, RecordKind, parse_time};
+pub use touched::Touched;
 
 use crate::{GraphClient, GraphError};
 use schedule::{Group, Next, Schedule};
@@ -89,6 +92,9 @@ pub struct ImportOptions {
     pub batch_size: usize,
     /// Rows per transaction.
     pub atomic_rows: usize,
+    /// Watched keys (`phone:+447700900001`, `person:WYP-12`): the report lists what the
+    /// written records say of them ([`ImportReport::touched`]).
+    pub watched: Option<Arc<HashSet<String>>>,
 }
 
 impl Default for ImportOptions {
@@ -99,6 +105,7 @@ impl Default for ImportOptions {
             default_force: None,
             batch_size: 5_000,
             atomic_rows: 50_000,
+            watched: None,
         }
     }
 }
@@ -133,6 +140,8 @@ pub struct ImportReport {
     /// per pair and force).
     pub aggregates: Option<u64>,
     pub elapsed: Duration,
+    /// What the written records say of the watched keys in [`ImportOptions::watched`].
+    pub touched: Vec<Touched>,
 }
 
 /// What [`GraphClient::write_records`] wrote.

@@ -31,9 +31,14 @@ impl GraphClient {
                 shown.join("; ")
             )));
         }
+        let mut touched = opts.watched.as_ref().map_or_else(Vec::new, |watched| {
+            touched::touched(&records, watched, opts.operation.as_deref())
+        });
         let written = self
             .write_records(kind, records, &source, opts, progress)
             .await?;
+        let dropped: HashSet<u64> = written.missing.iter().map(|(line, _)| *line).collect();
+        touched.retain(|t| !dropped.contains(&t.line));
         rejected.extend(written.missing.into_iter().map(|(line, reason)| RowError {
             file: path.to_owned(),
             line,
@@ -49,6 +54,7 @@ impl GraphClient {
             relationships: written.relationships,
             aggregates: written.aggregates,
             elapsed: started.elapsed(),
+            touched,
         })
     }
 

@@ -14,6 +14,22 @@ const UPSERT_DOCUMENTS: &str = "UNWIND $rows AS row MERGE (d:Document {id: row.i
          d.sourceType = row.source_type, d.language = row.language, \
          d.contentHash = row.content_hash";
 
+/// Of `(document, person)` pairs, those with no `MENTIONS` between them yet.
+const UNLINKED_PERSONS: &str = "UNWIND $pairs AS p MATCH (d:Document {id: p.doc}) \
+     WHERE NOT EXISTS { MATCH (d)-[:MENTIONS]->(:Person {id: p.person}) } \
+     RETURN d.id AS document, p.person AS person, d.title AS title, d.force AS force, \
+            d.operation AS operation";
+
+/// A person a stored document names but is not linked to yet.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+pub struct UnlinkedPerson {
+    pub document: String,
+    pub person: String,
+    pub title: Option<String>,
+    pub force: String,
+    pub operation: Option<String>,
+}
+
 /// Links photos to where they were taken: one `Location` per point (to about a metre),
 /// owned by the force that recorded it first, and a `TAKEN_AT` owned by the document's.
 const TAKEN_AT: &str = "UNWIND $rows AS row MATCH (d:Document {id: row.doc}) \
@@ -99,6 +115,32 @@ impl GraphClient {
             .param("ids", ids.to_vec()),
         )
         .await
+    }
+
+    /// Of `(document id, person id)` pairs, those not linked by a `MENTIONS` yet, with
+    /// the document's title, force and operation: the links a re-linking pass is about
+    /// to add (for the alerts on watched persons). Not scoped: the re-linking job's own
+    /// look-up, across every force.
+    ///
+    /// Cypher: `UNWIND $pairs` + `MATCH (d:Document)` + `NOT EXISTS { MENTIONS }`.
+    pub async fn unlinked_persons(
+        &self,
+        pairs: &[(String, String)],
+    ) -> Result<Vec<UnlinkedPerson>, GraphError> {
+        if pairs.is_empty() {
+            return Ok(Vec::new());
+        }
+        let pairs: Vec<BoltType> = pairs
+            .iter()
+            .map(|(doc, person)| {
+                bolt_map(vec![
+                    ("doc", doc.as_str().into()),
+                    ("person", person.as_str().into()),
+                ])
+            })
+            .collect();
+        self.rows(query(UNLINKED_PERSONS).param("pairs", pairs))
+            .await
     }
 
     /// A document node by id, or `None` (the batched look-up with one id).

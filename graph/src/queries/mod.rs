@@ -77,7 +77,7 @@ macro_rules! operation_allowed {
 
 pub mod cases;
 pub mod charts;
-mod documents;
+pub(crate) mod documents;
 pub mod export;
 pub mod hotspots;
 pub mod mentions;

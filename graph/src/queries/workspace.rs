@@ -51,9 +51,11 @@ pub struct AlertRow {
     /// The saved search's or watch's id, and its name or label.
     pub subject_id: String,
     pub subject: String,
-    pub document_id: String,
+    /// The document that matched; none for a relationship an import wrote.
+    pub document_id: Option<String>,
     pub title: String,
-    /// The document's force and operation: the alert is shown only within them.
+    /// The document's (or imported record's) force and operation: the alert is shown
+    /// only within them.
     pub force: String,
     pub document_operation: Option<String>,
     /// The segment that matched, when the document has segments.
@@ -64,6 +66,15 @@ pub struct AlertRow {
     pub watched_key: Option<String>,
     /// The subject belongs to a case and the material to another case or force.
     pub cross_case: bool,
+    /// For a relationship an import wrote: its type (`USES`, `INVOLVED_IN`, …) and the
+    /// graph key of its other end.
+    #[serde(default)]
+    pub relationship: Option<String>,
+    #[serde(default)]
+    pub related: Option<String>,
+    /// What raised it: `ingest`, `relink` or the import's `import:<hash>`.
+    #[serde(default)]
+    pub source: Option<String>,
     pub created_at: String,
     pub read: bool,
 }
@@ -103,18 +114,37 @@ const RECORD_ALERTS: &str = "UNWIND $rows AS row \
      a.subjectId = row.subject_id, a.subject = row.subject, a.documentId = row.document_id, \
      a.title = row.title, a.force = row.force, a.documentOperation = row.document_operation, \
      a.segment = row.segment, a.why = row.why, a.watchedKey = row.watched_key, a.crossCase = row.cross_case, \
+     a.relationship = row.relationship, a.related = row.related, a.source = row.source, \
      a.createdAt = row.created_at, a.read = false";
+
+/// What an alert row returns.
+macro_rules! alert_fields {
+    () => {
+        "a.id AS id, a.owner AS owner, a.kind AS kind, a.subjectId AS subject_id, \
+         a.subject AS subject, a.documentId AS document_id, a.title AS title, a.force AS force, \
+         a.documentOperation AS document_operation, a.segment AS segment, a.why AS why, \
+         a.watchedKey AS watched_key, a.crossCase AS cross_case, a.relationship AS relationship, \
+         a.related AS related, a.source AS source, a.createdAt AS created_at, a.read AS read"
+    };
+}
 
 /// The owner's alerts within the caller's compartment (a force or operation the owner
 /// has since lost is not shown), newest first.
-const ALERTS: &str = "MATCH (a:Alert) WHERE a.owner = $owner AND a.force IN $forces \
+const ALERTS: &str = concat!(
+    "MATCH (a:Alert) WHERE a.owner = $owner AND a.force IN $forces \
      AND ($operations IS NULL OR a.documentOperation IN $operations) \
-     AND (NOT $unreadOnly OR NOT a.read) \
-     RETURN a.id AS id, a.owner AS owner, a.kind AS kind, a.subjectId AS subject_id, \
-     a.subject AS subject, a.documentId AS document_id, a.title AS title, a.force AS force, \
-     a.documentOperation AS document_operation, a.segment AS segment, a.why AS why, \
-     a.watchedKey AS watched_key, a.crossCase AS cross_case, a.createdAt AS created_at, a.read AS read \
-     ORDER BY a.createdAt DESC, a.id LIMIT $limit";
+     AND (NOT $unreadOnly OR NOT a.read) RETURN ",
+    alert_fields!(),
+    " ORDER BY a.createdAt DESC, a.id LIMIT $limit"
+);
+
+/// Every owner's alerts created after `$since` (the live feed's catch-up with alerts
+/// other processes raised), oldest first.
+const ALERTS_SINCE: &str = concat!(
+    "MATCH (a:Alert) WHERE a.createdAt > $since RETURN ",
+    alert_fields!(),
+    " ORDER BY a.createdAt, a.id LIMIT $limit"
+);
 
 const UNREAD_ALERTS: &str = "MATCH (a:Alert) WHERE a.owner = $owner AND NOT a.read \
      AND a.force IN $forces AND ($operations IS NULL OR a.documentOperation IN $operations) \
@@ -187,6 +217,9 @@ impl AlertRow {
             ("why", self.why.clone().into()),
             ("watched_key", self.watched_key.clone().into()),
             ("cross_case", self.cross_case.into()),
+            ("relationship", self.relationship.clone().into()),
+            ("related", self.related.clone().into()),
+            ("source", self.source.clone().into()),
             ("created_at", self.created_at.clone().into()),
         ])
     }
@@ -271,6 +304,16 @@ impl GraphClient {
         let query = scoped(ALERTS, scope)
             .param("owner", owner)
             .param("unreadOnly", unread_only)
+            .param("limit", limit);
+        self.rows(query).await
+    }
+
+    /// Every owner's alerts created after `since` (RFC 3339), oldest first, at most
+    /// `limit`: what other processes raised, for the live feed. Not scoped: the feed
+    /// shows each subscriber only their own alerts within their scope.
+    pub async fn alerts_since(&self, since: &str, limit: i64) -> Result<Vec<AlertRow>, GraphError> {
+        let query = neo4rs::query(ALERTS_SINCE)
+            .param("since", since)
             .param("limit", limit);
         self.rows(query).await
     }

@@ -347,7 +347,8 @@ impl Services {
 
     /// Reads a case bundle back into this database: each file checked against the
     /// manifest, the CSVs imported, the documents indexed and
-    /// linked again, the notes and charts kept. Returns the bundle's manifest.
+    /// linked again, the notes and charts kept; what it adds about a watched identifier
+    /// or person raises alerts as any import does. Returns the bundle's manifest.
     pub async fn import_case(&self, bundle: &Path) -> Result<CaseManifest, PipelineError> {
         let dir = tempfile::tempdir().map_err(|e| bundle_error("a working folder", e))?;
         let (manifest, folder) = {
@@ -360,6 +361,7 @@ impl Services {
         // Each row names its own operation (an episode only when it was in the case).
         let opts = ImportOptions {
             strict: true,
+            watched: Some(crate::alerts::watched_keys(&self.graph).await?),
             ..ImportOptions::default()
         };
         for (file, kind) in [
@@ -379,6 +381,7 @@ impl Services {
                     "{file} of the bundle was refused: {bad}"
                 )));
             }
+            crate::alerts::alert_on_import(&self.graph, &report).await?;
         }
         let docs = BufReader::new(
             std::fs::File::open(folder.join("documents.jsonl"))

@@ -14,11 +14,25 @@ pub(super) async fn import_one(
         .map(|f| f.to_string_lossy().into_owned())
         .unwrap_or_default();
     let progress = Bar(bar(0, &label, "rows"));
+    // What the file writes about watched identifiers and persons raises alerts.
+    let opts = &ImportOptions {
+        watched: Some(toex_pipeline::alerts::watched_keys(graph).await?),
+        ..opts.clone()
+    };
     let report = graph
         .import_file(kind, file, opts, &progress)
         .await
         .with_context(|| format!("importing {}", file.display()))?;
     progress.0.finish_and_clear();
+    let alerts = toex_pipeline::alerts::alert_on_import(graph, &report)
+        .await
+        .with_context(|| format!("alerting on what {} wrote", file.display()))?;
+    if alerts > 0 {
+        eprintln!(
+            "{}: {alerts} alert(s) on watched identifiers and persons",
+            file.display()
+        );
+    }
     for err in &report.rejected {
         eprintln!("{err}");
     }

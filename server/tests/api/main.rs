@@ -10,6 +10,7 @@ mod health;
 mod helpers;
 mod hotspots;
 mod http_conformance;
+mod import_alerts;
 mod ingest;
 mod jobs;
 mod linkage;

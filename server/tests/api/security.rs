@@ -352,7 +352,7 @@ fn leakage_queries(w: &World) -> Vec<(&'static str, String, Value)> {
         ("ingestJobs", "{ ingestJobs(first: 100) { id force operation files { name } } }".into(), json!({})),
         ("savedSearches", "{ savedSearches { id name queryText operation } }".into(), json!({})),
         ("watches", "{ watches { id key label operation } }".into(), json!({})),
-        ("alerts", "{ alerts { unread items { id kind subject documentId title force operation why } } }".into(), json!({})),
+        ("alerts", "{ alerts { unread items { id kind subject documentId title force operation why relationship related source } } }".into(), json!({})),
         ("annotations", "query($b: String!) { all: annotations(first: 100) { id kind on { key label caption } segment text author force operation } b: annotations(on: $b) { id text } q: annotations(query: \"zanzibarquokka\") { id text on { key caption } } q2: annotations(query: \"quincemarker\") { id text } t: annotations(tag: \"zanzibarquokka\") { id on { key caption } } t2: annotations(tag: \"quincemarker\") { id on { key } } }".into(), json!({"b": format!("Document:{}", w.doc_b)})),
         ("tags", "{ tags(first: 100) { tag count } }".into(), json!({})),
         ("charts", "{ charts(first: 100) { id name force operation owner updatedBy root pinned hidden relationshipTypes graph { nodes { key caption force } edges { from to type } } } }".into(), json!({})),

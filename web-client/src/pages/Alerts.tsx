@@ -5,14 +5,14 @@ import { useEffect } from 'react';
 import { useMutation, useQuery, useSubscription } from 'urql';
 import { graphql } from '../gql';
 import { Empty, ErrorState, Loading } from '../components/States';
-import { formatWhen } from '../lib/entity';
+import { entityHref, formatWhen } from '../lib/entity';
 import { href } from '../router';
 
 const AlertsQuery = graphql(`
   query Alerts {
     alerts(first: 100) {
       unread
-      items { id kind subject subjectId documentId title force operation segment why crossCase createdAt read }
+      items { id kind subject subjectId documentId title force operation segment why crossCase relationship related createdAt read }
     }
     savedSearches { id name queryText operation createdAt }
     watches { id key label operation createdAt }
@@ -102,7 +102,8 @@ export function AlertsPage() {
       <h1>Alerts</h1>
       <p className="hint">
         New material is checked against your saved searches and watched identifiers as it is ingested, transcribed or
-        translated; each match is listed here within your forces and operations.
+        translated, and imports and re-linking against your watches (a new user of a watched phone, a watched person in a
+        new incident or newly named in a stored document); each match is listed here within your forces and operations.
       </p>
       {unreadIds.length > 0 && (
         <button type="button" onClick={() => markRead({ ids: unreadIds }).then(again)}>
@@ -115,18 +116,34 @@ export function AlertsPage() {
         <ol className="alert-list">
           {alerts.items.map((a) => (
             <li key={a.id} className={a.read ? 'read' : 'unread'}>
-              <a
-                href={href('/doc', { id: a.documentId, seg: a.segment ?? undefined })}
-                onClick={() => !a.read && markRead({ ids: [a.id] })}
-              >
-                {a.title}
-              </a>{' '}
+              {a.documentId || !a.related ? (
+                <a
+                  href={href('/doc', { id: a.documentId ?? undefined, seg: a.segment ?? undefined })}
+                  onClick={() => !a.read && markRead({ ids: [a.id] })}
+                >
+                  {a.title}
+                </a>
+              ) : (
+                <span>{a.title}</span>
+              )}{' '}
               <span className="muted">
                 {a.kind === 'WATCH' ? 'watched' : 'saved search'} “{a.subject}” · {a.force}
                 {a.operation ? ` · ${a.operation}` : ''} · {formatWhen(a.createdAt)}
               </span>
               {a.crossCase && <span className="flag">another case</span>}
               <p className="why">{a.why}</p>
+              {a.relationship && a.related && !a.documentId && (
+                <p className="why">
+                  {a.relationship}:{' '}
+                  {a.related.includes('[') ? (
+                    a.related
+                  ) : (
+                    <a href={entityHref(a.related)} onClick={() => !a.read && markRead({ ids: [a.id] })}>
+                      {a.related}
+                    </a>
+                  )}
+                </p>
+              )}
             </li>
           ))}
         </ol>

@@ -3,11 +3,19 @@
 //! batch's documents only (its query with a document-id filter, in the compartment it
 //! was saved in); a watch is a key look-up among the batch's extracted mentions, which
 //! are normalised, so `07700 900001` and `+447700900001` are one phone. Each match is an
-//! alert, stored in the graph and sent to the owner's live subscriptions.
+//! alert, stored in the graph and sent to the owner's live subscriptions. Imports and
+//! re-linking passes alert on the relationships they write (`links`); alerts raised by
+//! another process (`toex import`, another replica) reach this one's subscribers by a
+//! short poll of the graph.
 
-use std::collections::HashMap;
+mod links;
+
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+pub use links::{alert_on_import, watched_keys};
 
 use sha2::{Digest, Sha256};
 use toex_graph::{AlertRow, SavedSearchRow, Scope, WatchRow};
@@ -26,7 +34,29 @@ pub struct Alerts {
     /// Bumped by every change, so orders read before a change are not kept after it.
     generation: AtomicU64,
     live: broadcast::Sender<Arc<AlertRow>>,
+    /// Ids of the alerts sent lately, so one read again from the graph is not sent twice.
+    sent: Mutex<Sent>,
 }
+
+/// The last [`SENT_KEPT`] alert ids sent live.
+#[derive(Default)]
+struct Sent {
+    ids: HashSet<String>,
+    order: VecDeque<String>,
+}
+
+/// How many sent alert ids are remembered (more than any poll window holds).
+const SENT_KEPT: usize = 20_000;
+
+/// How often the graph is read for alerts other processes raised.
+pub const FOLLOW_EVERY: Duration = Duration::from_secs(2);
+
+/// How far each read reaches back before the newest alert already seen: an alert is
+/// stamped before its transaction commits, so one committed late is still found.
+const FOLLOW_OVERLAP: chrono::TimeDelta = chrono::TimeDelta::seconds(10);
+
+/// Most alerts read by one poll.
+const FOLLOW_LIMIT: i64 = 1_000;
 
 /// The standing orders as the check uses them, each with the compartment it was made in
 /// (an order whose compartment no longer parses is left out).
@@ -43,6 +73,7 @@ impl Default for Alerts {
             orders: RwLock::new(None),
             generation: AtomicU64::new(0),
             live: broadcast::channel(1024).0,
+            sent: Mutex::default(),
         }
     }
 }
@@ -58,6 +89,24 @@ impl Alerts {
         let mut orders = self.orders.write().unwrap_or_else(|p| p.into_inner());
         self.generation.fetch_add(1, Ordering::SeqCst);
         *orders = None;
+    }
+
+    /// Sends an alert to the live subscribers unless it was sent lately.
+    fn send(&self, alert: AlertRow) {
+        {
+            let mut sent = self.sent.lock().unwrap_or_else(|p| p.into_inner());
+            if !sent.ids.insert(alert.id.clone()) {
+                return;
+            }
+            sent.order.push_back(alert.id.clone());
+            if sent.order.len() > SENT_KEPT
+                && let Some(old) = sent.order.pop_front()
+            {
+                sent.ids.remove(&old);
+            }
+        }
+        // No subscriber is no error.
+        let _ = self.live.send(Arc::new(alert));
     }
 
     fn cached(&self) -> Option<Arc<Orders>> {
@@ -176,12 +225,40 @@ impl Services {
         if alerts.is_empty() {
             return Ok(());
         }
-        self.graph.record_alerts(&alerts).await?;
-        for alert in alerts {
-            // No subscriber is no error.
-            let _ = self.alerts.live.send(Arc::new(alert));
+        self.send_alerts(alerts).await
+    }
+
+    /// The live feed's catch-up: every [`FOLLOW_EVERY`], the alerts raised since the
+    /// last read by any process (`toex import`, another replica, this one) are read from
+    /// the graph and those not sent yet go to this process's subscribers. A Neo4j outage
+    /// just waits for the next turn.
+    pub async fn follow_alerts(self) {
+        let mut newest = chrono::Utc::now();
+        loop {
+            tokio::time::sleep(FOLLOW_EVERY).await;
+            let since =
+                (newest - FOLLOW_OVERLAP).to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+            let rows = match self.graph.alerts_since(&since, FOLLOW_LIMIT).await {
+                Ok(rows) => rows,
+                Err(e) => {
+                    tracing::debug!(error = %e, "the alert feed waits");
+                    continue;
+                }
+            };
+            let full = rows.len() as i64 >= FOLLOW_LIMIT;
+            for row in rows {
+                if let Ok(at) = chrono::DateTime::parse_from_rfc3339(&row.created_at) {
+                    let at = at.with_timezone(&chrono::Utc);
+                    // A full page moves on past its last row, overlap or not.
+                    newest = if full {
+                        at + FOLLOW_OVERLAP
+                    } else {
+                        newest.max(at)
+                    };
+                }
+                self.alerts.send(row);
+            }
         }
-        Ok(())
     }
 }
 
@@ -203,7 +280,7 @@ fn watch_alerts(orders: &Orders, arrived: &[(String, NewDocument)], now: &str) -
                     kind: "WATCH".to_owned(),
                     subject_id: w.id.clone(),
                     subject: w.label.clone(),
-                    document_id: id.clone(),
+                    document_id: Some(id.clone()),
                     title: doc.title.clone(),
                     force: doc.force.clone(),
                     document_operation: doc.operation.clone(),
@@ -214,6 +291,9 @@ fn watch_alerts(orders: &Orders, arrived: &[(String, NewDocument)], now: &str) -
                     ),
                     watched_key: Some(key.clone()),
                     cross_case: cross_case(&w.operation, doc),
+                    relationship: None,
+                    related: None,
+                    source: Some("ingest".to_owned()),
                     created_at: now.to_owned(),
                     read: false,
                 });
@@ -271,7 +351,7 @@ fn search_alerts(
                 kind: "SEARCH".to_owned(),
                 subject_id: s.id.clone(),
                 subject: s.name.clone(),
-                document_id: hit.id.clone(),
+                document_id: Some(hit.id.clone()),
                 title: doc.title.clone(),
                 force: doc.force.clone(),
                 document_operation: doc.operation.clone(),
@@ -279,6 +359,9 @@ fn search_alerts(
                 why: format!("matches “{}”: {}", s.query, passage.trim()),
                 watched_key: None,
                 cross_case: cross_case(&s.operation, doc),
+                relationship: None,
+                related: None,
+                source: Some("ingest".to_owned()),
                 created_at: now.to_owned(),
                 read: false,
             });

@@ -21,6 +21,6 @@ pub use index::{
     Added, Contained, Correction, DEFAULT_MIN_SIMILARITY, Excerpt, FacetCount, Facets, Hit,
     MAX_SEARCH_DEPTH, MAX_SEGMENT_MATCHES, MentionHit, NewDocument, Parent, Place, Provenance,
     QuerySyntax, Scope, SearchIndex, SearchMode, SearchRequest, SearchResults, SearchSort,
-    SegmentMatch, StoredDocument, TranslationCandidate, TranslationMeta, TranslationSelection,
-    index_schema,
+    SegmentMatch, StandingQuery, StoredDocument, TranslationCandidate, TranslationMeta,
+    TranslationSelection, index_schema,
 };

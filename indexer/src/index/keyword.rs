@@ -23,17 +23,12 @@ impl SearchIndex {
         }
     }
 
-    /// How many documents a keyword search matches, and nothing else: no scoring,
-    /// excerpts or facets. An alert check runs every saved search over each new batch
-    /// this way first, and searches in full only the few that match.
-    pub fn count_matching(&self, req: &SearchRequest) -> Result<usize, IndexError> {
-        let IdentifierQuery { query, .. } = self.parse_with_identifiers(&req.query)?;
-        let query = self.keyword_query(req, query);
-        Ok(self.reader.searcher().search(&query, &Count)?)
-    }
-
     /// The user's query within the request's scope and filters.
-    fn keyword_query(&self, req: &SearchRequest, user_query: Box<dyn Query>) -> BooleanQuery {
+    pub(super) fn keyword_query(
+        &self,
+        req: &SearchRequest,
+        user_query: Box<dyn Query>,
+    ) -> BooleanQuery {
         let f = self.fields;
         let mut clauses = scope_clauses(&f, &req.scope);
         clauses.push((Occur::Must, user_query));

@@ -7,6 +7,7 @@ mod excerpt;
 mod fields;
 mod identifiers;
 mod keyword;
+mod percolate;
 mod results;
 mod spans;
 mod statistics;
@@ -53,6 +54,7 @@ pub use document::{
 pub use excerpt::Excerpt;
 pub use fields::index_schema;
 pub use keyword::QuerySyntax;
+pub use percolate::StandingQuery;
 pub use results::{
     DEFAULT_MIN_SIMILARITY, FacetCount, Facets, Hit, MAX_SEARCH_DEPTH, MAX_SEGMENT_MATCHES,
     SearchMode, SearchRequest, SearchResults, SearchSort, SegmentMatch,

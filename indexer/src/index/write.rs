@@ -65,26 +65,7 @@ impl SearchIndex {
             times.push(at);
             let mut d = TantivyDocument::default();
             d.add_text(f.id, &id);
-            d.add_text(f.title, &doc.title);
-            d.add_text(f.text, &doc.text);
-            if doc.language.as_deref().is_none_or(|l| l == "en") {
-                d.add_text(f.text_en, &doc.text);
-            }
-            if doc.language.as_deref() != Some("en") {
-                d.add_text(f.text_skel, &doc.text);
-            }
-            // Who wrote each message or spoke each line: searchable, in any script through
-            // the skeleton, without entering the stored text.
-            let speakers = speakers_of(&doc.segments);
-            if !speakers.is_empty() {
-                if doc.language.as_deref().is_none_or(|l| l == "en") {
-                    d.add_text(f.text_en, &speakers);
-                }
-                d.add_text(f.text_skel, &speakers);
-            }
-            if let Some(t) = &doc.translation {
-                d.add_text(f.translation, t);
-            }
+            searchable_fields(&f, doc, &mut d);
             if let Some(m) = &doc.translation_meta {
                 d.add_text(
                     f.translation_meta,
@@ -95,20 +76,11 @@ impl SearchIndex {
                 d.add_text(f.provenance, serde_json::to_string(p).unwrap_or_default());
             }
             if let Some(c) = &doc.correction {
-                d.add_text(f.corrected, &c.text);
                 d.add_text(
                     f.correction_meta,
                     serde_json::json!({"by": c.by, "at": c.at}).to_string(),
                 );
             }
-            if let Some(l) = &doc.language {
-                d.add_text(f.language, l);
-            }
-            d.add_text(f.force, &doc.force);
-            if let Some(o) = &doc.operation {
-                d.add_text(f.operation, o);
-            }
-            d.add_text(f.source_type, &doc.source_type);
             if !doc.segments.is_empty() {
                 d.add_text(f.segments, segments_json(&doc.segments));
             }
@@ -116,16 +88,6 @@ impl SearchIndex {
                 d.add_bytes(f.vectors, &semantic::encode(vectors));
             }
             if !doc.mentions.is_empty() {
-                let mut keys: Vec<String> = doc
-                    .mentions
-                    .iter()
-                    .map(|m| m.found.kind.key(&m.found.value))
-                    .collect();
-                keys.sort_unstable();
-                keys.dedup();
-                for key in keys {
-                    d.add_text(f.identifiers, key);
-                }
                 d.add_text(
                     f.entities,
                     serde_json::to_string(&doc.mentions).unwrap_or_default(),
@@ -247,4 +209,52 @@ fn speakers_of(segments: &[toex_formats::Segment]) -> String {
     names.sort_unstable();
     names.dedup();
     names.join("\n")
+}
+
+/// The fields a query can match of a new document: its words (original, English,
+/// skeleton, translation, correction, speakers), title, language, force, operation,
+/// source type and the keys of the identifiers it mentions. Indexing adds the stored
+/// rest; percolation indexes only these.
+pub(super) fn searchable_fields(f: &Fields, doc: &NewDocument, d: &mut TantivyDocument) {
+    d.add_text(f.title, &doc.title);
+    d.add_text(f.text, &doc.text);
+    if doc.language.as_deref().is_none_or(|l| l == "en") {
+        d.add_text(f.text_en, &doc.text);
+    }
+    if doc.language.as_deref() != Some("en") {
+        d.add_text(f.text_skel, &doc.text);
+    }
+    // Who wrote each message or spoke each line: searchable, in any script through the
+    // skeleton, without entering the stored text.
+    let speakers = speakers_of(&doc.segments);
+    if !speakers.is_empty() {
+        if doc.language.as_deref().is_none_or(|l| l == "en") {
+            d.add_text(f.text_en, &speakers);
+        }
+        d.add_text(f.text_skel, &speakers);
+    }
+    if let Some(t) = &doc.translation {
+        d.add_text(f.translation, t);
+    }
+    if let Some(c) = &doc.correction {
+        d.add_text(f.corrected, &c.text);
+    }
+    if let Some(l) = &doc.language {
+        d.add_text(f.language, l);
+    }
+    d.add_text(f.force, &doc.force);
+    if let Some(o) = &doc.operation {
+        d.add_text(f.operation, o);
+    }
+    d.add_text(f.source_type, &doc.source_type);
+    let mut keys: Vec<String> = doc
+        .mentions
+        .iter()
+        .map(|m| m.found.kind.key(&m.found.value))
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    for key in keys {
+        d.add_text(f.identifiers, key);
+    }
 }

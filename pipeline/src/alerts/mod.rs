@@ -19,7 +19,7 @@ pub use links::{alert_on_import, watched_keys};
 
 use sha2::{Digest, Sha256};
 use toex_graph::{AlertRow, SavedSearchRow, Scope, WatchRow};
-use toex_indexer::{NewDocument, SearchIndex, SearchRequest, SearchSort};
+use toex_indexer::{NewDocument, SearchIndex, SearchRequest, SearchSort, StandingQuery};
 use tokio::sync::broadcast;
 
 use crate::{PipelineError, Services};
@@ -59,10 +59,11 @@ const FOLLOW_OVERLAP: chrono::TimeDelta = chrono::TimeDelta::seconds(10);
 const FOLLOW_LIMIT: i64 = 1_000;
 
 /// The standing orders as the check uses them, each with the compartment it was made in
-/// (an order whose compartment no longer parses is left out).
+/// (an order whose compartment no longer parses is left out), a saved search parsed once
+/// for percolation.
 #[derive(Default)]
 struct Orders {
-    searches: Vec<(SavedSearchRow, Scope)>,
+    searches: Vec<(SavedSearchRow, Scope, StandingQuery)>,
     /// By watched key.
     watches: HashMap<String, Vec<(WatchRow, Scope)>>,
 }
@@ -167,12 +168,27 @@ impl Services {
             return Ok(orders);
         }
         let generation = self.alerts.generation.load(Ordering::SeqCst);
-        let searches = (self.graph.saved_searches(None).await?.into_iter())
-            .filter_map(|s| {
-                let scope = scope_of(&s.forces, &s.operations)?;
-                Some((s, scope))
+        let rows = self.graph.saved_searches(None).await?;
+        let index = self.index.clone();
+        // Each saved search parsed once, on the CPU pool, until the orders change.
+        let searches = self
+            .cpu
+            .run(move || {
+                (rows.into_iter())
+                    .filter_map(|s| {
+                        let scope = scope_of(&s.forces, &s.operations)?;
+                        let request = SearchRequest::new(s.query.clone(), scope.clone());
+                        match index.standing_query(&request) {
+                            Ok(query) => Some((s, scope, query)),
+                            Err(e) => {
+                                tracing::warn!(search = %s.id, error = %e, "a saved search does not parse");
+                                None
+                            }
+                        }
+                    })
+                    .collect()
             })
-            .collect();
+            .await?;
         let mut watches: HashMap<String, Vec<(WatchRow, Scope)>> = HashMap::new();
         for w in self.graph.watches(None).await? {
             if let Some(scope) = scope_of(&w.forces, &w.operations) {
@@ -313,25 +329,25 @@ fn search_alerts(
     let ids: Vec<String> = arrived.iter().map(|(id, _)| id.clone()).collect();
     let docs: HashMap<&str, &NewDocument> =
         arrived.iter().map(|(id, d)| (id.as_str(), d)).collect();
+    // Percolated first: the few saved searches that match the batch are searched in full
+    // (for the passage and segment).
+    let batch: Vec<&NewDocument> = arrived.iter().map(|(_, d)| d).collect();
+    let standing: Vec<&StandingQuery> = orders.searches.iter().map(|(_, _, q)| q).collect();
+    let matching = match index.percolate(&batch, &standing) {
+        Ok(matching) => matching,
+        Err(e) => {
+            tracing::warn!(error = %e, "the batch could not be checked against saved searches");
+            return Vec::new();
+        }
+    };
     let mut out = Vec::new();
-    for (s, scope) in &orders.searches {
-        // Which documents match, not how well: no scoring statistics to gather.
+    for (s, scope, _) in matching.into_iter().map(|i| &orders.searches[i]) {
         let request = SearchRequest {
             documents: ids.clone(),
             limit: ids.len().min(MAX_ALERTS_PER_SEARCH),
             sort: SearchSort::Newest,
             ..SearchRequest::new(s.query.clone(), scope.clone())
         };
-        // Most saved searches match nothing in a batch: counted first, searched in
-        // full (for the passage and segment) only when they do.
-        match index.count_matching(&request) {
-            Ok(0) => continue,
-            Ok(_) => {}
-            Err(e) => {
-                tracing::warn!(search = %s.id, error = %e, "a saved search could not run");
-                continue;
-            }
-        }
         let hits = match index.search(&request) {
             Ok(results) => results.hits,
             Err(e) => {

@@ -40,10 +40,10 @@ impl Connectivity {
 /// A cheaply clonable handle on Neo4j. Clone it; don't wrap it.
 #[derive(Clone)]
 pub struct GraphClient {
-    inner: Arc<Inner>,
+    pub(crate) inner: Arc<Inner>,
 }
 
-struct Inner {
+pub(crate) struct Inner {
     graph: Graph,
     settings: GraphSettings,
     state: watch::Sender<Connectivity>,
@@ -104,7 +104,10 @@ impl GraphClient {
     /// server, whose first analyst would otherwise wait for each page's queries to be
     /// planned.
     pub fn warm_plans_on_connect(&self) {
-        self.inner.warm_plans.store(true, Ordering::Relaxed);
+        if !self.inner.warm_plans.swap(true, Ordering::Relaxed) {
+            // Then kept fresh as the graph changes.
+            tokio::spawn(self.clone().keep_plans_fresh());
+        }
         if self.connectivity().is_up() {
             self.spawn_warm_up();
         }

@@ -90,8 +90,10 @@ impl GraphClient {
     }
 
     /// The same pool, up, with statements of its own: for work that must not show in
-    /// this handle's count (warming the plan cache beside a request that counts).
-    pub(crate) fn uncounted(&self) -> Self {
+    /// this handle's count (warming the plan cache beside a request that counts, a
+    /// background loop beside the requests whose statements a test counts). Check this
+    /// handle's [`GraphClient::connectivity`] before using it: it does not follow it.
+    pub fn uncounted(&self) -> Self {
         Self::over(
             self.inner.graph.clone(),
             self.inner.settings.clone(),

@@ -194,8 +194,9 @@ impl GraphClient {
         out
     }
 
-    /// The threat and force profiles' statements under the built-in method's hops: the
-    /// largest statements toex sends, each planned in 1–2 s on this machine.
+    /// The threat and force profiles' statements under the built-in method's hops (the
+    /// largest statements toex sends, each planned in 1–2 s on this machine), and the
+    /// hot-spot page's counts and place names.
     async fn warm_profiles(&self, scope: &Scope) -> Lane {
         use toex_analytics::profiles::{ProfileConfig, ThreatKind, window};
         let config = ProfileConfig::builtin();
@@ -216,6 +217,24 @@ impl GraphClient {
         out.push(("force profile categories", r.map(drop)));
         let r = self.repeat_victims(scope, from, to, 1).await;
         out.push(("force profile victims", r.map(drop)));
+        // The hot-spot page's counts and place names, for a month, every crime type.
+        let filter = crate::HotspotFilter {
+            scope: scope.clone(),
+            from: Some(from.to_owned()),
+            to: Some(to.to_owned()),
+            crime_types: None,
+        };
+        let cell = [("warm".to_owned(), [0.0, 0.0, 0.001, 0.001])];
+        for kind in [
+            crate::HotspotKind::Incidents,
+            crate::HotspotKind::Vawg,
+            crate::HotspotKind::Missing,
+        ] {
+            let r = self.hotspot_places(kind, &filter).await;
+            out.push(("hot-spot places", r.map(drop)));
+            let r = self.hotspot_cell_places(kind, &filter, &cell).await;
+            out.push(("hot-spot cell places", r.map(drop)));
+        }
         out
     }
 

@@ -250,11 +250,16 @@ impl Services {
     /// just waits for the next turn.
     pub async fn follow_alerts(self) {
         let mut newest = chrono::Utc::now();
+        // Its statements are the process's own, not any request's.
+        let graph = self.graph.uncounted();
         loop {
             tokio::time::sleep(FOLLOW_EVERY).await;
+            if !self.graph.connectivity().is_up() {
+                continue;
+            }
             let since =
                 (newest - FOLLOW_OVERLAP).to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-            let rows = match self.graph.alerts_since(&since, FOLLOW_LIMIT).await {
+            let rows = match graph.alerts_since(&since, FOLLOW_LIMIT).await {
                 Ok(rows) => rows,
                 Err(e) => {
                     tracing::debug!(error = %e, "the alert feed waits");

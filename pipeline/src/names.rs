@@ -149,8 +149,9 @@ impl Services {
             ..Relinked::default()
         };
         let index = self.index.clone();
+        // Every stored document read again: background work, on the jobs' pool.
         let found = self
-            .cpu
+            .jobs_cpu
             .run(move || index.find_names(|force| names.of(force)))
             .await??;
         // Watched persons a document names for the first time: alerted once written.

@@ -50,6 +50,7 @@ impl Services {
         models.push(speech_model);
         let (graph, monitor) = open_graph(settings.neo4j)?;
         let cpu = CpuPool::new("search", settings.index.threads, settings.index.queue)?;
+        let jobs_cpu = CpuPool::new("jobs", settings.index.threads, settings.index.queue)?;
         let store =
             JobStore::open(&settings.index.jobs).map_err(|e| opening("the ingest job store", e))?;
         let unfinished = store
@@ -66,6 +67,7 @@ impl Services {
             index: Arc::new(index),
             jobs,
             cpu,
+            jobs_cpu,
             models,
             profiles: Arc::new(profiles),
             names: Arc::new(Names::new()),

@@ -23,8 +23,12 @@ pub struct Services {
     /// What ingestion writes to the graph through: `graph` itself, or a fake in tests.
     pub ingest_graph: Arc<dyn crate::graph::IngestGraph>,
     pub index: Arc<SearchIndex>,
-    /// Runs search and indexing off the async runtime.
+    /// Runs search, scoring and indexing off the async runtime: what a request waits for.
     pub cpu: CpuPool,
+    /// Runs ingest and translation jobs' heavy work (reading files, OCR, transcription,
+    /// translation): a pool of its own, so a batch of scans, which fills every worker it
+    /// has, never holds up an analyst's search or page behind it.
+    pub jobs_cpu: CpuPool,
     pub models: Vec<ModelInfo>,
     /// Durable ingest jobs and their queue.
     pub jobs: Arc<crate::jobs::Jobs>,

@@ -108,6 +108,7 @@ fn services(dir: &Path, graph: Arc<FakeGraph>) -> Services {
         ingest_graph: graph,
         index: Arc::new(SearchIndex::open_or_create(&dir.join("index")).unwrap()),
         cpu: CpuPool::new("test", 1, 16).unwrap(),
+        jobs_cpu: CpuPool::new("test-jobs", 1, 16).unwrap(),
         models: Vec::new(),
         jobs,
         profiles: Arc::new(toex_analytics::profiles::ProfileConfig::builtin().clone()),

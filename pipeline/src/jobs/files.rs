@@ -163,11 +163,11 @@ impl Services {
             let spool = self.jobs.store().spool(&job.id)?;
             // Scanned pages are read side by side, as many as the pool has workers.
             let limits = toex_formats::Limits {
-                ocr_workers: self.cpu.threads(),
+                ocr_workers: self.jobs_cpu.threads(),
                 ..toex_formats::Limits::default()
             };
             let prepared = self
-                .cpu
+                .jobs_cpu
                 .run(move || {
                     let setting = Setting {
                         job: &snapshot,

@@ -129,7 +129,7 @@ impl Services {
             );
             let mut report = item_progress(self.jobs.clone(), &job, i, "sentences");
             let outcome = self
-                .cpu
+                .jobs_cpu
                 .run(move || {
                     translate_stored(&index, &translators, &id, &force, &mut |done, total| {
                         report(done as f64, total as f64)

@@ -12,7 +12,7 @@ use toex_extract::{EntityKind, Mention};
 use toex_graph::import::ImportReport;
 use toex_graph::{AlertRow, GraphClient, Scope, WatchRow};
 
-use super::{alert_id, scope_of};
+use super::{alert_id, cross_case, scope_of};
 use crate::{PipelineError, Services};
 
 /// Every key anyone watches, for an import to report what it writes about them.
@@ -22,7 +22,7 @@ pub async fn watched_keys(graph: &GraphClient) -> Result<Arc<HashSet<String>>, P
 }
 
 /// Every watch by key, each with the compartment it was made in.
-async fn watches_by_key(
+pub(super) async fn watches_by_key(
     graph: &GraphClient,
 ) -> Result<HashMap<String, Vec<(WatchRow, Scope)>>, PipelineError> {
     let mut by_key: HashMap<String, Vec<(WatchRow, Scope)>> = HashMap::new();
@@ -73,10 +73,7 @@ pub async fn alert_on_import(
                 segment: None,
                 why: format!("“{}” {} (imported from {file})", w.label, t.what),
                 watched_key: Some(t.key.clone()),
-                cross_case: w
-                    .operation
-                    .as_ref()
-                    .is_some_and(|c| t.operation.as_deref() != Some(c.as_str())),
+                cross_case: cross_case(&w.operation, t.operation.as_deref()),
                 relationship: Some(t.relationship.to_owned()),
                 related: t.other.clone(),
                 source: Some(report.source.clone()),
@@ -148,10 +145,7 @@ impl Services {
                         m.found.value, w.label, m.found.text
                     ),
                     watched_key: Some(key.clone()),
-                    cross_case: w
-                        .operation
-                        .as_ref()
-                        .is_some_and(|c| new.operation.as_deref() != Some(c.as_str())),
+                    cross_case: cross_case(&w.operation, new.operation.as_deref()),
                     relationship: Some("MENTIONS".to_owned()),
                     related: Some(format!("Document:{}", new.document)),
                     source: Some("relink".to_owned()),

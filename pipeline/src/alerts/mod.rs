@@ -129,9 +129,9 @@ fn alert_id(subject: &str, document: &str) -> String {
     digest[..12].iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn cross_case(case: &Option<String>, doc: &NewDocument) -> bool {
-    case.as_ref()
-        .is_some_and(|c| doc.operation.as_deref() != Some(c.as_str()))
+/// Whether material of `operation` crosses out of the case an order was made for.
+fn cross_case(case: &Option<String>, operation: Option<&str>) -> bool {
+    case.as_ref().is_some_and(|c| operation != Some(c.as_str()))
 }
 
 impl Services {
@@ -189,12 +189,7 @@ impl Services {
                     .collect()
             })
             .await?;
-        let mut watches: HashMap<String, Vec<(WatchRow, Scope)>> = HashMap::new();
-        for w in self.graph.watches(None).await? {
-            if let Some(scope) = scope_of(&w.forces, &w.operations) {
-                watches.entry(w.key.clone()).or_default().push((w, scope));
-            }
-        }
+        let watches = links::watches_by_key(&self.graph).await?;
         let orders = Arc::new(Orders { searches, watches });
         let mut cached = self
             .alerts
@@ -311,7 +306,7 @@ fn watch_alerts(orders: &Orders, arrived: &[(String, NewDocument)], now: &str) -
                         m.found.value, w.label, m.found.text
                     ),
                     watched_key: Some(key.clone()),
-                    cross_case: cross_case(&w.operation, doc),
+                    cross_case: cross_case(&w.operation, doc.operation.as_deref()),
                     relationship: None,
                     related: None,
                     source: Some("ingest".to_owned()),
@@ -379,7 +374,7 @@ fn search_alerts(
                 segment: segment.and_then(|m| i64::try_from(m.index).ok()),
                 why: format!("matches “{}”: {}", s.query, passage.trim()),
                 watched_key: None,
-                cross_case: cross_case(&s.operation, doc),
+                cross_case: cross_case(&s.operation, doc.operation.as_deref()),
                 relationship: None,
                 related: None,
                 source: Some("ingest".to_owned()),

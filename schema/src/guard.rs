@@ -245,9 +245,15 @@ impl Extension for Guard {
         operation_name: Option<&str>,
         next: NextExecute<'_>,
     ) -> Response {
+        let started = std::time::Instant::now();
         let Some(limit) = ctx.data_opt::<Session>().and_then(|s| s.0.time_limit()) else {
             let mut response = next.run(ctx, operation_name).await;
             crate::error::name_what_was_asked(&mut response.errors);
+            tracing::debug!(
+                operation = operation_name.unwrap_or("-"),
+                elapsed_ms = started.elapsed().as_secs_f64() * 1e3,
+                "executed"
+            );
             return response;
         };
         match tokio::time::timeout(limit, next.run(ctx, operation_name)).await {
@@ -267,6 +273,7 @@ impl Extension for Guard {
 
     async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
         let response = next.run(ctx).await;
+        let sealing_started = std::time::Instant::now();
         let mut seen = std::mem::take(&mut *self.seen.lock().expect("guard lock"));
         if seen.principal.is_none() {
             seen.principal = ctx.data_opt::<Principal>().cloned();
@@ -277,7 +284,12 @@ impl Extension for Guard {
             audit: self.audit.as_ref(),
             echoes: &echoes,
         };
-        seal(response, &seen, sealing, None).await
+        let response = seal(response, &seen, sealing, None).await;
+        tracing::debug!(
+            elapsed_ms = sealing_started.elapsed().as_secs_f64() * 1e3,
+            "redacted and audited"
+        );
+        response
     }
 
     /// Subscriptions: each event is redacted like a response; the subscription is

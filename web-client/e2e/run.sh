@@ -21,6 +21,8 @@ serve_pid=""
 cleanup() {
   [[ -n "$serve_pid" ]] && kill -TERM "$serve_pid" 2>/dev/null && wait "$serve_pid" 2>/dev/null || true
   scripts/neo4j.sh stop >/dev/null 2>&1 || true
+  # Kept for reading after the run: every request and GraphQL operation with its time.
+  [[ -f "$work/serve.log" ]] && cp "$work/serve.log" "$root/test-output/web/serve.log" || true
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -45,6 +47,9 @@ echo "== an analyst and a token" >&2
 token="$("$bin" token create e2e.analyst --label e2e 2>/dev/null)"
 
 echo "== toex serve" >&2
+mkdir -p "$root/test-output/web"
+# Each operation's execution and sealing time is logged too (debug), to explain a slow page.
+export RUST_LOG="${RUST_LOG:-info,toex_schema::guard=debug}"
 serve_toex "$bin" "$work/serve.log"
 url="${url%/graphql}"
 # Until Neo4j has been reached once, analysts' answers are withheld (redaction fails
@@ -58,7 +63,6 @@ done
 echo "   ready after $(( $(date +%s) - waited )) s (Neo4j plans warmed)" >&2
 
 echo "== e2e tests against $url" >&2
-mkdir -p "$root/test-output/web"
 status=0
 TOEX_URL="$url" TOEX_TOKEN="$token" TOEX_DEMO="$work/demo" CHROMIUM="$browser" \
 TEST_OUTPUT="$root/test-output/web" \

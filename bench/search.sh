@@ -29,4 +29,7 @@ server=$!
 for _ in $(seq 1 100); do grep -q '"url"' "$work/serve.log" 2>/dev/null && break; sleep 0.2; done
 url="$(grep -o '"url":"[^"]*"' "$work/serve.log" | head -n1 | cut -d'"' -f4)"
 [[ -n "$url" ]] || { echo "toex did not start; see $work/serve.log" >&2; exit 1; }
-python3 bench/search_load.py "$url" "$clients" "$seconds"
+echo "-- repeated searches (15 shapes × 3 filters: a repeat may be answered from the cache)"
+python3 bench/search_load.py "$url" "$clients" "$seconds" repeat
+echo "-- unique searches (every one worked out in full)"
+python3 bench/search_load.py "$url" "$clients" "$seconds" unique

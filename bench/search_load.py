@@ -1,6 +1,11 @@
 """Search latency through GraphQL under concurrent clients: p50/p99 and throughput.
 
-Usage: search_load.py URL [CLIENTS] [SECONDS]
+Usage: search_load.py URL [CLIENTS] [SECONDS] [repeat|unique]
+
+`repeat` draws from 15 query shapes and 3 filters, as analysts repeat and page through
+searches (the server may answer a repeat from its per-scope results cache); `unique`
+makes every request new (an exclusion of a word no document holds, different each time),
+so every search is worked out in full.
 """
 import json
 import random
@@ -19,6 +24,7 @@ HEADERS = {
 }
 clients = int(sys.argv[2]) if len(sys.argv) > 2 else 16
 seconds = float(sys.argv[3]) if len(sys.argv) > 3 else 30
+unique = len(sys.argv) > 4 and sys.argv[4] == "unique"
 
 QUERIES = [
     "garage", "silver car", '"red van"', "phone -police", "takeaway OR hotel",
@@ -49,6 +55,8 @@ def client(seed):
     mine = []
     while time.monotonic() < stop:
         q = rng.choice(QUERIES)
+        if unique:
+            q = f"{q} -zq{seed}x{len(mine)}x{rng.randrange(1 << 30)}"
         f = rng.choice([{}, {"forces": ["WYP"]}, {"languages": ["ar"]}])
         t = time.perf_counter()
         try:
@@ -69,5 +77,5 @@ for t in threads:
     t.join()
 latencies.sort()
 p = lambda x: latencies[min(len(latencies) - 1, int(len(latencies) * x))]
-print(f"{clients} clients, {seconds:.0f} s: {len(latencies)} searches ({len(latencies) / seconds:.0f}/s), {len(errors)} errors")
+print(f"{'unique' if unique else 'repeated'} searches, {clients} clients, {seconds:.0f} s: {len(latencies)} searches ({len(latencies) / seconds:.0f}/s), {len(errors)} errors")
 print(f"p50 {p(0.50):.1f} ms   p90 {p(0.90):.1f} ms   p99 {p(0.99):.1f} ms   max {latencies[-1]:.1f} ms")

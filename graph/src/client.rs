@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use neo4rs::{ConfigBuilder, Graph, Query};
@@ -332,16 +332,27 @@ impl GraphClient {
     ) -> Result<Vec<T>, GraphError> {
         self.inner.statements.fetch_add(1, Ordering::Relaxed);
         let timeout = self.inner.settings.query_timeout();
+        let started = Instant::now();
         let work = async {
             let mut stream = if write {
                 self.inner.graph.execute(query).await?
             } else {
                 self.inner.graph.execute_read(query).await?
             };
+            let answered = started.elapsed();
             let mut out = Vec::new();
             while let Some(row) = stream.next().await? {
                 out.push(row.to::<T>()?);
             }
+            // What each statement cost, to explain a slow page: until Neo4j answered
+            // (connection, planning, the first rows) and in all.
+            tracing::debug!(
+                rows = std::any::type_name::<T>(),
+                count = out.len(),
+                answered_ms = answered.as_secs_f64() * 1e3,
+                elapsed_ms = started.elapsed().as_secs_f64() * 1e3,
+                "statement"
+            );
             Ok(out)
         };
         tokio::time::timeout(timeout, work)

@@ -22,5 +22,5 @@ pub use index::{
     MAX_SEARCH_DEPTH, MAX_SEGMENT_MATCHES, MentionHit, NewDocument, Parent, Place, Provenance,
     QuerySyntax, Scope, SearchIndex, SearchMode, SearchRequest, SearchResults, SearchSort,
     SegmentMatch, StandingQuery, StoredDocument, TranslationCandidate, TranslationMeta,
-    TranslationSelection, index_schema,
+    TranslationSelection, Wanted, index_schema,
 };

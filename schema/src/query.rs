@@ -112,6 +112,7 @@ impl CoreQuery {
             );
         }
         let query_text = searchable(ctx, query_text).await?;
+        let want = wanted(&ctx.look_ahead());
         let services = ctx.data_unchecked::<Services>().clone();
         let first = page_size(first)?;
         let scope = crate::access::scope_for(ctx, &filter.forces, &filter.operations)?;
@@ -163,6 +164,7 @@ impl CoreQuery {
                     },
                     min_similarity: min_similarity.map(|m| m as f32),
                     documents: Vec::new(),
+                    want,
                 };
                 let index = services.index.clone();
                 let results = services
@@ -280,5 +282,26 @@ pub(crate) fn page_size(first: Option<i32>) -> ApiResult<usize> {
             "`first` must be at most {MAX_PAGE_SIZE}"
         ))),
         Some(n) => Ok(n as usize),
+    }
+}
+
+/// What of a search's answer the request selects (through fragments too): facets,
+/// excerpts and matching segments are worked out only when asked for.
+fn wanted(selection: &async_graphql::Lookahead<'_>) -> toex_indexer::Wanted {
+    let of_hits = |field: &str| {
+        selection.field("edges").field("node").field(field).exists()
+            || selection.field("nodes").field(field).exists()
+    };
+    toex_indexer::Wanted {
+        facets: selection.field("facets").exists(),
+        excerpts: [
+            "snippet",
+            "translationSnippet",
+            "correctedSnippet",
+            "translationMatched",
+        ]
+        .into_iter()
+        .any(of_hits),
+        segments: of_hits("segments"),
     }
 }

@@ -48,8 +48,9 @@ token="$("$bin" token create e2e.analyst --label e2e 2>/dev/null)"
 
 echo "== toex serve" >&2
 mkdir -p "$root/test-output/web"
-# Each operation's execution and sealing time is logged too (debug), to explain a slow page.
-export RUST_LOG="${RUST_LOG:-info,toex_schema::guard=debug}"
+# Each operation's execution and sealing time and each Neo4j statement's are logged too
+# (debug), to explain a slow page.
+export RUST_LOG="${RUST_LOG:-info,toex_schema::guard=debug,toex_graph=debug}"
 serve_toex "$bin" "$work/serve.log"
 url="${url%/graphql}"
 # Until Neo4j has been reached once, analysts' answers are withheld (redaction fails

@@ -2,11 +2,14 @@
 //! and paging, and more-like-this.
 
 use super::*;
-use tantivy::aggregation::AggregationLimitsGuard;
 use tantivy::query_grammar::{UserInputAst, UserInputLeaf};
 
+/// Largest page whose results are remembered for the next identical search.
+const MAX_CACHED_HITS: usize = 100;
+
 impl SearchIndex {
-    /// Runs a query in its mode. Syntax errors come back as [`IndexError::BadQuery`]
+    /// Runs a query in its mode, or answers it from the results of the same request
+    /// (scope included) made since the last commit. Syntax errors come back as [`IndexError::BadQuery`]
     /// with the position; semantic modes without a model as [`IndexError::Model`].
     pub fn search(&self, req: &SearchRequest) -> Result<SearchResults, IndexError> {
         // Collectors hold `offset + limit` entries: a page deep down is refused before
@@ -17,10 +20,22 @@ impl SearchIndex {
                  search (words, filters, dates) to reach the rest"
             )));
         }
-        match req.mode {
-            SearchMode::Keyword => self.keyword_search(req),
-            SearchMode::Semantic | SearchMode::Hybrid => self.vector_search(req),
+        // Analysts page back and forth and repeat searches; a batch of alerts' documents
+        // is searched once.
+        let key =
+            (req.documents.is_empty() && req.limit <= MAX_CACHED_HITS).then(|| format!("{req:?}"));
+        if let Some(results) = key.as_deref().and_then(|k| self.results.get(k)) {
+            return Ok(SearchResults::clone(&results));
         }
+        let epoch = self.results.epoch();
+        let results = match req.mode {
+            SearchMode::Keyword => self.keyword_search(req)?,
+            SearchMode::Semantic | SearchMode::Hybrid => self.vector_search(req)?,
+        };
+        if let Some(key) = key {
+            self.results.put(key, epoch, Arc::new(results.clone()));
+        }
+        Ok(results)
     }
 
     /// The user's query within the request's scope and filters.
@@ -68,7 +83,7 @@ impl SearchIndex {
         let query = self.keyword_query(req, user_query.box_clone());
         let searcher = self.reader.searcher();
         let limit = req.limit.clamp(1, 1000);
-        let facets = AggregationCollector::from_aggs(facet_request(), facet_budget());
+        let facets = req.want.facets.then_some(super::facets::FacetCounter);
         let (top, total, facet_results) = match req.sort {
             // Scores from the scope's documents only: never from other forces'.
             SearchSort::Relevance => searcher.search_with_statistics_provider(
@@ -100,44 +115,30 @@ impl SearchIndex {
                 )
             }
         };
-        let facets = Facets {
-            languages: facet_counts(&facet_results, "language"),
-            forces: facet_counts(&facet_results, "force"),
-            operations: facet_counts(&facet_results, "operation"),
-            source_types: facet_counts(&facet_results, "source_type"),
+        let facets = facet_results.unwrap_or_default();
+        let excerpts = if req.want.excerpts {
+            Some(Excerpts {
+                text: SnippetGenerator::create(&searcher, &*user_query, f.text)?,
+                translation: SnippetGenerator::create(&searcher, &*user_query, f.translation)?,
+                corrected: SnippetGenerator::create(&searcher, &*user_query, f.corrected)?,
+            })
+        } else {
+            None
         };
-        let text_snippets = SnippetGenerator::create(&searcher, &*user_query, f.text)?;
-        let translation_snippets =
-            SnippetGenerator::create(&searcher, &*user_query, f.translation)?;
-        let corrected_snippets = SnippetGenerator::create(&searcher, &*user_query, f.corrected)?;
         let terms = self.matched_terms(&*user_query);
         let mut hits = Vec::with_capacity(top.len());
         for (score, addr) in top {
             let doc: TantivyDocument = searcher.doc(addr)?;
-            // Side by side: where only one side matched, the other shows its opening.
-            let snippet = snippet_or_opening(&doc, f.text, text_snippets.snippet_from_doc(&doc));
-            let translation =
-                first_str(&doc, f.translation).map(|_| translation_snippets.snippet_from_doc(&doc));
-            // Whether the query matched the machine translation, from the snippet's spans.
-            let translation_hit = translation
-                .as_ref()
-                .is_some_and(|s| !s.highlighted().is_empty());
-            let translation_snippet =
-                translation.map(|s| snippet_or_opening(&doc, f.translation, s));
-            let mut hit = self.hit(&doc, score, snippet, translation_snippet);
-            if first_str(&doc, f.corrected).is_some() {
-                let corrected =
-                    cut_snippet(&doc, f.corrected, corrected_snippets.snippet_from_doc(&doc));
-                if corrected.is_marked() {
-                    hit.translation_matched = Some("corrected");
-                }
-                hit.corrected_snippet = Some(corrected);
-            }
-            if hit.translation_matched.is_none() && translation_hit {
-                hit.translation_matched = Some("machine");
-            }
+            let mut hit = match &excerpts {
+                Some(excerpts) => self.excerpted_hit(&doc, score, excerpts),
+                None => self.hit(&doc, score, Excerpt::default(), None),
+            };
             let mentioned = self.mentions_of(&doc, &identifiers);
             hit.identifiers = super::identifiers::held(&identifiers, &mentioned);
+            if !req.want.segments {
+                hits.push(hit);
+                continue;
+            }
             if let Some(json) = first_str(&doc, f.segments) {
                 let segments = segments_from_json(&json);
                 let written = super::identifiers::written_spans(&segments, &mentioned);
@@ -152,6 +153,32 @@ impl SearchIndex {
             matched_as: identifiers,
             min_similarity: None,
         })
+    }
+
+    /// A hit with the best passages of its original and translations side by side (where
+    /// only one side matched, the other shows its opening), and which translation matched.
+    fn excerpted_hit(&self, doc: &TantivyDocument, score: f32, excerpts: &Excerpts) -> Hit {
+        let f = self.fields;
+        let snippet = snippet_or_opening(doc, f.text, excerpts.text.snippet_from_doc(doc));
+        let translation =
+            first_str(doc, f.translation).map(|_| excerpts.translation.snippet_from_doc(doc));
+        // Whether the query matched the machine translation, from the snippet's spans.
+        let translation_hit = translation
+            .as_ref()
+            .is_some_and(|s| !s.highlighted().is_empty());
+        let translation_snippet = translation.map(|s| snippet_or_opening(doc, f.translation, s));
+        let mut hit = self.hit(doc, score, snippet, translation_snippet);
+        if first_str(doc, f.corrected).is_some() {
+            let corrected = cut_snippet(doc, f.corrected, excerpts.corrected.snippet_from_doc(doc));
+            if corrected.is_marked() {
+                hit.translation_matched = Some("corrected");
+            }
+            hit.corrected_snippet = Some(corrected);
+        }
+        if hit.translation_matched.is_none() && translation_hit {
+            hit.translation_matched = Some("machine");
+        }
+        hit
     }
 
     /// Documents like `id` (by the distinctive terms of its text and translation), best
@@ -288,10 +315,9 @@ impl QuerySyntax {
     }
 }
 
-/// The facet aggregation of one search, held to [`FACET_MEMORY_BYTES`].
-fn facet_budget() -> AggContextParams {
-    AggContextParams::new(
-        AggregationLimitsGuard::new(Some(FACET_MEMORY_BYTES), Some(FACET_BUCKETS)),
-        tantivy::tokenizer::TokenizerManager::default(),
-    )
+/// The query's snippet generators for the original and both translations.
+struct Excerpts {
+    text: SnippetGenerator,
+    translation: SnippetGenerator,
+    corrected: SnippetGenerator,
 }

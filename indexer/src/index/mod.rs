@@ -2,8 +2,10 @@
 //! a mutex and every commit happens in [`SearchIndex::add_documents`]. All methods are
 //! blocking; async callers run them on a [`crate::CpuPool`].
 
+mod cache;
 mod document;
 mod excerpt;
+mod facets;
 mod fields;
 mod identifiers;
 mod keyword;
@@ -22,8 +24,6 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::ops::Bound;
-use tantivy::aggregation::agg_req::Aggregations;
-use tantivy::aggregation::{AggContextParams, AggregationCollector};
 use tantivy::collector::{Count, TopDocs};
 use tantivy::directory::MmapDirectory;
 
@@ -57,7 +57,7 @@ pub use keyword::QuerySyntax;
 pub use percolate::StandingQuery;
 pub use results::{
     DEFAULT_MIN_SIMILARITY, FacetCount, Facets, Hit, MAX_SEARCH_DEPTH, MAX_SEGMENT_MATCHES,
-    SearchMode, SearchRequest, SearchResults, SearchSort, SegmentMatch,
+    SearchMode, SearchRequest, SearchResults, SearchSort, SegmentMatch, Wanted,
 };
 
 /// Largest accepted text of one document, in bytes.
@@ -80,6 +80,8 @@ pub struct SearchIndex {
     fields: Fields,
     embedder: Option<Arc<dyn Embed>>,
     vectors: RwLock<VectorIndex>,
+    /// Recent searches' results, per request and scope, until the next commit.
+    results: cache::ResultCache,
 }
 
 impl SearchIndex {
@@ -116,6 +118,7 @@ impl SearchIndex {
             fields,
             embedder,
             vectors: RwLock::new(VectorIndex::new()),
+            results: cache::ResultCache::new(),
         };
         index.load_vectors()?;
         Ok(index)
@@ -182,6 +185,8 @@ impl SearchIndex {
     }
 }
 
+#[cfg(test)]
+mod answer_tests;
 #[cfg(test)]
 mod search_tests;
 #[cfg(test)]

@@ -2,15 +2,13 @@
 //! per-segment matches and facet counts.
 
 use super::*;
-use tantivy::aggregation::Key;
-use tantivy::aggregation::agg_result::{AggregationResult, AggregationResults, BucketResult};
 
 /// Deepest result a search pages to (`offset + limit`), as Elasticsearch's
 /// `max_result_window`: collectors hold that many entries.
 pub const MAX_SEARCH_DEPTH: usize = 10_000;
-/// Memory one search's facet counts may take, and their most buckets.
-pub(super) const FACET_MEMORY_BYTES: u64 = 16 * 1024 * 1024;
-pub(super) const FACET_BUCKETS: u32 = 4 * 100 + 16;
+/// Memory one segment's facet counts may take: a column with more values than that is
+/// not counted.
+pub(super) const FACET_MEMORY_BYTES: usize = 16 * 1024 * 1024;
 /// The least cosine similarity a semantic match must reach unless a search says
 /// otherwise: with all-MiniLM-L6-v2, passages on the query's subject score about 0.35 and
 /// up, unrelated ones under 0.1 (measured in `pipeline/tests/semantic_search.rs`).
@@ -42,6 +40,35 @@ pub struct SearchRequest {
     /// (default [`DEFAULT_MIN_SIMILARITY`]); so an unrelated document is not returned just
     /// because it is the nearest there is.
     pub min_similarity: Option<f32>,
+    /// What the caller will read: the facet counts and each hit's excerpts and matching
+    /// segments are worked out only when wanted.
+    pub want: Wanted,
+}
+
+/// The costly parts of a search's answer a caller asks for (all of them by default).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Wanted {
+    /// Facet counts over every match.
+    pub facets: bool,
+    /// Each hit's snippets of the original and translations (and which one matched).
+    pub excerpts: bool,
+    /// Each hit's matching segments.
+    pub segments: bool,
+}
+
+impl Wanted {
+    /// Everything.
+    pub const ALL: Wanted = Wanted {
+        facets: true,
+        excerpts: true,
+        segments: true,
+    };
+}
+
+impl Default for Wanted {
+    fn default() -> Self {
+        Self::ALL
+    }
 }
 
 impl SearchRequest {
@@ -61,6 +88,7 @@ impl SearchRequest {
             sort: SearchSort::default(),
             documents: Vec::new(),
             min_similarity: None,
+            want: Wanted::ALL,
         }
     }
 }
@@ -164,38 +192,6 @@ pub struct FacetCount {
 }
 
 pub(super) const FACET_FIELDS: [&str; 4] = ["language", "force", "operation", "source_type"];
-
-pub(super) fn facet_request() -> Aggregations {
-    let request: serde_json::Map<String, serde_json::Value> = FACET_FIELDS
-        .iter()
-        .map(|f| {
-            (
-                (*f).to_owned(),
-                serde_json::json!({ "terms": { "field": f, "size": 100 } }),
-            )
-        })
-        .collect();
-    serde_json::from_value(serde_json::Value::Object(request)).unwrap_or_default()
-}
-
-/// The buckets of terms aggregation `name` as facet counts.
-pub(super) fn facet_counts(results: &AggregationResults, name: &str) -> Vec<FacetCount> {
-    let Some(AggregationResult::BucketResult(BucketResult::Terms { buckets, .. })) =
-        results.0.get(name)
-    else {
-        return Vec::new();
-    };
-    buckets
-        .iter()
-        .filter_map(|b| match &b.key {
-            Key::Str(value) => Some(FacetCount {
-                value: value.clone(),
-                count: b.doc_count,
-            }),
-            _ => None,
-        })
-        .collect()
-}
 
 /// Facet counts over a set of documents' metadata.
 pub(super) fn facets_of(metas: &[DocMeta]) -> Facets {

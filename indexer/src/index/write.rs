@@ -122,6 +122,9 @@ impl SearchIndex {
                 index.add(meta, vectors);
             }
         }
+        drop(index);
+        // Searches from now on see this commit: none is answered from before it.
+        self.results.invalidate();
         Ok(ids)
     }
 

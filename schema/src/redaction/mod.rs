@@ -165,16 +165,37 @@ pub(crate) async fn unredacted_keys(
 /// Redacts `value` in place, leaving strings equal to one of `echoes`; the number of
 /// replacements.
 pub fn redact_value(value: &mut Value, set: &Protected, echoes: &[String]) -> usize {
+    redact_in(value, set, echoes, &mut HashSet::new())
+}
+
+/// Strings up to this length found clean are remembered for the rest of a response: a
+/// map's or a table's repeated values (kinds, classes, labels) are checked once.
+const REMEMBERED_CLEAN: usize = 64;
+
+fn redact_in(
+    value: &mut Value,
+    set: &Protected,
+    echoes: &[String],
+    clean: &mut HashSet<String>,
+) -> usize {
     match value {
-        Value::String(s) if echoes.contains(s) => 0,
+        Value::String(s) if echoes.contains(s) || clean.contains(s.as_str()) => 0,
         Value::String(s) => match set.redact(s) {
             Some((r, n)) => {
                 *s = r;
                 n
             }
-            None => 0,
+            None => {
+                if s.len() <= REMEMBERED_CLEAN {
+                    clean.insert(s.clone());
+                }
+                0
+            }
         },
-        Value::List(items) => items.iter_mut().map(|v| redact_value(v, set, echoes)).sum(),
+        Value::List(items) => items
+            .iter_mut()
+            .map(|v| redact_in(v, set, echoes, clean))
+            .sum(),
         Value::Object(map) => {
             let identity = ["id", "key"].iter().find_map(|f| match map.get(*f) {
                 Some(Value::String(s)) => Some(s.clone()),
@@ -195,7 +216,7 @@ pub fn redact_value(value: &mut Value, set: &Protected, echoes: &[String]) -> us
                 if exempt && NAME_FIELDS.contains(&name.as_str()) {
                     continue;
                 }
-                count += redact_value(v, set, echoes);
+                count += redact_in(v, set, echoes, clean);
             }
             count
         }

@@ -159,3 +159,30 @@ fn a_key_shown_under_a_pseudonym_stands_for_the_node_itself() {
     assert!(set.keys_shown_as(&format!("Email:{phone}")).is_empty());
     assert!(set.keys_shown_as("Phone:+447700900001").is_empty());
 }
+
+#[test]
+fn a_value_repeated_through_a_response_is_redacted_every_time_and_a_clean_one_kept() {
+    // Clean strings are remembered for the rest of a response; a protected one never is.
+    let s = set(&[]);
+    let row = |i: usize| {
+        async_graphql::value!({
+            "kind": "HOT_99",
+            "place": "On or near High Street",
+            "note": (if i % 2 == 0 { "seen with Sophie Smith" } else { "seen alone" }),
+        })
+    };
+    let mut v = async_graphql::Value::List((0..6).map(row).collect());
+    let n = redact_value(&mut v, &s, &[]);
+    assert_eq!(n, 3);
+    let json = v.into_json().unwrap();
+    for (i, r) in json.as_array().unwrap().iter().enumerate() {
+        assert_eq!(r["kind"], "HOT_99");
+        assert_eq!(r["place"], "On or near High Street");
+        let note = r["note"].as_str().unwrap();
+        if i % 2 == 0 {
+            assert_eq!(note, format!("seen with {}", label()));
+        } else {
+            assert_eq!(note, "seen alone");
+        }
+    }
+}

@@ -4,7 +4,7 @@
 // nodes; nodes are sized by betweenness and coloured by Louvain community; a timeline of
 // the selected node; export exactly what is shown as PNG, GraphML and CSV. Every action
 // also has a keyboard path through the side panel.
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { useClient, useQuery } from 'urql';
 import { graphql } from '../gql';
 import type { GraphEdge, GraphNode } from '../gql/graphql';
@@ -82,6 +82,9 @@ export function NetworkPage({ params }: { params: URLSearchParams }) {
   const [busy, setBusy] = useState<string | null>(null);
   const [note, setNote] = useState<string | null>(null);
   const [modularity, setModularity] = useState<number | null>(null);
+  // Moves on whenever the page starts again (new root, filters or chart): an answer to an
+  // earlier start that comes late is dropped, not drawn over the new one.
+  const generation = useRef(0);
 
   const vars = useMemo(() => ({ types, since: since ? new Date(`${since}T00:00:00Z`).toISOString() : null }), [params.toString()]);
 
@@ -123,7 +126,9 @@ export function NetworkPage({ params }: { params: URLSearchParams }) {
   const expand = useCallback(
     async (key: string, h = 1, remember = true) => {
       setBusy(`Expanding ${key}…`);
+      const started = generation.current;
       const r = await client.query(NeighbourhoodQuery, { key, hops: h, types: vars.types, since: vars.since }, { requestPolicy: 'network-only' }).toPromise();
+      if (started !== generation.current) return;
       setBusy(null);
       if (r.error) return setError(r.error);
       if (!r.data?.neighbourhood) return setNote(`${key} is not in the graph (or not in your forces).`);
@@ -136,10 +141,11 @@ export function NetworkPage({ params }: { params: URLSearchParams }) {
 
   const metrics = useCallback(async () => {
     if (!root) return;
+    const started = generation.current;
     const r = await client
       .query(MetricsQuery, { selection: { around: root, hops: 2, relationshipTypes: vars.types } }, { requestPolicy: 'network-only' })
       .toPromise();
-    if (r.error || !r.data) return;
+    if (r.error || !r.data || started !== generation.current) return;
     const centrality = new Map(r.data.centrality.nodes.map((n) => [n.key, n]));
     const community = new Map<string, number>();
     for (const c of r.data.communities.communities) for (const m of c.members) community.set(m, c.id);
@@ -159,7 +165,9 @@ export function NetworkPage({ params }: { params: URLSearchParams }) {
   const openChart = useCallback(
     async (id: string) => {
       setBusy('Opening the chart…');
+      const started = generation.current;
       const r = await client.query(ChartQuery, { id }, { requestPolicy: 'network-only' }).toPromise();
+      if (started !== generation.current) return;
       setBusy(null);
       if (r.error) return setError(r.error);
       const kept = r.data?.chart;
@@ -181,10 +189,14 @@ export function NetworkPage({ params }: { params: URLSearchParams }) {
     [client, change],
   );
 
-  // A new root or new filters: start again.
-  useEffect(() => {
+  // A new root or new filters: start again, before the page is painted (an effect would
+  // leave one frame showing the last chart under the new address and counts).
+  useLayoutEffect(() => {
+    generation.current += 1;
     history.current.clear();
     setUndoable(0);
+    setNote(null);
+    setBusy(null);
     current.current = emptyChart();
     setChart(current.current);
     setUpTo(null);

@@ -47,6 +47,13 @@ public final class Launcher {
 
         Files.createDirectories(opts.dataDir);
         DatabaseManagementServiceBuilder builder = new DatabaseManagementServiceBuilder(opts.dataDir);
+        // toex's page statements take 0.3-1.5 s each to plan on two cores, and a plan is
+        // anchored on an index seek by key, so a few more rows do not change it: Neo4j's
+        // 10 s default replanned them on analysts' requests after every small ingest.
+        // At most every 10 minutes instead, and toex's own refresh (graph/src/queries/
+        // warm.rs) runs them in the background when it is due. A config file may say
+        // otherwise.
+        builder.setConfig(GraphDatabaseSettings.cypher_min_replan_interval, Duration.ofMinutes(10));
         if (opts.configFile != null) {
             // Operator tuning (neo4j.conf syntax); the flags below still decide where Neo4j
             // listens, its memory and authentication.

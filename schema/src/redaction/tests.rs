@@ -168,7 +168,7 @@ fn a_value_repeated_through_a_response_is_redacted_every_time_and_a_clean_one_ke
         async_graphql::value!({
             "kind": "HOT_99",
             "place": "On or near High Street",
-            "note": (if i % 2 == 0 { "seen with Sophie Smith" } else { "seen alone" }),
+            "note": (if i.is_multiple_of(2) { "seen with Sophie Smith" } else { "seen alone" }),
         })
     };
     let mut v = async_graphql::Value::List((0..6).map(row).collect());
@@ -179,7 +179,7 @@ fn a_value_repeated_through_a_response_is_redacted_every_time_and_a_clean_one_ke
         assert_eq!(r["kind"], "HOT_99");
         assert_eq!(r["place"], "On or near High Street");
         let note = r["note"].as_str().unwrap();
-        if i % 2 == 0 {
+        if i.is_multiple_of(2) {
             assert_eq!(note, format!("seen with {}", label()));
         } else {
             assert_eq!(note, "seen alone");

@@ -4,6 +4,8 @@
 # indexed segments and CLIENTS concurrent clients. Prints figures; asserts nothing.
 #
 #   bench/search.sh [MEGABYTES] [SEGMENTS] [CLIENTS] [SECONDS]   defaults: 64 1000000 16 30
+#   PROFILE=N samples the server with perf for N seconds of the unique load and prints
+#   where its CPU went.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -32,4 +34,15 @@ url="$(grep -o '"url":"[^"]*"' "$work/serve.log" | head -n1 | cut -d'"' -f4)"
 echo "-- repeated searches (15 shapes × 3 filters: a repeat may be answered from the cache)"
 python3 bench/search_load.py "$url" "$clients" "$seconds" repeat
 echo "-- unique searches (every one worked out in full)"
+profile="${PROFILE:-0}"
+if [[ "$profile" -gt 0 ]] && command -v perf >/dev/null; then
+  # Where the server's CPU goes under the unique load: perf samples for PROFILE seconds.
+  (sleep 5; perf record -q -e cpu-clock -F 499 -p "$server" -o "$work/perf.data" -- sleep "$profile" \
+    >/dev/null 2>&1) &
+fi
 python3 bench/search_load.py "$url" "$clients" "$seconds" unique
+if [[ -f "$work/perf.data" ]]; then
+  echo "-- where the server's CPU went (perf, self time, top 30)"
+  perf report -i "$work/perf.data" --no-children --sort dso,symbol --stdio 2>/dev/null \
+    | grep -E '^ +[0-9.]+%' | head -n 30
+fi

@@ -333,7 +333,7 @@ impl GraphClient {
         self.inner.statements.fetch_add(1, Ordering::Relaxed);
         let timeout = self.inner.settings.query_timeout();
         let started = Instant::now();
-        let work = async {
+        let once = |query: Query| async move {
             let mut stream = if write {
                 self.inner.graph.execute(query).await?
             } else {
@@ -353,7 +353,20 @@ impl GraphClient {
                 elapsed_ms = started.elapsed().as_secs_f64() * 1e3,
                 "statement"
             );
-            Ok(out)
+            Ok::<_, GraphError>(out)
+        };
+        let work = async {
+            match once(query.clone()).await {
+                // One pooled connection can be left unusable (a statement stopped by its
+                // time limit in the middle of an exchange): that is not an outage, so
+                // the statement is tried once more, within the same limit, before Neo4j
+                // is called unavailable (a real outage fails the second time too).
+                Err(GraphError::Unavailable { reason }) => {
+                    tracing::debug!(%reason, "a connection failed; the statement runs again");
+                    once(query).await
+                }
+                other => other,
+            }
         };
         tokio::time::timeout(timeout, work)
             .await

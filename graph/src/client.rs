@@ -252,7 +252,7 @@ impl GraphClient {
     }
 
     /// Runs a read query and decodes every row into `T` (columns named as `T`'s fields).
-    pub(crate) async fn rows<T: DeserializeOwned>(
+    pub(crate) async fn rows<T: DeserializeOwned + Send>(
         &self,
         query: Query,
     ) -> Result<Vec<T>, GraphError> {
@@ -264,7 +264,7 @@ impl GraphClient {
     /// Runs a write query and decodes every row into `T`.
     /// Every write is an idempotent `MERGE`/`SET`, so one that lost a race with a
     /// concurrent transaction is run again (see [`Self::run_in_transaction`]).
-    pub(crate) async fn write_rows<T: DeserializeOwned>(
+    pub(crate) async fn write_rows<T: DeserializeOwned + Send>(
         &self,
         query: Query,
     ) -> Result<Vec<T>, GraphError> {
@@ -325,7 +325,7 @@ impl GraphClient {
         }
     }
 
-    async fn fetch<T: DeserializeOwned>(
+    async fn fetch<T: DeserializeOwned + Send>(
         &self,
         query: Query,
         write: bool,
@@ -355,19 +355,22 @@ impl GraphClient {
             );
             Ok::<_, GraphError>(out)
         };
-        let work = async {
-            match once(query.clone()).await {
-                // One pooled connection can be left unusable (a statement stopped by its
-                // time limit in the middle of an exchange): that is not an outage, so
-                // the statement is tried once more, within the same limit, before Neo4j
-                // is called unavailable (a real outage fails the second time too).
-                Err(GraphError::Unavailable { reason }) => {
-                    tracing::debug!(%reason, "a connection failed; the statement runs again");
-                    once(query).await
+        // Boxed: the retry doubles the statement's future, and every resolver's future
+        // holds one.
+        let work: std::pin::Pin<Box<dyn Future<Output = Result<Vec<T>, GraphError>> + Send + '_>> =
+            Box::pin(async move {
+                match once(query.clone()).await {
+                    // One pooled connection can be left unusable (a statement stopped by its
+                    // time limit in the middle of an exchange): that is not an outage, so
+                    // the statement is tried once more, within the same limit, before Neo4j
+                    // is called unavailable (a real outage fails the second time too).
+                    Err(GraphError::Unavailable { reason }) => {
+                        tracing::debug!(%reason, "a connection failed; the statement runs again");
+                        once(query).await
+                    }
+                    other => other,
                 }
-                other => other,
-            }
-        };
+            });
         tokio::time::timeout(timeout, work)
             .await
             .map_err(|_| GraphError::Timeout(timeout))?

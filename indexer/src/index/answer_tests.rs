@@ -7,7 +7,7 @@ use super::*;
 
 /// Chats in English and Iraqi Arabic, some translated, across two forces and two
 /// operations, from a fixed seed.
-fn corpus() -> Vec<NewDocument> {
+pub(super) fn corpus() -> Vec<NewDocument> {
     const EN: [&str; 12] = [
         "meet at the garage",
         "the silver car is outside",
@@ -71,7 +71,7 @@ fn corpus() -> Vec<NewDocument> {
         .collect()
 }
 
-const QUERIES: [&str; 10] = [
+pub(super) const QUERIES: [&str; 10] = [
     "garage",
     "silver car",
     "\"red van\"",
@@ -85,7 +85,7 @@ const QUERIES: [&str; 10] = [
 ];
 
 /// The ranking: ids and scores in order, and the total.
-fn ranking(r: &SearchResults) -> (usize, Vec<(String, u32)>) {
+pub(super) fn ranking(r: &SearchResults) -> (usize, Vec<(String, u32)>) {
     (
         r.total,
         r.hits
@@ -244,7 +244,7 @@ fn aggregated(index: &SearchIndex, req: &SearchRequest) -> Facets {
         .collect();
     let aggs = serde_json::from_value(serde_json::Value::Object(request)).unwrap();
     let collector = AggregationCollector::from_aggs(aggs, AggContextParams::default());
-    let query = index.keyword_query(req, index.parse(&req.query).unwrap());
+    let query = index.keyword_query(req, index.parse(&req.query).unwrap(), None);
     let results = index.reader.searcher().search(&query, &collector).unwrap();
     let counts = |name: &str| {
         let Some(AggregationResult::BucketResult(BucketResult::Terms { buckets, .. })) =

@@ -117,5 +117,9 @@ pub(super) fn any_of(field: Field, values: &[String]) -> Box<dyn Query> {
             (Occur::Should, q)
         })
         .collect();
-    Box::new(BooleanQuery::new(terms))
+    // A filter: it confines, it does not rank.
+    Box::new(ConstScoreQuery::new(
+        Box::new(BooleanQuery::new(terms)),
+        0.0,
+    ))
 }

@@ -38,14 +38,19 @@ impl SearchIndex {
         Ok(results)
     }
 
-    /// The user's query within the request's scope and filters.
+    /// The user's query within the request's scope (given as its documents, or else as
+    /// its clauses) and filters.
     pub(super) fn keyword_query(
         &self,
         req: &SearchRequest,
         user_query: Box<dyn Query>,
+        scope: Option<ScopeFilter>,
     ) -> BooleanQuery {
         let f = self.fields;
-        let mut clauses = scope_clauses(&f, &req.scope);
+        let mut clauses = match scope {
+            Some(docs) => vec![(Occur::Must, Box::new(docs) as Box<dyn Query>)],
+            None => scope_clauses(&f, &req.scope),
+        };
         clauses.push((Occur::Must, user_query));
         for (field, values) in [
             (f.language, &req.languages),
@@ -80,10 +85,16 @@ impl SearchIndex {
             query: user_query,
             found: identifiers,
         } = self.parse_with_identifiers(&req.query)?;
-        let query = self.keyword_query(req, user_query.box_clone());
         let searcher = self.reader.searcher();
+        let scope = self.scopes.get(&searcher, &f, &req.scope)?;
+        let query = self.keyword_query(
+            req,
+            user_query.box_clone(),
+            Some(ScopeFilter(Arc::clone(&scope))),
+        );
         let limit = req.limit.clamp(1, 1000);
         let facets = req.want.facets.then_some(super::facets::FacetCounter);
+        let statistics = ScopedStatistics::new(&searcher, &scope);
         let (top, total, facet_results) = match req.sort {
             // Scores from the scope's documents only: never from other forces'.
             SearchSort::Relevance => searcher.search_with_statistics_provider(
@@ -95,7 +106,7 @@ impl SearchIndex {
                     Count,
                     facets,
                 ),
-                &ScopedStatistics::new(&searcher, &f, &req.scope)?,
+                &statistics,
             )?,
             SearchSort::Newest => {
                 let (top, total, facets) = searcher.search(
@@ -117,10 +128,11 @@ impl SearchIndex {
         };
         let facets = facet_results.unwrap_or_default();
         let excerpts = if req.want.excerpts {
+            let excerpts = |field| self.snippets(&statistics, &*user_query, field);
             Some(Excerpts {
-                text: SnippetGenerator::create(&searcher, &*user_query, f.text)?,
-                translation: SnippetGenerator::create(&searcher, &*user_query, f.translation)?,
-                corrected: SnippetGenerator::create(&searcher, &*user_query, f.corrected)?,
+                text: excerpts(f.text)?,
+                translation: excerpts(f.translation)?,
+                corrected: excerpts(f.corrected)?,
             })
         } else {
             None
@@ -159,9 +171,9 @@ impl SearchIndex {
     /// only one side matched, the other shows its opening), and which translation matched.
     fn excerpted_hit(&self, doc: &TantivyDocument, score: f32, excerpts: &Excerpts) -> Hit {
         let f = self.fields;
-        let snippet = snippet_or_opening(doc, f.text, excerpts.text.snippet_from_doc(doc));
+        let snippet = snippet_or_opening(doc, f.text, snippet_of(&excerpts.text, doc));
         let translation =
-            first_str(doc, f.translation).map(|_| excerpts.translation.snippet_from_doc(doc));
+            first_str(doc, f.translation).map(|_| snippet_of(&excerpts.translation, doc));
         // Whether the query matched the machine translation, from the snippet's spans.
         let translation_hit = translation
             .as_ref()
@@ -169,7 +181,7 @@ impl SearchIndex {
         let translation_snippet = translation.map(|s| snippet_or_opening(doc, f.translation, s));
         let mut hit = self.hit(doc, score, snippet, translation_snippet);
         if first_str(doc, f.corrected).is_some() {
-            let corrected = cut_snippet(doc, f.corrected, excerpts.corrected.snippet_from_doc(doc));
+            let corrected = cut_snippet(doc, f.corrected, snippet_of(&excerpts.corrected, doc));
             if corrected.is_marked() {
                 hit.translation_matched = Some("corrected");
             }
@@ -200,14 +212,16 @@ impl SearchIndex {
             .with_min_term_frequency(1)
             .with_max_query_terms(32)
             .with_document(addr);
-        let mut clauses = scope_clauses(&f, scope);
-        clauses.push((Occur::Must, Box::new(like)));
-        clauses.push((Occur::MustNot, Box::new(by_id)));
-        let query = BooleanQuery::new(clauses);
+        let docs = self.scopes.get(&searcher, &f, scope)?;
+        let query = BooleanQuery::new(vec![
+            (Occur::Must, Box::new(ScopeFilter(Arc::clone(&docs)))),
+            (Occur::Must, Box::new(like)),
+            (Occur::MustNot, Box::new(by_id)),
+        ]);
         let top = searcher.search_with_statistics_provider(
             &query,
             &TopDocs::with_limit(limit.clamp(1, 100)).order_by_score(),
-            &ScopedStatistics::new(&searcher, &f, scope)?,
+            &ScopedStatistics::new(&searcher, &docs),
         )?;
         let mut hits = Vec::with_capacity(top.len());
         for (score, addr) in top {
@@ -315,9 +329,63 @@ impl QuerySyntax {
     }
 }
 
-/// The query's snippet generators for the original and both translations.
+/// The query's snippet generators for the original and both translations; none for a
+/// field where the scope holds none of the query's words.
 struct Excerpts {
-    text: SnippetGenerator,
-    translation: SnippetGenerator,
-    corrected: SnippetGenerator,
+    text: Option<SnippetGenerator>,
+    translation: Option<SnippetGenerator>,
+    corrected: Option<SnippetGenerator>,
+}
+
+/// The best passage of `doc` for `generator`; empty (the caller shows the opening) where
+/// the query cannot match.
+fn snippet_of(
+    generator: &Option<SnippetGenerator>,
+    doc: &TantivyDocument,
+) -> tantivy::snippet::Snippet {
+    generator
+        .as_ref()
+        .map_or_else(tantivy::snippet::Snippet::empty, |g| {
+            g.snippet_from_doc(doc)
+        })
+}
+
+/// Characters in a passage (tantivy's default).
+const SNIPPET_CHARS: usize = 150;
+
+impl SearchIndex {
+    /// A snippet generator for `field`, its words weighted by how rare they are *within
+    /// the scope* (tantivy's own weighs them over the whole index, so which passage is
+    /// shown would hint at other forces' documents); `None` when the scope holds none.
+    fn snippets(
+        &self,
+        statistics: &ScopedStatistics<'_>,
+        query: &dyn Query,
+        field: Field,
+    ) -> Result<Option<SnippetGenerator>, IndexError> {
+        use tantivy::query::Bm25StatisticsProvider;
+        let mut terms: Vec<Term> = Vec::new();
+        query.query_terms(&mut |term, _| {
+            if term.field() == field && term.value().as_str().is_some() && !terms.contains(term) {
+                terms.push(term.clone());
+            }
+        });
+        let mut weights = std::collections::BTreeMap::new();
+        for term in terms {
+            let doc_freq = statistics.doc_freq(&term)?;
+            if let (Some(text), true) = (term.value().as_str(), doc_freq > 0) {
+                weights.insert(text.to_owned(), 1.0 / (1.0 + doc_freq as f32));
+            }
+        }
+        if weights.is_empty() {
+            return Ok(None);
+        }
+        let tokenizer = self.index.tokenizer_for_field(field)?;
+        Ok(Some(SnippetGenerator::new(
+            weights,
+            tokenizer,
+            field,
+            SNIPPET_CHARS,
+        )))
+    }
 }

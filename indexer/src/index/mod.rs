@@ -28,7 +28,9 @@ use tantivy::collector::{Count, TopDocs};
 use tantivy::directory::MmapDirectory;
 
 use tantivy::Order;
-use tantivy::query::{BooleanQuery, Occur, Query, QueryParser, RangeQuery, TermQuery};
+use tantivy::query::{
+    BooleanQuery, ConstScoreQuery, Occur, Query, QueryParser, RangeQuery, TermQuery,
+};
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
     TextOptions, Value,
@@ -44,8 +46,12 @@ use crate::semantic::{self, DocMeta, VectorIndex};
 use crate::{IndexError, analysis};
 
 use self::{
-    document::*, fields::*, identifiers::IdentifierQuery, results::*, spans::*,
-    statistics::ScopedStatistics,
+    document::*,
+    fields::*,
+    identifiers::IdentifierQuery,
+    results::*,
+    spans::*,
+    statistics::{ScopeFilter, ScopedStatistics},
 };
 pub use document::{
     Added, Contained, Correction, MentionHit, NewDocument, Parent, Place, Provenance,
@@ -82,6 +88,8 @@ pub struct SearchIndex {
     vectors: RwLock<VectorIndex>,
     /// Recent searches' results, per request and scope, until the next commit.
     results: cache::ResultCache,
+    /// The documents of the scopes searched since the last commit.
+    scopes: statistics::ScopeCache,
 }
 
 impl SearchIndex {
@@ -119,6 +127,7 @@ impl SearchIndex {
             embedder,
             vectors: RwLock::new(VectorIndex::new()),
             results: cache::ResultCache::new(),
+            scopes: statistics::ScopeCache::default(),
         };
         index.load_vectors()?;
         Ok(index)
@@ -187,6 +196,8 @@ impl SearchIndex {
 
 #[cfg(test)]
 mod answer_tests;
+#[cfg(test)]
+mod scope_tests;
 #[cfg(test)]
 mod search_tests;
 #[cfg(test)]

@@ -32,7 +32,7 @@ impl SearchIndex {
             to: None,
             ..req.clone()
         };
-        Ok(StandingQuery(self.keyword_query(&req, query)))
+        Ok(StandingQuery(self.keyword_query(&req, query, None)))
     }
 
     /// Which of `queries` match at least one of `docs` (as they would once indexed),

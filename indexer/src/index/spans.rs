@@ -43,11 +43,11 @@ impl SearchIndex {
                 return;
             };
             if term.field() == f.text || term.field() == f.title {
-                terms.multi.insert(text.to_owned());
+                terms.multi.insert(text);
             } else if term.field() == f.text_en {
-                terms.english.insert(text.to_owned());
+                terms.english.insert(text);
             } else if term.field() == f.text_skel {
-                terms.skeleton.insert(text.to_owned());
+                terms.skeleton.insert(text);
             }
         });
         terms
@@ -93,6 +93,7 @@ impl SearchIndex {
         let mut named: std::collections::HashMap<&str, bool> = std::collections::HashMap::new();
         // (how well, which segment, the spans to mark)
         let mut ranked: Vec<(Rank, usize, Spans)> = Vec::new();
+        let mut found: Vec<bool> = Vec::new();
         for (index, segment) in segments.iter().enumerate() {
             // A long chat is ranked up to a bound, so one hit never costs a search its
             // latency: past it, the best found so far are shown (or the first found).
@@ -113,13 +114,16 @@ impl SearchIndex {
                 if wanted.is_empty() {
                     continue;
                 }
-                let mut found = std::collections::HashSet::new();
+                // Which of the wanted words this segment holds (a query has a handful:
+                // a scan beats hashing every word of the segment).
+                found.clear();
+                found.resize(wanted.len(), false);
                 let mut run = 0;
                 let mut stream = analyser.token_stream(&segment.text);
                 while let Some(token) = stream.next() {
-                    if wanted.contains(&token.text) {
+                    if let Some(at) = wanted.iter().position(|w| *w == token.text) {
                         spans.push((token.offset_from, token.offset_to));
-                        found.insert(token.text.clone());
+                        found[at] = true;
                         run += 1;
                         if phrase {
                             rank.together = rank.together.max(run);
@@ -128,7 +132,7 @@ impl SearchIndex {
                         run = 0;
                     }
                 }
-                rank.words += found.len();
+                rank.words += found.iter().filter(|f| **f).count();
             }
             // A sender or speaker the query names, in whatever script it was written
             // (each name analysed once: a chat repeats a few names many times).
@@ -230,9 +234,37 @@ struct Rank {
 /// Indexed words a query looks for, by the analyser that produced them.
 #[derive(Default)]
 pub(super) struct MatchedTerms {
-    pub(super) multi: std::collections::HashSet<String>,
-    pub(super) english: std::collections::HashSet<String>,
-    pub(super) skeleton: std::collections::HashSet<String>,
+    pub(super) multi: Terms,
+    pub(super) english: Terms,
+    pub(super) skeleton: Terms,
+}
+
+/// Distinct indexed words, in the order the query names them.
+#[derive(Default)]
+pub(super) struct Terms(Vec<String>);
+
+impl Terms {
+    fn insert(&mut self, term: &str) {
+        if !self.contains(term) {
+            self.0.push(term.to_owned());
+        }
+    }
+
+    fn contains(&self, term: &str) -> bool {
+        self.0.iter().any(|t| t == term)
+    }
+
+    fn iter(&self) -> std::slice::Iter<'_, String> {
+        self.0.iter()
+    }
+
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
 }
 
 /// Characters either side of a mention in its excerpt.

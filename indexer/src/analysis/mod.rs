@@ -5,10 +5,12 @@
 //! stemming (the Light10 prefixes and suffixes of Larkey, Ballesteros and Connell, 2007).
 //! English gets tantivy's `en_stem` on a separate field.
 
+mod chars;
+
 use tantivy::Index;
-use tantivy::tokenizer::{
-    LowerCaser, RemoveLongFilter, TextAnalyzer, Token, TokenStream, Tokenizer,
-};
+use tantivy::tokenizer::{RemoveLongFilter, TextAnalyzer, Token, TokenStream, Tokenizer};
+
+use chars::{Lower, is_word_char};
 
 /// Name of the multilingual analyser registered on the index.
 pub const MULTI: &str = "multi";
@@ -28,7 +30,7 @@ pub fn register(index: &Index) {
 pub fn skeleton_analyzer() -> TextAnalyzer {
     TextAnalyzer::builder(WordTokenizer::default())
         .filter(RemoveLongFilter::limit(64))
-        .filter(LowerCaser)
+        .filter(Lower)
         .filter(ArabicFilter)
         .filter(SkeletonFilter)
         .build()
@@ -158,7 +160,7 @@ impl<S: TokenStream> TokenStream for SkeletonStream<S> {
 pub fn multi_analyzer() -> TextAnalyzer {
     TextAnalyzer::builder(WordTokenizer::default())
         .filter(RemoveLongFilter::limit(64))
-        .filter(LowerCaser)
+        .filter(Lower)
         .filter(ArabicFilter)
         .build()
 }
@@ -198,7 +200,7 @@ impl Tokenizer for WordTokenizer {
 
 impl TokenStream for WordStream<'_> {
     fn advance(&mut self) -> bool {
-        let in_word = |c: char| c.is_alphanumeric() || is_arabic_mark(c);
+        let in_word = is_word_char;
         let start = loop {
             match self.chars.next() {
                 Some((i, c)) if in_word(c) => break i,
@@ -235,37 +237,51 @@ pub struct ArabicFilter;
 impl tantivy::tokenizer::TokenFilter for ArabicFilter {
     type Tokenizer<T: Tokenizer> = ArabicFilterTokenizer<T>;
     fn transform<T: Tokenizer>(self, tokenizer: T) -> ArabicFilterTokenizer<T> {
-        ArabicFilterTokenizer(tokenizer)
+        ArabicFilterTokenizer {
+            inner: tokenizer,
+            buffer: String::new(),
+        }
     }
 }
 
 #[derive(Clone)]
-pub struct ArabicFilterTokenizer<T>(T);
+pub struct ArabicFilterTokenizer<T> {
+    inner: T,
+    buffer: String,
+}
 
 impl<T: Tokenizer> Tokenizer for ArabicFilterTokenizer<T> {
-    type TokenStream<'a> = ArabicStream<T::TokenStream<'a>>;
+    type TokenStream<'a> = ArabicStream<'a, T::TokenStream<'a>>;
     fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
-        ArabicStream(self.0.token_stream(text))
+        ArabicStream {
+            inner: self.inner.token_stream(text),
+            buffer: &mut self.buffer,
+        }
     }
 }
 
-pub struct ArabicStream<S>(S);
+pub struct ArabicStream<'a, S> {
+    inner: S,
+    /// The word normalised (reused from word to word).
+    buffer: &'a mut String,
+}
 
-impl<S: TokenStream> TokenStream for ArabicStream<S> {
+impl<S: TokenStream> TokenStream for ArabicStream<'_, S> {
     fn advance(&mut self) -> bool {
-        while self.0.advance() {
-            let text = &mut self.0.token_mut().text;
+        while self.inner.advance() {
+            let text = &mut self.inner.token_mut().text;
             if text.is_ascii() {
                 return true;
             }
-            let normalised = normalise(text);
-            if normalised.chars().any(is_arabic_letter) {
-                if is_stop_word(&normalised) {
+            normalise_into(text, self.buffer);
+            if self.buffer.chars().any(is_arabic_letter) {
+                if is_stop_word(self.buffer) {
                     continue;
                 }
-                *text = light_stem(&normalised);
+                text.clear();
+                text.push_str(stem_of(self.buffer));
             } else {
-                *text = normalised;
+                std::mem::swap(text, self.buffer);
             }
             if !text.is_empty() {
                 return true;
@@ -274,28 +290,37 @@ impl<S: TokenStream> TokenStream for ArabicStream<S> {
         false
     }
     fn token(&self) -> &Token {
-        self.0.token()
+        self.inner.token()
     }
     fn token_mut(&mut self) -> &mut Token {
-        self.0.token_mut()
+        self.inner.token_mut()
     }
 }
 
 /// Arabic orthographic normalisation and digit folding (idempotent).
 pub fn normalise(word: &str) -> String {
-    word.chars()
-        .filter(|c| !is_arabic_mark(*c))
-        .map(|c| match c {
-            'أ' | 'إ' | 'آ' | 'ٱ' => 'ا',
-            'ى' => 'ي',
-            'ة' => 'ه',
-            'ؤ' => 'و',
-            'ئ' => 'ي',
-            '\u{0660}'..='\u{0669}' => char::from(b'0' + (c as u32 - 0x0660) as u8),
-            '\u{06F0}'..='\u{06F9}' => char::from(b'0' + (c as u32 - 0x06F0) as u8),
-            other => other,
-        })
-        .collect()
+    let mut out = String::with_capacity(word.len());
+    normalise_into(word, &mut out);
+    out
+}
+
+/// [`normalise`] into `out`, replacing what it held.
+fn normalise_into(word: &str, out: &mut String) {
+    out.clear();
+    out.extend(
+        word.chars()
+            .filter(|c| !is_arabic_mark(*c))
+            .map(|c| match c {
+                'أ' | 'إ' | 'آ' | 'ٱ' => 'ا',
+                'ى' => 'ي',
+                'ة' => 'ه',
+                'ؤ' => 'و',
+                'ئ' => 'ي',
+                '\u{0660}'..='\u{0669}' => char::from(b'0' + (c as u32 - 0x0660) as u8),
+                '\u{06F0}'..='\u{06F9}' => char::from(b'0' + (c as u32 - 0x06F0) as u8),
+                other => other,
+            }),
+    );
 }
 
 /// Common Arabic function words, in normalised form.
@@ -378,40 +403,101 @@ const STOP_WORDS: &[&str] = &[
 ];
 
 fn is_stop_word(w: &str) -> bool {
-    STOP_WORDS.contains(&w)
+    static SORTED: std::sync::LazyLock<Vec<&str>> = std::sync::LazyLock::new(|| {
+        let mut words = STOP_WORDS.to_vec();
+        words.sort_unstable();
+        words
+    });
+    SORTED.binary_search(&w).is_ok()
 }
 
 /// Light10 stemming on a normalised Arabic word.
 pub fn light_stem(word: &str) -> String {
-    let mut w: Vec<char> = word.chars().collect();
-    if w.len() >= 4 && w[0] == 'و' {
-        w.remove(0);
+    stem_of(word).to_owned()
+}
+
+/// The stem of `word`: a slice of it, since Light10 only takes letters off its ends.
+fn stem_of(word: &str) -> &str {
+    let mut w = word;
+    let mut len = w.chars().count();
+    if len >= 4 && w.starts_with('و') {
+        w = &w['و'.len_utf8()..];
+        len -= 1;
     }
     for prefix in ["وال", "بال", "كال", "فال", "لل", "ال"] {
-        let p: Vec<char> = prefix.chars().collect();
-        if w.len() >= p.len() + 2 && w.starts_with(&p) {
-            w.drain(..p.len());
+        let chars = prefix.chars().count();
+        if len >= chars + 2 && w.starts_with(prefix) {
+            w = &w[prefix.len()..];
+            len -= chars;
             break;
         }
     }
     let mut pronoun = false;
     for suffix in ["ها", "ان", "ات", "ون", "ين", "يه", "ه", "ي"] {
-        let s: Vec<char> = suffix.chars().collect();
-        if w.len() >= s.len() + 2 && w.ends_with(&s) {
-            w.truncate(w.len() - s.len());
+        let chars = suffix.chars().count();
+        if len >= chars + 2 && w.ends_with(suffix) {
+            w = &w[..w.len() - suffix.len()];
+            len -= chars;
             pronoun |= matches!(suffix, "ها" | "ه");
         }
     }
     // Taa marbuta is written ت before a pronoun: سيارة → سيارته.
-    if pronoun && w.len() >= 4 && w.last() == Some(&'ت') {
-        w.pop();
+    if pronoun && len >= 4 && w.ends_with('ت') {
+        w = &w[..w.len() - 'ت'.len_utf8()];
     }
-    w.into_iter().collect()
+    w
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Light10 as written first (over characters): the slices must agree with it.
+    fn light_stem_by_chars(word: &str) -> String {
+        let mut w: Vec<char> = word.chars().collect();
+        if w.len() >= 4 && w[0] == 'و' {
+            w.remove(0);
+        }
+        for prefix in ["وال", "بال", "كال", "فال", "لل", "ال"] {
+            let p: Vec<char> = prefix.chars().collect();
+            if w.len() >= p.len() + 2 && w.starts_with(&p) {
+                w.drain(..p.len());
+                break;
+            }
+        }
+        let mut pronoun = false;
+        for suffix in ["ها", "ان", "ات", "ون", "ين", "يه", "ه", "ي"] {
+            let s: Vec<char> = suffix.chars().collect();
+            if w.len() >= s.len() + 2 && w.ends_with(&s) {
+                w.truncate(w.len() - s.len());
+                pronoun |= matches!(suffix, "ها" | "ه");
+            }
+        }
+        if pronoun && w.len() >= 4 && w.last() == Some(&'ت') {
+            w.pop();
+        }
+        w.into_iter().collect()
+    }
+
+    #[test]
+    fn stems_are_those_of_light10_over_characters() {
+        // Every word of up to five letters over an alphabet of the affixes' letters and two
+        // others: every affix rule, alone and together, at every length it guards.
+        let letters = ['و', 'ا', 'ل', 'ب', 'ك', 'ف', 'ه', 'ن', 'ت', 'ي', 'س', 'ر'];
+        let mut words = vec![String::new()];
+        for _ in 0..5 {
+            let longer: Vec<String> = words
+                .iter()
+                .filter(|w| w.chars().count() == words.last().map_or(0, |l| l.chars().count()))
+                .flat_map(|w| letters.iter().map(move |c| format!("{w}{c}")))
+                .collect();
+            words.extend(longer);
+        }
+        assert!(words.len() > 200_000);
+        for w in &words {
+            assert_eq!(light_stem(w), light_stem_by_chars(w), "{w}");
+        }
+    }
 
     fn terms(text: &str) -> Vec<String> {
         let mut analyzer = multi_analyzer();

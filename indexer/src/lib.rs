@@ -18,9 +18,9 @@ pub use embedding::{EMBEDDING_DIM, Embed};
 pub use error::IndexError;
 pub use hnsw::Hnsw;
 pub use index::{
-    Added, Contained, Correction, DEFAULT_MIN_SIMILARITY, Excerpt, FacetCount, Facets, Hit,
-    MAX_SEARCH_DEPTH, MAX_SEGMENT_MATCHES, MentionHit, NewDocument, Parent, Place, Provenance,
-    QuerySyntax, Scope, SearchIndex, SearchMode, SearchRequest, SearchResults, SearchSort,
-    SegmentMatch, StandingQuery, StoredDocument, TranslationCandidate, TranslationMeta,
+    Added, Contained, Correction, DEFAULT_MIN_SIMILARITY, Excerpt, FacetCount, Facets,
+    FacetsWanted, Hit, MAX_SEARCH_DEPTH, MAX_SEGMENT_MATCHES, MentionHit, NewDocument, Parent,
+    Place, Provenance, QuerySyntax, Scope, SearchIndex, SearchMode, SearchRequest, SearchResults,
+    SearchSort, SegmentMatch, StandingQuery, StoredDocument, TranslationCandidate, TranslationMeta,
     TranslationSelection, Wanted, index_schema,
 };

@@ -292,8 +292,14 @@ fn wanted(selection: &async_graphql::Lookahead<'_>) -> toex_indexer::Wanted {
         selection.field("edges").field("node").field(field).exists()
             || selection.field("nodes").field(field).exists()
     };
+    let facets = selection.field("facets");
     toex_indexer::Wanted {
-        facets: selection.field("facets").exists(),
+        facets: toex_indexer::FacetsWanted {
+            languages: facets.field("languages").exists(),
+            forces: facets.field("forces").exists(),
+            operations: facets.field("operations").exists(),
+            source_types: facets.field("sourceTypes").exists(),
+        },
         excerpts: [
             "snippet",
             "translationSnippet",

@@ -118,22 +118,30 @@ fn answers_and_rankings_are_the_same_whatever_is_left_out_and_when_remembered() 
         assert_eq!(json(&again), json(&fresh), "{q}: remembered");
         for want in [
             Wanted {
-                facets: false,
+                facets: FacetsWanted::NONE,
                 excerpts: false,
                 segments: false,
             },
             Wanted {
-                facets: true,
+                facets: FacetsWanted::ALL,
                 excerpts: false,
                 segments: false,
             },
             Wanted {
-                facets: false,
+                facets: FacetsWanted {
+                    forces: true,
+                    ..FacetsWanted::NONE
+                },
+                excerpts: false,
+                segments: false,
+            },
+            Wanted {
+                facets: FacetsWanted::NONE,
                 excerpts: true,
                 segments: false,
             },
             Wanted {
-                facets: false,
+                facets: FacetsWanted::NONE,
                 excerpts: false,
                 segments: true,
             },
@@ -145,11 +153,20 @@ fn answers_and_rankings_are_the_same_whatever_is_left_out_and_when_remembered() 
                 })
                 .unwrap();
             assert_eq!(ranking(&lean), ranking(&fresh), "{q} {want:?}");
-            let facets = serde_json::to_string(&lean.facets).unwrap();
-            if want.facets {
-                assert_eq!(facets, serde_json::to_string(&fresh.facets).unwrap(), "{q}");
-            } else {
-                assert_eq!(facets, serde_json::to_string(&Facets::default()).unwrap());
+            // Each facet asked for as when all are; the others not counted.
+            let (l, f) = (&lean.facets, &fresh.facets);
+            for (asked, lean, fresh) in [
+                (want.facets.languages, &l.languages, &f.languages),
+                (want.facets.forces, &l.forces, &f.forces),
+                (want.facets.operations, &l.operations, &f.operations),
+                (want.facets.source_types, &l.source_types, &f.source_types),
+            ] {
+                let json = |v| serde_json::to_string(v).unwrap();
+                if asked {
+                    assert_eq!(json(lean), json(fresh), "{q}");
+                } else {
+                    assert!(lean.is_empty(), "{q}");
+                }
             }
             for (l, f) in lean.hits.iter().zip(&fresh.hits) {
                 assert_eq!(l.identifiers.len(), f.identifiers.len(), "{q}");

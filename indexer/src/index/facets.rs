@@ -8,13 +8,14 @@ use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::StrColumn;
 use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
 
-use super::results::{FACET_FIELDS, FACET_MEMORY_BYTES, FacetCount, Facets};
+use super::results::{FACET_FIELDS, FACET_MEMORY_BYTES, FacetCount, Facets, FacetsWanted};
 
 /// Most values listed per facet (the commonest).
 const MAX_VALUES: usize = 100;
 
-/// Counts matching documents per language, force, operation and source type.
-pub(super) struct FacetCounter;
+/// Counts matching documents per language, force, operation and source type (those
+/// asked for).
+pub(super) struct FacetCounter(pub(super) FacetsWanted);
 
 /// One segment's counts, per facet: its column and a count per term ordinal.
 pub(super) struct SegmentFacets {
@@ -36,7 +37,11 @@ impl Collector for FacetCounter {
         let fast = reader.fast_fields();
         let columns = FACET_FIELDS
             .iter()
-            .map(|name| {
+            .zip(self.0.each())
+            .map(|(name, wanted)| {
+                if !wanted {
+                    return Ok(None);
+                }
                 let column = fast.str(name)?.filter(|c| {
                     c.num_terms().saturating_mul(size_of::<u32>()) <= FACET_MEMORY_BYTES
                 });

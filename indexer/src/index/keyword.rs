@@ -93,7 +93,8 @@ impl SearchIndex {
             Some(ScopeFilter(Arc::clone(&scope))),
         );
         let limit = req.limit.clamp(1, 1000);
-        let facets = req.want.facets.then_some(super::facets::FacetCounter);
+        let facets =
+            (req.want.facets.any()).then_some(super::facets::FacetCounter(req.want.facets));
         let statistics = ScopedStatistics::new(&searcher, &scope);
         let (top, total, facet_results) = match req.sort {
             // Scores from the scope's documents only: never from other forces'.
@@ -154,7 +155,8 @@ impl SearchIndex {
             if let Some(json) = first_str(&doc, f.segments) {
                 let segments = segments_from_json(&json);
                 let written = super::identifiers::written_spans(&segments, &mentioned);
-                hit.segments = self.segment_matches(&segments, &terms, &written);
+                hit.segments =
+                    self.segment_matches(&segments, hit.language.as_deref(), &terms, &written);
             }
             hits.push(hit);
         }

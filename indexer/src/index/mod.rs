@@ -62,8 +62,9 @@ pub use fields::index_schema;
 pub use keyword::QuerySyntax;
 pub use percolate::StandingQuery;
 pub use results::{
-    DEFAULT_MIN_SIMILARITY, FacetCount, Facets, Hit, MAX_SEARCH_DEPTH, MAX_SEGMENT_MATCHES,
-    SearchMode, SearchRequest, SearchResults, SearchSort, SegmentMatch, Wanted,
+    DEFAULT_MIN_SIMILARITY, FacetCount, Facets, FacetsWanted, Hit, MAX_SEARCH_DEPTH,
+    MAX_SEGMENT_MATCHES, SearchMode, SearchRequest, SearchResults, SearchSort, SegmentMatch,
+    Wanted,
 };
 
 /// Largest accepted text of one document, in bytes.

@@ -48,8 +48,8 @@ pub struct SearchRequest {
 /// The costly parts of a search's answer a caller asks for (all of them by default).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Wanted {
-    /// Facet counts over every match.
-    pub facets: bool,
+    /// Facet counts over every match, each facet only when asked for.
+    pub facets: FacetsWanted,
     /// Each hit's snippets of the original and translations (and which one matched).
     pub excerpts: bool,
     /// Each hit's matching segments.
@@ -59,10 +59,51 @@ pub struct Wanted {
 impl Wanted {
     /// Everything.
     pub const ALL: Wanted = Wanted {
-        facets: true,
+        facets: FacetsWanted::ALL,
         excerpts: true,
         segments: true,
     };
+}
+
+/// Which facets to count (in the order of [`Facets`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct FacetsWanted {
+    pub languages: bool,
+    pub forces: bool,
+    pub operations: bool,
+    pub source_types: bool,
+}
+
+impl FacetsWanted {
+    /// Every facet.
+    pub const ALL: FacetsWanted = FacetsWanted {
+        languages: true,
+        forces: true,
+        operations: true,
+        source_types: true,
+    };
+    /// None: no counting at all.
+    pub const NONE: FacetsWanted = FacetsWanted {
+        languages: false,
+        forces: false,
+        operations: false,
+        source_types: false,
+    };
+
+    /// Whether any facet is asked for.
+    pub fn any(self) -> bool {
+        self != Self::NONE
+    }
+
+    /// Per facet of [`FACET_FIELDS`], whether it is asked for.
+    pub(super) fn each(self) -> [bool; 4] {
+        [
+            self.languages,
+            self.forces,
+            self.operations,
+            self.source_types,
+        ]
+    }
 }
 
 impl Default for Wanted {

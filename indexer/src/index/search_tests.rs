@@ -305,3 +305,45 @@ fn a_name_in_one_script_finds_the_messages_its_bearer_sent_in_another() {
     let r = index.search(&request("bring")).unwrap();
     assert!(!r.hits[0].snippet.text.contains("Mohammed"));
 }
+
+#[test]
+fn an_english_chat_is_not_marked_where_only_a_consonant_skeleton_matches() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = SearchIndex::open_or_create(dir.path()).unwrap();
+    // "car" and "core" share the skeleton `kr`; an English chat is not indexed by
+    // skeleton, so only the line that says "car" is a match.
+    let chat = |language: &str, lines: &[&str]| {
+        let mut d = doc("WYP", &lines.join("\n"));
+        d.language = Some(language.to_owned());
+        d.segments = lines
+            .iter()
+            .enumerate()
+            .map(|(i, t)| toex_formats::Segment {
+                text: (*t).to_owned(),
+                line: Some(i as u32 + 1),
+                ..Default::default()
+            })
+            .collect();
+        d
+    };
+    index
+        .add_documents(&[
+            chat("en", &["the core of it", "the car is outside"]),
+            chat("ar", &["kary 3ind el garage", "wen il sayyara"]),
+        ])
+        .unwrap();
+    let hits = index.search(&request("car")).unwrap().hits;
+    let english = hits
+        .iter()
+        .find(|h| h.language.as_deref() == Some("en"))
+        .unwrap();
+    let lines: Vec<usize> = english.segments.iter().map(|s| s.index).collect();
+    assert_eq!(lines, [1], "{:?}", english.segments);
+    assert_eq!(marked(&english.segments[0].text), ["car"]);
+    // An Arabizi chat is indexed by skeleton: there `kary` is the match.
+    let arabizi = hits
+        .iter()
+        .find(|h| h.language.as_deref() == Some("ar"))
+        .unwrap();
+    assert_eq!(marked(&arabizi.segments[0].text), ["kary"]);
+}

@@ -58,9 +58,13 @@ impl SearchIndex {
     /// side (a phrase), then in document order. A segment that names an identifier the
     /// query named, or was written or spoken by someone it names (in any script), counts
     /// as holding one more word. At most [`MAX_SEGMENTS_RANKED`] segments are ranked.
+    /// Each text is read only with the analysers the document was indexed with (see
+    /// `searchable_fields`): English stems in English (or unknown) text, skeletons in
+    /// any other, and in every sender's or speaker's name.
     pub(super) fn segment_matches(
         &self,
         segments: &[toex_formats::Segment],
+        language: Option<&str>,
         terms: &MatchedTerms,
         written: &std::collections::HashMap<usize, Vec<(usize, usize)>>,
     ) -> Vec<SegmentMatch> {
@@ -79,12 +83,23 @@ impl SearchIndex {
         ) else {
             return Vec::new();
         };
+        let none = Terms::default();
+        let english_terms = if language.is_none_or(|l| l == "en") {
+            &terms.english
+        } else {
+            &none
+        };
+        let skeleton_terms = if language == Some("en") {
+            &none
+        } else {
+            &terms.skeleton
+        };
         // The best a segment can do: every analyser's every word (and the identifier)
         // found, all side by side; once enough segments do that, the rest cannot win.
         let best = Rank {
             words: terms.multi.len()
-                + terms.english.len()
-                + terms.skeleton.len()
+                + english_terms.len()
+                + skeleton_terms.len()
                 + usize::from(!written.is_empty()),
             together: terms.multi.len(),
         };
@@ -108,8 +123,8 @@ impl SearchIndex {
             };
             for (analyser, wanted, phrase) in [
                 (&mut multi, &terms.multi, true),
-                (&mut english, &terms.english, false),
-                (&mut skeleton, &terms.skeleton, false),
+                (&mut english, english_terms, false),
+                (&mut skeleton, skeleton_terms, false),
             ] {
                 if wanted.is_empty() {
                     continue;
@@ -139,7 +154,7 @@ impl SearchIndex {
             let by_speaker = segment.speaker.as_deref().is_some_and(|name| {
                 *named.entry(name).or_insert_with(|| {
                     [
-                        (&mut english, &terms.english),
+                        (&mut english, english_terms),
                         (&mut skeleton, &terms.skeleton),
                     ]
                     .into_iter()

@@ -17,7 +17,7 @@ use tantivy::{BitSet, DocId, DocSet, Searcher, SegmentReader, TERMINATED};
 use super::*;
 
 /// Terms whose document frequency one scope remembers before it starts again.
-const MAX_REMEMBERED_TERMS: usize = 65_536;
+const MAX_REMEMBERED_TERMS: usize = 8_192;
 
 /// The live documents of one searcher inside one scope, and the statistics asked of them.
 pub(super) struct ScopeDocs {

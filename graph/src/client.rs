@@ -196,7 +196,7 @@ impl GraphClient {
     async fn probe(&self) -> Result<(), GraphError> {
         // Generous: a busy Neo4j is slow, not down. Refused connections fail at once anyway.
         let timeout = self.inner.settings.upkeep_timeout();
-        let probe = async {
+        let once = || async {
             let mut stream = self
                 .inner
                 .graph
@@ -204,6 +204,14 @@ impl GraphClient {
                 .await?;
             while stream.next().await?.is_some() {}
             Ok::<_, GraphError>(())
+        };
+        // A pooled connection left unusable by a statement stopped at its limit fails
+        // once and is dropped; a Neo4j that is away fails the second time too.
+        let probe = async {
+            match once().await {
+                Err(GraphError::Unavailable { .. }) => once().await,
+                other => other,
+            }
         };
         tokio::time::timeout(timeout, probe)
             .await
@@ -243,9 +251,12 @@ impl GraphClient {
     }
 
     fn observe<T>(&self, result: Result<T, GraphError>) -> Result<T, GraphError> {
-        // Only connection failures mark Neo4j down; one slow query does not.
-        if let Err(err @ GraphError::Unavailable { .. }) = &result {
-            self.mark_down(err);
+        // A statement that failed on its connection has the monitor probe Neo4j at once;
+        // only the probe calls it down (at once, where Neo4j refuses connections). A
+        // statement's own failure does not: one connection left unusable by a statement
+        // stopped at a short limit is not an outage, and marking it one made the state
+        // flap between up and down under such limits (missed by `wait_until_up`).
+        if let Err(GraphError::Unavailable { .. }) = &result {
             self.inner.wake_monitor.notify_one();
         }
         result

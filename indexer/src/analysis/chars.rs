@@ -1,11 +1,11 @@
 //! Character classes the analysers ask of every character, answered from bitmaps over the
 //! Basic Multilingual Plane built once from the standard library's own answers (so they
 //! are the same answers, without its per-character Unicode table search), and the
-//! lower-casing filter that uses them.
+//! lower-casing rule that uses them.
 
 use std::sync::LazyLock;
 
-use tantivy::tokenizer::{Token, TokenFilter, TokenStream, Tokenizer};
+use super::rewrite::Rewrite;
 
 /// Bits over U+0000..U+FFFF.
 type Plane = [u64; 1024];
@@ -65,63 +65,21 @@ fn lower_fixed(c: char) -> bool {
     })
 }
 
-/// Lower-cases each token character by character (no final-sigma rule), as tantivy's
-/// `LowerCaser` does, leaving a token that has no cased letter (most Arabic) untouched.
+/// Lower-cases each word character by character (no final-sigma rule), as tantivy's
+/// `LowerCaser` does, leaving a word that has no cased letter (most Arabic) untouched.
 #[derive(Clone)]
 pub struct Lower;
 
-impl TokenFilter for Lower {
-    type Tokenizer<T: Tokenizer> = LowerTokenizer<T>;
-    fn transform<T: Tokenizer>(self, tokenizer: T) -> LowerTokenizer<T> {
-        LowerTokenizer {
-            inner: tokenizer,
-            buffer: String::new(),
-        }
-    }
-}
-
-#[derive(Clone)]
-pub struct LowerTokenizer<T> {
-    inner: T,
-    buffer: String,
-}
-
-impl<T: Tokenizer> Tokenizer for LowerTokenizer<T> {
-    type TokenStream<'a> = LowerStream<'a, T::TokenStream<'a>>;
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
-        LowerStream {
-            inner: self.inner.token_stream(text),
-            buffer: &mut self.buffer,
-        }
-    }
-}
-
-pub struct LowerStream<'a, S> {
-    inner: S,
-    buffer: &'a mut String,
-}
-
-impl<S: TokenStream> TokenStream for LowerStream<'_, S> {
-    fn advance(&mut self) -> bool {
-        if !self.inner.advance() {
-            return false;
-        }
-        let text = &mut self.inner.token_mut().text;
-        if text.is_ascii() {
-            text.make_ascii_lowercase();
-        } else if !text.chars().all(lower_fixed) {
-            self.buffer.clear();
-            self.buffer
-                .extend(text.chars().flat_map(char::to_lowercase));
-            std::mem::swap(text, self.buffer);
+impl Rewrite for Lower {
+    fn rewrite(&self, word: &mut String, scratch: &mut String) -> bool {
+        if word.is_ascii() {
+            word.make_ascii_lowercase();
+        } else if !word.chars().all(lower_fixed) {
+            scratch.clear();
+            scratch.extend(word.chars().flat_map(char::to_lowercase));
+            std::mem::swap(word, scratch);
         }
         true
-    }
-    fn token(&self) -> &Token {
-        self.inner.token()
-    }
-    fn token_mut(&mut self) -> &mut Token {
-        self.inner.token_mut()
     }
 }
 
@@ -152,7 +110,7 @@ mod tests {
         };
         let text = "Meet AT Leeds السيارة ΟΔΟΣ Σίσυφος İstanbul ǅemal STRASSE ﷲ 𐐀𐐨 ẞ أحمد";
         let ours = TextAnalyzer::builder(WhitespaceTokenizer::default())
-            .filter(Lower)
+            .filter(super::super::rewrite::Rewriting(Lower))
             .build();
         let theirs = TextAnalyzer::builder(WhitespaceTokenizer::default())
             .filter(LowerCaser)

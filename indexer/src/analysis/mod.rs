@@ -6,11 +6,13 @@
 //! English gets tantivy's `en_stem` on a separate field.
 
 mod chars;
+mod rewrite;
 
 use tantivy::Index;
 use tantivy::tokenizer::{RemoveLongFilter, TextAnalyzer, Token, TokenStream, Tokenizer};
 
 use chars::{Lower, is_word_char};
+use rewrite::{Rewrite, Rewriting};
 
 /// Name of the multilingual analyser registered on the index.
 pub const MULTI: &str = "multi";
@@ -30,9 +32,9 @@ pub fn register(index: &Index) {
 pub fn skeleton_analyzer() -> TextAnalyzer {
     TextAnalyzer::builder(WordTokenizer::default())
         .filter(RemoveLongFilter::limit(64))
-        .filter(Lower)
-        .filter(ArabicFilter)
-        .filter(SkeletonFilter)
+        .filter(Rewriting(Lower))
+        .filter(Rewriting(ArabicFilter))
+        .filter(Rewriting(SkeletonFilter))
         .build()
 }
 
@@ -119,40 +121,15 @@ pub fn skeleton(word: &str) -> Option<String> {
 #[derive(Clone)]
 pub struct SkeletonFilter;
 
-impl tantivy::tokenizer::TokenFilter for SkeletonFilter {
-    type Tokenizer<T: Tokenizer> = SkeletonFilterTokenizer<T>;
-    fn transform<T: Tokenizer>(self, tokenizer: T) -> SkeletonFilterTokenizer<T> {
-        SkeletonFilterTokenizer(tokenizer)
-    }
-}
-
-#[derive(Clone)]
-pub struct SkeletonFilterTokenizer<T>(T);
-
-impl<T: Tokenizer> Tokenizer for SkeletonFilterTokenizer<T> {
-    type TokenStream<'a> = SkeletonStream<T::TokenStream<'a>>;
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
-        SkeletonStream(self.0.token_stream(text))
-    }
-}
-
-pub struct SkeletonStream<S>(S);
-
-impl<S: TokenStream> TokenStream for SkeletonStream<S> {
-    fn advance(&mut self) -> bool {
-        while self.0.advance() {
-            if let Some(skeleton) = skeleton(&self.0.token().text) {
-                self.0.token_mut().text = skeleton;
-                return true;
+impl Rewrite for SkeletonFilter {
+    fn rewrite(&self, word: &mut String, _: &mut String) -> bool {
+        match skeleton(word) {
+            Some(skeleton) => {
+                *word = skeleton;
+                true
             }
+            None => false,
         }
-        false
-    }
-    fn token(&self) -> &Token {
-        self.0.token()
-    }
-    fn token_mut(&mut self) -> &mut Token {
-        self.0.token_mut()
     }
 }
 
@@ -160,8 +137,8 @@ impl<S: TokenStream> TokenStream for SkeletonStream<S> {
 pub fn multi_analyzer() -> TextAnalyzer {
     TextAnalyzer::builder(WordTokenizer::default())
         .filter(RemoveLongFilter::limit(64))
-        .filter(Lower)
-        .filter(ArabicFilter)
+        .filter(Rewriting(Lower))
+        .filter(Rewriting(ArabicFilter))
         .build()
 }
 
@@ -234,66 +211,22 @@ impl TokenStream for WordStream<'_> {
 #[derive(Clone)]
 pub struct ArabicFilter;
 
-impl tantivy::tokenizer::TokenFilter for ArabicFilter {
-    type Tokenizer<T: Tokenizer> = ArabicFilterTokenizer<T>;
-    fn transform<T: Tokenizer>(self, tokenizer: T) -> ArabicFilterTokenizer<T> {
-        ArabicFilterTokenizer {
-            inner: tokenizer,
-            buffer: String::new(),
+impl Rewrite for ArabicFilter {
+    fn rewrite(&self, word: &mut String, normalised: &mut String) -> bool {
+        if word.is_ascii() {
+            return true;
         }
-    }
-}
-
-#[derive(Clone)]
-pub struct ArabicFilterTokenizer<T> {
-    inner: T,
-    buffer: String,
-}
-
-impl<T: Tokenizer> Tokenizer for ArabicFilterTokenizer<T> {
-    type TokenStream<'a> = ArabicStream<'a, T::TokenStream<'a>>;
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
-        ArabicStream {
-            inner: self.inner.token_stream(text),
-            buffer: &mut self.buffer,
+        normalise_into(word, normalised);
+        if normalised.chars().any(is_arabic_letter) {
+            if is_stop_word(normalised) {
+                return false;
+            }
+            word.clear();
+            word.push_str(stem_of(normalised));
+        } else {
+            std::mem::swap(word, normalised);
         }
-    }
-}
-
-pub struct ArabicStream<'a, S> {
-    inner: S,
-    /// The word normalised (reused from word to word).
-    buffer: &'a mut String,
-}
-
-impl<S: TokenStream> TokenStream for ArabicStream<'_, S> {
-    fn advance(&mut self) -> bool {
-        while self.inner.advance() {
-            let text = &mut self.inner.token_mut().text;
-            if text.is_ascii() {
-                return true;
-            }
-            normalise_into(text, self.buffer);
-            if self.buffer.chars().any(is_arabic_letter) {
-                if is_stop_word(self.buffer) {
-                    continue;
-                }
-                text.clear();
-                text.push_str(stem_of(self.buffer));
-            } else {
-                std::mem::swap(text, self.buffer);
-            }
-            if !text.is_empty() {
-                return true;
-            }
-        }
-        false
-    }
-    fn token(&self) -> &Token {
-        self.inner.token()
-    }
-    fn token_mut(&mut self) -> &mut Token {
-        self.inner.token_mut()
+        !word.is_empty()
     }
 }
 

@@ -73,18 +73,7 @@ fn an_identifier_typed_any_common_way_finds_every_document_holding_it() {
     let dir = tempfile::tempdir().unwrap();
     let index = SearchIndex::open_or_create(dir.path()).unwrap();
     let chat = |force: &str, lines: &[&str]| {
-        let mut d = NewDocument {
-            segments: lines
-                .iter()
-                .enumerate()
-                .map(|(i, t)| toex_formats::Segment {
-                    text: (*t).to_owned(),
-                    line: Some(i as u32 + 1),
-                    ..Default::default()
-                })
-                .collect(),
-            ..doc(force, &lines.join("\n"))
-        };
+        let mut d = chat_of(force, lines);
         d.extract_mentions(None);
         d
     };
@@ -312,19 +301,9 @@ fn an_english_chat_is_not_marked_where_only_a_consonant_skeleton_matches() {
     let index = SearchIndex::open_or_create(dir.path()).unwrap();
     // "car" and "core" share the skeleton `kr`; an English chat is not indexed by
     // skeleton, so only the line that says "car" is a match.
-    let chat = |language: &str, lines: &[&str]| {
-        let mut d = doc("WYP", &lines.join("\n"));
-        d.language = Some(language.to_owned());
-        d.segments = lines
-            .iter()
-            .enumerate()
-            .map(|(i, t)| toex_formats::Segment {
-                text: (*t).to_owned(),
-                line: Some(i as u32 + 1),
-                ..Default::default()
-            })
-            .collect();
-        d
+    let chat = |language: &str, lines: &[&str]| NewDocument {
+        language: Some(language.to_owned()),
+        ..chat_of("WYP", lines)
     };
     index
         .add_documents(&[
@@ -346,4 +325,20 @@ fn an_english_chat_is_not_marked_where_only_a_consonant_skeleton_matches() {
         .find(|h| h.language.as_deref() == Some("ar"))
         .unwrap();
     assert_eq!(marked(&arabizi.segments[0].text), ["kary"]);
+}
+
+/// A chat of `force`: one segment a line, numbered from 1.
+fn chat_of(force: &str, lines: &[&str]) -> NewDocument {
+    NewDocument {
+        segments: lines
+            .iter()
+            .enumerate()
+            .map(|(i, t)| toex_formats::Segment {
+                text: (*t).to_owned(),
+                line: Some(i as u32 + 1),
+                ..Default::default()
+            })
+            .collect(),
+        ..doc(force, &lines.join("\n"))
+    }
 }

@@ -205,15 +205,7 @@ impl GraphClient {
             while stream.next().await?.is_some() {}
             Ok::<_, GraphError>(())
         };
-        // A pooled connection left unusable by a statement stopped at its limit fails
-        // once and is dropped; a Neo4j that is away fails the second time too.
-        let probe = async {
-            match once().await {
-                Err(GraphError::Unavailable { .. }) => once().await,
-                other => other,
-            }
-        };
-        tokio::time::timeout(timeout, probe)
+        tokio::time::timeout(timeout, again_if_connection_failed(once))
             .await
             .map_err(|_| GraphError::Unavailable {
                 reason: format!("no answer to a probe within {timeout:?}"),
@@ -369,22 +361,27 @@ impl GraphClient {
         // Boxed: the retry doubles the statement's future, and every resolver's future
         // holds one.
         let work: std::pin::Pin<Box<dyn Future<Output = Result<Vec<T>, GraphError>> + Send + '_>> =
-            Box::pin(async move {
-                match once(query.clone()).await {
-                    // One pooled connection can be left unusable (a statement stopped by its
-                    // time limit in the middle of an exchange): that is not an outage, so
-                    // the statement is tried once more, within the same limit, before Neo4j
-                    // is called unavailable (a real outage fails the second time too).
-                    Err(GraphError::Unavailable { reason }) => {
-                        tracing::debug!(%reason, "a connection failed; the statement runs again");
-                        once(query).await
-                    }
-                    other => other,
-                }
-            });
+            Box::pin(again_if_connection_failed(move || once(query.clone())));
         tokio::time::timeout(timeout, work)
             .await
             .map_err(|_| GraphError::Timeout(timeout))?
             .map_err(|e: GraphError| e.with_limit(timeout))
+    }
+}
+
+/// Runs `attempt`, and once more where it failed on its connection: one pooled connection
+/// can be left unusable (a statement stopped by its time limit in the middle of an
+/// exchange) and is dropped when it fails; that is not an outage. A Neo4j that is away
+/// fails the second time too.
+async fn again_if_connection_failed<T, F>(attempt: impl Fn() -> F) -> Result<T, GraphError>
+where
+    F: Future<Output = Result<T, GraphError>>,
+{
+    match attempt().await {
+        Err(GraphError::Unavailable { reason }) => {
+            tracing::debug!(%reason, "a connection failed; tried once more");
+            attempt().await
+        }
+        other => other,
     }
 }

@@ -17,7 +17,7 @@ use candle_core::{D, DType, Device, IndexOp, Tensor};
 use candle_nn::{Embedding, LayerNorm, Module, VarBuilder};
 use serde::Deserialize;
 
-use super::spm::{SPACE, Unigram};
+use super::spm::{SPACE, SentencePiece};
 use crate::InferenceError;
 use crate::attention::{Attention, KvCache, QueryScale};
 use crate::error::{first_line, weights_digest};

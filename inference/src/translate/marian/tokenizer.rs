@@ -4,7 +4,7 @@ use super::*;
 
 /// Text ↔ the model's ids: SentencePiece segmentation, then the model's vocabulary.
 pub struct MarianTokenizer {
-    pub(super) source: Unigram,
+    pub(super) source: SentencePiece,
     pub(super) vocab: HashMap<String, u32>,
     pub(super) pieces: Vec<String>,
     pub(super) unk: u32,
@@ -13,7 +13,7 @@ pub struct MarianTokenizer {
 }
 
 impl MarianTokenizer {
-    /// From `tokenizer.json` (a Unigram model whose ids are the model's), or from
+    /// From `tokenizer.json` (a SentencePiece model whose ids are the model's), or from
     /// `vocab.json` with `source.spm` as OPUS-MT ships them (outputs are decoded through
     /// the vocabulary, so `target.spm` is not needed).
     pub fn load(dir: &Path, config: &MarianConfig) -> Result<Self, InferenceError> {
@@ -27,7 +27,7 @@ impl MarianTokenizer {
         };
         let (source, pieces) = if dir.join("tokenizer.json").is_file() {
             let t = json("tokenizer.json")?;
-            let model = Unigram::from_tokenizer_json(&t).map_err(model_err)?;
+            let model = SentencePiece::from_tokenizer_json(&t).map_err(model_err)?;
             let pieces = (0..model.len() as u32)
                 .map(|i| model.piece(i).unwrap_or_default().to_owned())
                 .collect();
@@ -47,7 +47,7 @@ impl MarianTokenizer {
                     })?;
                 pieces[id as usize] = piece.clone();
             }
-            let spm = Unigram::from_spm(&read("source.spm")?)
+            let spm = SentencePiece::from_spm(&read("source.spm")?)
                 .map_err(|e| InferenceError::Model(format!("source.spm: {e}")))?;
             (spm, pieces)
         } else {

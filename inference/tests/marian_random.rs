@@ -51,13 +51,16 @@ fn a_padded_batch_translates_exactly_as_each_line_alone() {
             beam,
             ..DecodeOptions::default()
         };
-        let batched = m.model.generate(&ids, &opts).unwrap();
+        let batched = m.model.generate(&ids, &[], &opts).unwrap();
         for (one, together) in ids.iter().zip(&batched) {
-            let alone = m.model.generate(std::slice::from_ref(one), &opts).unwrap();
+            let alone = m
+                .model
+                .generate(std::slice::from_ref(one), &[], &opts)
+                .unwrap();
             assert_eq!(&alone[0], together, "beam {beam}");
         }
         // Deterministic: the same again.
-        assert_eq!(m.model.generate(&ids, &opts).unwrap(), batched);
+        assert_eq!(m.model.generate(&ids, &[], &opts).unwrap(), batched);
     }
 }
 
@@ -66,9 +69,9 @@ fn the_length_guard_stops_a_model_that_never_ends() {
     let (_dir, m) = model(-1e9);
     let ids: Vec<Vec<u32>> = SOURCES.iter().map(|s| m.tokenizer.encode(s)).collect();
     let opts = DecodeOptions::default();
-    let out = m.model.generate(&ids, &opts).unwrap();
+    let out = m.model.generate(&ids, &[], &opts).unwrap();
     for (src, o) in ids.iter().zip(&out) {
-        assert_eq!(o.len(), m.model.limit(src.len(), &opts), "{src:?}");
+        assert_eq!(o.len(), m.model.limit(src.len(), 0, &opts), "{src:?}");
         assert!(o.len() <= 2 * src.len() + 10);
         assert!(
             !o.contains(&(m.model.config().pad_token_id)),
@@ -80,13 +83,13 @@ fn the_length_guard_stops_a_model_that_never_ends() {
         beam: 3,
         ..DecodeOptions::default()
     };
-    for o in m.model.generate(&ids, &short).unwrap() {
+    for o in m.model.generate(&ids, &[], &short).unwrap() {
         assert_eq!(o.len(), 5);
     }
     // An input past the model's positions is refused, not truncated silently.
     let long = vec![vec![3u32; 70]];
     assert!(matches!(
-        m.model.generate(&long, &opts),
+        m.model.generate(&long, &[], &opts),
         Err(InferenceError::InvalidDocument(_))
     ));
 }
@@ -95,11 +98,15 @@ fn the_length_guard_stops_a_model_that_never_ends() {
 fn a_beam_of_one_is_greedy_and_wider_beams_stay_in_bounds() {
     let (_dir, m) = model(0.0);
     let ids: Vec<Vec<u32>> = SOURCES.iter().map(|s| m.tokenizer.encode(s)).collect();
-    let greedy = m.model.generate(&ids, &DecodeOptions::default()).unwrap();
+    let greedy = m
+        .model
+        .generate(&ids, &[], &DecodeOptions::default())
+        .unwrap();
     let beam = |k| {
         m.model
             .generate(
                 &ids,
+                &[],
                 &DecodeOptions {
                     beam: k,
                     ..DecodeOptions::default()
@@ -110,7 +117,7 @@ fn a_beam_of_one_is_greedy_and_wider_beams_stay_in_bounds() {
     assert_eq!(beam(1), greedy);
     let opts = DecodeOptions::default();
     for (src, out) in ids.iter().zip(beam(5)) {
-        assert!(out.len() <= m.model.limit(src.len(), &opts));
+        assert!(out.len() <= m.model.limit(src.len(), 0, &opts));
         assert!(!out.contains(&0), "the end token is not part of the output");
     }
 }
@@ -209,7 +216,7 @@ fn single_lines_decode_as_candle_transformers_stock_marian_does() {
     let opts = DecodeOptions::default();
     for source in SOURCES {
         let ids = ours.tokenizer.encode(source);
-        let limit = ours.model.limit(ids.len(), &opts);
+        let limit = ours.model.limit(ids.len(), 0, &opts);
         // The stock model, greedy, with the padding token ruled out as Hugging Face does.
         stock.reset_kv_cache();
         let input = Tensor::new(ids.as_slice(), &Device::Cpu)
@@ -247,7 +254,7 @@ fn single_lines_decode_as_candle_transformers_stock_marian_does() {
         }
         let mine = ours
             .model
-            .generate(std::slice::from_ref(&ids), &opts)
+            .generate(std::slice::from_ref(&ids), &[], &opts)
             .unwrap();
         assert_eq!(mine[0], out, "{source}");
     }
@@ -275,14 +282,14 @@ fn int8_weights_translate_batches_as_single_lines_and_say_so_in_the_model_id() {
     );
     let ids: Vec<Vec<u32>> = SOURCES.iter().map(|s| int8.tokenizer.encode(s)).collect();
     let opts = DecodeOptions::default();
-    let batched = int8.model.generate(&ids, &opts).unwrap();
+    let batched = int8.model.generate(&ids, &[], &opts).unwrap();
     for (one, together) in ids.iter().zip(&batched) {
         let alone = int8
             .model
-            .generate(std::slice::from_ref(one), &opts)
+            .generate(std::slice::from_ref(one), &[], &opts)
             .unwrap();
         assert_eq!(&alone[0], together);
-        assert!(!together.is_empty() && together.len() <= int8.model.limit(one.len(), &opts));
+        assert!(!together.is_empty() && together.len() <= int8.model.limit(one.len(), 0, &opts));
     }
-    assert_eq!(int8.model.generate(&ids, &opts).unwrap(), batched);
+    assert_eq!(int8.model.generate(&ids, &[], &opts).unwrap(), batched);
 }

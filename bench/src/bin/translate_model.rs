@@ -17,7 +17,7 @@ use std::fmt::Write as _;
 use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
 use toex_inference::translate::random::RandomModel;
-use toex_inference::translate::{MarianConfig, MarianTokenizer};
+use toex_inference::translate::{MarianTokenizer, Seq2SeqConfig};
 
 const WORDS: &[&str] = &[
     "وين",
@@ -75,7 +75,7 @@ fn main() {
     std::fs::write(&lines_file, &text).expect("writing the lines");
     if let Some(tokens_file) = tokens_file {
         let dir = std::path::Path::new(&dir);
-        let config = MarianConfig::read(dir).expect("reading config.json");
+        let config = Seq2SeqConfig::read(dir).expect("reading config.json");
         let tokenizer = MarianTokenizer::load(dir, &config).expect("loading the tokenizer");
         let mut out = String::new();
         for line in text.lines() {

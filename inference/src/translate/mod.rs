@@ -1,10 +1,11 @@
 //! Machine translation: the model-independent text pipeline (`text`: placeholders,
-//! sentences, routing, alignment, batches) and SentencePiece unigram tokenisation
-//! (`spm`), as OPUS-MT's Marian models use, and the Marian model with its own decoding
-//! path (`marian`).
+//! sentences, routing, alignment, batches), SentencePiece tokenisation (`spm`: unigram
+//! and BPE), the encoder–decoder network with its own decoding path (`seq2seq`), and the
+//! two model families on it: Marian / OPUS-MT (`marian`) and NLLB-200 (`nllb`).
 
 pub mod marian;
 pub mod random;
+pub mod seq2seq;
 pub mod spm;
 pub mod text;
 
@@ -12,7 +13,8 @@ pub use text::{
     AlignError, Plan, PlanOptions, Unit, placeholder, plan, protect, restore, split_sentences,
 };
 
-pub use marian::{DecodeOptions, Marian, MarianConfig, MarianTokenizer};
+pub use marian::{Marian, MarianTokenizer};
+pub use seq2seq::{DecodeOptions, Family, Seq2Seq, Seq2SeqConfig};
 
 /// A translated text.
 #[derive(Debug, Clone)]

@@ -1,22 +1,91 @@
-//! Marian's tokenizer: SentencePiece pieces to vocabulary ids and back.
+//! Marian (OPUS-MT) translation: the network ([`super::seq2seq`]) with Marian's
+//! tokenizer, SentencePiece pieces to vocabulary ids and back. Loads a Hugging Face
+//! Marian directory: `config.json`, `model.safetensors` (or `pytorch_model.bin`), and
+//! `tokenizer.json` or `vocab.json` with `source.spm`.
 
-use super::*;
+use std::collections::HashMap;
+use std::path::Path;
+
+use candle_core::Device;
+
+use super::seq2seq::{
+    DecodeOptions, Family, Seq2Seq, Seq2SeqConfig, generate_batches, model_err, read_weights,
+};
+use super::spm::{SPACE, SentencePiece};
+use crate::InferenceError;
+use crate::linear::Precision;
+
+/// A loaded translation model: its tokenizer, weights and identity for provenance.
+pub struct Marian {
+    pub model: Seq2Seq,
+    pub tokenizer: MarianTokenizer,
+    /// `name@` and the first 12 hex digits of the weights' SHA-256.
+    pub model_id: String,
+}
+
+impl Marian {
+    /// Loads a Hugging Face Marian directory onto the inference device.
+    pub fn load(dir: &Path, precision: Precision) -> Result<Self, InferenceError> {
+        Self::load_on(dir, precision, &crate::embed::device::select())
+    }
+
+    pub fn load_on(
+        dir: &Path,
+        precision: Precision,
+        device: &Device,
+    ) -> Result<Self, InferenceError> {
+        let config = Seq2SeqConfig::read(dir)?;
+        if config.family()? != Family::Marian {
+            return Err(InferenceError::Model(format!(
+                "{}: not a Marian model (an NLLB-200 or M2M100 folder goes under \
+                 translation.nllb)",
+                dir.display()
+            )));
+        }
+        let (vb, hex) = read_weights(dir, device)?;
+        let tokenizer = MarianTokenizer::load(dir, &config)?;
+        let model = Seq2Seq::load(config, vb, device, precision)?;
+        let name = dir.file_name().and_then(|n| n.to_str()).unwrap_or("marian");
+        Ok(Self {
+            model,
+            tokenizer,
+            model_id: match precision {
+                Precision::F32 => format!("{name}@{hex}"),
+                Precision::Int8 => format!("{name}@{hex}+int8"),
+            },
+        })
+    }
+
+    /// Translates sentences (already protected and split), in batches of similar
+    /// length (longest first, so padding stays small), telling `progress` how many are done after each batch.
+    pub fn translate(
+        &self,
+        sentences: &[&str],
+        opts: &DecodeOptions,
+        batch: usize,
+        progress: &mut dyn FnMut(usize),
+    ) -> Result<Vec<String>, InferenceError> {
+        let encoded: Vec<Vec<u32>> = sentences.iter().map(|s| self.tokenizer.encode(s)).collect();
+        let out = generate_batches(&self.model, &encoded, &[], opts, batch, progress)?;
+        Ok(out.iter().map(|ids| self.tokenizer.decode(ids)).collect())
+    }
+}
 
 /// Text ↔ the model's ids: SentencePiece segmentation, then the model's vocabulary.
 pub struct MarianTokenizer {
-    pub(super) source: SentencePiece,
-    pub(super) vocab: HashMap<String, u32>,
-    pub(super) pieces: Vec<String>,
-    pub(super) unk: u32,
-    pub(super) eos: u32,
-    pub(super) pad: u32,
+    source: SentencePiece,
+    vocab: HashMap<String, u32>,
+    pieces: Vec<String>,
+    unk: u32,
+    eos: u32,
+    pad: u32,
 }
 
 impl MarianTokenizer {
     /// From `tokenizer.json` (a SentencePiece model whose ids are the model's), or from
     /// `vocab.json` with `source.spm` as OPUS-MT ships them (outputs are decoded through
     /// the vocabulary, so `target.spm` is not needed).
-    pub fn load(dir: &Path, config: &MarianConfig) -> Result<Self, InferenceError> {
+    pub fn load(dir: &Path, config: &Seq2SeqConfig) -> Result<Self, InferenceError> {
         let read = |name: &str| {
             std::fs::read(dir.join(name))
                 .map_err(|e| InferenceError::Model(format!("{}: {e}", dir.join(name).display())))

@@ -1,5 +1,6 @@
 //! Decoding: greedy and beam search (the shared [`crate::generate`]) over the decoder
-//! steps, with a length guard against runaway output.
+//! steps, after a forced prefix, with a length guard against runaway output; and a
+//! sentence list translated in batches of similar length.
 
 use super::*;
 use crate::generate::{BeamPolicy, BeamSearch, Settle};
@@ -25,21 +26,28 @@ impl Default for DecodeOptions {
     }
 }
 
-impl MarianModel {
-    /// Output-token limit for a source of `source_tokens`.
-    pub fn limit(&self, source_tokens: usize, opts: &DecodeOptions) -> usize {
+impl Seq2Seq {
+    /// Output-token limit for a source of `source_tokens` (after a forced prefix of
+    /// `prefix` tokens).
+    pub fn limit(&self, source_tokens: usize, prefix: usize, opts: &DecodeOptions) -> usize {
         let by_ratio = (source_tokens as f32 * opts.max_ratio).ceil() as usize + 10;
         by_ratio
             .min(opts.max_tokens)
-            .min(self.config.max_position_embeddings.saturating_sub(1))
+            .min(
+                self.config
+                    .max_position_embeddings
+                    .saturating_sub(1 + prefix),
+            )
             .max(1)
     }
 
-    /// Translates a batch of token-id sequences (each ending in the end token); returns
-    /// the output ids of each, without the start and end tokens.
+    /// Translates a batch of token-id sequences (each ending in the end token); the
+    /// decoder starts from its start token and then `prefix` (M2M100's target language),
+    /// forced. Returns the output ids of each, without the start, prefix and end tokens.
     pub fn generate(
         &self,
         sources: &[Vec<u32>],
+        prefix: &[u32],
         opts: &DecodeOptions,
     ) -> Result<Vec<Vec<u32>>, InferenceError> {
         if sources.is_empty() {
@@ -52,14 +60,20 @@ impl MarianModel {
                 long.len()
             )));
         }
+        if prefix.len() + 1 >= max_pos {
+            return Err(InferenceError::Model(format!(
+                "a forced prefix of {} tokens leaves no room in {max_pos} positions",
+                prefix.len()
+            )));
+        }
         if opts.beam <= 1 {
-            self.greedy(sources, opts).map_err(model_err)
+            self.greedy(sources, prefix, opts).map_err(model_err)
         } else {
-            self.beam(sources, opts).map_err(model_err)
+            self.beam(sources, prefix, opts).map_err(model_err)
         }
     }
 
-    pub(super) fn padded(&self, sources: &[Vec<u32>]) -> candle_core::Result<(Tensor, Vec<usize>)> {
+    fn padded(&self, sources: &[Vec<u32>]) -> candle_core::Result<(Tensor, Vec<usize>)> {
         let width = sources.iter().map(Vec::len).max().unwrap_or(1).max(1);
         let pad = self.config.pad_token_id;
         let mut ids = Vec::with_capacity(sources.len() * width);
@@ -74,27 +88,51 @@ impl MarianModel {
         ))
     }
 
-    pub(super) fn start_token(&self) -> u32 {
+    fn start_token(&self) -> u32 {
         self.config
             .decoder_start_token_id
             .unwrap_or(self.config.pad_token_id)
     }
 
-    pub(super) fn greedy(
+    /// Feeds the start token and the forced prefix to every one of `rows` rows; returns
+    /// the last token fed, per row.
+    fn start(
+        &self,
+        rows: usize,
+        prefix: &[u32],
+        state: &mut [LayerState],
+        mask: &Tensor,
+    ) -> candle_core::Result<Vec<u32>> {
+        let mut tokens = vec![self.start_token(); rows];
+        for (step, &forced) in prefix.iter().enumerate() {
+            let input = Tensor::from_vec(tokens, (rows, 1), &self.device)?;
+            // The forced token replaces whatever the model would choose (its
+            // log-probability, after forcing, is 0: scores do not change).
+            self.step(&input, step, state, mask)?;
+            tokens = vec![forced; rows];
+        }
+        Ok(tokens)
+    }
+
+    fn greedy(
         &self,
         sources: &[Vec<u32>],
+        prefix: &[u32],
         opts: &DecodeOptions,
     ) -> candle_core::Result<Vec<Vec<u32>>> {
         let (ids, lengths) = self.padded(sources)?;
         let (encoded, mask) = self.encode(&ids, &lengths)?;
         let mut state = self.start_state(&encoded)?;
-        let limits: Vec<usize> = lengths.iter().map(|&l| self.limit(l, opts)).collect();
+        let limits: Vec<usize> = lengths
+            .iter()
+            .map(|&l| self.limit(l, prefix.len(), opts))
+            .collect();
         let longest = limits.iter().copied().max().unwrap_or(1);
         let eos = self.config.eos_token_id;
         let mut out: Vec<Vec<u32>> = vec![Vec::new(); sources.len()];
         let mut done = vec![false; sources.len()];
-        let mut tokens = vec![self.start_token(); sources.len()];
-        for step in 0..longest {
+        let mut tokens = self.start(sources.len(), prefix, &mut state, &mask)?;
+        for step in prefix.len()..prefix.len() + longest {
             let input = Tensor::from_vec(tokens.clone(), (sources.len(), 1), &self.device)?;
             let logits = self.step(&input, step, &mut state, &mask)?;
             // The best token is the same with or without the softmax.
@@ -121,9 +159,10 @@ impl MarianModel {
 
     /// Beam search ([`crate::generate`]): `beam` hypotheses per line, all lines of the
     /// batch stepped together; the best by log-probability over length wins.
-    pub(super) fn beam(
+    fn beam(
         &self,
         sources: &[Vec<u32>],
+        prefix: &[u32],
         opts: &DecodeOptions,
     ) -> candle_core::Result<Vec<Vec<u32>>> {
         let k = opts.beam;
@@ -138,7 +177,10 @@ impl MarianModel {
         let encoded = encoded.index_select(&repeat, 0)?;
         let mask = mask.index_select(&repeat, 0)?;
         let mut state = self.start_state(&encoded)?;
-        let limits: Vec<usize> = lengths.iter().map(|&l| self.limit(l, opts)).collect();
+        let limits: Vec<usize> = lengths
+            .iter()
+            .map(|&l| self.limit(l, prefix.len(), opts))
+            .collect();
         let longest = limits.iter().copied().max().unwrap_or(1);
         let mut search = BeamSearch::new(
             BeamPolicy {
@@ -151,8 +193,8 @@ impl MarianModel {
             },
             limits,
         );
-        let mut tokens = vec![self.start_token(); n * k];
-        for step in 0..longest {
+        let mut tokens = self.start(n * k, prefix, &mut state, &mask)?;
+        for step in prefix.len()..prefix.len() + longest {
             let input = Tensor::from_vec(tokens, (n * k, 1), &self.device)?;
             let logits = self.step(&input, step, &mut state, &mask)?;
             let mut scores: Vec<Vec<f32>> =
@@ -168,4 +210,30 @@ impl MarianModel {
         }
         Ok(search.best().into_iter().map(|h| h.tokens).collect())
     }
+}
+
+/// Translates encoded sentences in batches of similar length (longest first, so padding
+/// stays small), telling `progress` how many are done after each batch; output ids in
+/// the input's order.
+pub fn generate_batches(
+    model: &Seq2Seq,
+    encoded: &[Vec<u32>],
+    prefix: &[u32],
+    opts: &DecodeOptions,
+    batch: usize,
+    progress: &mut dyn FnMut(usize),
+) -> Result<Vec<Vec<u32>>, InferenceError> {
+    let mut order: Vec<usize> = (0..encoded.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(encoded[i].len()));
+    let mut out = vec![Vec::new(); encoded.len()];
+    let mut done = 0;
+    for chunk in order.chunks(batch.max(1)) {
+        let sources: Vec<Vec<u32>> = chunk.iter().map(|&i| encoded[i].clone()).collect();
+        for (&i, ids) in chunk.iter().zip(model.generate(&sources, prefix, opts)?) {
+            out[i] = ids;
+        }
+        done += chunk.len();
+        progress(done);
+    }
+    Ok(out)
 }

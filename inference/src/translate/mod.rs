@@ -4,6 +4,7 @@
 //! two model families on it: Marian / OPUS-MT (`marian`) and NLLB-200 (`nllb`).
 
 pub mod marian;
+pub mod nllb;
 pub mod random;
 pub mod seq2seq;
 pub mod spm;

@@ -1,0 +1,100 @@
+//! NLLB-200 (the M2M100 network) translation into English: one model for some 200
+//! languages. A source line is `[its language] pieces </s>`; the decoder starts from
+//! `</s>` with English's token forced next. Loads a Hugging Face folder: `config.json`
+//! (`model_type` `m2m_100`), `model.safetensors` or `pytorch_model.bin`, and
+//! `sentencepiece.bpe.model` with the language tokens in its tokenizer files.
+
+mod languages;
+mod tokenizer;
+
+use std::path::Path;
+
+use candle_core::Device;
+
+pub use self::languages::{is_nllb_code, iso_of, nllb_code};
+pub use self::tokenizer::NllbTokenizer;
+use super::seq2seq::{
+    DecodeOptions, Family, Seq2Seq, Seq2SeqConfig, generate_batches, read_weights,
+};
+use crate::InferenceError;
+use crate::linear::Precision;
+
+/// The language every translation goes into.
+pub const TARGET: &str = "eng_Latn";
+
+/// A loaded NLLB-200 model: network, tokenizer, identity for provenance.
+pub struct Nllb {
+    pub model: Seq2Seq,
+    pub tokenizer: NllbTokenizer,
+    /// `name@` and the first 12 hex digits of the weights' SHA-256.
+    pub model_id: String,
+    /// English's token: forced as the first output.
+    target: u32,
+}
+
+impl Nllb {
+    /// Loads a Hugging Face NLLB-200 (or M2M100-architecture) folder onto the inference
+    /// device.
+    pub fn load(dir: &Path, precision: Precision) -> Result<Self, InferenceError> {
+        Self::load_on(dir, precision, &crate::embed::device::select())
+    }
+
+    pub fn load_on(
+        dir: &Path,
+        precision: Precision,
+        device: &Device,
+    ) -> Result<Self, InferenceError> {
+        let config = Seq2SeqConfig::read(dir)?;
+        if config.family()? != Family::M2M100 {
+            return Err(InferenceError::Model(format!(
+                "{}: not an NLLB-200 (m2m_100) model",
+                dir.display()
+            )));
+        }
+        let tokenizer = NllbTokenizer::load(dir, &config)?;
+        let target = tokenizer.language(TARGET).ok_or_else(|| {
+            InferenceError::Model(format!(
+                "{}: the model has no {TARGET} token",
+                dir.display()
+            ))
+        })?;
+        let (vb, hex) = read_weights(dir, device)?;
+        let model = Seq2Seq::load(config, vb, device, precision)?;
+        let name = dir.file_name().and_then(|n| n.to_str()).unwrap_or("nllb");
+        Ok(Self {
+            model,
+            tokenizer,
+            model_id: match precision {
+                Precision::F32 => format!("{name}@{hex}"),
+                Precision::Int8 => format!("{name}@{hex}+int8"),
+            },
+            target,
+        })
+    }
+
+    /// The model's token for `language` (ISO 639-1/3 or an NLLB code), if it has one.
+    pub fn language_token(&self, language: &str) -> Option<u32> {
+        nllb_code(language).and_then(|code| self.tokenizer.language(code))
+    }
+
+    /// Translates sentences of `language` (already protected and split) into English,
+    /// in batches of similar length, telling `progress` how many are done after each.
+    pub fn translate(
+        &self,
+        sentences: &[&str],
+        language: &str,
+        opts: &DecodeOptions,
+        batch: usize,
+        progress: &mut dyn FnMut(usize),
+    ) -> Result<Vec<String>, InferenceError> {
+        let source = self.language_token(language).ok_or_else(|| {
+            InferenceError::Model(format!("{} has no `{language}` token", self.model_id))
+        })?;
+        let encoded: Vec<Vec<u32>> = sentences
+            .iter()
+            .map(|s| self.tokenizer.encode(s, source))
+            .collect();
+        let out = generate_batches(&self.model, &encoded, &[self.target], opts, batch, progress)?;
+        Ok(out.iter().map(|ids| self.tokenizer.decode(ids)).collect())
+    }
+}

@@ -21,6 +21,6 @@ pub use index::{
     Added, Contained, Correction, DEFAULT_MIN_SIMILARITY, Excerpt, FacetCount, Facets,
     FacetsWanted, Hit, MAX_SEARCH_DEPTH, MAX_SEGMENT_MATCHES, MentionHit, NewDocument, Parent,
     Place, Provenance, QuerySyntax, Scope, SearchIndex, SearchMode, SearchRequest, SearchResults,
-    SearchSort, SegmentMatch, StandingQuery, StoredDocument, TranslationCandidate, TranslationMeta,
-    TranslationSelection, Wanted, index_schema,
+    SearchSort, SegmentMatch, StandingQuery, StoredDocument, TranslatedLines, TranslationCandidate,
+    TranslationMeta, TranslationSelection, Wanted, index_schema,
 };

@@ -204,7 +204,13 @@ pub fn translators(t: &TranslationSettings) -> Result<Translators, InferenceErro
         max_tokens: t.max_tokens,
         ..Default::default()
     };
-    Translators::load(&t.models, decode, t.batch, t.precision.into())
+    Translators::load(
+        &t.models,
+        t.nllb.as_deref(),
+        decode,
+        t.batch,
+        t.precision.into(),
+    )
 }
 
 /// The translation models named in settings, loaded once off the async runtime, and their
@@ -224,8 +230,10 @@ async fn load_translators(
                 loaded: true,
             })
             .collect();
-        if t.models.is_empty() {
-            tracing::info!("no translation models configured (translation.models)");
+        if translators.is_empty() {
+            tracing::info!(
+                "no translation models configured (translation.models, translation.nllb)"
+            );
         }
         Ok((Arc::new(translators), models))
     })

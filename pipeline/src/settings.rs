@@ -62,14 +62,19 @@ impl Default for ModelSettings {
     }
 }
 
-/// Machine translation (Marian / OPUS-MT models on candle).
+/// Machine translation (OPUS-MT pairs and NLLB-200 on candle).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct TranslationSettings {
     /// Model folders by source language (ISO 639-1), e.g. `ar = "/models/opus-mt-ar-en"`:
     /// `config.json`, `model.safetensors`, and `tokenizer.json` or `vocab.json` +
-    /// `source.spm`. A language without one is left untranslated (and still searchable).
+    /// `source.spm`. A dedicated pair is preferred to NLLB-200 for its language.
     pub models: std::collections::BTreeMap<String, PathBuf>,
+    /// An NLLB-200 folder (Hugging Face: `config.json`, `model.safetensors` or
+    /// `pytorch_model.bin`, `sentencepiece.bpe.model`, tokenizer files): every language it
+    /// has that no pair covers. A language no model has is left untranslated (and still
+    /// searchable).
+    pub nllb: Option<PathBuf>,
     /// Hypotheses kept per line (1: greedy decoding).
     pub beam: usize,
     /// Pieces translated together.
@@ -87,6 +92,7 @@ impl Default for TranslationSettings {
     fn default() -> Self {
         Self {
             models: Default::default(),
+            nllb: None,
             beam: 4,
             batch: 32,
             max_tokens: 256,

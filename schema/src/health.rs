@@ -35,6 +35,9 @@ pub struct Health {
     pub neo4j: Neo4jHealth,
     pub index: IndexHealth,
     pub models: Vec<ModelHealth>,
+    /// The languages this instance translates into English, each with the model that
+    /// would (a dedicated OPUS-MT pair before NLLB-200).
+    pub translation: Vec<TranslationHealth>,
 }
 
 #[ComplexObject]
@@ -73,6 +76,15 @@ pub struct ModelHealth {
     pub name: String,
     pub task: String,
     pub loaded: bool,
+}
+
+#[derive(Debug, Clone, SimpleObject, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TranslationHealth {
+    /// ISO 639-1 where there is one (`ar`, `vi`), else NLLB-200's code (`acm_Arab`).
+    pub language: String,
+    /// `name@` the first hex digits of the weights' SHA-256.
+    pub model: String,
 }
 
 /// A snapshot of `services`' health; cheap, no I/O (the graph monitor keeps connectivity
@@ -119,6 +131,15 @@ pub fn health(services: &Services) -> Health {
                 name: m.name.clone(),
                 task: m.task.clone(),
                 loaded: m.loaded,
+            })
+            .collect(),
+        translation: services
+            .translation
+            .languages()
+            .into_iter()
+            .map(|t| TranslationHealth {
+                language: t.language,
+                model: t.model,
             })
             .collect(),
     }

@@ -117,10 +117,11 @@ impl CoreMutation {
                 "at most {MAX_TRANSLATION_JOB_DOCUMENTS} document ids per job"
             )));
         }
-        if services.translation.loaded().is_empty() {
+        if services.translation.is_empty() {
             return Err(ApiError::new(
                 crate::error::ErrorCode::ModelUnavailable,
-                "no translation model is configured: set translation.models.<language> to an \
+                "no translation model is installed: install an NLLB-200 folder (`toex models \
+                 install`, or translation.nllb) or set translation.models.<language> to an \
                  OPUS-MT folder (see the README's Translation section)",
             ));
         }
@@ -221,6 +222,7 @@ impl CoreMutation {
                     model: input.translation_model,
                     version: input.translation_version,
                     translated_at: input.translated_at,
+                    lines: Vec::new(),
                 }
             }),
             correction: None,

@@ -197,11 +197,13 @@ impl CoreQuery {
         .await
     }
 
-    /// Translates `text` into English line by line with the Marian (OPUS-MT) model of
-    /// each line's language (`from` states it for every non-English line; otherwise it is
-    /// detected per line): as many lines out as in, English and empty lines untouched,
-    /// phone numbers, emails, registrations, handles, URLs and numbers kept verbatim.
-    /// MODEL_UNAVAILABLE names a language with no model configured.
+    /// Translates `text` into English line by line, each line by the model of its
+    /// language — a dedicated OPUS-MT pair, else NLLB-200 (`from` states the language of
+    /// every non-English line, as ISO 639-1/3 or an NLLB code such as `acm_Arab`;
+    /// otherwise it is detected per line): as many lines out as in, English and empty
+    /// lines untouched, phone numbers, emails, registrations, handles, URLs and numbers
+    /// kept verbatim; `runs` says which model translated which lines. MODEL_UNAVAILABLE
+    /// names a language no installed model has, and what to install.
     async fn translate(
         &self,
         ctx: &Context<'_>,
@@ -216,22 +218,38 @@ impl CoreQuery {
             )));
         }
         if let Some(f) = &from
-            && !(f.len() == 2 && f.chars().all(|c| c.is_ascii_alphabetic()))
+            && !(((2..=3).contains(&f.len()) && f.chars().all(|c| c.is_ascii_lowercase()))
+                || toex_inference::translate::nllb::is_nllb_code(f))
         {
             return Err(ApiError::bad_input(
-                "`from` is a two-letter ISO 639-1 language code, e.g. \"ar\"",
+                "`from` is an ISO 639-1 or 639-3 language code (\"ar\", \"ckb\") or an \
+                 NLLB-200 code (\"acm_Arab\")",
             ));
         }
         let services = ctx.data_unchecked::<Services>();
         let translation = services.translation.clone();
         let t = services
             .cpu
-            .run(move || translation.translate(&text, from.as_deref(), &mut |_, _| {}))
+            .run(move || {
+                translation.translate(
+                    &text,
+                    from.as_deref(),
+                    None,
+                    toex_inference::translate::Missing::Refuse,
+                    &mut |_, _| {},
+                )
+            })
             .await??;
         Ok(crate::types::TranslationResult {
             text: t.lines.join("\n"),
+            runs: t
+                .runs
+                .iter()
+                .map(crate::types::TranslatedLines::from)
+                .collect(),
+            untranslated: t.untranslated,
             lines: t.lines,
-            engine: toex_inference::translate::ENGINE.to_owned(),
+            engine: t.engine,
             models: t.models,
             translated_at: chrono::Utc::now(),
         })

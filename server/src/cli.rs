@@ -141,18 +141,20 @@ pub enum Command {
         #[command(flatten)]
         conn: ServeArgs,
     },
-    /// Translate text files into English, line by line (N lines in, N out), with a
-    /// Marian (OPUS-MT) model: the translation goes to stdout, progress, throughput and
-    /// the cost per million characters to stderr.
+    /// Translate text files into English, line by line (N lines in, N out), each line by
+    /// the model of its language (an OPUS-MT pair, else NLLB-200): the translation goes
+    /// to stdout, progress, throughput and the cost per million characters to stderr.
     Translate {
         #[arg(required = true)]
         files: Vec<PathBuf>,
-        /// Source language (ISO 639-1) of every non-English line; detected per line when
-        /// absent.
+        /// Source language (ISO 639-1/3, or an NLLB-200 code such as `acm_Arab`) of every
+        /// non-English line; detected per line when absent.
         #[arg(long)]
         from: Option<String>,
-        /// A model folder to use for `--from` instead of `translation.models.<from>`.
-        #[arg(long, requires = "from")]
+        /// A model folder to use: an OPUS-MT pair for `--from` (instead of
+        /// `translation.models.<from>`), or an NLLB-200 folder (instead of
+        /// `translation.nllb`).
+        #[arg(long)]
         model: Option<PathBuf>,
         /// Hypotheses per line (1: greedy); default `translation.beam`.
         #[arg(long)]

@@ -149,7 +149,8 @@ pub struct Parent {
 /// Provenance of a machine (or human) translation.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
 pub struct TranslationMeta {
-    /// `marian-candle`, `whisper-translate`, `human`, or what the source says.
+    /// `marian-candle`, `nllb-candle` (both, `+`-joined, when a text needed both),
+    /// `whisper-translate`, `human`, or what the source says.
     pub engine: String,
     /// The model id (e.g. `Helsinki-NLP/opus-mt-ar-en`).
     pub model: Option<String>,
@@ -157,6 +158,20 @@ pub struct TranslationMeta {
     pub version: Option<String>,
     /// When it was translated (RFC 3339).
     pub translated_at: Option<String>,
+    /// Which model translated which lines (a text of several languages).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lines: Vec<TranslatedLines>,
+}
+
+/// Lines of a text translated by one model from one language.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct TranslatedLines {
+    /// First and last line (0-based, inclusive).
+    pub first: usize,
+    pub last: usize,
+    pub language: String,
+    /// `name@weights-hash`.
+    pub model: String,
 }
 
 /// An analyst's corrected translation: who and when; it never replaces the machine one.

@@ -55,7 +55,7 @@ use self::{
 };
 pub use document::{
     Added, Contained, Correction, MentionHit, NewDocument, Parent, Place, Provenance,
-    StoredDocument, TranslationCandidate, TranslationMeta, TranslationSelection,
+    StoredDocument, TranslatedLines, TranslationCandidate, TranslationMeta, TranslationSelection,
 };
 pub use excerpt::Excerpt;
 pub use fields::index_schema;

@@ -9,13 +9,29 @@ pub mod random;
 pub mod seq2seq;
 pub mod spm;
 pub mod text;
+mod translators;
 
 pub use text::{
     AlignError, Plan, PlanOptions, Unit, placeholder, plan, protect, restore, split_sentences,
 };
 
 pub use marian::{Marian, MarianTokenizer};
+pub use nllb::Nllb;
 pub use seq2seq::{DecodeOptions, Family, Seq2Seq, Seq2SeqConfig};
+pub use translators::{Translatable, Translators};
+
+/// Which lines one model translated, and as which language (consecutive lines of the
+/// same language and model are one run).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct LineRun {
+    /// First and last input line (0-based, inclusive).
+    pub first: usize,
+    pub last: usize,
+    /// The language the lines were translated from (as detected or stated).
+    pub language: String,
+    /// `name@weights-hash` of the model.
+    pub model: String,
+}
 
 /// A translated text.
 #[derive(Debug, Clone)]
@@ -26,18 +42,74 @@ pub struct Translation {
     pub pieces: usize,
     /// The models used, as `name@weights-hash`, for provenance.
     pub models: Vec<String>,
+    /// The engines used: `marian-candle`, `nllb-candle`, or both `+`-joined.
+    pub engine: String,
+    /// Which model translated which lines.
+    pub runs: Vec<LineRun>,
+    /// Languages of lines left as they were because no model has them
+    /// ([`Missing::Keep`]).
+    pub untranslated: Vec<String>,
 }
 
-/// Translates a text line by line, each line with the model of its language (`models`
-/// finds it): N lines in, N lines out, English and empty lines untouched, identifiers and
-/// numbers kept verbatim. `progress` hears (pieces done, pieces in all). A language
-/// without a model is an error that names it; nothing is translated then.
+/// A model that translates a language into English.
+#[derive(Clone, Copy)]
+pub enum Route<'m> {
+    /// A dedicated OPUS-MT pair.
+    Marian(&'m Marian),
+    /// NLLB-200, with the language's token.
+    Nllb(&'m Nllb),
+}
+
+impl Route<'_> {
+    /// The engine named in provenance.
+    pub fn engine(&self) -> &'static str {
+        match self {
+            Self::Marian(_) => "marian-candle",
+            Self::Nllb(_) => "nllb-candle",
+        }
+    }
+
+    pub fn model_id(&self) -> &str {
+        match self {
+            Self::Marian(m) => &m.model_id,
+            Self::Nllb(m) => &m.model_id,
+        }
+    }
+
+    fn translate(
+        &self,
+        sentences: &[&str],
+        language: &str,
+        decode: &DecodeOptions,
+        batch: usize,
+        progress: &mut dyn FnMut(usize),
+    ) -> Result<Vec<String>, crate::InferenceError> {
+        match self {
+            Self::Marian(m) => m.translate(sentences, decode, batch, progress),
+            Self::Nllb(m) => m.translate(sentences, language, decode, batch, progress),
+        }
+    }
+}
+
+/// What to do with lines of a language no model has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Missing {
+    /// Translate nothing; the error names the languages and what to install.
+    Refuse,
+    /// Keep those lines as they are and translate the rest (ingest).
+    Keep,
+}
+
+/// Translates a text line by line, each line with the model `route` finds for its
+/// language: N lines in, N lines out, English and empty lines untouched, identifiers and
+/// numbers kept verbatim. `progress` hears (pieces done, pieces in all).
 pub fn translate_lines<'m>(
     text: &str,
-    models: &dyn Fn(&str) -> Option<&'m Marian>,
+    route: &dyn Fn(&str) -> Option<Route<'m>>,
     plan_options: &PlanOptions,
     decode: &DecodeOptions,
     batch: usize,
+    missing: Missing,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Translation, crate::InferenceError> {
     let plan = plan(text, plan_options);
@@ -45,52 +117,92 @@ pub fn translate_lines<'m>(
     for (i, u) in plan.units.iter().enumerate() {
         by_language.entry(u.language.as_str()).or_default().push(i);
     }
-    let missing: Vec<&str> = by_language
+    let untranslated: Vec<String> = by_language
         .keys()
-        .copied()
-        .filter(|l| models(l).is_none())
+        .filter(|l| route(l).is_none())
+        .map(|l| (*l).to_owned())
         .collect();
-    if !missing.is_empty() {
+    if !untranslated.is_empty() && missing == Missing::Refuse {
         return Err(crate::InferenceError::Model(format!(
-            "no translation model is configured for {}: set translation.models.<language> to an \
-             OPUS-MT folder (see the README's Translation section)",
-            missing
+            "no translation model is installed for {}: install an NLLB-200 folder \
+             (`toex models install`, or translation.nllb) or an OPUS-MT pair for it \
+             (translation.models.<language>; see the README's Translation section)",
+            untranslated
                 .iter()
                 .map(|l| format!("`{l}`"))
                 .collect::<Vec<_>>()
                 .join(", ")
         )));
     }
-    let total = plan.units.len();
-    let mut translated = vec![String::new(); total];
+    let total: usize = by_language
+        .iter()
+        .filter(|(l, _)| route(l).is_some())
+        .map(|(_, units)| units.len())
+        .sum();
+    let mut translated: Vec<Option<String>> = vec![None; plan.units.len()];
+    let mut line_model: Vec<Option<(String, String)>> = vec![None; plan.line_count()];
     let mut done = 0;
-    let mut used = Vec::new();
+    let mut used: Vec<String> = Vec::new();
+    let mut engines: Vec<&str> = Vec::new();
     progress(0, total);
     for (language, units) in by_language {
-        let Some(model) = models(language) else {
+        let Some(model) = route(language) else {
             continue;
         };
-        used.push(model.model_id.clone());
+        let id = model.model_id().to_owned();
+        if !used.contains(&id) {
+            used.push(id.clone());
+        }
+        if !engines.contains(&model.engine()) {
+            engines.push(model.engine());
+        }
         let sentences: Vec<&str> = units.iter().map(|&i| plan.units[i].text.as_str()).collect();
-        let out = model.translate(&sentences, decode, batch, &mut |n| {
+        let out = model.translate(&sentences, language, decode, batch, &mut |n| {
             progress(done + n, total)
         })?;
         done += units.len();
         for (i, t) in units.into_iter().zip(out) {
-            translated[i] = t;
+            line_model[plan.units[i].line] = Some((language.to_owned(), id.clone()));
+            translated[i] = Some(t);
         }
     }
     let lines = plan
-        .finish(&translated)
+        .finish_some(&translated)
         .map_err(|e| crate::InferenceError::Model(e.to_string()))?;
     Ok(Translation {
         lines,
         pieces: total,
         models: used,
+        engine: engines.join("+"),
+        runs: runs(&line_model),
+        untranslated,
     })
 }
 
-/// [`translate_lines`] with one model for every language.
+/// Consecutive lines of the same (language, model) as one run; untranslated lines are
+/// in none.
+fn runs(line_model: &[Option<(String, String)>]) -> Vec<LineRun> {
+    let mut runs: Vec<LineRun> = Vec::new();
+    for (n, m) in line_model.iter().enumerate() {
+        let Some((language, model)) = m else {
+            continue;
+        };
+        match runs.last_mut() {
+            Some(r) if r.last + 1 == n && &r.language == language && &r.model == model => {
+                r.last = n;
+            }
+            _ => runs.push(LineRun {
+                first: n,
+                last: n,
+                language: language.clone(),
+                model: model.clone(),
+            }),
+        }
+    }
+    runs
+}
+
+/// [`translate_lines`] with one Marian model for every language.
 pub fn translate_text(
     model: &Marian,
     text: &str,
@@ -100,93 +212,12 @@ pub fn translate_text(
 ) -> Result<(Vec<String>, usize), crate::InferenceError> {
     let t = translate_lines(
         text,
-        &|_| Some(model),
+        &|_| Some(Route::Marian(model)),
         plan_options,
         decode,
         batch,
+        Missing::Refuse,
         &mut |_, _| {},
     )?;
     Ok((t.lines, t.pieces))
-}
-
-/// The translation models of this process, one per source language, loaded once, with
-/// how to decode.
-pub struct Translators {
-    models: std::collections::BTreeMap<String, Marian>,
-    pub decode: DecodeOptions,
-    pub batch: usize,
-}
-
-/// The engine name stored in translation provenance.
-pub const ENGINE: &str = "marian-candle";
-
-impl Translators {
-    /// No models: every translation request says so.
-    pub fn none() -> Self {
-        Self {
-            models: Default::default(),
-            decode: DecodeOptions::default(),
-            batch: 32,
-        }
-    }
-
-    /// Loads each language's model folder (an error names the language and folder).
-    pub fn load(
-        folders: &std::collections::BTreeMap<String, std::path::PathBuf>,
-        decode: DecodeOptions,
-        batch: usize,
-        precision: crate::linear::Precision,
-    ) -> Result<Self, crate::InferenceError> {
-        let mut models = std::collections::BTreeMap::new();
-        for (language, dir) in folders {
-            let model = Marian::load(dir, precision).map_err(|e| {
-                crate::InferenceError::Model(format!(
-                    "the `{language}` translation model in {}: {e}",
-                    dir.display()
-                ))
-            })?;
-            models.insert(language.to_ascii_lowercase(), model);
-        }
-        Ok(Self {
-            models,
-            decode,
-            batch: batch.max(1),
-        })
-    }
-
-    /// The model for `language`, if one is loaded.
-    pub fn get(&self, language: &str) -> Option<&Marian> {
-        self.models.get(language)
-    }
-
-    /// (language, model id) of every loaded model.
-    pub fn loaded(&self) -> Vec<(String, String)> {
-        self.models
-            .iter()
-            .map(|(l, m)| (l.clone(), m.model_id.clone()))
-            .collect()
-    }
-
-    /// Translates `text` line by line (see [`translate_lines`]); `from` states the
-    /// language of every non-English line, else each line's is detected. `progress`
-    /// hears (pieces done, pieces in all).
-    pub fn translate(
-        &self,
-        text: &str,
-        from: Option<&str>,
-        progress: &mut dyn FnMut(usize, usize),
-    ) -> Result<Translation, crate::InferenceError> {
-        let plan_options = PlanOptions {
-            language: from.map(str::to_ascii_lowercase),
-            ..PlanOptions::default()
-        };
-        translate_lines(
-            text,
-            &|language| self.get(language),
-            &plan_options,
-            &self.decode,
-            self.batch,
-            progress,
-        )
-    }
 }

@@ -43,6 +43,8 @@ enum Line {
     Translate {
         units: Range<usize>,
         slots: Vec<String>,
+        /// The line as it came, for when no model has its language.
+        original: String,
     },
 }
 
@@ -292,6 +294,7 @@ pub fn plan(text: &str, opts: &PlanOptions) -> Plan {
         lines.push(Line::Translate {
             units: first..units.len(),
             slots,
+            original: line.to_owned(),
         });
     }
     Plan { lines, units }
@@ -306,6 +309,13 @@ impl Plan {
     /// One output line per input line: translated units rejoined with a space and their
     /// identifiers restored, kept lines as they were.
     pub fn finish(&self, translated: &[String]) -> Result<Vec<String>, AlignError> {
+        let some: Vec<Option<String>> = translated.iter().cloned().map(Some).collect();
+        self.finish_some(&some)
+    }
+
+    /// [`Plan::finish`] where a unit may be untranslated (`None`: no model has its
+    /// language): a line with any such unit comes out as it went in.
+    pub fn finish_some(&self, translated: &[Option<String>]) -> Result<Vec<String>, AlignError> {
         if translated.len() != self.units.len() {
             return Err(AlignError::Count {
                 expected: self.units.len(),
@@ -317,9 +327,18 @@ impl Plan {
             .iter()
             .map(|line| match line {
                 Line::Keep(text) => text.clone(),
-                Line::Translate { units, slots } => {
-                    let joined = translated[units.clone()]
+                Line::Translate {
+                    units,
+                    slots,
+                    original,
+                } => {
+                    let parts = &translated[units.clone()];
+                    if parts.iter().any(Option::is_none) {
+                        return original.clone();
+                    }
+                    let joined = parts
                         .iter()
+                        .flatten()
                         .map(|s| s.trim())
                         .filter(|s| !s.is_empty())
                         .collect::<Vec<_>>()

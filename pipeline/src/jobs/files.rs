@@ -303,6 +303,7 @@ impl Services {
                     model: Some(english.model.clone()),
                     version: None,
                     translated_at: Some(Utc::now().to_rfc3339()),
+                    lines: Vec::new(),
                 }),
             ),
             Some(Err(err)) => {

@@ -14,19 +14,22 @@ const TRANSLATE_BATCH_DOCS: usize = 16;
 /// Longest a translated document waits for its batch's commit.
 const TRANSLATE_BATCH_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 
-/// The English of a non-English text, line for line, when a model for its language is
-/// loaded, with its provenance. A failure is logged and leaves the document untranslated
-/// (and searchable).
+/// The English of a non-English text, line for line, each line by the model of its own
+/// language (the document's when the line's has none but shares its script), with its
+/// provenance; lines no model has stay as they are. Nothing when no line was translated.
+/// A failure is logged and leaves the document untranslated (and searchable).
 pub(super) fn machine_translation(
     translators: &toex_inference::translate::Translators,
     text: &str,
     language: Option<&str>,
     name: &str,
 ) -> (Option<String>, Option<toex_indexer::TranslationMeta>) {
-    let Some(language) = language.filter(|l| *l != "en" && translators.get(l).is_some()) else {
+    let Some(language) = language.filter(|l| *l != "en" && !translators.is_empty()) else {
         return (None, None);
     };
-    match translators.translate(text, Some(language), &mut |_, _| {}) {
+    let missing = toex_inference::translate::Missing::Keep;
+    match translators.translate(text, None, Some(language), missing, &mut |_, _| {}) {
+        Ok(t) if t.runs.is_empty() => (None, None),
         Ok(t) => (Some(t.lines.join("\n")), Some(provenance(&t))),
         Err(err) => {
             tracing::warn!(file = name, error = %err, "not translated");
@@ -35,7 +38,8 @@ pub(super) fn machine_translation(
     }
 }
 
-/// The provenance of a Marian translation: engine, model names, weights hashes, now.
+/// The provenance of a machine translation: engines, model names, weights hashes, now,
+/// and which model translated which lines.
 fn provenance(t: &toex_inference::translate::Translation) -> toex_indexer::TranslationMeta {
     let (model, version): (Vec<&str>, Vec<&str>) = t
         .models
@@ -43,10 +47,20 @@ fn provenance(t: &toex_inference::translate::Translation) -> toex_indexer::Trans
         .map(|m| m.split_once('@').unwrap_or((m.as_str(), "")))
         .unzip();
     toex_indexer::TranslationMeta {
-        engine: toex_inference::translate::ENGINE.to_owned(),
+        engine: t.engine.clone(),
         model: Some(model.join(",")),
         version: Some(version.join(",")),
         translated_at: Some(Utc::now().to_rfc3339()),
+        lines: t
+            .runs
+            .iter()
+            .map(|r| toex_indexer::TranslatedLines {
+                first: r.first,
+                last: r.last,
+                language: r.language.clone(),
+                model: r.model.clone(),
+            })
+            .collect(),
     }
 }
 
@@ -78,14 +92,19 @@ fn translate_stored(
         Ok(None) => return fail("the document is no longer in the index".to_owned()),
         Err(e) => return fail(format!("the document cannot be read: {e}")),
     };
-    let translation =
-        match translators.translate(&stored.text, stored.language.as_deref(), progress) {
-            Ok(t) => t,
-            Err(toex_inference::InferenceError::Model(reason)) => {
-                return Translated::Status(FileStatus::Pending { reason });
-            }
-            Err(e) => return fail(e.to_string()),
-        };
+    let translation = match translators.translate(
+        &stored.text,
+        None,
+        stored.language.as_deref(),
+        toex_inference::translate::Missing::Refuse,
+        progress,
+    ) {
+        Ok(t) => t,
+        Err(toex_inference::InferenceError::Model(reason)) => {
+            return Translated::Status(FileStatus::Pending { reason });
+        }
+        Err(e) => return fail(e.to_string()),
+    };
     let doc = NewDocument {
         title: stored.title,
         text: stored.text,

@@ -185,6 +185,32 @@ pub struct TranslationProvenance {
     /// Model version or weights hash.
     pub version: Option<String>,
     pub translated_at: Option<String>,
+    /// Which model translated which lines, from which language (empty for a translation
+    /// that came with its document).
+    pub lines: Vec<TranslatedLines>,
+}
+
+/// Lines of a text translated by one model from one language.
+#[derive(Debug, Clone, SimpleObject)]
+pub struct TranslatedLines {
+    /// First and last line (0-based, inclusive).
+    pub first: u32,
+    pub last: u32,
+    /// ISO 639-1 (else the NLLB code) of the language they were translated from.
+    pub language: String,
+    /// `name@` the first hex digits of the weights' SHA-256.
+    pub model: String,
+}
+
+impl From<&toex_inference::translate::LineRun> for TranslatedLines {
+    fn from(r: &toex_inference::translate::LineRun) -> Self {
+        Self {
+            first: r.first as u32,
+            last: r.last as u32,
+            language: r.language.clone(),
+            model: r.model.clone(),
+        }
+    }
 }
 
 /// An analyst's corrected translation: the text, who made it, when.
@@ -226,10 +252,14 @@ pub struct TranslationResult {
     pub text: String,
     /// One per input line.
     pub lines: Vec<String>,
-    /// `marian-candle`.
+    /// `marian-candle`, `nllb-candle`, or both `+`-joined.
     pub engine: String,
     /// The models used, `name@` the first hex digits of the weights' SHA-256.
     pub models: Vec<String>,
+    /// Which model translated which lines, from which language.
+    pub runs: Vec<TranslatedLines>,
+    /// Languages of lines no installed model translates (left as they were).
+    pub untranslated: Vec<String>,
     pub translated_at: DateTime<Utc>,
 }
 
@@ -387,6 +417,16 @@ impl From<StoredDocument> for Document {
                 model: m.model,
                 version: m.version,
                 translated_at: m.translated_at,
+                lines: m
+                    .lines
+                    .into_iter()
+                    .map(|r| TranslatedLines {
+                        first: r.first as u32,
+                        last: r.last as u32,
+                        language: r.language,
+                        model: r.model,
+                    })
+                    .collect(),
             }),
             corrected_translation: d.correction.map(|c| CorrectedTranslation {
                 text: c.text,

@@ -20,22 +20,32 @@ pub fn translate(
 ) -> anyhow::Result<()> {
     use std::io::Write;
 
-    let from = args.from.map(|f| f.to_ascii_lowercase());
+    let from = args.from.map(|f| {
+        if toex_inference::translate::nllb::is_nllb_code(&f) {
+            f
+        } else {
+            f.to_ascii_lowercase()
+        }
+    });
     let mut t = settings.clone();
     t.beam = args.beam.unwrap_or(t.beam);
     t.batch = args.batch.unwrap_or(t.batch);
-    if let (Some(from), Some(dir)) = (&from, args.model) {
-        t.models.insert(from.clone(), dir);
+    if let Some(dir) = args.model {
+        // An NLLB-200 folder serves every language it has; an OPUS-MT one, `--from`'s.
+        let config = toex_inference::translate::Seq2SeqConfig::read(&dir)?;
+        match (config.family()?, &from) {
+            (toex_inference::translate::Family::M2M100, _) => t.nllb = Some(dir),
+            (toex_inference::translate::Family::Marian, Some(from)) => {
+                t.models.insert(from.clone(), dir);
+            }
+            (toex_inference::translate::Family::Marian, None) => {
+                bail!("an OPUS-MT model translates one language: say which with --from")
+            }
+        }
     }
     if let Some(from) = &from {
         t.models
             .retain(|language, _| language.eq_ignore_ascii_case(from));
-        if t.models.is_empty() {
-            bail!(
-                "no translation model is configured for `{from}`: pass --model DIR or set \
-                 translation.models.{from} (see the README's Translation section)"
-            );
-        }
     }
     let started = Instant::now();
     let translators = toex_pipeline::translators(&t)?;
@@ -56,13 +66,25 @@ pub fn translate(
             .unwrap_or_default();
         let bar = bar(0, &label, "pieces");
         let text = text.strip_suffix('\n').unwrap_or(&text);
+        let missing = toex_inference::translate::Missing::Refuse;
         let result = translators
-            .translate(text, from.as_deref(), &mut |done, total| {
+            .translate(text, from.as_deref(), None, missing, &mut |done, total| {
                 bar.set_length(total as u64);
                 bar.set_position(done as u64);
             })
             .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
         bar.finish_and_clear();
+        if result.models.len() > 1 {
+            for r in &result.runs {
+                eprintln!(
+                    "{label}: lines {}–{} ({}) by {}",
+                    r.first + 1,
+                    r.last + 1,
+                    r.language,
+                    r.model
+                );
+            }
+        }
         for line in &result.lines {
             writeln!(stdout, "{line}").context("writing the translation")?;
         }

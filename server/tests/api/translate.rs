@@ -95,7 +95,7 @@ fn translate_runs_end_to_end_with_a_model_folder() {
     assert!(none.stdout.is_empty());
     let why = String::from_utf8_lossy(&none.stderr);
     assert!(
-        why.contains("no translation model is configured for `ar`"),
+        why.contains("no translation model is installed for `ar`"),
         "{why}"
     );
 
@@ -434,4 +434,121 @@ async fn a_translation_job_translates_documents_ingested_before_the_model() {
     let r = bare.graphql(TRANSLATE, json!({"op": op})).await;
     assert_eq!(error_code(&r), Some("MODEL_UNAVAILABLE"), "{r}");
     bare.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nllb_translates_what_no_pair_covers_line_by_line_and_each_lines_model_is_recorded() {
+    let models = tempfile::tempdir().unwrap();
+    let pair = models.path().join("opus-mt-test-ar-en");
+    RandomModel::tiny().write(&pair).unwrap();
+    let nllb = models.path().join("nllb-test");
+    RandomModel::nllb_tiny().write(&nllb).unwrap();
+    let app = TestApp::spawn_adjusting(|s| {
+        s.translation.models.insert("ar".into(), pair.clone());
+        s.translation.nllb = Some(nllb.clone());
+    })
+    .await;
+    let mixed = "السيارة بالكراج يم الشقة وين انت هسه\nI will be at the garage at nine tonight, bring the car\nanh đang ở đâu xe trong nhà để ngày mai gặp nhau";
+
+    // Health and the `health` query list what can be translated, and by which model.
+    let h = app.health().await;
+    let languages = h["translation"].as_array().unwrap_or_else(|| panic!("{h}"));
+    let model_of = |l: &str| {
+        languages
+            .iter()
+            .find(|t| t["language"] == l)
+            .and_then(|t| t["model"].as_str())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert!(model_of("ar").starts_with("opus-mt-test-ar-en@"), "{h}");
+    assert!(model_of("vi").starts_with("nllb-test@"), "{h}");
+    assert!(model_of("acm_Arab").starts_with("nllb-test@"), "{h}");
+
+    let r = app
+        .graphql(
+            "query($t: String!) { translate(text: $t) { lines engine models runs { first last language model } untranslated } }",
+            json!({"t": mixed}),
+        )
+        .await;
+    assert!(r["errors"].is_null(), "{r}");
+    let t = &r["data"]["translate"];
+    assert_eq!(t["engine"], "marian-candle+nllb-candle", "{t}");
+    assert_eq!(t["lines"][1], mixed.lines().nth(1).unwrap(), "{t}");
+    let runs: Vec<(u64, &str, &str)> = t["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["first"].as_u64().unwrap(),
+                r["language"].as_str().unwrap(),
+                r["model"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(runs.len(), 2, "{t}");
+    assert_eq!((runs[0].0, runs[0].1), (0, "ar"), "{t}");
+    assert!(runs[0].2.starts_with("opus-mt-test-ar-en@"), "{t}");
+    assert_eq!((runs[1].0, runs[1].1), (2, "vi"), "{t}");
+    assert!(runs[1].2.starts_with("nllb-test@"), "{t}");
+
+    // An NLLB code is a valid `from`; a made-up one is not.
+    let r = app
+        .graphql(
+            "{ translate(text: \"وين انت هسه\", from: \"acm_Arab\") { runs { model } } }",
+            json!({}),
+        )
+        .await;
+    assert!(
+        r["data"]["translate"]["runs"][0]["model"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("nllb-test@")),
+        "{r}"
+    );
+    let r = app
+        .graphql("{ translate(text: \"x\", from: \"acm_arab\") { text } }", json!({}))
+        .await;
+    assert_eq!(error_code(&r), Some("BAD_INPUT"), "{r}");
+
+    // Ingested, the mixed chat is translated line by line and says which model made
+    // which lines.
+    let op = unique("mixed");
+    let url = app.url("/graphql");
+    let r = crate::jobs::upload(
+        &app.client,
+        &url,
+        "WYP",
+        &op,
+        vec![("mixed.txt".into(), mixed.as_bytes().to_vec())],
+    )
+    .await;
+    let id = r["data"]["ingestFiles"]["id"].as_str().unwrap().to_owned();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let j = loop {
+        let j = crate::jobs::job(&app.client, &url, &id).await;
+        if j["state"] == "DONE" || Instant::now() > deadline {
+            break j;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let doc = j["files"][0]["documentId"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{j}"))
+        .to_owned();
+    let d = app
+        .graphql(
+            "query($id: String!) { document(id: $id) { translation translationProvenance { engine lines { first last language model } } } }",
+            json!({"id": doc}),
+        )
+        .await;
+    let d = &d["data"]["document"];
+    assert_eq!(d["translation"].as_str().unwrap().lines().count(), 3, "{d}");
+    let p = &d["translationProvenance"];
+    assert_eq!(p["engine"], "marian-candle+nllb-candle", "{d}");
+    let lines = p["lines"].as_array().unwrap();
+    assert_eq!(lines.len(), 2, "{d}");
+    assert_eq!((&lines[1]["first"], &lines[1]["language"]), (&json!(2), &json!("vi")), "{d}");
+    assert!(lines[1]["model"].as_str().unwrap().starts_with("nllb-test@"), "{d}");
+    app.stop().await;
 }

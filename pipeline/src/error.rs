@@ -31,6 +31,9 @@ pub enum PipelineError {
     /// Something the application needs could not be opened or loaded at start-up.
     #[error("{what}: {reason}")]
     Open { what: String, reason: String },
+    /// The installed models could not be read or written.
+    #[error("{0}")]
+    Models(String),
     /// A case bundle could not be written or read.
     #[error("{0}")]
     Bundle(String),

@@ -8,6 +8,7 @@ pub mod cases;
 mod error;
 pub mod graph;
 pub mod ingest;
+pub mod installed;
 pub mod jobs;
 pub mod models;
 pub mod names;
@@ -18,5 +19,6 @@ pub mod settings;
 
 pub use error::PipelineError;
 pub use ingest::Ingested;
-pub use open::{Background, Opened, open_graph, open_graph_waiting, translators};
+pub use installed::live::{TranslationModels, load_translators};
+pub use open::{Background, Opened, open_graph, open_graph_waiting};
 pub use services::{ModelInfo, Services};

@@ -10,9 +10,7 @@ use toex_cpu::CpuPool;
 use toex_graph::{GraphClient, GraphSettings};
 use toex_indexer::jobs::{Job, JobStore};
 use toex_indexer::{Embed, SearchIndex};
-use toex_inference::InferenceError;
 use toex_inference::transcribe::{SpeechEngine, Whisper};
-use toex_inference::translate::{DecodeOptions, Translators};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
@@ -20,7 +18,7 @@ use crate::jobs::Jobs;
 use crate::models::MiniLm;
 use crate::names::Names;
 use crate::settings::{CoreSettings, ModelSettings, TranscriptionSettings, TranslationSettings};
-use crate::{ModelInfo, PipelineError, Services};
+use crate::{ModelInfo, PipelineError, Services, TranslationModels};
 
 /// The services, opened, with what their background tasks need.
 pub struct Opened {
@@ -44,8 +42,7 @@ impl Services {
     /// connects when it appears, and until then graph calls answer unavailable.
     pub async fn open(settings: CoreSettings<'_>) -> Result<Opened, PipelineError> {
         let (index, mut models) = open_index(&settings.index.path, settings.models).await?;
-        let (translation, translation_models) = load_translators(settings.translation).await?;
-        models.extend(translation_models);
+        let translation = open_translation(settings.translation, &settings.models.dir).await?;
         let (speech, speech_model) = load_speech(settings.transcription).await?;
         models.push(speech_model);
         let (graph, monitor) = open_graph(settings.neo4j)?;
@@ -100,6 +97,7 @@ impl Opened {
         // Names in stored documents are linked again whenever the graph gains persons.
         tokio::spawn(services.clone().keep_names_current());
         tokio::spawn(services.clone().follow_alerts());
+        tokio::spawn(services.clone().keep_translation_current());
         if !unfinished.is_empty() {
             tracing::info!(jobs = unfinished.len(), "resuming unfinished ingest jobs");
             let jobs = services.jobs.clone();
@@ -197,45 +195,22 @@ async fn open_index(
     .await
 }
 
-/// The translation models named in `t`, loaded, with `t`'s decoding settings.
-pub fn translators(t: &TranslationSettings) -> Result<Translators, InferenceError> {
-    let decode = DecodeOptions {
-        beam: t.beam.max(1),
-        max_tokens: t.max_tokens,
-        ..Default::default()
-    };
-    Translators::load(
-        &t.models,
-        t.nllb.as_deref(),
-        decode,
-        t.batch,
-        t.precision.into(),
-    )
-}
-
-/// The translation models named in settings, loaded once off the async runtime, and their
-/// health entries. A configured model that cannot be loaded stops start-up with the reason.
-async fn load_translators(
+/// The translation models of settings and those installed, loaded once off the async
+/// runtime. A model that cannot be loaded stops start-up with the reason.
+async fn open_translation(
     t: &TranslationSettings,
-) -> Result<(Arc<Translators>, Vec<ModelInfo>), PipelineError> {
-    let t = t.clone();
+    models_dir: &Path,
+) -> Result<Arc<TranslationModels>, PipelineError> {
+    let (t, models_dir) = (t.clone(), models_dir.to_path_buf());
     blocking("the translation models", move || {
-        let translators = translators(&t).map_err(|e| opening("the translation models", e))?;
-        let models = translators
-            .loaded()
-            .into_iter()
-            .map(|(language, id)| ModelInfo {
-                name: format!("{id} ({language}→en)"),
-                task: "translation".to_owned(),
-                loaded: true,
-            })
-            .collect();
-        if translators.is_empty() {
+        let models = TranslationModels::open(&t, &models_dir)
+            .map_err(|e| opening("the translation models", e))?;
+        if models.get().is_empty() {
             tracing::info!(
-                "no translation models configured (translation.models, translation.nllb)"
+                "no translation models (translation.models, translation.nllb, toex models install)"
             );
         }
-        Ok((Arc::new(translators), models))
+        Ok(Arc::new(models))
     })
     .await
 }

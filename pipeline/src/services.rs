@@ -36,8 +36,9 @@ pub struct Services {
     pub profiles: Arc<toex_analytics::profiles::ProfileConfig>,
     /// The gazetteer of known persons that ingestion extracts names with.
     pub names: Arc<crate::names::Names>,
-    /// Translation models by source language (Marian / OPUS-MT), loaded once.
-    pub translation: Arc<toex_inference::translate::Translators>,
+    /// The translation models (OPUS-MT pairs, NLLB-200) in use now: from settings and
+    /// those installed, loaded again when one is installed or removed.
+    pub translation: Arc<crate::TranslationModels>,
     /// Saved searches and watches, and the alerts new material raises on them.
     pub alerts: Arc<crate::alerts::Alerts>,
     /// Whisper, when a model is installed; recordings wait (pending) without it.

@@ -52,12 +52,19 @@ pub struct ModelSettings {
     /// all-MiniLM-L6-v2 (config.json, model.safetensors, vocab.txt) for semantic and
     /// hybrid search; when the folder is absent, search is keyword-only.
     pub embedding: PathBuf,
+    /// Where `toex models install` puts models (translation models under
+    /// `translation/`); a server picks up what is installed there without a restart.
+    pub dir: PathBuf,
+    /// Bytes a model folder or archive may hold (unpacked) at most.
+    pub max_install_bytes: u64,
 }
 
 impl Default for ModelSettings {
     fn default() -> Self {
         Self {
             embedding: PathBuf::from(".toex/models/all-MiniLM-L6-v2"),
+            dir: PathBuf::from(".toex/models"),
+            max_install_bytes: 32 << 30,
         }
     }
 }

@@ -203,7 +203,9 @@ impl From<PipelineError> for ApiError {
             PipelineError::Analytics(e) => e.into(),
             PipelineError::Overloaded(message) => Self::new(ErrorCode::Overloaded, message),
             PipelineError::InvalidInput(message) => Self::bad_input(message),
-            PipelineError::Open { .. } | PipelineError::Bundle(_) => Self::internal(&err),
+            PipelineError::Open { .. } | PipelineError::Bundle(_) | PipelineError::Models(_) => {
+                Self::internal(&err)
+            }
             PipelineError::Shared(shared) => match std::sync::Arc::try_unwrap(shared) {
                 Ok(err) => err.into(),
                 Err(shared) => match shared.bad_input() {

@@ -116,6 +116,7 @@ pub fn health(services: &Services) -> Health {
     } else {
         HealthStatus::Degraded
     };
+    let translators = services.translation.get();
     Health {
         status,
         version: services.version.to_owned(),
@@ -132,9 +133,18 @@ pub fn health(services: &Services) -> Health {
                 task: m.task.clone(),
                 loaded: m.loaded,
             })
+            .chain(
+                translators
+                    .loaded()
+                    .into_iter()
+                    .map(|(languages, id)| ModelHealth {
+                        name: format!("{id} ({languages}→en)"),
+                        task: "translation".to_owned(),
+                        loaded: true,
+                    }),
+            )
             .collect(),
-        translation: services
-            .translation
+        translation: translators
             .languages()
             .into_iter()
             .map(|t| TranslationHealth {

@@ -117,7 +117,7 @@ impl CoreMutation {
                 "at most {MAX_TRANSLATION_JOB_DOCUMENTS} document ids per job"
             )));
         }
-        if services.translation.is_empty() {
+        if services.translation.get().is_empty() {
             return Err(ApiError::new(
                 crate::error::ErrorCode::ModelUnavailable,
                 "no translation model is installed: install an NLLB-200 folder (`toex models \

@@ -227,7 +227,7 @@ impl CoreQuery {
             ));
         }
         let services = ctx.data_unchecked::<Services>();
-        let translation = services.translation.clone();
+        let translation = services.translation.get();
         let t = services
             .cpu
             .run(move || {

@@ -168,6 +168,13 @@ pub enum Command {
         #[command(flatten)]
         conn: ServeArgs,
     },
+    /// Translation models under `models.dir`: list, install, remove.
+    Models {
+        #[command(subcommand)]
+        action: commands::ModelsAction,
+        #[command(flatten)]
+        conn: ServeArgs,
+    },
     /// Transcribe recordings (wav, mp3, flac, ogg/vorbis, m4a/aac) with Whisper: the
     /// time-coded transcript goes to stdout, progress and speed to stderr.
     Transcribe {
@@ -492,6 +499,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             }
             commands::translate(
                 &settings.translation,
+                &settings.models.dir,
                 &files,
                 commands::TranslateArgs {
                     from,
@@ -500,6 +508,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
                     batch,
                 },
             )
+        }
+        Command::Models { action, conn } => {
+            commands::models(&load_settings(cli.config.as_deref(), conn)?, action)
         }
         Command::Transcribe {
             files,

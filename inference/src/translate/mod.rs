@@ -18,7 +18,7 @@ pub use text::{
 pub use marian::{Marian, MarianTokenizer};
 pub use nllb::Nllb;
 pub use seq2seq::{DecodeOptions, Family, Seq2Seq, Seq2SeqConfig};
-pub use translators::{Translatable, Translators};
+pub use translators::{Translatable, Translators, inspect};
 
 /// Which lines one model translated, and as which language (consecutive lines of the
 /// same language and model are one run).

@@ -170,3 +170,22 @@ impl Translators {
 fn script(language: &str) -> Option<&str> {
     nllb_code(language).map(|code| &code[4..])
 }
+
+/// What a model folder is, proved by loading it on the CPU (its config, tokenizer and
+/// every weight): its family and, for NLLB-200, its language codes (sorted).
+pub fn inspect(dir: &Path) -> Result<(super::Family, Vec<String>), InferenceError> {
+    let cpu = candle_core::Device::Cpu;
+    match super::Seq2SeqConfig::read(dir)?.family()? {
+        super::Family::M2M100 => {
+            let model = Nllb::load_on(dir, Precision::F32, &cpu)?;
+            let mut languages: Vec<String> =
+                model.tokenizer.languages().map(str::to_owned).collect();
+            languages.sort();
+            Ok((super::Family::M2M100, languages))
+        }
+        super::Family::Marian => {
+            Marian::load_on(dir, Precision::F32, &cpu)?;
+            Ok((super::Family::Marian, Vec::new()))
+        }
+    }
+}

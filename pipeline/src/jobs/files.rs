@@ -158,7 +158,7 @@ impl Services {
                 break;
             }
             let snapshot = job.clone();
-            let translation = self.translation.clone();
+            let translation = self.translation.get();
             let speech = self.speech.is_some();
             let spool = self.jobs.store().spool(&job.id)?;
             // Scanned pages are read side by side, as many as the pool has workers.

@@ -143,7 +143,7 @@ impl Services {
             let id = job.files[i].document_id.clone().unwrap_or_default();
             let (index, translators, force) = (
                 self.index.clone(),
-                self.translation.clone(),
+                self.translation.get(),
                 job.force.clone(),
             );
             let mut report = item_progress(self.jobs.clone(), &job, i, "sentences");

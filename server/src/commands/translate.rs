@@ -15,6 +15,7 @@ pub struct TranslateArgs {
 /// throughput and the cost per million characters at `price_per_hour_gbp`, on stderr.
 pub fn translate(
     settings: &crate::settings::TranslationSettings,
+    models_dir: &Path,
     files: &[PathBuf],
     args: TranslateArgs,
 ) -> anyhow::Result<()> {
@@ -48,7 +49,7 @@ pub fn translate(
             .retain(|language, _| language.eq_ignore_ascii_case(from));
     }
     let started = Instant::now();
-    let translators = toex_pipeline::translators(&t)?;
+    let translators = toex_pipeline::load_translators(&t, models_dir)?;
     for (language, id) in translators.loaded() {
         eprintln!("model for `{language}`: {id}");
     }

@@ -14,6 +14,7 @@ mod import_alerts;
 mod ingest;
 mod jobs;
 mod linkage;
+mod models;
 mod network;
 mod notes;
 mod outage;

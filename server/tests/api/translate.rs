@@ -507,7 +507,10 @@ async fn nllb_translates_what_no_pair_covers_line_by_line_and_each_lines_model_i
         "{r}"
     );
     let r = app
-        .graphql("{ translate(text: \"x\", from: \"acm_arab\") { text } }", json!({}))
+        .graphql(
+            "{ translate(text: \"x\", from: \"acm_arab\") { text } }",
+            json!({}),
+        )
         .await;
     assert_eq!(error_code(&r), Some("BAD_INPUT"), "{r}");
 
@@ -548,7 +551,17 @@ async fn nllb_translates_what_no_pair_covers_line_by_line_and_each_lines_model_i
     assert_eq!(p["engine"], "marian-candle+nllb-candle", "{d}");
     let lines = p["lines"].as_array().unwrap();
     assert_eq!(lines.len(), 2, "{d}");
-    assert_eq!((&lines[1]["first"], &lines[1]["language"]), (&json!(2), &json!("vi")), "{d}");
-    assert!(lines[1]["model"].as_str().unwrap().starts_with("nllb-test@"), "{d}");
+    assert_eq!(
+        (&lines[1]["first"], &lines[1]["language"]),
+        (&json!(2), &json!("vi")),
+        "{d}"
+    );
+    assert!(
+        lines[1]["model"]
+            .as_str()
+            .unwrap()
+            .starts_with("nllb-test@"),
+        "{d}"
+    );
     app.stop().await;
 }

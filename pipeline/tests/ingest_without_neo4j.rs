@@ -94,9 +94,8 @@ impl IngestGraph for FakeGraph {
 fn services(dir: &Path, graph: Arc<FakeGraph>) -> Services {
     let store = JobStore::open(&dir.join("jobs")).unwrap();
     let (jobs, _queue) = Jobs::new(store, 4);
-    let translation = Arc::new(toex_pipeline::TranslationModels::fixed(
-        toex_inference::translate::Translators::none(),
-    ));
+    let translation =
+        toex_pipeline::TranslationModels::fixed(toex_inference::translate::Translators::none());
     Services {
         // Never connected: the pipeline's writes go through `ingest_graph`; the alert
         // check reads saved searches through it, finds Neo4j unreachable and logs that.

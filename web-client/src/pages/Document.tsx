@@ -15,6 +15,7 @@ import { activeSegment, formatMs, segmentPlace, splitBySpans } from '../lib/text
 import { Contents, Provenance } from '../components/FileOrigin';
 import { Annotations } from '../components/Annotations';
 import { formatWhen } from '../lib/entity';
+import { type LineRun, type Translatable, describeRuns, installAdvice, modelName, translatorFor } from '../lib/translation';
 
 const EntityFragment = graphql(`
   fragment EntityMark_entity on Entity {
@@ -106,6 +107,12 @@ const DocumentQuery = graphql(`
         model
         version
         translatedAt
+        lines {
+          first
+          last
+          language
+          model
+        }
       }
       correctedTranslation {
         text
@@ -114,6 +121,12 @@ const DocumentQuery = graphql(`
       }
       entities {
         ...EntityMark_entity
+      }
+    }
+    health {
+      translation {
+        language
+        model
       }
     }
   }
@@ -192,6 +205,7 @@ export function DocumentPage({ id, segment }: { id: string; segment: string | nu
           )}
           <Translation
             doc={doc}
+            installed={data.health.translation}
             entities={entities}
             onEntity={setPicked}
             onTranslated={() => refetch({ requestPolicy: 'network-only' })}
@@ -375,9 +389,16 @@ function Translation(props: {
     operation?: string | null;
     language?: string | null;
     translation?: string | null;
-    translationProvenance?: { engine: string; model?: string | null; version?: string | null; translatedAt?: string | null } | null;
+    translationProvenance?: {
+      engine: string;
+      model?: string | null;
+      version?: string | null;
+      translatedAt?: string | null;
+      lines: LineRun[];
+    } | null;
     correctedTranslation?: { text: string; by: string; at: string } | null;
   };
+  installed: Translatable[];
   entities: Entity[];
   onEntity: (e: Entity) => void;
   onTranslated: () => void;
@@ -390,6 +411,9 @@ function Translation(props: {
   const [result, correct] = useMutation(CorrectMutation);
   const p = doc.translationProvenance;
   const c = doc.correctedTranslation;
+  // A document of unknown language is translated line by line, by whatever is installed.
+  const translator =
+    translatorFor(doc.language, props.installed) ?? (doc.language ? null : (props.installed[0] ?? null));
   const start = () => {
     setDraft(c?.text ?? doc.translation ?? '');
     setEditing(true);
@@ -402,6 +426,7 @@ function Translation(props: {
           <p className="provenance">
             Machine translation: {p ? `${p.engine}${p.model ? `, ${p.model}` : ''}${p.version ? ` (${p.version.slice(0, 12)})` : ''}${p.translatedAt ? `, ${p.translatedAt}` : ''}` : 'provenance not recorded'}
           </p>
+          {p && p.lines.length > 1 && <p className="provenance">Translated line by line: {describeRuns(p.lines)}.</p>}
           <p className="fulltext" dir="auto">
             <Marked text={doc.translation} entities={props.entities.filter((e) => e.side === 'TRANSLATION')} onEntity={props.onEntity} />
           </p>
@@ -409,15 +434,16 @@ function Translation(props: {
       ) : (
         <Empty>No translation yet. An analyst's own translation can be kept below.</Empty>
       )}
-      {doc.language !== 'en' && !jobId && (
+      {doc.language !== 'en' && !jobId && translator && (
         <button
           type="button"
           disabled={job.fetching}
           onClick={() => translate({ force: doc.force, operation: doc.operation ?? null, id: doc.id })}
         >
-          {doc.translation ? 'Translate again with the installed model' : 'Translate with the installed model'}
+          {doc.translation ? 'Translate again' : 'Translate'} with {modelName(translator.model)}
         </button>
       )}
+      {doc.language !== 'en' && !jobId && !translator && <p className="muted">{installAdvice(doc.language)}</p>}
       {job.error && <ErrorState error={job.error} />}
       {jobId && <TranslationJob id={jobId} onDone={props.onTranslated} />}
       {c && (

@@ -55,6 +55,69 @@ def sinusoids(positions, dim):
     return np.concatenate([np.sin(angle), np.cos(angle)], axis=1).astype(np.float32)
 
 
+def fairseq_sinusoids(positions, dim, offset):
+    """M2M100's table (fairseq's frequencies, 10000^(-i/(d/2-1))), from row `offset`."""
+    i = np.arange(dim // 2)
+    angle = np.arange(positions + offset)[:, None] * np.exp(-np.log(10000.0) * i / (dim // 2 - 1))[None, :]
+    return np.concatenate([np.sin(angle), np.cos(angle)], axis=1)[offset:].astype(np.float32)
+
+
+def convert_m2m100(model_dir, out_dir, quantization):
+    """NLLB-200 (M2M100) as CTranslate2's converter treats M2M100ForConditionalGeneration:
+    pre-norm with a norm after each stack, ReLU, fairseq positions from padding id + 1,
+    the decoder started from </s>; the vocabulary in fairseq's order (<s> <pad> </s> <unk>,
+    the pieces, the language codes, <mask>). The padding token is ruled out of the output,
+    as toex rules it out."""
+    import sentencepiece as spm
+
+    config = json.load(open(os.path.join(model_dir, "config.json")))
+    sp = spm.SentencePieceProcessor(model_file=os.path.join(model_dir, "sentencepiece.bpe.model"))
+    codes = json.load(open(os.path.join(model_dir, "tokenizer_config.json")))["additional_special_tokens"]
+    vocab = ["<s>", "<pad>", "</s>", "<unk>"] + [sp.id_to_piece(i) for i in range(3, sp.get_piece_size())]
+    vocab += codes + ["<mask>"]
+    assert len(vocab) == config["vocab_size"], (len(vocab), config["vocab_size"])
+    t = load_file(os.path.join(model_dir, "model.safetensors"))
+    spec = transformer_spec.TransformerSpec.from_config(
+        (config["encoder_layers"], config["decoder_layers"]),
+        config["encoder_attention_heads"],
+        pre_norm=True,
+        activation=common_spec.Activation.RELU,
+        layernorm_embedding=False,
+    )
+    embeddings = t["model.shared.weight"]
+    pad = config["pad_token_id"]
+    positions = fairseq_sinusoids(config["max_position_embeddings"], config["d_model"], pad + 1)
+    scale = float(np.sqrt(config["d_model"])) if config.get("scale_embedding", True) else 1.0
+    for side, s in (("encoder", spec.encoder), ("decoder", spec.decoder)):
+        s.scale_embeddings = scale
+        s.position_encodings.encodings = positions
+        (s.embeddings[0] if isinstance(s.embeddings, list) else s.embeddings).weight = embeddings
+        layer_norm(s.layer_norm, t, f"model.{side}.layer_norm")
+        for i, layer in enumerate(s.layer):
+            p = f"model.{side}.layers.{i}"
+            attention(layer.self_attention, t, f"{p}.self_attn", True)
+            layer_norm(layer.self_attention.layer_norm, t, f"{p}.self_attn_layer_norm")
+            if side == "decoder":
+                attention(layer.attention, t, f"{p}.encoder_attn", False)
+                layer_norm(layer.attention.layer_norm, t, f"{p}.encoder_attn_layer_norm")
+            linear(layer.ffn.linear_0, t[f"{p}.fc1.weight"], t[f"{p}.fc1.bias"])
+            linear(layer.ffn.linear_1, t[f"{p}.fc2.weight"], t[f"{p}.fc2.bias"])
+            layer_norm(layer.ffn.layer_norm, t, f"{p}.final_layer_norm")
+    bias = t["final_logits_bias"].reshape(-1).copy() if "final_logits_bias" in t else np.zeros(len(vocab), np.float32)
+    bias[pad] = -1e9
+    linear(spec.decoder.projection, embeddings, bias)
+    spec.config.bos_token = "<s>"
+    spec.config.eos_token = "</s>"
+    spec.config.unk_token = "<unk>"
+    spec.config.decoder_start_token = "</s>"
+    spec.register_source_vocabulary(vocab)
+    spec.register_target_vocabulary(vocab)
+    spec.validate()
+    spec.optimize(quantization=quantization)
+    os.makedirs(out_dir, exist_ok=True)
+    spec.save(out_dir)
+
+
 def convert(model_dir, out_dir, quantization):
     config = json.load(open(os.path.join(model_dir, "config.json")))
     vocab = [p for p, _ in json.load(open(os.path.join(model_dir, "tokenizer.json")))["model"]["vocab"]]
@@ -100,7 +163,11 @@ def convert(model_dir, out_dir, quantization):
 
 def main():
     work, threads, tokens, price = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
-    model_dir = os.path.join(work, "opus-mt-ar-en-random")
+    model_dir = os.path.join(work, "model")
+    nllb = json.load(open(os.path.join(model_dir, "config.json"))).get("model_type") == "m2m_100"
+    # NLLB decodes after a forced target-language token; the length counts it.
+    prefix = [["eng_Latn"]] if nllb else None
+    extra = 1 if nllb else 0
     sources = [line.split() for line in open(os.path.join(work, "tokens.txt"), encoding="utf-8")]
     texts = open(os.path.join(work, "lines.txt"), encoding="utf-8").read().splitlines()
     runs = [line.rstrip("\n").split("\t") for line in open(os.path.join(work, "toex.tsv"))]
@@ -113,22 +180,24 @@ def main():
         if compute not in translators:
             out = os.path.join(work, f"ct2-{precision}")
             if not os.path.exists(os.path.join(out, "model.bin")):
-                convert(model_dir, out, compute)
+                (convert_m2m100 if nllb else convert)(model_dir, out, compute)
             translators[compute] = ctranslate2.Translator(
                 out, device="cpu", compute_type=compute, inter_threads=1, intra_threads=threads
             )
         tr = translators[compute]
         chunk = sources[:lines]
-        tr.translate_batch(chunk[:batch], max_batch_size=batch, beam_size=1,
-                           min_decoding_length=tokens, max_decoding_length=tokens)  # warm-up
+        prefixes = prefix * len(chunk) if prefix else None
+        tr.translate_batch(chunk[:batch], target_prefix=prefixes[:batch] if prefixes else None,
+                           max_batch_size=batch, beam_size=1, min_decoding_length=tokens + extra,
+                           max_decoding_length=tokens + extra)  # warm-up
         started = time.perf_counter()
         results = tr.translate_batch(
-            chunk, max_batch_size=batch, beam_size=1,
-            min_decoding_length=tokens, max_decoding_length=tokens,
+            chunk, target_prefix=prefixes, max_batch_size=batch, beam_size=1,
+            min_decoding_length=tokens + extra, max_decoding_length=tokens + extra,
         )
         secs = time.perf_counter() - started
-        hyps = ["".join(r.hypotheses[0]).replace("\u2581", " ").strip() for r in results]
-        lengths = [len(r.hypotheses[0]) for r in results]
+        hyps = ["".join(r.hypotheses[0][extra:]).replace("\u2581", " ").strip() for r in results]
+        lengths = [len(r.hypotheses[0]) - extra for r in results]
         ours = open(toex_out, encoding="utf-8").read().splitlines()
         same = sum(a == b for a, b in zip(ours, hyps))
         chars = sum(len(x) for x in texts[:lines])

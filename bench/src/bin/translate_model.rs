@@ -1,6 +1,7 @@
 //! Writes a Marian model with seeded random weights at the full opus-mt-ar-en
-//! architecture (512 wide, 6 + 6 layers, 8 heads, 2048 feed-forward, 62,834 pieces), and
-//! the seed's job: LINES Arabic chat lines of about 17 characters. The end token is
+//! architecture (512 wide, 6 + 6 layers, 8 heads, 2048 feed-forward, 62,834 pieces) — or,
+//! with FAMILY=nllb, an NLLB-200 one at nllb-200-distilled-600M's (1024 wide, 12 + 12
+//! layers, 16 heads, 4096 feed-forward, 256,206 tokens) — and the seed's job: LINES Arabic chat lines of about 17 characters. The end token is
 //! ruled out, so every line decodes to the forced length (`translation.max_tokens`).
 //!
 //! With TOKENS_FILE, also writes each line's source pieces as the model's tokenizer cuts
@@ -17,6 +18,7 @@ use std::fmt::Write as _;
 use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
 use toex_inference::translate::random::RandomModel;
+use toex_inference::translate::nllb::NllbTokenizer;
 use toex_inference::translate::{MarianTokenizer, Seq2SeqConfig};
 
 const WORDS: &[&str] = &[
@@ -52,12 +54,15 @@ fn main() {
         .ok()
         .map(|b| b.parse::<f32>().expect("EOS_BIAS is a number"))
         .unwrap_or(-1e9);
-    RandomModel {
-        eos_bias,
-        ..RandomModel::opus_mt_ar_en()
-    }
-    .write(std::path::Path::new(&dir))
-    .expect("writing the model");
+    let nllb = std::env::var("FAMILY").is_ok_and(|f| f == "nllb");
+    let shape = if nllb {
+        RandomModel::nllb_600m()
+    } else {
+        RandomModel::opus_mt_ar_en()
+    };
+    RandomModel { eos_bias, ..shape }
+        .write(std::path::Path::new(&dir))
+        .expect("writing the model");
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(17);
     let mut text = String::new();
     let mut chars = 0;
@@ -76,15 +81,28 @@ fn main() {
     if let Some(tokens_file) = tokens_file {
         let dir = std::path::Path::new(&dir);
         let config = Seq2SeqConfig::read(dir).expect("reading config.json");
-        let tokenizer = MarianTokenizer::load(dir, &config).expect("loading the tokenizer");
         let mut out = String::new();
-        for line in text.lines() {
-            let pieces: Vec<&str> = tokenizer
-                .encode(line)
-                .into_iter()
-                .map(|id| tokenizer.piece(id).expect("a known id"))
-                .collect();
-            let _ = writeln!(out, "{}", pieces.join(" "));
+        if nllb {
+            let tokenizer = NllbTokenizer::load(dir, &config).expect("loading the tokenizer");
+            let arabic = tokenizer.language("arb_Arab").expect("arb_Arab");
+            for line in text.lines() {
+                let pieces: Vec<&str> = tokenizer
+                    .encode(line, arabic)
+                    .into_iter()
+                    .map(|id| tokenizer.token(id).expect("a known id"))
+                    .collect();
+                let _ = writeln!(out, "{}", pieces.join(" "));
+            }
+        } else {
+            let tokenizer = MarianTokenizer::load(dir, &config).expect("loading the tokenizer");
+            for line in text.lines() {
+                let pieces: Vec<&str> = tokenizer
+                    .encode(line)
+                    .into_iter()
+                    .map(|id| tokenizer.piece(id).expect("a known id"))
+                    .collect();
+                let _ = writeln!(out, "{}", pieces.join(" "));
+            }
         }
         std::fs::write(&tokens_file, out).expect("writing the tokens");
     }

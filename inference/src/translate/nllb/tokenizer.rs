@@ -96,6 +96,24 @@ impl NllbTokenizer {
         ids
     }
 
+    /// The token of an id: `<s>`, `<pad>`, `</s>`, `<unk>`, a piece, a language code
+    /// or `<mask>` (how a peer engine's vocabulary lists it).
+    pub fn token(&self, id: u32) -> Option<&str> {
+        match id {
+            0 => Some("<s>"),
+            1 => Some("<pad>"),
+            2 => Some("</s>"),
+            3 => Some("<unk>"),
+            id if id < self.specials_from => self.spm.piece(id - FAIRSEQ_OFFSET),
+            id => self
+                .languages
+                .iter()
+                .find(|(_, l)| **l == id)
+                .map(|(code, _)| code.as_str())
+                .or(Some("<mask>")),
+        }
+    }
+
     /// Text of output ids: pieces joined, `▁` as spaces; `<s>`, `<pad>`, `</s>` and
     /// language tokens skipped, unknown as ` ⁇ `.
     pub fn decode(&self, ids: &[u32]) -> String {

@@ -55,6 +55,27 @@ def sinusoids(positions, dim):
     return np.concatenate([np.sin(angle), np.cos(angle)], axis=1).astype(np.float32)
 
 
+def fill(spec, t, embeddings, positions, scale, final_norms):
+    """Both stacks' embeddings, positions and layers from Hugging Face's names (the same
+    in Marian and M2M100); `final_norms`: M2M100's norm after each stack."""
+    for side, s in (("encoder", spec.encoder), ("decoder", spec.decoder)):
+        s.scale_embeddings = scale
+        s.position_encodings.encodings = positions
+        (s.embeddings[0] if isinstance(s.embeddings, list) else s.embeddings).weight = embeddings
+        if final_norms:
+            layer_norm(s.layer_norm, t, f"model.{side}.layer_norm")
+        for i, layer in enumerate(s.layer):
+            p = f"model.{side}.layers.{i}"
+            attention(layer.self_attention, t, f"{p}.self_attn", True)
+            layer_norm(layer.self_attention.layer_norm, t, f"{p}.self_attn_layer_norm")
+            if side == "decoder":
+                attention(layer.attention, t, f"{p}.encoder_attn", False)
+                layer_norm(layer.attention.layer_norm, t, f"{p}.encoder_attn_layer_norm")
+            linear(layer.ffn.linear_0, t[f"{p}.fc1.weight"], t[f"{p}.fc1.bias"])
+            linear(layer.ffn.linear_1, t[f"{p}.fc2.weight"], t[f"{p}.fc2.bias"])
+            layer_norm(layer.ffn.layer_norm, t, f"{p}.final_layer_norm")
+
+
 def fairseq_sinusoids(positions, dim, offset):
     """M2M100's table (fairseq's frequencies, 10000^(-i/(d/2-1))), from row `offset`."""
     i = np.arange(dim // 2)
@@ -88,21 +109,7 @@ def convert_m2m100(model_dir, out_dir, quantization):
     pad = config["pad_token_id"]
     positions = fairseq_sinusoids(config["max_position_embeddings"], config["d_model"], pad + 1)
     scale = float(np.sqrt(config["d_model"])) if config.get("scale_embedding", True) else 1.0
-    for side, s in (("encoder", spec.encoder), ("decoder", spec.decoder)):
-        s.scale_embeddings = scale
-        s.position_encodings.encodings = positions
-        (s.embeddings[0] if isinstance(s.embeddings, list) else s.embeddings).weight = embeddings
-        layer_norm(s.layer_norm, t, f"model.{side}.layer_norm")
-        for i, layer in enumerate(s.layer):
-            p = f"model.{side}.layers.{i}"
-            attention(layer.self_attention, t, f"{p}.self_attn", True)
-            layer_norm(layer.self_attention.layer_norm, t, f"{p}.self_attn_layer_norm")
-            if side == "decoder":
-                attention(layer.attention, t, f"{p}.encoder_attn", False)
-                layer_norm(layer.attention.layer_norm, t, f"{p}.encoder_attn_layer_norm")
-            linear(layer.ffn.linear_0, t[f"{p}.fc1.weight"], t[f"{p}.fc1.bias"])
-            linear(layer.ffn.linear_1, t[f"{p}.fc2.weight"], t[f"{p}.fc2.bias"])
-            layer_norm(layer.ffn.layer_norm, t, f"{p}.final_layer_norm")
+    fill(spec, t, embeddings, positions, scale, final_norms=True)
     bias = t["final_logits_bias"].reshape(-1).copy() if "final_logits_bias" in t else np.zeros(len(vocab), np.float32)
     bias[pad] = -1e9
     linear(spec.decoder.projection, embeddings, bias)
@@ -134,20 +141,7 @@ def convert(model_dir, out_dir, quantization):
     embeddings = t["model.shared.weight"][:-1]  # <pad> dropped, as the converter does
     positions = sinusoids(config["max_position_embeddings"], config["d_model"])
     scale = float(np.sqrt(config["d_model"])) if config.get("scale_embedding", True) else 1.0
-    for side, s in (("encoder", spec.encoder), ("decoder", spec.decoder)):
-        s.scale_embeddings = scale
-        s.position_encodings.encodings = positions
-        (s.embeddings[0] if isinstance(s.embeddings, list) else s.embeddings).weight = embeddings
-        for i, layer in enumerate(s.layer):
-            p = f"model.{side}.layers.{i}"
-            attention(layer.self_attention, t, f"{p}.self_attn", True)
-            layer_norm(layer.self_attention.layer_norm, t, f"{p}.self_attn_layer_norm")
-            if side == "decoder":
-                attention(layer.attention, t, f"{p}.encoder_attn", False)
-                layer_norm(layer.attention.layer_norm, t, f"{p}.encoder_attn_layer_norm")
-            linear(layer.ffn.linear_0, t[f"{p}.fc1.weight"], t[f"{p}.fc1.bias"])
-            linear(layer.ffn.linear_1, t[f"{p}.fc2.weight"], t[f"{p}.fc2.bias"])
-            layer_norm(layer.ffn.layer_norm, t, f"{p}.final_layer_norm")
+    fill(spec, t, embeddings, positions, scale, final_norms=False)
     spec.decoder.start_from_zero_embedding = True
     linear(spec.decoder.projection, embeddings, t["final_logits_bias"].reshape(-1)[:-1])
     spec.config.eos_token = "</s>"
@@ -196,7 +190,10 @@ def main():
             min_decoding_length=tokens + extra, max_decoding_length=tokens + extra,
         )
         secs = time.perf_counter() - started
-        hyps = ["".join(r.hypotheses[0][extra:]).replace("\u2581", " ").strip() for r in results]
+        # As toex decodes: NLLB's specials (language tokens, <mask>…) are not text.
+        keep = lambda tok: not (nllb and (tok.startswith("<") or (len(tok) == 8 and tok[3] == "_")))
+        hyps = ["".join(x for x in r.hypotheses[0][extra:] if keep(x)).replace("\u2581", " ").strip()
+                for r in results]
         lengths = [len(r.hypotheses[0]) - extra for r in results]
         ours = open(toex_out, encoding="utf-8").read().splitlines()
         same = sum(a == b for a, b in zip(ours, hyps))

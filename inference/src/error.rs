@@ -16,6 +16,21 @@ pub(crate) fn first_line(e: impl std::fmt::Display) -> String {
     e.to_string().lines().next().unwrap_or_default().to_owned()
 }
 
+/// A model's id for provenance: its folder's name (else `fallback`), `@`, its weights'
+/// digest, and `+int8` when they run quantised.
+pub(crate) fn model_id(
+    dir: &std::path::Path,
+    fallback: &str,
+    digest: &str,
+    precision: crate::linear::Precision,
+) -> String {
+    let name = dir.file_name().and_then(|n| n.to_str()).unwrap_or(fallback);
+    match precision {
+        crate::linear::Precision::F32 => format!("{name}@{digest}"),
+        crate::linear::Precision::Int8 => format!("{name}@{digest}+int8"),
+    }
+}
+
 /// A model's weights named for provenance: the first 12 hex digits of their SHA-256.
 pub(crate) fn weights_digest(bytes: &[u8]) -> String {
     use sha2::{Digest, Sha256};

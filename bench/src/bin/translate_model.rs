@@ -17,8 +17,8 @@ use std::fmt::Write as _;
 
 use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
-use toex_inference::translate::random::RandomModel;
 use toex_inference::translate::nllb::NllbTokenizer;
+use toex_inference::translate::random::RandomModel;
 use toex_inference::translate::{MarianTokenizer, Seq2SeqConfig};
 
 const WORDS: &[&str] = &[

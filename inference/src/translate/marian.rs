@@ -13,6 +13,7 @@ use super::seq2seq::{
 };
 use super::spm::{SPACE, SentencePiece};
 use crate::InferenceError;
+use crate::error::model_id;
 use crate::linear::Precision;
 
 /// A loaded translation model: its tokenizer, weights and identity for provenance.
@@ -45,14 +46,10 @@ impl Marian {
         let (vb, hex) = read_weights(dir, device)?;
         let tokenizer = MarianTokenizer::load(dir, &config)?;
         let model = Seq2Seq::load(config, vb, device, precision)?;
-        let name = dir.file_name().and_then(|n| n.to_str()).unwrap_or("marian");
         Ok(Self {
             model,
             tokenizer,
-            model_id: match precision {
-                Precision::F32 => format!("{name}@{hex}"),
-                Precision::Int8 => format!("{name}@{hex}+int8"),
-            },
+            model_id: model_id(dir, "marian", &hex, precision),
         })
     }
 

@@ -98,6 +98,17 @@ pub fn internal_request(query: impl Into<String>) -> async_graphql::Request {
         .data(toex_schema::Purpose(TEST_PURPOSE.to_owned()))
 }
 
+/// The `toex` binary as a command, with none of this process's `TOEX_` settings.
+pub fn toex_command() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_toex"));
+    for (k, _) in std::env::vars() {
+        if k.starts_with("TOEX_") {
+            c.env_remove(k);
+        }
+    }
+    c
+}
+
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()

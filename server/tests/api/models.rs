@@ -15,12 +15,7 @@ use toex_inference::translate::random::RandomModel;
 use crate::helpers::{TestApp, error_code};
 
 fn toex(models_dir: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_toex"));
-    for (k, _) in std::env::vars() {
-        if k.starts_with("TOEX_") {
-            c.env_remove(k);
-        }
-    }
+    let mut c = crate::helpers::toex_command();
     c.env("TOEX_MODELS_DIR", models_dir);
     c
 }

@@ -13,13 +13,7 @@ use serde_json::json;
 use crate::helpers::{TestApp, unique};
 
 fn toex() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_toex"));
-    for (k, _) in std::env::vars() {
-        if k.starts_with("TOEX_") {
-            c.env_remove(k);
-        }
-    }
-    c
+    crate::helpers::toex_command()
 }
 
 fn repo() -> PathBuf {

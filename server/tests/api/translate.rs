@@ -13,13 +13,27 @@ use toex_inference::translate::random::RandomModel;
 use crate::helpers::{TestApp, error_code, unique};
 
 fn toex() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_toex"));
-    for (k, _) in std::env::vars() {
-        if k.starts_with("TOEX_") {
-            c.env_remove(k);
+    crate::helpers::toex_command()
+}
+
+/// Uploads `files` as a job for WYP's operation `op`, waits (a minute at most) until it
+/// is done, and returns the first file's document id.
+async fn ingested(app: &TestApp, op: &str, files: Vec<(String, Vec<u8>)>) -> String {
+    let url = app.url("/graphql");
+    let r = crate::jobs::upload(&app.client, &url, "WYP", op, files).await;
+    let id = r["data"]["ingestFiles"]["id"].as_str().unwrap().to_owned();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let j = loop {
+        let j = crate::jobs::job(&app.client, &url, &id).await;
+        if j["state"] == "DONE" || Instant::now() > deadline {
+            break j;
         }
-    }
-    c
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    j["files"][0]["documentId"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{j}"))
+        .to_owned()
 }
 
 #[test]
@@ -194,33 +208,12 @@ async fn graphql_translates_and_ingest_puts_translations_beside_originals() {
     // An Arabic chat uploaded as a job comes out translated, with its provenance, and
     // search shows the translation beside the original.
     let op = unique("translated");
-    let url = app.url("/graphql");
-    let r = crate::jobs::upload(
-        &app.client,
-        &url,
-        "WYP",
-        &op,
-        vec![(
+    let doc = ingested(&app, &op, vec![(
             "chat.txt".into(),
             "15/03/2024, 22:10 - محمد: رقمي الجديد ٠٧٧٠٠ ٩٠٠٥٥٥ لا تنطيه لأحد\n15/03/2024, 22:11 - علي: زين، السيارة بالكراج يم الشقة\n"
                 .as_bytes()
                 .to_vec(),
-        )],
-    )
-    .await;
-    let id = r["data"]["ingestFiles"]["id"].as_str().unwrap().to_owned();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let j = loop {
-        let j = crate::jobs::job(&app.client, &url, &id).await;
-        if j["state"] == "DONE" || Instant::now() > deadline {
-            break j;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    };
-    let doc = j["files"][0]["documentId"]
-        .as_str()
-        .unwrap_or_else(|| panic!("{j}"))
-        .to_owned();
+        )]).await;
     let d = app
         .graphql(
             "query($id: String!) { document(id: $id) { language text translation translationProvenance { engine model version translatedAt } } }",
@@ -517,28 +510,12 @@ async fn nllb_translates_what_no_pair_covers_line_by_line_and_each_lines_model_i
     // Ingested, the mixed chat is translated line by line and says which model made
     // which lines.
     let op = unique("mixed");
-    let url = app.url("/graphql");
-    let r = crate::jobs::upload(
-        &app.client,
-        &url,
-        "WYP",
+    let doc = ingested(
+        &app,
         &op,
         vec![("mixed.txt".into(), mixed.as_bytes().to_vec())],
     )
     .await;
-    let id = r["data"]["ingestFiles"]["id"].as_str().unwrap().to_owned();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let j = loop {
-        let j = crate::jobs::job(&app.client, &url, &id).await;
-        if j["state"] == "DONE" || Instant::now() > deadline {
-            break j;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    };
-    let doc = j["files"][0]["documentId"]
-        .as_str()
-        .unwrap_or_else(|| panic!("{j}"))
-        .to_owned();
     let d = app
         .graphql(
             "query($id: String!) { document(id: $id) { translation translationProvenance { engine lines { first last language model } } } }",

@@ -17,6 +17,7 @@ use super::seq2seq::{
     DecodeOptions, Family, Seq2Seq, Seq2SeqConfig, generate_batches, read_weights,
 };
 use crate::InferenceError;
+use crate::error::model_id;
 use crate::linear::Precision;
 
 /// The language every translation goes into.
@@ -60,14 +61,10 @@ impl Nllb {
         })?;
         let (vb, hex) = read_weights(dir, device)?;
         let model = Seq2Seq::load(config, vb, device, precision)?;
-        let name = dir.file_name().and_then(|n| n.to_str()).unwrap_or("nllb");
         Ok(Self {
             model,
             tokenizer,
-            model_id: match precision {
-                Precision::F32 => format!("{name}@{hex}"),
-                Precision::Int8 => format!("{name}@{hex}+int8"),
-            },
+            model_id: model_id(dir, "nllb", &hex, precision),
             target,
         })
     }

@@ -114,19 +114,40 @@ impl Seq2Seq {
         Ok(tokens)
     }
 
+    /// The batch encoded, each line's rows repeated `k` times (row = line × k + j), with
+    /// its source mask, the decoder's state over it and each line's output limit.
+    fn prepare(
+        &self,
+        sources: &[Vec<u32>],
+        prefix: &[u32],
+        opts: &DecodeOptions,
+        k: usize,
+    ) -> candle_core::Result<(Tensor, Vec<LayerState>, Vec<usize>)> {
+        let (ids, lengths) = self.padded(sources)?;
+        let (mut encoded, mut mask) = self.encode(&ids, &lengths)?;
+        if k > 1 {
+            let repeat: Vec<u32> = (0..sources.len() as u32)
+                .flat_map(|i| std::iter::repeat_n(i, k))
+                .collect();
+            let repeat = Tensor::from_vec(repeat, sources.len() * k, &self.device)?;
+            encoded = encoded.index_select(&repeat, 0)?;
+            mask = mask.index_select(&repeat, 0)?;
+        }
+        let state = self.start_state(&encoded)?;
+        let limits = lengths
+            .iter()
+            .map(|&l| self.limit(l, prefix.len(), opts))
+            .collect();
+        Ok((mask, state, limits))
+    }
+
     fn greedy(
         &self,
         sources: &[Vec<u32>],
         prefix: &[u32],
         opts: &DecodeOptions,
     ) -> candle_core::Result<Vec<Vec<u32>>> {
-        let (ids, lengths) = self.padded(sources)?;
-        let (encoded, mask) = self.encode(&ids, &lengths)?;
-        let mut state = self.start_state(&encoded)?;
-        let limits: Vec<usize> = lengths
-            .iter()
-            .map(|&l| self.limit(l, prefix.len(), opts))
-            .collect();
+        let (mask, mut state, limits) = self.prepare(sources, prefix, opts, 1)?;
         let longest = limits.iter().copied().max().unwrap_or(1);
         let eos = self.config.eos_token_id;
         let mut out: Vec<Vec<u32>> = vec![Vec::new(); sources.len()];
@@ -167,20 +188,7 @@ impl Seq2Seq {
     ) -> candle_core::Result<Vec<Vec<u32>>> {
         let k = opts.beam;
         let n = sources.len();
-        let (ids, lengths) = self.padded(sources)?;
-        let (encoded, mask) = self.encode(&ids, &lengths)?;
-        // Every line's rows repeated k times: row = line * k + j.
-        let repeat: Vec<u32> = (0..n as u32)
-            .flat_map(|i| std::iter::repeat_n(i, k))
-            .collect();
-        let repeat = Tensor::from_vec(repeat, n * k, &self.device)?;
-        let encoded = encoded.index_select(&repeat, 0)?;
-        let mask = mask.index_select(&repeat, 0)?;
-        let mut state = self.start_state(&encoded)?;
-        let limits: Vec<usize> = lengths
-            .iter()
-            .map(|&l| self.limit(l, prefix.len(), opts))
-            .collect();
+        let (mask, mut state, limits) = self.prepare(sources, prefix, opts, k)?;
         let longest = limits.iter().copied().max().unwrap_or(1);
         let mut search = BeamSearch::new(
             BeamPolicy {

@@ -66,8 +66,12 @@ impl GraphClient {
             .user(settings.user.as_str())
             .password(settings.password.as_str())
             .max_connections(settings.max_connections)
-            // neo4rs applies this to connecting and to every response it waits for.
-            .connection_timeout(settings.query_timeout())
+            // neo4rs applies this to connecting and to every response it waits for, the
+            // probe's and the migrations' included: the upkeep limit (at least 10 s), not
+            // the query limit, which every statement gets from its own timeout below. With
+            // the query limit here, a short one (1 ms) failed every connection made while
+            // the machine was busy, and Neo4j never came up for that client.
+            .connection_timeout(settings.upkeep_timeout())
             .fetch_size(500)
             .build()?;
         let graph = Graph::connect(config)?;

@@ -32,7 +32,11 @@ pub fn load_translators(
 ) -> Result<Translators, PipelineError> {
     let mut pairs: BTreeMap<String, PathBuf> = BTreeMap::new();
     let mut nllb = None;
-    for m in super::list(models_dir)? {
+    let (installed, unreadable) = super::list_readable(models_dir)?;
+    for err in unreadable {
+        tracing::warn!(error = %err, "an installed translation model is skipped");
+    }
+    for m in installed {
         match m.family.as_str() {
             "nllb" => nllb = Some(m.path),
             _ => {

@@ -83,29 +83,49 @@ pub fn translation_dir(models_dir: &Path) -> PathBuf {
 }
 
 /// The installed translation models, oldest first (a folder without a record, such as
-/// an install under way, is not one).
+/// an install under way, is not one); an unreadable record is an error naming it.
 pub fn list(models_dir: &Path) -> Result<Vec<InstalledModel>, PipelineError> {
+    let (models, mut unreadable) = list_readable(models_dir)?;
+    match unreadable.pop() {
+        Some(err) => Err(err),
+        None => Ok(models),
+    }
+}
+
+/// The installed models whose records can be read, oldest first, and why each other
+/// record cannot: one damaged folder does not hide the others (a server loads the rest).
+pub fn list_readable(
+    models_dir: &Path,
+) -> Result<(Vec<InstalledModel>, Vec<PipelineError>), PipelineError> {
     let dir = translation_dir(models_dir);
     let entries = match std::fs::read_dir(&dir) {
         Ok(entries) => entries,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Default::default()),
         Err(e) => return Err(store_error(&dir, e)),
     };
-    let mut out = Vec::new();
+    let (mut out, mut unreadable) = (Vec::new(), Vec::new());
     for entry in entries {
         let path = entry.map_err(|e| store_error(&dir, e))?.path();
         let record = path.join(RECORD);
         if !record.is_file() {
             continue;
         }
-        let bytes = std::fs::read(&record).map_err(|e| store_error(&record, e))?;
-        let mut model: InstalledModel =
-            serde_json::from_slice(&bytes).map_err(|e| store_error(&record, e))?;
-        model.path = path;
-        out.push(model);
+        let read = std::fs::read(&record)
+            .map_err(|e| store_error(&record, e))
+            .and_then(|bytes| {
+                serde_json::from_slice::<InstalledModel>(&bytes)
+                    .map_err(|e| store_error(&record, format!("not a model record: {e}")))
+            });
+        match read {
+            Ok(mut model) => {
+                model.path = path;
+                out.push(model);
+            }
+            Err(e) => unreadable.push(e),
+        }
     }
     out.sort_by(|a, b| (&a.installed_at, &a.name).cmp(&(&b.installed_at, &b.name)));
-    Ok(out)
+    Ok((out, unreadable))
 }
 
 /// What changes when a model is installed or removed: names and record times.
@@ -328,16 +348,37 @@ fn hash_files(root: &Path) -> Result<Vec<InstalledFile>, PipelineError> {
     Ok(out)
 }
 
-/// Removes installed model `name`.
+/// Removes installed model `name` (a folder whose record is damaged too).
 pub fn remove(models_dir: &Path, name: &str) -> Result<InstalledModel, PipelineError> {
-    let model = list(models_dir)?
+    let unknown = || {
+        PipelineError::InvalidInput(format!(
+            "no installed translation model is named `{name}` (toex models list)"
+        ))
+    };
+    if !valid_name(name) {
+        return Err(unknown());
+    }
+    let model = match list_readable(models_dir)?
+        .0
         .into_iter()
-        .find(|m| m.name == name && valid_name(name))
-        .ok_or_else(|| {
-            PipelineError::InvalidInput(format!(
-                "no installed translation model is named `{name}` (toex models list)"
-            ))
-        })?;
+        .find(|m| m.name == name)
+    {
+        Some(model) => model,
+        None => {
+            let path = translation_dir(models_dir).join(name);
+            if !path.join(RECORD).is_file() {
+                return Err(unknown());
+            }
+            InstalledModel {
+                name: name.to_owned(),
+                family: "unreadable".to_owned(),
+                languages: Vec::new(),
+                files: Vec::new(),
+                installed_at: String::new(),
+                path,
+            }
+        }
+    };
     std::fs::remove_dir_all(&model.path).map_err(|e| store_error(&model.path, e))?;
     Ok(model)
 }

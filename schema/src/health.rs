@@ -146,10 +146,10 @@ pub fn health(services: &Services) -> Health {
             .collect(),
         translation: translators
             .languages()
-            .into_iter()
+            .iter()
             .map(|t| TranslationHealth {
-                language: t.language,
-                model: t.model,
+                language: t.language.clone(),
+                model: t.model.clone(),
             })
             .collect(),
     }

@@ -56,8 +56,8 @@ pub struct Translation {
 pub enum Route<'m> {
     /// A dedicated OPUS-MT pair.
     Marian(&'m Marian),
-    /// NLLB-200, with the language's token.
-    Nllb(&'m Nllb),
+    /// NLLB-200, with the token of the language its lines are read as.
+    Nllb(&'m Nllb, u32),
 }
 
 impl Route<'_> {
@@ -65,28 +65,27 @@ impl Route<'_> {
     pub fn engine(&self) -> &'static str {
         match self {
             Self::Marian(_) => "marian-candle",
-            Self::Nllb(_) => "nllb-candle",
+            Self::Nllb(..) => "nllb-candle",
         }
     }
 
     pub fn model_id(&self) -> &str {
         match self {
             Self::Marian(m) => &m.model_id,
-            Self::Nllb(m) => &m.model_id,
+            Self::Nllb(m, _) => &m.model_id,
         }
     }
 
     fn translate(
         &self,
         sentences: &[&str],
-        language: &str,
         decode: &DecodeOptions,
         batch: usize,
         progress: &mut dyn FnMut(usize),
     ) -> Result<Vec<String>, crate::InferenceError> {
         match self {
             Self::Marian(m) => m.translate(sentences, decode, batch, progress),
-            Self::Nllb(m) => m.translate(sentences, language, decode, batch, progress),
+            Self::Nllb(m, source) => m.translate(sentences, *source, decode, batch, progress),
         }
     }
 }
@@ -117,10 +116,18 @@ pub fn translate_lines<'m>(
     for (i, u) in plan.units.iter().enumerate() {
         by_language.entry(u.language.as_str()).or_default().push(i);
     }
-    let untranslated: Vec<String> = by_language
-        .keys()
-        .filter(|l| route(l).is_none())
-        .map(|l| (*l).to_owned())
+    // Each language routed once: (language, its model, its units).
+    let (routed, untranslated): (Vec<_>, Vec<_>) = by_language
+        .into_iter()
+        .map(|(language, units)| (language, route(language), units))
+        .partition(|(_, model, _)| model.is_some());
+    let routed: Vec<_> = routed
+        .into_iter()
+        .filter_map(|(l, model, units)| Some((l, model?, units)))
+        .collect();
+    let untranslated: Vec<String> = untranslated
+        .into_iter()
+        .map(|(l, _, _)| l.to_owned())
         .collect();
     if !untranslated.is_empty() && missing == Missing::Refuse {
         return Err(crate::InferenceError::Model(format!(
@@ -134,21 +141,14 @@ pub fn translate_lines<'m>(
                 .join(", ")
         )));
     }
-    let total: usize = by_language
-        .iter()
-        .filter(|(l, _)| route(l).is_some())
-        .map(|(_, units)| units.len())
-        .sum();
+    let total: usize = routed.iter().map(|(_, _, units)| units.len()).sum();
     let mut translated: Vec<Option<String>> = vec![None; plan.units.len()];
     let mut line_model: Vec<Option<(String, String)>> = vec![None; plan.line_count()];
     let mut done = 0;
     let mut used: Vec<String> = Vec::new();
     let mut engines: Vec<&str> = Vec::new();
     progress(0, total);
-    for (language, units) in by_language {
-        let Some(model) = route(language) else {
-            continue;
-        };
+    for (language, model, units) in routed {
         let id = model.model_id().to_owned();
         if !used.contains(&id) {
             used.push(id.clone());
@@ -157,7 +157,7 @@ pub fn translate_lines<'m>(
             engines.push(model.engine());
         }
         let sentences: Vec<&str> = units.iter().map(|&i| plan.units[i].text.as_str()).collect();
-        let out = model.translate(&sentences, language, decode, batch, &mut |n| {
+        let out = model.translate(&sentences, decode, batch, &mut |n| {
             progress(done + n, total)
         })?;
         done += units.len();

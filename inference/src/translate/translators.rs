@@ -22,6 +22,9 @@ pub struct Translatable {
 pub struct Translators {
     pairs: BTreeMap<String, Marian>,
     nllb: Option<Nllb>,
+    /// Every language translated and by which model, worked out once at load (health
+    /// and every document page ask for it).
+    languages: Vec<Translatable>,
     pub decode: DecodeOptions,
     pub batch: usize,
 }
@@ -32,6 +35,7 @@ impl Translators {
         Self {
             pairs: BTreeMap::new(),
             nllb: None,
+            languages: Vec::new(),
             decode: DecodeOptions::default(),
             batch: 32,
         }
@@ -64,6 +68,7 @@ impl Translators {
             })
             .transpose()?;
         Ok(Self {
+            languages: languages(&loaded, nllb.as_ref()),
             pairs: loaded,
             nllb,
             decode,
@@ -78,10 +83,8 @@ impl Translators {
             .get(&language.to_ascii_lowercase())
             .map(Route::Marian)
             .or_else(|| {
-                self.nllb
-                    .as_ref()
-                    .filter(|n| n.language_token(language).is_some())
-                    .map(Route::Nllb)
+                let nllb = self.nllb.as_ref()?;
+                Some(Route::Nllb(nllb, nllb.language_token(language)?))
             })
     }
 
@@ -111,22 +114,8 @@ impl Translators {
 
     /// Every language some model translates into English, with the model that would
     /// (dedicated pairs first), sorted by language.
-    pub fn languages(&self) -> Vec<Translatable> {
-        let mut out: BTreeMap<String, String> = BTreeMap::new();
-        if let Some(n) = &self.nllb {
-            for code in n.tokenizer.languages() {
-                if code != super::nllb::TARGET {
-                    let language = iso_of(code).unwrap_or(code).to_owned();
-                    out.entry(language).or_insert_with(|| n.model_id.clone());
-                }
-            }
-        }
-        for (l, m) in &self.pairs {
-            out.insert(l.clone(), m.model_id.clone());
-        }
-        out.into_iter()
-            .map(|(language, model)| Translatable { language, model })
-            .collect()
+    pub fn languages(&self) -> &[Translatable] {
+        &self.languages
     }
 
     /// Translates `text` line by line (see [`translate_lines`]). `stated` is the language
@@ -164,6 +153,26 @@ impl Translators {
             progress,
         )
     }
+}
+
+/// Every language `pairs` and `nllb` translate, with the model that would (a pair before
+/// NLLB), sorted by language.
+fn languages(pairs: &BTreeMap<String, Marian>, nllb: Option<&Nllb>) -> Vec<Translatable> {
+    let mut out: BTreeMap<String, String> = BTreeMap::new();
+    if let Some(n) = nllb {
+        for code in n.tokenizer.languages() {
+            if code != super::nllb::TARGET {
+                let language = iso_of(code).unwrap_or(code).to_owned();
+                out.entry(language).or_insert_with(|| n.model_id.clone());
+            }
+        }
+    }
+    for (l, m) in pairs {
+        out.insert(l.clone(), m.model_id.clone());
+    }
+    out.into_iter()
+        .map(|(language, model)| Translatable { language, model })
+        .collect()
 }
 
 /// The script of a language (`Arab`, `Latn`…), from its NLLB code.

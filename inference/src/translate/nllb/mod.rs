@@ -74,19 +74,17 @@ impl Nllb {
         nllb_code(language).and_then(|code| self.tokenizer.language(code))
     }
 
-    /// Translates sentences of `language` (already protected and split) into English,
-    /// in batches of similar length, telling `progress` how many are done after each.
+    /// Translates sentences (already protected and split) whose language has token
+    /// `source` ([`Nllb::language_token`]) into English, in batches of similar length,
+    /// telling `progress` how many are done after each.
     pub fn translate(
         &self,
         sentences: &[&str],
-        language: &str,
+        source: u32,
         opts: &DecodeOptions,
         batch: usize,
         progress: &mut dyn FnMut(usize),
     ) -> Result<Vec<String>, InferenceError> {
-        let source = self.language_token(language).ok_or_else(|| {
-            InferenceError::Model(format!("{} has no `{language}` token", self.model_id))
-        })?;
         let encoded: Vec<Vec<u32>> = sentences
             .iter()
             .map(|s| self.tokenizer.encode(s, source))

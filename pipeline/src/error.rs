@@ -22,6 +22,9 @@ pub enum PipelineError {
     Pool(#[from] PoolError),
     #[error(transparent)]
     Analytics(#[from] AnalyticsError),
+    /// The index log on NATS JetStream (replicated mode) failed.
+    #[error(transparent)]
+    Cluster(#[from] toex_cluster::ClusterError),
     /// A queue of the pipeline's own is full; try again shortly.
     #[error("{0}")]
     Overloaded(&'static str),

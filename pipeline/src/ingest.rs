@@ -47,35 +47,7 @@ impl Services {
             Ok(docs) => docs,
             Err(e) => return PipelineError::for_each(e.into(), count),
         };
-        let index = self.index.clone();
-        let batch = docs.clone();
-        let added: Vec<Result<Added, PipelineError>> = match self
-            .cpu
-            .run(move || index.add_documents_hashed(&batch))
-            .await
-        {
-            Ok(Ok(ids)) => ids.into_iter().map(Ok).collect(),
-            Ok(Err(toex_indexer::IndexError::InvalidDocument(_))) if docs.len() > 1 => {
-                let mut out = Vec::new();
-                for doc in docs.iter().cloned() {
-                    let index = self.index.clone();
-                    out.push(
-                        match self
-                            .cpu
-                            .run(move || index.add_documents_hashed(&[doc]))
-                            .await
-                        {
-                            Ok(Ok(mut added)) => Ok(added.remove(0)),
-                            Ok(Err(e)) => Err(e.into()),
-                            Err(e) => Err(e.into()),
-                        },
-                    );
-                }
-                out
-            }
-            Ok(Err(e)) => PipelineError::for_each(e.into(), count),
-            Err(e) => PipelineError::for_each(e.into(), count),
-        };
+        let added = self.index_documents(&docs).await;
         // The documents indexed go to the graph together, in one transaction.
         let nodes: Vec<(usize, DocumentNode)> = added
             .iter()

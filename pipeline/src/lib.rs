@@ -14,6 +14,7 @@ pub mod models;
 pub mod names;
 mod open;
 pub mod profiles;
+pub mod replication;
 mod services;
 pub mod settings;
 

@@ -54,6 +54,15 @@ impl Services {
             .unfinished()
             .map_err(|e| opening("the ingest jobs", e))?;
         let (jobs, job_queue) = Jobs::new(store, settings.index.job_queue);
+        let replication = match settings.nats.enabled() {
+            true => {
+                let replica = replica_of(settings.nats, &settings.index.path);
+                Some(Arc::new(
+                    crate::replication::Replication::open(settings.nats, &replica).await?,
+                ))
+            }
+            false => None,
+        };
         let profiles = settings
             .profiles
             .load()
@@ -71,6 +80,7 @@ impl Services {
             alerts: Arc::default(),
             translation,
             speech,
+            replication,
             version: env!("CARGO_PKG_VERSION"),
         };
         Ok(Opened {
@@ -93,6 +103,10 @@ impl Opened {
             unfinished,
             monitor,
         } = self;
+        // A replica applies the index log before (and while) it serves.
+        if let Some(replication) = &services.replication {
+            replication.follow(services.index.clone(), services.cpu.clone());
+        }
         let worker = tokio::spawn(services.clone().run_jobs(job_queue));
         // Names in stored documents are linked again whenever the graph gains persons.
         tokio::spawn(services.clone().keep_names_current());
@@ -253,4 +267,15 @@ async fn load_speech(
         Ok((Some(Arc::new(engine)), info))
     })
     .await
+}
+
+/// This replica's consumer name: the configured one, or the host name and a digest of
+/// the index path (stable across restarts, different for two replicas on one host).
+fn replica_of(nats: &toex_cluster::NatsSettings, index: &Path) -> String {
+    if !nats.replica.is_empty() {
+        return nats.replica.clone();
+    }
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
+    let place = std::path::absolute(index).unwrap_or_else(|_| index.to_owned());
+    toex_cluster::replica_name(&host, &place.to_string_lossy())
 }

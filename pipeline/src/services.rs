@@ -43,5 +43,8 @@ pub struct Services {
     pub alerts: Arc<crate::alerts::Alerts>,
     /// Whisper, when a model is installed; recordings wait (pending) without it.
     pub speech: Option<Arc<toex_inference::transcribe::SpeechEngine>>,
+    /// This replica's place in the index log on NATS JetStream; `None` in the
+    /// single-process default, where writes go straight into `index`.
+    pub replication: Option<Arc<crate::replication::Replication>>,
     pub version: &'static str,
 }

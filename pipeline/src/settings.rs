@@ -16,6 +16,8 @@ pub struct CoreSettings<'a> {
     pub models: &'a ModelSettings,
     pub translation: &'a TranslationSettings,
     pub transcription: &'a TranscriptionSettings,
+    /// NATS JetStream: with a URL, the index is a replicated log.
+    pub nats: &'a toex_cluster::NatsSettings,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -97,6 +97,7 @@ fn services(dir: &Path, graph: Arc<FakeGraph>) -> Services {
     let translation =
         toex_pipeline::TranslationModels::fixed(toex_inference::translate::Translators::none());
     Services {
+        replication: None,
         // Never connected: the pipeline's writes go through `ingest_graph`; the alert
         // check reads saved searches through it, finds Neo4j unreachable and logs that.
         graph: GraphClient::new(GraphSettings::default()).unwrap(),

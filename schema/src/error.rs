@@ -201,6 +201,7 @@ impl From<PipelineError> for ApiError {
             PipelineError::Inference(e) => e.into(),
             PipelineError::Pool(e) => e.into(),
             PipelineError::Analytics(e) => e.into(),
+            PipelineError::Cluster(e) => e.into(),
             PipelineError::Overloaded(message) => Self::new(ErrorCode::Overloaded, message),
             PipelineError::InvalidInput(message) => Self::bad_input(message),
             PipelineError::Open { .. } | PipelineError::Bundle(_) | PipelineError::Models(_) => {
@@ -213,6 +214,21 @@ impl From<PipelineError> for ApiError {
                     None => Self::internal(&shared),
                 },
             },
+        }
+    }
+}
+
+impl From<toex_cluster::ClusterError> for ApiError {
+    fn from(err: toex_cluster::ClusterError) -> Self {
+        use toex_cluster::ClusterError as E;
+        match err {
+            E::TooLarge { .. } => Self::bad_input(err.to_string()),
+            // The log, its quorum or this replica's follower is not there: writes to the
+            // index cannot be made now; retry later.
+            E::Connect { .. } | E::Stream { .. } | E::Publish { .. } | E::Lagging { .. } => {
+                Self::new(ErrorCode::IndexUnavailable, err.to_string())
+            }
+            E::Encode(_) | E::Settings(_) => Self::internal(&err),
         }
     }
 }

@@ -38,6 +38,34 @@ pub struct Health {
     /// The languages this instance translates into English, each with the model that
     /// would (a dedicated OPUS-MT pair before NLLB-200).
     pub translation: Vec<TranslationHealth>,
+    /// `SINGLE` (one process, the default) or `REPLICA` (one of several API replicas
+    /// that follow the index log on NATS JetStream).
+    pub role: Role,
+    /// This replica's place in the index log; absent for a single process.
+    pub replication: Option<ReplicationHealth>,
+    /// Ingest and translation jobs waiting for this process's job worker.
+    pub queued_jobs: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Role {
+    Single,
+    Replica,
+}
+
+#[derive(Debug, Clone, SimpleObject, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReplicationHealth {
+    /// This replica's durable consumer of the index log.
+    pub replica: String,
+    pub stream: String,
+    /// The last entry of the stream this replica has applied to its index.
+    pub applied: u64,
+    /// Entries stored in the stream that this replica has not applied yet.
+    pub lag: u64,
+    /// Whether its last exchange with NATS worked.
+    pub connected: bool,
 }
 
 #[ComplexObject]
@@ -111,13 +139,29 @@ pub fn health(services: &Services) -> Health {
             plans_warmed,
         },
     };
-    let status = if neo4j.reachable {
+    let replication = services.replication.as_ref().map(|r| {
+        let state = r.state();
+        ReplicationHealth {
+            replica: state.consumer,
+            stream: state.stream,
+            applied: state.applied,
+            lag: state.lag,
+            connected: state.connected,
+        }
+    });
+    let status = if neo4j.reachable && replication.as_ref().is_none_or(|r| r.connected) {
         HealthStatus::Ok
     } else {
         HealthStatus::Degraded
     };
     let translators = services.translation.get();
     Health {
+        role: match replication {
+            Some(_) => Role::Replica,
+            None => Role::Single,
+        },
+        replication,
+        queued_jobs: services.jobs.queued() as u64,
         status,
         version: services.version.to_owned(),
         neo4j,

@@ -176,12 +176,9 @@ impl CoreMutation {
         let services = ctx.data_unchecked::<Services>();
         let caller = crate::access::caller(ctx)?;
         let scope = crate::access::scope(ctx)?;
-        let (index, by) = (services.index.clone(), caller.user.clone());
-        let id = document_id.clone();
         let stored = services
-            .cpu
-            .run(move || index.correct_translation(&id, &scope, &text, &by))
-            .await??;
+            .correct_translation(document_id.clone(), scope, text, caller.user.clone())
+            .await?;
         stored.map(crate::types::Document::from).ok_or_else(|| {
             ApiError::new(
                 crate::error::ErrorCode::NotFound,

@@ -339,6 +339,9 @@ pub struct ServeArgs {
     pub web_dir: Option<PathBuf>,
     #[arg(long, value_enum)]
     pub log_format: Option<LogFormat>,
+    /// NATS URL(s), comma-separated: run as a replica following the index log there.
+    #[arg(long)]
+    pub nats: Option<String>,
 }
 
 impl ServeArgs {
@@ -349,6 +352,7 @@ impl ServeArgs {
             index_path: self.index_path,
             web_dir: self.web_dir,
             log_format: self.log_format,
+            nats_url: self.nats,
         }
     }
 }

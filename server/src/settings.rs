@@ -29,6 +29,8 @@ pub struct Settings {
     pub transcription: TranscriptionSettings,
     pub auth: AuthSettings,
     pub audit: AuditSettings,
+    /// NATS JetStream: set `url` to run as one of several replicas.
+    pub nats: toex_cluster::NatsSettings,
 }
 
 /// Who may call: the user store, JWT keys and per-user rate limits.
@@ -148,6 +150,8 @@ pub struct CliOverrides {
     pub web_dir: Option<PathBuf>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub log_format: Option<LogFormat>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nats_url: Option<String>,
 }
 
 impl CliOverrides {
@@ -160,6 +164,7 @@ impl CliOverrides {
         };
         set("server.listen", self.listen.map(Value::from));
         set("neo4j.uri", self.neo4j_uri.map(Value::from));
+        set("nats.url", self.nats_url.map(Value::from));
         set(
             "index.path",
             self.index_path
@@ -292,6 +297,7 @@ impl Settings {
             models: &self.models,
             translation: &self.translation,
             transcription: &self.transcription,
+            nats: &self.nats,
         }
     }
 
@@ -321,6 +327,9 @@ impl Settings {
     fn validate(&self) -> Result<(), SettingsError> {
         let invalid = |m: String| Err(SettingsError::Invalid(m));
         self.neo4j
+            .validate()
+            .map_err(|e| SettingsError::Invalid(e.to_string()))?;
+        self.nats
             .validate()
             .map_err(|e| SettingsError::Invalid(e.to_string()))?;
         if self.server.workers == 0 || self.server.workers > 256 {

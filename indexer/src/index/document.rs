@@ -4,8 +4,8 @@
 
 use super::*;
 
-/// An item to index.
-#[derive(Debug, Clone)]
+/// An item to index (serialisable: it is what the index log carries between replicas).
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct NewDocument {
     pub title: String,
     /// The original text.
@@ -236,7 +236,8 @@ impl NewDocument {
         format!("doc-{}", &content_hash[..24])
     }
 
-    pub(super) fn validate(&self) -> Result<(), IndexError> {
+    /// Whether the index takes this document (checked before it is written anywhere).
+    pub fn validate(&self) -> Result<(), IndexError> {
         // A photo is evidence with nothing written on it: kept for when and where.
         let photo = self.source_type == "image" && self.provenance.is_some();
         if self.text.trim().is_empty() && !photo {

@@ -18,12 +18,22 @@ impl SearchIndex {
     /// [`SearchIndex::add_documents`], with each document's content hash beside its id
     /// (the text is hashed once, here).
     pub fn add_documents_hashed(&self, docs: &[NewDocument]) -> Result<Vec<Added>, IndexError> {
+        self.add_documents_at(docs, Utc::now().timestamp_micros())
+    }
+
+    /// [`Self::add_documents_hashed`] with the ingest time given (microseconds since the
+    /// epoch): replicas applying the same entry of the index log store the same time.
+    pub fn add_documents_at(
+        &self,
+        docs: &[NewDocument],
+        at_micros: i64,
+    ) -> Result<Vec<Added>, IndexError> {
         for doc in docs {
             doc.validate()?;
         }
         let f = self.fields;
         let embedded = self.embed_documents(docs)?;
-        let now = tantivy::DateTime::from_timestamp_micros(Utc::now().timestamp_micros());
+        let now = tantivy::DateTime::from_timestamp_micros(at_micros);
         let mut times = Vec::with_capacity(docs.len());
         let mut writer = self.writer.lock().unwrap_or_else(|p| p.into_inner());
         // A delete costs a term look-up in every segment at commit: only documents that
@@ -171,6 +181,22 @@ impl SearchIndex {
         text: &str,
         by: &str,
     ) -> Result<Option<StoredDocument>, IndexError> {
+        let Some(doc) = self.corrected(id, scope, text, by)? else {
+            return Ok(None);
+        };
+        self.add_documents(std::slice::from_ref(&doc))?;
+        self.get(id, scope)
+    }
+
+    /// Document `id` as it would be stored with `text` as its corrected translation
+    /// (checked, not written); `None` when it is not there inside `scope`.
+    pub fn corrected(
+        &self,
+        id: &str,
+        scope: &Scope,
+        text: &str,
+        by: &str,
+    ) -> Result<Option<NewDocument>, IndexError> {
         if text.trim().is_empty() || text.len() > MAX_TEXT_BYTES {
             return Err(IndexError::InvalidDocument(format!(
                 "a corrected translation must be 1 to {MAX_TEXT_BYTES} bytes"
@@ -179,7 +205,7 @@ impl SearchIndex {
         let Some(stored) = self.get(id, scope)? else {
             return Ok(None);
         };
-        let doc = NewDocument {
+        Ok(Some(NewDocument {
             title: stored.title,
             text: stored.text,
             language: stored.language,
@@ -196,9 +222,7 @@ impl SearchIndex {
                 at: Utc::now().to_rfc3339(),
             }),
             provenance: stored.provenance,
-        };
-        self.add_documents(std::slice::from_ref(&doc))?;
-        self.get(id, scope)
+        }))
     }
 }
 

@@ -40,6 +40,11 @@ impl Jobs {
         )
     }
 
+    /// Jobs waiting in the queue for the worker.
+    pub fn queued(&self) -> usize {
+        self.queue.max_capacity() - self.queue.capacity()
+    }
+
     pub fn store(&self) -> &JobStore {
         &self.store
     }

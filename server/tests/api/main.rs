@@ -3,6 +3,7 @@
 //! data by unique ids. Set `TEST_LOG=1` to see server logs.
 
 mod cases;
+mod cluster;
 mod config;
 mod graphql;
 mod hardening;

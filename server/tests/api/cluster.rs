@@ -1,0 +1,323 @@
+//! Past one machine: two `toex serve` replicas, each with its own index, following the
+//! index log on a three-node NATS JetStream cluster (Debian's `nats-server`), with one
+//! replica and one NATS node killed (`kill -9`) while documents are written, then
+//! restarted; afterwards every document is searchable exactly once on both.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use toex_access::Role;
+
+use crate::helpers::{
+    all_forces, free_port, repo_root, shared_neo4j_uri, toex_command, unique, user_client,
+};
+
+/// One `nats-server` of the cluster.
+struct NatsNode {
+    config: PathBuf,
+    child: Option<Child>,
+    port: u16,
+}
+
+impl NatsNode {
+    fn start(&mut self) {
+        let child = Command::new("nats-server")
+            .arg("-c")
+            .arg(&self.config)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("nats-server (scripts/setup.sh --test installs it)");
+        self.child = Some(child);
+    }
+
+    fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("nats://127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for NatsNode {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Three JetStream servers routed to each other on loopback, each with its own store.
+fn nats_cluster(dir: &Path) -> Vec<NatsNode> {
+    let ports: Vec<(u16, u16)> = (0..3).map(|_| (free_port(), free_port())).collect();
+    let mut nodes = Vec::new();
+    for (i, (port, route)) in ports.iter().enumerate() {
+        let routes: Vec<String> = ports
+            .iter()
+            .filter(|(_, r)| r != route)
+            .map(|(_, r)| format!("\"nats-route://127.0.0.1:{r}\""))
+            .collect();
+        let store = dir.join(format!("n{i}"));
+        let config = dir.join(format!("n{i}.conf"));
+        std::fs::write(
+            &config,
+            format!(
+                "server_name: n{i}\nlisten: 127.0.0.1:{port}\nmax_payload: 8MB\n\
+                 jetstream {{ store_dir: \"{}\", max_memory_store: 64MB, max_file_store: 1GB }}\n\
+                 cluster {{ name: toex, listen: 127.0.0.1:{route}, routes: [{}] }}\n",
+                store.display(),
+                routes.join(", ")
+            ),
+        )
+        .unwrap();
+        let mut node = NatsNode {
+            config,
+            child: None,
+            port: *port,
+        };
+        node.start();
+        nodes.push(node);
+    }
+    nodes
+}
+
+/// A `toex serve` process: one API replica with its own index.
+struct Replica {
+    command: Command,
+    child: Option<Child>,
+    port: u16,
+    client: reqwest::Client,
+}
+
+impl Replica {
+    fn new(
+        name: &str,
+        dir: &Path,
+        neo4j: &str,
+        nats: &str,
+        users: &Path,
+        client: reqwest::Client,
+    ) -> Self {
+        let port = free_port();
+        let mut command = toex_command();
+        command
+            .arg("serve")
+            .args(["--listen", &format!("127.0.0.1:{port}")])
+            .args(["--neo4j-uri", neo4j])
+            .arg("--index-path")
+            .arg(dir.join("index"))
+            .args(["--nats", nats])
+            .env("TOEX_NATS_REPLICA", name)
+            .env("TOEX_NATS_STREAM_REPLICAS", "3")
+            .env("TOEX_INDEX_JOBS", dir.join("jobs"))
+            .env("TOEX_AUTH_USERS", users)
+            .env("TOEX_AUDIT_PATH", dir.join("audit/audit.log"))
+            .env("TOEX_AUDIT_KEY_FILE", dir.join("audit/audit.key"))
+            .env("TOEX_MODELS_EMBEDDING", dir.join("no-embedding-model"))
+            .env("TOEX_MODELS_DIR", dir.join("models"))
+            .env("TOEX_NEO4J_WARM_PLANS", "false")
+            .env("TOEX_SERVER_WEB_DIR", repo_root().join("web-client/dist"))
+            .stdout(Stdio::null())
+            .stderr(if std::env::var_os("TEST_LOG").is_some() {
+                Stdio::inherit()
+            } else {
+                Stdio::null()
+            });
+        Self {
+            command,
+            child: None,
+            port,
+            client,
+        }
+    }
+
+    fn start(&mut self) {
+        self.child = Some(self.command.spawn().expect("starting toex serve"));
+    }
+
+    fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    async fn health(&self) -> Option<Value> {
+        let response = self.client.get(self.url("/health")).send().await.ok()?;
+        response.json().await.ok()
+    }
+
+    /// Waits until the replica answers and has applied everything in the log.
+    async fn caught_up(&self, documents: u64, timeout: Duration) -> Value {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let health = self.health().await;
+            if let Some(h) = &health
+                && h["replication"]["lag"] == 0
+                && h["replication"]["connected"] == true
+                && h["index"]["documents"].as_u64() >= Some(documents)
+            {
+                return h.clone();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "replica on {} did not catch up with {documents} documents: {health:?}",
+                self.port
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    async fn graphql(&self, query: &str, variables: Value) -> Value {
+        self.client
+            .post(self.url("/graphql"))
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .expect("POST /graphql")
+            .json()
+            .await
+            .unwrap()
+    }
+
+    /// Ingests `text`, retrying while the cluster moves its leader (the write is
+    /// idempotent: the same text is the same document).
+    async fn ingest(&self, text: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let answer = self
+                .graphql(
+                    "mutation($t: String!) { ingestText(input: {title: \"replicated\", text: $t, force: \"TESTA\"}) { id } }",
+                    json!({ "t": text }),
+                )
+                .await;
+            if let Some(id) = answer["data"]["ingestText"]["id"].as_str() {
+                return id.to_owned();
+            }
+            assert!(Instant::now() < deadline, "ingest kept failing: {answer}");
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+    }
+
+    async fn hits(&self, word: &str) -> Vec<String> {
+        let answer = self
+            .graphql(
+                "query($q: String!) { search(queryText: $q, first: 10) { total edges { node { id } } } }",
+                json!({ "q": word }),
+            )
+            .await;
+        answer["data"]["search"]["edges"]
+            .as_array()
+            .unwrap_or_else(|| panic!("search failed: {answer}"))
+            .iter()
+            .map(|e| e["node"]["id"].as_str().unwrap().to_owned())
+            .collect()
+    }
+}
+
+impl Drop for Replica {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// A word no other test writes: letters only, so every analyser keeps it whole.
+fn word(i: usize) -> String {
+    let tag: String = unique("")
+        .chars()
+        .filter(char::is_ascii_hexdigit)
+        .take(10)
+        .map(|c| (b'a' + c.to_digit(16).unwrap() as u8) as char)
+        .collect();
+    format!("replicated{tag}{}", (b'a' + i as u8 % 26) as char)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replicas_on_a_jetstream_cluster_survive_kill_9_and_index_each_document_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut nats = nats_cluster(dir.path());
+    let urls: Vec<String> = nats.iter().map(NatsNode::url).collect();
+    let urls = urls.join(",");
+    let users = dir.path().join("users.json");
+    let forces = all_forces();
+    let forces: Vec<&str> = forces.iter().map(String::as_str).collect();
+    let client = user_client(&users, "replicas", Role::Supervisor, &forces);
+    let neo4j = tokio::task::spawn_blocking(shared_neo4j_uri).await.unwrap();
+    let mut a = Replica::new(
+        "a",
+        &dir.path().join("a"),
+        &neo4j,
+        &urls,
+        &users,
+        client.clone(),
+    );
+    let mut b = Replica::new("b", &dir.path().join("b"), &neo4j, &urls, &users, client);
+    a.start();
+    b.start();
+    let started = Instant::now();
+    for replica in [&a, &b] {
+        let health = replica.caught_up(0, Duration::from_secs(120)).await;
+        assert_eq!(health["role"], "REPLICA", "{health}");
+    }
+    eprintln!("cluster up in {:.1} s", started.elapsed().as_secs_f64());
+
+    let words: Vec<String> = (0..30).map(word).collect();
+    let mut ids = Vec::new();
+    for (i, w) in words.iter().enumerate() {
+        match i {
+            10 => b.kill(),
+            15 => nats[2].kill(),
+            20 => {
+                nats[2].start();
+                b.start();
+                b.caught_up(0, Duration::from_secs(120)).await;
+            }
+            _ => {}
+        }
+        // Before B's loss and after its return, writes go to either replica.
+        let writer = if i % 2 == 1 && !(10..20).contains(&i) {
+            &b
+        } else {
+            &a
+        };
+        ids.push(writer.ingest(&format!("statement {i}: {w} was seen")).await);
+    }
+    // The same content again, through the other replica: the same document.
+    assert_eq!(
+        b.ingest(&format!("statement 3: {} was seen", words[3]))
+            .await,
+        ids[3]
+    );
+
+    for replica in [&a, &b] {
+        replica
+            .caught_up(words.len() as u64, Duration::from_secs(120))
+            .await;
+    }
+    for (w, id) in words.iter().zip(&ids) {
+        for (name, replica) in [("a", &a), ("b", &b)] {
+            let hits = replica.hits(w).await;
+            assert_eq!(hits, vec![id.clone()], "`{w}` on replica {name}");
+        }
+    }
+    let (ha, hb) = (a.health().await.unwrap(), b.health().await.unwrap());
+    assert_eq!(
+        ha["index"]["documents"], hb["index"]["documents"],
+        "both replicas hold the same documents: {ha} {hb}"
+    );
+    assert_eq!(ha["replication"]["applied"], hb["replication"]["applied"]);
+    eprintln!(
+        "{} documents on each replica, log applied to {} ({:.1} s in all)",
+        ha["index"]["documents"],
+        ha["replication"]["applied"],
+        started.elapsed().as_secs_f64()
+    );
+}

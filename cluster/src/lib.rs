@@ -1,13 +1,16 @@
 //! toex past one machine on NATS JetStream: [`Log`], a replicated log that replicas
-//! publish to idempotently and each follows with its own durable, acknowledged consumer.
+//! publish to idempotently and each follows with its own durable, acknowledged consumer;
+//! [`WorkQueue`], the heavy work (transcription) that `toex worker` processes take.
 
 mod error;
 mod log;
+mod work;
 
 use serde::{Deserialize, Serialize};
 
 pub use error::ClusterError;
 pub use log::{Followed, Log, LogState};
+pub use work::{MAX_ATTEMPTS, Outcome, WorkQueue};
 
 /// The `[nats]` settings section: empty `url` keeps everything in one process.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -24,6 +27,9 @@ pub struct NatsSettings {
     pub apply_timeout_ms: u64,
     /// Largest entry a stream takes (the server's `max_payload` must allow it).
     pub max_entry_bytes: usize,
+    /// How long a worker may go without a sign of life (it sends one every third of
+    /// this while it works) before its item goes to another worker.
+    pub stall_ms: u64,
 }
 
 impl Default for NatsSettings {
@@ -34,6 +40,7 @@ impl Default for NatsSettings {
             stream_replicas: 1,
             apply_timeout_ms: 30_000,
             max_entry_bytes: 8 * 1024 * 1024,
+            stall_ms: 60_000,
         }
     }
 }
@@ -58,6 +65,9 @@ impl NatsSettings {
         }
         if self.max_entry_bytes < 1024 || self.max_entry_bytes > 64 * 1024 * 1024 {
             return bad("`nats.max_entry_bytes` must be from 1 KiB to 64 MiB");
+        }
+        if self.stall_ms < 1_000 {
+            return bad("`nats.stall_ms` must be at least 1000");
         }
         if self.apply_timeout_ms == 0 {
             return bad("`nats.apply_timeout_ms` must be above 0");

@@ -68,22 +68,7 @@ impl Log {
         subject: &str,
         consumer: &str,
     ) -> Result<Self, ClusterError> {
-        let urls: Vec<&str> = settings
-            .url
-            .split(',')
-            .map(str::trim)
-            .filter(|u| !u.is_empty())
-            .collect();
-        let client = async_nats::ConnectOptions::new()
-            .name(format!("toex {consumer}"))
-            .connection_timeout(Duration::from_secs(5))
-            .connect(urls)
-            .await
-            .map_err(|e| ClusterError::Connect {
-                url: settings.url.clone(),
-                reason: e.to_string(),
-            })?;
-        let js = jetstream::new(client);
+        let js = jetstream::new(connect(settings, consumer).await?);
         let config = Config {
             name: stream.to_owned(),
             subjects: vec![subject.to_owned()],
@@ -93,23 +78,10 @@ impl Log {
             max_message_size: i32::try_from(settings.max_entry_bytes).unwrap_or(i32::MAX),
             ..Default::default()
         };
-        let started = Instant::now();
-        loop {
-            match js.get_or_create_stream(config.clone()).await {
-                Ok(_) => break,
-                // A cluster that has just started has no meta leader for a few seconds.
-                Err(e) if started.elapsed() < STREAM_PATIENCE => {
-                    tracing::debug!(error = %e, stream, "waiting for JetStream");
-                    tokio::time::sleep(Duration::from_millis(500)).await;
-                }
-                Err(e) => {
-                    return Err(ClusterError::Stream {
-                        what: format!("making stream {stream}"),
-                        reason: e.to_string(),
-                    });
-                }
-            }
-        }
+        patiently(&format!("making stream {stream}"), || {
+            js.get_or_create_stream(config.clone())
+        })
+        .await?;
         Ok(Self {
             js,
             stream: stream.to_owned(),
@@ -309,6 +281,57 @@ impl Log {
             }
             self.state.lag.store(pending, Ordering::Relaxed);
             self.state.applied.send_modify(|a| *a = (*a).max(top));
+        }
+    }
+}
+
+/// A client of the NATS servers in `settings.url` (comma-separated), named `who`; it
+/// reconnects by itself, to any server of the cluster, for as long as it lives.
+pub(crate) async fn connect(
+    settings: &NatsSettings,
+    who: &str,
+) -> Result<async_nats::Client, ClusterError> {
+    let urls: Vec<&str> = settings
+        .url
+        .split(',')
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+        .collect();
+    async_nats::ConnectOptions::new()
+        .name(format!("toex {who}"))
+        .connection_timeout(Duration::from_secs(5))
+        .connect(urls)
+        .await
+        .map_err(|e| ClusterError::Connect {
+            url: settings.url.clone(),
+            reason: e.to_string(),
+        })
+}
+
+/// Runs `step` until it succeeds or [`STREAM_PATIENCE`] passes: a cluster that has just
+/// started, or lost a server, has no leader for a few seconds.
+pub(crate) async fn patiently<T, E, Fut>(
+    what: &str,
+    step: impl Fn() -> Fut,
+) -> Result<T, ClusterError>
+where
+    E: std::fmt::Display,
+    Fut: Future<Output = Result<T, E>>,
+{
+    let started = Instant::now();
+    loop {
+        match step().await {
+            Ok(done) => return Ok(done),
+            Err(e) if started.elapsed() < STREAM_PATIENCE => {
+                tracing::debug!(error = %e, what, "waiting for JetStream");
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+            Err(e) => {
+                return Err(ClusterError::Stream {
+                    what: what.to_owned(),
+                    reason: e.to_string(),
+                });
+            }
         }
     }
 }

@@ -12,11 +12,12 @@ pub mod installed;
 pub mod jobs;
 pub mod models;
 pub mod names;
-mod open;
+pub(crate) mod open;
 pub mod profiles;
 pub mod replication;
 mod services;
 pub mod settings;
+pub mod worker;
 
 pub use error::PipelineError;
 pub use ingest::Ingested;

@@ -43,8 +43,20 @@ impl Services {
     pub async fn open(settings: CoreSettings<'_>) -> Result<Opened, PipelineError> {
         let (index, mut models) = open_index(&settings.index.path, settings.models).await?;
         let translation = open_translation(settings.translation, &settings.models.dir).await?;
-        let (speech, speech_model) = load_speech(settings.transcription).await?;
-        models.push(speech_model);
+        // A replica sends recordings to the workers and loads no speech model itself.
+        let (speech, work) = match settings.nats.enabled() {
+            false => {
+                let (speech, speech_model) = load_speech(settings.transcription).await?;
+                models.push(speech_model);
+                (speech, None)
+            }
+            true => {
+                let work = toex_cluster::WorkQueue::open(settings.nats, "replica")
+                    .await
+                    .map_err(|e| opening("the work queue on NATS JetStream", e))?;
+                (None, Some(Arc::new(work)))
+            }
+        };
         let (graph, monitor) = open_graph(settings.neo4j)?;
         let cpu = CpuPool::new("search", settings.index.threads, settings.index.queue)?;
         let jobs_cpu = CpuPool::new("jobs", settings.index.threads, settings.index.queue)?;
@@ -81,6 +93,7 @@ impl Services {
             translation,
             speech,
             replication,
+            work,
             version: env!("CARGO_PKG_VERSION"),
         };
         Ok(Opened {
@@ -232,7 +245,7 @@ async fn open_translation(
 /// Whisper from `transcription.model`, loaded once off the async runtime, and its health
 /// entry. No model folder: a warning, and recordings wait (pending) for one. A folder that
 /// does not load stops start-up with the reason.
-async fn load_speech(
+pub(crate) async fn load_speech(
     t: &TranscriptionSettings,
 ) -> Result<(Option<Arc<SpeechEngine>>, ModelInfo), PipelineError> {
     let t = t.clone();

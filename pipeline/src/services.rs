@@ -46,5 +46,8 @@ pub struct Services {
     /// This replica's place in the index log on NATS JetStream; `None` in the
     /// single-process default, where writes go straight into `index`.
     pub replication: Option<Arc<crate::replication::Replication>>,
+    /// The work queue `toex worker` processes take recordings from (with NATS: this
+    /// process transcribes nothing itself).
+    pub work: Option<Arc<toex_cluster::WorkQueue>>,
     pub version: &'static str,
 }

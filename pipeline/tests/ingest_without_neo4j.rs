@@ -98,6 +98,7 @@ fn services(dir: &Path, graph: Arc<FakeGraph>) -> Services {
         toex_pipeline::TranslationModels::fixed(toex_inference::translate::Translators::none());
     Services {
         replication: None,
+        work: None,
         // Never connected: the pipeline's writes go through `ingest_graph`; the alert
         // check reads saved searches through it, finds Neo4j unreachable and logs that.
         graph: GraphClient::new(GraphSettings::default()).unwrap(),

@@ -10,7 +10,6 @@ use toex_synthetic::Scale;
 
 use crate::commands;
 use crate::settings::{CliOverrides, LogFormat, Settings, SettingsError};
-use crate::startup::Application;
 use crate::telemetry;
 
 #[derive(Debug, Parser)]
@@ -31,6 +30,14 @@ pub struct Cli {
 pub enum Command {
     /// Serve GraphQL (POST /graphql, GraphiQL at GET /graphql), /health and the web client.
     Serve(ServeArgs),
+    /// Take heavy work (transcription) from the NATS work queue (`--nats`) until stopped.
+    Worker {
+        /// Comma-separated: transcribe.
+        #[arg(long, value_delimiter = ',', default_value = "transcribe")]
+        tasks: Vec<String>,
+        #[command(flatten)]
+        conn: ServeArgs,
+    },
     /// Print the effective settings as TOML, secrets blanked.
     Config(ServeArgs),
     /// Load CSV or JSONL into the graph: persons, identifiers, incidents, missing, calls, edges,
@@ -394,7 +401,12 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(args) => {
             let settings = load_settings(cli.config.as_deref(), args)?;
             telemetry::init(&settings.log);
-            serve(settings)
+            commands::serve(settings)
+        }
+        Command::Worker { tasks, conn } => {
+            let settings = load_settings(cli.config.as_deref(), conn)?;
+            telemetry::init(&settings.log);
+            commands::worker(settings, tasks)
         }
         Command::Config(args) => {
             let settings = load_settings(cli.config.as_deref(), args)?;
@@ -575,19 +587,4 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .enable_all()
         .build()
         .context("starting the async runtime")
-}
-
-fn serve(settings: Settings) -> anyhow::Result<()> {
-    let workers = settings.server.workers;
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(workers.max(2))
-        .thread_name("toex-async")
-        .enable_all()
-        .build()
-        .context("starting the async runtime")?
-        .block_on(async move {
-            let app = Application::build(settings).await?;
-            tracing::info!(url = %format!("http://{}/graphql", app.address()), "toex is serving");
-            app.run_until_stopped().await
-        })
 }

@@ -11,8 +11,9 @@ use toex_formats::MAX_FILE_BYTES;
 use toex_indexer::NewDocument;
 use toex_indexer::jobs::{FileStatus, Job, JobState, MEDIA_EXTENSIONS};
 
+use super::hearing::{Hearing, Speech};
+use super::members;
 use super::translation::machine_translation;
-use super::{item_progress, members};
 use crate::{PipelineError, Services};
 
 /// Files per batch (one commit each).
@@ -159,7 +160,7 @@ impl Services {
             }
             let snapshot = job.clone();
             let translation = self.translation.get();
-            let speech = self.speech.is_some();
+            let speech = self.speech.is_some() || self.work.is_some();
             let spool = self.jobs.store().spool(&job.id)?;
             // Scanned pages are read side by side, as many as the pool has workers.
             let limits = toex_formats::Limits {
@@ -188,6 +189,7 @@ impl Services {
             // Files kept as their documents' originals: recordings, photos, scans, PDFs.
             let mut originals = HashMap::new();
             let mut held = Vec::new();
+            let mut recordings = Vec::new();
             for (i, p) in prepared {
                 match p {
                     Prepared::Status(s) => job.files[i].status = s,
@@ -211,13 +213,24 @@ impl Services {
                         }
                         held.push((i, sha256, kept, refused));
                     }
-                    Prepared::Recording => match self.transcribe_recording(&job, i).await? {
-                        Ok(doc) => {
-                            originals.insert(i, job.files[i].path.clone());
-                            docs.push((i, doc));
-                        }
-                        Err(error) => job.files[i].status = FileStatus::Failed { error },
-                    },
+                    Prepared::Recording => recordings.push(i),
+                }
+            }
+            // The batch's recordings side by side: each worker (or the speech engine's
+            // queue) takes the next as soon as it is free.
+            let heard = futures::future::join_all(
+                recordings
+                    .iter()
+                    .map(|&i| self.transcribe_recording(&job, i)),
+            )
+            .await;
+            for (i, outcome) in recordings.into_iter().zip(heard) {
+                match outcome? {
+                    Ok(doc) => {
+                        originals.insert(i, job.files[i].path.clone());
+                        docs.push((i, doc));
+                    }
+                    Err(error) => job.files[i].status = FileStatus::Failed { error },
                 }
             }
             let (slots, docs): (Vec<usize>, Vec<NewDocument>) = docs.into_iter().unzip();
@@ -256,7 +269,7 @@ impl Services {
         Ok(job)
     }
 
-    /// Transcribes file `i` of `job` (a recording) on the speech worker into a document
+    /// Transcribes file `i` of `job` (a recording), here or on a worker, into a document
     /// of time-coded segments in the spoken language, with an English translation of each
     /// segment when the language is not English (Whisper's translate task). `Err(reason)`
     /// for a file that is not usable audio; `Err` outside for a fault of the engine.
@@ -265,32 +278,13 @@ impl Services {
         job: &Job,
         i: usize,
     ) -> Result<Result<NewDocument, String>, PipelineError> {
-        use toex_inference::transcribe::Heard;
-        let speech = self
-            .speech
-            .as_ref()
-            .expect("only prepared with a speech engine");
         let file = &job.files[i];
-        // The job's worker is the queue's steady customer: it waits for room.
-        let heard = loop {
-            let progress = item_progress(self.jobs.clone(), job, i, "seconds");
-            match speech
-                .hear(file.path.clone(), job.language.clone(), progress)
-                .await
-            {
-                Err(toex_cpu::PoolError::Overloaded { .. }) => {
-                    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-                }
-                other => break other?,
-            }
-        };
-        let Heard {
+        let Hearing {
             transcript,
             english,
-        } = match heard {
-            Ok(heard) => heard,
-            Err(toex_inference::InferenceError::InvalidDocument(reason)) => return Ok(Err(reason)),
-            Err(other) => return Err(other.into()),
+        } = match self.hear(job, i).await? {
+            Ok(hearing) => hearing,
+            Err(reason) => return Ok(Err(reason)),
         };
         if transcript.segments.is_empty() {
             return Ok(Err("no speech was found in the recording".to_owned()));
@@ -307,7 +301,7 @@ impl Services {
                 }),
             ),
             Some(Err(err)) => {
-                tracing::warn!(file = file.name, error = %err, "speech not translated");
+                tracing::warn!(file = file.name, error = err, "speech not translated");
                 (None, None)
             }
             Some(Ok(_)) | None => (None, None),
@@ -413,7 +407,7 @@ fn stem(name: &str) -> &str {
 }
 
 /// A transcript as time-coded document segments.
-fn transcript_segments(t: &toex_inference::transcribe::Transcript) -> Vec<toex_formats::Segment> {
+fn transcript_segments(t: &Speech) -> Vec<toex_formats::Segment> {
     t.segments
         .iter()
         .map(|s| toex_formats::Segment {

@@ -3,6 +3,7 @@
 //! and progress broadcast to subscribers.
 
 mod files;
+pub mod hearing;
 mod members;
 mod translation;
 

@@ -7,6 +7,7 @@ mod import;
 mod ingest;
 mod models;
 mod profile;
+mod run;
 mod transcribe;
 mod translate;
 
@@ -28,6 +29,7 @@ pub use import::{demo, generate, import};
 pub use ingest::{IngestMeta, ingest};
 pub use models::{ModelsAction, models};
 pub use profile::profile;
+pub use run::{serve, worker};
 pub use transcribe::transcribe;
 pub use translate::{TranslateArgs, translate};
 

@@ -13,6 +13,8 @@ use toex_access::Role;
 use crate::helpers::{
     all_forces, free_port, repo_root, shared_neo4j_uri, toex_command, unique, user_client,
 };
+use crate::jobs::{file_of, job, upload};
+use crate::transcribe::espeak;
 
 /// One `nats-server` of the cluster.
 struct NatsNode {
@@ -176,6 +178,22 @@ impl Replica {
         }
     }
 
+    async fn graph_up(&self, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        while self
+            .health()
+            .await
+            .is_none_or(|h| h["neo4j"]["reachable"] != true)
+        {
+            assert!(
+                Instant::now() < deadline,
+                "Neo4j never came up for {}",
+                self.port
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
     async fn graphql(&self, query: &str, variables: Value) -> Value {
         self.client
             .post(self.url("/graphql"))
@@ -229,6 +247,27 @@ impl Drop for Replica {
     }
 }
 
+/// A `toex worker --tasks transcribe` process with Whisper tiny.en.
+fn worker(nats: &str) -> Child {
+    toex_command()
+        .args(["worker", "--tasks", "transcribe", "--nats", nats])
+        .env(
+            "TOEX_TRANSCRIPTION_MODEL",
+            repo_root().join(".toex/models/whisper-tiny.en"),
+        )
+        .env("TOEX_TRANSCRIPTION_BEAM", "1")
+        .env("TOEX_NATS_STREAM_REPLICAS", "3")
+        .env("TOEX_NATS_STALL_MS", "5000")
+        .stdout(Stdio::null())
+        .stderr(if std::env::var_os("TEST_LOG").is_some() {
+            Stdio::inherit()
+        } else {
+            Stdio::null()
+        })
+        .spawn()
+        .expect("starting toex worker")
+}
+
 /// A word no other test writes: letters only, so every analyser keeps it whole.
 fn word(i: usize) -> String {
     let tag: String = unique("")
@@ -266,6 +305,7 @@ async fn replicas_on_a_jetstream_cluster_survive_kill_9_and_index_each_document_
     for replica in [&a, &b] {
         let health = replica.caught_up(0, Duration::from_secs(120)).await;
         assert_eq!(health["role"], "REPLICA", "{health}");
+        replica.graph_up(Duration::from_secs(60)).await;
     }
     eprintln!("cluster up in {:.1} s", started.elapsed().as_secs_f64());
 
@@ -314,10 +354,73 @@ async fn replicas_on_a_jetstream_cluster_survive_kill_9_and_index_each_document_
         "both replicas hold the same documents: {ha} {hb}"
     );
     assert_eq!(ha["replication"]["applied"], hb["replication"]["applied"]);
+
+    // Recordings go to the workers (the replicas load no speech model): two take them,
+    // and one is killed while the job runs; its item goes to the other.
+    let mut workers = [worker(&urls), worker(&urls)];
+    let operation = unique("OP-CLUSTER");
+    let calls: Vec<(String, Vec<u8>)> = (0..4)
+        .map(|i| {
+            let said = format!("Call {i}. The blue van was parked behind the chip shop.");
+            (format!("call {i}.wav"), espeak(&said, "en"))
+        })
+        .chain([(
+            "note.txt".to_owned(),
+            b"A note about the chip shop.".to_vec(),
+        )])
+        .collect();
+    let submitted = upload(&a.client, &a.url("/graphql"), "TESTA", &operation, calls).await;
+    let id = submitted["data"]["ingestFiles"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{submitted}"))
+        .to_owned();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let _ = workers[0].kill();
+    let _ = workers[0].wait();
+    let deadline = Instant::now() + Duration::from_secs(240);
+    let done = loop {
+        let state = job(&a.client, &a.url("/graphql"), &id).await;
+        if state["state"] == "DONE" {
+            break state;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the job did not finish: {state:#}"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
+    let _ = workers[1].kill();
+    let mut transcripts = Vec::new();
+    for i in 0..4 {
+        let call = file_of(&done, &format!("call {i}.wav"));
+        assert_eq!(call["status"], "DONE", "{call}");
+        transcripts.push(call["documentId"].as_str().unwrap().to_owned());
+    }
+    for replica in [&a, &b] {
+        replica
+            .caught_up(words.len() as u64 + 5, Duration::from_secs(60))
+            .await;
+    }
+    for id in &transcripts {
+        let query = "query($id: String!) { document(id: $id) { sourceType text } }";
+        let on_a = a.graphql(query, json!({ "id": id })).await;
+        let on_b = b.graphql(query, json!({ "id": id })).await;
+        assert_eq!(
+            on_a["data"]["document"]["sourceType"], "transcript",
+            "{on_a}"
+        );
+        let heard = on_a["data"]["document"]["text"]
+            .as_str()
+            .unwrap()
+            .to_lowercase();
+        assert!(heard.contains("shop") || heard.contains("van"), "{on_a}");
+        assert_eq!(on_a, on_b, "the same transcript on both replicas");
+    }
+    let health = a.health().await.unwrap();
     eprintln!(
         "{} documents on each replica, log applied to {} ({:.1} s in all)",
-        ha["index"]["documents"],
-        ha["replication"]["applied"],
+        health["index"]["documents"],
+        health["replication"]["applied"],
         started.elapsed().as_secs_f64()
     );
 }

@@ -55,7 +55,7 @@ fn words(s: &str) -> String {
 }
 
 /// English speech from espeak-ng, as WAV bytes.
-fn espeak(text: &str, voice: &str) -> Vec<u8> {
+pub(crate) fn espeak(text: &str, voice: &str) -> Vec<u8> {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("speech.wav");
     let status = Command::new("espeak-ng")

@@ -1,0 +1,344 @@
+//! Work for `toex worker` processes: a JetStream work-queue stream (each item goes to one
+//! worker, is redelivered when a worker dies or stalls, and fails with its reason after a
+//! bounded number of attempts), the item's file in the object store, and its result in
+//! a key-value bucket that the submitting replica waits on.
+
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use async_nats::HeaderMap;
+use async_nats::jetstream::consumer::{AckPolicy, pull};
+use async_nats::jetstream::stream::RawMessageErrorKind;
+use async_nats::jetstream::stream::{Config, RetentionPolicy, StorageType};
+use async_nats::jetstream::{self, AckKind, Context, object_store};
+use futures::StreamExt;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::{ClusterError, NatsSettings};
+
+const WORK_STREAM: &str = "TOEX_WORK";
+const RESULTS: &str = "TOEX_RESULTS";
+const FILES: &str = "toex-files";
+/// Attempts at one item before it fails with the last reason.
+pub const MAX_ATTEMPTS: i64 = 3;
+
+/// What a worker sends back for one item.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome<R> {
+    Done(R),
+    /// The item cannot be done (bad input, or every attempt failed): why.
+    Failed(String),
+}
+
+/// The work queue, its files and its results.
+pub struct WorkQueue {
+    js: Context,
+    results: jetstream::stream::Stream,
+    files: object_store::ObjectStore,
+    /// How long a worker may hold an item without a sign of life before it is redelivered.
+    stall: Duration,
+}
+
+fn stream_error(what: &str) -> impl Fn(String) -> ClusterError + '_ {
+    move |reason| ClusterError::Stream {
+        what: what.to_owned(),
+        reason,
+    }
+}
+
+impl WorkQueue {
+    /// Connects and makes (or finds) the work stream, the results bucket and the files
+    /// bucket; `who` names this process to the NATS server.
+    pub async fn open(settings: &NatsSettings, who: &str) -> Result<Self, ClusterError> {
+        let client = crate::log::connect(settings, who).await?;
+        let js = jetstream::new(client);
+        let replicas = settings.stream_replicas;
+        crate::log::patiently("making the work stream", || {
+            js.get_or_create_stream(Config {
+                name: WORK_STREAM.to_owned(),
+                subjects: vec!["toex.work.>".to_owned()],
+                retention: RetentionPolicy::WorkQueue,
+                storage: StorageType::File,
+                num_replicas: replicas,
+                duplicate_window: Duration::from_secs(120),
+                ..Default::default()
+            })
+        })
+        .await?;
+        // The results: the last message on each item's subject (what a key-value bucket
+        // is underneath, made here so that NATS 2.9 servers take it too).
+        let results = crate::log::patiently("making the results stream", || {
+            js.get_or_create_stream(Config {
+                name: RESULTS.to_owned(),
+                subjects: vec!["toex.result.*".to_owned()],
+                max_messages_per_subject: 1,
+                max_age: Duration::from_secs(7 * 24 * 3600),
+                storage: StorageType::File,
+                num_replicas: replicas,
+                ..Default::default()
+            })
+        })
+        .await?;
+        let files = crate::log::patiently("making the files bucket", || {
+            js.create_object_store(object_store::Config {
+                bucket: FILES.to_owned(),
+                max_age: Duration::from_secs(7 * 24 * 3600),
+                storage: StorageType::File,
+                num_replicas: replicas,
+                ..Default::default()
+            })
+        })
+        .await?;
+        Ok(Self {
+            js,
+            results,
+            files,
+            stall: Duration::from_millis(settings.stall_ms),
+        })
+    }
+
+    /// Submits `item` of `task` with its file, under `id` (stable for the same item, so
+    /// submitting again after a crash is one item), and waits up to `patience` for a
+    /// worker's outcome.
+    pub async fn run<T: Serialize, R: DeserializeOwned>(
+        &self,
+        task: &str,
+        id: &str,
+        item: &T,
+        file: &Path,
+        patience: Duration,
+    ) -> Result<Outcome<R>, ClusterError> {
+        let key = key_of(id);
+        if let Some(outcome) = self.outcome(&key).await? {
+            return Ok(outcome);
+        }
+        let publish = |reason: String| ClusterError::Publish {
+            stream: WORK_STREAM.to_owned(),
+            reason,
+        };
+        let mut reader = tokio::fs::File::open(file)
+            .await
+            .map_err(|e| publish(format!("reading {}: {e}", file.display())))?;
+        self.files
+            .put(key.as_str(), &mut reader)
+            .await
+            .map_err(|e| publish(format!("storing the file: {e}")))?;
+        let body = serde_json::to_vec(&Envelope { key: &key, item })
+            .map_err(|e| ClusterError::Encode(e.to_string()))?;
+        let mut headers = HeaderMap::new();
+        headers.insert("Nats-Msg-Id", key.as_str());
+        crate::log::patiently("queueing work", || async {
+            self.js
+                .publish_with_headers(
+                    format!("toex.work.{task}"),
+                    headers.clone(),
+                    body.clone().into(),
+                )
+                .await?
+                .await
+        })
+        .await?;
+        let started = Instant::now();
+        let mut wait = Duration::from_millis(100);
+        loop {
+            if let Some(outcome) = self.outcome(&key).await? {
+                let _ = self.files.delete(key.as_str()).await;
+                return Ok(outcome);
+            }
+            if started.elapsed() > patience {
+                return Ok(Outcome::Failed(format!(
+                    "no worker for `{task}` finished it in {} s (is `toex worker --tasks {task}` running?)",
+                    patience.as_secs()
+                )));
+            }
+            tokio::time::sleep(wait).await;
+            wait = (wait * 2).min(Duration::from_secs(1));
+        }
+    }
+
+    async fn outcome<R: DeserializeOwned>(
+        &self,
+        key: &str,
+    ) -> Result<Option<Outcome<R>>, ClusterError> {
+        let last = self
+            .results
+            .raw_message_builder()
+            .last_by_subject(format!("toex.result.{key}"))
+            .send()
+            .await;
+        let message = match last {
+            Ok(message) => message,
+            Err(e) if e.kind() == RawMessageErrorKind::NoMessageFound => return Ok(None),
+            Err(e) => return Err(stream_error("reading a result")(e.to_string())),
+        };
+        serde_json::from_slice(&message.payload)
+            .map(Some)
+            .map_err(|e| ClusterError::Encode(e.to_string()))
+    }
+
+    /// Takes items of `task` one at a time for as long as the process runs: the file is
+    /// fetched to `scratch`, `work` runs, and the item is acknowledged only after its
+    /// outcome is stored. `work` answers `Err` for an item it cannot do now (it is tried
+    /// again, up to [`MAX_ATTEMPTS`]) and `Ok(Outcome::Failed)` for one it never can.
+    pub async fn serve<T, R, F, Fut>(&self, task: &str, scratch: &Path, work: F) -> ClusterError
+    where
+        T: DeserializeOwned,
+        R: Serialize,
+        F: Fn(T, PathBuf) -> Fut,
+        Fut: Future<Output = Result<Outcome<R>, String>>,
+    {
+        loop {
+            if let Err(e) = self.serve_once(task, scratch, &work).await {
+                tracing::warn!(task, error = %e, "taking work again shortly");
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+        }
+    }
+
+    async fn serve_once<T, R, F, Fut>(
+        &self,
+        task: &str,
+        scratch: &Path,
+        work: &F,
+    ) -> Result<(), String>
+    where
+        T: DeserializeOwned,
+        R: Serialize,
+        F: Fn(T, PathBuf) -> Fut,
+        Fut: Future<Output = Result<Outcome<R>, String>>,
+    {
+        let stream = self
+            .js
+            .get_stream(WORK_STREAM)
+            .await
+            .map_err(|e| e.to_string())?;
+        let name = format!("workers-{task}");
+        let consumer = stream
+            .get_or_create_consumer(
+                &name,
+                pull::Config {
+                    durable_name: Some(name.clone()),
+                    filter_subject: format!("toex.work.{task}"),
+                    ack_policy: AckPolicy::Explicit,
+                    ack_wait: self.stall,
+                    max_deliver: MAX_ATTEMPTS,
+                    ..Default::default()
+                },
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        loop {
+            let mut batch = consumer
+                .fetch()
+                .max_messages(1)
+                .expires(Duration::from_secs(1))
+                .messages()
+                .await
+                .map_err(|e| e.to_string())?;
+            let Some(message) = batch.next().await else {
+                continue;
+            };
+            let message = message.map_err(|e| e.to_string())?;
+            let attempt = message.info().map(|i| i.delivered).unwrap_or(1);
+            let OwnedEnvelope { key, item } = match serde_json::from_slice(&message.payload) {
+                Ok(envelope) => envelope,
+                Err(e) => {
+                    tracing::error!(task, error = %e, "a work item that cannot be read: dropped");
+                    message
+                        .ack_with(AckKind::Term)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    continue;
+                }
+            };
+            let path = scratch.join(&key);
+            let outcome = match self.fetch_file(&key, &path).await {
+                Ok(()) => {
+                    // Tells NATS the item is alive while long work runs.
+                    let beat = async {
+                        loop {
+                            tokio::time::sleep(self.stall / 3).await;
+                            let _ = message.ack_with(AckKind::Progress).await;
+                        }
+                    };
+                    tokio::select! {
+                        outcome = work(item, path.clone()) => outcome,
+                        () = beat => unreachable!("the heartbeat never ends"),
+                    }
+                }
+                Err(e) => Err(e),
+            };
+            let _ = tokio::fs::remove_file(&path).await;
+            let outcome = match outcome {
+                Ok(outcome) => outcome,
+                Err(reason) if attempt >= MAX_ATTEMPTS => {
+                    Outcome::Failed(format!("failed {attempt} times; the last: {reason}"))
+                }
+                Err(reason) => {
+                    tracing::warn!(
+                        task,
+                        key,
+                        attempt,
+                        reason,
+                        "work item failed; it will be tried again"
+                    );
+                    let _ = message
+                        .ack_with(AckKind::Nak(Some(Duration::from_secs(1))))
+                        .await;
+                    continue;
+                }
+            };
+            let bytes = serde_json::to_vec(&outcome).map_err(|e| e.to_string())?;
+            self.js
+                .publish(format!("toex.result.{key}"), bytes.into())
+                .await
+                .map_err(|e| e.to_string())?
+                .await
+                .map_err(|e| e.to_string())?;
+            message.double_ack().await.map_err(|e| e.to_string())?;
+        }
+    }
+
+    async fn fetch_file(&self, key: &str, path: &Path) -> Result<(), String> {
+        let mut object = self
+            .files
+            .get(key)
+            .await
+            .map_err(|e| format!("its file: {e}"))?;
+        let mut out = tokio::fs::File::create(path)
+            .await
+            .map_err(|e| format!("writing {}: {e}", path.display()))?;
+        tokio::io::copy(&mut object, &mut out)
+            .await
+            .map_err(|e| format!("fetching its file: {e}"))?;
+        Ok(())
+    }
+}
+
+#[derive(Serialize)]
+struct Envelope<'a, T> {
+    key: &'a str,
+    item: T,
+}
+
+#[derive(Deserialize)]
+struct OwnedEnvelope<T> {
+    key: String,
+    item: T,
+}
+
+/// A key the results bucket and the object store take: letters, digits, `-`, `_`.
+fn key_of(id: &str) -> String {
+    id.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}

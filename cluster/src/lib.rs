@@ -3,12 +3,14 @@
 //! [`WorkQueue`], the heavy work (transcription) that `toex worker` processes take.
 
 mod error;
+mod latest;
 mod log;
 mod work;
 
 use serde::{Deserialize, Serialize};
 
 pub use error::ClusterError;
+pub use latest::Latest;
 pub use log::{Followed, Log, LogState};
 pub use work::{MAX_ATTEMPTS, Outcome, WorkQueue};
 

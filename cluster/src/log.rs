@@ -229,16 +229,16 @@ impl Log {
     {
         let consumer = self.consumer().await?;
         loop {
-            let mut batch = consumer
-                .fetch()
-                .max_messages(FOLLOW_BATCH)
-                .expires(Duration::from_millis(500))
-                .messages()
-                .await
-                .map_err(|e| e.to_string())?;
-            let mut messages = Vec::new();
-            while let Some(message) = batch.next().await {
-                messages.push(message.map_err(|e| e.to_string())?);
+            // What is there now, up to a batch; when nothing is, one request that waits
+            // for the next entry (never a loop of empty requests).
+            let mut messages = take(consumer.fetch().max_messages(FOLLOW_BATCH).messages()).await?;
+            if messages.is_empty() {
+                let next = consumer
+                    .batch()
+                    .max_messages(1)
+                    .expires(Duration::from_secs(5))
+                    .messages();
+                messages = take(next).await?;
             }
             self.state.connected.store(true, Ordering::Relaxed);
             let Some(newest) = messages.last() else {
@@ -334,4 +334,16 @@ where
             }
         }
     }
+}
+
+/// Every message of one pull request.
+pub(crate) async fn take<E: std::fmt::Display>(
+    request: impl Future<Output = Result<async_nats::jetstream::consumer::pull::Batch, E>>,
+) -> Result<Vec<async_nats::jetstream::Message>, String> {
+    let mut batch = request.await.map_err(|e| e.to_string())?;
+    let mut messages = Vec::new();
+    while let Some(message) = batch.next().await {
+        messages.push(message.map_err(|e| e.to_string())?);
+    }
+    Ok(messages)
 }

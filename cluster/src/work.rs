@@ -9,13 +9,12 @@ use std::time::{Duration, Instant};
 
 use async_nats::HeaderMap;
 use async_nats::jetstream::consumer::{AckPolicy, pull};
-use async_nats::jetstream::stream::RawMessageErrorKind;
 use async_nats::jetstream::stream::{Config, RetentionPolicy, StorageType};
 use async_nats::jetstream::{self, AckKind, Context, object_store};
-use futures::StreamExt;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use crate::latest::{Latest, key_of};
 use crate::{ClusterError, NatsSettings};
 
 const WORK_STREAM: &str = "TOEX_WORK";
@@ -36,17 +35,10 @@ pub enum Outcome<R> {
 /// The work queue, its files and its results.
 pub struct WorkQueue {
     js: Context,
-    results: jetstream::stream::Stream,
+    results: Latest,
     files: object_store::ObjectStore,
     /// How long a worker may hold an item without a sign of life before it is redelivered.
     stall: Duration,
-}
-
-fn stream_error(what: &str) -> impl Fn(String) -> ClusterError + '_ {
-    move |reason| ClusterError::Stream {
-        what: what.to_owned(),
-        reason,
-    }
 }
 
 impl WorkQueue {
@@ -68,20 +60,7 @@ impl WorkQueue {
             })
         })
         .await?;
-        // The results: the last message on each item's subject (what a key-value bucket
-        // is underneath, made here so that NATS 2.9 servers take it too).
-        let results = crate::log::patiently("making the results stream", || {
-            js.get_or_create_stream(Config {
-                name: RESULTS.to_owned(),
-                subjects: vec!["toex.result.*".to_owned()],
-                max_messages_per_subject: 1,
-                max_age: Duration::from_secs(7 * 24 * 3600),
-                storage: StorageType::File,
-                num_replicas: replicas,
-                ..Default::default()
-            })
-        })
-        .await?;
+        let results = Latest::open(&js, settings, RESULTS, "toex.result").await?;
         let files = crate::log::patiently("making the files bucket", || {
             js.create_object_store(object_store::Config {
                 bucket: FILES.to_owned(),
@@ -163,18 +142,10 @@ impl WorkQueue {
         &self,
         key: &str,
     ) -> Result<Option<Outcome<R>>, ClusterError> {
-        let last = self
-            .results
-            .raw_message_builder()
-            .last_by_subject(format!("toex.result.{key}"))
-            .send()
-            .await;
-        let message = match last {
-            Ok(message) => message,
-            Err(e) if e.kind() == RawMessageErrorKind::NoMessageFound => return Ok(None),
-            Err(e) => return Err(stream_error("reading a result")(e.to_string())),
+        let Some(bytes) = self.results.get(key).await? else {
+            return Ok(None);
         };
-        serde_json::from_slice(&message.payload)
+        serde_json::from_slice(&bytes)
             .map(Some)
             .map_err(|e| ClusterError::Encode(e.to_string()))
     }
@@ -231,17 +202,15 @@ impl WorkQueue {
             .await
             .map_err(|e| e.to_string())?;
         loop {
-            let mut batch = consumer
-                .fetch()
+            // One request that waits for the next item (never a loop of empty ones).
+            let next = consumer
+                .batch()
                 .max_messages(1)
-                .expires(Duration::from_secs(1))
-                .messages()
-                .await
-                .map_err(|e| e.to_string())?;
-            let Some(message) = batch.next().await else {
+                .expires(Duration::from_secs(5))
+                .messages();
+            let Some(message) = crate::log::take(next).await?.pop() else {
                 continue;
             };
-            let message = message.map_err(|e| e.to_string())?;
             let attempt = message.info().map(|i| i.delivered).unwrap_or(1);
             let OwnedEnvelope { key, item } = match serde_json::from_slice(&message.payload) {
                 Ok(envelope) => envelope,
@@ -292,10 +261,8 @@ impl WorkQueue {
                 }
             };
             let bytes = serde_json::to_vec(&outcome).map_err(|e| e.to_string())?;
-            self.js
-                .publish(format!("toex.result.{key}"), bytes.into())
-                .await
-                .map_err(|e| e.to_string())?
+            self.results
+                .put(&key, bytes)
                 .await
                 .map_err(|e| e.to_string())?;
             message.double_ack().await.map_err(|e| e.to_string())?;
@@ -328,17 +295,4 @@ struct Envelope<'a, T> {
 struct OwnedEnvelope<T> {
     key: String,
     item: T,
-}
-
-/// A key the results bucket and the object store take: letters, digits, `-`, `_`.
-fn key_of(id: &str) -> String {
-    id.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect()
 }

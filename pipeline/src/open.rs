@@ -54,9 +54,14 @@ impl Services {
                 let work = toex_cluster::WorkQueue::open(settings.nats, "replica")
                     .await
                     .map_err(|e| opening("the work queue on NATS JetStream", e))?;
-                (None, Some(Arc::new(work)))
+                let latest =
+                    toex_cluster::Latest::connect(settings.nats, "jobs", "TOEX_JOBS", "toex.job")
+                        .await
+                        .map_err(|e| opening("the job states on NATS JetStream", e))?;
+                (None, Some((Arc::new(work), latest)))
             }
         };
+        let (work, latest) = work.unzip();
         let (graph, monitor) = open_graph(settings.neo4j)?;
         let cpu = CpuPool::new("search", settings.index.threads, settings.index.queue)?;
         let jobs_cpu = CpuPool::new("jobs", settings.index.threads, settings.index.queue)?;
@@ -66,6 +71,9 @@ impl Services {
             .unfinished()
             .map_err(|e| opening("the ingest jobs", e))?;
         let (jobs, job_queue) = Jobs::new(store, settings.index.job_queue);
+        if let Some(latest) = latest {
+            jobs.share(latest);
+        }
         let replication = match settings.nats.enabled() {
             true => {
                 let replica = replica_of(settings.nats, &settings.index.path);

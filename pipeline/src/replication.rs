@@ -71,24 +71,14 @@ impl Replication {
         self.log.follow(move |entries: Vec<IndexEntry>| {
             let (index, cpu) = (index.clone(), cpu.clone());
             async move {
-                // Entries published together share their time: one commit per run.
-                let mut runs: Vec<(i64, Vec<NewDocument>)> = Vec::new();
-                for IndexEntry::Document { doc, at_micros } in entries {
-                    match runs.last_mut() {
-                        Some((at, docs)) if *at == at_micros => docs.push(*doc),
-                        _ => runs.push((at_micros, vec![*doc])),
-                    }
-                }
-                cpu.run(move || {
-                    for (at, docs) in runs {
-                        index
-                            .add_documents_at(&docs, at)
-                            .map_err(|e| e.to_string())?;
-                    }
-                    Ok(())
-                })
-                .await
-                .map_err(|e| e.to_string())?
+                // Everything fetched together is one commit.
+                let (docs, times): (Vec<NewDocument>, Vec<i64>) = entries
+                    .into_iter()
+                    .map(|IndexEntry::Document { doc, at_micros }| (*doc, at_micros))
+                    .unzip();
+                cpu.run(move || apply(&index, &docs, &times))
+                    .await
+                    .map_err(|e| e.to_string())?
             }
         })
     }
@@ -146,6 +136,29 @@ impl Replication {
                     .collect()
             }
         }
+    }
+}
+
+/// Indexes what the log brought with one commit. A document the index refuses (checked
+/// before publishing, so only a bug or a newer writer's entry) is logged and skipped,
+/// one by one, so that it can never hold the log up; any other failure is retried.
+fn apply(index: &SearchIndex, docs: &[NewDocument], times: &[i64]) -> Result<(), String> {
+    use toex_indexer::IndexError::InvalidDocument;
+    match index.add_documents_at(docs, times) {
+        Ok(_) => Ok(()),
+        Err(InvalidDocument(reason)) if docs.len() == 1 => {
+            tracing::error!(
+                title = docs[0].title,
+                reason,
+                "an entry of the index log refused: skipped"
+            );
+            Ok(())
+        }
+        Err(InvalidDocument(_)) => docs
+            .iter()
+            .zip(times)
+            .try_for_each(|(doc, at)| apply(index, std::slice::from_ref(doc), &[*at])),
+        Err(e) => Err(e.to_string()),
     }
 }
 

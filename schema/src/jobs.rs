@@ -187,10 +187,11 @@ impl JobsQuery {
     ) -> ApiResult<Option<IngestJob>> {
         let services = ctx.data_unchecked::<Services>();
         let scope = crate::access::scope(ctx)?;
+        // A job another replica runs is read from what it last shared.
         Ok(services
             .jobs
-            .store()
-            .load(&id)?
+            .find(&id)
+            .await?
             .as_ref()
             .filter(|job| scope.contains(&job.force, job.operation.as_deref()))
             .map(IngestJob::from))

@@ -18,22 +18,27 @@ impl SearchIndex {
     /// [`SearchIndex::add_documents`], with each document's content hash beside its id
     /// (the text is hashed once, here).
     pub fn add_documents_hashed(&self, docs: &[NewDocument]) -> Result<Vec<Added>, IndexError> {
-        self.add_documents_at(docs, Utc::now().timestamp_micros())
+        self.add_documents_at(docs, &vec![Utc::now().timestamp_micros(); docs.len()])
     }
 
-    /// [`Self::add_documents_hashed`] with the ingest time given (microseconds since the
-    /// epoch): replicas applying the same entry of the index log store the same time.
+    /// [`Self::add_documents_hashed`] with each document's ingest time given
+    /// (microseconds since the epoch): replicas applying the same entries of the index
+    /// log store the same times.
     pub fn add_documents_at(
         &self,
         docs: &[NewDocument],
-        at_micros: i64,
+        at_micros: &[i64],
     ) -> Result<Vec<Added>, IndexError> {
         for doc in docs {
             doc.validate()?;
         }
         let f = self.fields;
         let embedded = self.embed_documents(docs)?;
-        let now = tantivy::DateTime::from_timestamp_micros(at_micros);
+        if at_micros.len() != docs.len() {
+            return Err(IndexError::InvalidDocument(
+                "one ingest time per document".to_owned(),
+            ));
+        }
         let mut times = Vec::with_capacity(docs.len());
         let mut writer = self.writer.lock().unwrap_or_else(|p| p.into_inner());
         // A delete costs a term look-up in every segment at commit: only documents that
@@ -43,11 +48,11 @@ impl SearchIndex {
         let mut in_batch: std::collections::HashMap<String, (String, Option<Provenance>)> =
             std::collections::HashMap::with_capacity(docs.len());
         let mut ids = Vec::with_capacity(docs.len());
-        for (doc, vectors) in docs.iter().zip(&embedded) {
+        for ((doc, vectors), &micros) in docs.iter().zip(&embedded).zip(at_micros) {
             let hash = doc.content_hash();
             let id = NewDocument::id_of(&hash);
             let term = Term::from_field_text(f.id, &id);
-            let mut at = now;
+            let mut at = tantivy::DateTime::from_timestamp_micros(micros);
             let mut provenance = doc.provenance.clone();
             let mut earlier = in_batch.get(&id).cloned();
             if earlier.is_some() || searcher.doc_freq(&term)? > 0 {

@@ -24,6 +24,15 @@ pub struct Jobs {
     store: JobStore,
     queue: mpsc::Sender<String>,
     watchers: Mutex<HashMap<String, watch::Sender<Job>>>,
+    /// With NATS: each job's latest state, for other replicas to read.
+    shared: std::sync::OnceLock<Arc<Shared>>,
+}
+
+/// Job snapshots waiting to be published (the latest of each), and where they go.
+struct Shared {
+    latest: toex_cluster::Latest,
+    pending: Mutex<HashMap<String, Job>>,
+    wake: tokio::sync::Notify,
 }
 
 impl Jobs {
@@ -36,9 +45,55 @@ impl Jobs {
                 store,
                 queue,
                 watchers: Mutex::new(HashMap::new()),
+                shared: std::sync::OnceLock::new(),
             }),
             rx,
         )
+    }
+
+    /// Publishes every job's changes to `latest` from now on (a background task sends
+    /// the newest state of each job; progress inside an item is coalesced), so any
+    /// replica can answer for a job this one runs.
+    pub fn share(self: &Arc<Self>, latest: toex_cluster::Latest) {
+        let shared = Arc::new(Shared {
+            latest,
+            pending: Mutex::new(HashMap::new()),
+            wake: tokio::sync::Notify::new(),
+        });
+        if self.shared.set(shared.clone()).is_err() {
+            return;
+        }
+        tokio::spawn(async move {
+            loop {
+                shared.wake.notified().await;
+                let batch: Vec<Job> = {
+                    let mut pending = shared.pending.lock().unwrap_or_else(|p| p.into_inner());
+                    pending.drain().map(|(_, job)| job).collect()
+                };
+                for job in batch {
+                    let body = serde_json::to_vec(&job).unwrap_or_default();
+                    if let Err(e) = shared.latest.put(&job.id, body).await {
+                        tracing::warn!(job = job.id, error = %e, "job state not shared");
+                    }
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            }
+        });
+    }
+
+    /// Job `id` from this process's store, or else as the replica running it last
+    /// shared it.
+    pub async fn find(&self, id: &str) -> Result<Option<Job>, PipelineError> {
+        if let Some(job) = self.store.load(id)? {
+            return Ok(Some(job));
+        }
+        let Some(shared) = self.shared.get() else {
+            return Ok(None);
+        };
+        let Some(bytes) = shared.latest.get(id).await? else {
+            return Ok(None);
+        };
+        Ok(serde_json::from_slice(&bytes).ok())
     }
 
     /// Jobs waiting in the queue for the worker.
@@ -90,6 +145,12 @@ impl Jobs {
         sender.send_replace(job.clone());
         if job.state == JobState::Done {
             watchers.remove(&job.id);
+        }
+        drop(watchers);
+        if let Some(shared) = self.shared.get() {
+            let mut pending = shared.pending.lock().unwrap_or_else(|p| p.into_inner());
+            pending.insert(job.id.clone(), job.clone());
+            shared.wake.notify_one();
         }
     }
 

@@ -13,7 +13,7 @@ use toex_access::Role;
 use crate::helpers::{
     all_forces, free_port, repo_root, shared_neo4j_uri, toex_command, unique, user_client,
 };
-use crate::jobs::{file_of, job, upload};
+use crate::jobs::{file_of, upload};
 use crate::transcribe::espeak;
 
 /// One `nats-server` of the cluster.
@@ -194,6 +194,33 @@ impl Replica {
         }
     }
 
+    /// Waits until job `id` is done, through restarts of whichever replica runs it.
+    async fn finished(&self, id: &str, timeout: Duration) -> Value {
+        let deadline = Instant::now() + timeout;
+        let query = "query($id: String!) { ingestJob(id: $id) { state files { name status documentId reason } } }";
+        loop {
+            let state = self
+                .client
+                .post(self.url("/graphql"))
+                .json(&json!({ "query": query, "variables": { "id": id } }))
+                .send()
+                .await;
+            let state: Option<Value> = match state {
+                Ok(response) => response.json().await.ok(),
+                Err(_) => None,
+            };
+            let job = state.as_ref().map(|s| &s["data"]["ingestJob"]);
+            if job.is_some_and(|j| j["state"] == "DONE") {
+                return job.unwrap().clone();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "job {id} did not finish: {state:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+    }
+
     async fn graphql(&self, query: &str, variables: Value) -> Value {
         self.client
             .post(self.url("/graphql"))
@@ -355,53 +382,81 @@ async fn replicas_on_a_jetstream_cluster_survive_kill_9_and_index_each_document_
     );
     assert_eq!(ha["replication"]["applied"], hb["replication"]["applied"]);
 
-    // Recordings go to the workers (the replicas load no speech model): two take them,
-    // and one is killed while the job runs; its item goes to the other.
-    let mut workers = [worker(&urls), worker(&urls)];
-    let operation = unique("OP-CLUSTER");
-    let calls: Vec<(String, Vec<u8>)> = (0..4)
-        .map(|i| {
-            let said = format!("Call {i}. The blue van was parked behind the chip shop.");
-            (format!("call {i}.wav"), espeak(&said, "en"))
-        })
-        .chain([(
-            "note.txt".to_owned(),
-            b"A note about the chip shop.".to_vec(),
-        )])
-        .collect();
-    let submitted = upload(&a.client, &a.url("/graphql"), "TESTA", &operation, calls).await;
-    let id = submitted["data"]["ingestFiles"]["id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("{submitted}"))
-        .to_owned();
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // The fault run: 1,000 files (recordings among them) in two jobs, one on each
+    // replica; recordings go to the workers (the replicas load no speech model). While
+    // the jobs run, a worker, a NATS node and the replica running a job are killed,
+    // then started again.
+    let mut workers = vec![worker(&urls), worker(&urls)];
+    let run = word(26);
+    let mut jobs = Vec::new();
+    let mut recordings = Vec::new();
+    for (j, replica) in [&a, &b].into_iter().enumerate() {
+        let mut files: Vec<(String, Vec<u8>)> = (0..495)
+            .map(|i| {
+                let text = format!("Statement {j}-{i} of {run}: {} was seen.", word(i % 26));
+                (format!("statement {i}.txt"), text.into_bytes())
+            })
+            .collect();
+        for i in 0..5 {
+            let said = format!("Call {j} {i}. The blue van was parked behind the chip shop.");
+            files.push((format!("call {i}.wav"), espeak(&said, "en")));
+            recordings.push((j, format!("call {i}.wav")));
+        }
+        let operation = unique("OP-CLUSTER");
+        let submitted = upload(
+            &replica.client,
+            &replica.url("/graphql"),
+            "TESTA",
+            &operation,
+            files,
+        )
+        .await;
+        let id = submitted["data"]["ingestFiles"]["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{submitted}"))
+            .to_owned();
+        jobs.push(id);
+    }
+    tokio::time::sleep(Duration::from_millis(1000)).await;
     let _ = workers[0].kill();
     let _ = workers[0].wait();
-    let deadline = Instant::now() + Duration::from_secs(240);
-    let done = loop {
-        let state = job(&a.client, &a.url("/graphql"), &id).await;
-        if state["state"] == "DONE" {
-            break state;
+    nats[1].kill();
+    a.kill();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    nats[1].start();
+    a.start();
+    workers.push(worker(&urls));
+    // Each job is followed from the other replica (its state is shared through NATS).
+    let mut done = Vec::new();
+    for (id, other) in jobs.iter().zip([&b, &a]) {
+        done.push(other.finished(id, Duration::from_secs(300)).await);
+    }
+    for child in &mut workers {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    for (j, job) in done.iter().enumerate() {
+        for file in job["files"].as_array().unwrap() {
+            assert_eq!(file["status"], "DONE", "job {j}: {file}");
         }
-        assert!(
-            Instant::now() < deadline,
-            "the job did not finish: {state:#}"
-        );
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    };
-    let _ = workers[1].kill();
-    let mut transcripts = Vec::new();
-    for i in 0..4 {
-        let call = file_of(&done, &format!("call {i}.wav"));
-        assert_eq!(call["status"], "DONE", "{call}");
-        transcripts.push(call["documentId"].as_str().unwrap().to_owned());
     }
+    let expected = words.len() as u64 + 1_000;
     for replica in [&a, &b] {
-        replica
-            .caught_up(words.len() as u64 + 5, Duration::from_secs(60))
+        replica.caught_up(expected, Duration::from_secs(120)).await;
+        // Every statement once (their ids differ): 990 hits for the run's word.
+        let found = replica
+            .graphql(
+                "query($q: String!) { search(queryText: $q, first: 1) { total } }",
+                json!({ "q": run }),
+            )
             .await;
+        assert_eq!(found["data"]["search"]["total"], 990, "{found}");
     }
-    for id in &transcripts {
+    for (j, name) in &recordings {
+        let id = file_of(&done[*j], name)["documentId"]
+            .as_str()
+            .unwrap()
+            .to_owned();
         let query = "query($id: String!) { document(id: $id) { sourceType text } }";
         let on_a = a.graphql(query, json!({ "id": id })).await;
         let on_b = b.graphql(query, json!({ "id": id })).await;
@@ -416,6 +471,9 @@ async fn replicas_on_a_jetstream_cluster_survive_kill_9_and_index_each_document_
         assert!(heard.contains("shop") || heard.contains("van"), "{on_a}");
         assert_eq!(on_a, on_b, "the same transcript on both replicas");
     }
+    let (ha, hb) = (a.health().await.unwrap(), b.health().await.unwrap());
+    assert_eq!(ha["index"]["documents"], hb["index"]["documents"]);
+    assert_eq!(ha["index"]["documents"], expected);
     let health = a.health().await.unwrap();
     eprintln!(
         "{} documents on each replica, log applied to {} ({:.1} s in all)",

@@ -5,7 +5,7 @@
 # Usage: scripts/cluster.sh start | stop | status
 # Environment: CLUSTER_DIR (default .toex/cluster), NATS_BASE_PORT (default 14222: clients
 # on 14222-14224, routes on 16222-16224), API_BASE_PORT (default 18081: replicas on 18081
-# and 18082), WORKERS (default 2), TOEX_TRANSCRIPTION_MODEL (default .toex/models/whisper-base).
+# and 18082, workers' /health from 18091), WORKERS (default 2), TOEX_TRANSCRIPTION_MODEL (default .toex/models/whisper-base).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -59,7 +59,8 @@ start_worker() {
   running "$dir/worker$i.pid" && return
   TOEX_NATS_STREAM_REPLICAS=3 \
   TOEX_TRANSCRIPTION_MODEL="${TOEX_TRANSCRIPTION_MODEL:-$root/.toex/models/whisper-base}" \
-    nohup "$toex" worker --tasks transcribe --nats "$(nats_urls)" >"$dir/worker$i.log" 2>&1 &
+    nohup "$toex" worker --tasks transcribe --nats "$(nats_urls)" \
+      --health "127.0.0.1:$((api_base + 10 + i))" >"$dir/worker$i.log" 2>&1 &
   echo $! >"$dir/worker$i.pid"
 }
 
@@ -87,7 +88,8 @@ status() {
     printf 'replica%d %s  %s\n' "$((i - 1))" "$url" "$health"
   done
   for ((i = 0; i < workers; i++)); do
-    printf 'worker%d  %s\n' "$i" "$(running "$dir/worker$i.pid" && echo up || echo down)"
+    printf 'worker%d  http://127.0.0.1:%d  %s\n' "$i" $((api_base + 10 + i)) \
+      "$(curl -fsS "http://127.0.0.1:$((api_base + 10 + i))/health" 2>/dev/null || echo down)"
   done
   [[ -n "$token" ]] || echo "(TOEX_TOKEN=... shows each replica's role, lag and queued jobs)"
 }

@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use async_nats::HeaderMap;
-use async_nats::jetstream::consumer::{AckPolicy, pull};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use async_nats::jetstream::consumer::{AckPolicy, PullConsumer, pull};
 use async_nats::jetstream::stream::{Config, RetentionPolicy, StorageType};
 use async_nats::jetstream::{self, AckKind, Context, object_store};
 use serde::de::DeserializeOwned;
@@ -32,8 +34,27 @@ pub enum Outcome<R> {
     Failed(String),
 }
 
+/// What this process's worker has done, for its `/health`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct WorkerState {
+    /// Items finished with a result.
+    pub done: u64,
+    /// Items finished as failed (with their reason).
+    pub failed: u64,
+    /// Whether an item is in hand now.
+    pub busy: bool,
+}
+
+#[derive(Default)]
+struct Counters {
+    done: AtomicU64,
+    failed: AtomicU64,
+    busy: AtomicBool,
+}
+
 /// The work queue, its files and its results.
 pub struct WorkQueue {
+    counters: Counters,
     js: Context,
     results: Latest,
     files: object_store::ObjectStore,
@@ -72,6 +93,7 @@ impl WorkQueue {
         })
         .await?;
         Ok(Self {
+            counters: Counters::default(),
             js,
             results,
             files,
@@ -91,20 +113,26 @@ impl WorkQueue {
         patience: Duration,
     ) -> Result<Outcome<R>, ClusterError> {
         let key = key_of(id);
-        if let Some(outcome) = self.outcome(&key).await? {
+        // NATS may be electing a leader (a node just died): each step is retried.
+        let done = crate::log::patiently("reading a result", || self.outcome::<R>(&key)).await?;
+        if let Some(outcome) = done {
             return Ok(outcome);
         }
-        let publish = |reason: String| ClusterError::Publish {
-            stream: WORK_STREAM.to_owned(),
-            reason,
-        };
-        let mut reader = tokio::fs::File::open(file)
-            .await
-            .map_err(|e| publish(format!("reading {}: {e}", file.display())))?;
-        self.files
-            .put(key.as_str(), &mut reader)
-            .await
-            .map_err(|e| publish(format!("storing the file: {e}")))?;
+        // The file is stored once: submitted again after a restart, the copy a worker
+        // may be reading now is left alone.
+        if self.files.info(key.as_str()).await.is_err() {
+            crate::log::patiently("storing the file", || async {
+                let mut reader = tokio::fs::File::open(file)
+                    .await
+                    .map_err(|e| format!("reading {}: {e}", file.display()))?;
+                self.files
+                    .put(key.as_str(), &mut reader)
+                    .await
+                    .map(drop)
+                    .map_err(|e| e.to_string())
+            })
+            .await?;
+        }
         let body = serde_json::to_vec(&Envelope { key: &key, item })
             .map_err(|e| ClusterError::Encode(e.to_string()))?;
         let mut headers = HeaderMap::new();
@@ -123,9 +151,14 @@ impl WorkQueue {
         let started = Instant::now();
         let mut wait = Duration::from_millis(100);
         loop {
-            if let Some(outcome) = self.outcome(&key).await? {
-                let _ = self.files.delete(key.as_str()).await;
-                return Ok(outcome);
+            match self.outcome(&key).await {
+                Ok(Some(outcome)) => {
+                    let _ = self.files.delete(key.as_str()).await;
+                    return Ok(outcome);
+                }
+                Ok(None) => {}
+                // Asked again on the next turn.
+                Err(e) => tracing::debug!(key, error = %e, "reading a result"),
             }
             if started.elapsed() > patience {
                 return Ok(Outcome::Failed(format!(
@@ -136,6 +169,34 @@ impl WorkQueue {
             tokio::time::sleep(wait).await;
             wait = (wait * 2).min(Duration::from_secs(1));
         }
+    }
+
+    /// What this process's worker has done so far.
+    pub fn worker_state(&self) -> WorkerState {
+        WorkerState {
+            done: self.counters.done.load(Ordering::Relaxed),
+            failed: self.counters.failed.load(Ordering::Relaxed),
+            busy: self.counters.busy.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Items of `task` waiting for a worker (not yet taken by any).
+    pub async fn waiting(&self, task: &str) -> Result<u64, ClusterError> {
+        let failed = |e: String| ClusterError::Stream {
+            what: format!("reading the `{task}` queue"),
+            reason: e,
+        };
+        let stream = self
+            .js
+            .get_stream(WORK_STREAM)
+            .await
+            .map_err(|e| failed(e.to_string()))?;
+        let mut consumer: PullConsumer = stream
+            .get_consumer(&format!("workers-{task}"))
+            .await
+            .map_err(|e| failed(e.to_string()))?;
+        let info = consumer.info().await.map_err(|e| failed(e.to_string()))?;
+        Ok(info.num_pending)
     }
 
     async fn outcome<R: DeserializeOwned>(
@@ -224,6 +285,7 @@ impl WorkQueue {
                 }
             };
             let path = scratch.join(&key);
+            self.counters.busy.store(true, Ordering::Relaxed);
             let outcome = match self.fetch_file(&key, &path).await {
                 Ok(()) => {
                     // Tells NATS the item is alive while long work runs.
@@ -241,6 +303,7 @@ impl WorkQueue {
                 Err(e) => Err(e),
             };
             let _ = tokio::fs::remove_file(&path).await;
+            self.counters.busy.store(false, Ordering::Relaxed);
             let outcome = match outcome {
                 Ok(outcome) => outcome,
                 Err(reason) if attempt >= MAX_ATTEMPTS => {
@@ -266,6 +329,11 @@ impl WorkQueue {
                 .await
                 .map_err(|e| e.to_string())?;
             message.double_ack().await.map_err(|e| e.to_string())?;
+            let counter = match outcome {
+                Outcome::Done(_) => &self.counters.done,
+                Outcome::Failed(_) => &self.counters.failed,
+            };
+            counter.fetch_add(1, Ordering::Relaxed);
         }
     }
 

@@ -35,6 +35,9 @@ pub enum Command {
         /// Comma-separated: transcribe.
         #[arg(long, value_delimiter = ',', default_value = "transcribe")]
         tasks: Vec<String>,
+        /// Answer GET /health on this address (e.g. 127.0.0.1:9090; port 0: any free).
+        #[arg(long)]
+        health: Option<String>,
         #[command(flatten)]
         conn: ServeArgs,
     },
@@ -403,10 +406,14 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             telemetry::init(&settings.log);
             commands::serve(settings)
         }
-        Command::Worker { tasks, conn } => {
+        Command::Worker {
+            tasks,
+            health,
+            conn,
+        } => {
             let settings = load_settings(cli.config.as_deref(), conn)?;
             telemetry::init(&settings.log);
-            commands::worker(settings, tasks)
+            commands::worker(settings, tasks, health)
         }
         Command::Config(args) => {
             let settings = load_settings(cli.config.as_deref(), args)?;

@@ -16,6 +16,9 @@ use tokio::sync::{mpsc, watch};
 
 use crate::{PipelineError, Services};
 
+/// How long a job stopped by a fault waits before it runs again.
+const RETRY: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Most documents one translation job covers.
 pub const MAX_TRANSLATION_JOB_DOCUMENTS: usize = 10_000;
 
@@ -204,7 +207,14 @@ impl Services {
                 JobKind::Translate => self.run_translation_job(job).await,
             };
             if let Err(err) = outcome {
-                tracing::error!(%id, error = %err, "ingest job stopped");
+                // A fault of an engine or of NATS, not of the files: the job is saved
+                // where it stopped and tried again shortly (a restart would too).
+                tracing::error!(%id, error = %err, "ingest job stopped; trying again in {} s", RETRY.as_secs());
+                let jobs = self.jobs.clone();
+                tokio::spawn(async move {
+                    tokio::time::sleep(RETRY).await;
+                    jobs.resume(id).await;
+                });
             }
         }
     }

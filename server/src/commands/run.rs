@@ -1,7 +1,12 @@
 //! The long-running processes: `toex serve` (an API server, alone or one replica of
-//! several) and `toex worker` (takes heavy work from the NATS work queue).
+//! several) and `toex worker` (takes heavy work from the NATS work queue, with a
+//! `/health` of its own when asked).
 
+use std::sync::Arc;
+
+use actix_web::{App, HttpResponse, HttpServer, web};
 use anyhow::Context;
+use toex_pipeline::worker::Worker;
 
 use crate::settings::Settings;
 use crate::startup::Application;
@@ -23,9 +28,34 @@ pub fn serve(settings: Settings) -> anyhow::Result<()> {
     })
 }
 
-pub fn worker(settings: Settings, tasks: Vec<String>) -> anyhow::Result<()> {
+/// Runs a worker; with `health`, also answers `GET /health` there (role, tasks, what
+/// it has done, what waits in the queue: counts only, no case data).
+pub fn worker(
+    settings: Settings,
+    tasks: Vec<String>,
+    health: Option<String>,
+) -> anyhow::Result<()> {
     runtime(2)?.block_on(async move {
-        toex_pipeline::worker::serve_work(settings.core(), &tasks).await?;
+        let worker = Arc::new(Worker::open(settings.core(), &tasks).await?);
+        if let Some(address) = health {
+            let shared = web::Data::from(worker.clone());
+            let server = HttpServer::new(move || {
+                App::new().app_data(shared.clone()).route(
+                    "/health",
+                    web::get().to(|w: web::Data<Worker>| async move {
+                        HttpResponse::Ok().json(w.health().await)
+                    }),
+                )
+            })
+            .workers(1)
+            .bind(&address)
+            .with_context(|| format!("listening on {address} for /health"))?;
+            for bound in server.addrs() {
+                tracing::info!(url = %format!("http://{bound}/health"), "worker health");
+            }
+            tokio::spawn(server.run());
+        }
+        worker.run().await?;
         Ok(())
     })
 }

@@ -274,10 +274,13 @@ impl Drop for Replica {
     }
 }
 
-/// A `toex worker --tasks transcribe` process with Whisper tiny.en.
-fn worker(nats: &str) -> Child {
-    toex_command()
+/// A `toex worker --tasks transcribe` process with Whisper tiny.en, and the port of its
+/// `/health`.
+fn worker(nats: &str) -> (Child, u16) {
+    let port = free_port();
+    let child = toex_command()
         .args(["worker", "--tasks", "transcribe", "--nats", nats])
+        .args(["--health", &format!("127.0.0.1:{port}")])
         .env(
             "TOEX_TRANSCRIPTION_MODEL",
             repo_root().join(".toex/models/whisper-tiny.en"),
@@ -292,7 +295,8 @@ fn worker(nats: &str) -> Child {
             Stdio::null()
         })
         .spawn()
-        .expect("starting toex worker")
+        .expect("starting toex worker");
+    (child, port)
 }
 
 /// A word no other test writes: letters only, so every analyser keeps it whole.
@@ -418,8 +422,8 @@ async fn replicas_on_a_jetstream_cluster_survive_kill_9_and_index_each_document_
         jobs.push(id);
     }
     tokio::time::sleep(Duration::from_millis(1000)).await;
-    let _ = workers[0].kill();
-    let _ = workers[0].wait();
+    let _ = workers[0].0.kill();
+    let _ = workers[0].0.wait();
     nats[1].kill();
     a.kill();
     tokio::time::sleep(Duration::from_millis(1500)).await;
@@ -431,7 +435,22 @@ async fn replicas_on_a_jetstream_cluster_survive_kill_9_and_index_each_document_
     for (id, other) in jobs.iter().zip([&b, &a]) {
         done.push(other.finished(id, Duration::from_secs(300)).await);
     }
-    for child in &mut workers {
+    // The workers that lived say what they did: together, every recording the killed
+    // one did not finish; nothing waits.
+    let mut heard = 0;
+    for (_, port) in &workers[1..] {
+        let health: Value = reqwest::get(format!("http://127.0.0.1:{port}/health"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(health["role"], "WORKER", "{health}");
+        assert_eq!(health["waiting"], 0, "{health}");
+        heard += health["done"].as_u64().unwrap();
+    }
+    assert!(heard >= 1, "the surviving workers heard nothing");
+    for (child, _) in &mut workers {
         let _ = child.kill();
         let _ = child.wait();
     }

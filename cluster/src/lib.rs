@@ -96,3 +96,11 @@ pub fn replica_name(host: &str, place: &str) -> String {
         digest as u32
     )
 }
+
+/// This machine's host name (empty where the system does not say), for naming a
+/// replica or a worker to NATS.
+pub fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_owned())
+        .unwrap_or_default()
+}

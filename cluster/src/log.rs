@@ -245,10 +245,11 @@ impl Log {
                 self.state.lag.store(0, Ordering::Relaxed);
                 continue;
             };
-            let (mut top, pending) = newest
+            let pending = newest
                 .info()
-                .map(|i| (i.stream_sequence, i.pending))
+                .map(|i| i.pending)
                 .map_err(|e| e.to_string())?;
+            let mut top = 0;
             let mut entries = Vec::with_capacity(messages.len());
             let mut keep = Vec::with_capacity(messages.len());
             for message in messages {

@@ -296,7 +296,7 @@ fn replica_of(nats: &toex_cluster::NatsSettings, index: &Path) -> String {
     if !nats.replica.is_empty() {
         return nats.replica.clone();
     }
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
+    let host = toex_cluster::host_name();
     let place = std::path::absolute(index).unwrap_or_else(|_| index.to_owned());
     toex_cluster::replica_name(&host, &place.to_string_lossy())
 }

@@ -217,13 +217,9 @@ impl Services {
         text: String,
         by: String,
     ) -> Result<Option<toex_indexer::StoredDocument>, PipelineError> {
+        // Checked here, then written the one way every document is (straight into the
+        // index, or through the index log).
         let index = self.index.clone();
-        let Some(replication) = &self.replication else {
-            return Ok(self
-                .cpu
-                .run(move || index.correct_translation(&id, &scope, &text, &by))
-                .await??);
-        };
         let (check, check_scope) = (id.clone(), scope.clone());
         let Some(doc) = self
             .cpu
@@ -232,7 +228,7 @@ impl Services {
         else {
             return Ok(None);
         };
-        replication.add(&[doc]).await.pop().transpose()?;
+        self.index_documents(&[doc]).await.pop().transpose()?;
         let index = self.index.clone();
         Ok(self.cpu.run(move || index.get(&id, &scope)).await??)
     }

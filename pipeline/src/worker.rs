@@ -59,8 +59,11 @@ impl Worker {
                 ),
             });
         };
-        let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
-        let queue = WorkQueue::open(settings.nats, &format!("worker {}", host.trim())).await?;
+        let queue = WorkQueue::open(
+            settings.nats,
+            &format!("worker {}", toex_cluster::host_name()),
+        )
+        .await?;
         let scratch = tempfile::tempdir().map_err(|e| PipelineError::Open {
             what: "a scratch folder for recordings".to_owned(),
             reason: e.to_string(),

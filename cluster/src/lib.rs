@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 pub use error::ClusterError;
 pub use latest::Latest;
 pub use log::{Followed, Log, LogState};
-pub use work::{MAX_ATTEMPTS, Outcome, WorkQueue, WorkerState};
+pub use work::{MAX_ATTEMPTS, MAX_DELIVERIES, Outcome, WorkQueue, WorkerState};
 
 /// The `[nats]` settings section: empty `url` keeps everything in one process.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -11,7 +11,7 @@ use async_nats::HeaderMap;
 use async_nats::jetstream::consumer::{AckPolicy, DeliverPolicy, PullConsumer, pull};
 use async_nats::jetstream::stream::{Config, StorageType};
 use async_nats::jetstream::{self, AckKind, Context};
-use futures::StreamExt;
+use futures::{FutureExt, StreamExt};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tokio::sync::watch;
@@ -24,6 +24,13 @@ const PUBLISH_PATIENCE: Duration = Duration::from_secs(30);
 const STREAM_PATIENCE: Duration = Duration::from_secs(60);
 /// Entries a follower applies together (one index commit).
 const FOLLOW_BATCH: usize = 256;
+/// How long a waiting pull request waits for the next entry or item.
+pub(crate) const PULL_WAIT: Duration = Duration::from_secs(5);
+/// How long past its own wait a pull request may go unanswered before it is given up.
+pub(crate) const PULL_PATIENCE: Duration = Duration::from_secs(10);
+/// How long entries delivered to a follower stay unacknowledged before NATS delivers
+/// them again (a delivery lost with a dying server comes back after this).
+const REDELIVER: Duration = Duration::from_secs(30);
 
 /// One JetStream stream used as a log, and this replica's place in it.
 pub struct Log {
@@ -192,11 +199,40 @@ impl Log {
             loop {
                 if let Err(e) = log.follow_once(&apply).await {
                     log.state.connected.store(false, Ordering::Relaxed);
-                    tracing::warn!(stream = log.stream, error = %e, "following the log again shortly");
+                    let seen = log.describe().await;
+                    tracing::warn!(stream = log.stream, error = %e, seen, "following the log again shortly");
                     tokio::time::sleep(Duration::from_millis(500)).await;
                 }
             }
         })
+    }
+
+    /// What NATS says of this replica's consumer, for a warning.
+    async fn describe(&self) -> String {
+        let server = self.js.client().server_info().port;
+        let info = async {
+            let mut consumer = self.consumer().await?;
+            consumer
+                .info()
+                .await
+                .map(|i| {
+                    format!(
+                        "leader {:?}, pending {}, ack pending {}, waiting {}, delivered {}, ack floor {}",
+                        i.cluster.as_ref().and_then(|c| c.leader.clone()),
+                        i.num_pending,
+                        i.num_ack_pending,
+                        i.num_waiting,
+                        i.delivered.stream_sequence,
+                        i.ack_floor.stream_sequence
+                    )
+                })
+                .map_err(|e| e.to_string())
+        };
+        match tokio::time::timeout(Duration::from_secs(5), info).await {
+            Ok(Ok(info)) => format!("via server port {server}: {info}"),
+            Ok(Err(e)) => format!("via server port {server}: no consumer info ({e})"),
+            Err(_) => format!("via server port {server}: no consumer info in 5 s"),
+        }
     }
 
     async fn consumer(&self) -> Result<PullConsumer, String> {
@@ -212,8 +248,11 @@ impl Log {
                     durable_name: Some(self.consumer.clone()),
                     ack_policy: AckPolicy::Explicit,
                     deliver_policy: DeliverPolicy::All,
-                    ack_wait: Duration::from_secs(120),
-                    max_ack_pending: 4 * FOLLOW_BATCH as i64,
+                    ack_wait: REDELIVER,
+                    // One batch in flight: a lost delivery holds back what follows it
+                    // until it comes again, so entries apply in order and `applied`
+                    // never passes one that is missing.
+                    max_ack_pending: FOLLOW_BATCH as i64,
                     ..Default::default()
                 },
             )
@@ -228,21 +267,36 @@ impl Log {
         Fut: Future<Output = Result<(), String>>,
     {
         let consumer = self.consumer().await?;
+        // One standing pull, renewed by the client before it runs out, with the server's
+        // heartbeats while nothing comes: a pull lost with a dying server shows as a
+        // missed heartbeat (and the follower starts again) instead of a silent stall,
+        // and entries due again after `REDELIVER` always have a request to go to.
+        let mut entries_in = consumer
+            .stream()
+            .max_messages_per_batch(FOLLOW_BATCH)
+            .heartbeat(PULL_WAIT)
+            .expires(PULL_WAIT * 6)
+            .messages()
+            .await
+            .map_err(|e| e.to_string())?;
+        self.state.connected.store(true, Ordering::Relaxed);
         loop {
-            // What is there now, up to a batch; when nothing is, one request that waits
-            // for the next entry (never a loop of empty requests).
-            let mut messages = take(consumer.fetch().max_messages(FOLLOW_BATCH).messages()).await?;
-            if messages.is_empty() {
-                let next = consumer
-                    .batch()
-                    .max_messages(1)
-                    .expires(Duration::from_secs(5))
-                    .messages();
-                messages = take(next).await?;
+            // The next entry, then whatever else has arrived with it (one commit).
+            let first = entries_in
+                .next()
+                .await
+                .ok_or("the pull stream ended")?
+                .map_err(|e| e.to_string())?;
+            let mut messages = vec![first];
+            while messages.len() < FOLLOW_BATCH {
+                match entries_in.next().now_or_never() {
+                    Some(Some(Ok(message))) => messages.push(message),
+                    Some(Some(Err(e))) => return Err(e.to_string()),
+                    Some(None) | None => break,
+                }
             }
             self.state.connected.store(true, Ordering::Relaxed);
             let Some(newest) = messages.last() else {
-                self.state.lag.store(0, Ordering::Relaxed);
                 continue;
             };
             let pending = newest
@@ -337,14 +391,22 @@ where
     }
 }
 
-/// Every message of one pull request.
+/// Every message of one pull request, or an error once `within` passes: a request lost
+/// while a server died or a leader moved is never answered, and must not stall its
+/// caller for good.
 pub(crate) async fn take<E: std::fmt::Display>(
     request: impl Future<Output = Result<async_nats::jetstream::consumer::pull::Batch, E>>,
+    within: Duration,
 ) -> Result<Vec<async_nats::jetstream::Message>, String> {
-    let mut batch = request.await.map_err(|e| e.to_string())?;
-    let mut messages = Vec::new();
-    while let Some(message) = batch.next().await {
-        messages.push(message.map_err(|e| e.to_string())?);
-    }
-    Ok(messages)
+    let all = async {
+        let mut batch = request.await.map_err(|e| e.to_string())?;
+        let mut messages = Vec::new();
+        while let Some(message) = batch.next().await {
+            messages.push(message.map_err(|e| e.to_string())?);
+        }
+        Ok(messages)
+    };
+    tokio::time::timeout(within, all)
+        .await
+        .map_err(|_| format!("a pull request went unanswered for {} s", within.as_secs()))?
 }

@@ -1,7 +1,7 @@
 //! Work for `toex worker` processes: a JetStream work-queue stream (each item goes to one
 //! worker, is redelivered when a worker dies or stalls, and fails with its reason after a
 //! bounded number of attempts), the item's file in the object store, and its result in
-//! a key-value bucket that the submitting replica waits on.
+//! a latest-value stream that the submitting replica waits on.
 
 use std::future::Future;
 use std::path::{Path, PathBuf};
@@ -24,6 +24,9 @@ const RESULTS: &str = "TOEX_RESULTS";
 const FILES: &str = "toex-files";
 /// Attempts at one item before it fails with the last reason.
 pub const MAX_ATTEMPTS: i64 = 3;
+/// Deliveries of one item (a worker that dies or stalls holding it loses one) before the
+/// next worker to take it stores it as failed instead of leaving it unanswered.
+pub const MAX_DELIVERIES: i64 = 10;
 
 /// What a worker sends back for one item.
 #[derive(Debug, Serialize, Deserialize)]
@@ -214,7 +217,8 @@ impl WorkQueue {
     /// Takes items of `task` one at a time for as long as the process runs: the file is
     /// fetched to `scratch`, `work` runs, and the item is acknowledged only after its
     /// outcome is stored. `work` answers `Err` for an item it cannot do now (it is tried
-    /// again, up to [`MAX_ATTEMPTS`]) and `Ok(Outcome::Failed)` for one it never can.
+    /// again, up to [`MAX_ATTEMPTS`]) and `Ok(Outcome::Failed)` for one it never can; an
+    /// item delivered more than [`MAX_DELIVERIES`] times (its workers died) fails unworked.
     pub async fn serve<T, R, F, Fut>(&self, task: &str, scratch: &Path, work: F) -> ClusterError
     where
         T: DeserializeOwned,
@@ -256,7 +260,8 @@ impl WorkQueue {
                     filter_subject: format!("toex.work.{task}"),
                     ack_policy: AckPolicy::Explicit,
                     ack_wait: self.stall,
-                    max_deliver: MAX_ATTEMPTS,
+                    // Unbounded here: a worker gives up on an item itself (below), so
+                    // that every item ends with an outcome the submitter reads.
                     ..Default::default()
                 },
             )
@@ -267,9 +272,10 @@ impl WorkQueue {
             let next = consumer
                 .batch()
                 .max_messages(1)
-                .expires(Duration::from_secs(5))
+                .expires(crate::log::PULL_WAIT)
                 .messages();
-            let Some(message) = crate::log::take(next).await?.pop() else {
+            let within = crate::log::PULL_WAIT + crate::log::PULL_PATIENCE;
+            let Some(message) = crate::log::take(next, within).await?.pop() else {
                 continue;
             };
             let attempt = message.info().map(|i| i.delivered).unwrap_or(1);
@@ -286,21 +292,30 @@ impl WorkQueue {
             };
             let path = scratch.join(&key);
             self.counters.busy.store(true, Ordering::Relaxed);
-            let outcome = match self.fetch_file(&key, &path).await {
-                Ok(()) => {
-                    // Tells NATS the item is alive while long work runs.
-                    let beat = async {
-                        loop {
-                            tokio::time::sleep(self.stall / 3).await;
-                            let _ = message.ack_with(AckKind::Progress).await;
-                        }
-                    };
-                    tokio::select! {
-                        outcome = work(item, path.clone()) => outcome,
-                        () = beat => unreachable!("the heartbeat never ends"),
+            let outcome = if attempt > MAX_DELIVERIES {
+                Ok(Outcome::Failed(format!(
+                    "taken {} times and never finished: the workers that took it died or stalled",
+                    attempt - 1
+                )))
+            } else {
+                // Tells NATS the item is alive while the file comes and long work runs.
+                let beat = async {
+                    loop {
+                        tokio::time::sleep(self.stall / 3).await;
+                        let _ = message.ack_with(AckKind::Progress).await;
                     }
+                };
+                let working = async {
+                    // A NATS server may be down a moment: fetching is retried.
+                    crate::log::patiently("fetching its file", || self.fetch_file(&key, &path))
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    work(item, path.clone()).await
+                };
+                tokio::select! {
+                    outcome = working => outcome,
+                    () = beat => unreachable!("the heartbeat never ends"),
                 }
-                Err(e) => Err(e),
             };
             let _ = tokio::fs::remove_file(&path).await;
             self.counters.busy.store(false, Ordering::Relaxed);
@@ -324,11 +339,16 @@ impl WorkQueue {
                 }
             };
             let bytes = serde_json::to_vec(&outcome).map_err(|e| e.to_string())?;
-            self.results
-                .put(&key, bytes)
+            // The outcome is stored before the item is let go, each step retried while
+            // NATS elects a leader (a lost step would cost the whole work again).
+            crate::log::patiently("storing an outcome", || {
+                self.results.put(&key, bytes.clone())
+            })
+            .await
+            .map_err(|e| e.to_string())?;
+            crate::log::patiently("acknowledging an item", || message.double_ack())
                 .await
                 .map_err(|e| e.to_string())?;
-            message.double_ack().await.map_err(|e| e.to_string())?;
             let counter = match outcome {
                 Outcome::Done(_) => &self.counters.done,
                 Outcome::Failed(_) => &self.counters.failed,

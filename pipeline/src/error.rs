@@ -60,6 +60,15 @@ impl PipelineError {
         }
     }
 
+    /// Whether Neo4j is down or unreachable for now (it may answer if asked again).
+    pub fn is_graph_outage(&self) -> bool {
+        match self {
+            Self::Graph(e) => e.is_transient(),
+            Self::Shared(e) => e.is_graph_outage(),
+            _ => false,
+        }
+    }
+
     /// `err` as the outcome of each of `n` documents.
     pub(crate) fn for_each<T>(err: PipelineError, n: usize) -> Vec<Result<T, PipelineError>> {
         if n == 1 {

@@ -16,12 +16,36 @@ pub struct Ingested {
     pub graph_linked: bool,
 }
 
+/// What an ingest does while Neo4j is down.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WhileGraphDown {
+    /// Answers at once: the documents are searchable, unlinked (`graph_linked: false`),
+    /// for a caller waiting on the answer.
+    Answer,
+    /// Waits for Neo4j, then links the documents and checks them against the standing
+    /// orders: for jobs, whose files are done only when the graph holds them too.
+    Wait,
+}
+
+/// The longest pause between two tries of the graph while a job waits for it.
+const GRAPH_RETRY_MAX: std::time::Duration = std::time::Duration::from_secs(5);
+
 impl Services {
     /// Indexes documents with one commit (falling back to one at a time when one of
     /// them is refused) and upserts their `Document` nodes; one outcome per document.
+    /// While Neo4j is down the documents are answered unlinked.
     pub async fn ingest_batch(
         &self,
         docs: Vec<NewDocument>,
+    ) -> Vec<Result<Ingested, PipelineError>> {
+        self.ingest_batch_as(docs, WhileGraphDown::Answer).await
+    }
+
+    /// [`Services::ingest_batch`], choosing what happens while Neo4j is down.
+    pub async fn ingest_batch_as(
+        &self,
+        docs: Vec<NewDocument>,
+        graph_down: WhileGraphDown,
     ) -> Vec<Result<Ingested, PipelineError>> {
         if docs.is_empty() {
             return Vec::new();
@@ -55,7 +79,17 @@ impl Services {
             .filter_map(|(i, a)| Some((i, node(&docs[i], a.as_ref().ok()?))))
             .collect();
         // One outcome of the graph write per indexed document, in order.
-        let mut linked = match self.link(&nodes, &docs).await {
+        let mut pause = std::time::Duration::from_millis(250);
+        let linked = loop {
+            match self.link(&nodes, &docs).await {
+                Ok(false) if graph_down == WhileGraphDown::Wait && !nodes.is_empty() => {
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(GRAPH_RETRY_MAX);
+                }
+                linked => break linked,
+            }
+        };
+        let mut linked = match linked {
             Ok(linked) => vec![linked; nodes.len()].into_iter().map(Ok).collect(),
             Err(e) => PipelineError::for_each(e, nodes.len()),
         }
@@ -67,7 +101,7 @@ impl Services {
             .zip(docs)
             .filter_map(|(a, doc)| Some((a.as_ref().ok()?.id.clone(), doc)))
             .collect();
-        self.raise_alerts(arrived).await;
+        self.raise_alerts(arrived, graph_down).await;
         added
             .into_iter()
             .map(|added| {
@@ -136,6 +170,7 @@ impl Services {
         {
             Ok(()) => Ok(true),
             Err(err) if err.is_transient() => {
+                // Said once per batch; a job waiting for Neo4j asks again quietly.
                 tracing::warn!(
                     documents = batch.len(),
                     error = %err,

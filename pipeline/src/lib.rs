@@ -20,7 +20,7 @@ pub mod settings;
 pub mod worker;
 
 pub use error::PipelineError;
-pub use ingest::Ingested;
+pub use ingest::{Ingested, WhileGraphDown};
 pub use installed::live::{TranslationModels, load_translators};
 pub use open::{Background, Opened, open_graph, open_graph_waiting};
 pub use services::{ModelInfo, Services};

@@ -22,7 +22,7 @@ use toex_graph::{AlertRow, SavedSearchRow, Scope, WatchRow};
 use toex_indexer::{NewDocument, SearchIndex, SearchRequest, SearchSort, StandingQuery};
 use tokio::sync::broadcast;
 
-use crate::{PipelineError, Services};
+use crate::{PipelineError, Services, WhileGraphDown};
 
 /// Most alerts one saved search raises on one batch.
 const MAX_ALERTS_PER_SEARCH: usize = 100;
@@ -203,20 +203,39 @@ impl Services {
     }
 
     /// Checks newly indexed documents (`(id, document)`) against every standing order,
-    /// stores the alerts and sends them live. Never fails the ingest: a problem is
-    /// logged and the batch goes on unalerted.
-    pub(crate) async fn raise_alerts(&self, arrived: Vec<(String, NewDocument)>) {
+    /// stores the alerts and sends them live. Never fails the ingest: with
+    /// [`WhileGraphDown::Wait`] a Neo4j outage is waited out (alert ids are stable, so
+    /// a second try stores each alert once); any other problem is logged and the batch
+    /// goes on unalerted.
+    pub(crate) async fn raise_alerts(
+        &self,
+        arrived: Vec<(String, NewDocument)>,
+        graph_down: WhileGraphDown,
+    ) {
         if arrived.is_empty() {
             return;
         }
-        if let Err(e) = self.try_raise_alerts(arrived).await {
-            tracing::warn!(error = %e, "new material was not checked against saved searches and watches");
+        let arrived = Arc::new(arrived);
+        let mut pause = std::time::Duration::from_millis(250);
+        loop {
+            match self.try_raise_alerts(&arrived).await {
+                Ok(()) => return,
+                Err(e) if e.is_graph_outage() && graph_down == WhileGraphDown::Wait => {
+                    tracing::debug!(error = %e, "alerts wait for Neo4j");
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(std::time::Duration::from_secs(5));
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "new material was not checked against saved searches and watches");
+                    return;
+                }
+            }
         }
     }
 
     async fn try_raise_alerts(
         &self,
-        arrived: Vec<(String, NewDocument)>,
+        arrived: &Arc<Vec<(String, NewDocument)>>,
     ) -> Result<(), PipelineError> {
         let orders = self.orders().await?;
         if orders.searches.is_empty() && orders.watches.is_empty() {
@@ -224,6 +243,7 @@ impl Services {
         }
         let index = self.index.clone();
         let found = orders.clone();
+        let arrived = arrived.clone();
         let alerts = self
             .cpu
             .run(move || {

@@ -430,8 +430,14 @@ impl Services {
     }
 
     async fn import_documents(&self, batch: Vec<NewDocument>) -> Result<(), PipelineError> {
+        // The rest of the bundle needs Neo4j too: an outage fails the import (run again,
+        // it adds each document and row once) rather than leaving documents unlinked.
         for outcome in self.ingest_batch(batch).await {
-            outcome?;
+            if !outcome?.graph_linked {
+                return Err(PipelineError::Graph(toex_graph::GraphError::Unavailable {
+                    reason: "the bundle's documents were indexed but not linked".to_owned(),
+                }));
+            }
         }
         Ok(())
     }

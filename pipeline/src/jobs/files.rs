@@ -14,7 +14,7 @@ use toex_indexer::jobs::{FileStatus, Job, JobState, MEDIA_EXTENSIONS};
 use super::hearing::{Hearing, Speech};
 use super::members;
 use super::translation::machine_translation;
-use crate::{PipelineError, Services};
+use crate::{PipelineError, Services, WhileGraphDown};
 
 /// Files per batch (one commit each).
 const BATCH_FILES: usize = 32;
@@ -234,7 +234,10 @@ impl Services {
                 }
             }
             let (slots, docs): (Vec<usize>, Vec<NewDocument>) = docs.into_iter().unzip();
-            for (i, outcome) in slots.into_iter().zip(self.ingest_batch(docs).await) {
+            for (i, outcome) in slots
+                .into_iter()
+                .zip(self.ingest_batch_as(docs, WhileGraphDown::Wait).await)
+            {
                 job.files[i].status = match outcome {
                     Ok(done) => {
                         if let Some(path) = originals.remove(&i) {

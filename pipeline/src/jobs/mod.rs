@@ -73,13 +73,24 @@ impl Jobs {
                     let mut pending = shared.pending.lock().unwrap_or_else(|p| p.into_inner());
                     pending.drain().map(|(_, job)| job).collect()
                 };
+                let mut failed = false;
                 for job in batch {
                     let body = serde_json::to_vec(&job).unwrap_or_default();
                     if let Err(e) = shared.latest.put(&job.id, body).await {
-                        tracing::warn!(job = job.id, error = %e, "job state not shared");
+                        // Kept for the next turn unless a newer state replaced it: a
+                        // job's last state (DONE) must reach the other replicas.
+                        tracing::warn!(job = job.id, error = %e, "job state not shared yet");
+                        let mut pending = shared.pending.lock().unwrap_or_else(|p| p.into_inner());
+                        pending.entry(job.id.clone()).or_insert(job);
+                        failed = true;
                     }
                 }
-                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                if failed {
+                    shared.wake.notify_one();
+                    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                } else {
+                    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                }
             }
         });
     }

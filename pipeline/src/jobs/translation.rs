@@ -7,7 +7,7 @@ use toex_indexer::NewDocument;
 use toex_indexer::jobs::{FileStatus, Job, JobState};
 
 use super::item_progress;
-use crate::{PipelineError, Services};
+use crate::{PipelineError, Services, WhileGraphDown};
 
 /// Translated documents indexed with one commit, at most.
 const TRANSLATE_BATCH_DOCS: usize = 16;
@@ -185,7 +185,10 @@ impl Services {
         batch: Vec<(usize, NewDocument)>,
     ) -> Result<(), PipelineError> {
         let (slots, docs): (Vec<usize>, Vec<NewDocument>) = batch.into_iter().unzip();
-        for (i, outcome) in slots.into_iter().zip(self.ingest_batch(docs).await) {
+        for (i, outcome) in slots
+            .into_iter()
+            .zip(self.ingest_batch_as(docs, WhileGraphDown::Wait).await)
+        {
             job.files[i].status = match outcome {
                 Ok(done) => FileStatus::Done {
                     document: done.id,

@@ -48,6 +48,8 @@ pub fn worker(
                 )
             })
             .workers(1)
+            // The worker stops as a whole on a signal (below), not its /health alone.
+            .disable_signals()
             .bind(&address)
             .with_context(|| format!("listening on {address} for /health"))?;
             for bound in server.addrs() {
@@ -55,7 +57,12 @@ pub fn worker(
             }
             tokio::spawn(server.run());
         }
-        worker.run().await?;
+        // Stopping abandons the item in hand: NATS gives it to another worker once
+        // its heartbeat stops.
+        tokio::select! {
+            ran = worker.run() => ran?,
+            () = crate::startup::wait_for_signal() => tracing::info!("stopped"),
+        }
         Ok(())
     })
 }

@@ -195,7 +195,7 @@ impl Replica {
     }
 
     /// Waits until job `id` is done, through restarts of whichever replica runs it.
-    async fn finished(&self, id: &str, timeout: Duration) -> Value {
+    async fn finished(&self, id: &str, runner: &Replica, timeout: Duration) -> Value {
         let deadline = Instant::now() + timeout;
         let query = "query($id: String!) { ingestJob(id: $id) { state files { name status documentId reason } } }";
         loop {
@@ -213,10 +213,24 @@ impl Replica {
             if job.is_some_and(|j| j["state"] == "DONE") {
                 return job.unwrap().clone();
             }
-            assert!(
-                Instant::now() < deadline,
-                "job {id} did not finish: {state:?}"
-            );
+            if Instant::now() >= deadline {
+                // The short account first (a long one is cut where CI shows it).
+                let files = job.map(|j| j["files"].as_array().cloned().unwrap_or_default());
+                let waiting: Vec<String> = files
+                    .unwrap_or_default()
+                    .iter()
+                    .filter(|f| f["status"] != "DONE")
+                    .map(|f| format!("{} {}", f["name"], f["status"]))
+                    .collect();
+                let (here, there) = (self.health().await, runner.health().await);
+                panic!(
+                    "job {id} did not finish: state {}, not done {waiting:?}; \
+                     replication here {:?}, on its runner {:?}",
+                    job.map(|j| j["state"].clone()).unwrap_or_default(),
+                    here.map(|h| h["replication"].clone()),
+                    there.map(|h| h["replication"].clone())
+                );
+            }
             tokio::time::sleep(Duration::from_millis(500)).await;
         }
     }
@@ -276,7 +290,7 @@ impl Drop for Replica {
 
 /// A `toex worker --tasks transcribe` process with Whisper tiny.en, and the port of its
 /// `/health`.
-fn worker(nats: &str) -> (Child, u16) {
+fn worker(nats: &str) -> Worker {
     let port = free_port();
     let child = toex_command()
         .args(["worker", "--tasks", "transcribe", "--nats", nats])
@@ -296,7 +310,26 @@ fn worker(nats: &str) -> (Child, u16) {
         })
         .spawn()
         .expect("starting toex worker");
-    (child, port)
+    Worker { child, port }
+}
+
+/// A worker process, stopped when dropped (a failed assertion leaves none behind).
+struct Worker {
+    child: Child,
+    port: u16,
+}
+
+impl Worker {
+    fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        self.kill();
+    }
 }
 
 /// A word no other test writes: letters only, so every analyser keeps it whole.
@@ -393,6 +426,7 @@ async fn replicas_on_a_jetstream_cluster_survive_kill_9_and_index_each_document_
     let mut workers = vec![worker(&urls), worker(&urls)];
     let run = word(26);
     let mut jobs = Vec::new();
+    let mut operations = Vec::new();
     let mut recordings = Vec::new();
     for (j, replica) in [&a, &b].into_iter().enumerate() {
         let mut files: Vec<(String, Vec<u8>)> = (0..495)
@@ -420,10 +454,10 @@ async fn replicas_on_a_jetstream_cluster_survive_kill_9_and_index_each_document_
             .unwrap_or_else(|| panic!("{submitted}"))
             .to_owned();
         jobs.push(id);
+        operations.push(operation);
     }
     tokio::time::sleep(Duration::from_millis(1000)).await;
-    let _ = workers[0].0.kill();
-    let _ = workers[0].0.wait();
+    workers[0].kill();
     nats[1].kill();
     a.kill();
     tokio::time::sleep(Duration::from_millis(1500)).await;
@@ -432,13 +466,13 @@ async fn replicas_on_a_jetstream_cluster_survive_kill_9_and_index_each_document_
     workers.push(worker(&urls));
     // Each job is followed from the other replica (its state is shared through NATS).
     let mut done = Vec::new();
-    for (id, other) in jobs.iter().zip([&b, &a]) {
-        done.push(other.finished(id, Duration::from_secs(300)).await);
+    for (id, (runner, other)) in jobs.iter().zip([(&a, &b), (&b, &a)]) {
+        done.push(other.finished(id, runner, Duration::from_secs(300)).await);
     }
     // The workers that lived say what they did: together, every recording the killed
     // one did not finish; nothing waits.
     let mut heard = 0;
-    for (_, port) in &workers[1..] {
+    for Worker { port, .. } in &workers[1..] {
         let health: Value = reqwest::get(format!("http://127.0.0.1:{port}/health"))
             .await
             .unwrap()
@@ -450,10 +484,19 @@ async fn replicas_on_a_jetstream_cluster_survive_kill_9_and_index_each_document_
         heard += health["done"].as_u64().unwrap();
     }
     assert!(heard >= 1, "the surviving workers heard nothing");
-    for (child, _) in &mut workers {
-        let _ = child.kill();
-        let _ = child.wait();
+    // A worker stops on SIGTERM (its /health server must not swallow the signal).
+    let last = workers.last_mut().unwrap();
+    let term = std::process::Command::new("kill")
+        .args(["-TERM", &last.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while last.child.try_wait().unwrap().is_none() {
+        assert!(Instant::now() < deadline, "a worker ignored SIGTERM");
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    drop(workers);
     for (j, job) in done.iter().enumerate() {
         for file in job["files"].as_array().unwrap() {
             assert_eq!(file["status"], "DONE", "job {j}: {file}");
@@ -489,6 +532,26 @@ async fn replicas_on_a_jetstream_cluster_survive_kill_9_and_index_each_document_
             .to_lowercase();
         assert!(heard.contains("shop") || heard.contains("van"), "{on_a}");
         assert_eq!(on_a, on_b, "the same transcript on both replicas");
+    }
+    // Neo4j holds each job's documents once: 500 nodes in each operation, whichever
+    // replica wrote them and however often a batch was written again after a fault.
+    for operation in &operations {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let case = b
+                .graphql(
+                    "query($op: String!) { case(operation: $op) { documents } }",
+                    json!({ "op": operation }),
+                )
+                .await;
+            let documents = case["data"]["case"]["documents"].as_i64();
+            assert!(documents <= Some(500), "more nodes than documents: {case}");
+            if documents == Some(500) {
+                break;
+            }
+            assert!(Instant::now() < deadline, "graph nodes missing: {case}");
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
     }
     let (ha, hb) = (a.health().await.unwrap(), b.health().await.unwrap());
     assert_eq!(ha["index"]["documents"], hb["index"]["documents"]);

@@ -1,11 +1,13 @@
 //! Neo4j outages: toex starts without Neo4j, serves search while it is away, answers
-//! GRAPH_UNAVAILABLE for graph queries, and recovers by itself when Neo4j returns.
+//! GRAPH_UNAVAILABLE for graph queries, holds an ingest job's files until the graph has
+//! them, and recovers by itself when Neo4j returns.
 
 use std::time::Duration;
 
 use serde_json::json;
 
 use crate::helpers::{Neo4jProcess, TestApp, error_code, free_port, unique};
+use crate::jobs::{job, upload};
 
 const PERSON: &str = "query($id: String!) { person(id: $id) { id } }";
 const SEARCH: &str = "query($q: String!) { search(queryText: $q) { total } }";
@@ -56,6 +58,22 @@ async fn starts_degraded_without_neo4j_then_survives_an_outage_and_recovers() {
     );
     assert_eq!(ingest["data"]["ingestText"]["graphLinked"], false);
     assert_graph_unavailable_but_search_works(&app, "canal").await;
+    // A job's file is done only once the graph holds it: it waits for Neo4j.
+    let url = app.url("/graphql");
+    let operation = unique("OP-OUTAGE");
+    let statement = b"the courier waited by the viaduct".to_vec();
+    let files = vec![("statement.txt".to_owned(), statement)];
+    let submitted = upload(&app.client, &url, "WYP", &operation, files).await;
+    let id = submitted["data"]["ingestFiles"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{submitted}"))
+        .to_owned();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let waiting = job(&app.client, &url, &id).await;
+    assert_ne!(
+        waiting["state"], "DONE",
+        "done without the graph: {waiting}"
+    );
 
     // 2. Neo4j appears: toex connects by itself.
     let mut neo4j = tokio::task::spawn_blocking({
@@ -66,6 +84,23 @@ async fn starts_degraded_without_neo4j_then_survives_an_outage_and_recovers() {
     .unwrap();
     app.wait_for_neo4j(true, WAIT).await;
     assert_graph_answers(&app).await;
+    let deadline = std::time::Instant::now() + WAIT;
+    let linked = loop {
+        let state = job(&app.client, &url, &id).await;
+        if state["state"] == "DONE" {
+            break state;
+        }
+        assert!(std::time::Instant::now() < deadline, "{state}");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
+    assert_eq!(linked["files"][0]["status"], "DONE", "{linked}");
+    let case = app
+        .graphql(
+            "query($op: String!) { case(operation: $op) { documents } }",
+            json!({ "op": operation }),
+        )
+        .await;
+    assert_eq!(case["data"]["case"]["documents"], 1, "{case}");
 
     // 3. Neo4j stops while toex runs: clear errors, the server stays up.
     neo4j = tokio::task::spawn_blocking(move || {

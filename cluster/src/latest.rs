@@ -4,10 +4,10 @@
 
 use std::time::Duration;
 
+use async_nats::jetstream::Context;
 use async_nats::jetstream::stream::{Config, RawMessageErrorKind, StorageType, Stream};
-use async_nats::jetstream::{self, Context};
 
-use crate::{ClusterError, NatsSettings};
+use crate::{ClusterError, Nats};
 
 /// Values kept a week after their last write.
 const KEEP: Duration = Duration::from_secs(7 * 24 * 3600);
@@ -21,21 +21,17 @@ pub struct Latest {
 
 impl Latest {
     /// Makes (or finds) stream `name` over subjects `prefix.*`.
-    pub(crate) async fn open(
-        js: &Context,
-        settings: &NatsSettings,
-        name: &str,
-        prefix: &str,
-    ) -> Result<Self, ClusterError> {
+    pub async fn open(nats: &Nats, name: &str, prefix: &str) -> Result<Self, ClusterError> {
         let config = Config {
             name: name.to_owned(),
             subjects: vec![format!("{prefix}.*")],
             max_messages_per_subject: 1,
             max_age: KEEP,
             storage: StorageType::File,
-            num_replicas: settings.stream_replicas,
+            num_replicas: nats.settings.stream_replicas,
             ..Default::default()
         };
+        let js = &nats.js;
         let stream = crate::log::patiently(&format!("making stream {name}"), || {
             js.get_or_create_stream(config.clone())
         })
@@ -45,17 +41,6 @@ impl Latest {
             stream,
             prefix: prefix.to_owned(),
         })
-    }
-
-    /// Opens stream `name` on its own connection (for a process that needs only it).
-    pub async fn connect(
-        settings: &NatsSettings,
-        who: &str,
-        name: &str,
-        prefix: &str,
-    ) -> Result<Self, ClusterError> {
-        let js = jetstream::new(crate::log::connect(settings, who).await?);
-        Self::open(&js, settings, name, prefix).await
     }
 
     /// Stores `value` as `key`'s latest, once the stream has it.

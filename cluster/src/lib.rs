@@ -14,6 +14,30 @@ pub use latest::Latest;
 pub use log::{Followed, Log, LogState};
 pub use work::{MAX_ATTEMPTS, MAX_DELIVERIES, Outcome, WorkQueue, WorkerState};
 
+/// One connection to the NATS cluster and its JetStream context: what a process keeps
+/// there (index log, work queue, job states) shares it. The client reconnects by itself,
+/// to any server of the cluster, for as long as it lives.
+#[derive(Clone)]
+pub struct Nats {
+    js: async_nats::jetstream::Context,
+    settings: NatsSettings,
+}
+
+impl Nats {
+    /// Connects to the servers in `settings.url`; `who` names this process to them.
+    pub async fn connect(settings: &NatsSettings, who: &str) -> Result<Self, ClusterError> {
+        let client = log::connect(settings, who).await?;
+        Ok(Self {
+            js: async_nats::jetstream::new(client),
+            settings: settings.clone(),
+        })
+    }
+
+    pub fn settings(&self) -> &NatsSettings {
+        &self.settings
+    }
+}
+
 /// The `[nats]` settings section: empty `url` keeps everything in one process.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]

@@ -10,13 +10,13 @@ use std::time::{Duration, Instant};
 use async_nats::HeaderMap;
 use async_nats::jetstream::consumer::{AckPolicy, DeliverPolicy, PullConsumer, pull};
 use async_nats::jetstream::stream::{Config, StorageType};
-use async_nats::jetstream::{self, AckKind, Context};
+use async_nats::jetstream::{AckKind, Context};
 use futures::{FutureExt, StreamExt};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tokio::sync::watch;
 
-use crate::{ClusterError, NatsSettings};
+use crate::{ClusterError, Nats, NatsSettings};
 
 /// How long a publish keeps retrying while the cluster elects a leader or reconnects.
 const PUBLISH_PATIENCE: Duration = Duration::from_secs(30);
@@ -67,15 +67,15 @@ pub struct LogState {
 pub type Followed = tokio::task::JoinHandle<()>;
 
 impl Log {
-    /// Connects to NATS and makes (or finds) stream `stream` on subject `subject`;
-    /// `consumer` is this replica's durable name in it.
+    /// Makes (or finds) stream `stream` on subject `subject`; `consumer` is this
+    /// replica's durable name in it.
     pub async fn open(
-        settings: &NatsSettings,
+        nats: &Nats,
         stream: &str,
         subject: &str,
         consumer: &str,
     ) -> Result<Self, ClusterError> {
-        let js = jetstream::new(connect(settings, consumer).await?);
+        let (js, settings) = (nats.js.clone(), &nats.settings);
         let config = Config {
             name: stream.to_owned(),
             subjects: vec![subject.to_owned()],

@@ -8,19 +8,24 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use async_nats::HeaderMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use async_nats::jetstream::consumer::{AckPolicy, PullConsumer, pull};
 use async_nats::jetstream::stream::{Config, RetentionPolicy, StorageType};
-use async_nats::jetstream::{self, AckKind, Context, object_store};
+use async_nats::jetstream::{AckKind, Context, object_store};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::latest::{Latest, key_of};
-use crate::{ClusterError, NatsSettings};
+use crate::{ClusterError, Nats};
 
 const WORK_STREAM: &str = "TOEX_WORK";
 const RESULTS: &str = "TOEX_RESULTS";
+const TAKERS: &str = "TOEX_TAKERS";
+/// How often a serving worker says it takes its task.
+const ANNOUNCE_EVERY: Duration = Duration::from_secs(5);
+/// How old the last word from a task's workers may be while the task counts as taken.
+const TAKEN_WITHIN: Duration = Duration::from_secs(20);
 const FILES: &str = "toex-files";
 /// Attempts at one item before it fails with the last reason.
 pub const MAX_ATTEMPTS: i64 = 3;
@@ -52,7 +57,8 @@ pub struct WorkerState {
 struct Counters {
     done: AtomicU64,
     failed: AtomicU64,
-    busy: AtomicBool,
+    /// Items in hand now (a worker serves each of its tasks side by side).
+    in_hand: AtomicU64,
 }
 
 /// The work queue, its files and its results.
@@ -60,17 +66,17 @@ pub struct WorkQueue {
     counters: Counters,
     js: Context,
     results: Latest,
+    /// Per task, the last time any worker said it takes it.
+    takers: Latest,
     files: object_store::ObjectStore,
     /// How long a worker may hold an item without a sign of life before it is redelivered.
     stall: Duration,
 }
 
 impl WorkQueue {
-    /// Connects and makes (or finds) the work stream, the results bucket and the files
-    /// bucket; `who` names this process to the NATS server.
-    pub async fn open(settings: &NatsSettings, who: &str) -> Result<Self, ClusterError> {
-        let client = crate::log::connect(settings, who).await?;
-        let js = jetstream::new(client);
+    /// Makes (or finds) the work stream, the results stream and the files bucket.
+    pub async fn open(nats: &Nats) -> Result<Self, ClusterError> {
+        let (js, settings) = (nats.js.clone(), &nats.settings);
         let replicas = settings.stream_replicas;
         crate::log::patiently("making the work stream", || {
             js.get_or_create_stream(Config {
@@ -84,7 +90,8 @@ impl WorkQueue {
             })
         })
         .await?;
-        let results = Latest::open(&js, settings, RESULTS, "toex.result").await?;
+        let results = Latest::open(nats, RESULTS, "toex.result").await?;
+        let takers = Latest::open(nats, TAKERS, "toex.takers").await?;
         let files = crate::log::patiently("making the files bucket", || {
             js.create_object_store(object_store::Config {
                 bucket: FILES.to_owned(),
@@ -99,20 +106,21 @@ impl WorkQueue {
             counters: Counters::default(),
             js,
             results,
+            takers,
             files,
             stall: Duration::from_millis(settings.stall_ms),
         })
     }
 
-    /// Submits `item` of `task` with its file, under `id` (stable for the same item, so
-    /// submitting again after a crash is one item), and waits up to `patience` for a
-    /// worker's outcome.
+    /// Submits `item` of `task`, with its file if it has one (else the item carries all
+    /// the worker needs), under `id` (stable for the same item, so submitting again
+    /// after a crash is one item), and waits up to `patience` for a worker's outcome.
     pub async fn run<T: Serialize, R: DeserializeOwned>(
         &self,
         task: &str,
         id: &str,
         item: &T,
-        file: &Path,
+        file: Option<&Path>,
         patience: Duration,
     ) -> Result<Outcome<R>, ClusterError> {
         let key = key_of(id);
@@ -123,7 +131,9 @@ impl WorkQueue {
         }
         // The file is stored once: submitted again after a restart, the copy a worker
         // may be reading now is left alone.
-        if self.files.info(key.as_str()).await.is_err() {
+        if let Some(file) = file
+            && self.files.info(key.as_str()).await.is_err()
+        {
             crate::log::patiently("storing the file", || async {
                 let mut reader = tokio::fs::File::open(file)
                     .await
@@ -136,8 +146,13 @@ impl WorkQueue {
             })
             .await?;
         }
-        let body = serde_json::to_vec(&Envelope { key: &key, item })
-            .map_err(|e| ClusterError::Encode(e.to_string()))?;
+        let envelope = Envelope {
+            key: &key,
+            item,
+            file: file.is_some(),
+        };
+        let body =
+            serde_json::to_vec(&envelope).map_err(|e| ClusterError::Encode(e.to_string()))?;
         let mut headers = HeaderMap::new();
         headers.insert("Nats-Msg-Id", key.as_str());
         crate::log::patiently("queueing work", || async {
@@ -156,7 +171,9 @@ impl WorkQueue {
         loop {
             match self.outcome(&key).await {
                 Ok(Some(outcome)) => {
-                    let _ = self.files.delete(key.as_str()).await;
+                    if file.is_some() {
+                        let _ = self.files.delete(key.as_str()).await;
+                    }
                     return Ok(outcome);
                 }
                 Ok(None) => {}
@@ -179,8 +196,21 @@ impl WorkQueue {
         WorkerState {
             done: self.counters.done.load(Ordering::Relaxed),
             failed: self.counters.failed.load(Ordering::Relaxed),
-            busy: self.counters.busy.load(Ordering::Relaxed),
+            busy: self.counters.in_hand.load(Ordering::Relaxed) > 0,
         }
+    }
+
+    /// Whether a worker takes `task` now: one said so within the last
+    /// [`TAKEN_WITHIN`] (each says so every [`ANNOUNCE_EVERY`] while it serves).
+    pub async fn has_takers(&self, task: &str) -> bool {
+        let said = tokio::time::timeout(Duration::from_secs(5), self.takers.get(task)).await;
+        let Ok(Ok(Some(body))) = said else {
+            return false;
+        };
+        let Ok(at) = serde_json::from_slice::<u64>(&body) else {
+            return false;
+        };
+        now_millis().saturating_sub(at) <= TAKEN_WITHIN.as_millis() as u64
     }
 
     /// Items of `task` waiting for a worker (not yet taken by any).
@@ -223,11 +253,25 @@ impl WorkQueue {
     where
         T: DeserializeOwned,
         R: Serialize,
-        F: Fn(T, PathBuf) -> Fut,
+        F: Fn(T, Option<PathBuf>) -> Fut,
         Fut: Future<Output = Result<Outcome<R>, String>>,
     {
+        let announce = async {
+            loop {
+                let now = serde_json::to_vec(&now_millis()).unwrap_or_default();
+                if let Err(e) = self.takers.put(task, now).await {
+                    tracing::debug!(task, error = %e, "saying this worker takes its task");
+                }
+                tokio::time::sleep(ANNOUNCE_EVERY).await;
+            }
+        };
+        tokio::pin!(announce);
         loop {
-            if let Err(e) = self.serve_once(task, scratch, &work).await {
+            let served = tokio::select! {
+                served = self.serve_once(task, scratch, &work) => served,
+                () = &mut announce => unreachable!("announcing never ends"),
+            };
+            if let Err(e) = served {
                 tracing::warn!(task, error = %e, "taking work again shortly");
                 tokio::time::sleep(Duration::from_millis(500)).await;
             }
@@ -243,7 +287,7 @@ impl WorkQueue {
     where
         T: DeserializeOwned,
         R: Serialize,
-        F: Fn(T, PathBuf) -> Fut,
+        F: Fn(T, Option<PathBuf>) -> Fut,
         Fut: Future<Output = Result<Outcome<R>, String>>,
     {
         let stream = self
@@ -279,7 +323,7 @@ impl WorkQueue {
                 continue;
             };
             let attempt = message.info().map(|i| i.delivered).unwrap_or(1);
-            let OwnedEnvelope { key, item } = match serde_json::from_slice(&message.payload) {
+            let OwnedEnvelope { key, item, file } = match serde_json::from_slice(&message.payload) {
                 Ok(envelope) => envelope,
                 Err(e) => {
                     tracing::error!(task, error = %e, "a work item that cannot be read: dropped");
@@ -290,8 +334,8 @@ impl WorkQueue {
                     continue;
                 }
             };
-            let path = scratch.join(&key);
-            self.counters.busy.store(true, Ordering::Relaxed);
+            let path = file.then(|| scratch.join(&key));
+            self.counters.in_hand.fetch_add(1, Ordering::Relaxed);
             let outcome = if attempt > MAX_DELIVERIES {
                 Ok(Outcome::Failed(format!(
                     "taken {} times and never finished: the workers that took it died or stalled",
@@ -306,10 +350,12 @@ impl WorkQueue {
                     }
                 };
                 let working = async {
-                    // A NATS server may be down a moment: fetching is retried.
-                    crate::log::patiently("fetching its file", || self.fetch_file(&key, &path))
-                        .await
-                        .map_err(|e| e.to_string())?;
+                    if let Some(path) = &path {
+                        // A NATS server may be down a moment: fetching is retried.
+                        crate::log::patiently("fetching its file", || self.fetch_file(&key, path))
+                            .await
+                            .map_err(|e| e.to_string())?;
+                    }
                     work(item, path.clone()).await
                 };
                 tokio::select! {
@@ -317,8 +363,10 @@ impl WorkQueue {
                     () = beat => unreachable!("the heartbeat never ends"),
                 }
             };
-            let _ = tokio::fs::remove_file(&path).await;
-            self.counters.busy.store(false, Ordering::Relaxed);
+            if let Some(path) = &path {
+                let _ = tokio::fs::remove_file(path).await;
+            }
+            self.counters.in_hand.fetch_sub(1, Ordering::Relaxed);
             let outcome = match outcome {
                 Ok(outcome) => outcome,
                 Err(reason) if attempt >= MAX_ATTEMPTS => {
@@ -373,14 +421,25 @@ impl WorkQueue {
     }
 }
 
+/// Milliseconds since the Unix epoch, by this machine's clock.
+fn now_millis() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
 #[derive(Serialize)]
 struct Envelope<'a, T> {
     key: &'a str,
     item: T,
+    /// Whether the item's file waits in the files bucket under `key`.
+    file: bool,
 }
 
 #[derive(Deserialize)]
 struct OwnedEnvelope<T> {
     key: String,
     item: T,
+    file: bool,
 }

@@ -2,7 +2,8 @@
 //! (Neo4j), and the pipeline's unit tests use an in-memory fake.
 
 use toex_graph::{
-    DocumentNode, DocumentPlace, GraphClient, GraphError, KnownPersonRow, MentionRow,
+    AlertRow, DocumentNode, DocumentPlace, GraphClient, GraphError, KnownPersonRow, MentionRow,
+    SavedSearchRow, WatchRow,
 };
 
 /// What ingestion and the names re-linker need from the graph.
@@ -23,6 +24,12 @@ pub trait IngestGraph: Send + Sync {
     ) -> Result<(), GraphError>;
     /// Mentions found again in stored documents, in one transaction.
     async fn link_mentions(&self, mentions: &[MentionRow<'_>]) -> Result<(), GraphError>;
+    /// Every saved search, of every owner (new material is checked against them).
+    async fn saved_searches(&self) -> Result<Vec<SavedSearchRow>, GraphError>;
+    /// Every watch, of every owner.
+    async fn watches(&self) -> Result<Vec<WatchRow>, GraphError>;
+    /// Alerts raised, stored once each (their ids are stable).
+    async fn record_alerts(&self, alerts: &[AlertRow]) -> Result<(), GraphError>;
 }
 
 #[async_trait::async_trait]
@@ -47,5 +54,17 @@ impl IngestGraph for GraphClient {
 
     async fn link_mentions(&self, mentions: &[MentionRow<'_>]) -> Result<(), GraphError> {
         GraphClient::link_mentions(self, mentions, &[]).await
+    }
+
+    async fn saved_searches(&self) -> Result<Vec<SavedSearchRow>, GraphError> {
+        GraphClient::saved_searches(self, None).await
+    }
+
+    async fn watches(&self) -> Result<Vec<WatchRow>, GraphError> {
+        GraphClient::watches(self, None).await
+    }
+
+    async fn record_alerts(&self, alerts: &[AlertRow]) -> Result<(), GraphError> {
+        GraphClient::record_alerts(self, alerts).await
     }
 }

@@ -43,23 +43,34 @@ impl Services {
     pub async fn open(settings: CoreSettings<'_>) -> Result<Opened, PipelineError> {
         let (index, mut models) = open_index(&settings.index.path, settings.models).await?;
         let translation = open_translation(settings.translation, &settings.models.dir).await?;
-        // A replica sends recordings to the workers and loads no speech model itself.
-        let (speech, work) = match settings.nats.enabled() {
+        // A replica sends recordings to the workers and loads no speech model itself; its
+        // index log, work queue and job states share one NATS connection.
+        let replica = replica_of(settings.nats, &settings.index.path);
+        let (speech, nats) = match settings.nats.enabled() {
             false => {
                 let (speech, speech_model) = load_speech(settings.transcription).await?;
                 models.push(speech_model);
                 (speech, None)
             }
             true => {
-                let work = toex_cluster::WorkQueue::open(settings.nats, "replica")
+                let nats = toex_cluster::Nats::connect(settings.nats, &replica)
                     .await
-                    .map_err(|e| opening("the work queue on NATS JetStream", e))?;
-                let latest =
-                    toex_cluster::Latest::connect(settings.nats, "jobs", "TOEX_JOBS", "toex.job")
-                        .await
-                        .map_err(|e| opening("the job states on NATS JetStream", e))?;
-                (None, Some((Arc::new(work), latest)))
+                    .map_err(|e| opening("NATS", e))?;
+                (None, Some(nats))
             }
+        };
+        let work = match &nats {
+            Some(nats) => Some((
+                Arc::new(
+                    toex_cluster::WorkQueue::open(nats)
+                        .await
+                        .map_err(|e| opening("the work queue on NATS JetStream", e))?,
+                ),
+                toex_cluster::Latest::open(nats, "TOEX_JOBS", "toex.job")
+                    .await
+                    .map_err(|e| opening("the job states on NATS JetStream", e))?,
+            )),
+            None => None,
         };
         let (work, latest) = work.unzip();
         let (graph, monitor) = open_graph(settings.neo4j)?;
@@ -74,14 +85,11 @@ impl Services {
         if let Some(latest) = latest {
             jobs.share(latest);
         }
-        let replication = match settings.nats.enabled() {
-            true => {
-                let replica = replica_of(settings.nats, &settings.index.path);
-                Some(Arc::new(
-                    crate::replication::Replication::open(settings.nats, &replica).await?,
-                ))
-            }
-            false => None,
+        let replication = match &nats {
+            Some(nats) => Some(Arc::new(
+                crate::replication::Replication::open(nats, &replica).await?,
+            )),
+            None => None,
         };
         let profiles = settings
             .profiles
@@ -232,7 +240,7 @@ async fn open_index(
 
 /// The translation models of settings and those installed, loaded once off the async
 /// runtime. A model that cannot be loaded stops start-up with the reason.
-async fn open_translation(
+pub(crate) async fn open_translation(
     t: &TranslationSettings,
     models_dir: &Path,
 ) -> Result<Arc<TranslationModels>, PipelineError> {

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use toex_cluster::{ClusterError, Log, LogState, NatsSettings};
+use toex_cluster::{ClusterError, Log, LogState, Nats};
 use toex_indexer::{Added, NewDocument, SearchIndex};
 
 use crate::{PipelineError, Services};
@@ -39,10 +39,10 @@ pub struct Replication {
 }
 
 impl Replication {
-    /// Connects to NATS and makes (or finds) the index stream; `replica` names this
-    /// replica's consumer.
-    pub async fn open(settings: &NatsSettings, replica: &str) -> Result<Self, PipelineError> {
-        let log = Log::open(settings, INDEX_STREAM, INDEX_SUBJECT, replica)
+    /// Makes (or finds) the index stream; `replica` names this replica's consumer.
+    pub async fn open(nats: &Nats, replica: &str) -> Result<Self, PipelineError> {
+        let settings = nats.settings();
+        let log = Log::open(nats, INDEX_STREAM, INDEX_SUBJECT, replica)
             .await
             .map_err(|e| PipelineError::Open {
                 what: "the index log on NATS JetStream".to_owned(),

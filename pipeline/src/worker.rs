@@ -1,24 +1,27 @@
 //! A `toex worker` process: loads the models of its tasks once and takes items from the
-//! NATS work queue until stopped (transcription today; each item acknowledged only
-//! after its outcome is stored, so a worker killed mid-item loses nothing).
+//! NATS work queue until stopped (transcription, translation; each item acknowledged
+//! only after its outcome is stored, so a worker killed mid-item loses nothing).
 
 use std::sync::Arc;
 
-use toex_cluster::{Outcome, WorkQueue, WorkerState};
+use toex_cluster::{ClusterError, Nats, Outcome, WorkQueue, WorkerState};
 use toex_inference::transcribe::SpeechEngine;
 
 use crate::jobs::hearing::{HearItem, TRANSCRIBE, hear_on};
+use crate::jobs::rendering::{TRANSLATE, TranslateItem, render_on};
 use crate::settings::CoreSettings;
-use crate::{ModelInfo, PipelineError, open};
+use crate::{PipelineError, TranslationModels, open};
 
 /// The tasks a worker can take.
-pub const TASKS: &[&str] = &[TRANSCRIBE];
+pub const TASKS: &[&str] = &[TRANSCRIBE, TRANSLATE];
 
-/// A worker, opened: its model loaded and the work queue reached.
+/// A worker, opened: the models of its tasks loaded and the work queue reached.
 pub struct Worker {
     queue: Arc<WorkQueue>,
-    speech: Arc<SpeechEngine>,
-    model: ModelInfo,
+    speech: Option<Arc<SpeechEngine>>,
+    translation: Option<Arc<TranslationModels>>,
+    cpu: toex_cpu::CpuPool,
+    models: Vec<String>,
     tasks: Vec<String>,
     scratch: tempfile::TempDir,
 }
@@ -28,8 +31,10 @@ pub struct Worker {
 pub struct WorkerHealth {
     pub role: &'static str,
     pub tasks: Vec<String>,
+    /// The models loaded for them, `name@hash` each.
     pub model: String,
-    /// Items waiting in the queue for any worker; `None` while NATS does not answer.
+    /// Items of its tasks waiting in the queue for any worker; `None` while NATS does
+    /// not answer.
     pub waiting: Option<u64>,
     #[serde(flatten)]
     pub state: WorkerState,
@@ -49,29 +54,29 @@ impl Worker {
                 TASKS.join(", ")
             )));
         }
-        let (speech, model) = open::load_speech(settings.transcription).await?;
-        let Some(speech) = speech else {
-            return Err(PipelineError::Open {
-                what: "the speech model".to_owned(),
-                reason: format!(
-                    "no Whisper model in {} (scripts/fetch-models.sh installs one)",
-                    settings.transcription.model.display()
-                ),
-            });
+        let mut models = Vec::new();
+        let speech = match tasks.iter().any(|t| t == TRANSCRIBE) {
+            true => Some(load_speech(&settings, &mut models).await?),
+            false => None,
         };
-        let queue = WorkQueue::open(
-            settings.nats,
-            &format!("worker {}", toex_cluster::host_name()),
-        )
-        .await?;
+        let translation = match tasks.iter().any(|t| t == TRANSLATE) {
+            true => Some(load_translation(&settings, &mut models).await?),
+            false => None,
+        };
+        let who = format!("worker {}", toex_cluster::host_name());
+        let queue = WorkQueue::open(&Nats::connect(settings.nats, &who).await?).await?;
         let scratch = tempfile::tempdir().map_err(|e| PipelineError::Open {
             what: "a scratch folder for recordings".to_owned(),
             reason: e.to_string(),
         })?;
+        // Translation runs here, never on the runtime's threads.
+        let cpu = toex_cpu::CpuPool::new("translate", settings.index.threads, 64)?;
         Ok(Self {
             queue: Arc::new(queue),
             speech,
-            model,
+            translation,
+            cpu,
+            models,
             tasks: tasks.to_vec(),
             scratch,
         })
@@ -79,32 +84,107 @@ impl Worker {
 
     /// What this worker has done and what waits for it.
     pub async fn health(&self) -> WorkerHealth {
+        let mut waiting = Some(0);
+        for task in &self.tasks {
+            let more = self.queue.waiting(task).await.ok();
+            waiting = waiting.zip(more).map(|(a, b)| a + b);
+        }
         WorkerHealth {
             role: "WORKER",
             tasks: self.tasks.clone(),
-            model: self.model.name.clone(),
-            waiting: self.queue.waiting(TRANSCRIBE).await.ok(),
+            model: self.models.join(", "),
+            waiting,
             state: self.queue.worker_state(),
         }
     }
 
-    /// Takes work until the process stops.
+    /// Takes work of each of its tasks side by side until the process stops.
     pub async fn run(&self) -> Result<(), PipelineError> {
         tracing::info!(tasks = ?self.tasks, "taking work");
-        let failed = self
-            .queue
-            .serve(TRANSCRIBE, self.scratch.path(), |item: HearItem, path| {
-                let speech = self.speech.clone();
-                async move {
-                    tracing::info!(file = item.name, "transcribing");
-                    match hear_on(&speech, path, item.language, || |_, _| {}).await {
-                        Ok(Ok(hearing)) => Ok(Outcome::Done(hearing)),
-                        Ok(Err(reason)) => Ok(Outcome::Failed(reason)),
-                        Err(e) => Err(e.to_string()),
+        let mut serving: Vec<futures::future::LocalBoxFuture<'_, ClusterError>> = Vec::new();
+        if let Some(speech) = &self.speech {
+            serving.push(Box::pin(self.queue.serve(
+                TRANSCRIBE,
+                self.scratch.path(),
+                move |item: HearItem, path| {
+                    let speech = speech.clone();
+                    async move {
+                        let path =
+                            path.ok_or_else(|| "a recording came without its file".to_owned())?;
+                        tracing::info!(file = item.name, "transcribing");
+                        match hear_on(&speech, path, item.language, || |_, _| {}).await {
+                            Ok(Ok(hearing)) => Ok(Outcome::Done(hearing)),
+                            Ok(Err(reason)) => Ok(Outcome::Failed(reason)),
+                            Err(e) => Err(e.to_string()),
+                        }
                     }
-                }
-            })
-            .await;
+                },
+            )));
+        }
+        if let Some(translation) = &self.translation {
+            serving.push(Box::pin(self.queue.serve(
+                TRANSLATE,
+                self.scratch.path(),
+                move |item: TranslateItem, _| {
+                    let (translators, cpu) = (translation.get(), self.cpu.clone());
+                    async move {
+                        tracing::info!(file = item.name, language = item.language, "translating");
+                        // A full pool is waited out: the queue holds the rest.
+                        loop {
+                            let (translators, item) = (translators.clone(), item.clone());
+                            match cpu.run(move || render_on(&translators, &item)).await {
+                                Ok(rendered) => return Ok(Outcome::Done(rendered)),
+                                Err(toex_cpu::PoolError::Overloaded { .. }) => {
+                                    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                                }
+                                Err(e) => return Err(e.to_string()),
+                            }
+                        }
+                    }
+                },
+            )));
+        }
+        let (failed, _, _) = futures::future::select_all(serving).await;
         Err(failed.into())
     }
+}
+
+async fn load_speech(
+    settings: &CoreSettings<'_>,
+    models: &mut Vec<String>,
+) -> Result<Arc<SpeechEngine>, PipelineError> {
+    let (speech, model) = open::load_speech(settings.transcription).await?;
+    let Some(speech) = speech else {
+        return Err(PipelineError::Open {
+            what: "the speech model".to_owned(),
+            reason: format!(
+                "no Whisper model in {} (scripts/fetch-models.sh installs one)",
+                settings.transcription.model.display()
+            ),
+        });
+    };
+    models.push(model.name);
+    Ok(speech)
+}
+
+async fn load_translation(
+    settings: &CoreSettings<'_>,
+    models: &mut Vec<String>,
+) -> Result<Arc<TranslationModels>, PipelineError> {
+    let translation = open::open_translation(settings.translation, &settings.models.dir).await?;
+    let loaded = translation.get();
+    if loaded.is_empty() {
+        return Err(PipelineError::Open {
+            what: "the translation models".to_owned(),
+            reason: "none configured (translation.models, translation.nllb, toex models install)"
+                .to_owned(),
+        });
+    }
+    let names: std::collections::BTreeSet<&str> = loaded
+        .languages()
+        .iter()
+        .map(|l| l.model.as_str())
+        .collect();
+    models.extend(names.into_iter().map(str::to_owned));
+    Ok(translation)
 }

@@ -8,7 +8,8 @@ use std::sync::{Arc, Mutex};
 use toex_cpu::CpuPool;
 use toex_extract::EntityKind;
 use toex_graph::{
-    DocumentNode, DocumentPlace, GraphClient, GraphError, GraphSettings, KnownPersonRow, MentionRow,
+    AlertRow, DocumentNode, DocumentPlace, GraphClient, GraphError, GraphSettings, KnownPersonRow,
+    MentionRow, SavedSearchRow, WatchRow,
 };
 use toex_indexer::jobs::{FileStatus, Job, JobFile, JobState, JobStore};
 use toex_indexer::{SearchIndex, SearchMode, SearchRequest};
@@ -88,6 +89,20 @@ impl IngestGraph for FakeGraph {
     async fn link_mentions(&self, _mentions: &[MentionRow<'_>]) -> Result<(), GraphError> {
         self.check()
     }
+
+    async fn saved_searches(&self) -> Result<Vec<SavedSearchRow>, GraphError> {
+        self.check()?;
+        Ok(Vec::new())
+    }
+
+    async fn watches(&self) -> Result<Vec<WatchRow>, GraphError> {
+        self.check()?;
+        Ok(Vec::new())
+    }
+
+    async fn record_alerts(&self, _alerts: &[AlertRow]) -> Result<(), GraphError> {
+        self.check()
+    }
 }
 
 /// Services over `dir` with `graph` as the graph; no model is loaded.
@@ -99,8 +114,8 @@ fn services(dir: &Path, graph: Arc<FakeGraph>) -> Services {
     Services {
         replication: None,
         work: None,
-        // Never connected: the pipeline's writes go through `ingest_graph`; the alert
-        // check reads saved searches through it, finds Neo4j unreachable and logs that.
+        // Never connected: the pipeline's writes and the alert check go through
+        // `ingest_graph`.
         graph: GraphClient::new(GraphSettings::default()).unwrap(),
         ingest_graph: graph,
         index: Arc::new(SearchIndex::open_or_create(&dir.join("index")).unwrap()),
@@ -187,27 +202,38 @@ async fn an_ingest_batch_is_one_graph_write_with_its_mentions_and_operation() {
     assert!(operations.iter().all(|(_, op)| op == "Operation Aurora"));
 }
 
+// Regression: a job ran on while Neo4j was away and left its files done but unlinked
+// for good (a replica restarting mid-job lost the graph nodes of whole batches).
 #[tokio::test]
-async fn a_graph_outage_leaves_documents_searchable_and_unlinked() {
+async fn a_job_waits_out_a_graph_outage_searchable_then_links_its_documents() {
     let dir = tempfile::tempdir().unwrap();
     let graph = Arc::new(FakeGraph::default());
     graph.down.store(true, Ordering::SeqCst);
-    let services = services(dir.path(), graph.clone());
+    let services = Arc::new(services(dir.path(), graph.clone()));
     let job = job(dir.path(), &[("note.txt", "The meeting is at the garage.")]);
-    let done = services.run_job(job).await.unwrap();
-    assert_eq!(linked(&done), [false]);
+    let running = tokio::spawn({
+        let services = services.clone();
+        async move { services.run_job(job).await }
+    });
+    // Searchable while the graph is away; the job holds until the graph has it.
+    let scope = toex_indexer::Scope::new(&["WYP".to_owned()], &[], false).unwrap();
+    let search = SearchRequest {
+        mode: SearchMode::Keyword,
+        ..SearchRequest::new("garage", scope)
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while services.index.search(&search).unwrap().total == 0 {
+        assert!(std::time::Instant::now() < deadline, "never searchable");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(!running.is_finished(), "the job ended without the graph");
     assert!(graph.writes().is_empty());
-    let found = services
-        .index
-        .search(&SearchRequest {
-            mode: SearchMode::Keyword,
-            ..SearchRequest::new(
-                "garage",
-                toex_indexer::Scope::new(&["WYP".to_owned()], &[], false).unwrap(),
-            )
-        })
-        .unwrap();
-    assert_eq!(found.total, 1);
+    graph.down.store(false, Ordering::SeqCst);
+    let done = running.await.unwrap().unwrap();
+    assert_eq!(done.state, JobState::Done);
+    assert_eq!(linked(&done), [true]);
+    assert_eq!(graph.writes().len(), 1, "one write once the graph is back");
+    assert_eq!(services.index.search(&search).unwrap().total, 1);
 }
 
 #[tokio::test]

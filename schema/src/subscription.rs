@@ -12,7 +12,8 @@ pub struct SubscriptionRoot;
 
 #[Subscription]
 impl SubscriptionRoot {
-    /// An ingest job now, then at every step until it is done.
+    /// An ingest job now, then at every step until it is done (from any replica: one
+    /// that does not run the job relays what the running one shares).
     async fn ingest_job(
         &self,
         ctx: &Context<'_>,
@@ -20,19 +21,22 @@ impl SubscriptionRoot {
     ) -> async_graphql::Result<impl Stream<Item = crate::jobs::IngestJob>> {
         let services = ctx.data_unchecked::<Services>().clone();
         let scope = crate::access::scope(ctx)?;
-        let job = services
+        // A job another replica runs is followed through what it shares.
+        let mut rx = services
             .jobs
-            .store()
-            .load(&id)
+            .follow(&id)
+            .await
             .map_err(ApiError::from)?
-            .filter(|job| scope.contains(&job.force, job.operation.as_deref()))
+            .filter(|rx| {
+                let job = rx.borrow();
+                scope.contains(&job.force, job.operation.as_deref())
+            })
             .ok_or_else(|| {
                 ApiError::new(
                     crate::error::ErrorCode::NotFound,
                     format!("no ingest job `{id}`"),
                 )
             })?;
-        let mut rx = services.jobs.watch(&job);
         Ok(async_stream::stream! {
             let first = rx.borrow_and_update().clone();
             let mut finished = first.state == toex_indexer::jobs::JobState::Done;

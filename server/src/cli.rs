@@ -30,9 +30,9 @@ pub struct Cli {
 pub enum Command {
     /// Serve GraphQL (POST /graphql, GraphiQL at GET /graphql), /health and the web client.
     Serve(ServeArgs),
-    /// Take heavy work (transcription) from the NATS work queue (`--nats`) until stopped.
+    /// Take heavy work (transcription, translation) from the NATS work queue until stopped.
     Worker {
-        /// Comma-separated: transcribe.
+        /// Comma-separated: transcribe, translate.
         #[arg(long, value_delimiter = ',', default_value = "transcribe")]
         tasks: Vec<String>,
         /// Answer GET /health on this address (e.g. 127.0.0.1:9090; port 0: any free).

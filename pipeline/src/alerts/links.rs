@@ -13,6 +13,7 @@ use toex_graph::import::ImportReport;
 use toex_graph::{AlertRow, GraphClient, Scope, WatchRow};
 
 use super::{alert_id, cross_case, scope_of};
+use crate::graph::IngestGraph;
 use crate::{PipelineError, Services};
 
 /// Every key anyone watches, for an import to report what it writes about them.
@@ -23,10 +24,10 @@ pub async fn watched_keys(graph: &GraphClient) -> Result<Arc<HashSet<String>>, P
 
 /// Every watch by key, each with the compartment it was made in.
 pub(super) async fn watches_by_key(
-    graph: &GraphClient,
+    graph: &dyn IngestGraph,
 ) -> Result<HashMap<String, Vec<(WatchRow, Scope)>>, PipelineError> {
     let mut by_key: HashMap<String, Vec<(WatchRow, Scope)>> = HashMap::new();
-    for w in graph.watches(None).await? {
+    for w in graph.watches().await? {
         if let Some(scope) = scope_of(&w.forces, &w.operations) {
             by_key.entry(w.key.clone()).or_default().push((w, scope));
         }
@@ -159,7 +160,7 @@ impl Services {
 
     /// Stores alerts and sends them live.
     pub(crate) async fn send_alerts(&self, alerts: Vec<AlertRow>) -> Result<(), PipelineError> {
-        self.graph.record_alerts(&alerts).await?;
+        self.ingest_graph.record_alerts(&alerts).await?;
         for alert in alerts {
             self.alerts.send(alert);
         }

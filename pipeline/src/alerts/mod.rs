@@ -168,7 +168,7 @@ impl Services {
             return Ok(orders);
         }
         let generation = self.alerts.generation.load(Ordering::SeqCst);
-        let rows = self.graph.saved_searches(None).await?;
+        let rows = self.ingest_graph.saved_searches().await?;
         let index = self.index.clone();
         // Each saved search parsed once, on the CPU pool, until the orders change.
         let searches = self
@@ -189,7 +189,7 @@ impl Services {
                     .collect()
             })
             .await?;
-        let watches = links::watches_by_key(&self.graph).await?;
+        let watches = links::watches_by_key(self.ingest_graph.as_ref()).await?;
         let orders = Arc::new(Orders { searches, watches });
         let mut cached = self
             .alerts

@@ -41,7 +41,8 @@ enum Prepared {
 struct Setting<'a> {
     job: &'a Job,
     limits: &'a toex_formats::Limits,
-    translation: &'a toex_inference::translate::Translators,
+    /// The models that translate here; `None` when translation workers do.
+    translation: Option<&'a toex_inference::translate::Translators>,
     speech: bool,
     spool: &'a Path,
 }
@@ -103,8 +104,10 @@ fn prepare(index: usize, setting: &Setting<'_>) -> Prepared {
             .language
             .clone()
             .or_else(|| toex_extract::detect_language(&text));
-        let (translation, translation_meta) =
-            machine_translation(translation, &text, language.as_deref(), name);
+        let (translation, translation_meta) = match translation {
+            Some(models) => machine_translation(models, &text, language.as_deref(), name),
+            None => (None, None),
+        };
         Box::new(NewDocument {
             title: name.to_owned(),
             language,
@@ -160,6 +163,7 @@ impl Services {
             }
             let snapshot = job.clone();
             let translation = self.translation.get();
+            let on_workers = self.translating_on_workers().await;
             let speech = self.speech.is_some() || self.work.is_some();
             let spool = self.jobs.store().spool(&job.id)?;
             // Scanned pages are read side by side, as many as the pool has workers.
@@ -173,7 +177,7 @@ impl Services {
                     let setting = Setting {
                         job: &snapshot,
                         limits: &limits,
-                        translation: &translation,
+                        translation: (!on_workers).then_some(&*translation),
                         speech,
                         spool: &spool,
                     };
@@ -232,6 +236,9 @@ impl Services {
                     }
                     Err(error) => job.files[i].status = FileStatus::Failed { error },
                 }
+            }
+            if on_workers {
+                self.translate_on_workers(&job.id, &mut docs).await?;
             }
             let (slots, docs): (Vec<usize>, Vec<NewDocument>) = docs.into_iter().unzip();
             for (i, outcome) in slots

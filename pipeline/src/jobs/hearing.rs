@@ -131,7 +131,7 @@ impl Services {
             };
             let id = format!("{}-{i}", job.id);
             let outcome = work
-                .run(TRANSCRIBE, &id, &item, &file.path, WORKER_PATIENCE)
+                .run(TRANSCRIBE, &id, &item, Some(&file.path), WORKER_PATIENCE)
                 .await?;
             return Ok(match outcome {
                 Outcome::Done(hearing) => Ok(hearing),

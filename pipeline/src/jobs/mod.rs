@@ -5,6 +5,7 @@
 mod files;
 pub mod hearing;
 mod members;
+pub mod rendering;
 mod translation;
 
 use std::collections::HashMap;
@@ -18,6 +19,8 @@ use crate::{PipelineError, Services};
 
 /// How long a job stopped by a fault waits before it runs again.
 const RETRY: std::time::Duration = std::time::Duration::from_secs(5);
+/// How often another replica's job is read again for a subscriber.
+const FOLLOW_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
 
 /// Most documents one translation job covers.
 pub const MAX_TRANSLATION_JOB_DOCUMENTS: usize = 10_000;
@@ -140,6 +143,48 @@ impl Jobs {
     /// Queues a job found unfinished at start-up (waits for room).
     pub async fn resume(&self, id: String) {
         let _ = self.queue.send(id).await;
+    }
+
+    /// Progress of job `id` wherever it runs: this process's own channel, or for a job
+    /// another replica runs, its shared state read every [`FOLLOW_EVERY`] until it is
+    /// done or the receiver is dropped. `None` when no replica knows the job.
+    pub async fn follow(
+        self: &Arc<Self>,
+        id: &str,
+    ) -> Result<Option<watch::Receiver<Job>>, PipelineError> {
+        if let Some(job) = self.store.load(id)? {
+            return Ok(Some(self.watch(&job)));
+        }
+        let Some(mut last) = self.find(id).await? else {
+            return Ok(None);
+        };
+        let (tx, rx) = watch::channel(last.clone());
+        if last.state == JobState::Done {
+            return Ok(Some(rx));
+        }
+        let (jobs, id) = (self.clone(), id.to_owned());
+        tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    () = tx.closed() => return,
+                    () = tokio::time::sleep(FOLLOW_EVERY) => {}
+                }
+                match jobs.find(&id).await {
+                    Ok(Some(job)) if job != last => {
+                        let done = job.state == JobState::Done;
+                        tx.send_replace(job.clone());
+                        if done {
+                            return;
+                        }
+                        last = job;
+                    }
+                    Ok(_) => {}
+                    // NATS may be electing a leader: asked again on the next turn.
+                    Err(e) => tracing::debug!(job = id, error = %e, "following a job"),
+                }
+            }
+        });
+        Ok(Some(rx))
     }
 
     /// Progress of one job: the latest snapshot, then each change.

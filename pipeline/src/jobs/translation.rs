@@ -18,7 +18,7 @@ const TRANSLATE_BATCH_WAIT: std::time::Duration = std::time::Duration::from_secs
 /// language (the document's when the line's has none but shares its script), with its
 /// provenance; lines no model has stay as they are. Nothing when no line was translated.
 /// A failure is logged and leaves the document untranslated (and searchable).
-pub(super) fn machine_translation(
+pub(crate) fn machine_translation(
     translators: &toex_inference::translate::Translators,
     text: &str,
     language: Option<&str>,

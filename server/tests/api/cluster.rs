@@ -7,14 +7,17 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use futures::StreamExt;
 use serde_json::{Value, json};
-use toex_access::Role;
+use toex_access::{Role, UserStore};
+use tokio_tungstenite::tungstenite::Message;
 
 use crate::helpers::{
     all_forces, free_port, repo_root, shared_neo4j_uri, toex_command, unique, user_client,
 };
 use crate::jobs::{file_of, upload};
 use crate::transcribe::espeak;
+use crate::websocket::{connect_to, subscribe};
 
 /// One `nats-server` of the cluster.
 struct NatsNode {
@@ -291,14 +294,22 @@ impl Drop for Replica {
 /// A `toex worker --tasks transcribe` process with Whisper tiny.en, and the port of its
 /// `/health`.
 fn worker(nats: &str) -> Worker {
+    let whisper = repo_root().join(".toex/models/whisper-tiny.en");
+    spawn_worker(nats, "transcribe", ("TOEX_TRANSCRIPTION_MODEL", &whisper))
+}
+
+/// A `toex worker --tasks translate` process with the Arabic model at `model`.
+fn translator(nats: &str, model: &Path) -> Worker {
+    spawn_worker(nats, "translate", ("TOEX_TRANSLATION_MODELS_AR", model))
+}
+
+/// A `toex worker` taking `task` with its model set by the variable `model`.
+fn spawn_worker(nats: &str, task: &str, model: (&str, &Path)) -> Worker {
     let port = free_port();
     let child = toex_command()
-        .args(["worker", "--tasks", "transcribe", "--nats", nats])
+        .args(["worker", "--tasks", task, "--nats", nats])
         .args(["--health", &format!("127.0.0.1:{port}")])
-        .env(
-            "TOEX_TRANSCRIPTION_MODEL",
-            repo_root().join(".toex/models/whisper-tiny.en"),
-        )
+        .env(model.0, model.1)
         .env("TOEX_TRANSCRIPTION_BEAM", "1")
         .env("TOEX_NATS_STREAM_REPLICAS", "3")
         .env("TOEX_NATS_STALL_MS", "5000")
@@ -320,6 +331,25 @@ struct Worker {
 }
 
 impl Worker {
+    async fn health(&self) -> Option<Value> {
+        let url = format!("http://127.0.0.1:{}/health", self.port);
+        reqwest::get(url).await.ok()?.json().await.ok()
+    }
+
+    /// Waits until the worker has reached the queue (and said it takes its task).
+    async fn taking(&self) {
+        let deadline = Instant::now() + Duration::from_secs(120);
+        loop {
+            if let Some(health) = self.health().await
+                && health["waiting"].is_u64()
+            {
+                return;
+            }
+            assert!(Instant::now() < deadline, "the worker never took work");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
     fn kill(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
@@ -329,6 +359,65 @@ impl Worker {
 impl Drop for Worker {
     fn drop(&mut self) {
         self.kill();
+    }
+}
+
+/// Subscribes to job `id` on the replica at `ws` once it knows the job, and collects
+/// each event's state and files done until the job is done.
+async fn follow_live(
+    client: &reqwest::Client,
+    url: &str,
+    ws: &str,
+    token: &str,
+    id: &str,
+) -> Vec<String> {
+    let deadline = Instant::now() + Duration::from_secs(300);
+    let known = "query($id: String!) { ingestJob(id: $id) { state } }";
+    loop {
+        let answer: Option<Value> = match client
+            .post(url)
+            .json(&json!({ "query": known, "variables": { "id": id } }))
+            .send()
+            .await
+        {
+            Ok(response) => response.json().await.ok(),
+            Err(_) => None,
+        };
+        if answer.is_some_and(|a| a["data"]["ingestJob"].is_object()) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "job {id} never shared");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let mut socket = connect_to(ws, token).await;
+    let query = format!("subscription {{ ingestJob(id: \"{id}\") {{ state done }} }}");
+    subscribe(&mut socket, "live", &query).await;
+    let mut states = Vec::new();
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let message = tokio::time::timeout(left, socket.next())
+            .await
+            .unwrap_or_else(|_| panic!("job {id} not done live: {states:?}"))
+            .expect("the socket is open")
+            .unwrap();
+        let Message::Text(text) = message else {
+            continue;
+        };
+        let event: Value = serde_json::from_str(text.as_str()).unwrap();
+        match event["type"].as_str() {
+            Some("next") => {
+                let job = &event["payload"]["data"]["ingestJob"];
+                assert!(job.is_object(), "{event}");
+                states.push(format!(
+                    "{} {}",
+                    job["state"].as_str().unwrap(),
+                    job["done"]
+                ));
+            }
+            Some("complete") => return states,
+            Some("ping") => {}
+            _ => panic!("{event}"),
+        }
     }
 }
 
@@ -419,22 +508,34 @@ async fn replicas_on_a_jetstream_cluster_survive_kill_9_and_index_each_document_
     );
     assert_eq!(ha["replication"]["applied"], hb["replication"]["applied"]);
 
-    // The fault run: 1,000 files (recordings among them) in two jobs, one on each
-    // replica; recordings go to the workers (the replicas load no speech model). While
-    // the jobs run, a worker, a NATS node and the replica running a job are killed,
-    // then started again.
+    // The fault run: 1,000 files (recordings and Arabic among them) in two jobs, one on
+    // each replica; recordings and Arabic go to the workers (the replicas load no speech
+    // or translation model). While the jobs run, a worker, a NATS node and the replica
+    // running a job are killed, then started again.
+    let model = dir.path().join("opus-mt-test-ar-en");
+    toex_inference::translate::random::RandomModel::tiny()
+        .write(&model)
+        .unwrap();
+    let translating = translator(&urls, &model);
+    translating.taking().await;
     let mut workers = vec![worker(&urls), worker(&urls)];
+    let mut arabic = Vec::new();
     let run = word(26);
     let mut jobs = Vec::new();
     let mut operations = Vec::new();
     let mut recordings = Vec::new();
     for (j, replica) in [&a, &b].into_iter().enumerate() {
-        let mut files: Vec<(String, Vec<u8>)> = (0..495)
+        let mut files: Vec<(String, Vec<u8>)> = (0..492)
             .map(|i| {
                 let text = format!("Statement {j}-{i} of {run}: {} was seen.", word(i % 26));
                 (format!("statement {i}.txt"), text.into_bytes())
             })
             .collect();
+        for i in 0..3 {
+            let text = format!("السيارة بالكراج يم الشقة {j}{i} ورقمي الجديد عند الجيران");
+            files.push((format!("chat {i}.txt"), text.into_bytes()));
+            arabic.push((j, format!("chat {i}.txt")));
+        }
         for i in 0..5 {
             let said = format!("Call {j} {i}. The blue van was parked behind the chip shop.");
             files.push((format!("call {i}.wav"), espeak(&said, "en")));
@@ -456,6 +557,18 @@ async fn replicas_on_a_jetstream_cluster_survive_kill_9_and_index_each_document_
         jobs.push(id);
         operations.push(operation);
     }
+    // Job 0 (on A) followed live from B, through the kill of A: B relays what A shares.
+    let live = {
+        let token = {
+            let mut store = UserStore::open(&users).unwrap();
+            let (_, token) = store.create_token("replicas", "live", None).unwrap();
+            store.save().unwrap();
+            token
+        };
+        let (url, ws, id) = (b.url("/graphql"), b.url("/graphql/ws"), jobs[0].clone());
+        let client = b.client.clone();
+        tokio::spawn(async move { follow_live(&client, &url, &ws, &token, &id).await })
+    };
     tokio::time::sleep(Duration::from_millis(1000)).await;
     workers[0].kill();
     nats[1].kill();
@@ -469,6 +582,12 @@ async fn replicas_on_a_jetstream_cluster_survive_kill_9_and_index_each_document_
     for (id, (runner, other)) in jobs.iter().zip([(&a, &b), (&b, &a)]) {
         done.push(other.finished(id, runner, Duration::from_secs(300)).await);
     }
+    let states = live.await.unwrap();
+    assert_eq!(
+        states.last().map(String::as_str),
+        Some("DONE 500"),
+        "{states:?}"
+    );
     // The workers that lived say what they did: together, every recording the killed
     // one did not finish; nothing waits.
     let mut heard = 0;
@@ -505,14 +624,37 @@ async fn replicas_on_a_jetstream_cluster_survive_kill_9_and_index_each_document_
     let expected = words.len() as u64 + 1_000;
     for replica in [&a, &b] {
         replica.caught_up(expected, Duration::from_secs(120)).await;
-        // Every statement once (their ids differ): 990 hits for the run's word.
+        // Every statement once (their ids differ): 984 hits for the run's word.
         let found = replica
             .graphql(
                 "query($q: String!) { search(queryText: $q, first: 1) { total } }",
                 json!({ "q": run }),
             )
             .await;
-        assert_eq!(found["data"]["search"]["total"], 990, "{found}");
+        assert_eq!(found["data"]["search"]["total"], 984, "{found}");
+    }
+    // Each Arabic file translated once, by the translation worker, the same on both.
+    let translated = translating.health().await.unwrap();
+    assert!(translated["done"].as_u64() >= Some(6), "{translated}");
+    drop(translating);
+    for (j, name) in &arabic {
+        let id = file_of(&done[*j], name)["documentId"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let query = "query($id: String!) { document(id: $id) { language translation translationProvenance { model } } }";
+        let on_a = a.graphql(query, json!({ "id": id })).await;
+        let on_b = b.graphql(query, json!({ "id": id })).await;
+        let document = &on_a["data"]["document"];
+        assert_eq!(document["language"], "ar", "{on_a}");
+        assert!(document["translation"].is_string(), "{on_a}");
+        assert!(
+            document["translationProvenance"]["model"]
+                .as_str()
+                .is_some_and(|m| m.contains("opus-mt-test-ar-en")),
+            "{on_a}"
+        );
+        assert_eq!(on_a, on_b, "the same translation on both replicas");
     }
     for (j, name) in &recordings {
         let id = file_of(&done[*j], name)["documentId"]

@@ -15,7 +15,12 @@ type Socket =
 
 /// A socket past `connection_init` with `token`.
 pub(crate) async fn connect(app: &TestApp, token: &str) -> Socket {
-    let url = app.url("/graphql/ws").replace("http://", "ws://");
+    connect_to(&app.url("/graphql/ws"), token).await
+}
+
+/// A socket to `url` (`http://…/graphql/ws`) past `connection_init` with `token`.
+pub(crate) async fn connect_to(url: &str, token: &str) -> Socket {
+    let url = url.replace("http://", "ws://");
     let mut request = url.into_client_request().unwrap();
     request.headers_mut().insert(
         "sec-websocket-protocol",

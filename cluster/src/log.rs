@@ -288,10 +288,15 @@ impl Log {
                 .ok_or("the pull stream ended")?
                 .map_err(|e| e.to_string())?;
             let mut messages = vec![first];
+            // A fault after some entries came: those are applied first, then it is said.
+            let mut fault = None;
             while messages.len() < FOLLOW_BATCH {
                 match entries_in.next().now_or_never() {
                     Some(Some(Ok(message))) => messages.push(message),
-                    Some(Some(Err(e))) => return Err(e.to_string()),
+                    Some(Some(Err(e))) => {
+                        fault = Some(e.to_string());
+                        break;
+                    }
                     Some(None) | None => break,
                 }
             }
@@ -336,6 +341,9 @@ impl Log {
             }
             self.state.lag.store(pending, Ordering::Relaxed);
             self.state.applied.send_modify(|a| *a = (*a).max(top));
+            if let Some(fault) = fault {
+                return Err(fault);
+            }
         }
     }
 }

@@ -71,6 +71,8 @@ pub struct WorkQueue {
     files: object_store::ObjectStore,
     /// How long a worker may hold an item without a sign of life before it is redelivered.
     stall: Duration,
+    /// The largest item the stream takes (`nats.max_entry_bytes`).
+    max_item_bytes: usize,
 }
 
 impl WorkQueue {
@@ -109,6 +111,7 @@ impl WorkQueue {
             takers,
             files,
             stall: Duration::from_millis(settings.stall_ms),
+            max_item_bytes: settings.max_entry_bytes,
         })
     }
 
@@ -129,6 +132,21 @@ impl WorkQueue {
         if let Some(outcome) = done {
             return Ok(outcome);
         }
+        let envelope = Envelope {
+            key: &key,
+            item,
+            file: file.is_some(),
+        };
+        let body =
+            serde_json::to_vec(&envelope).map_err(|e| ClusterError::Encode(e.to_string()))?;
+        if body.len() > self.max_item_bytes {
+            // Refused before anything is stored: the stream would never take it.
+            return Ok(Outcome::Failed(format!(
+                "the item is {} bytes; the work queue takes at most {} (nats.max_entry_bytes)",
+                body.len(),
+                self.max_item_bytes
+            )));
+        }
         // The file is stored once: submitted again after a restart, the copy a worker
         // may be reading now is left alone.
         if let Some(file) = file
@@ -146,13 +164,6 @@ impl WorkQueue {
             })
             .await?;
         }
-        let envelope = Envelope {
-            key: &key,
-            item,
-            file: file.is_some(),
-        };
-        let body =
-            serde_json::to_vec(&envelope).map_err(|e| ClusterError::Encode(e.to_string()))?;
         let mut headers = HeaderMap::new();
         headers.insert("Nats-Msg-Id", key.as_str());
         crate::log::patiently("queueing work", || async {

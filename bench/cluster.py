@@ -3,7 +3,7 @@ latency from a write on one replica to a search hit on the other, the write rate
 the index log, a new replica's catch-up rate, and transcription throughput with 1 and 2
 workers. Prints figures; asserts nothing.
 
-    python3 bench/cluster.py TOEX_BINARY WORK_DIR DOCS RECORDINGS
+    python3 bench/cluster.py TOEX_BINARY WORK_DIR DOCS RECORDINGS NEO4J_BOLT_URI
 """
 
 import json
@@ -19,6 +19,7 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 toex, work, docs, recordings = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+neo4j = sys.argv[5]
 token = os.environ["BENCH_TOKEN"]
 procs = []
 
@@ -53,7 +54,7 @@ def nats_cluster():
 
 def replica(name, nats):
     port = free_port()
-    spawn([toex, "serve", "--listen", f"127.0.0.1:{port}", "--neo4j-uri", "bolt://127.0.0.1:1",
+    spawn([toex, "serve", "--listen", f"127.0.0.1:{port}", "--neo4j-uri", neo4j,
            "--index-path", f"{work}/{name}/index", "--nats", nats],
           f"{work}/{name}.log",
           {"TOEX_NATS_REPLICA": name, "TOEX_NATS_STREAM_REPLICAS": "3",

@@ -2,8 +2,8 @@
 # Replicated toex on a 3-node NATS JetStream cluster on loopback (Debian's nats-server):
 # write-to-searchable latency across replicas, the write rate through the index log, a
 # new replica's catch-up rate, and transcription throughput with 1 and 2 workers.
-# Prints figures; asserts nothing. Neo4j is not started (the graph waits; the index
-# does not).
+# Prints figures; asserts nothing. Neo4j runs (embedded, a free port): a job's files are
+# done only once the graph holds them.
 #
 #   bench/cluster.sh [DOCS] [RECORDINGS]   defaults: 5000 8
 set -euo pipefail
@@ -16,4 +16,7 @@ command -v nats-server >/dev/null || { echo "nats-server is missing: scripts/set
 work="$root/target/bench-cluster"
 rm -rf "$work"; mkdir -p "$work"
 source bench/auth.sh "$work" target/release/toex
-python3 bench/cluster.py "$root/target/release/toex" "$work" "$docs" "$recordings"
+export NEO4J_DEV_HOME="$work/neo4j"
+trap 'scripts/neo4j.sh stop >/dev/null 2>&1 || true' EXIT
+neo4j="$(scripts/neo4j.sh start --port 0 | grep -o 'bolt://[0-9.:]*')"
+python3 bench/cluster.py "$root/target/release/toex" "$work" "$docs" "$recordings" "$neo4j"

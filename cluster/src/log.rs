@@ -300,11 +300,8 @@ impl Log {
                     Some(None) | None => break,
                 }
             }
-            self.state.connected.store(true, Ordering::Relaxed);
-            let Some(newest) = messages.last() else {
-                continue;
-            };
-            let pending = newest
+            // Never empty: it starts with `first`.
+            let pending = messages[messages.len() - 1]
                 .info()
                 .map(|i| i.pending)
                 .map_err(|e| e.to_string())?;

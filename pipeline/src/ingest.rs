@@ -27,8 +27,19 @@ pub enum WhileGraphDown {
     Wait,
 }
 
-/// The longest pause between two tries of the graph while a job waits for it.
-const GRAPH_RETRY_MAX: std::time::Duration = std::time::Duration::from_secs(5);
+/// Pauses between tries of the graph while a job waits for it: 250 ms, doubling to 5 s.
+pub(crate) struct GraphPause(std::time::Duration);
+
+impl GraphPause {
+    pub(crate) fn new() -> Self {
+        Self(std::time::Duration::from_millis(250))
+    }
+
+    pub(crate) async fn wait(&mut self) {
+        tokio::time::sleep(self.0).await;
+        self.0 = (self.0 * 2).min(std::time::Duration::from_secs(5));
+    }
+}
 
 impl Services {
     /// Indexes documents with one commit (falling back to one at a time when one of
@@ -79,12 +90,11 @@ impl Services {
             .filter_map(|(i, a)| Some((i, node(&docs[i], a.as_ref().ok()?))))
             .collect();
         // One outcome of the graph write per indexed document, in order.
-        let mut pause = std::time::Duration::from_millis(250);
+        let mut pause = GraphPause::new();
         let linked = loop {
             match self.link(&nodes, &docs).await {
                 Ok(false) if graph_down == WhileGraphDown::Wait && !nodes.is_empty() => {
-                    tokio::time::sleep(pause).await;
-                    pause = (pause * 2).min(GRAPH_RETRY_MAX);
+                    pause.wait().await;
                 }
                 linked => break linked,
             }

@@ -216,14 +216,13 @@ impl Services {
             return;
         }
         let arrived = Arc::new(arrived);
-        let mut pause = std::time::Duration::from_millis(250);
+        let mut pause = crate::ingest::GraphPause::new();
         loop {
             match self.try_raise_alerts(&arrived).await {
                 Ok(()) => return,
                 Err(e) if e.is_graph_outage() && graph_down == WhileGraphDown::Wait => {
                     tracing::debug!(error = %e, "alerts wait for Neo4j");
-                    tokio::time::sleep(pause).await;
-                    pause = (pause * 2).min(std::time::Duration::from_secs(5));
+                    pause.wait().await;
                 }
                 Err(e) => {
                     tracing::warn!(error = %e, "new material was not checked against saved searches and watches");

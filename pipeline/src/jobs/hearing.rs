@@ -6,14 +6,11 @@ use toex_cluster::Outcome;
 use toex_indexer::jobs::Job;
 use toex_inference::transcribe::{Heard, SpeechEngine, Transcript};
 
-use super::item_progress;
+use super::{WORKER_PATIENCE, item_progress};
 use crate::{PipelineError, Services};
 
 /// The work-queue task that transcribes recordings.
 pub const TRANSCRIBE: &str = "transcribe";
-
-/// How long a job waits for a worker to transcribe one recording.
-const WORKER_PATIENCE: std::time::Duration = std::time::Duration::from_secs(6 * 3600);
 
 /// A transcript as the job needs it (and as a worker sends it back).
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -19,6 +19,8 @@ use crate::{PipelineError, Services};
 
 /// How long a job stopped by a fault waits before it runs again.
 const RETRY: std::time::Duration = std::time::Duration::from_secs(5);
+/// How long a job waits for a worker to finish one item (a recording, a text).
+const WORKER_PATIENCE: std::time::Duration = std::time::Duration::from_secs(6 * 3600);
 /// How often another replica's job is read again for a subscriber.
 const FOLLOW_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
 

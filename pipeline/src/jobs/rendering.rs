@@ -8,14 +8,12 @@ use toex_cluster::Outcome;
 use toex_indexer::{NewDocument, TranslationMeta};
 use toex_inference::translate::Translators;
 
+use super::WORKER_PATIENCE;
 use super::translation::machine_translation;
 use crate::{PipelineError, Services};
 
 /// The work-queue task that translates text.
 pub const TRANSLATE: &str = "translate";
-
-/// How long a job waits for a worker to translate one text.
-const WORKER_PATIENCE: std::time::Duration = std::time::Duration::from_secs(6 * 3600);
 
 /// What a worker is sent: the text itself (no file).
 #[derive(Debug, Clone, Serialize, Deserialize)]

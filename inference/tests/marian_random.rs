@@ -262,7 +262,7 @@ fn single_lines_decode_as_candle_transformers_stock_marian_does() {
 
 #[test]
 fn int8_weights_translate_batches_as_single_lines_and_say_so_in_the_model_id() {
-    // 64 wide, so every projection is quantised (Q8_0 needs multiples of 32).
+    // 64 wide, every projection quantised.
     let dir = tempfile::tempdir().unwrap();
     RandomModel {
         d_model: 64,

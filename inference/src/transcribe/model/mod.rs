@@ -2,7 +2,7 @@
 //! batch of 30 s windows; per decoder layer, a self-attention cache grown one step at a
 //! time and the cross-attention keys and values computed once per window; fused q/k/v
 //! projections; only the newest position projected onto the vocabulary; optional int8
-//! (Q8_0) matrix multiplies. Weights come from a Hugging Face directory
+//! projections (`toex_kernels`). Weights come from a Hugging Face directory
 //! (`model.safetensors`) or a CTranslate2 one (`model.bin`, fused projections split).
 
 mod convert;
@@ -19,7 +19,7 @@ use super::ct2::Ct2Model;
 use crate::InferenceError;
 use crate::attention::{Attention, KvCache, QueryScale};
 use crate::error::{first_line, weights_digest};
-use crate::linear::{Precision, Proj};
+use crate::linear::{Precision, Proj, TiedEmbedding};
 
 use self::convert::*;
 pub use self::layers::*;
@@ -82,10 +82,10 @@ pub struct WhisperModel {
     pub config: WhisperConfig,
     conv1: Conv1d,
     conv2: Conv1d,
-    encoder_positions: Tensor,
+    positions: Tensor,
     encoder: Vec<EncoderLayer>,
     encoder_ln: LayerNorm,
-    embed_tokens: Tensor,
+    embed_tokens: TiedEmbedding,
     decoder_positions: Tensor,
     decoder: Vec<DecoderLayer>,
     decoder_ln: LayerNorm,
@@ -199,13 +199,8 @@ impl WhisperModel {
         }
         let m = vb.pp("model");
         let e = m.pp("encoder");
-        // The encoder multiplies 1,500 positions per window: f32 gemm does that faster than
-        // candle's Q8_0 kernel (which took half of a base int8 run when the encoder used
-        // it), so int8 applies where decoding steps read the weights for a few rows.
-        let encoder_p = match p {
-            Precision::Int8 if device.is_cpu() => Precision::F32,
-            other => other,
-        };
+        // int8 quantises every projection (as faster-whisper's int8 does); the
+        // convolutions stay f32.
         let conv = |stride| Conv1dConfig {
             padding: 1,
             stride,
@@ -213,7 +208,7 @@ impl WhisperModel {
         };
         let conv1 = candle_nn::conv1d(c.n_mels, d, 3, conv(1), e.pp("conv1"))?;
         let conv2 = candle_nn::conv1d(d, d, 3, conv(2), e.pp("conv2"))?;
-        let encoder_positions = e.pp("embed_positions").get((c.audio_ctx, d), "weight")?;
+        let positions = e.pp("embed_positions").get((c.audio_ctx, d), "weight")?;
         let mut encoder = Vec::with_capacity(c.encoder_layers);
         for i in 0..c.encoder_layers {
             let l = e.pp("layers").pp(i);
@@ -224,15 +219,16 @@ impl WhisperModel {
                     false,
                     QueryScale::AtRun,
                     &l.pp("self_attn"),
-                    encoder_p,
+                    p,
                 )?,
                 attn_ln: ln(d, l.pp("self_attn_layer_norm"))?,
-                mlp: Mlp::load(d, &l, encoder_p)?,
+                mlp: Mlp::load(d, &l, p)?,
                 mlp_ln: ln(d, l.pp("final_layer_norm"))?,
             });
         }
         let dec = m.pp("decoder");
         let embed_tokens = dec.pp("embed_tokens").get((c.vocab_size, d), "weight")?;
+        let lm_head = Proj::new(embed_tokens.clone(), None, p)?;
         let mut decoder = Vec::with_capacity(c.decoder_layers);
         for i in 0..c.decoder_layers {
             let l = dec.pp("layers").pp(i);
@@ -262,11 +258,11 @@ impl WhisperModel {
         Ok(Self {
             conv1,
             conv2,
-            encoder_positions,
+            positions,
             encoder,
             encoder_ln: ln(d, e.pp("layer_norm"))?,
-            lm_head: Proj::new(embed_tokens.clone(), None, p)?,
-            embed_tokens,
+            embed_tokens: TiedEmbedding::new(embed_tokens, &lm_head),
+            lm_head,
             decoder_positions: dec.pp("embed_positions").get((c.text_ctx, d), "weight")?,
             decoder,
             decoder_ln: ln(d, dec.pp("layer_norm"))?,
@@ -285,7 +281,7 @@ impl WhisperModel {
         let x = self.conv2.forward(&x)?.gelu_erf()?;
         let x = x.transpose(1, 2)?;
         let t = x.dim(1)?;
-        let mut x = x.broadcast_add(&self.encoder_positions.narrow(0, 0, t)?)?;
+        let mut x = x.broadcast_add(&self.positions.narrow(0, 0, t)?)?;
         for l in &self.encoder {
             x = (&x + l.attn.over_itself(&l.attn_ln.forward(&x)?, None)?)?;
             x = (&x + l.mlp.forward(&l.mlp_ln.forward(&x)?)?)?;
@@ -320,7 +316,7 @@ impl WhisperModel {
         }
         let mut x = self
             .embed_tokens
-            .embedding(&tokens.flatten_all()?)?
+            .forward(&tokens.flatten_all()?, &self.lm_head)?
             .reshape((tokens.dim(0)?, t, self.config.d_model))?
             .broadcast_add(&self.decoder_positions.narrow(0, offset, t)?)?;
         let mask = if t > 1 {

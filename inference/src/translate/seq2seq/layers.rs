@@ -132,8 +132,8 @@ impl EncoderLayer {
         c: &Seq2SeqConfig,
         act: Activation,
         l: &VarBuilder,
+        p: Precision,
     ) -> candle_core::Result<Self> {
-        let p = Precision::F32;
         Ok(Self {
             attn: Attention::load(
                 c.d_model,

@@ -1,11 +1,13 @@
 //! One multi-head attention for the encoder–decoder models (Whisper, Marian): fused
 //! projections, keys kept transposed so every step multiplies them as they lie, a
-//! self-attention cache grown one step at a time, and cross-attention over encoder
-//! states projected once — for one row per source or for several hypotheses of it.
+//! self-attention cache grown one step at a time (`kv_cache`), and cross-attention over
+//! encoder states projected once — for one row per source or for several hypotheses of it.
 
 use candle_core::Tensor;
 use candle_nn::VarBuilder;
 
+use crate::kv_cache::Heads;
+pub use crate::kv_cache::KvCache;
 use crate::linear::{AttentionProj, Precision, Proj, on_host};
 
 /// Where the queries' 1/√head_dim scale is applied.
@@ -28,30 +30,6 @@ pub struct Attention {
     head_dim: usize,
     /// The scale still to apply to the queries: 1 when it is in the weights.
     run_scale: f64,
-}
-
-/// A decoder layer's self-attention keys (transposed) and values so far.
-#[derive(Default)]
-pub struct KvCache(Option<(Tensor, Tensor)>);
-
-impl KvCache {
-    /// Appends this step's keys and values; returns everything cached.
-    fn grow(&mut self, k: Tensor, v: Tensor) -> candle_core::Result<(Tensor, Tensor)> {
-        let (k, v) = match self.0.take() {
-            Some((pk, pv)) => (Tensor::cat(&[&pk, &k], 3)?, Tensor::cat(&[&pv, &v], 2)?),
-            None => (k, v),
-        };
-        self.0 = Some((k.clone(), v.clone()));
-        Ok((k, v))
-    }
-
-    /// Keeps rows `rows`, in that order (beam search reorders and prunes hypotheses).
-    pub fn select_rows(&mut self, rows: &Tensor) -> candle_core::Result<()> {
-        if let Some((k, v)) = self.0.take() {
-            self.0 = Some((k.index_select(rows, 0)?, v.index_select(rows, 0)?));
-        }
-        Ok(())
-    }
 }
 
 impl Attention {
@@ -161,17 +139,31 @@ impl Attention {
         self.attend(q, &k, &v, mask)
     }
 
-    /// Self-attention of `x` (the new positions) over them and everything in `cache`,
-    /// which grows by them.
+    /// Causal self-attention of `x` (the new positions) over them and everything in
+    /// `cache`, which grows by them: each new position sees itself and what came before.
+    /// On a device `mask` says so for several new positions (it must be that causal
+    /// mask); on the CPU the cache is read in place and the rule applied directly.
     pub fn self_attend(
         &self,
         x: &Tensor,
         cache: &mut KvCache,
         mask: Option<&Tensor>,
     ) -> candle_core::Result<Tensor> {
-        let (q, k, v) = self.self_qkv(x)?;
-        let (k, v) = cache.grow(k, v)?;
-        self.attend(q, &k, &v, mask)
+        if !x.device().is_cpu() {
+            let (q, k, v) = self.self_qkv(x)?;
+            let (k, v) = cache.grow(k, v)?;
+            return self.attend(q, &k, &v, mask);
+        }
+        let (rows, t, _) = x.dims3()?;
+        let heads = Heads {
+            heads: self.heads,
+            head_dim: self.head_dim,
+            scale: self.run_scale as f32,
+        };
+        let qkv = self.q_or_qkv.forward(x)?;
+        let ctx = on_host(&qkv, |qkv| cache.attend_host(qkv, rows, t, heads))??;
+        self.out
+            .forward(&Tensor::from_vec(ctx, (rows, t, self.width()), x.device())?)
     }
 
     /// Cross-attention of `x` over the encoder's keys and values, one row of them per
@@ -340,6 +332,40 @@ mod tests {
             let stepped = Tensor::cat(&steps, 1).unwrap();
             assert!(close(&whole, &stepped) < 1e-5, "{scale:?}");
         }
+    }
+
+    #[test]
+    fn a_host_cache_prompted_then_reordered_equals_attention_over_the_reordered_sequence() {
+        // Whisper's first step carries several positions (its prompt); beam search then
+        // reorders and duplicates rows between steps.
+        let a = block(false, QueryScale::AtRun);
+        let x = Tensor::randn(0f32, 1.0, (2, 5, D), &Device::Cpu).unwrap();
+        let causal: Vec<f32> = (0..5)
+            .flat_map(|i| (0..5).map(move |j| if j > i { f32::NEG_INFINITY } else { 0.0 }))
+            .collect();
+        let mask = Tensor::from_vec(causal, (1, 1, 5, 5), &Device::Cpu).unwrap();
+        let rows = Tensor::new(&[1u32, 1, 0], &Device::Cpu).unwrap();
+        let reordered = x.index_select(&rows, 0).unwrap();
+        let whole = a.over_itself(&reordered, Some(&mask)).unwrap();
+        let mut cache = KvCache::default();
+        let prompt = a
+            .self_attend(&x.narrow(1, 0, 3).unwrap(), &mut cache, None)
+            .unwrap();
+        cache.select_rows(&rows).unwrap();
+        let prompt = prompt.index_select(&rows, 0).unwrap();
+        let next: Vec<Tensor> = (3..5)
+            .map(|t| {
+                a.self_attend(&reordered.narrow(1, t, 1).unwrap(), &mut cache, None)
+                    .unwrap()
+            })
+            .collect();
+        let stepped = Tensor::cat(&[&prompt, &next[0], &next[1]], 1).unwrap();
+        assert!(close(&whole, &stepped) < 1e-5);
+        assert!(
+            cache
+                .select_rows(&Tensor::new(&[3u32], &Device::Cpu).unwrap())
+                .is_err()
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@ mod attention;
 pub mod embed;
 mod error;
 mod generate;
+mod kv_cache;
 pub mod linear;
 pub mod transcribe;
 pub mod translate;

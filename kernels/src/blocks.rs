@@ -15,6 +15,16 @@ const BLOCKS_PER_TASK: usize = 4;
 /// One tile's sums: up to `MAX_TILE_ROWS` rows × 32 outputs.
 pub(crate) type Tile<A> = [[A; BLOCK]; MAX_TILE_ROWS];
 
+/// `bias` (one per output, or none: zeros) padded with zeros to whole blocks.
+pub(crate) fn padded_bias(bias: Option<&[f32]>, outputs: usize) -> Vec<f32> {
+    let mut padded = vec![0f32; outputs.div_ceil(BLOCK) * BLOCK];
+    if let Some(bias) = bias {
+        assert_eq!(bias.len(), outputs, "one bias per output");
+        padded[..outputs].copy_from_slice(bias);
+    }
+    padded
+}
+
 /// Where the tasks write: disjoint columns of every row of `y`.
 struct Columns(*mut f32);
 // SAFETY: tasks write disjoint (row, column) cells of one buffer that outlives them.

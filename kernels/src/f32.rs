@@ -5,7 +5,7 @@
 use rayon::prelude::*;
 
 use super::Isa;
-use super::blocks::{BLOCK, MAX_TILE_ROWS, Tile, by_blocks};
+use super::blocks::{BLOCK, MAX_TILE_ROWS, Tile, by_blocks, padded_bias};
 
 /// The 32 outputs' weights for one input.
 #[repr(C, align(64))]
@@ -40,16 +40,11 @@ impl PackedF32 {
                     }
                 }
             });
-        let mut padded = vec![0f32; blocks * BLOCK];
-        if let Some(bias) = bias {
-            assert_eq!(bias.len(), outputs, "one bias per output");
-            padded[..outputs].copy_from_slice(bias);
-        }
         Self {
             outputs,
             inputs,
             lanes,
-            bias: padded,
+            bias: padded_bias(bias, outputs),
         }
     }
 
@@ -145,7 +140,7 @@ mod tests {
             let (w, b, x) = (random(n * k), random(n), random(m * k));
             let packed = PackedF32::new(&w, n, k, Some(&b));
             let reference = packed.forward_on(Isa::Portable, &x, m);
-            for isa in Isa::available() {
+            for &isa in Isa::available() {
                 assert_eq!(
                     packed.forward_on(isa, &x, m),
                     reference,

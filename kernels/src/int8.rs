@@ -5,7 +5,7 @@
 use rayon::prelude::*;
 
 use super::Isa;
-use super::blocks::{BLOCK, MAX_TILE_ROWS, Tile, by_blocks};
+use super::blocks::{BLOCK, MAX_TILE_ROWS, Tile, by_blocks, padded_bias};
 
 /// 16 outputs × 4 consecutive inputs: byte `4 j + t` is output `j`, input `4 g + t` of
 /// group `g`, the layout `vpdpbusd` sums (one 32-bit lane per output).
@@ -52,8 +52,7 @@ impl PackedI8 {
             .for_each(|(b, (lines, (scale, offset)))| {
                 let rows = w.chunks_exact(inputs.max(1)).skip(b * BLOCK).take(BLOCK);
                 for (j, row) in rows.enumerate() {
-                    let amax = row.iter().fold(0f32, |m, v| m.max(v.abs()));
-                    let s = if amax > 0.0 { amax / 127.0 } else { 1.0 };
+                    let s = scale_of(row);
                     let mut sum = 0i32;
                     for (i, v) in row.iter().enumerate() {
                         let q = (v / s).round_ties_even().clamp(-127.0, 127.0) as i8;
@@ -63,11 +62,6 @@ impl PackedI8 {
                     (scale[j], offset[j]) = (s, 128 * sum);
                 }
             });
-        let mut bias_all = vec![0f32; padded];
-        if let Some(bias) = bias {
-            assert_eq!(bias.len(), outputs, "one bias per output");
-            bias_all[..outputs].copy_from_slice(bias);
-        }
         Self {
             outputs,
             inputs,
@@ -75,7 +69,7 @@ impl PackedI8 {
             lines,
             scale,
             offset,
-            bias: bias_all,
+            bias: padded_bias(bias, outputs),
         }
     }
 
@@ -97,7 +91,7 @@ impl PackedI8 {
     pub fn forward_on(&self, isa: Isa, x: &[f32], m: usize) -> Vec<f32> {
         assert_eq!(x.len(), m * self.inputs, "input is m × inputs");
         assert!(
-            isa == Isa::Portable || Isa::available().contains(&isa),
+            Isa::available().contains(&isa),
             "this CPU has no {}",
             isa.name()
         );
@@ -130,6 +124,12 @@ impl PackedI8 {
     }
 }
 
+/// The scale that maps a row's largest magnitude to 127 (1 for a row of zeros).
+fn scale_of(row: &[f32]) -> f32 {
+    let amax = row.iter().fold(0f32, |m, v| m.max(v.abs()));
+    if amax > 0.0 { amax / 127.0 } else { 1.0 }
+}
+
 /// Quantises each row to int8 with its own scale (max |x| ↦ 127), padded to `k4` with
 /// zeros; `unsigned` stores each value plus 128, as the VNNI kernels take it.
 fn quantise_rows(x: &[f32], m: usize, k: usize, k4: usize, unsigned: bool) -> (Vec<u8>, Vec<f32>) {
@@ -137,8 +137,7 @@ fn quantise_rows(x: &[f32], m: usize, k: usize, k4: usize, unsigned: bool) -> (V
     let mut q = vec![bias; m * k4];
     let mut scales = Vec::with_capacity(m);
     for (row, out) in x.chunks_exact(k.max(1)).zip(q.chunks_exact_mut(k4)).take(m) {
-        let amax = row.iter().fold(0f32, |m, v| m.max(v.abs()));
-        let s = if amax > 0.0 { amax / 127.0 } else { 1.0 };
+        let s = scale_of(row);
         let inv = 1.0 / s;
         for (v, o) in row.iter().zip(out.iter_mut()) {
             // Ties to even: one vector instruction (ties away from zero is not).
@@ -211,7 +210,7 @@ mod tests {
             let x = random(m * k, &mut rng);
             let packed = PackedI8::new(&w, n, k, Some(&b));
             let reference = packed.forward_on(Isa::Portable, &x, m);
-            for isa in Isa::available() {
+            for &isa in Isa::available() {
                 assert_eq!(
                     packed.forward_on(isa, &x, m),
                     reference,
@@ -237,7 +236,7 @@ mod tests {
     #[test]
     fn a_row_of_zeros_and_an_empty_batch_give_the_bias() {
         let packed = PackedI8::new(&[1.0, -2.0, 0.5, 0.0, 0.0, 0.0], 2, 3, Some(&[0.25, -1.0]));
-        for isa in Isa::available() {
+        for &isa in Isa::available() {
             assert_eq!(packed.forward_on(isa, &[0.0; 3], 1), vec![0.25, -1.0]);
             assert!(packed.forward_on(isa, &[], 0).is_empty());
         }

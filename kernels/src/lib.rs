@@ -37,28 +37,32 @@ pub enum Isa {
 
 impl Isa {
     /// Every instruction set this CPU runs, fastest first (`Portable` always last).
-    pub fn available() -> Vec<Isa> {
-        let mut all = Vec::new();
-        #[cfg(target_arch = "x86_64")]
-        {
-            if is_x86_feature_detected!("avx512f")
-                && is_x86_feature_detected!("avx512bw")
-                && is_x86_feature_detected!("avx512vnni")
+    /// Detected once per process (the products check it on every call).
+    pub fn available() -> &'static [Isa] {
+        static AVAILABLE: OnceLock<Vec<Isa>> = OnceLock::new();
+        AVAILABLE.get_or_init(|| {
+            let mut all = Vec::new();
+            #[cfg(target_arch = "x86_64")]
             {
-                all.push(Isa::Avx512Vnni);
+                if is_x86_feature_detected!("avx512f")
+                    && is_x86_feature_detected!("avx512bw")
+                    && is_x86_feature_detected!("avx512vnni")
+                {
+                    all.push(Isa::Avx512Vnni);
+                }
+                if is_x86_feature_detected!("avx2")
+                    && is_x86_feature_detected!("fma")
+                    && is_x86_feature_detected!("avxvnni")
+                {
+                    all.push(Isa::AvxVnni);
+                }
+                if is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") {
+                    all.push(Isa::Avx2);
+                }
             }
-            if is_x86_feature_detected!("avx2")
-                && is_x86_feature_detected!("fma")
-                && is_x86_feature_detected!("avxvnni")
-            {
-                all.push(Isa::AvxVnni);
-            }
-            if is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") {
-                all.push(Isa::Avx2);
-            }
-        }
-        all.push(Isa::Portable);
-        all
+            all.push(Isa::Portable);
+            all
+        })
     }
 
     /// The instruction set products run on: the fastest this CPU has, or a slower one

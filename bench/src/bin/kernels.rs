@@ -21,7 +21,7 @@ fn main() {
         "== peak: multiply-adds on registers, {threads} threads (GFLOP/s = 2 × multiply-adds)"
     );
     let mut peaks = Vec::new();
-    for &isa in &isas {
+    for &isa in isas {
         for arith in [Arith::F32, Arith::Int8] {
             let rate = all_threads(threads, || {
                 multiply_adds_per_second(isa, arith, 100_000_000)

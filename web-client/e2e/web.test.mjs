@@ -612,8 +612,11 @@ test('a phone in new material of another operation is reviewed as a cross-case m
   await page.getByRole('button', { name: /Upload 1 file/ }).click();
   await page.locator('.livejob .job[data-state="DONE"]').waitFor();
   await page.locator('header nav a', { hasText: 'Cases' }).click();
-  await page.getByLabel('Operation').fill(op);
-  await page.getByRole('button', { name: 'Open the case' }).click();
+  // The ingest form has an Operation field too: fill the case form's, once it is shown
+  // (filling by label alone could reach the ingest page's field before the route changed).
+  const pick = page.locator('form.case-pick');
+  await pick.getByLabel('Operation').fill(op);
+  await pick.getByRole('button', { name: 'Open the case' }).click();
   await page.getByRole('heading', { level: 1, name: op }).waitFor();
   assert.match(await page.locator('.case .meta').innerText(), /1 documents/);
   await page.getByRole('link', { name: 'Review cross-case matches' }).click();

@@ -29,8 +29,9 @@ pub enum Proj {
     Device { w_t: Tensor, b: Option<Tensor> },
 }
 
-/// Token embeddings tied to a model's output projection: looked up in the projection's
-/// packed f32 weights when it has them (so the table is held once), else in the table.
+/// Token embeddings tied to a model's output projection: on the CPU looked up in the
+/// projection's packed weights (so the table is held once: in int8 for an int8 model, as
+/// CTranslate2 holds it), on a device in the table.
 pub struct TiedEmbedding {
     table: Option<Tensor>,
 }
@@ -38,7 +39,7 @@ pub struct TiedEmbedding {
 impl TiedEmbedding {
     /// `table` is (vocabulary, d), the weights `head` was made from.
     pub fn new(table: Tensor, head: &Proj) -> Self {
-        let table = (!matches!(head, Proj::F32(_))).then_some(table);
+        let table = matches!(head, Proj::Device { .. }).then_some(table);
         Self { table }
     }
 
@@ -48,25 +49,40 @@ impl TiedEmbedding {
             (Some(table), _) => {
                 candle_nn::Embedding::new(table.clone(), table.dim(1)?).forward(ids)
             }
-            (None, Proj::F32(packed)) => {
-                let rows: Vec<usize> = ids
-                    .flatten_all()?
-                    .to_vec1::<u32>()?
-                    .iter()
-                    .map(|&i| i as usize)
-                    .collect();
-                if let Some(&bad) = rows.iter().find(|&&i| i >= packed.outputs()) {
-                    candle_core::bail!(
-                        "token {bad} is outside the vocabulary of {}",
-                        packed.outputs()
-                    );
-                }
-                let mut dims = ids.dims().to_vec();
-                dims.push(packed.inputs());
-                Tensor::from_vec(packed.weight_rows(&rows), dims, ids.device())
+            (None, Proj::F32(packed)) => Self::looked_up(ids, packed.outputs(), |rows| {
+                (packed.inputs(), packed.weight_rows(rows))
+            }),
+            (None, Proj::I8(packed)) => Self::looked_up(ids, packed.outputs(), |rows| {
+                (packed.inputs(), packed.weight_rows(rows))
+            }),
+            (None, Proj::Device { .. }) => {
+                candle_core::bail!("a tied embedding on a device without its table")
             }
-            (None, _) => candle_core::bail!("a tied embedding without its f32 projection"),
         }
+    }
+}
+
+impl TiedEmbedding {
+    /// The rows `rows(ids)` gives (d and the values), shaped as `ids` and d; a token
+    /// outside the `vocabulary` is refused.
+    fn looked_up(
+        ids: &Tensor,
+        vocabulary: usize,
+        rows: impl FnOnce(&[usize]) -> (usize, Vec<f32>),
+    ) -> candle_core::Result<Tensor> {
+        let ids_host: Vec<usize> = ids
+            .flatten_all()?
+            .to_vec1::<u32>()?
+            .iter()
+            .map(|&i| i as usize)
+            .collect();
+        if let Some(&bad) = ids_host.iter().find(|&&i| i >= vocabulary) {
+            candle_core::bail!("token {bad} is outside the vocabulary of {vocabulary}");
+        }
+        let (d, values) = rows(&ids_host);
+        let mut dims = ids.dims().to_vec();
+        dims.push(d);
+        Tensor::from_vec(values, dims, ids.device())
     }
 }
 

@@ -248,6 +248,90 @@ fn synthesised_english_and_arabic_go_through_the_pipeline() {
     assert!(err.to_string().contains("English-only"), "{err}");
 }
 
+/// Regression: a batch's windows were all decoded in one language (the likeliest over the
+/// batch), so a call that went from English to Spanish came out as English words made up
+/// for the Spanish (or the other way round).
+#[test]
+fn each_window_is_heard_in_its_own_language() {
+    use toex_inference::transcribe::{Audio, decode_file};
+    let en = espeak(
+        "Meet me at the petrol station on Leeds Road at ten tonight. Bring the keys for the \
+         silver car and the money for the driver, and do not tell anyone where we are going.",
+        "en",
+    );
+    let es = espeak(
+        "Nos vemos esta noche en la estación. El conductor espera con la llave delante de la casa.",
+        "es",
+    );
+    let read = |dir: &tempfile::TempDir| decode_file(&dir.path().join("speech.wav"), 60).unwrap();
+    // English, three seconds of silence (a window each side), Spanish.
+    let mut samples = read(&en).samples;
+    let switch = samples.len() as f64 / 16_000.0 + 1.5;
+    samples.extend(std::iter::repeat_n(0.0, 3 * 16_000));
+    samples.extend(read(&es).samples);
+    let audio = Audio { samples };
+    let t = base()
+        .transcribe(&audio, &TranscribeOptions::default(), &mut |_, _| {})
+        .unwrap();
+    eprintln!("{:?}", t.segments);
+    let (english, spanish): (Vec<_>, Vec<_>) = t.segments.iter().partition(|s| s.start < switch);
+    let text = |segs: &[&toex_inference::transcribe::Segment]| {
+        words(&segs.iter().map(|s| s.text.as_str()).collect::<Vec<_>>().join(" "))
+    };
+    assert!(english.iter().all(|s| s.language == "en"), "{english:?}");
+    assert!(spanish.iter().all(|s| s.language == "es"), "{spanish:?}");
+    let (english, spanish) = (text(&english), text(&spanish));
+    for w in ["petrol", "station", "leeds", "keys"] {
+        assert!(english.contains(w), "{w} missing from {english:?}");
+    }
+    for w in ["noche", "conductor", "llave", "casa"] {
+        assert!(spanish.contains(w), "{w} missing from {spanish:?}");
+    }
+    // The recording's language is the one most of it was spoken in (the English is
+    // longer), with its probability.
+    assert_eq!(t.language, "en");
+    assert!(t.language_probability > 0.5, "{}", t.language_probability);
+}
+
+/// Windows of different lengths decoded together end at different steps; one that ended
+/// leaves the batch (its state freed) and the others go on exactly as they would alone.
+#[test]
+fn a_window_decodes_the_same_in_a_batch_as_alone() {
+    use toex_inference::transcribe::{Audio, decode_file};
+    let long = espeak(
+        "The van was parked behind the launderette on Bradford Road until the early morning.",
+        "en",
+    );
+    let mut samples = Vec::new();
+    for path in [
+        alsa("Front_Center.wav"),
+        long.path().join("speech.wav"),
+        alsa("Rear_Left.wav"),
+    ] {
+        samples.extend(decode_file(&path, 60).unwrap().samples);
+        samples.extend(std::iter::repeat_n(0.0, 3 * 16_000));
+    }
+    let audio = Audio { samples };
+    let heard = |batch: usize| {
+        let opts = TranscribeOptions {
+            beam: 1,
+            batch,
+            fallback: false,
+            ..Default::default()
+        };
+        tiny().transcribe(&audio, &opts, &mut |_, _| {}).unwrap()
+    };
+    let (alone, together) = (heard(1), heard(8));
+    eprintln!("{:?}", together.segments);
+    assert!(together.segments.len() >= 3, "{:?}", together.segments);
+    assert_eq!(alone.segments.len(), together.segments.len());
+    for (a, b) in alone.segments.iter().zip(&together.segments) {
+        assert_eq!((&a.text, a.start, a.end), (&b.text, b.start, b.end));
+        assert!((a.avg_logprob - b.avg_logprob).abs() < 1e-4, "{a:?} {b:?}");
+    }
+    assert!(words(&together.text()).contains("bradford road"), "{:?}", together.text());
+}
+
 #[test]
 fn bad_audio_gets_a_clear_error_or_an_empty_result() {
     let dir = tempfile::tempdir().unwrap();

@@ -81,6 +81,24 @@ impl PackedI8 {
         self.inputs
     }
 
+    /// The weights of the outputs `rows` as the product uses them (each int8 weight times
+    /// its output's scale), one after the other (`inputs` each): a lookup in a table tied
+    /// to this projection, such as a model's token embeddings, held once, in int8.
+    pub fn weight_rows(&self, rows: &[usize]) -> Vec<f32> {
+        let lines = self.k4 / 4 * 2;
+        let mut out = Vec::with_capacity(rows.len() * self.inputs);
+        for &o in rows {
+            assert!(o < self.outputs, "row {o} of {}", self.outputs);
+            let (b, j) = (o / BLOCK, o % BLOCK);
+            let block = &self.lines[b * lines..(b + 1) * lines];
+            let s = self.scale[o];
+            out.extend((0..self.inputs).map(|i| {
+                f32::from(block[(i / 4) * 2 + j / 16].0[(j % 16) * 4 + i % 4]) * s
+            }));
+        }
+        out
+    }
+
     /// `y = x · wᵀ + b` for the `m` rows of `x` (m × inputs, row-major): m × outputs.
     pub fn forward(&self, x: &[f32], m: usize) -> Vec<f32> {
         self.forward_on(Isa::chosen(), x, m)
@@ -229,6 +247,32 @@ mod tests {
                         "{n}×{k} row {r} out {o}: {got} vs {exact}"
                     );
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn weight_rows_are_the_weights_the_product_uses() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
+        let (n, k) = (70, 37);
+        let w = random(n * k, &mut rng);
+        let packed = PackedI8::new(&w, n, k, None);
+        let rows = [0, 69, 31, 32, 5, 5];
+        let looked_up = packed.weight_rows(&rows);
+        assert_eq!(looked_up.len(), rows.len() * k);
+        for (r, &o) in rows.iter().enumerate() {
+            let row = &looked_up[r * k..(r + 1) * k];
+            // Within half a step of the original weights.
+            let step = scale_of(&w[o * k..(o + 1) * k]);
+            for (got, want) in row.iter().zip(&w[o * k..(o + 1) * k]) {
+                assert!((got - want).abs() <= step / 2.0 + 1e-6, "row {o}: {got} vs {want}");
+            }
+            // The product of a one-hot row is that column of the looked-up weights.
+            for i in [0, 17, k - 1] {
+                let mut x = vec![0f32; k];
+                x[i] = 1.0;
+                let y = packed.forward_on(Isa::Portable, &x, 1);
+                assert!((y[o] - row[i]).abs() <= 1e-6, "row {o} input {i}: {} vs {}", y[o], row[i]);
             }
         }
     }

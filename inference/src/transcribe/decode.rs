@@ -28,6 +28,9 @@ pub struct Decoded {
     pub tokens: Vec<u32>,
     pub sum_logprob: f32,
     pub no_speech_prob: f32,
+    /// The language the window was decoded in and its probability (1 when given);
+    /// `None` for English-only models.
+    pub language: Option<(String, f32)>,
 }
 
 impl Decoded {
@@ -162,10 +165,13 @@ pub struct DecodeOptions {
     pub seed: u64,
 }
 
-/// The language a batch was decoded in, with its probability (when it was detected).
+/// A window's language is its own when the model is at least this sure of it; else the
+/// one likeliest over its batch (a short or unclear window keeps its neighbours').
+const OWN_LANGUAGE: f32 = 0.5;
+
+/// What a batch of windows decoded to, in order.
 pub struct BatchOutput {
     pub windows: Vec<Decoded>,
-    pub language: Option<(String, f32)>,
 }
 
 pub struct Decoder<'a> {
@@ -179,8 +185,9 @@ impl Decoder<'_> {
         self.model.device()
     }
 
-    /// Decodes encoded windows (n, 1500, d). `language`: a code, or `None` to detect it
-    /// from this batch (multilingual models; English-only ones have no language token).
+    /// Decodes encoded windows (n, 1500, d). `language`: a code for every window, or
+    /// `None` to detect each window's (multilingual models; English-only ones have no
+    /// language token): its own where the model is sure of it, else its batch's.
     pub fn run(
         &self,
         encoded: &Tensor,
@@ -204,24 +211,23 @@ impl Decoder<'_> {
             })
             .collect();
         let multilingual = self.model.config.multilingual();
-        let mut detected = None;
+        let mut languages = vec![None; n];
         let (logits, offset) = if multilingual {
-            let code = match language {
-                Some(c) => c.to_owned(),
-                None => {
-                    let (c, p) = self.detect(&first);
-                    detected = Some((c.clone(), p));
-                    c
-                }
+            languages = match language {
+                Some(c) => vec![Some((c.to_owned(), 1.0)); n],
+                None => self.detect(&first).into_iter().map(Some).collect(),
             };
-            let lang = self.tokenizer.language(&code).ok_or_else(|| {
-                candle_core::Error::Msg(format!("the model has no language {code:?}"))
-            })?;
             let task = match opts.task {
                 Task::Transcribe => s.transcribe,
                 Task::Translate => s.translate,
             };
-            let prompt: Vec<u32> = (0..n).flat_map(|_| [lang, task]).collect();
+            let mut prompt = Vec::with_capacity(2 * n);
+            for (code, _) in languages.iter().flatten() {
+                let lang = self.tokenizer.language(code).ok_or_else(|| {
+                    candle_core::Error::Msg(format!("the model has no language {code:?}"))
+                })?;
+                prompt.extend([lang, task]);
+            }
             let prompt = Tensor::from_vec(prompt, (n, 2), self.device())?;
             (
                 self.model.step(&prompt, 1, &mut state)?.to_vec2::<f32>()?,
@@ -240,37 +246,59 @@ impl Decoder<'_> {
             windows: windows
                 .into_iter()
                 .zip(no_speech)
-                .map(|((tokens, sum_logprob), no_speech_prob)| Decoded {
+                .zip(languages)
+                .map(|(((tokens, sum_logprob), no_speech_prob), language)| Decoded {
                     tokens,
                     sum_logprob,
                     no_speech_prob,
+                    language,
                 })
                 .collect(),
-            language: detected,
         })
     }
 
-    /// The likeliest language over the batch (probabilities over language tokens,
-    /// averaged across windows).
-    fn detect(&self, first: &[Vec<f32>]) -> (String, f32) {
+    /// Each window's language with its probability (over the language tokens): the
+    /// window's likeliest where that is at least [`OWN_LANGUAGE`], else the likeliest
+    /// averaged over the batch, with the window's own probability of it.
+    fn detect(&self, first: &[Vec<f32>]) -> Vec<(String, f32)> {
         let langs = &self.tokenizer.specials.languages;
-        let mut total = vec![0f32; langs.len()];
-        for row in first {
-            let mut l: Vec<f32> = langs.iter().map(|(_, id)| row[*id as usize]).collect();
-            log_softmax(&mut l);
-            for (t, v) in total.iter_mut().zip(l) {
-                *t += v.exp() / first.len() as f32;
+        let probs: Vec<Vec<f32>> = first
+            .iter()
+            .map(|row| {
+                let mut l: Vec<f32> = langs.iter().map(|(_, id)| row[*id as usize]).collect();
+                log_softmax(&mut l);
+                l.iter().map(|v| v.exp()).collect()
+            })
+            .collect();
+        let likeliest = |p: &[f32]| {
+            (0..p.len())
+                .max_by(|&a, &b| p[a].total_cmp(&p[b]))
+                .unwrap_or(0)
+        };
+        let mut mean = vec![0f32; langs.len()];
+        for p in &probs {
+            for (m, v) in mean.iter_mut().zip(p) {
+                *m += v / probs.len() as f32;
             }
         }
-        let best = (0..langs.len())
-            .max_by(|&a, &b| total[a].total_cmp(&total[b]))
-            .unwrap_or(0);
-        (
+        let batch = likeliest(&mean);
+        let code = |i: usize| {
             langs
-                .get(best)
-                .map_or_else(|| "en".to_owned(), |l| l.0.clone()),
-            total.get(best).copied().unwrap_or(0.0),
-        )
+                .get(i)
+                .map_or_else(|| "en".to_owned(), |l| l.0.clone())
+        };
+        probs
+            .iter()
+            .map(|p| {
+                let own = likeliest(p);
+                let pick = if p.get(own).is_some_and(|&v| v >= OWN_LANGUAGE) {
+                    own
+                } else {
+                    batch
+                };
+                (code(pick), p.get(pick).copied().unwrap_or(0.0))
+            })
+            .collect()
     }
 
     fn greedy(
@@ -286,13 +314,13 @@ impl Decoder<'_> {
         let eot = self.tokenizer.specials.eot;
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(opts.seed);
         let mut out: Vec<(Vec<u32>, f32)> = vec![(Vec::new(), 0.0); n];
-        let mut done = vec![false; n];
+        // The windows still decoding, in order: row j of `logits` and of the state is
+        // window live[j]. A window that ended leaves the batch, its state freed.
+        let mut live: Vec<usize> = (0..n).collect();
         for step in 0..max_tokens {
-            let mut next = vec![eot; n];
-            for (row, l) in logits.iter_mut().enumerate() {
-                if done[row] {
-                    continue;
-                }
+            let mut next = Vec::with_capacity(live.len());
+            let mut ended = Vec::new();
+            for (l, &row) in logits.iter_mut().zip(&live) {
                 self.rules.apply(l, &out[row].0);
                 let (t, lp) = if opts.temperature > 0.0 {
                     sample(l, opts.temperature, rng.random::<f32>()).unwrap_or((eot, 0.0))
@@ -305,16 +333,24 @@ impl Decoder<'_> {
                 };
                 out[row].1 += lp;
                 if t == eot {
-                    done[row] = true;
+                    ended.push(row);
                 } else {
                     out[row].0.push(t);
+                    next.push(t);
                 }
-                next[row] = t;
             }
-            if done.iter().all(|d| *d) || step + 1 == max_tokens {
+            if ended.len() == live.len() || step + 1 == max_tokens {
                 break;
             }
-            let input = Tensor::from_vec(next, (n, 1), self.device())?;
+            if !ended.is_empty() {
+                let keep: Vec<u32> = (0..live.len() as u32)
+                    .filter(|&j| !ended.contains(&live[j as usize]))
+                    .collect();
+                let rows = Tensor::new(keep.as_slice(), self.device())?;
+                WhisperModel::keep_windows(&mut state, &rows)?;
+                live.retain(|row| !ended.contains(row));
+            }
+            let input = Tensor::from_vec(next, (live.len(), 1), self.device())?;
             logits = self
                 .model
                 .step(&input, offset + step, &mut state)?

@@ -39,14 +39,17 @@ pub struct Segment {
     pub avg_logprob: f32,
     /// Probability that the window holds no speech.
     pub no_speech_prob: f32,
+    /// ISO 639-1 code of the window it was heard in: each window in its own language.
+    pub language: String,
 }
 
 /// A recording's transcript.
 #[derive(Debug, Clone, Serialize)]
 pub struct Transcript {
-    /// ISO 639-1 code: given, detected, or `en` for English-only models.
+    /// ISO 639-1 code: given, or the language most of the speech was detected in (each
+    /// segment says its own), or `en` for English-only models.
     pub language: String,
-    /// Probability of the detected language (1 when given).
+    /// Mean probability of that language over the windows heard in it (1 when given).
     pub language_probability: f32,
     pub task: &'static str,
     pub duration: f64,
@@ -56,6 +59,11 @@ pub struct Transcript {
 }
 
 impl Transcript {
+    /// Whether a segment is in a language other than English.
+    pub fn has_foreign_speech(&self) -> bool {
+        self.segments.iter().any(|s| s.language != "en")
+    }
+
     /// The text, one segment per line.
     pub fn text(&self) -> String {
         self.segments
@@ -70,7 +78,7 @@ impl Transcript {
 #[derive(Debug, Clone)]
 pub struct TranscribeOptions {
     pub task: Task,
-    /// ISO 639-1 code of the speech; detected from the first windows when absent.
+    /// ISO 639-1 code of the speech; detected per window when absent.
     pub language: Option<String>,
     /// 1: greedy; more: beam search (5 is Whisper's usual).
     pub beam: usize,
@@ -172,18 +180,21 @@ impl Whisper {
             .map(|w| (w.end - w.start) as f64 / rate)
             .sum();
         let multilingual = self.multilingual();
-        let mut language = match (&opts.language, multilingual) {
-            (_, false) => Some(("en".to_owned(), 1.0)),
+        let given = match (&opts.language, multilingual) {
+            (_, false) => Some("en".to_owned()),
             (Some(code), true) => {
                 if self.tokenizer.language(code).is_none() {
                     return Err(InferenceError::InvalidDocument(format!(
                         "the model does not know the language {code:?}"
                     )));
                 }
-                Some((code.clone(), 1.0))
+                Some(code.clone())
             }
             (None, true) => None,
         };
+        // Seconds heard in each language, and the sum of their windows' probabilities.
+        let mut heard: std::collections::BTreeMap<String, (f64, f32, usize)> =
+            Default::default();
         if opts.task == Task::Translate && !multilingual {
             return Err(InferenceError::InvalidDocument(
                 "an English-only model cannot translate; use a multilingual one".into(),
@@ -219,7 +230,7 @@ impl Whisper {
             let encoded = self.model.encode(&mel).map_err(run)?;
             let encode_ms = clock.elapsed().as_millis();
             let out = decoder
-                .run(&encoded, language.as_ref().map(|l| l.0.as_str()), &dopts)
+                .run(&encoded, given.as_deref(), &dopts)
                 .map_err(run)?;
             tracing::debug!(
                 windows = batch.len(),
@@ -228,14 +239,11 @@ impl Whisper {
                 tokens = out.windows.iter().map(|w| w.tokens.len()).sum::<usize>(),
                 "speech batch"
             );
-            if language.is_none() {
-                language = out.language;
-            }
-            let code = language.as_ref().map(|l| l.0.clone());
             for (i, (w, d)) in batch.iter().zip(out.windows).enumerate() {
+                let (code, sure) = d.language.clone().unwrap_or_else(|| ("en".to_owned(), 1.0));
                 let d = if opts.fallback {
                     let seed = w.start as u64;
-                    self.fall_back(&encoded, i, d, code.as_deref(), &decoder, &dopts, seed)
+                    self.fall_back(&encoded, i, d, Some(&code), &decoder, &dopts, seed)
                         .map_err(run)?
                 } else {
                     d
@@ -246,6 +254,8 @@ impl Whisper {
                 }
                 let offset = w.start as f64 / rate;
                 let seconds = (w.end - w.start) as f64 / rate;
+                let tally = heard.entry(code.clone()).or_default();
+                *tally = (tally.0 + seconds, tally.1 + sure, tally.2 + 1);
                 for p in decode::pieces(&d.tokens, self.tokenizer.specials.timestamp_begin, seconds)
                 {
                     let text = self.tokenizer.decode(&p.tokens).trim().to_owned();
@@ -258,13 +268,18 @@ impl Whisper {
                         text,
                         avg_logprob: avg,
                         no_speech_prob: d.no_speech_prob,
+                        language: code.clone(),
                     });
                 }
                 done += seconds;
             }
             progress(done, speech);
         }
-        let (language, language_probability) = language.unwrap_or_else(|| ("en".to_owned(), 0.0));
+        let (language, language_probability) = heard
+            .into_iter()
+            .max_by(|a, b| a.1.0.total_cmp(&b.1.0))
+            .map(|(code, (_, sum, n))| (code, sum / n as f32))
+            .unwrap_or_else(|| (given.unwrap_or_else(|| "en".to_owned()), 0.0));
         Ok(Transcript {
             language,
             language_probability,
@@ -455,11 +470,10 @@ impl SpeechEngine {
             .run(move || {
                 let audio = decode_file(&path, opts.max_seconds)?;
                 let transcript = whisper.transcribe(&audio, &opts, &mut progress)?;
-                let english = (transcript.language != "en" && !transcript.segments.is_empty())
-                    .then(|| {
-                        let mut to_english = opts.clone();
-                        to_english.task = Task::Translate;
-                        to_english.language = Some(transcript.language.clone());
+                let english = transcript.has_foreign_speech().then(|| {
+                    // Each window in its own language again (given, or detected as before).
+                    let mut to_english = opts.clone();
+                    to_english.task = Task::Translate;
                         whisper.transcribe(&audio, &to_english, &mut progress)
                     });
                 Ok(Heard {

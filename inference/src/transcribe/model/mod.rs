@@ -276,7 +276,23 @@ impl WhisperModel {
     }
 
     /// Encodes log-mel windows (batch, n_mels, 3000) into (batch, 1500, d_model).
+    ///
+    /// On the CPU the windows go through one at a time, so a batch never holds more than
+    /// one window's activations (its attention scores above all: heads × 1500² each); a
+    /// window's projections are 1,500 rows already, which batching would not speed up.
     pub fn encode(&self, mel: &Tensor) -> candle_core::Result<Tensor> {
+        let windows = mel.dim(0)?;
+        if self.device.is_cpu() && windows > 1 {
+            let encoded = (0..windows)
+                .map(|i| self.encode_together(&mel.narrow(0, i, 1)?))
+                .collect::<candle_core::Result<Vec<_>>>()?;
+            return Tensor::cat(&encoded, 0);
+        }
+        self.encode_together(mel)
+    }
+
+    /// [`Self::encode`] with every window in each operation.
+    fn encode_together(&self, mel: &Tensor) -> candle_core::Result<Tensor> {
         let x = self.conv1.forward(mel)?.gelu_erf()?;
         let x = self.conv2.forward(&x)?.gelu_erf()?;
         let x = x.transpose(1, 2)?;
@@ -360,6 +376,17 @@ impl WhisperModel {
     pub fn select_rows(state: &mut [LayerState], rows: &Tensor) -> candle_core::Result<()> {
         for s in state {
             s.self_kv.select_rows(rows)?;
+        }
+        Ok(())
+    }
+
+    /// Keeps windows `rows` (greedy decoding, one row a window): their self-attention
+    /// caches and their encoder's keys and values; the others' are freed.
+    pub fn keep_windows(state: &mut [LayerState], rows: &Tensor) -> candle_core::Result<()> {
+        for s in state {
+            s.self_kv.select_rows(rows)?;
+            let (k, v) = &s.cross_kv;
+            s.cross_kv = (k.index_select(rows, 0)?, v.index_select(rows, 0)?);
         }
         Ok(())
     }

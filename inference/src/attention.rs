@@ -10,6 +10,24 @@ use crate::kv_cache::Heads;
 pub use crate::kv_cache::KvCache;
 use crate::linear::{AttentionProj, Precision, Proj, on_host};
 
+/// Queries whose scores are computed together on the CPU (see `Attention::attend`).
+const QUERY_CHUNK: usize = 256;
+
+/// softmax(q · keys_t + mask) · values for queries `q` (batch, heads, queries, head_dim).
+fn weigh(
+    q: &Tensor,
+    keys_t: &Tensor,
+    values: &Tensor,
+    mask: Option<&Tensor>,
+) -> candle_core::Result<Tensor> {
+    let scores = q.matmul(keys_t)?;
+    let scores = match mask {
+        Some(m) => scores.broadcast_add(m)?,
+        None => scores,
+    };
+    candle_nn::ops::softmax_last_dim(&scores)?.matmul(values)
+}
+
 /// Where the queries' 1/√head_dim scale is applied.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum QueryScale {
@@ -120,17 +138,24 @@ impl Attention {
         mask: Option<&Tensor>,
     ) -> candle_core::Result<Tensor> {
         let (b, _, t, _) = q.dims4()?;
-        let scores = self.scaled(q)?.matmul(keys_t)?;
-        let scores = match mask {
-            Some(m) => scores.broadcast_add(m)?,
-            None => scores,
+        let q = self.scaled(q)?;
+        // On the CPU many queries (an encoder's 1,500 positions) go in chunks of rows, so
+        // the scores held at once are heads × QUERY_CHUNK × keys, not heads × t × keys.
+        let same_for_every_query = mask.is_none_or(|m| m.rank() == 4 && m.dims()[2] == 1);
+        let ctx = if q.device().is_cpu() && t > QUERY_CHUNK && same_for_every_query {
+            let chunks = (0..t)
+                .step_by(QUERY_CHUNK)
+                .map(|s| {
+                    let q = q.narrow(2, s, QUERY_CHUNK.min(t - s))?.contiguous()?;
+                    weigh(&q, keys_t, values, mask)
+                })
+                .collect::<candle_core::Result<Vec<_>>>()?;
+            Tensor::cat(&chunks, 2)?
+        } else {
+            weigh(&q, keys_t, values, mask)?
         };
-        let probs = candle_nn::ops::softmax_last_dim(&scores)?;
-        let ctx = probs
-            .matmul(values)?
-            .transpose(1, 2)?
-            .reshape((b, t, self.width()))?;
-        self.out.forward(&ctx)
+        self.out
+            .forward(&ctx.transpose(1, 2)?.reshape((b, t, self.width()))?)
     }
 
     /// Self-attention of `x` over itself (an encoder layer; `mask` as in `attend`).

@@ -276,7 +276,13 @@ fn each_window_is_heard_in_its_own_language() {
     eprintln!("{:?}", t.segments);
     let (english, spanish): (Vec<_>, Vec<_>) = t.segments.iter().partition(|s| s.start < switch);
     let text = |segs: &[&toex_inference::transcribe::Segment]| {
-        words(&segs.iter().map(|s| s.text.as_str()).collect::<Vec<_>>().join(" "))
+        words(
+            &segs
+                .iter()
+                .map(|s| s.text.as_str())
+                .collect::<Vec<_>>()
+                .join(" "),
+        )
     };
     assert!(english.iter().all(|s| s.language == "en"), "{english:?}");
     assert!(spanish.iter().all(|s| s.language == "es"), "{spanish:?}");
@@ -329,7 +335,11 @@ fn a_window_decodes_the_same_in_a_batch_as_alone() {
         assert_eq!((&a.text, a.start, a.end), (&b.text, b.start, b.end));
         assert!((a.avg_logprob - b.avg_logprob).abs() < 1e-4, "{a:?} {b:?}");
     }
-    assert!(words(&together.text()).contains("bradford road"), "{:?}", together.text());
+    assert!(
+        words(&together.text()).contains("bradford road"),
+        "{:?}",
+        together.text()
+    );
 }
 
 #[test]

@@ -92,9 +92,10 @@ impl PackedI8 {
             let (b, j) = (o / BLOCK, o % BLOCK);
             let block = &self.lines[b * lines..(b + 1) * lines];
             let s = self.scale[o];
-            out.extend((0..self.inputs).map(|i| {
-                f32::from(block[(i / 4) * 2 + j / 16].0[(j % 16) * 4 + i % 4]) * s
-            }));
+            out.extend(
+                (0..self.inputs)
+                    .map(|i| f32::from(block[(i / 4) * 2 + j / 16].0[(j % 16) * 4 + i % 4]) * s),
+            );
         }
         out
     }
@@ -265,14 +266,22 @@ mod tests {
             // Within half a step of the original weights.
             let step = scale_of(&w[o * k..(o + 1) * k]);
             for (got, want) in row.iter().zip(&w[o * k..(o + 1) * k]) {
-                assert!((got - want).abs() <= step / 2.0 + 1e-6, "row {o}: {got} vs {want}");
+                assert!(
+                    (got - want).abs() <= step / 2.0 + 1e-6,
+                    "row {o}: {got} vs {want}"
+                );
             }
             // The product of a one-hot row is that column of the looked-up weights.
             for i in [0, 17, k - 1] {
                 let mut x = vec![0f32; k];
                 x[i] = 1.0;
                 let y = packed.forward_on(Isa::Portable, &x, 1);
-                assert!((y[o] - row[i]).abs() <= 1e-6, "row {o} input {i}: {} vs {}", y[o], row[i]);
+                assert!(
+                    (y[o] - row[i]).abs() <= 1e-6,
+                    "row {o} input {i}: {} vs {}",
+                    y[o],
+                    row[i]
+                );
             }
         }
     }

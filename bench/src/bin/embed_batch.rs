@@ -11,17 +11,59 @@ use rand::{Rng, SeedableRng};
 use toex_inference::embed::{Embedder, device};
 
 const WORDS: &[&str] = &[
-    "the", "driver", "collected", "her", "from", "school", "after", "midnight", "and",
-    "phone", "number", "changed", "again", "address", "flat", "above", "takeaway", "money",
-    "transferred", "account", "cousin", "arrived", "station", "silver", "car", "keys",
-    "garage", "told", "police", "missing", "since", "Friday", "staying", "with", "friend",
-    "hotel", "room", "booked", "cash", "work", "car wash", "passport", "kept", "by", "boss",
+    "the",
+    "driver",
+    "collected",
+    "her",
+    "from",
+    "school",
+    "after",
+    "midnight",
+    "and",
+    "phone",
+    "number",
+    "changed",
+    "again",
+    "address",
+    "flat",
+    "above",
+    "takeaway",
+    "money",
+    "transferred",
+    "account",
+    "cousin",
+    "arrived",
+    "station",
+    "silver",
+    "car",
+    "keys",
+    "garage",
+    "told",
+    "police",
+    "missing",
+    "since",
+    "Friday",
+    "staying",
+    "with",
+    "friend",
+    "hotel",
+    "room",
+    "booked",
+    "cash",
+    "work",
+    "car wash",
+    "passport",
+    "kept",
+    "by",
+    "boss",
 ];
 
 fn main() {
     let mut args = std::env::args().skip(1);
     let dir = args.next().expect("usage: embed_batch MODEL_DIR [DOCS]");
-    let docs: usize = args.next().map_or(1000, |n| n.parse().expect("DOCS: a count"));
+    let docs: usize = args
+        .next()
+        .map_or(1000, |n| n.parse().expect("DOCS: a count"));
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
     let texts: Vec<String> = (0..docs)
         .map(|_| {
@@ -36,7 +78,9 @@ fn main() {
     let started = Instant::now();
     let embedder = Embedder::load(std::path::Path::new(&dir)).expect("the model loads");
     let loaded = started.elapsed().as_secs_f64();
-    embedder.embed(&refs[..refs.len().min(32)]).expect("warm-up");
+    embedder
+        .embed(&refs[..refs.len().min(32)])
+        .expect("warm-up");
     let started = Instant::now();
     let vectors = embedder.embed(&refs).expect("embeds");
     let secs = started.elapsed().as_secs_f64();

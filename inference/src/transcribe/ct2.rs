@@ -6,7 +6,8 @@ use std::collections::HashMap;
 
 use candle_core::{DType, Device, Tensor};
 
-/// The named tensors of a CTranslate2 model, in f32 (scalars included, as rank-0).
+/// The named tensors of a CTranslate2 model (scalars included, as rank-0): floats in the
+/// file's type, int8 weights dequantised and integers in f32.
 #[derive(Debug)]
 pub struct Ct2Model {
     pub spec: String,
@@ -133,8 +134,10 @@ impl Ct2Model {
                     .collect();
                 Tensor::from_vec(v, dims.as_slice(), &Device::Cpu)
             } else {
+                // Kept in the file's type (f16 for the usual model.bin): each tensor is
+                // made f32 only as the model takes it, so a model is never held whole in
+                // f32 beside its file.
                 Tensor::from_raw_buffer(raw, dt, &dims, &Device::Cpu)
-                    .and_then(|t| t.to_dtype(DType::F32))
             }
             .map_err(|e| format!("{name}: {e}"))?;
             tensors.insert(name, t);
@@ -162,8 +165,12 @@ impl Ct2Model {
             };
             let w = &tensors[&name];
             let rows = w.dim(0).map_err(|e| e.to_string())?;
+            let scale = scale
+                .to_dtype(DType::F32)
+                .and_then(|s| s.reshape((rows, 1)))
+                .map_err(|e| e.to_string())?;
             let deq = w
-                .broadcast_div(&scale.reshape((rows, 1)).map_err(|e| e.to_string())?)
+                .broadcast_div(&scale)
                 .map_err(|e| format!("{name}: {e}"))?;
             tensors.insert(name, deq);
         }
@@ -174,6 +181,7 @@ impl Ct2Model {
     pub fn scalar(&self, name: &str) -> Option<f32> {
         let t = self.tensors.get(name)?;
         t.flatten_all()
+            .and_then(|t| t.to_dtype(DType::F32))
             .ok()?
             .to_vec1::<f32>()
             .ok()?
@@ -227,8 +235,13 @@ mod tests {
         string(&mut f, "a/weight");
         let m = Ct2Model::parse(&f).unwrap();
         assert_eq!(m.spec, "WhisperSpec");
-        assert_eq!(m.tensors["a/weight"].to_vec1::<f32>().unwrap(), [1.5, -2.0]);
-        assert_eq!(m.tensors["b/weight"].to_vec1::<f32>().unwrap(), [1.5, -2.0]);
+        // f16 stays f16 (the model takes each tensor as f32 when it loads it).
+        for name in ["a/weight", "b/weight"] {
+            let t = &m.tensors[name];
+            assert_eq!(t.dtype(), DType::F16);
+            let values = t.to_dtype(DType::F32).unwrap().to_vec1::<f32>().unwrap();
+            assert_eq!(values, [1.5, -2.0]);
+        }
         assert_eq!(m.scalar("heads"), Some(6.0));
         assert_eq!(
             m.tensors["q/weight"].to_vec2::<f32>().unwrap(),

@@ -247,12 +247,14 @@ impl Decoder<'_> {
                 .into_iter()
                 .zip(no_speech)
                 .zip(languages)
-                .map(|(((tokens, sum_logprob), no_speech_prob), language)| Decoded {
-                    tokens,
-                    sum_logprob,
-                    no_speech_prob,
-                    language,
-                })
+                .map(
+                    |(((tokens, sum_logprob), no_speech_prob), language)| Decoded {
+                        tokens,
+                        sum_logprob,
+                        no_speech_prob,
+                        language,
+                    },
+                )
                 .collect(),
         })
     }

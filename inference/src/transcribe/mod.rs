@@ -193,8 +193,7 @@ impl Whisper {
             (None, true) => None,
         };
         // Seconds heard in each language, and the sum of their windows' probabilities.
-        let mut heard: std::collections::BTreeMap<String, (f64, f32, usize)> =
-            Default::default();
+        let mut heard: std::collections::BTreeMap<String, (f64, f32, usize)> = Default::default();
         if opts.task == Task::Translate && !multilingual {
             return Err(InferenceError::InvalidDocument(
                 "an English-only model cannot translate; use a multilingual one".into(),
@@ -474,8 +473,8 @@ impl SpeechEngine {
                     // Each window in its own language again (given, or detected as before).
                     let mut to_english = opts.clone();
                     to_english.task = Task::Translate;
-                        whisper.transcribe(&audio, &to_english, &mut progress)
-                    });
+                    whisper.transcribe(&audio, &to_english, &mut progress)
+                });
                 Ok(Heard {
                     transcript,
                     english,

@@ -29,6 +29,9 @@ pub enum Proj {
     Device { w_t: Tensor, b: Option<Tensor> },
 }
 
+/// A packed projection's weights of the given outputs, one after the other.
+type RowLookup<'a> = &'a dyn Fn(&[usize]) -> Vec<f32>;
+
 /// Token embeddings tied to a model's output projection: on the CPU looked up in the
 /// projection's packed weights (so the table is held once: in int8 for an int8 model, as
 /// CTranslate2 holds it), on a device in the table.
@@ -45,31 +48,16 @@ impl TiedEmbedding {
 
     /// The embeddings of `ids` (any shape): that shape and d.
     pub fn forward(&self, ids: &Tensor, head: &Proj) -> candle_core::Result<Tensor> {
-        match (&self.table, head) {
-            (Some(table), _) => {
-                candle_nn::Embedding::new(table.clone(), table.dim(1)?).forward(ids)
-            }
-            (None, Proj::F32(packed)) => Self::looked_up(ids, packed.outputs(), |rows| {
-                (packed.inputs(), packed.weight_rows(rows))
-            }),
-            (None, Proj::I8(packed)) => Self::looked_up(ids, packed.outputs(), |rows| {
-                (packed.inputs(), packed.weight_rows(rows))
-            }),
-            (None, Proj::Device { .. }) => {
+        if let Some(table) = &self.table {
+            return candle_nn::Embedding::new(table.clone(), table.dim(1)?).forward(ids);
+        }
+        let (vocabulary, d, rows): (usize, usize, RowLookup<'_>) = match head {
+            Proj::F32(p) => (p.outputs(), p.inputs(), &|r| p.weight_rows(r)),
+            Proj::I8(p) => (p.outputs(), p.inputs(), &|r| p.weight_rows(r)),
+            Proj::Device { .. } => {
                 candle_core::bail!("a tied embedding on a device without its table")
             }
-        }
-    }
-}
-
-impl TiedEmbedding {
-    /// The rows `rows(ids)` gives (d and the values), shaped as `ids` and d; a token
-    /// outside the `vocabulary` is refused.
-    fn looked_up(
-        ids: &Tensor,
-        vocabulary: usize,
-        rows: impl FnOnce(&[usize]) -> (usize, Vec<f32>),
-    ) -> candle_core::Result<Tensor> {
+        };
         let ids_host: Vec<usize> = ids
             .flatten_all()?
             .to_vec1::<u32>()?
@@ -79,10 +67,9 @@ impl TiedEmbedding {
         if let Some(&bad) = ids_host.iter().find(|&&i| i >= vocabulary) {
             candle_core::bail!("token {bad} is outside the vocabulary of {vocabulary}");
         }
-        let (d, values) = rows(&ids_host);
         let mut dims = ids.dims().to_vec();
         dims.push(d);
-        Tensor::from_vec(values, dims, ids.device())
+        Tensor::from_vec(rows(&ids_host), dims, ids.device())
     }
 }
 

@@ -321,8 +321,9 @@ impl Decoder<'_> {
         let mut live: Vec<usize> = (0..n).collect();
         for step in 0..max_tokens {
             let mut next = Vec::with_capacity(live.len());
-            let mut ended = Vec::new();
-            for (l, &row) in logits.iter_mut().zip(&live) {
+            // Positions in `live` of the windows that go on.
+            let mut going_on = Vec::with_capacity(live.len());
+            for (j, (l, &row)) in logits.iter_mut().zip(&live).enumerate() {
                 self.rules.apply(l, &out[row].0);
                 let (t, lp) = if opts.temperature > 0.0 {
                     sample(l, opts.temperature, rng.random::<f32>()).unwrap_or((eot, 0.0))
@@ -334,23 +335,19 @@ impl Decoder<'_> {
                         .unwrap_or((eot, 0.0))
                 };
                 out[row].1 += lp;
-                if t == eot {
-                    ended.push(row);
-                } else {
+                if t != eot {
                     out[row].0.push(t);
                     next.push(t);
+                    going_on.push(j as u32);
                 }
             }
-            if ended.len() == live.len() || step + 1 == max_tokens {
+            if going_on.is_empty() || step + 1 == max_tokens {
                 break;
             }
-            if !ended.is_empty() {
-                let keep: Vec<u32> = (0..live.len() as u32)
-                    .filter(|&j| !ended.contains(&live[j as usize]))
-                    .collect();
-                let rows = Tensor::new(keep.as_slice(), self.device())?;
+            if going_on.len() < live.len() {
+                let rows = Tensor::new(going_on.as_slice(), self.device())?;
                 WhisperModel::keep_windows(&mut state, &rows)?;
-                live.retain(|row| !ended.contains(row));
+                live = going_on.iter().map(|&j| live[j as usize]).collect();
             }
             let input = Tensor::from_vec(next, (live.len(), 1), self.device())?;
             logits = self

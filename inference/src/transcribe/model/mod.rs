@@ -383,8 +383,8 @@ impl WhisperModel {
     /// Keeps windows `rows` (greedy decoding, one row a window): their self-attention
     /// caches and their encoder's keys and values; the others' are freed.
     pub fn keep_windows(state: &mut [LayerState], rows: &Tensor) -> candle_core::Result<()> {
+        Self::select_rows(state, rows)?;
         for s in state {
-            s.self_kv.select_rows(rows)?;
             let (k, v) = &s.cross_kv;
             s.cross_kv = (k.index_select(rows, 0)?, v.index_select(rows, 0)?);
         }

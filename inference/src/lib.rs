@@ -1,9 +1,10 @@
-//! Every model toex runs, on candle: Whisper (transcription), Marian (translation),
-//! MiniLM (embeddings), the attention, linear projections and beam search they share,
-//! and the one place the device is chosen (`embed::device`). It knows nothing of search,
-//! the graph or HTTP.
+//! Every model toex runs, on candle: Whisper (transcription), Marian and NLLB-200
+//! (translation), MiniLM (embeddings), the attention, linear projections and beam search
+//! they share, CTranslate2's model file (`ct2`), and the one place the device is chosen
+//! (`embed::device`). It knows nothing of search, the graph or HTTP.
 
 mod attention;
+pub mod ct2;
 pub mod embed;
 mod error;
 mod generate;

@@ -39,11 +39,12 @@ fn write(model: RandomModel) -> (tempfile::TempDir, std::path::PathBuf) {
     (dir, folder)
 }
 
-/// Compares toex with the reference on `lines` of `language`, translated in batches of
-/// 8; returns how many lines' outputs agree.
+/// Compares toex with the reference on `lines` of `language` (its token as the model
+/// writes it), translated in batches of 8; returns how many lines' outputs agree.
 fn agreement(m: &Nllb, folder: &Path, language: &str, lines: &[&str]) -> usize {
     let reference = common::reference("nllb.py", &[folder, Path::new(language)], lines);
-    let source = m.language_token(language).unwrap();
+    let iso = language.trim_matches('_');
+    let source = m.language_token(iso).unwrap();
     let ids: Vec<Vec<u32>> = lines
         .iter()
         .map(|l| m.tokenizer.encode(l, source))
@@ -87,6 +88,27 @@ fn a_tiny_random_nllb_translates_as_the_numpy_reference_does() {
     let (_dir, folder) = write(RandomModel::nllb_tiny());
     let m = Nllb::load_on(&folder, Precision::F32, &Device::Cpu).unwrap();
     for (language, lines) in [("arb_Arab", ARABIC), ("vie_Latn", VIETNAMESE)] {
+        let same = agreement(&m, &folder, language, lines);
+        assert!(
+            same * 100 >= lines.len() * 98,
+            "{same} of {} agree",
+            lines.len()
+        );
+    }
+}
+
+#[test]
+fn an_m2m100_folder_numbers_pieces_by_its_vocab_json_as_the_reference_does() {
+    let (_dir, folder) = write(RandomModel::m2m100_tiny());
+    assert!(folder.join("vocab.json").is_file());
+    let m = Nllb::load_on(&folder, Precision::F32, &Device::Cpu).unwrap();
+    // M2M100's `__ar__` is NLLB's arb_Arab to the router; its output starts at `__en__`.
+    assert_eq!(m.language_token("ar"), m.language_token("arb_Arab"));
+    assert_eq!(
+        m.tokenizer.token(m.language_token("en").unwrap()),
+        Some("__en__")
+    );
+    for (language, lines) in [("__ar__", ARABIC), ("__vi__", VIETNAMESE)] {
         let same = agreement(&m, &folder, language, lines);
         assert!(
             same * 100 >= lines.len() * 98,

@@ -79,8 +79,9 @@ pub struct TranslationSettings {
     /// `config.json`, `model.safetensors`, and `tokenizer.json` or `vocab.json` +
     /// `source.spm`. A dedicated pair is preferred to NLLB-200 for its language.
     pub models: std::collections::BTreeMap<String, PathBuf>,
-    /// An NLLB-200 folder (Hugging Face: `config.json`, `model.safetensors` or
-    /// `pytorch_model.bin`, `sentencepiece.bpe.model`, tokenizer files): every language it
+    /// An NLLB-200 or M2M100 folder (Hugging Face: `config.json`, `model.safetensors` or
+    /// `pytorch_model.bin`, `sentencepiece.bpe.model`, tokenizer files; or CTranslate2's
+    /// `model.bin` with its vocabulary and `sentencepiece.bpe.model`): every language it
     /// has that no pair covers. A language no model has is left untranslated (and still
     /// searchable).
     pub nllb: Option<PathBuf>,

@@ -3,8 +3,10 @@
 Usage: nllb.py MODEL_DIR SOURCE_LANGUAGE < lines (one per line) > JSON
 Tokenises with Google's sentencepiece (`sentencepiece.bpe.model`) and fairseq's id
 layout (<s> 0, <pad> 1, </s> 2, <unk> 3, each piece at its id + 1, the language tokens of
-`tokenizer_config.json` after the pieces), as Hugging Face's NllbTokenizer does: a source
-is [language] pieces </s>. Then runs M2M100 in NumPy from model.safetensors (pre-norm
+`tokenizer_config.json` after the pieces), as Hugging Face's NllbTokenizer does — or,
+with a `vocab.json` (M2M100), each piece at its id there and the language tokens of
+`special_tokens_map.json` after them, as M2M100Tokenizer does: a source is [language]
+pieces </s>, SOURCE_LANGUAGE the token as written (`arb_Arab`, `__ar__`). Then runs M2M100 in NumPy from model.safetensors (pre-norm
 blocks, a norm after each stack, fairseq's sinusoidal positions from padding id + 1,
 embeddings scaled by sqrt(d_model), the vocabulary projection tied to the embeddings)
 and decodes greedily from </s> with eng_Latn forced first, the padding token never
@@ -24,9 +26,17 @@ model, source_language = sys.argv[1], sys.argv[2]
 cfg = json.load(open(f"{model}/config.json"))
 w = load_file(f"{model}/model.safetensors")
 sp = spm.SentencePieceProcessor(model_file=f"{model}/sentencepiece.bpe.model")
-codes = json.load(open(f"{model}/tokenizer_config.json"))["additional_special_tokens"]
 OFFSET = 1
-language = {code: sp.get_piece_size() + OFFSET + i for i, code in enumerate(codes)}
+try:
+    vocab = json.load(open(f"{model}/vocab.json"))
+    codes = json.load(open(f"{model}/special_tokens_map.json"))["additional_special_tokens"]
+    language = {code: len(vocab) + i for i, code in enumerate(codes)}
+    target = language["__en__"]
+except FileNotFoundError:
+    vocab = None
+    codes = json.load(open(f"{model}/tokenizer_config.json"))["additional_special_tokens"]
+    language = {code: sp.get_piece_size() + OFFSET + i for i, code in enumerate(codes)}
+    target = language["eng_Latn"]
 pad, eos, start = cfg["pad_token_id"], cfg["eos_token_id"], cfg["decoder_start_token_id"]
 d = cfg["d_model"]
 heads = cfg["decoder_attention_heads"]
@@ -49,7 +59,10 @@ positions = sinusoids(cfg["max_position_embeddings"] + pad + 1, d, pad)
 
 
 def encode(line):
-    ids = [i + OFFSET if i != sp.unk_id() else 3 for i in sp.encode(line)]
+    if vocab is not None:
+        ids = [vocab.get(piece, 3) for piece in sp.encode(line, out_type=str)]
+    else:
+        ids = [i + OFFSET if i != sp.unk_id() else 3 for i in sp.encode(line)]
     return [language[source_language]] + ids + [eos]
 
 
@@ -110,7 +123,7 @@ def translate(ids):
         cross.append((heads_of(dense(memory, a + ".k_proj")), heads_of(dense(memory, a + ".v_proj"))))
     cache = [[None, None] for _ in range(cfg["decoder_layers"])]
     limit = max(1, min(256, math.ceil(len(ids) * 2.0) + 10, cfg["max_position_embeddings"] - 2))
-    tokens, out = [start, language["eng_Latn"]], []
+    tokens, out = [start, target], []
     for step in range(len(tokens) - 1 + limit):
         y = embed(np.array([tokens[step]]), step)
         for layer in range(cfg["decoder_layers"]):

@@ -1,10 +1,9 @@
 //! Speech to time-coded text with Whisper on candle: audio decoded and resampled
 //! ([`audio`]), cut into speech windows, log-mel features ([`mel`]), the network with
 //! toex's own cached decoder ([`model`], [`decode`]), from Hugging Face or CTranslate2
-//! model directories ([`ct2`]), in the spoken language or translated into English.
+//! model directories ([`crate::ct2`]), in the spoken language or translated into English.
 
 pub mod audio;
-pub mod ct2;
 pub mod decode;
 pub mod mel;
 pub mod model;

@@ -1,6 +1,7 @@
 //! Translation models with seeded random weights and a matching tokenizer, written as a
-//! Hugging Face folder — Marian (OPUS-MT: `tokenizer.json`) or NLLB-200 (M2M100:
-//! `sentencepiece.bpe.model` and its language tokens): for tests (no weights can be
+//! Hugging Face folder — Marian (OPUS-MT: `tokenizer.json`), NLLB-200
+//! (`sentencepiece.bpe.model` and its language tokens) or M2M100 (the same with
+//! `vocab.json` and `__xx__` language tokens): for tests (no weights can be
 //! downloaded here) and for benchmarks at a real model's dimensions. Not a translation
 //! model: its output is noise.
 
@@ -31,6 +32,10 @@ pub struct RandomModel {
     /// Added to the end token's logit: very negative, and the model never stops.
     pub eos_bias: f32,
     pub seed: u64,
+    /// M2M100's tokenizer layout instead of NLLB-200's: `vocab.json` numbering the
+    /// pieces in an order of its own (not SentencePiece's), M2M100's language tokens in
+    /// `special_tokens_map.json` after them, then its eight `madeupword`s.
+    pub m2m100_vocab: bool,
 }
 
 impl RandomModel {
@@ -68,6 +73,7 @@ impl RandomModel {
             pieces,
             eos_bias: 0.0,
             seed: 7,
+            m2m100_vocab: false,
         }
     }
 
@@ -104,6 +110,15 @@ impl RandomModel {
             vocab_size: 0,
             pieces,
             ..Self::tiny()
+        }
+    }
+
+    /// A tiny model in M2M100's layout (facebook/m2m100_418M's tokenizer files).
+    pub fn m2m100_tiny() -> Self {
+        Self {
+            m2m100_vocab: true,
+            seed: 11,
+            ..Self::nllb_tiny()
         }
     }
 
@@ -170,7 +185,8 @@ impl RandomModel {
     }
 
     /// `config.json`, `sentencepiece.bpe.model` and `tokenizer_config.json` of an NLLB
-    /// model; (vocabulary, padding id).
+    /// model (and M2M100's `vocab.json` and `special_tokens_map.json`); (vocabulary,
+    /// padding id).
     fn write_nllb_tokenizer(&self, dir: &Path) -> Result<(usize, usize), InferenceError> {
         let io = |e: std::io::Error| InferenceError::Model(format!("{}: {e}", dir.display()));
         let mut pieces: Vec<(String, PieceKind)> = vec![
@@ -188,10 +204,21 @@ impl RandomModel {
                 }
             }
         }
-        let codes: Vec<&str> = NLLB_LANGUAGES.split_whitespace().collect();
+        let codes: Vec<String> = if self.m2m100_vocab {
+            M2M100_LANGUAGES
+                .split_whitespace()
+                .map(|c| format!("__{c}__"))
+                .collect()
+        } else {
+            NLLB_LANGUAGES
+                .split_whitespace()
+                .map(str::to_owned)
+                .collect()
+        };
         // Pieces, then fairseq's four specials (one shared with the pieces' offset),
-        // the language tokens and `<mask>`.
-        let specials = 1 + codes.len() + 1;
+        // the language tokens and NLLB's `<mask>` or M2M100's eight `madeupword`s.
+        let after = if self.m2m100_vocab { 8 } else { 1 };
+        let specials = 1 + codes.len() + after;
         let mut n = 0usize;
         while pieces.len() + specials < self.vocab_size {
             pieces.push((format!("▁x{n}"), PieceKind::Normal));
@@ -216,15 +243,38 @@ impl RandomModel {
         )
         .map_err(io)?;
         let v = pieces.len() + specials;
-        let tokenizer_config = serde_json::json!({
-            "tokenizer_class": "NllbTokenizer", "src_lang": "eng_Latn", "tgt_lang": "eng_Latn",
-            "additional_special_tokens": codes,
-        });
-        std::fs::write(
-            dir.join("tokenizer_config.json"),
-            tokenizer_config.to_string(),
-        )
-        .map_err(io)?;
+        let json = |name: &str, value: serde_json::Value| {
+            std::fs::write(dir.join(name), value.to_string()).map_err(io)
+        };
+        if self.m2m100_vocab {
+            // fairseq's dictionary numbers pieces by its own order: here, reversed.
+            let mut vocab = serde_json::Map::new();
+            for (i, special) in ["<s>", "<pad>", "</s>", "<unk>"].iter().enumerate() {
+                vocab.insert((*special).to_owned(), i.into());
+            }
+            for (p, _) in pieces.iter().skip(3).rev() {
+                let id = vocab.len();
+                vocab.insert(p.clone(), id.into());
+            }
+            json("vocab.json", vocab.into())?;
+            json(
+                "special_tokens_map.json",
+                serde_json::json!({ "additional_special_tokens": codes }),
+            )?;
+            json(
+                "tokenizer_config.json",
+                serde_json::json!({ "tokenizer_class": "M2M100Tokenizer", "src_lang": "en",
+                                    "tgt_lang": "en" }),
+            )?;
+        } else {
+            json(
+                "tokenizer_config.json",
+                serde_json::json!({
+                    "tokenizer_class": "NllbTokenizer", "src_lang": "eng_Latn",
+                    "tgt_lang": "eng_Latn", "additional_special_tokens": codes,
+                }),
+            )?;
+        }
         let config = serde_json::json!({
             "vocab_size": v, "max_position_embeddings": self.max_positions,
             "d_model": self.d_model, "encoder_layers": self.layers,
@@ -331,6 +381,9 @@ impl RandomModel {
 /// The words and characters of the tiny NLLB model: Arabic, English and Vietnamese chat.
 const NLLB_SAMPLE: &str = "السيارة بالكراج يم الشقة وين انت هسه the car is at garage where are you now \
      anh đang ở đâu xe trong nhà để ngày mai gặp nhau [[ ]] 0123456789";
+
+/// The language tokens of the random M2M100 models, in M2M100's order for these.
+const M2M100_LANGUAGES: &str = "am ar en fa pl ps ro sq ur vi zh";
 
 /// The language tokens of the random NLLB models, in NLLB-200's order for these.
 const NLLB_LANGUAGES: &str = "acm_Arab amh_Ethi arb_Arab ckb_Arab eng_Latn kmr_Latn \

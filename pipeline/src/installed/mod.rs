@@ -1,7 +1,8 @@
 //! Translation models a force installs (`toex models`): each a folder under
 //! `<models.dir>/translation/<name>/` with its record, `toex-model.json` (family,
 //! languages, every file with its size and SHA-256). Installing takes a Hugging Face
-//! folder or an archive of one, proves it by loading it, and moves it into place whole;
+//! folder, a CTranslate2 one (NLLB-200, M2M100) or an archive of either, proves it by
+//! loading it, and moves it into place whole;
 //! removing deletes it; the set's fingerprint lets a server see a change and load again
 //! ([`live`]).
 
@@ -57,7 +58,9 @@ impl InstalledModel {
     pub fn weights_sha256(&self) -> Option<&str> {
         self.files
             .iter()
-            .find(|f| f.path == "model.safetensors" || f.path == "pytorch_model.bin")
+            .find(|f| {
+                ["model.safetensors", "pytorch_model.bin", "model.bin"].contains(&f.path.as_str())
+            })
             .map(|f| f.sha256.as_str())
     }
 }
@@ -233,17 +236,6 @@ fn prove(
     options: &InstallOptions,
     bad: &dyn Fn(String) -> PipelineError,
 ) -> Result<(&'static str, Vec<String>), PipelineError> {
-    if root.join("model.bin").is_file()
-        && !root.join("model.safetensors").is_file()
-        && !root.join("pytorch_model.bin").is_file()
-    {
-        return Err(bad(
-            "a CTranslate2 folder: toex loads translation models from the Hugging Face \
-             folder (config.json, model.safetensors or pytorch_model.bin, tokenizer files); \
-             install that instead"
-                .into(),
-        ));
-    }
     let (family, languages) = inspect(root).map_err(|e| bad(e.to_string()))?;
     match family {
         Family::M2M100 => Ok(("nllb", languages)),

@@ -1,8 +1,10 @@
 //! `toex models` end to end: an NLLB-200 folder (seeded random weights) installed from a
 //! .tar.gz while a server runs is picked up without a restart — `/health` lists its
 //! languages and GraphQL `translate` uses it — and `toex translate` uses it too; list
-//! shows it with its size and hash; removing it takes it away again. Archives that would
-//! write outside their folder, and folders that are not models, are refused plainly.
+//! shows it with its size and hash; removing it takes it away again. A CTranslate2
+//! folder (converted by CTranslate2's own writer) installs and translates too. Archives
+//! that would write outside their folder, and folders that are not models, are refused
+//! plainly.
 
 use std::io::Write;
 use std::path::Path;
@@ -172,7 +174,7 @@ fn archives_that_escape_their_folder_and_folders_that_are_not_models_are_refused
     assert!(!ok && err.contains("points outside the archive"), "{err}");
     assert!(!work.path().join("outside.txt").exists());
 
-    // A folder with no model in it, a CTranslate2 folder, an unknown archive type.
+    // A folder with no model in it, a broken CTranslate2 folder, an unknown archive type.
     let empty = work.path().join("empty-model");
     std::fs::create_dir(&empty).unwrap();
     let (ok, _, err) = run(toex(&models_dir).args(["models", "install"]).arg(&empty));
@@ -182,7 +184,10 @@ fn archives_that_escape_their_folder_and_folders_that_are_not_models_are_refused
     std::fs::write(ct2.join("model.bin"), b"ct2").unwrap();
     std::fs::write(ct2.join("config.json"), b"{}").unwrap();
     let (ok, _, err) = run(toex(&models_dir).args(["models", "install"]).arg(&ct2));
-    assert!(!ok && err.contains("CTranslate2"), "{err}");
+    assert!(
+        !ok && err.contains("model.bin") && err.contains("ends early"),
+        "{err}"
+    );
     let rar = work.path().join("model.rar");
     std::fs::write(&rar, b"Rar!").unwrap();
     let (ok, _, err) = run(toex(&models_dir).args(["models", "install"]).arg(&rar));
@@ -194,4 +199,40 @@ fn archives_that_escape_their_folder_and_folders_that_are_not_models_are_refused
     assert!(left.is_empty(), "{left:?}");
     let (ok, out, _) = run(toex(&models_dir).args(["models", "list"]));
     assert!(ok && out.lines().count() == 1, "{out}");
+}
+
+#[test]
+fn a_ctranslate2_nllb_folder_installs_and_translates() {
+    let work = tempfile::tempdir().unwrap();
+    let models_dir = work.path().join("models");
+    let hf = work.path().join("nllb-hf");
+    RandomModel::nllb_tiny().write(&hf).unwrap();
+    // CTranslate2's own writer makes the folder (tests/reference/ct2_nllb.py).
+    let ct2 = work.path().join("nllb-ct2");
+    let converted = Command::new(crate::helpers::reference_python())
+        .arg(crate::helpers::repo_root().join("tests/reference/ct2_nllb.py"))
+        .args([hf.as_os_str(), ct2.as_os_str()])
+        .args(["int8", "arb_Arab"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(converted.status.success(), "{converted:?}");
+    let (ok, out, err) = run(toex(&models_dir).args(["models", "install"]).arg(&ct2));
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("installed nllb-ct2 (nllb, 15 languages"),
+        "{out}"
+    );
+    let input = work.path().join("chat.txt");
+    std::fs::write(&input, "وين انت هسه السيارة بالكراج\n").unwrap();
+    let (ok, out, err) = run(toex(&models_dir).arg("translate").arg(&input));
+    assert!(ok, "{err}");
+    assert_eq!(out.lines().count(), 1, "{out}");
+    assert!(err.contains("nllb-ct2@"), "{err}");
+    let (ok, out, _) = run(toex(&models_dir).args(["models", "list"]));
+    let row = out.lines().find(|l| l.starts_with("nllb-ct2\t"));
+    assert!(
+        ok && row.is_some_and(|r| r.contains("\tnllb\t15 languages\t")),
+        "{out}"
+    );
 }

@@ -15,9 +15,9 @@ use candle_core::{DType, Device, IndexOp, Module, Tensor};
 use candle_nn::{Conv1d, Conv1dConfig, LayerNorm, VarBuilder};
 use serde::Deserialize;
 
-use super::ct2::Ct2Model;
 use crate::InferenceError;
 use crate::attention::{Attention, KvCache, QueryScale};
+use crate::ct2::Ct2Model;
 use crate::error::{first_line, weights_digest};
 use crate::linear::{Precision, Proj, TiedEmbedding};
 

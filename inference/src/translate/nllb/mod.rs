@@ -1,8 +1,10 @@
 //! NLLB-200 (the M2M100 network) translation into English: one model for some 200
-//! languages. A source line is `[its language] pieces </s>`; the decoder starts from
-//! `</s>` with English's token forced next. Loads a Hugging Face folder: `config.json`
-//! (`model_type` `m2m_100`), `model.safetensors` or `pytorch_model.bin`, and
-//! `sentencepiece.bpe.model` with the language tokens in its tokenizer files.
+//! languages (M2M100 itself: 100). A source line is `[its language] pieces </s>`; the
+//! decoder starts from `</s>` with English's token forced next. Loads a Hugging Face
+//! folder — `config.json` (`model_type` `m2m_100`), `model.safetensors` or
+//! `pytorch_model.bin`, `sentencepiece.bpe.model` (with M2M100's `vocab.json`) and the
+//! language tokens in its tokenizer files — or a CTranslate2 one (`model.bin`, its
+//! vocabulary, `sentencepiece.bpe.model`).
 
 mod languages;
 mod tokenizer;
@@ -34,8 +36,8 @@ pub struct Nllb {
 }
 
 impl Nllb {
-    /// Loads a Hugging Face NLLB-200 (or M2M100-architecture) folder onto the inference
-    /// device.
+    /// Loads an NLLB-200 or M2M100 folder (Hugging Face or CTranslate2) onto the
+    /// inference device.
     pub fn load(dir: &Path, precision: Precision) -> Result<Self, InferenceError> {
         Self::load_on(dir, precision, &crate::embed::device::select())
     }
@@ -71,7 +73,7 @@ impl Nllb {
 
     /// The model's token for `language` (ISO 639-1/3 or an NLLB code), if it has one.
     pub fn language_token(&self, language: &str) -> Option<u32> {
-        nllb_code(language).and_then(|code| self.tokenizer.language(code))
+        self.tokenizer.language(language)
     }
 
     /// Translates sentences (already protected and split) whose language has token

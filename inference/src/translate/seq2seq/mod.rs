@@ -7,8 +7,9 @@
 //! self-attention cache grown one step at a time; only the newest position projected
 //! onto the vocabulary; greedy decoding and beam search; a length guard against runaway
 //! output. Weights as Hugging Face names them, from `model.safetensors` or
-//! `pytorch_model.bin`.
+//! `pytorch_model.bin`, or from a CTranslate2 folder's `model.bin` ([`ct2`]).
 
+pub mod ct2;
 mod generate;
 mod layers;
 
@@ -69,8 +70,11 @@ pub struct Seq2SeqConfig {
 }
 
 impl Seq2SeqConfig {
-    /// `config.json` of a model folder.
+    /// `config.json` of a Hugging Face model folder, or the settings of a CTranslate2 one.
     pub fn read(dir: &Path) -> Result<Self, InferenceError> {
+        if ct2::is_ct2(dir) {
+            return ct2::config(dir);
+        }
         let path = dir.join("config.json");
         let err =
             |e: &dyn std::fmt::Display| InferenceError::Model(format!("{}: {e}", path.display()));
@@ -108,12 +112,15 @@ pub struct Seq2Seq {
     device: Device,
 }
 
-/// The weights of a model folder (`model.safetensors`, else `pytorch_model.bin`), with
-/// the first 12 hex digits of their SHA-256.
+/// The weights of a model folder (`model.safetensors`, else `pytorch_model.bin`, else a
+/// CTranslate2 `model.bin`), with the first 12 hex digits of their SHA-256.
 pub fn read_weights(
     dir: &Path,
     device: &Device,
 ) -> Result<(VarBuilder<'static>, String), InferenceError> {
+    if ct2::is_ct2(dir) {
+        return ct2::weights(dir, device);
+    }
     let safetensors = dir.join("model.safetensors");
     let pytorch = dir.join("pytorch_model.bin");
     let path = if safetensors.is_file() || !pytorch.is_file() {

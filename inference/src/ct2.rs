@@ -1,6 +1,6 @@
-//! Reader for CTranslate2's `model.bin` (as faster-whisper ships models): a format
-//! version, the spec name, then named tensors each with a dtype id and raw bytes, then
-//! aliases. Int8 weights are dequantised with their `weight_scale`.
+//! Reader for CTranslate2's `model.bin` (faster-whisper's models, converted NLLB-200): a
+//! format version, the spec name, then named tensors each with a dtype id and raw bytes,
+//! then aliases. Int8 weights are dequantised with their `weight_scale`.
 
 use std::collections::HashMap;
 
@@ -12,6 +12,11 @@ use candle_core::{DType, Device, Tensor};
 pub struct Ct2Model {
     pub spec: String,
     pub tensors: HashMap<String, Tensor>,
+    /// Every variable's shape and stored type (int8 as `U8`), aliases included, whether
+    /// or not its tensor was kept.
+    pub shapes: HashMap<String, (Vec<usize>, DType)>,
+    /// Alias → the variable it names.
+    pub aliases: HashMap<String, String>,
 }
 
 struct Reader<'a> {
@@ -77,6 +82,13 @@ fn dtype(id: u8) -> Result<(usize, DType), String> {
 impl Ct2Model {
     /// Parses `model.bin` bytes (format versions 2 to 6).
     pub fn parse(bytes: &[u8]) -> Result<Self, String> {
+        Self::parse_only(bytes, &|_, _| true)
+    }
+
+    /// Parses `model.bin` bytes, making tensors only of the variables `keep` takes (by
+    /// name and shape; an int8 weight's scale is kept with it); the rest are only in
+    /// `shapes`.
+    pub fn parse_only(bytes: &[u8], keep: &dyn Fn(&str, &[usize]) -> bool) -> Result<Self, String> {
         let mut r = Reader { bytes, at: 0 };
         let version = r.u32()?;
         if !(2..=6).contains(&version) {
@@ -91,6 +103,7 @@ impl Ct2Model {
             return Err(format!("{count} tensors: not a model file"));
         }
         let mut tensors = HashMap::new();
+        let mut shapes = HashMap::new();
         let mut int8 = Vec::new();
         for _ in 0..count {
             let name = r.string()?;
@@ -116,6 +129,14 @@ impl Ct2Model {
                 ));
             }
             let raw = r.take(n_bytes)?;
+            shapes.insert(name.clone(), (dims.clone(), dt));
+            let wanted = keep(&name, &dims)
+                || name
+                    .strip_suffix("_scale")
+                    .is_some_and(|w| shapes.get(w).is_some_and(|(d, _)| keep(w, d)));
+            if !wanted {
+                continue;
+            }
             let t = if dt == DType::U8 {
                 // int8: shift to unsigned storage, undone after the cast.
                 let shifted: Vec<f32> = raw.iter().map(|&b| b as i8 as f32).collect();
@@ -142,16 +163,17 @@ impl Ct2Model {
             .map_err(|e| format!("{name}: {e}"))?;
             tensors.insert(name, t);
         }
+        let mut aliases = Vec::new();
         if version >= 3 {
-            let aliases = r.u32()?;
-            for _ in 0..aliases {
+            for _ in 0..r.u32()? {
                 let alias = r.string()?;
                 let target = r.string()?;
-                let t = tensors
+                let shape = shapes
                     .get(&target)
                     .cloned()
                     .ok_or_else(|| format!("alias {alias} names a missing {target}"))?;
-                tensors.insert(alias, t);
+                shapes.insert(alias.clone(), shape);
+                aliases.push((alias, target));
             }
         }
         // Int8 weights: CTranslate2 stores round(w × scale) with one scale per row.
@@ -174,7 +196,23 @@ impl Ct2Model {
                 .map_err(|e| format!("{name}: {e}"))?;
             tensors.insert(name, deq);
         }
-        Ok(Self { spec, tensors })
+        // Aliases after dequantising: an alias of an int8 weight is its scaled values.
+        for (alias, target) in &aliases {
+            if let Some(t) = tensors.get(target).cloned() {
+                tensors.insert(alias.clone(), t);
+            }
+        }
+        Ok(Self {
+            spec,
+            tensors,
+            shapes,
+            aliases: aliases.into_iter().collect(),
+        })
+    }
+
+    /// The variable `name` is stored as (itself unless it is an alias).
+    pub fn stored_as<'a>(&'a self, name: &'a str) -> &'a str {
+        self.aliases.get(name).map_or(name, String::as_str)
     }
 
     /// A rank-0 (or one-element) tensor's value.
@@ -188,6 +226,113 @@ impl Ct2Model {
             .first()
             .copied()
     }
+}
+
+/// Moves a layer norm's `gamma`/`beta` at `from` to `{to}.weight`/`{to}.bias`.
+pub fn take_norm(
+    m: &mut Ct2Model,
+    out: &mut HashMap<String, Tensor>,
+    from: &str,
+    to: &str,
+) -> Result<(), String> {
+    for (a, b) in [("gamma", "weight"), ("beta", "bias")] {
+        let t = m
+            .tensors
+            .remove(&format!("{from}/{a}"))
+            .ok_or_else(|| format!("no {from}/{a}"))?;
+        out.insert(format!("{to}.{b}"), t);
+    }
+    Ok(())
+}
+
+/// Moves the layers of one stack (`encoder` or `decoder`, `layers` of them) from
+/// CTranslate2's names to Hugging Face's (`model.{side}.layers.{i}.…`, the same in
+/// Whisper, Marian and M2M100), splitting fused projections into equal row blocks:
+/// self-attention's query-key-value and, in the decoder, cross-attention's key-value.
+pub fn take_layers(
+    m: &mut Ct2Model,
+    out: &mut HashMap<String, Tensor>,
+    side: &str,
+    layers: usize,
+) -> Result<(), String> {
+    let mut fused = Vec::new();
+    for i in 0..layers {
+        let from = format!("{side}/layer_{i}");
+        let to = format!("model.{side}.layers.{i}");
+        let mut norms = vec![
+            ("self_attention", "self_attn_layer_norm"),
+            ("ffn", "final_layer_norm"),
+        ];
+        fused.push((
+            format!("{from}/self_attention/linear_0"),
+            vec!["self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj"],
+            to.clone(),
+        ));
+        fused.push((
+            format!("{from}/self_attention/linear_1"),
+            vec!["self_attn.out_proj"],
+            to.clone(),
+        ));
+        fused.push((format!("{from}/ffn/linear_0"), vec!["fc1"], to.clone()));
+        fused.push((format!("{from}/ffn/linear_1"), vec!["fc2"], to.clone()));
+        if side == "decoder" {
+            norms.push(("attention", "encoder_attn_layer_norm"));
+            fused.push((
+                format!("{from}/attention/linear_0"),
+                vec!["encoder_attn.q_proj"],
+                to.clone(),
+            ));
+            fused.push((
+                format!("{from}/attention/linear_1"),
+                vec!["encoder_attn.k_proj", "encoder_attn.v_proj"],
+                to.clone(),
+            ));
+            fused.push((
+                format!("{from}/attention/linear_2"),
+                vec!["encoder_attn.out_proj"],
+                to.clone(),
+            ));
+        }
+        for (a, b) in norms {
+            take_norm(
+                m,
+                out,
+                &format!("{from}/{a}/layer_norm"),
+                &format!("{to}.{b}"),
+            )?;
+        }
+    }
+    for (from, targets, to) in fused {
+        for p in ["weight", "bias"] {
+            let t = m
+                .tensors
+                .remove(&format!("{from}/{p}"))
+                .ok_or_else(|| format!("no {from}/{p}"))?;
+            let rows = t.dim(0).map_err(|e| e.to_string())?;
+            if rows % targets.len() != 0 {
+                return Err(format!(
+                    "{from}/{p}: {rows} rows do not split {} ways",
+                    targets.len()
+                ));
+            }
+            let each = rows / targets.len();
+            for (k, target) in targets.iter().enumerate() {
+                let part = t
+                    .narrow(0, k * each, each)
+                    .and_then(|t| t.contiguous())
+                    .map_err(|e| e.to_string())?;
+                out.insert(format!("{to}.{target}.{p}"), part);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// How many `{side}/layer_{i}` a model has.
+pub fn count_layers(shapes: &HashMap<String, (Vec<usize>, DType)>, side: &str) -> usize {
+    (0..)
+        .take_while(|i| shapes.contains_key(&format!("{side}/layer_{i}/ffn/linear_0/weight")))
+        .count()
 }
 
 #[cfg(test)]
@@ -211,8 +356,9 @@ mod tests {
         out.extend_from_slice(data);
     }
 
-    #[test]
-    fn reads_tensors_aliases_scalars_and_int8() {
+    /// f16 `a/weight` aliased as `b/weight`, an i16 scalar `heads`, int8 `q/weight`
+    /// with its scales, aliased as `p/weight`.
+    fn sample() -> Vec<u8> {
         let mut f = Vec::new();
         f.extend_from_slice(&6u32.to_le_bytes());
         string(&mut f, "WhisperSpec");
@@ -230,9 +376,17 @@ mod tests {
             .flat_map(|v| v.to_le_bytes())
             .collect();
         tensor(&mut f, "q/weight_scale", &[2], 0, &scale);
-        f.extend_from_slice(&1u32.to_le_bytes());
+        f.extend_from_slice(&2u32.to_le_bytes());
         string(&mut f, "b/weight");
         string(&mut f, "a/weight");
+        string(&mut f, "p/weight");
+        string(&mut f, "q/weight");
+        f
+    }
+
+    #[test]
+    fn reads_tensors_aliases_scalars_and_int8() {
+        let f = sample();
         let m = Ct2Model::parse(&f).unwrap();
         assert_eq!(m.spec, "WhisperSpec");
         // f16 stays f16 (the model takes each tensor as f32 when it loads it).
@@ -247,6 +401,24 @@ mod tests {
             m.tensors["q/weight"].to_vec2::<f32>().unwrap(),
             [[1.0, -1.0], [1.0, 0.0]]
         );
+    }
+
+    #[test]
+    fn an_alias_of_an_int8_weight_is_dequantised() {
+        let m = Ct2Model::parse(&sample()).unwrap();
+        assert_eq!(
+            m.tensors["p/weight"].to_vec2::<f32>().unwrap(),
+            [[1.0, -1.0], [1.0, 0.0]]
+        );
+    }
+
+    #[test]
+    fn a_partial_read_keeps_what_it_asks_for_and_every_shape() {
+        let m = Ct2Model::parse_only(&sample(), &|_, dims| dims.is_empty()).unwrap();
+        assert_eq!(m.scalar("heads"), Some(6.0));
+        assert!(!m.tensors.contains_key("q/weight") && !m.tensors.contains_key("p/weight"));
+        assert_eq!(m.shapes["p/weight"], (vec![2, 2], DType::U8));
+        assert_eq!(m.shapes["b/weight"], (vec![2], DType::F16));
     }
 
     #[test]

@@ -128,3 +128,31 @@ fn without_nllb_a_vietnamese_line_is_refused_by_name_or_kept_at_ingest() {
         kept.runs
     );
 }
+
+#[test]
+fn an_arabizi_line_is_read_in_arabic_script_by_the_arabic_model_and_says_so() {
+    let (_dir, pairs, nllb) = models();
+    let t = load(&pairs, Some(&nllb));
+    let text = "es-sayyara bil-garaj yam esh-shuqqa, wain inta hassa? 07700 900123\n\
+                I will be at the garage at nine tonight\n\
+                السيارة بالكراج يم الشقة, وين انت هسه? 07700 900123";
+    let out = t
+        .translate(text, None, None, Missing::Refuse, &mut |_, _| {})
+        .unwrap();
+    let pair_id = t.route("ar").unwrap().model_id().to_owned();
+    assert_eq!(
+        out.runs
+            .iter()
+            .map(|r| (r.first, r.language.as_str(), r.model.as_str()))
+            .collect::<Vec<_>>(),
+        [
+            (0, "ar-Latn", pair_id.as_str()),
+            (2, "ar", pair_id.as_str())
+        ]
+    );
+    // Written in Arabic script, it is the Arabic line: the same translation, the phone
+    // number kept as it was.
+    assert_eq!(out.lines[0], out.lines[2]);
+    assert!(out.lines[0].contains("07700 900123"), "{}", out.lines[0]);
+    assert_eq!(out.lines[1], text.lines().nth(1).unwrap().trim());
+}

@@ -1,8 +1,10 @@
 //! Machine translation: the model-independent text pipeline (`text`: placeholders,
 //! sentences, routing, alignment, batches), SentencePiece tokenisation (`spm`: unigram
 //! and BPE), the encoder–decoder network with its own decoding path (`seq2seq`), and the
-//! two model families on it: Marian / OPUS-MT (`marian`) and NLLB-200 (`nllb`).
+//! two model families on it: Marian / OPUS-MT (`marian`) and NLLB-200 (`nllb`); Arabic
+//! chat in Latin letters written back in Arabic script (`arabizi`).
 
+pub mod arabizi;
 pub mod marian;
 pub mod nllb;
 pub mod random;
@@ -27,7 +29,8 @@ pub struct LineRun {
     /// First and last input line (0-based, inclusive).
     pub first: usize,
     pub last: usize,
-    /// The language the lines were translated from (as detected or stated).
+    /// The language the lines were translated from (as detected or stated); `ar-Latn`
+    /// for Arabizi, which was written in Arabic script for the model.
     pub language: String,
     /// `name@weights-hash` of the model.
     pub model: String,
@@ -100,8 +103,9 @@ pub enum Missing {
 }
 
 /// Translates a text line by line, each line with the model `route` finds for its
-/// language: N lines in, N lines out, English and empty lines untouched, identifiers and
-/// numbers kept verbatim. `progress` hears (pieces done, pieces in all).
+/// language (Arabizi in Arabic script with Arabic's): N lines in, N lines out, English
+/// and empty lines untouched, identifiers and numbers kept verbatim. `progress` hears
+/// (pieces done, pieces in all).
 pub fn translate_lines<'m>(
     text: &str,
     route: &dyn Fn(&str) -> Option<Route<'m>>,
@@ -162,7 +166,13 @@ pub fn translate_lines<'m>(
         })?;
         done += units.len();
         for (i, t) in units.into_iter().zip(out) {
-            line_model[plan.units[i].line] = Some((language.to_owned(), id.clone()));
+            let unit = &plan.units[i];
+            let read_as = if unit.arabizi {
+                format!("{language}-Latn")
+            } else {
+                language.to_owned()
+            };
+            line_model[unit.line] = Some((read_as, id.clone()));
             translated[i] = Some(t);
         }
     }

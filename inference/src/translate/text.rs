@@ -33,6 +33,8 @@ pub struct Unit {
     /// ISO 639-1 code of its language, for choosing the model.
     pub language: String,
     pub text: String,
+    /// Written in Latin letters (Arabizi) and given to the model in Arabic script.
+    pub arabizi: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -267,9 +269,17 @@ pub fn plan(text: &str, opts: &PlanOptions) -> Plan {
     let mut units = Vec::new();
     for (n, raw) in text.split('\n').enumerate() {
         let line = raw.strip_suffix('\r').unwrap_or(raw);
-        let (protected, slots) = protect(line);
+        // Arabizi (unless another language is stated) is read in Arabic script.
+        let arabizi = matches!(opts.language.as_deref(), None | Some("ar"))
+            && super::arabizi::is_arabizi(line);
+        let (protected, slots) = if arabizi {
+            protect(&super::arabizi::transliterate(line))
+        } else {
+            protect(line)
+        };
         // English passes through; otherwise the stated language, or the detected one.
         let language = match line_language(&protected) {
+            _ if arabizi => Some("ar".to_owned()),
             Some(l) if l == "en" => None,
             Some(l) => Some(opts.language.clone().unwrap_or(l)),
             None => None,
@@ -289,6 +299,7 @@ pub fn plan(text: &str, opts: &PlanOptions) -> Plan {
                 line: n,
                 language: language.clone(),
                 text: sentence,
+                arabizi,
             });
         }
         lines.push(Line::Translate {

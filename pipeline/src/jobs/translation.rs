@@ -14,9 +14,9 @@ const TRANSLATE_BATCH_DOCS: usize = 16;
 /// Longest a translated document waits for its batch's commit.
 const TRANSLATE_BATCH_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 
-/// The English of a non-English text, line for line, each line by the model of its own
-/// language (the document's when the line's has none but shares its script), with its
-/// provenance; lines no model has stay as they are. Nothing when no line was translated.
+/// The English of a non-English text (or of an English one's Arabizi lines), line for
+/// line, each line by the model of its own language (the document's when the line's has
+/// none but shares its script), with its provenance; lines no model has stay as they are. Nothing when no line was translated.
 /// A failure is logged and leaves the document untranslated (and searchable).
 pub(crate) fn machine_translation(
     translators: &toex_inference::translate::Translators,
@@ -24,11 +24,15 @@ pub(crate) fn machine_translation(
     language: Option<&str>,
     name: &str,
 ) -> (Option<String>, Option<toex_indexer::TranslationMeta>) {
-    let Some(language) = language.filter(|l| *l != "en" && !translators.is_empty()) else {
+    // English text is translated only for its Arabizi lines (Arabic in Latin letters).
+    let foreign = language.filter(|l| *l != "en");
+    if translators.is_empty()
+        || foreign.is_none() && !toex_inference::translate::arabizi::has_arabizi(text)
+    {
         return (None, None);
-    };
+    }
     let missing = toex_inference::translate::Missing::Keep;
-    match translators.translate(text, None, Some(language), missing, &mut |_, _| {}) {
+    match translators.translate(text, None, foreign, missing, &mut |_, _| {}) {
         Ok(t) if t.runs.is_empty() => (None, None),
         Ok(t) => (Some(t.lines.join("\n")), Some(provenance(&t))),
         Err(err) => {

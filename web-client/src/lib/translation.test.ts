@@ -28,5 +28,8 @@ describe('translation models', () => {
         { first: 4, last: 4, language: 'vi', model: 'nllb-200@ba9876543210' },
       ]),
     ).toBe('lines 1–3 (ar) by opus-mt-ar-en; line 5 (vi) by nllb-200');
+    expect(describeRuns([{ first: 1, last: 1, language: 'ar-Latn', model: 'opus-mt-ar-en@0123456789ab' }])).toBe(
+      'line 2 (ar, from Arabizi) by opus-mt-ar-en',
+    );
   });
 });

@@ -35,12 +35,18 @@ export function installAdvice(language: string | null | undefined): string {
   );
 }
 
+/** A run's language: `ar`, or `ar-Latn` (Arabizi, written in Arabic script for the model)
+ *  as `ar, from Arabizi`. */
+function runLanguage(language: string): string {
+  return language === 'ar-Latn' ? 'ar, from Arabizi' : language;
+}
+
 /** `lines 1–3 (ar) by opus-mt-ar-en; line 5 (vi) by nllb-200`: lines counted from 1. */
 export function describeRuns(runs: LineRun[]): string {
   return runs
     .map((r) => {
       const lines = r.first === r.last ? `line ${r.first + 1}` : `lines ${r.first + 1}–${r.last + 1}`;
-      return `${lines} (${r.language}) by ${modelName(r.model)}`;
+      return `${lines} (${runLanguage(r.language)}) by ${modelName(r.model)}`;
     })
     .join('; ');
 }

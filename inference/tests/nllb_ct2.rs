@@ -107,11 +107,7 @@ fn a_ctranslate2_nllb_folder_is_the_network_it_was_converted_from() {
             eprintln!("{line:?}: toex {words:?}, CTranslate2 {:?}", row["output"]);
         }
     }
-    assert!(
-        same * 100 >= LINES.len() * 98,
-        "{same} of {} agree with CTranslate2",
-        LINES.len()
-    );
+    common::assert_parity(same, LINES.len(), "CTranslate2");
 }
 
 #[test]

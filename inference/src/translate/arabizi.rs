@@ -247,10 +247,8 @@ fn strip_article(word: &str) -> Option<(&'static str, &str)> {
             let stem = hyphened.unwrap_or(after);
             let assimilated = consonant != "l" && stem.starts_with(consonant);
             let article = consonant == "l" && (hyphened.is_some() || lexicon().contains_key(stem));
-            if (assimilated && hyphened.is_some()) || article {
-                if stem.len() >= 2 {
-                    return Some((arabic, stem));
-                }
+            if ((assimilated && hyphened.is_some()) || article) && stem.len() >= 2 {
+                return Some((arabic, stem));
             }
         }
     }

@@ -25,7 +25,7 @@ fn weigh(
         Some(m) => scores.broadcast_add(m)?,
         None => scores,
     };
-    candle_nn::ops::softmax_last_dim(&scores)?.matmul(values)
+    crate::ops::softmax_last_dim(&scores)?.matmul(values)
 }
 
 /// Where the queries' 1/√head_dim scale is applied.
@@ -220,7 +220,7 @@ impl Attention {
             .reshape((sources, per, self.heads, self.head_dim))?
             .transpose(1, 2)?
             .contiguous()?;
-        let probs = candle_nn::ops::softmax_last_dim(&self.scaled(q)?.matmul(&kv.0)?)?;
+        let probs = crate::ops::softmax_last_dim(&self.scaled(q)?.matmul(&kv.0)?)?;
         let ctx = probs
             .matmul(&kv.1)?
             .transpose(1, 2)?
@@ -279,14 +279,8 @@ impl Attention {
                     *s += qd * k;
                 }
             }
-            let max = scores.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-            let mut sum = 0f32;
-            for s in &mut scores {
-                *s = (*s - max).exp();
-                sum += *s;
-            }
-            for (p, value_row) in scores.iter().zip(values.chunks_exact(hd)) {
-                let p = p / sum;
+            toex_kernels::softmax_rows(&mut scores, positions);
+            for (&p, value_row) in scores.iter().zip(values.chunks_exact(hd)) {
                 for (o, v) in out.iter_mut().zip(value_row) {
                     *o += p * v;
                 }

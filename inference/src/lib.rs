@@ -10,7 +10,10 @@ mod error;
 mod generate;
 mod kv_cache;
 pub mod linear;
+mod ops;
 pub mod transcribe;
 pub mod translate;
 
 pub use error::InferenceError;
+/// The heap policy for inference's large buffers: call once at start-up.
+pub use toex_kernels::keep_buffers_on_heap;

@@ -1,10 +1,16 @@
-//! CPU matrix kernels for decoding steps: weights quantised and packed once at load in the
-//! order the kernel reads them, the instruction set chosen once at run time.
+//! CPU kernels inference spends its time in: matrix products for decoding steps (weights
+//! quantised and packed once at load in the order the kernel reads them) and softmax,
+//! GELU and SiLU with a vectorised exponential (`elementwise`), the instruction set chosen
+//! once at run time; and the heap policy that keeps their large buffers reused (`heap`).
 
 #[allow(unsafe_code)]
 mod blocks;
 #[allow(unsafe_code)]
+mod elementwise;
+#[allow(unsafe_code)]
 mod f32;
+#[allow(unsafe_code)]
+mod heap;
 #[allow(unsafe_code)]
 mod int8;
 #[allow(unsafe_code)]
@@ -18,7 +24,9 @@ mod x86_f32;
 
 use std::sync::OnceLock;
 
+pub use elementwise::{exp, gelu_erf, silu, softmax_rows};
 pub use f32::PackedF32;
+pub use heap::keep_buffers_on_heap;
 pub use int8::PackedI8;
 
 /// The instruction sets the kernels have code for, fastest first. The f32 kernel uses

@@ -6,6 +6,8 @@ use clap::Parser;
 use toex::cli;
 
 fn main() -> ExitCode {
+    // Before any thread allocates: inference's large buffers stay on the heap.
+    toex_inference::keep_buffers_on_heap();
     let cli = cli::Cli::parse();
     match cli::run(cli) {
         Ok(()) => ExitCode::SUCCESS,

@@ -26,7 +26,8 @@ impl Mlp {
     }
 
     pub(super) fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
-        self.fc2.forward(&self.fc1.forward(x)?.gelu_erf()?)
+        self.fc2
+            .forward(&crate::ops::gelu_erf(&self.fc1.forward(x)?)?)
     }
 }
 

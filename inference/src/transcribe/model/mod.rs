@@ -293,8 +293,8 @@ impl WhisperModel {
 
     /// [`Self::encode`] with every window in each operation.
     fn encode_together(&self, mel: &Tensor) -> candle_core::Result<Tensor> {
-        let x = self.conv1.forward(mel)?.gelu_erf()?;
-        let x = self.conv2.forward(&x)?.gelu_erf()?;
+        let x = crate::ops::gelu_erf(&self.conv1.forward(mel)?)?;
+        let x = crate::ops::gelu_erf(&self.conv2.forward(&x)?)?;
         let x = x.transpose(1, 2)?;
         let t = x.dim(1)?;
         let mut x = x.broadcast_add(&self.positions.narrow(0, 0, t)?)?;

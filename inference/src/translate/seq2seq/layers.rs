@@ -33,9 +33,9 @@ impl Activation {
 
     pub(super) fn apply(self, x: &Tensor) -> candle_core::Result<Tensor> {
         match self {
-            Self::Swish => candle_nn::ops::silu(x),
+            Self::Swish => crate::ops::silu(x),
             Self::Relu => x.relu(),
-            Self::Gelu => x.gelu_erf(),
+            Self::Gelu => crate::ops::gelu_erf(x),
         }
     }
 }

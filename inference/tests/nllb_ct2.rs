@@ -13,16 +13,7 @@ use toex_inference::translate::random::RandomModel;
 
 mod common;
 
-const LINES: &[&str] = &[
-    "السيارة بالكراج يم الشقة",
-    "وين انت هسه",
-    "السيارة يم الشقة وين انت",
-    "انت بالكراج",
-    "الشقة",
-    "وين السيارة هسه 0123",
-    "هسه هسه هسه",
-    "السيارة بالكراج يم الشقة وين انت هسه السيارة بالكراج",
-];
+use common::ARABIC_CHAT as LINES;
 
 /// Greedy outputs of `m` on `LINES` in Arabic, in one batch.
 fn translate(m: &Nllb) -> Vec<Vec<u32>> {

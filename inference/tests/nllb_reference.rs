@@ -14,16 +14,7 @@ use toex_inference::translate::random::RandomModel;
 
 mod common;
 
-const ARABIC: &[&str] = &[
-    "السيارة بالكراج يم الشقة",
-    "وين انت هسه",
-    "السيارة يم الشقة وين انت",
-    "انت بالكراج",
-    "الشقة",
-    "وين السيارة هسه 0123",
-    "هسه هسه هسه",
-    "السيارة بالكراج يم الشقة وين انت هسه السيارة بالكراج",
-];
+use common::ARABIC_CHAT as ARABIC;
 
 const VIETNAMESE: &[&str] = &[
     "anh đang ở đâu",

@@ -45,3 +45,16 @@ pub fn assert_parity(same: usize, lines: usize, peer: &str) {
         "{same} of {lines} lines agree with {peer}"
     );
 }
+
+/// Iraqi chat lines in the words of the random NLLB models' vocabulary (and a number).
+#[allow(dead_code)]
+pub const ARABIC_CHAT: &[&str] = &[
+    "السيارة بالكراج يم الشقة",
+    "وين انت هسه",
+    "السيارة يم الشقة وين انت",
+    "انت بالكراج",
+    "الشقة",
+    "وين السيارة هسه 0123",
+    "هسه هسه هسه",
+    "السيارة بالكراج يم الشقة وين انت هسه السيارة بالكراج",
+];

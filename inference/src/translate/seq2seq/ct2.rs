@@ -72,21 +72,24 @@ pub fn vocabulary(dir: &Path) -> Result<Vec<String>, InferenceError> {
     }
 }
 
-/// Reads `model.bin`, making tensors only of what `keep` takes.
-fn read(
+/// `model.bin`'s bytes.
+fn read(dir: &Path) -> Result<Vec<u8>, InferenceError> {
+    std::fs::read(dir.join("model.bin")).map_err(|e| error(dir, "model.bin", e))
+}
+
+/// `model.bin` parsed, with tensors made only of what `keep` takes.
+fn parse(
     dir: &Path,
+    bytes: &[u8],
     keep: &dyn Fn(&str, &[usize]) -> bool,
-) -> Result<(Ct2Model, String), InferenceError> {
-    let bytes = std::fs::read(dir.join("model.bin")).map_err(|e| error(dir, "model.bin", e))?;
-    let hex = weights_digest(&bytes);
-    let model = Ct2Model::parse_only(&bytes, keep).map_err(|e| error(dir, "model.bin", e))?;
-    Ok((model, hex))
+) -> Result<Ct2Model, InferenceError> {
+    Ct2Model::parse_only(bytes, keep).map_err(|e| error(dir, "model.bin", e))
 }
 
 /// The settings of a CTranslate2 folder as a Hugging Face `config.json` would give them
-/// (reads only the model's scalars).
+/// (makes tensors of the model's scalars only, and hashes nothing).
 pub fn config(dir: &Path) -> Result<Seq2SeqConfig, InferenceError> {
-    let (model, _) = read(dir, &|_, dims| dims.is_empty())?;
+    let model = parse(dir, &read(dir)?, &|_, dims| dims.is_empty())?;
     config_of(dir, &model)
 }
 
@@ -199,7 +202,10 @@ pub fn weights(
     dir: &Path,
     device: &Device,
 ) -> Result<(VarBuilder<'static>, String), InferenceError> {
-    let (mut m, hex) = read(dir, &|_, _| true)?;
+    let bytes = read(dir)?;
+    let hex = weights_digest(&bytes);
+    let mut m = parse(dir, &bytes, &|_, _| true)?;
+    drop(bytes);
     let config = config_of(dir, &m)?;
     let bad = |e: String| error(dir, "model.bin", e);
     // fairseq's sinusoids are what toex computes; a table of anything else is refused.

@@ -1,17 +1,22 @@
 //! toex past one machine on NATS JetStream: [`Log`], a replicated log that replicas
 //! publish to idempotently and each follows with its own durable, acknowledged consumer;
-//! [`WorkQueue`], the heavy work (transcription) that `toex worker` processes take.
+//! [`WorkQueue`], the heavy work (transcription) that `toex worker` processes take;
+//! [`Leases`] and the [`Spool`], which let a replica take over the jobs of a lost one.
 
 mod error;
 mod latest;
+mod lease;
 mod log;
+mod spool;
 mod work;
 
 use serde::{Deserialize, Serialize};
 
 pub use error::ClusterError;
 pub use latest::Latest;
+pub use lease::{Claim, Lease, Leases};
 pub use log::{Followed, Log, LogState};
+pub use spool::Spool;
 pub use work::{MAX_ATTEMPTS, MAX_DELIVERIES, Outcome, WorkQueue, WorkerState};
 
 /// One connection to the NATS cluster and its JetStream context: what a process keeps
@@ -56,6 +61,9 @@ pub struct NatsSettings {
     /// How long a worker may go without a sign of life (it sends one every third of
     /// this while it works) before its item goes to another worker.
     pub stall_ms: u64,
+    /// How long a replica's job goes without its lease renewed (every third of this while
+    /// it runs) before another replica takes the job over.
+    pub lease_ms: u64,
 }
 
 impl Default for NatsSettings {
@@ -67,6 +75,7 @@ impl Default for NatsSettings {
             apply_timeout_ms: 30_000,
             max_entry_bytes: 8 * 1024 * 1024,
             stall_ms: 60_000,
+            lease_ms: 30_000,
         }
     }
 }
@@ -94,6 +103,9 @@ impl NatsSettings {
         }
         if self.stall_ms < 1_000 {
             return bad("`nats.stall_ms` must be at least 1000");
+        }
+        if self.lease_ms < 1_000 {
+            return bad("`nats.lease_ms` must be at least 1000");
         }
         if self.apply_timeout_ms == 0 {
             return bad("`nats.apply_timeout_ms` must be above 0");

@@ -126,6 +126,33 @@ impl WorkQueue {
         file: Option<&Path>,
         patience: Duration,
     ) -> Result<Outcome<R>, ClusterError> {
+        self.submit_and_wait(task, id, item, file, patience, false)
+            .await
+    }
+
+    /// As [`WorkQueue::run`], but the wait also ends, failed, once no worker has said
+    /// it takes `task` for [`TAKEN_WITHIN`] (the workers went away): for work the
+    /// submitter can do without (a translation at ingest), rather than wait for them.
+    pub async fn run_while_taken<T: Serialize, R: DeserializeOwned>(
+        &self,
+        task: &str,
+        id: &str,
+        item: &T,
+        patience: Duration,
+    ) -> Result<Outcome<R>, ClusterError> {
+        self.submit_and_wait(task, id, item, None, patience, true)
+            .await
+    }
+
+    async fn submit_and_wait<T: Serialize, R: DeserializeOwned>(
+        &self,
+        task: &str,
+        id: &str,
+        item: &T,
+        file: Option<&Path>,
+        patience: Duration,
+        while_taken: bool,
+    ) -> Result<Outcome<R>, ClusterError> {
         let key = key_of(id);
         // NATS may be electing a leader (a node just died): each step is retried.
         let done = crate::log::patiently("reading a result", || self.outcome::<R>(&key)).await?;
@@ -152,17 +179,7 @@ impl WorkQueue {
         if let Some(file) = file
             && self.files.info(key.as_str()).await.is_err()
         {
-            crate::log::patiently("storing the file", || async {
-                let mut reader = tokio::fs::File::open(file)
-                    .await
-                    .map_err(|e| format!("reading {}: {e}", file.display()))?;
-                self.files
-                    .put(key.as_str(), &mut reader)
-                    .await
-                    .map(drop)
-                    .map_err(|e| e.to_string())
-            })
-            .await?;
+            crate::spool::put_file(&self.files, &key, file, "storing the file").await?;
         }
         let mut headers = HeaderMap::new();
         headers.insert("Nats-Msg-Id", key.as_str());
@@ -179,7 +196,17 @@ impl WorkQueue {
         .await?;
         let started = Instant::now();
         let mut wait = Duration::from_millis(100);
+        let mut asked_takers = Instant::now();
         loop {
+            if while_taken && asked_takers.elapsed() >= ANNOUNCE_EVERY {
+                asked_takers = Instant::now();
+                if let Ok(false) = self.has_takers(task).await {
+                    return Ok(Outcome::Failed(format!(
+                        "no worker takes `{task}` any more (none said so in the last {} s)",
+                        TAKEN_WITHIN.as_secs()
+                    )));
+                }
+            }
             match self.outcome(&key).await {
                 Ok(Some(outcome)) => {
                     if file.is_some() {
@@ -212,16 +239,23 @@ impl WorkQueue {
     }
 
     /// Whether a worker takes `task` now: one said so within the last
-    /// [`TAKEN_WITHIN`] (each says so every [`ANNOUNCE_EVERY`] while it serves).
-    pub async fn has_takers(&self, task: &str) -> bool {
-        let said = tokio::time::timeout(Duration::from_secs(5), self.takers.get(task)).await;
-        let Ok(Ok(Some(body))) = said else {
-            return false;
+    /// [`TAKEN_WITHIN`] (each says so every [`ANNOUNCE_EVERY`] while it serves). Asked
+    /// again while NATS elects a leader: "no answer" is not "no worker".
+    pub async fn has_takers(&self, task: &str) -> Result<bool, ClusterError> {
+        let said = crate::log::patiently("reading which tasks have workers", || async {
+            match tokio::time::timeout(Duration::from_secs(5), self.takers.get(task)).await {
+                Ok(read) => read.map_err(|e| e.to_string()),
+                Err(_) => Err("timed out".to_owned()),
+            }
+        })
+        .await?;
+        let Some(body) = said else {
+            return Ok(false);
         };
         let Ok(at) = serde_json::from_slice::<u64>(&body) else {
-            return false;
+            return Ok(false);
         };
-        now_millis().saturating_sub(at) <= TAKEN_WITHIN.as_millis() as u64
+        Ok(now_millis().saturating_sub(at) <= TAKEN_WITHIN.as_millis() as u64)
     }
 
     /// Items of `task` waiting for a worker (not yet taken by any).

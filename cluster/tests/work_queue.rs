@@ -1,75 +1,33 @@
 //! The work queue against a real `nats-server` with JetStream (Debian's, installed by
 //! `scripts/setup.sh --test`): an item too large fails at once, an item whose workers
-//! all die holding it ends failed with the reason, and which tasks have workers.
+//! all die holding it ends failed with the reason, which tasks have workers, and work
+//! that can do without them stops waiting once they are gone.
 
-use std::net::TcpListener;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use toex_cluster::{MAX_DELIVERIES, Nats, NatsSettings, Outcome, WorkQueue};
+use toex_cluster::{MAX_DELIVERIES, NatsSettings, Outcome, WorkQueue};
 
-/// A one-node JetStream server on a free port, stopped when dropped.
-struct Server {
-    child: Child,
-    url: String,
-    _dir: tempfile::TempDir,
-}
+mod support;
 
-impl Server {
-    fn start() -> Self {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let dir = tempfile::tempdir().unwrap();
-        let child = Command::new("nats-server")
-            .args(["-js", "-a", "127.0.0.1", "-p", &port.to_string()])
-            .arg("-sd")
-            .arg(dir.path())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("nats-server (scripts/setup.sh --test installs it)");
-        Self {
-            child,
-            url: format!("nats://127.0.0.1:{port}"),
-            _dir: dir,
-        }
-    }
+use support::Server;
 
-    /// The queue as a process with `stall_ms` sees it, once the server answers.
-    async fn queue(&self, stall_ms: u64) -> WorkQueue {
-        let settings = NatsSettings {
-            url: self.url.clone(),
-            stall_ms,
-            max_entry_bytes: 64 * 1024,
-            ..NatsSettings::default()
-        };
-        let deadline = Instant::now() + Duration::from_secs(30);
-        let nats = loop {
-            match Nats::connect(&settings, "test").await {
-                Ok(nats) => break nats,
-                Err(e) => assert!(Instant::now() < deadline, "{e}"),
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        };
-        WorkQueue::open(&nats).await.unwrap()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// The queue as a process with `stall_ms` sees it, once the server answers.
+async fn queue(server: &Server, stall_ms: u64) -> WorkQueue {
+    let settings = NatsSettings {
+        stall_ms,
+        max_entry_bytes: 64 * 1024,
+        ..server.settings()
+    };
+    WorkQueue::open(&server.connect(&settings).await)
+        .await
+        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_item_too_large_for_the_queue_fails_at_once_saying_its_size() {
     let server = Server::start();
-    let queue = server.queue(1_000).await;
+    let queue = queue(&server, 1_000).await;
     let text = "x".repeat(100 * 1024);
     let started = Instant::now();
     let outcome = queue
@@ -93,7 +51,7 @@ async fn an_item_too_large_for_the_queue_fails_at_once_saying_its_size() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_item_whose_workers_all_die_ends_failed_with_the_reason() {
     let server = Server::start();
-    let submitter = server.queue(1_000).await;
+    let submitter = queue(&server, 1_000).await;
     let submitted = tokio::spawn(async move {
         submitter
             .run::<_, String>("hear", "doomed", &"item", None, Duration::from_secs(600))
@@ -109,7 +67,7 @@ async fn an_item_whose_workers_all_die_ends_failed_with_the_reason() {
             Instant::now() < deadline,
             "taken {taken} times, never failed"
         );
-        let queue = std::sync::Arc::new(server.queue(1_000).await);
+        let queue = std::sync::Arc::new(queue(&server, 1_000).await);
         let (held, mut in_hand) = tokio::sync::mpsc::channel::<()>(1);
         let worker = tokio::spawn({
             let (queue, scratch): (_, PathBuf) = (queue.clone(), scratch.path().to_owned());
@@ -143,10 +101,13 @@ async fn an_item_whose_workers_all_die_ends_failed_with_the_reason() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_task_counts_as_taken_while_a_worker_serves_it() {
+async fn a_task_counts_as_taken_while_a_worker_serves_it_and_waits_end_once_none_does() {
     let server = Server::start();
-    let queue = std::sync::Arc::new(server.queue(1_000).await);
-    assert!(!queue.has_takers("translate").await, "no worker yet");
+    let queue = std::sync::Arc::new(queue(&server, 1_000).await);
+    assert!(
+        !queue.has_takers("translate").await.unwrap(),
+        "no worker yet"
+    );
     let scratch = tempfile::tempdir().unwrap();
     let worker = tokio::spawn({
         let (queue, scratch) = (queue.clone(), scratch.path().to_owned());
@@ -159,7 +120,7 @@ async fn a_task_counts_as_taken_while_a_worker_serves_it() {
         }
     });
     let deadline = Instant::now() + Duration::from_secs(30);
-    while !queue.has_takers("translate").await {
+    while !queue.has_takers("translate").await.unwrap() {
         assert!(
             Instant::now() < deadline,
             "the worker never said it takes the task"
@@ -167,7 +128,7 @@ async fn a_task_counts_as_taken_while_a_worker_serves_it() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert!(
-        !queue.has_takers("transcribe").await,
+        !queue.has_takers("transcribe").await.unwrap(),
         "another task has none"
     );
     let outcome = queue
@@ -179,4 +140,23 @@ async fn a_task_counts_as_taken_while_a_worker_serves_it() {
         "{outcome:?}"
     );
     worker.abort();
+    let _ = worker.await;
+
+    // The worker is gone: work that can do without it stops waiting once no worker has
+    // said it takes the task for a while, instead of for the whole patience (six hours
+    // at ingest; a job used to stall on a translation worker that had died).
+    let started = Instant::now();
+    let outcome = queue
+        .run_while_taken::<_, String>("translate", "two", &"shlonak", Duration::from_secs(3600))
+        .await
+        .unwrap();
+    match outcome {
+        Outcome::Failed(reason) => assert!(reason.contains("no worker takes"), "{reason}"),
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(60),
+        "{:?}",
+        started.elapsed()
+    );
 }

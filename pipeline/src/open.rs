@@ -29,6 +29,8 @@ pub struct Opened {
     pub unfinished: Vec<Job>,
     /// Probes Neo4j and applies migrations when it appears.
     pub monitor: JoinHandle<()>,
+    /// With NATS: the job leases and the shared spool, for [`Jobs::hand_over`].
+    pub handover: Option<(toex_cluster::Leases, toex_cluster::Spool)>,
 }
 
 /// The background tasks of a serving process.
@@ -73,6 +75,17 @@ impl Services {
             None => None,
         };
         let (work, latest) = work.unzip();
+        let handover = match &nats {
+            Some(nats) => Some((
+                toex_cluster::Leases::open(nats, &replica)
+                    .await
+                    .map_err(|e| opening("the job leases on NATS JetStream", e))?,
+                toex_cluster::Spool::open(nats)
+                    .await
+                    .map_err(|e| opening("the job spool on NATS JetStream", e))?,
+            )),
+            None => None,
+        };
         let (graph, monitor) = open_graph(settings.neo4j)?;
         let cpu = CpuPool::new("search", settings.index.threads, settings.index.queue)?;
         let jobs_cpu = CpuPool::new("jobs", settings.index.threads, settings.index.queue)?;
@@ -117,13 +130,15 @@ impl Services {
             job_queue,
             unfinished,
             monitor,
+            handover,
         })
     }
 }
 
 impl Opened {
     /// Starts the background work of a serving process: the job worker (jobs a previous
-    /// process left unfinished go first), the names re-linker and the alert feed's
+    /// process left unfinished go first; with NATS, job leases renewed and a lost
+    /// replica's jobs taken over), the names re-linker and the alert feed's
     /// catch-up with alerts other processes raise.
     pub fn start(self) -> (Services, Background) {
         let Opened {
@@ -131,7 +146,11 @@ impl Opened {
             job_queue,
             unfinished,
             monitor,
+            handover,
         } = self;
+        if let Some((leases, spool)) = handover {
+            services.jobs.hand_over(leases, spool);
+        }
         // A replica applies the index log before (and while) it serves.
         if let Some(replication) = &services.replication {
             replication.follow(services.index.clone(), services.cpu.clone());
@@ -146,7 +165,10 @@ impl Opened {
             let jobs = services.jobs.clone();
             tokio::spawn(async move {
                 for job in unfinished {
-                    jobs.resume(job.id).await;
+                    // With NATS, unless another replica took it over meanwhile.
+                    if jobs.reclaim(&job.id).await {
+                        jobs.resume(job.id).await;
+                    }
                 }
             });
         }

@@ -133,7 +133,8 @@ impl Worker {
                         loop {
                             let (translators, item) = (translators.clone(), item.clone());
                             match cpu.run(move || render_on(&translators, &item)).await {
-                                Ok(rendered) => return Ok(Outcome::Done(rendered)),
+                                Ok(Ok(rendered)) => return Ok(Outcome::Done(rendered)),
+                                Ok(Err(reason)) => return Ok(Outcome::Failed(reason)),
                                 Err(toex_cpu::PoolError::Overloaded { .. }) => {
                                     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
                                 }

@@ -77,7 +77,7 @@ impl CoreMutation {
         .await
         .map_err(|e| ApiError::new(crate::error::ErrorCode::Internal, e.to_string()))??;
         job.files = spooled;
-        services.jobs.submit(&job)?;
+        services.jobs.submit(&job).await?;
         Ok(crate::jobs::IngestJob::from(&job))
     }
 
@@ -117,12 +117,13 @@ impl CoreMutation {
                 "at most {MAX_TRANSLATION_JOB_DOCUMENTS} document ids per job"
             )));
         }
-        if services.translation.get().is_empty() {
+        if !services.translates().await? {
             return Err(ApiError::new(
                 crate::error::ErrorCode::ModelUnavailable,
                 "no translation model is installed: install an NLLB-200 folder (`toex models \
                  install`, or translation.nllb) or set translation.models.<language> to an \
-                 OPUS-MT folder (see the README's Translation section)",
+                 OPUS-MT folder (see the README's Translation section); with NATS, a \
+                 `toex worker --tasks translate` may translate instead",
             ));
         }
         let selection = toex_indexer::TranslationSelection {
@@ -160,7 +161,7 @@ impl CoreMutation {
                 .map(|c| (c.id, c.title, c.bytes))
                 .collect(),
         );
-        services.jobs.submit(&job)?;
+        services.jobs.submit(&job).await?;
         Ok(crate::jobs::IngestJob::from(&job))
     }
 

@@ -2,7 +2,7 @@
 //! told, translated when a model is loaded), recordings transcribed on the speech worker
 //! and kept as media, and batches indexed with one commit each.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use chrono::Utc;
@@ -13,7 +13,8 @@ use toex_indexer::jobs::{FileStatus, Job, JobState, MEDIA_EXTENSIONS};
 
 use super::hearing::{Hearing, Speech};
 use super::members;
-use super::translation::machine_translation;
+use super::rendering::translate_on_workers;
+use super::translation::{machine_translation, wants_english};
 use crate::{PipelineError, Services, WhileGraphDown};
 
 /// Files per batch (one commit each).
@@ -31,6 +32,9 @@ enum Prepared {
         sha256: String,
         kept: Vec<members::Kept>,
         refused: Vec<toex_formats::Refused>,
+        /// The document is left for translation workers to put into English (decided
+        /// here, on the pool, since it reads the whole text).
+        for_workers: bool,
     },
     Status(FileStatus),
     /// A recording without a transcript beside it, for the speech engine.
@@ -98,6 +102,7 @@ fn prepare(index: usize, setting: &Setting<'_>) -> Prepared {
         Ok(kept) => kept,
         Err(e) => return fail(e),
     };
+    let mut for_workers = false;
     let doc = read.document.map(|parsed| {
         let text = parsed.text();
         let language = job
@@ -106,7 +111,10 @@ fn prepare(index: usize, setting: &Setting<'_>) -> Prepared {
             .or_else(|| toex_extract::detect_language(&text));
         let (translation, translation_meta) = match translation {
             Some(models) => machine_translation(models, &text, language.as_deref(), name),
-            None => (None, None),
+            None => {
+                for_workers = wants_english(&text, language.as_deref());
+                (None, None)
+            }
         };
         Box::new(NewDocument {
             title: name.to_owned(),
@@ -133,6 +141,7 @@ fn prepare(index: usize, setting: &Setting<'_>) -> Prepared {
         sha256,
         kept,
         refused: read.refused,
+        for_workers,
     }
 }
 
@@ -158,12 +167,15 @@ impl Services {
                     batch.push(i);
                 }
             }
-            if batch.is_empty() {
+            // Taken over by another replica (this one stalled past its lease): its now.
+            if batch.is_empty() || self.jobs.lost(&job.id) {
                 break;
             }
+            tracing::debug!(job = job.id, files = batch.len(), "reading a batch");
             let snapshot = job.clone();
             let translation = self.translation.get();
-            let on_workers = self.translating_on_workers().await;
+            let workers = self.translation_workers().await?;
+            let on_workers = workers.is_some();
             let speech = self.speech.is_some() || self.work.is_some();
             let spool = self.jobs.store().spool(&job.id)?;
             // Scanned pages are read side by side, as many as the pool has workers.
@@ -194,6 +206,8 @@ impl Services {
             let mut originals = HashMap::new();
             let mut held = Vec::new();
             let mut recordings = Vec::new();
+            // The files whose documents translation workers put into English.
+            let mut foreign = HashSet::new();
             for (i, p) in prepared {
                 match p {
                     Prepared::Status(s) => job.files[i].status = s,
@@ -203,7 +217,11 @@ impl Services {
                         sha256,
                         kept,
                         refused,
+                        for_workers,
                     } => {
+                        if for_workers {
+                            foreign.insert(i);
+                        }
                         if original {
                             originals.insert(i, job.files[i].path.clone());
                         }
@@ -232,14 +250,18 @@ impl Services {
                 match outcome? {
                     Ok(doc) => {
                         originals.insert(i, job.files[i].path.clone());
+                        if doc.language.as_deref().is_some_and(|l| l != "en") {
+                            foreign.insert(i);
+                        }
                         docs.push((i, doc));
                     }
                     Err(error) => job.files[i].status = FileStatus::Failed { error },
                 }
             }
-            if on_workers {
-                self.translate_on_workers(&job.id, &mut docs).await?;
+            if let Some(work) = workers {
+                translate_on_workers(work, &job.id, &mut docs, &foreign).await?;
             }
+            tracing::debug!(job = job.id, documents = docs.len(), "indexing a batch");
             let (slots, docs): (Vec<usize>, Vec<NewDocument>) = docs.into_iter().unzip();
             for (i, outcome) in slots
                 .into_iter()
@@ -267,11 +289,16 @@ impl Services {
             }
             // What the batch's containers held joins the job, after their own documents
             // (so each member knows its container's document).
+            let known = job.files.len();
             for (i, sha256, kept, refused) in held {
                 members::adopt(&mut job, i, &sha256, kept, refused);
             }
+            self.jobs.stash(&job, known).await?;
             job.current = None;
             self.jobs.save(&mut job)?;
+        }
+        if self.jobs.lost(&job.id) {
+            return Ok(job);
         }
         self.pair_recordings(&mut job).await?;
         job.state = JobState::Done;

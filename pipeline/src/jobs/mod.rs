@@ -3,6 +3,7 @@
 //! and progress broadcast to subscribers.
 
 mod files;
+mod handover;
 pub mod hearing;
 mod members;
 pub mod rendering;
@@ -34,6 +35,8 @@ pub struct Jobs {
     watchers: Mutex<HashMap<String, watch::Sender<Job>>>,
     /// With NATS: each job's latest state, for other replicas to read.
     shared: std::sync::OnceLock<Arc<Shared>>,
+    /// With NATS: the jobs' leases and their files in the shared spool.
+    handover: std::sync::OnceLock<Arc<handover::Handover>>,
 }
 
 /// Job snapshots waiting to be published (the latest of each), and where they go.
@@ -54,6 +57,7 @@ impl Jobs {
                 queue,
                 watchers: Mutex::new(HashMap::new()),
                 shared: std::sync::OnceLock::new(),
+                handover: std::sync::OnceLock::new(),
             }),
             rx,
         )
@@ -124,9 +128,16 @@ impl Jobs {
         &self.store
     }
 
-    /// Saves a new job durably, then queues it. When this returns Ok the job is
-    /// acknowledged: it will run to the end even across restarts.
-    pub fn submit(&self, job: &Job) -> Result<(), PipelineError> {
+    /// Saves a new job durably (with NATS, its files and state there too, and its lease
+    /// taken), then queues it. When this returns Ok the job is acknowledged: it will run
+    /// to the end even across restarts, and with NATS even when this replica is lost.
+    pub async fn submit(&self, job: &Job) -> Result<(), PipelineError> {
+        if self.queue.capacity() == 0 {
+            return Err(PipelineError::Overloaded(
+                "the ingest queue is full; try again shortly",
+            ));
+        }
+        self.hand_over_new(job).await?;
         self.store.save(job)?;
         match self.queue.try_send(job.id.clone()) {
             Ok(()) => {
@@ -135,6 +146,7 @@ impl Jobs {
             }
             Err(_) => {
                 self.store.discard(&job.id)?;
+                self.let_go(job);
                 Err(PipelineError::Overloaded(
                     "the ingest queue is full; try again shortly",
                 ))
@@ -208,7 +220,10 @@ impl Jobs {
             watchers.remove(&job.id);
         }
         drop(watchers);
-        if let Some(shared) = self.shared.get() {
+        // A job another replica took over is that replica's to share.
+        if let Some(shared) = self.shared.get()
+            && !self.lost(&job.id)
+        {
             let mut pending = shared.pending.lock().unwrap_or_else(|p| p.into_inner());
             pending.insert(job.id.clone(), job.clone());
             shared.wake.notify_one();
@@ -252,27 +267,42 @@ impl Services {
     /// The worker: runs queued jobs one at a time until the queue closes.
     pub async fn run_jobs(self, mut queue: mpsc::Receiver<String>) {
         while let Some(id) = queue.recv().await {
+            if self.jobs.forget_if_lost(&id) {
+                continue;
+            }
             let job = match self.jobs.store().load(&id) {
                 Ok(Some(job)) => job,
-                Ok(None) => continue,
+                Ok(None) => {
+                    tracing::warn!(%id, "a queued job is not in the store");
+                    continue;
+                }
                 Err(err) => {
                     tracing::error!(%id, error = %err, "cannot load an ingest job");
                     continue;
                 }
             };
+            tracing::info!(%id, files = job.files.len(), "running a job");
             let outcome = match job.kind {
                 JobKind::Ingest => self.run_job(job).await,
                 JobKind::Translate => self.run_translation_job(job).await,
             };
-            if let Err(err) = outcome {
-                // A fault of an engine or of NATS, not of the files: the job is saved
-                // where it stopped and tried again shortly (a restart would too).
-                tracing::error!(%id, error = %err, "ingest job stopped; trying again in {} s", RETRY.as_secs());
-                let jobs = self.jobs.clone();
-                tokio::spawn(async move {
-                    tokio::time::sleep(RETRY).await;
-                    jobs.resume(id).await;
-                });
+            if self.jobs.forget_if_lost(&id) {
+                continue;
+            }
+            match outcome {
+                // With NATS, its lease released and its spooled files removed.
+                Ok(job) if job.state == JobState::Done => self.jobs.let_go(&job),
+                Ok(_) => {}
+                Err(err) => {
+                    // A fault of an engine or of NATS, not of the files: the job is saved
+                    // where it stopped and tried again shortly (a restart would too).
+                    tracing::error!(%id, error = %err, "ingest job stopped; trying again in {} s", RETRY.as_secs());
+                    let jobs = self.jobs.clone();
+                    tokio::spawn(async move {
+                        tokio::time::sleep(RETRY).await;
+                        jobs.resume(id).await;
+                    });
+                }
             }
         }
     }

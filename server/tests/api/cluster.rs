@@ -118,6 +118,8 @@ impl Replica {
             .args(["--nats", nats])
             .env("TOEX_NATS_REPLICA", name)
             .env("TOEX_NATS_STREAM_REPLICAS", "3")
+            // A replica gone 3 s loses its jobs to the other (the default is 30 s).
+            .env("TOEX_NATS_LEASE_MS", "3000")
             .env("TOEX_INDEX_JOBS", dir.join("jobs"))
             .env("TOEX_AUTH_USERS", users)
             .env("TOEX_AUDIT_PATH", dir.join("audit/audit.log"))
@@ -508,8 +510,8 @@ async fn replicas_on_a_jetstream_cluster_survive_kill_9_and_index_each_document_
     );
     assert_eq!(ha["replication"]["applied"], hb["replication"]["applied"]);
 
-    // The fault run: 1,000 files (recordings and Arabic among them) in two jobs, one on
-    // each replica; recordings and Arabic go to the workers (the replicas load no speech
+    // The fault run: 1,000 files (recordings, Arabic and Arabizi among them) in two jobs,
+    // one on each replica; recordings and Arabic go to the workers (the replicas load no speech
     // or translation model). While the jobs run, a worker, a NATS node and the replica
     // running a job are killed, then started again.
     let model = dir.path().join("opus-mt-test-ar-en");
@@ -525,7 +527,7 @@ async fn replicas_on_a_jetstream_cluster_survive_kill_9_and_index_each_document_
     let mut operations = Vec::new();
     let mut recordings = Vec::new();
     for (j, replica) in [&a, &b].into_iter().enumerate() {
-        let mut files: Vec<(String, Vec<u8>)> = (0..492)
+        let mut files: Vec<(String, Vec<u8>)> = (0..491)
             .map(|i| {
                 let text = format!("Statement {j}-{i} of {run}: {} was seen.", word(i % 26));
                 (format!("statement {i}.txt"), text.into_bytes())
@@ -536,6 +538,13 @@ async fn replicas_on_a_jetstream_cluster_survive_kill_9_and_index_each_document_
             files.push((format!("chat {i}.txt"), text.into_bytes()));
             arabic.push((j, format!("chat {i}.txt")));
         }
+        // English with an Arabizi line: only that line goes into English, by the worker.
+        let which = ["first", "second"][j];
+        let text = format!(
+            "Note from the garage, the {which} job.\nes-sayyara bil-garaj yam esh-shuqqa, wain inta hassa?\n\
+             I will be at the garage at nine tonight."
+        );
+        files.push(("note.txt".to_owned(), text.into_bytes()));
         for i in 0..5 {
             let said = format!("Call {j} {i}. The blue van was parked behind the chip shop.");
             files.push((format!("call {i}.wav"), espeak(&said, "en")));
@@ -624,19 +633,37 @@ async fn replicas_on_a_jetstream_cluster_survive_kill_9_and_index_each_document_
     let expected = words.len() as u64 + 1_000;
     for replica in [&a, &b] {
         replica.caught_up(expected, Duration::from_secs(120)).await;
-        // Every statement once (their ids differ): 984 hits for the run's word.
+        // Every statement once (their ids differ): 982 hits for the run's word.
         let found = replica
             .graphql(
                 "query($q: String!) { search(queryText: $q, first: 1) { total } }",
                 json!({ "q": run }),
             )
             .await;
-        assert_eq!(found["data"]["search"]["total"], 984, "{found}");
+        assert_eq!(found["data"]["search"]["total"], 982, "{found}");
     }
-    // Each Arabic file translated once, by the translation worker, the same on both.
+    // Each Arabic file and each note's Arabizi line translated once, by the translation
+    // worker, the same on both.
     let translated = translating.health().await.unwrap();
-    assert!(translated["done"].as_u64() >= Some(6), "{translated}");
-    drop(translating);
+    assert!(translated["done"].as_u64() >= Some(8), "{translated}");
+    for job in &done {
+        let id = file_of(job, "note.txt")["documentId"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let query = "query($id: String!) { document(id: $id) { language translation translationProvenance { lines { first last language } } } }";
+        let on_a = a.graphql(query, json!({ "id": id })).await;
+        let document = &on_a["data"]["document"];
+        assert_eq!(document["language"], "en", "{on_a}");
+        assert_eq!(
+            document["translationProvenance"]["lines"],
+            json!([{ "first": 1, "last": 1, "language": "ar-Latn" }]),
+            "{on_a}"
+        );
+        let english = document["translation"].as_str().unwrap();
+        assert!(english.ends_with("at nine tonight."), "{on_a}");
+        assert_eq!(on_a, b.graphql(query, json!({ "id": id })).await);
+    }
     for (j, name) in &arabic {
         let id = file_of(&done[*j], name)["documentId"]
             .as_str()
@@ -656,6 +683,28 @@ async fn replicas_on_a_jetstream_cluster_survive_kill_9_and_index_each_document_
         );
         assert_eq!(on_a, on_b, "the same translation on both replicas");
     }
+    // A translation job over job 0's Arabic chats, asked of B and followed from A: B has
+    // no model, so its documents go to the translation worker too, and are indexed again
+    // in their places.
+    let asked = b
+        .graphql(
+            "mutation($op: String!) { translateDocuments(force: \"TESTA\", operation: $op, language: \"ar\", retranslate: true) { id total } }",
+            json!({ "op": operations[0] }),
+        )
+        .await;
+    let job = &asked["data"]["translateDocuments"];
+    assert_eq!(job["total"], 3, "{asked}");
+    let id = job["id"].as_str().unwrap();
+    let retranslated = a.finished(id, &b, Duration::from_secs(120)).await;
+    for file in retranslated["files"].as_array().unwrap() {
+        assert_eq!(file["status"], "DONE", "{retranslated}");
+    }
+    let after = translating.health().await.unwrap();
+    assert!(
+        after["done"].as_u64() >= translated["done"].as_u64().map(|n| n + 3),
+        "{translated} then {after}"
+    );
+    drop(translating);
     for (j, name) in &recordings {
         let id = file_of(&done[*j], name)["documentId"]
             .as_str()
@@ -698,7 +747,37 @@ async fn replicas_on_a_jetstream_cluster_survive_kill_9_and_index_each_document_
     let (ha, hb) = (a.health().await.unwrap(), b.health().await.unwrap());
     assert_eq!(ha["index"]["documents"], hb["index"]["documents"]);
     assert_eq!(ha["index"]["documents"], expected);
-    let health = a.health().await.unwrap();
+
+    // A replica lost for good: a job it acknowledged is taken over by the other once its
+    // lease goes unrenewed, each file it had not indexed fetched from the shared spool.
+    let lost = word(27);
+    let files: Vec<(String, Vec<u8>)> = (0..120)
+        .map(|i| {
+            let text = format!("Record {i} of {lost}: {} was seen.", word(i % 26));
+            (format!("record {i}.txt"), text.into_bytes())
+        })
+        .collect();
+    let operation = unique("OP-LOST");
+    let submitted = upload(&a.client, &a.url("/graphql"), "TESTA", &operation, files).await;
+    let id = submitted["data"]["ingestFiles"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{submitted}"))
+        .to_owned();
+    a.kill();
+    let job = b.finished(&id, &a, Duration::from_secs(120)).await;
+    for file in job["files"].as_array().unwrap() {
+        assert_eq!(file["status"], "DONE", "{file}");
+    }
+    b.caught_up(expected + 120, Duration::from_secs(60)).await;
+    let found = b
+        .graphql(
+            "query($q: String!) { search(queryText: $q, first: 1) { total } }",
+            json!({ "q": lost }),
+        )
+        .await;
+    assert_eq!(found["data"]["search"]["total"], 120, "{found}");
+
+    let health = b.health().await.unwrap();
     eprintln!(
         "{} documents on each replica, log applied to {} ({:.1} s in all)",
         health["index"]["documents"],

@@ -1,0 +1,133 @@
+//! The files of unfinished jobs in JetStream's object store: each waiting file of a job
+//! is stored there before the job state that lists it is, so a replica that takes the job
+//! over fetches what the lost one had on its disk.
+
+use std::path::Path;
+use std::time::Duration;
+
+use async_nats::jetstream::object_store::{self, ObjectStore};
+use async_nats::jetstream::stream::StorageType;
+
+use crate::latest::key_of;
+use crate::{ClusterError, Nats};
+
+const BUCKET: &str = "toex-spool";
+/// Files of a job kept at most this long (a job runs for hours, not weeks).
+const KEEP: Duration = Duration::from_secs(14 * 24 * 3600);
+/// How long a fetch is tried again while the cluster cannot answer.
+const PATIENCE: Duration = Duration::from_secs(60);
+
+/// Why one try at fetching a file failed.
+enum Fetch {
+    /// For good: the spool does not hold it, or it cannot be written here.
+    Missing(String),
+    /// For now: NATS did not answer.
+    Again(String),
+}
+
+/// The shared spool.
+pub struct Spool {
+    files: ObjectStore,
+}
+
+impl Spool {
+    /// Makes (or finds) the spool's bucket.
+    pub async fn open(nats: &Nats) -> Result<Self, ClusterError> {
+        let replicas = nats.settings.stream_replicas;
+        let js = &nats.js;
+        let files = crate::log::patiently("making the spool bucket", || {
+            js.create_object_store(object_store::Config {
+                bucket: BUCKET.to_owned(),
+                max_age: KEEP,
+                storage: StorageType::File,
+                num_replicas: replicas,
+                ..Default::default()
+            })
+        })
+        .await?;
+        Ok(Self { files })
+    }
+
+    /// Stores file `place` of `job` from `path` (again, if it was stored before).
+    pub async fn put(&self, job: &str, place: usize, path: &Path) -> Result<(), ClusterError> {
+        put_file(
+            &self.files,
+            &name_of(job, place),
+            path,
+            "storing a job's file",
+        )
+        .await
+    }
+
+    /// Fetches file `place` of `job` to `path`; asked again while NATS elects a leader,
+    /// an error at once for a file the spool does not hold.
+    pub async fn fetch(&self, job: &str, place: usize, path: &Path) -> Result<(), ClusterError> {
+        let name = name_of(job, place);
+        let started = std::time::Instant::now();
+        loop {
+            let reason = match self.fetch_once(&name, path).await {
+                Ok(()) => return Ok(()),
+                Err(Fetch::Missing(reason)) => reason,
+                Err(Fetch::Again(reason)) if started.elapsed() < PATIENCE => {
+                    tracing::debug!(name, reason, "fetching a job's file again");
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                    continue;
+                }
+                Err(Fetch::Again(reason)) => reason,
+            };
+            return Err(ClusterError::Stream {
+                what: format!("fetching {name} from the spool"),
+                reason,
+            });
+        }
+    }
+
+    async fn fetch_once(&self, name: &str, path: &Path) -> Result<(), Fetch> {
+        let mut object = match self.files.get(name).await {
+            Ok(object) => object,
+            Err(e) if e.kind() == object_store::GetErrorKind::NotFound => {
+                return Err(Fetch::Missing(e.to_string()));
+            }
+            Err(e) => return Err(Fetch::Again(e.to_string())),
+        };
+        let written =
+            |e: std::io::Error| Fetch::Missing(format!("writing {}: {e}", path.display()));
+        let mut out = tokio::fs::File::create(path).await.map_err(written)?;
+        tokio::io::copy(&mut object, &mut out)
+            .await
+            .map_err(|e| Fetch::Again(e.to_string()))?;
+        out.sync_all().await.map_err(written)
+    }
+
+    /// Removes the first `count` files of a finished job (those never stored are
+    /// skipped).
+    pub async fn remove(&self, job: &str, count: usize) {
+        for place in 0..count {
+            let _ = self.files.delete(name_of(job, place).as_str()).await;
+        }
+    }
+}
+
+/// Stores the file at `path` in `files` as `name`, asked again while NATS elects a leader.
+pub(crate) async fn put_file(
+    files: &ObjectStore,
+    name: &str,
+    path: &Path,
+    what: &str,
+) -> Result<(), ClusterError> {
+    crate::log::patiently(what, || async {
+        let mut reader = tokio::fs::File::open(path)
+            .await
+            .map_err(|e| format!("reading {}: {e}", path.display()))?;
+        files
+            .put(name, &mut reader)
+            .await
+            .map(drop)
+            .map_err(|e| e.to_string())
+    })
+    .await
+}
+
+fn name_of(job: &str, place: usize) -> String {
+    format!("{}.{place}", key_of(job))
+}

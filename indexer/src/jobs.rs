@@ -259,6 +259,11 @@ impl JobStore {
         }
     }
 
+    /// Whether job `id` is in the store (without reading it).
+    pub fn contains(&self, id: &str) -> bool {
+        valid_id(id) && self.file(id).exists()
+    }
+
     /// Every job, newest first.
     pub fn list(&self) -> Result<Vec<Job>, IndexError> {
         let mut jobs = Vec::new();

@@ -99,9 +99,7 @@ impl Jobs {
                         holder,
                         "the job was taken over by another replica"
                     );
-                    if let Err(e) = self.store.discard(id) {
-                        tracing::warn!(job = id, error = %e, "the local copy stays");
-                    }
+                    self.discard_copy(id);
                     return false;
                 }
                 // NATS is electing a leader, or not up yet: asked again shortly.
@@ -126,10 +124,15 @@ impl Jobs {
         if !self.lost(id) {
             return false;
         }
+        self.discard_copy(id);
+        true
+    }
+
+    /// Removes this replica's copy of a job another replica runs now.
+    fn discard_copy(&self, id: &str) {
         if let Err(e) = self.store.discard(id) {
             tracing::warn!(job = id, error = %e, "the local copy stays");
         }
-        true
     }
 
     /// Releases `job`'s lease and removes its spooled files (in the background: the job
@@ -204,19 +207,21 @@ impl Jobs {
             };
             seen.retain(|job, _| leases.iter().any(|l| &l.job == job));
             for lease in leases {
-                let ours = lease.holder == handover.leases.holder();
-                if ours && lock(&handover.held).contains_key(&lease.job) {
-                    continue;
-                }
-                let since = match seen.get(&lease.job) {
-                    Some((sequence, since)) if *sequence == lease.sequence => *since,
-                    _ => {
-                        seen.insert(lease.job.clone(), (lease.sequence, Instant::now()));
-                        Instant::now()
+                let due = if lease.holder == handover.leases.holder() {
+                    // This replica's own: held, or being claimed back at start-up, unless
+                    // it has no copy of the job any more.
+                    !lock(&handover.held).contains_key(&lease.job)
+                        && !self.store.contains(&lease.job)
+                } else {
+                    let (sequence, since) = seen
+                        .entry(lease.job.clone())
+                        .or_insert((lease.sequence, Instant::now()));
+                    if *sequence != lease.sequence {
+                        (*sequence, *since) = (lease.sequence, Instant::now());
                     }
+                    since.elapsed() >= term
                 };
-                let orphaned = ours && matches!(self.store.load(&lease.job), Ok(None));
-                if !orphaned && since.elapsed() < term {
+                if !due {
                     continue;
                 }
                 match handover.leases.take_over(&lease).await {

@@ -25,13 +25,23 @@ pub struct Latest {
 }
 
 impl Latest {
-    /// Makes (or finds) stream `name` over subjects `prefix.*`.
+    /// Makes (or finds) stream `name` over subjects `prefix.*`, each value kept a week.
     pub async fn open(nats: &Nats, name: &str, prefix: &str) -> Result<Self, ClusterError> {
+        Self::open_keeping(nats, name, prefix, KEEP).await
+    }
+
+    /// As [`Latest::open`], each value kept `keep` (zero: until replaced).
+    pub async fn open_keeping(
+        nats: &Nats,
+        name: &str,
+        prefix: &str,
+        keep: Duration,
+    ) -> Result<Self, ClusterError> {
         let config = Config {
             name: name.to_owned(),
             subjects: vec![format!("{prefix}.*")],
             max_messages_per_subject: 1,
-            max_age: KEEP,
+            max_age: keep,
             storage: StorageType::File,
             num_replicas: nats.settings.stream_replicas,
             ..Default::default()

@@ -7,6 +7,7 @@ mod error;
 mod latest;
 mod lease;
 mod log;
+mod originals;
 mod spool;
 mod work;
 
@@ -16,6 +17,7 @@ pub use error::ClusterError;
 pub use latest::Latest;
 pub use lease::{Claim, Lease, Leases};
 pub use log::{Followed, Log, LogState};
+pub use originals::{Original, Originals, agreed_key};
 pub use spool::Spool;
 pub use work::{MAX_ATTEMPTS, MAX_DELIVERIES, Outcome, WorkQueue, WorkerState};
 

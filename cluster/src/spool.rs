@@ -2,7 +2,8 @@
 //! is stored there before the job state that lists it is, so a replica that takes the job
 //! over fetches what the lost one had on its disk.
 
-use std::path::Path;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use async_nats::jetstream::object_store::{self, ObjectStore};
@@ -19,7 +20,9 @@ const PATIENCE: Duration = Duration::from_secs(60);
 
 /// Why one try at fetching a file failed.
 enum Fetch {
-    /// For good: the spool does not hold it, or it cannot be written here.
+    /// The bucket does not hold it.
+    Absent,
+    /// For good: it cannot be written here.
     Missing(String),
     /// For now: NATS did not answer.
     Again(String),
@@ -53,6 +56,7 @@ impl Spool {
         put_file(
             &self.files,
             &name_of(job, place),
+            HashMap::new(),
             path,
             "storing a job's file",
         )
@@ -63,40 +67,13 @@ impl Spool {
     /// an error at once for a file the spool does not hold.
     pub async fn fetch(&self, job: &str, place: usize, path: &Path) -> Result<(), ClusterError> {
         let name = name_of(job, place);
-        let started = std::time::Instant::now();
-        loop {
-            let reason = match self.fetch_once(&name, path).await {
-                Ok(()) => return Ok(()),
-                Err(Fetch::Missing(reason)) => reason,
-                Err(Fetch::Again(reason)) if started.elapsed() < PATIENCE => {
-                    tracing::debug!(name, reason, "fetching a job's file again");
-                    tokio::time::sleep(Duration::from_millis(500)).await;
-                    continue;
-                }
-                Err(Fetch::Again(reason)) => reason,
-            };
-            return Err(ClusterError::Stream {
+        match fetch_file(&self.files, &name, |_| path.to_owned()).await? {
+            Some(_) => Ok(()),
+            None => Err(ClusterError::Stream {
                 what: format!("fetching {name} from the spool"),
-                reason,
-            });
+                reason: "the spool does not hold it".to_owned(),
+            }),
         }
-    }
-
-    async fn fetch_once(&self, name: &str, path: &Path) -> Result<(), Fetch> {
-        let mut object = match self.files.get(name).await {
-            Ok(object) => object,
-            Err(e) if e.kind() == object_store::GetErrorKind::NotFound => {
-                return Err(Fetch::Missing(e.to_string()));
-            }
-            Err(e) => return Err(Fetch::Again(e.to_string())),
-        };
-        let written =
-            |e: std::io::Error| Fetch::Missing(format!("writing {}: {e}", path.display()));
-        let mut out = tokio::fs::File::create(path).await.map_err(written)?;
-        tokio::io::copy(&mut object, &mut out)
-            .await
-            .map_err(|e| Fetch::Again(e.to_string()))?;
-        out.sync_all().await.map_err(written)
     }
 
     /// Removes the first `count` files of a finished job (those never stored are
@@ -108,10 +85,60 @@ impl Spool {
     }
 }
 
-/// Stores the file at `path` in `files` as `name`, asked again while NATS elects a leader.
+/// Fetches `name` from `files` to the path `to` makes of the object's metadata, asked
+/// again while NATS elects a leader: where it was written, or `None` when `files` does
+/// not hold it.
+pub(crate) async fn fetch_file(
+    files: &ObjectStore,
+    name: &str,
+    to: impl Fn(&HashMap<String, String>) -> PathBuf,
+) -> Result<Option<PathBuf>, ClusterError> {
+    let started = std::time::Instant::now();
+    loop {
+        let reason = match fetch_once(files, name, &to).await {
+            Ok(path) => return Ok(Some(path)),
+            Err(Fetch::Absent) => return Ok(None),
+            Err(Fetch::Missing(reason)) => reason,
+            Err(Fetch::Again(reason)) if started.elapsed() < PATIENCE => {
+                tracing::debug!(name, reason, "fetching a file again");
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                continue;
+            }
+            Err(Fetch::Again(reason)) => reason,
+        };
+        return Err(ClusterError::Stream {
+            what: format!("fetching {name} from the object store"),
+            reason,
+        });
+    }
+}
+
+async fn fetch_once(
+    files: &ObjectStore,
+    name: &str,
+    to: impl Fn(&HashMap<String, String>) -> PathBuf,
+) -> Result<PathBuf, Fetch> {
+    let mut object = match files.get(name).await {
+        Ok(object) => object,
+        Err(e) if e.kind() == object_store::GetErrorKind::NotFound => return Err(Fetch::Absent),
+        Err(e) => return Err(Fetch::Again(e.to_string())),
+    };
+    let path = to(&object.info.metadata);
+    let written = |e: std::io::Error| Fetch::Missing(format!("writing {}: {e}", path.display()));
+    let mut out = tokio::fs::File::create(&path).await.map_err(written)?;
+    tokio::io::copy(&mut object, &mut out)
+        .await
+        .map_err(|e| Fetch::Again(e.to_string()))?;
+    out.sync_all().await.map_err(written)?;
+    Ok(path)
+}
+
+/// Stores the file at `path` in `files` as `name`, with `metadata` beside it, asked again
+/// while NATS elects a leader.
 pub(crate) async fn put_file(
     files: &ObjectStore,
     name: &str,
+    metadata: HashMap<String, String>,
     path: &Path,
     what: &str,
 ) -> Result<(), ClusterError> {
@@ -119,8 +146,13 @@ pub(crate) async fn put_file(
         let mut reader = tokio::fs::File::open(path)
             .await
             .map_err(|e| format!("reading {}: {e}", path.display()))?;
+        let meta = object_store::ObjectMetadata {
+            name: name.to_owned(),
+            metadata: metadata.clone(),
+            ..Default::default()
+        };
         files
-            .put(name, &mut reader)
+            .put(meta, &mut reader)
             .await
             .map(drop)
             .map_err(|e| e.to_string())

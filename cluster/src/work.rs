@@ -138,9 +138,10 @@ impl WorkQueue {
         task: &str,
         id: &str,
         item: &T,
+        file: Option<&Path>,
         patience: Duration,
     ) -> Result<Outcome<R>, ClusterError> {
-        self.submit_and_wait(task, id, item, None, patience, true)
+        self.submit_and_wait(task, id, item, file, patience, true)
             .await
     }
 
@@ -179,7 +180,14 @@ impl WorkQueue {
         if let Some(file) = file
             && self.files.info(key.as_str()).await.is_err()
         {
-            crate::spool::put_file(&self.files, &key, file, "storing the file").await?;
+            crate::spool::put_file(
+                &self.files,
+                &key,
+                Default::default(),
+                file,
+                "storing the file",
+            )
+            .await?;
         }
         let mut headers = HeaderMap::new();
         headers.insert("Nats-Msg-Id", key.as_str());
@@ -289,12 +297,18 @@ impl WorkQueue {
             .map_err(|e| ClusterError::Encode(e.to_string()))
     }
 
-    /// Takes items of `task` one at a time for as long as the process runs: the file is
-    /// fetched to `scratch`, `work` runs, and the item is acknowledged only after its
+    /// Takes items of `task`, `at_once` at a time, for as long as the process runs: the
+    /// file is fetched to `scratch`, `work` runs, and the item is acknowledged only after its
     /// outcome is stored. `work` answers `Err` for an item it cannot do now (it is tried
     /// again, up to [`MAX_ATTEMPTS`]) and `Ok(Outcome::Failed)` for one it never can; an
     /// item delivered more than [`MAX_DELIVERIES`] times (its workers died) fails unworked.
-    pub async fn serve<T, R, F, Fut>(&self, task: &str, scratch: &Path, work: F) -> ClusterError
+    pub async fn serve<T, R, F, Fut>(
+        &self,
+        task: &str,
+        scratch: &Path,
+        at_once: usize,
+        work: F,
+    ) -> ClusterError
     where
         T: DeserializeOwned,
         R: Serialize,
@@ -310,16 +324,18 @@ impl WorkQueue {
                 tokio::time::sleep(ANNOUNCE_EVERY).await;
             }
         };
-        tokio::pin!(announce);
-        loop {
-            let served = tokio::select! {
-                served = self.serve_once(task, scratch, &work) => served,
-                () = &mut announce => unreachable!("announcing never ends"),
-            };
-            if let Err(e) = served {
-                tracing::warn!(task, error = %e, "taking work again shortly");
-                tokio::time::sleep(Duration::from_millis(500)).await;
+        // Each taker pulls its own next item: `at_once` items are in hand at most.
+        let takers = (0..at_once.max(1)).map(|_| async {
+            loop {
+                if let Err(e) = self.serve_once(task, scratch, &work).await {
+                    tracing::warn!(task, error = %e, "taking work again shortly");
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                }
             }
+        });
+        tokio::select! {
+            () = announce => unreachable!("announcing never ends"),
+            _ = futures::future::join_all(takers) => unreachable!("taking work never ends"),
         }
     }
 

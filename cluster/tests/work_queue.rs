@@ -73,7 +73,7 @@ async fn an_item_whose_workers_all_die_ends_failed_with_the_reason() {
             let (queue, scratch): (_, PathBuf) = (queue.clone(), scratch.path().to_owned());
             async move {
                 queue
-                    .serve("hear", &scratch, move |_: String, _| {
+                    .serve("hear", &scratch, 1, move |_: String, _| {
                         let held = held.clone();
                         async move {
                             let _ = held.send(()).await;
@@ -113,7 +113,7 @@ async fn a_task_counts_as_taken_while_a_worker_serves_it_and_waits_end_once_none
         let (queue, scratch) = (queue.clone(), scratch.path().to_owned());
         async move {
             queue
-                .serve("translate", &scratch, |text: String, _| async move {
+                .serve("translate", &scratch, 1, |text: String, _| async move {
                     Ok(Outcome::Done(text.to_uppercase()))
                 })
                 .await
@@ -147,7 +147,13 @@ async fn a_task_counts_as_taken_while_a_worker_serves_it_and_waits_end_once_none
     // at ingest; a job used to stall on a translation worker that had died).
     let started = Instant::now();
     let outcome = queue
-        .run_while_taken::<_, String>("translate", "two", &"shlonak", Duration::from_secs(3600))
+        .run_while_taken::<_, String>(
+            "translate",
+            "two",
+            &"shlonak",
+            None,
+            Duration::from_secs(3600),
+        )
         .await
         .unwrap();
     match outcome {

@@ -37,6 +37,10 @@ pub(crate) fn read(
     limits: &Limits,
 ) -> Result<Parsed, FormatError> {
     let mut parsed = facts(format, bytes, limits)?;
+    if !limits.ocr {
+        parsed.awaits_ocr = true;
+        return Ok(parsed);
+    }
     let scratch = tempfile::tempdir().map_err(|e| FormatError::Tool {
         tool: "tesseract",
         reason: format!("no scratch folder: {e}"),

@@ -17,6 +17,7 @@ mod xml;
 
 pub use image::image_facts;
 pub use limits::Limits;
+pub use ocr::version as ocr_version;
 pub use pdf::render_page;
 pub use text::decode;
 
@@ -128,6 +129,19 @@ pub struct Parsed {
     pub taken: Option<String>,
     /// The PDF pages rendered for OCR, each with the frame its boxes are in.
     pub page_frames: Vec<PageFrame>,
+    /// OCR was left out ([`Limits::ocr`]) and the file has something for it to read: its
+    /// [`Scanned`] lines come from elsewhere ([`Parsed::take_scan`]).
+    pub awaits_ocr: bool,
+}
+
+/// What OCR made of a file: the parts of its [`Parsed`] reading scans changes, sent
+/// between the process that read its facts and the one that ran OCR.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Scanned {
+    pub segments: Vec<Segment>,
+    pub pages_without_text: Vec<u32>,
+    pub page_frames: Vec<PageFrame>,
+    pub tool: Option<String>,
 }
 
 impl Parsed {
@@ -142,7 +156,27 @@ impl Parsed {
             location: None,
             taken: None,
             page_frames: Vec::new(),
+            awaits_ocr: false,
         }
+    }
+
+    /// What OCR read of this document (read with OCR on).
+    pub fn into_scan(self) -> Scanned {
+        Scanned {
+            segments: self.segments,
+            pages_without_text: self.pages_without_text,
+            page_frames: self.page_frames,
+            tool: self.tool,
+        }
+    }
+
+    /// Takes what OCR read of the same file elsewhere in place of what was read here.
+    pub fn take_scan(&mut self, scan: Scanned) {
+        self.segments = scan.segments;
+        self.pages_without_text = scan.pages_without_text;
+        self.page_frames = scan.page_frames;
+        self.tool = scan.tool;
+        self.awaits_ocr = false;
     }
 
     /// The whole text, segment per line.

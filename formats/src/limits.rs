@@ -27,6 +27,10 @@ pub struct Limits {
     pub ocr_workers: usize,
     /// Most pages of one PDF read by OCR; pages past it stay listed without text.
     pub ocr_pages: usize,
+    /// Whether OCR runs while the file is read. Without it, what needs OCR (an image, a
+    /// PDF's pages without a text layer) is left for the caller to have read elsewhere
+    /// ([`crate::Parsed::awaits_ocr`]).
+    pub ocr: bool,
 }
 
 impl Default for Limits {
@@ -42,6 +46,7 @@ impl Default for Limits {
             ocr_languages: "eng+ara".to_owned(),
             ocr_workers: 1,
             ocr_pages: 500,
+            ocr: true,
         }
     }
 }

@@ -416,7 +416,7 @@ pub(crate) fn lines(tsv: &str, page: u32) -> Vec<Segment> {
 
 /// `tesseract 5.3.0 (eng 4.00.00alpha:eng:synth20170629, ara …)`: the engine and the
 /// version string inside each language's data file.
-pub(crate) fn version(languages: &str) -> String {
+pub fn version(languages: &str) -> String {
     static SEEN: OnceLock<Mutex<HashMap<String, String>>> = OnceLock::new();
     let seen = SEEN.get_or_init(Mutex::default);
     let mut seen = seen.lock().unwrap_or_else(|e| e.into_inner());

@@ -150,7 +150,11 @@ pub(crate) fn read(bytes: &[u8], limits: &Limits) -> Result<Parsed, FormatError>
         }
     }
     parsed.tool = Some(format!("poppler pdftotext {}", version()));
-    read_scans(&input, scratch.path(), &mut parsed, limits)?;
+    if limits.ocr {
+        read_scans(&input, scratch.path(), &mut parsed, limits)?;
+    } else {
+        parsed.awaits_ocr = !parsed.pages_without_text.is_empty();
+    }
     Ok(parsed)
 }
 

@@ -402,6 +402,32 @@ fn a_pdf_page_without_a_text_layer_is_read_by_ocr_in_page_order() {
 }
 
 #[test]
+fn a_scan_read_without_ocr_awaits_it_and_takes_what_ocr_read_elsewhere_whole() {
+    let without = Limits {
+        ocr: false,
+        ..Limits::default()
+    };
+    for name in ["exhibit.pdf", "letter.png"] {
+        let bytes = std::fs::read(fixtures().join(name)).unwrap();
+        let mut facts = read(name, &bytes, &without).unwrap().document.unwrap();
+        assert!(facts.awaits_ocr, "{name}");
+        assert!(
+            !facts.text().contains("Kirkgate"),
+            "{name}: no OCR ran: {:?}",
+            texts(&facts)
+        );
+        // What a worker's OCR reads of the same file makes the document read here whole.
+        let whole = document(name);
+        facts.take_scan(whole.clone().into_scan());
+        assert_eq!(facts, whole, "{name}");
+    }
+    // A file with nothing for OCR to read does not await it.
+    let bytes = std::fs::read(fixtures().join("message.eml")).unwrap();
+    let mail = read("message.eml", &bytes, &without).unwrap();
+    assert!(!mail.document.unwrap().awaits_ocr);
+}
+
+#[test]
 fn a_scanned_pdf_page_renders_as_an_image_within_its_pixel_budget() {
     let out = tempfile::tempdir().unwrap();
     let jpeg = out.path().join("page.jpg");

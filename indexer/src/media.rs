@@ -34,11 +34,12 @@ pub struct MediaFile {
 }
 
 /// The folder of recordings and the key that signs their URLs (new at every start, so
-/// URLs die with the process that minted them).
+/// URLs die with the process that minted them; with NATS, one the replicas agree on, so a
+/// URL one minted holds on any).
 #[derive(Clone)]
 pub struct MediaStore {
     dir: PathBuf,
-    key: [u8; 32],
+    key: std::sync::Arc<std::sync::RwLock<[u8; 32]>>,
 }
 
 impl std::fmt::Debug for MediaStore {
@@ -92,8 +93,18 @@ impl MediaStore {
         getrandom::fill(&mut key).map_err(|e| IndexError::Jobs(format!("no randomness: {e}")))?;
         Ok(Self {
             dir: dir.to_owned(),
-            key,
+            key: std::sync::Arc::new(std::sync::RwLock::new(key)),
         })
+    }
+
+    /// The key URLs are signed with now.
+    pub fn signing_key(&self) -> [u8; 32] {
+        *self.key.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Signs (and checks) URLs with `key` from now on.
+    pub fn use_signing_key(&self, key: [u8; 32]) {
+        *self.key.write().unwrap_or_else(|e| e.into_inner()) = key;
     }
 
     /// Keeps a copy of `source` (a recording) as the media of document `id`, replacing
@@ -202,7 +213,7 @@ impl MediaStore {
     }
 
     fn mac(&self, id: &str, expires: i64) -> Hmac<Sha256> {
-        let mut mac = Hmac::<Sha256>::new_from_slice(&self.key).expect("any key length");
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.signing_key()).expect("any key length");
         mac.update(id.as_bytes());
         mac.update(b"\n");
         mac.update(expires.to_string().as_bytes());

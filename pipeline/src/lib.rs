@@ -10,6 +10,7 @@ pub mod graph;
 pub mod ingest;
 pub mod installed;
 pub mod jobs;
+pub mod media;
 pub mod models;
 pub mod names;
 pub(crate) mod open;

@@ -86,6 +86,14 @@ impl Services {
             )),
             None => None,
         };
+        let shared_media = match &nats {
+            Some(nats) => Some(Arc::new(crate::media::SharedMedia::new(
+                toex_cluster::Originals::open(nats)
+                    .await
+                    .map_err(|e| opening("the shared originals on NATS JetStream", e))?,
+            ))),
+            None => None,
+        };
         let (graph, monitor) = open_graph(settings.neo4j)?;
         let cpu = CpuPool::new("search", settings.index.threads, settings.index.queue)?;
         let jobs_cpu = CpuPool::new("jobs", settings.index.threads, settings.index.queue)?;
@@ -94,6 +102,14 @@ impl Services {
         let unfinished = store
             .unfinished()
             .map_err(|e| opening("the ingest jobs", e))?;
+        if let Some(nats) = &nats {
+            // Media URLs signed by one replica hold on every other.
+            let media = store.media();
+            let key = toex_cluster::agreed_key(nats, "media", media.signing_key())
+                .await
+                .map_err(|e| opening("the media signing key on NATS JetStream", e))?;
+            media.use_signing_key(key);
+        }
         let (jobs, job_queue) = Jobs::new(store, settings.index.job_queue);
         if let Some(latest) = latest {
             jobs.share(latest);
@@ -123,6 +139,7 @@ impl Services {
             speech,
             replication,
             work,
+            shared_media,
             version: env!("CARGO_PKG_VERSION"),
         };
         Ok(Opened {

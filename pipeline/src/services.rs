@@ -49,5 +49,7 @@ pub struct Services {
     /// The work queue `toex worker` processes take recordings from (with NATS: this
     /// process transcribes nothing itself).
     pub work: Option<Arc<toex_cluster::WorkQueue>>,
+    /// With NATS: the originals every replica can serve (see [`Services::media`]).
+    pub shared_media: Option<Arc<crate::media::SharedMedia>>,
     pub version: &'static str,
 }

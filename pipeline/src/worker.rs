@@ -1,5 +1,5 @@
 //! A `toex worker` process: loads the models of its tasks once and takes items from the
-//! NATS work queue until stopped (transcription, translation; each item acknowledged
+//! NATS work queue until stopped (transcription, translation, OCR; each item acknowledged
 //! only after its outcome is stored, so a worker killed mid-item loses nothing).
 
 use std::sync::Arc;
@@ -9,11 +9,12 @@ use toex_inference::transcribe::SpeechEngine;
 
 use crate::jobs::hearing::{HearItem, TRANSCRIBE, hear_on};
 use crate::jobs::rendering::{TRANSLATE, TranslateItem, render_on};
+use crate::jobs::scanning::{OCR, ScanItem, scan_on};
 use crate::settings::CoreSettings;
 use crate::{PipelineError, TranslationModels, open};
 
 /// The tasks a worker can take.
-pub const TASKS: &[&str] = &[TRANSCRIBE, TRANSLATE];
+pub const TASKS: &[&str] = &[TRANSCRIBE, TRANSLATE, OCR];
 
 /// A worker, opened: the models of its tasks loaded and the work queue reached.
 pub struct Worker {
@@ -63,14 +64,28 @@ impl Worker {
             true => Some(load_translation(&settings, &mut models).await?),
             false => None,
         };
+        if tasks.iter().any(|t| t == OCR) {
+            let limits = toex_formats::Limits::default();
+            let tesseract = toex_formats::ocr_version(&limits.ocr_languages);
+            if tesseract.contains("unknown") {
+                return Err(PipelineError::Open {
+                    what: "Tesseract for OCR".to_owned(),
+                    reason: format!(
+                        "{tesseract}: install tesseract-ocr with its `{}` data (scripts/setup.sh)",
+                        limits.ocr_languages
+                    ),
+                });
+            }
+            models.push(tesseract);
+        }
         let who = format!("worker {}", toex_cluster::host_name());
         let queue = WorkQueue::open(&Nats::connect(settings.nats, &who).await?).await?;
         let scratch = tempfile::tempdir().map_err(|e| PipelineError::Open {
             what: "a scratch folder for recordings".to_owned(),
             reason: e.to_string(),
         })?;
-        // Translation runs here, never on the runtime's threads.
-        let cpu = toex_cpu::CpuPool::new("translate", settings.index.threads, 64)?;
+        // Translation and OCR run here, never on the runtime's threads.
+        let cpu = toex_cpu::CpuPool::new("work", settings.index.threads, 64)?;
         Ok(Self {
             queue: Arc::new(queue),
             speech,
@@ -106,6 +121,7 @@ impl Worker {
             serving.push(Box::pin(self.queue.serve(
                 TRANSCRIBE,
                 self.scratch.path(),
+                1,
                 move |item: HearItem, path| {
                     let speech = speech.clone();
                     async move {
@@ -125,28 +141,55 @@ impl Worker {
             serving.push(Box::pin(self.queue.serve(
                 TRANSLATE,
                 self.scratch.path(),
+                1,
                 move |item: TranslateItem, _| {
-                    let (translators, cpu) = (translation.get(), self.cpu.clone());
+                    let translators = translation.get();
                     async move {
                         tracing::info!(file = item.name, language = item.language, "translating");
-                        // A full pool is waited out: the queue holds the rest.
-                        loop {
-                            let (translators, item) = (translators.clone(), item.clone());
-                            match cpu.run(move || render_on(&translators, &item)).await {
-                                Ok(Ok(rendered)) => return Ok(Outcome::Done(rendered)),
-                                Ok(Err(reason)) => return Ok(Outcome::Failed(reason)),
-                                Err(toex_cpu::PoolError::Overloaded { .. }) => {
-                                    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-                                }
-                                Err(e) => return Err(e.to_string()),
-                            }
-                        }
+                        on_pool(&self.cpu, move || render_on(&translators, &item)).await
+                    }
+                },
+            )));
+        }
+        if self.tasks.iter().any(|t| t == OCR) {
+            // A page per thread: as many scans in hand as the pool has threads.
+            serving.push(Box::pin(self.queue.serve(
+                OCR,
+                self.scratch.path(),
+                self.cpu.threads(),
+                move |item: ScanItem, path| {
+                    async move {
+                        let path = path.ok_or_else(|| "a scan came without its file".to_owned())?;
+                        tracing::info!(file = item.name, "reading by OCR");
+                        // One page at a time per item: the items in hand fill the pool.
+                        let limits = toex_formats::Limits::default();
+                        on_pool(&self.cpu, move || scan_on(&path, &item.name, &limits)).await
                     }
                 },
             )));
         }
         let (failed, _, _) = futures::future::select_all(serving).await;
         Err(failed.into())
+    }
+}
+
+/// Runs `work` on the worker's pool, waiting out a full pool (the queue holds the rest):
+/// `Ok(Err(reason))` from `work` is an item that never can be done.
+async fn on_pool<R: Send + 'static>(
+    cpu: &toex_cpu::CpuPool,
+    work: impl Fn() -> Result<R, String> + Send + Sync + 'static,
+) -> Result<Outcome<R>, String> {
+    let work = Arc::new(work);
+    loop {
+        let work = work.clone();
+        match cpu.run(move || work()).await {
+            Ok(Ok(done)) => return Ok(Outcome::Done(done)),
+            Ok(Err(reason)) => return Ok(Outcome::Failed(reason)),
+            Err(toex_cpu::PoolError::Overloaded { .. }) => {
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            }
+            Err(e) => return Err(e.to_string()),
+        }
     }
 }
 

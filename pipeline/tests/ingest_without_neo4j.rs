@@ -114,6 +114,7 @@ fn services(dir: &Path, graph: Arc<FakeGraph>) -> Services {
     Services {
         replication: None,
         work: None,
+        shared_media: None,
         // Never connected: the pipeline's writes and the alert check go through
         // `ingest_graph`.
         graph: GraphClient::new(GraphSettings::default()).unwrap(),

@@ -34,7 +34,8 @@ pub(crate) async fn original(
     let Some(store) = signed(&services, &id, query) else {
         return invalid_link();
     };
-    match store.get(&id) {
+    drop(store);
+    match services.media(&id).await {
         Some(file) => serve(&req, &file.path, file.content_type).await,
         None => HttpResponse::NotFound().finish(),
     }
@@ -123,7 +124,8 @@ pub(crate) async fn page(
     let Some(store) = signed(&services, &MediaStore::page_key(&id, page), query) else {
         return invalid_link();
     };
-    let (Some(original), Some(cached)) = (store.get(&id), store.page_path(&id, page)) else {
+    let (Some(original), Some(cached)) = (services.media(&id).await, store.page_path(&id, page))
+    else {
         return HttpResponse::NotFound().finish();
     };
     if original.content_type != "application/pdf" {

@@ -27,6 +27,9 @@ enum Prepared {
     /// A document, and what it held (attachments, archive entries) kept on disk.
     Read {
         doc: Option<Box<NewDocument>>,
+        /// Instead of `doc`: a scan read for its facts, its document made once an OCR
+        /// worker has read it.
+        scan: Option<Box<toex_formats::Parsed>>,
         /// The file is kept as the document's original (a photo, a scan, a PDF).
         original: bool,
         sha256: String,
@@ -39,6 +42,12 @@ enum Prepared {
     Status(FileStatus),
     /// A recording without a transcript beside it, for the speech engine.
     Recording,
+}
+
+/// Where a batch's scans are read and whether their documents are translated here.
+struct Scans<'a> {
+    work: &'a toex_cluster::WorkQueue,
+    translate_here: bool,
 }
 
 /// What `prepare` needs besides the file.
@@ -102,47 +111,69 @@ fn prepare(index: usize, setting: &Setting<'_>) -> Prepared {
         Ok(kept) => kept,
         Err(e) => return fail(e),
     };
-    let mut for_workers = false;
-    let doc = read.document.map(|parsed| {
-        let text = parsed.text();
-        let language = job
-            .language
-            .clone()
-            .or_else(|| toex_extract::detect_language(&text));
-        let (translation, translation_meta) = match translation {
-            Some(models) => machine_translation(models, &text, language.as_deref(), name),
-            None => {
-                for_workers = wants_english(&text, language.as_deref());
-                (None, None)
-            }
-        };
-        Box::new(NewDocument {
-            title: name.to_owned(),
-            language,
-            text,
-            translation,
-            force: job.force.clone(),
-            operation: job.operation.clone(),
-            source_type: parsed.source_type.to_owned(),
-            provenance: Some(members::provenance(job, index, sha256.clone(), &parsed)),
-            segments: parsed.segments,
-            mentions: Vec::new(),
-            translation_meta,
-            correction: None,
-        })
-    });
-    let original = doc.as_ref().is_some_and(|d| {
-        matches!(d.source_type.as_str(), "image" | "pdf")
+    let original = read.document.as_ref().is_some_and(|d| {
+        matches!(d.source_type, "image" | "pdf")
             && toex_indexer::media::kept(&toex_formats::extension(name))
     });
+    let (mut doc, mut scan, mut for_workers) = (None, None, false);
+    match read.document {
+        Some(parsed) if parsed.awaits_ocr => scan = Some(Box::new(parsed)),
+        Some(parsed) => {
+            let made = document_of(job, index, translation, parsed, &sha256);
+            for_workers = made.1;
+            doc = Some(Box::new(made.0));
+        }
+        None => {}
+    }
     Prepared::Read {
         doc,
+        scan,
         original,
         sha256,
         kept,
         refused: read.refused,
         for_workers,
     }
+}
+
+/// File `index`'s document from what was read of it: its language told and, with models
+/// here, put into English; `true` beside it when translation workers should.
+fn document_of(
+    job: &Job,
+    index: usize,
+    translation: Option<&toex_inference::translate::Translators>,
+    parsed: toex_formats::Parsed,
+    sha256: &str,
+) -> (NewDocument, bool) {
+    let name = job.files[index].name.as_str();
+    let text = parsed.text();
+    let language = job
+        .language
+        .clone()
+        .or_else(|| toex_extract::detect_language(&text));
+    let mut for_workers = false;
+    let (translation, translation_meta) = match translation {
+        Some(models) => machine_translation(models, &text, language.as_deref(), name),
+        None => {
+            for_workers = wants_english(&text, language.as_deref());
+            (None, None)
+        }
+    };
+    let doc = NewDocument {
+        title: name.to_owned(),
+        language,
+        text,
+        translation,
+        force: job.force.clone(),
+        operation: job.operation.clone(),
+        source_type: parsed.source_type.to_owned(),
+        provenance: Some(members::provenance(job, index, sha256.to_owned(), &parsed)),
+        segments: parsed.segments,
+        mentions: Vec::new(),
+        translation_meta,
+        correction: None,
+    };
+    (doc, for_workers)
 }
 
 impl Services {
@@ -178,10 +209,10 @@ impl Services {
             let on_workers = workers.is_some();
             let speech = self.speech.is_some() || self.work.is_some();
             let spool = self.jobs.store().spool(&job.id)?;
-            // Scanned pages are read side by side, as many as the pool has workers.
+            let scanners = self.ocr_workers().await?;
             let limits = toex_formats::Limits {
-                ocr_workers: self.jobs_cpu.threads(),
-                ..toex_formats::Limits::default()
+                ocr: scanners.is_none(),
+                ..self.ocr_limits()
             };
             let prepared = self
                 .jobs_cpu
@@ -206,6 +237,7 @@ impl Services {
             let mut originals = HashMap::new();
             let mut held = Vec::new();
             let mut recordings = Vec::new();
+            let mut scans = Vec::new();
             // The files whose documents translation workers put into English.
             let mut foreign = HashSet::new();
             for (i, p) in prepared {
@@ -213,6 +245,7 @@ impl Services {
                     Prepared::Status(s) => job.files[i].status = s,
                     Prepared::Read {
                         doc,
+                        scan,
                         original,
                         sha256,
                         kept,
@@ -225,9 +258,10 @@ impl Services {
                         if original {
                             originals.insert(i, job.files[i].path.clone());
                         }
-                        match doc {
-                            Some(doc) => docs.push((i, *doc)),
-                            None => {
+                        match (doc, scan) {
+                            (Some(doc), _) => docs.push((i, *doc)),
+                            (None, Some(scan)) => scans.push((i, scan, sha256.clone())),
+                            (None, None) => {
                                 job.files[i].status = FileStatus::Opened {
                                     files: kept.len() + refused.len(),
                                 }
@@ -256,6 +290,18 @@ impl Services {
                         docs.push((i, doc));
                     }
                     Err(error) => job.files[i].status = FileStatus::Failed { error },
+                }
+            }
+            if let Some(work) = scanners {
+                let ocr = Scans {
+                    work,
+                    translate_here: !on_workers,
+                };
+                let failed = self
+                    .scan_on_workers(ocr, &job, scans, &mut docs, &mut foreign)
+                    .await?;
+                for (i, error) in failed {
+                    job.files[i].status = FileStatus::Failed { error };
                 }
             }
             if let Some(work) = workers {
@@ -304,6 +350,56 @@ impl Services {
         job.state = JobState::Done;
         self.jobs.save(&mut job)?;
         Ok(job)
+    }
+
+    /// The batch's scans read by OCR workers side by side, then made into documents on
+    /// the jobs pool (as `prepare` makes the others); a scan OCR cannot read fails alone,
+    /// listed with its reason.
+    async fn scan_on_workers(
+        &self,
+        Scans {
+            work,
+            translate_here,
+        }: Scans<'_>,
+        job: &Job,
+        mut scans: Vec<(usize, Box<toex_formats::Parsed>, String)>,
+        docs: &mut Vec<(usize, NewDocument)>,
+        foreign: &mut HashSet<usize>,
+    ) -> Result<Vec<(usize, String)>, PipelineError> {
+        let read = futures::future::join_all(
+            scans
+                .iter_mut()
+                .map(|(i, parsed, _)| self.scan(work, job, *i, parsed)),
+        )
+        .await;
+        let mut failed = Vec::new();
+        let mut ready = Vec::new();
+        for (scan, outcome) in scans.into_iter().zip(read) {
+            match outcome? {
+                Ok(()) => ready.push(scan),
+                Err(reason) => failed.push((scan.0, reason)),
+            }
+        }
+        let (snapshot, translation) = (job.clone(), self.translation.get());
+        let made = self
+            .jobs_cpu
+            .run(move || {
+                let here = translate_here.then_some(&*translation);
+                ready
+                    .into_par_iter()
+                    .map(|(i, parsed, sha256)| {
+                        (i, document_of(&snapshot, i, here, *parsed, &sha256))
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .await?;
+        for (i, (doc, for_workers)) in made {
+            if for_workers {
+                foreign.insert(i);
+            }
+            docs.push((i, doc));
+        }
+        Ok(failed)
     }
 
     /// Transcribes file `i` of `job` (a recording), here or on a worker, into a document
@@ -361,21 +457,6 @@ impl Services {
 
     /// Keeps a transcribed recording, or a photo, scan or PDF that was read, as its
     /// document's original.
-    async fn keep_media(
-        &self,
-        document: &str,
-        path: std::path::PathBuf,
-    ) -> Result<(), PipelineError> {
-        let jobs = self.jobs.clone();
-        let document = document.to_owned();
-        tokio::task::spawn_blocking(move || {
-            jobs.store().media().attach(&document, &path).map(drop)
-        })
-        .await
-        .map_err(|e| toex_indexer::IndexError::Jobs(format!("keeping an original: {e}")))??;
-        Ok(())
-    }
-
     /// A recording that came with its transcript (the same file name but for the
     /// extension: `call 3.wav` with `call 3.srt`, `.vtt` or `.jsonl`) is kept as that
     /// document's media, and is done with it instead of pending.
@@ -409,17 +490,10 @@ impl Services {
         if pairs.is_empty() {
             return Ok(());
         }
-        let jobs = self.jobs.clone();
-        let work: Vec<(String, std::path::PathBuf)> = pairs
-            .iter()
-            .map(|(i, doc, _)| (doc.clone(), job.files[*i].path.clone()))
-            .collect();
-        tokio::task::spawn_blocking(move || {
-            work.iter()
-                .try_for_each(|(doc, path)| jobs.store().media().attach(doc, path).map(drop))
-        })
-        .await
-        .map_err(|e| toex_indexer::IndexError::Jobs(format!("keeping recordings: {e}")))??;
+        for (i, document, _) in &pairs {
+            self.keep_media(document, job.files[*i].path.clone())
+                .await?;
+        }
         for (i, document, graph_linked) in pairs {
             job.files[i].status = FileStatus::Done {
                 document,

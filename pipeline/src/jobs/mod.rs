@@ -7,6 +7,7 @@ mod handover;
 pub mod hearing;
 mod members;
 pub mod rendering;
+pub mod scanning;
 mod translation;
 
 use std::collections::HashMap;

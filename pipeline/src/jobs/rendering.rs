@@ -146,7 +146,7 @@ pub(super) async fn render_on_workers(
     let asked = items.iter().map(|(i, item)| {
         let id = format!("{job}-{i}-en");
         async move {
-            work.run_while_taken::<_, Rendered>(TRANSLATE, &id, item, WORKER_PATIENCE)
+            work.run_while_taken::<_, Rendered>(TRANSLATE, &id, item, None, WORKER_PATIENCE)
                 .await
         }
     });

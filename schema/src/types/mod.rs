@@ -296,8 +296,9 @@ impl Document {
     /// The original: the recording a transcript came with (uploaded or ingested beside
     /// it under the same file name), or the photo, scan or PDF that was read; or null.
     async fn media(&self, ctx: &Context<'_>) -> Option<Media> {
-        let store = ctx.data_unchecked::<Services>().jobs.store().media();
-        let file = store.get(&self.id)?;
+        let services = ctx.data_unchecked::<Services>();
+        let store = services.jobs.store().media();
+        let file = services.media_kept(&self.id).await?;
         let expires = Utc::now().timestamp() + MEDIA_URL_SECONDS;
         let signature = store.sign(&self.id, expires);
         Some(Media {
@@ -310,12 +311,13 @@ impl Document {
     /// The pages of a scanned PDF that OCR read, each as an image to show beside its
     /// lines, with the pixel frame their `region`s are in; empty for other documents.
     async fn scanned_pages(&self, ctx: &Context<'_>) -> Vec<ScannedPage> {
-        let store = ctx.data_unchecked::<Services>().jobs.store().media();
+        let services = ctx.data_unchecked::<Services>();
+        let store = services.jobs.store().media();
         let frames = self.provenance.as_ref().map(|p| &p.page_frames);
         let Some(frames) = frames.filter(|f| !f.is_empty()) else {
             return Vec::new();
         };
-        if store.get(&self.id).is_none() {
+        if services.media_kept(&self.id).await.is_none() {
             return Vec::new();
         }
         let expires = Utc::now().timestamp() + MEDIA_URL_SECONDS;

@@ -13,7 +13,8 @@ use toex_access::{Role, UserStore};
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::helpers::{
-    all_forces, free_port, repo_root, shared_neo4j_uri, toex_command, unique, user_client,
+    all_forces, free_port, reference_python, repo_root, shared_neo4j_uri, toex_command, unique,
+    user_client,
 };
 use crate::jobs::{file_of, upload};
 use crate::transcribe::espeak;
@@ -297,21 +298,25 @@ impl Drop for Replica {
 /// `/health`.
 fn worker(nats: &str) -> Worker {
     let whisper = repo_root().join(".toex/models/whisper-tiny.en");
-    spawn_worker(nats, "transcribe", ("TOEX_TRANSCRIPTION_MODEL", &whisper))
+    spawn_worker(
+        nats,
+        "transcribe",
+        &[("TOEX_TRANSCRIPTION_MODEL", &whisper)],
+    )
 }
 
 /// A `toex worker --tasks translate` process with the Arabic model at `model`.
 fn translator(nats: &str, model: &Path) -> Worker {
-    spawn_worker(nats, "translate", ("TOEX_TRANSLATION_MODELS_AR", model))
+    spawn_worker(nats, "translate", &[("TOEX_TRANSLATION_MODELS_AR", model)])
 }
 
-/// A `toex worker` taking `task` with its model set by the variable `model`.
-fn spawn_worker(nats: &str, task: &str, model: (&str, &Path)) -> Worker {
+/// A `toex worker` taking `task`, its models set by the variables `models`.
+fn spawn_worker(nats: &str, task: &str, models: &[(&str, &Path)]) -> Worker {
     let port = free_port();
     let child = toex_command()
         .args(["worker", "--tasks", task, "--nats", nats])
         .args(["--health", &format!("127.0.0.1:{port}")])
-        .env(model.0, model.1)
+        .envs(models.iter().copied())
         .env("TOEX_TRANSCRIPTION_BEAM", "1")
         .env("TOEX_NATS_STREAM_REPLICAS", "3")
         .env("TOEX_NATS_STALL_MS", "5000")
@@ -510,16 +515,32 @@ async fn replicas_on_a_jetstream_cluster_survive_kill_9_and_index_each_document_
     );
     assert_eq!(ha["replication"]["applied"], hb["replication"]["applied"]);
 
-    // The fault run: 1,000 files (recordings, Arabic and Arabizi among them) in two jobs,
-    // one on each replica; recordings and Arabic go to the workers (the replicas load no speech
-    // or translation model). While the jobs run, a worker, a NATS node and the replica
-    // running a job are killed, then started again.
+    // The fault run: 1,000 files (recordings, scans, Arabic and Arabizi among them) in two
+    // jobs, one on each replica; recordings, scans and Arabic go to the workers (the
+    // replicas load no speech or translation model, and run no OCR while a worker takes
+    // it). While the jobs run, a worker, a NATS node and the replica running a job are
+    // killed, then started again.
     let model = dir.path().join("opus-mt-test-ar-en");
     toex_inference::translate::random::RandomModel::tiny()
         .write(&model)
         .unwrap();
     let translating = translator(&urls, &model);
     translating.taking().await;
+    let scanner = spawn_worker(&urls, "ocr", &[]);
+    scanner.taking().await;
+    let fixtures = tempfile::tempdir().unwrap();
+    let made = Command::new(reference_python())
+        .arg(repo_root().join("tests/reference/documents.py"))
+        .arg(fixtures.path())
+        .status()
+        .expect("the reference venv: scripts/setup.sh --test");
+    assert!(made.success(), "documents.py failed");
+    // A scan and a PDF in each job: a photo and the scanned letter, a PDF with a text
+    // layer and a blank page, and one with a scanned page.
+    let scans = [
+        ["letter.png", "photo.jpg"],
+        ["exhibit.pdf", "statement.pdf"],
+    ];
     let mut workers = vec![worker(&urls), worker(&urls)];
     let mut arabic = Vec::new();
     let run = word(26);
@@ -527,12 +548,16 @@ async fn replicas_on_a_jetstream_cluster_survive_kill_9_and_index_each_document_
     let mut operations = Vec::new();
     let mut recordings = Vec::new();
     for (j, replica) in [&a, &b].into_iter().enumerate() {
-        let mut files: Vec<(String, Vec<u8>)> = (0..491)
+        let mut files: Vec<(String, Vec<u8>)> = (0..489)
             .map(|i| {
                 let text = format!("Statement {j}-{i} of {run}: {} was seen.", word(i % 26));
                 (format!("statement {i}.txt"), text.into_bytes())
             })
             .collect();
+        for name in scans[j] {
+            let bytes = std::fs::read(fixtures.path().join(name)).unwrap();
+            files.push((name.to_owned(), bytes));
+        }
         for i in 0..3 {
             let text = format!("السيارة بالكراج يم الشقة {j}{i} ورقمي الجديد عند الجيران");
             files.push((format!("chat {i}.txt"), text.into_bytes()));
@@ -633,14 +658,90 @@ async fn replicas_on_a_jetstream_cluster_survive_kill_9_and_index_each_document_
     let expected = words.len() as u64 + 1_000;
     for replica in [&a, &b] {
         replica.caught_up(expected, Duration::from_secs(120)).await;
-        // Every statement once (their ids differ): 982 hits for the run's word.
+        // Every statement once (their ids differ): 978 hits for the run's word.
         let found = replica
             .graphql(
                 "query($q: String!) { search(queryText: $q, first: 1) { total } }",
                 json!({ "q": run }),
             )
             .await;
-        assert_eq!(found["data"]["search"]["total"], 982, "{found}");
+        assert_eq!(found["data"]["search"]["total"], 978, "{found}");
+    }
+    // The scans were read by the OCR worker, the same on both replicas: the letter's
+    // lines each with its box, the PDF's scanned page with the frame OCR read it in.
+    let scanned = scanner.health().await.unwrap();
+    assert!(scanned["done"].as_u64() >= Some(4), "{scanned}");
+    assert!(
+        scanned["model"].as_str().unwrap().starts_with("tesseract "),
+        "{scanned}"
+    );
+    drop(scanner);
+    let letter = file_of(&done[0], "letter.png")["documentId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let exhibit = file_of(&done[1], "exhibit.pdf")["documentId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let query = "query($l: String!, $e: String!) { letter: document(id: $l) { text segments { region { width } } provenance { tool } } exhibit: document(id: $e) { text scannedPages { page width } } }";
+    let on_a = a.graphql(query, json!({ "l": letter, "e": exhibit })).await;
+    let read = &on_a["data"];
+    assert!(
+        read["letter"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("Kirkgate"),
+        "{on_a}"
+    );
+    assert!(
+        read["letter"]["segments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["region"]["width"].as_u64() > Some(0)),
+        "{on_a}"
+    );
+    assert!(
+        read["letter"]["provenance"]["tool"]
+            .as_str()
+            .unwrap()
+            .starts_with("tesseract "),
+        "{on_a}"
+    );
+    assert_eq!(
+        read["exhibit"]["scannedPages"],
+        json!([{ "page": 2, "width": 2481 }]),
+        "{on_a}"
+    );
+    assert!(
+        read["exhibit"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("Kirkgate"),
+        "{on_a}"
+    );
+    assert_eq!(
+        on_a,
+        b.graphql(query, json!({ "l": letter, "e": exhibit })).await,
+        "the same reading on both replicas"
+    );
+    // Originals are shared, and so is the key that signs their links: the letter's link
+    // from B holds on A, and A renders the exhibit's scanned page from the original B read.
+    let links = "query($l: String!, $e: String!) { letter: document(id: $l) { media { url } } exhibit: document(id: $e) { scannedPages { url } } }";
+    let from_b = b.graphql(links, json!({ "l": letter, "e": exhibit })).await;
+    let from_a = a.graphql(links, json!({ "l": letter, "e": exhibit })).await;
+    for (url, magic) in [
+        (&from_b["data"]["letter"]["media"]["url"], &b"\x89PNG"[..]),
+        (
+            &from_a["data"]["exhibit"]["scannedPages"][0]["url"],
+            &[0xFF, 0xD8, 0xFF][..],
+        ),
+    ] {
+        let url = url.as_str().unwrap_or_else(|| panic!("{from_a} {from_b}"));
+        let got = a.client.get(a.url(url)).send().await.unwrap();
+        assert_eq!(got.status(), 200, "{url}");
+        assert!(got.bytes().await.unwrap().starts_with(magic), "{url}");
     }
     // Each Arabic file and each note's Arabizi line translated once, by the translation
     // worker, the same on both.

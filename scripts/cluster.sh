@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # toex past one machine, on loopback: a 3-node NATS JetStream cluster (Debian's
 # nats-server), Neo4j, 2 API replicas (each with its own index, following the index log)
-# and 2 workers (transcription), for trying the replicated mode and for benches.
+# and 2 workers (transcription and OCR), for trying the replicated mode and for benches.
 # Usage: scripts/cluster.sh start | stop | status
 # Environment: CLUSTER_DIR (default .toex/cluster), NATS_BASE_PORT (default 14222: clients
 # on 14222-14224, routes on 16222-16224), API_BASE_PORT (default 18081: replicas on 18081
-# and 18082, workers' /health from 18091), WORKERS (default 2), TOEX_TRANSCRIPTION_MODEL (default .toex/models/whisper-base).
+# and 18082, workers' /health from 18091), WORKERS (default 2), TOEX_TRANSCRIPTION_MODEL (default .toex/models/whisper-base), TOEX_WORKER_TASKS (default transcribe,ocr).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -59,7 +59,7 @@ start_worker() {
   running "$dir/worker$i.pid" && return
   TOEX_NATS_STREAM_REPLICAS=3 \
   TOEX_TRANSCRIPTION_MODEL="${TOEX_TRANSCRIPTION_MODEL:-$root/.toex/models/whisper-base}" \
-    nohup "$toex" worker --tasks transcribe --nats "$(nats_urls)" \
+    nohup "$toex" worker --tasks "${TOEX_WORKER_TASKS:-transcribe,ocr}" --nats "$(nats_urls)" \
       --health "127.0.0.1:$((api_base + 10 + i))" >"$dir/worker$i.log" 2>&1 &
   echo $! >"$dir/worker$i.pid"
 }

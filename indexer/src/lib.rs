@@ -14,7 +14,7 @@ mod semantic;
 pub use analysis::{
     light_stem, multi_analyzer, normalise as normalise_arabic, register as register_analyzers,
 };
-pub use embedding::{EMBEDDING_DIM, Embed};
+pub use embedding::{EMBEDDING_DIM, Embed, Embedded, pack, unpack};
 pub use error::IndexError;
 pub use hnsw::Hnsw;
 pub use index::{

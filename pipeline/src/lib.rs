@@ -5,6 +5,7 @@
 
 pub mod alerts;
 pub mod cases;
+pub mod embedding;
 mod error;
 pub mod graph;
 pub mod ingest;
@@ -25,3 +26,8 @@ pub use ingest::{Ingested, WhileGraphDown};
 pub use installed::live::{TranslationModels, load_translators};
 pub use open::{Background, Opened, open_graph, open_graph_waiting};
 pub use services::{ModelInfo, Services};
+
+/// Bytes as lower-case hex (digests in ids and manifests).
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

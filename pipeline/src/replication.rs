@@ -10,9 +10,9 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use toex_cluster::{ClusterError, Log, LogState, Nats};
-use toex_indexer::{Added, NewDocument, SearchIndex};
+use toex_indexer::{Added, Embedded, NewDocument, SearchIndex};
 
-use crate::{PipelineError, Services};
+use crate::{PipelineError, Services, hex};
 
 /// The stream of prepared documents every search replica follows.
 pub const INDEX_STREAM: &str = "TOEX_INDEX";
@@ -22,10 +22,13 @@ const INDEX_SUBJECT: &str = "toex.index";
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum IndexEntry {
-    /// A document to (re-)index, with the time the accepting replica took it.
+    /// A document to (re-)index, with the time the accepting replica took it and its
+    /// vectors, made once (absent: each replica embeds it).
     Document {
         doc: Box<NewDocument>,
         at_micros: i64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        embedded: Option<Embedded>,
     },
 }
 
@@ -72,24 +75,36 @@ impl Replication {
             let (index, cpu) = (index.clone(), cpu.clone());
             async move {
                 // Everything fetched together is one commit.
-                let (docs, times): (Vec<NewDocument>, Vec<i64>) = entries
-                    .into_iter()
-                    .map(|IndexEntry::Document { doc, at_micros }| (*doc, at_micros))
-                    .unzip();
-                cpu.run(move || apply(&index, &docs, &times))
+                let mut applied = Applied::default();
+                for IndexEntry::Document {
+                    doc,
+                    at_micros,
+                    embedded,
+                } in entries
+                {
+                    applied.docs.push(*doc);
+                    applied.times.push(at_micros);
+                    applied.embedded.push(embedded);
+                }
+                cpu.run(move || apply(&index, &applied))
                     .await
                     .map_err(|e| e.to_string())?
             }
         })
     }
 
-    /// Publishes `docs` and waits until this replica has applied them: each document's
-    /// outcome (a document the index would refuse is refused here, before publishing).
-    async fn add(&self, docs: &[NewDocument]) -> Vec<Result<Added, PipelineError>> {
+    /// Publishes `docs` with their vectors and waits until this replica has applied them:
+    /// each document's outcome (a document the index would refuse is refused here,
+    /// before publishing).
+    async fn add(
+        &self,
+        docs: &[NewDocument],
+        embedded: Vec<Option<Embedded>>,
+    ) -> Vec<Result<Added, PipelineError>> {
         let at_micros = chrono::Utc::now().timestamp_micros();
         let mut outcomes = Vec::with_capacity(docs.len());
         let mut entries = Vec::new();
-        for doc in docs {
+        for (doc, embedded) in docs.iter().zip(embedded) {
             if let Err(e) = doc.validate() {
                 outcomes.push(Err(e.into()));
                 continue;
@@ -99,11 +114,20 @@ impl Replication {
                 id: NewDocument::id_of(&hash),
                 content_hash: hash,
             };
-            let entry = IndexEntry::Document {
+            let mut entry = IndexEntry::Document {
                 doc: Box::new(doc.clone()),
                 at_micros,
+                embedded,
             };
-            match self.log.encode(&entry) {
+            let mut encoded = self.log.encode(&entry);
+            if let (Err(ClusterError::TooLarge { .. }), IndexEntry::Document { embedded, .. }) =
+                (&encoded, &mut entry)
+                && embedded.take().is_some()
+            {
+                // Too large with its vectors: each replica embeds it instead.
+                encoded = self.log.encode(&entry);
+            }
+            match encoded {
                 Ok(bytes) => {
                     // The same bytes again (a retry) are stored once.
                     let id = hex(&Sha256::digest(&bytes));
@@ -139,12 +163,25 @@ impl Replication {
     }
 }
 
+/// Entries of the index log taken together: their documents, times and vectors.
+#[derive(Default)]
+struct Applied {
+    docs: Vec<NewDocument>,
+    times: Vec<i64>,
+    embedded: Vec<Option<Embedded>>,
+}
+
 /// Indexes what the log brought with one commit. A document the index refuses (checked
 /// before publishing, so only a bug or a newer writer's entry) is logged and skipped,
 /// one by one, so that it can never hold the log up; any other failure is retried.
-fn apply(index: &SearchIndex, docs: &[NewDocument], times: &[i64]) -> Result<(), String> {
+fn apply(index: &SearchIndex, entries: &Applied) -> Result<(), String> {
     use toex_indexer::IndexError::InvalidDocument;
-    match index.add_documents_at(docs, times) {
+    let Applied {
+        docs,
+        times,
+        embedded,
+    } = entries;
+    match index.add_documents_embedded(docs, times, embedded) {
         Ok(_) => Ok(()),
         Err(InvalidDocument(reason)) if docs.len() == 1 => {
             tracing::error!(
@@ -154,16 +191,16 @@ fn apply(index: &SearchIndex, docs: &[NewDocument], times: &[i64]) -> Result<(),
             );
             Ok(())
         }
-        Err(InvalidDocument(_)) => docs
-            .iter()
-            .zip(times)
-            .try_for_each(|(doc, at)| apply(index, std::slice::from_ref(doc), &[*at])),
+        Err(InvalidDocument(_)) => (0..docs.len()).try_for_each(|i| {
+            let one = Applied {
+                docs: vec![docs[i].clone()],
+                times: vec![times[i]],
+                embedded: vec![embedded[i].clone()],
+            };
+            apply(index, &one)
+        }),
         Err(e) => Err(e.to_string()),
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 impl Services {
@@ -174,7 +211,8 @@ impl Services {
         docs: &[NewDocument],
     ) -> Vec<Result<Added, PipelineError>> {
         if let Some(replication) = &self.replication {
-            return replication.add(docs).await;
+            let embedded = self.embed_once(docs).await;
+            return replication.add(docs, embedded).await;
         }
         let count = docs.len();
         let index = self.index.clone();

@@ -1,5 +1,5 @@
 //! A `toex worker` process: loads the models of its tasks once and takes items from the
-//! NATS work queue until stopped (transcription, translation, OCR; each item acknowledged
+//! NATS work queue until stopped (transcription, translation, OCR, embedding; each item acknowledged
 //! only after its outcome is stored, so a worker killed mid-item loses nothing).
 
 use std::sync::Arc;
@@ -7,6 +7,7 @@ use std::sync::Arc;
 use toex_cluster::{ClusterError, Nats, Outcome, WorkQueue, WorkerState};
 use toex_inference::transcribe::SpeechEngine;
 
+use crate::embedding::{EMBED, EmbedItem, embed_on};
 use crate::jobs::hearing::{HearItem, TRANSCRIBE, hear_on};
 use crate::jobs::rendering::{TRANSLATE, TranslateItem, render_on};
 use crate::jobs::scanning::{OCR, ScanItem, scan_on};
@@ -14,13 +15,14 @@ use crate::settings::CoreSettings;
 use crate::{PipelineError, TranslationModels, open};
 
 /// The tasks a worker can take.
-pub const TASKS: &[&str] = &[TRANSCRIBE, TRANSLATE, OCR];
+pub const TASKS: &[&str] = &[TRANSCRIBE, TRANSLATE, OCR, EMBED];
 
 /// A worker, opened: the models of its tasks loaded and the work queue reached.
 pub struct Worker {
     queue: Arc<WorkQueue>,
     speech: Option<Arc<SpeechEngine>>,
     translation: Option<Arc<TranslationModels>>,
+    embedder: Option<Arc<dyn toex_indexer::Embed>>,
     cpu: toex_cpu::CpuPool,
     models: Vec<String>,
     tasks: Vec<String>,
@@ -78,6 +80,20 @@ impl Worker {
             }
             models.push(tesseract);
         }
+        let embedder = match tasks.iter().any(|t| t == EMBED) {
+            true => {
+                let dir = settings.models.embedding.clone();
+                let model = tokio::task::spawn_blocking(move || crate::embedding::load_model(&dir))
+                    .await
+                    .map_err(|e| PipelineError::Open {
+                        what: "the embedding model".to_owned(),
+                        reason: e.to_string(),
+                    })??;
+                models.push(model.model_id().to_owned());
+                Some(model)
+            }
+            false => None,
+        };
         let who = format!("worker {}", toex_cluster::host_name());
         let queue = WorkQueue::open(&Nats::connect(settings.nats, &who).await?).await?;
         let scratch = tempfile::tempdir().map_err(|e| PipelineError::Open {
@@ -90,6 +106,7 @@ impl Worker {
             queue: Arc::new(queue),
             speech,
             translation,
+            embedder,
             cpu,
             models,
             tasks: tasks.to_vec(),
@@ -164,6 +181,20 @@ impl Worker {
                         // One page at a time per item: the items in hand fill the pool.
                         let limits = toex_formats::Limits::default();
                         on_pool(&self.cpu, move || scan_on(&path, &item.name, &limits)).await
+                    }
+                },
+            )));
+        }
+        if let Some(embedder) = &self.embedder {
+            serving.push(Box::pin(self.queue.serve(
+                EMBED,
+                self.scratch.path(),
+                1,
+                move |item: EmbedItem, _| {
+                    let embedder = embedder.clone();
+                    async move {
+                        tracing::debug!(texts = item.texts.len(), "embedding");
+                        on_pool(&self.cpu, move || embed_on(&*embedder, &item)).await
                     }
                 },
             )));

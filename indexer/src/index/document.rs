@@ -191,6 +191,25 @@ pub struct Added {
 }
 
 impl NewDocument {
+    /// The pieces of English text semantic search embeds for this document.
+    pub(crate) fn chunks(&self) -> Vec<semantic::Chunk> {
+        semantic::chunks(
+            &self.text,
+            self.language.as_deref(),
+            self.translation.as_deref(),
+            &self.segments,
+        )
+    }
+
+    /// What an embedding model elsewhere is given for this document: each chunk's text
+    /// and the segments it spans (see [`crate::Embedded::from_vectors`]).
+    pub fn texts_to_embed(&self) -> Vec<(u32, u32, String)> {
+        self.chunks()
+            .into_iter()
+            .map(|c| (c.first, c.last, c.text))
+            .collect()
+    }
+
     /// Finds the document's identifiers and the names `gazetteer` knows, in each segment
     /// (or the whole text) and in the translation.
     pub fn extract_mentions(&mut self, gazetteer: Option<&toex_extract::Gazetteer>) {

@@ -41,7 +41,7 @@ use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Te
 use toex_extract::Mention;
 pub use toex_scope::Scope;
 
-use crate::embedding::Embed;
+use crate::embedding::{ChunkVectors, Embed, Embedded};
 use crate::semantic::{self, DocMeta, VectorIndex};
 use crate::{IndexError, analysis};
 

@@ -29,11 +29,23 @@ impl SearchIndex {
         docs: &[NewDocument],
         at_micros: &[i64],
     ) -> Result<Vec<Added>, IndexError> {
+        self.add_documents_embedded(docs, at_micros, &vec![None; docs.len()])
+    }
+
+    /// [`Self::add_documents_at`] with vectors made elsewhere (one entry per document): a
+    /// document's [`Embedded`] made by this index's model (or by any, where this index
+    /// has none) is stored as it came; the others are embedded here.
+    pub fn add_documents_embedded(
+        &self,
+        docs: &[NewDocument],
+        at_micros: &[i64],
+        given: &[Option<Embedded>],
+    ) -> Result<Vec<Added>, IndexError> {
         for doc in docs {
             doc.validate()?;
         }
         let f = self.fields;
-        let embedded = self.embed_documents(docs)?;
+        let embedded = self.vectors_for(docs, given)?;
         if at_micros.len() != docs.len() {
             return Err(IndexError::InvalidDocument(
                 "one ingest time per document".to_owned(),
@@ -143,26 +155,57 @@ impl SearchIndex {
         Ok(ids)
     }
 
-    /// Chunk vectors per document (empty without a model or English text).
-    #[allow(clippy::type_complexity)]
-    pub(super) fn embed_documents(
+    /// Each document's vectors: those `given` where this index takes them, the others
+    /// embedded here.
+    fn vectors_for(
         &self,
         docs: &[NewDocument],
-    ) -> Result<Vec<Vec<(u32, u32, Vec<f32>)>>, IndexError> {
+        given: &[Option<Embedded>],
+    ) -> Result<Vec<ChunkVectors>, IndexError> {
+        if given.len() != docs.len() {
+            return Err(IndexError::InvalidDocument(
+                "one set of vectors (or none) per document".to_owned(),
+            ));
+        }
+        let here = self.embedder.as_ref().map(|e| e.model_id());
+        let mut out = vec![Vec::new(); docs.len()];
+        let mut missing = Vec::new();
+        for (i, g) in given.iter().enumerate() {
+            match g {
+                Some(e) if here.is_none_or(|m| m == e.model) => out[i] = e.chunks()?,
+                _ => missing.push(i),
+            }
+        }
+        let wanted: Vec<&NewDocument> = missing.iter().map(|&i| &docs[i]).collect();
+        for (i, vectors) in missing.into_iter().zip(self.embed_documents(&wanted)?) {
+            out[i] = vectors;
+        }
+        Ok(out)
+    }
+
+    /// Each document's vectors, made here by this index's model, to be stored by other
+    /// indexes too (`None` each without a model).
+    pub fn embed(&self, docs: &[NewDocument]) -> Result<Vec<Option<Embedded>>, IndexError> {
+        let Some(embedder) = &self.embedder else {
+            return Ok(vec![None; docs.len()]);
+        };
+        let docs: Vec<&NewDocument> = docs.iter().collect();
+        Ok(self
+            .embed_documents(&docs)?
+            .iter()
+            .map(|chunks| Some(Embedded::of(embedder.model_id(), chunks)))
+            .collect())
+    }
+
+    /// Chunk vectors per document (empty without a model or English text).
+    pub(super) fn embed_documents(
+        &self,
+        docs: &[&NewDocument],
+    ) -> Result<Vec<ChunkVectors>, IndexError> {
         let Some(embedder) = &self.embedder else {
             return Ok(vec![Vec::new(); docs.len()]);
         };
-        let chunked: Vec<Vec<semantic::Chunk>> = docs
-            .iter()
-            .map(|d| {
-                semantic::chunks(
-                    &d.text,
-                    d.language.as_deref(),
-                    d.translation.as_deref(),
-                    &d.segments,
-                )
-            })
-            .collect();
+        let chunked: Vec<Vec<semantic::Chunk>> = docs.iter().map(|d| d.chunks()).collect();
         let texts: Vec<&str> = chunked.iter().flatten().map(|c| c.text.as_str()).collect();
         let mut vectors = embedder.embed(&texts)?.into_iter();
         Ok(chunked

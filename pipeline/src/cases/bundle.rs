@@ -2,6 +2,7 @@
 //! the manifest, CSV under the import formats' headers, the graph as GraphML, and a
 //! bundle unpacked and checked against its manifest.
 
+use crate::hex;
 use std::collections::BTreeMap;
 use std::io::{Read, Seek, Write};
 use std::path::Path;
@@ -63,10 +64,6 @@ impl<W: Write + Seek> Writer<W> {
         self.files.insert(name.to_owned(), hex(&hash.finalize()));
         Ok(n)
     }
-}
-
-pub(super) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Rows as CSV under `header`, in the columns `toex import` reads.

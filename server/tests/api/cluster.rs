@@ -459,6 +459,9 @@ async fn replicas_on_a_jetstream_cluster_survive_kill_9_and_index_each_document_
         client.clone(),
     );
     let mut b = Replica::new("b", &dir.path().join("b"), &neo4j, &urls, &users, client);
+    // A searches by meaning (it has the embedding model for queries); B has none.
+    let minilm = repo_root().join(".toex/models/all-MiniLM-L6-v2");
+    a.command.env("TOEX_MODELS_EMBEDDING", &minilm);
     a.start();
     b.start();
     let started = Instant::now();
@@ -528,6 +531,8 @@ async fn replicas_on_a_jetstream_cluster_survive_kill_9_and_index_each_document_
     translating.taking().await;
     let scanner = spawn_worker(&urls, "ocr", &[]);
     scanner.taking().await;
+    let embedding = spawn_worker(&urls, "embed", &[("TOEX_MODELS_EMBEDDING", &minilm)]);
+    embedding.taking().await;
     let fixtures = tempfile::tempdir().unwrap();
     let made = Command::new(reference_python())
         .arg(repo_root().join("tests/reference/documents.py"))
@@ -743,6 +748,24 @@ async fn replicas_on_a_jetstream_cluster_survive_kill_9_and_index_each_document_
         assert_eq!(got.status(), 200, "{url}");
         assert!(got.bytes().await.unwrap().starts_with(magic), "{url}");
     }
+    // Each batch's vectors were made once, by the embedding worker, and A stores those
+    // of the job B ran: the exhibit is found by meaning there.
+    let embedded = embedding.health().await.unwrap();
+    assert!(embedded["done"].as_u64() >= Some(2), "{embedded}");
+    drop(embedding);
+    let found = a
+        .graphql(
+            "query($op: String!) { search(queryText: \"a white van seen at a garage\", mode: SEMANTIC, first: 5, filter: {operations: [$op]}) { edges { node { id } } } }",
+            json!({ "op": operations[1] }),
+        )
+        .await;
+    let edges = found["data"]["search"]["edges"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{found}"));
+    assert!(
+        edges.iter().any(|e| e["node"]["id"] == exhibit.as_str()),
+        "{found}"
+    );
     // Each Arabic file and each note's Arabizi line translated once, by the translation
     // worker, the same on both.
     let translated = translating.health().await.unwrap();

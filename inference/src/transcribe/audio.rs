@@ -411,7 +411,7 @@ const FRAME: usize = SAMPLE_RATE / 50;
 /// Speech windows of `samples`: frames louder than the floor (−45 dBFS, or a tenth of the
 /// recording's loud level, whichever is higher) are speech, padded by 0.3 s; pauses shorter
 /// than 2 s are kept; stretches longer than 30 s are cut at their quietest frame in the
-/// last 8 s before the limit.
+/// last 3 s before the limit.
 pub fn speech_windows(samples: &[f32]) -> Vec<Window> {
     let frames: Vec<f32> = samples
         .chunks(FRAME)

@@ -1,7 +1,7 @@
 """Replicated toex on a 3-node NATS JetStream cluster, on this machine's loopback:
 latency from a write on one replica to a search hit on the other, the write rate through
-the index log, a new replica's catch-up rate, and transcription throughput with 1 and 2
-workers. Prints figures; asserts nothing.
+the index log, a new replica's catch-up rate, and transcription and OCR throughput with 1
+and 2 workers. Prints figures; asserts nothing.
 
     python3 bench/cluster.py TOEX_BINARY WORK_DIR DOCS RECORDINGS NEO4J_BOLT_URI
 """
@@ -167,38 +167,64 @@ try:
                         f"Call {i}. The blue van was parked behind the chip shop on Friday. "
                         f"Bring the money to the usual place at nine and do not be late."], check=True)
         files.append(path)
+    def through_workers(task, files, env, what):
+        """Uploads `files` as one job to replica a with 1, then 2, workers of `task`:
+        the time until the job is done, and the ratio."""
+        rates = {}
+        for n in (1, 2):
+            workers = [spawn([toex, "worker", "--tasks", task, "--nats", nats], f"{work}/{task}{n}{k}.log",
+                             {**env, "TOEX_NATS_STREAM_REPLICAS": "3"}) for k in range(n)]
+            wait(lambda: all("taking work" in open(f"{work}/{task}{n}{k}.log").read() for k in range(n)), 120,
+                 "workers did not start")
+            job_dir = f"{work}/{task}-job{n}"
+            os.makedirs(job_dir)
+            for i, f in enumerate(files):
+                # Different names per run (a new job), the same content.
+                shutil.copy(f, f"{job_dir}/{n}-{i}-{os.path.basename(f)}")
+            t0 = time.perf_counter()
+            operations = json.dumps({"query": "mutation($files: [Upload!]!) { ingestFiles(files: $files, force: \"WYP\") { id } }",
+                                     "variables": {"files": [None] * len(files)}})
+            mapping = json.dumps({str(i): [f"variables.files.{i}"] for i in range(len(files))})
+            curl = ["curl", "-fsS", "-H", f"Authorization: Bearer {token}", "-H", "X-Toex-Purpose: BENCH cluster",
+                    "-F", f"operations={operations}", "-F", f"map={mapping}"]
+            for i, f in enumerate(sorted(os.listdir(job_dir))):
+                curl += ["-F", f"{i}=@{job_dir}/{f}"]
+            job = json.loads(subprocess.run(curl + [f"{a}/graphql"], capture_output=True, check=True).stdout)
+            job_id = job["data"]["ingestFiles"]["id"]
+            query = "query($id: String!) { ingestJob(id: $id) { state done failed } }"
+            wait(lambda: gql(a, query, {"id": job_id})["data"]["ingestJob"]["state"] == "DONE", 900, "job never done")
+            took = time.perf_counter() - t0
+            state = gql(a, query, {"id": job_id})["data"]["ingestJob"]
+            rates[n] = len(files) / took
+            print(f"{n} worker(s): {took:.1f} s, {rates[n]:.2f} {what}/s ({state['done']} done, {state['failed']} failed)")
+            for p in workers:
+                p.kill()
+        print(f"2 workers / 1 worker: {rates[2] / rates[1]:.2f}x (both on this machine's 2 cores)")
+
+    model = os.environ.get("BENCH_WHISPER", f"{os.getcwd()}/.toex/models/whisper-tiny.en")
+    clips = tempfile.mkdtemp(dir=work)
+    files = []
+    for i in range(recordings):
+        path = f"{clips}/call{i}.wav"
+        subprocess.run(["espeak-ng", "-v", "en", "-w", path,
+                        f"Call {i}. The blue van was parked behind the chip shop on Friday. "
+                        f"Bring the money to the usual place at nine and do not be late."], check=True)
+        files.append(path)
     print(f"\n== {recordings} recordings ({os.path.basename(model)}, greedy) transcribed by workers")
-    rates = {}
-    for n in (1, 2):
-        workers = [spawn([toex, "worker", "--tasks", "transcribe", "--nats", nats], f"{work}/w{n}{k}.log",
-                         {"TOEX_TRANSCRIPTION_MODEL": model, "TOEX_TRANSCRIPTION_BEAM": "1",
-                          "TOEX_NATS_STREAM_REPLICAS": "3"}) for k in range(n)]
-        wait(lambda: all("taking work" in open(f"{work}/w{n}{k}.log").read() for k in range(n)), 120,
-             "workers did not start")
-        job_dir = f"{work}/job{n}"
-        os.makedirs(job_dir)
-        for f in files:
-            # Different bytes per run (a new job), the same speech.
-            shutil.copy(f, f"{job_dir}/{n}-{os.path.basename(f)}")
-        t0 = time.perf_counter()
-        operations = json.dumps({"query": "mutation($files: [Upload!]!) { ingestFiles(files: $files, force: \"WYP\") { id } }",
-                                 "variables": {"files": [None] * len(files)}})
-        mapping = json.dumps({str(i): [f"variables.files.{i}"] for i in range(len(files))})
-        curl = ["curl", "-fsS", "-H", f"Authorization: Bearer {token}", "-H", "X-Toex-Purpose: BENCH cluster",
-                "-F", f"operations={operations}", "-F", f"map={mapping}"]
-        for i, f in enumerate(sorted(os.listdir(job_dir))):
-            curl += ["-F", f"{i}=@{job_dir}/{f}"]
-        job = json.loads(subprocess.run(curl + [f"{a}/graphql"], capture_output=True, check=True).stdout)
-        job_id = job["data"]["ingestFiles"]["id"]
-        query = "query($id: String!) { ingestJob(id: $id) { state done failed } }"
-        wait(lambda: gql(a, query, {"id": job_id})["data"]["ingestJob"]["state"] == "DONE", 900, "job never done")
-        took = time.perf_counter() - t0
-        state = gql(a, query, {"id": job_id})["data"]["ingestJob"]
-        rates[n] = recordings / took
-        print(f"{n} worker(s): {took:.1f} s, {rates[n]:.2f} recordings/s ({state['done']} done, {state['failed']} failed)")
-        for p in workers:
-            p.kill()
-    print(f"2 workers / 1 worker: {rates[2] / rates[1]:.2f}x (both on this machine's 2 cores)")
+    through_workers("transcribe", files, {"TOEX_TRANSCRIPTION_MODEL": model, "TOEX_TRANSCRIPTION_BEAM": "1"},
+                    "recordings")
+
+    # Scans typeset and rendered at 300 dpi by the reference generator (the test venv).
+    python = os.environ.get("REFERENCE_PYTHON", f"{os.getcwd()}/.toex/venv/bin/python")
+    if os.path.exists(python):
+        made = tempfile.mkdtemp(dir=work)
+        subprocess.run([python, "tests/reference/documents.py", made], check=True, capture_output=True)
+        scans = [f"{made}/{n}" for n in ("letter.png", "bilingual.png", "screenshot.png")] * (recordings // 3 + 1)
+        scans = scans[:recordings]
+        print(f"\n== {len(scans)} scans (English, bilingual, Arabic) read by OCR workers")
+        through_workers("ocr", scans, {}, "scans")
+    else:
+        print(f"\n(no {python}: scripts/setup.sh --test makes it; the OCR part is left out)")
 finally:
     for p in procs:
         p.kill()

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Replicated toex on a 3-node NATS JetStream cluster on loopback (Debian's nats-server):
 # write-to-searchable latency across replicas, the write rate through the index log, a
-# new replica's catch-up rate, and transcription throughput with 1 and 2 workers.
+# new replica's catch-up rate, and transcription and OCR throughput with 1 and 2 workers.
 # Prints figures; asserts nothing. Neo4j runs (embedded, a free port): a job's files are
 # done only once the graph holds them.
 #

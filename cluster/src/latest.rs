@@ -147,7 +147,9 @@ impl Latest {
         Ok(values)
     }
 
-    fn subject(&self, key: &str) -> String {
+    /// The subject `key`'s values are published on (a core subscription to it hears each
+    /// new value as it is stored).
+    pub(crate) fn subject(&self, key: &str) -> String {
         format!("{}.{}", self.prefix, key_of(key))
     }
 

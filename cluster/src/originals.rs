@@ -93,17 +93,19 @@ pub async fn agreed_key(
     candidate: [u8; 32],
 ) -> Result<[u8; 32], ClusterError> {
     let keys = Latest::open_keeping(nats, KEYS, "toex.key", std::time::Duration::ZERO).await?;
+    // Each step asked again while a stream just made elects its leader.
     loop {
-        if let Some(key) = keys.get(name).await? {
+        let agreed = crate::log::patiently("reading an agreed key", || keys.get(name)).await?;
+        if let Some(key) = agreed {
             return key.try_into().map_err(|k: Vec<u8>| {
                 ClusterError::Encode(format!("key `{name}` is {} bytes, not 32", k.len()))
             });
         }
-        if keys
-            .put_expecting(name, candidate.to_vec(), 0)
-            .await?
-            .is_some()
-        {
+        let offered = crate::log::patiently("offering a key", || {
+            keys.put_expecting(name, candidate.to_vec(), 0)
+        })
+        .await?;
+        if offered.is_some() {
             return Ok(candidate);
         }
     }

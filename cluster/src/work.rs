@@ -155,6 +155,15 @@ impl WorkQueue {
         while_taken: bool,
     ) -> Result<Outcome<R>, ClusterError> {
         let key = key_of(id);
+        // Told the moment a worker stores the outcome (subscribed before it is first
+        // read, so none is missed); read again now and then all the same, in case the
+        // message was lost in a reconnect.
+        let mut told = self
+            .js
+            .client()
+            .subscribe(self.results.subject(&key))
+            .await
+            .ok();
         // NATS may be electing a leader (a node just died): each step is retried.
         let done = crate::log::patiently("reading a result", || self.outcome::<R>(&key)).await?;
         if let Some(outcome) = done {
@@ -232,8 +241,17 @@ impl WorkQueue {
                     patience.as_secs()
                 )));
             }
-            tokio::time::sleep(wait).await;
-            wait = (wait * 2).min(Duration::from_secs(1));
+            match told.as_mut() {
+                Some(results) => {
+                    if let Ok(None) =
+                        tokio::time::timeout(wait, futures::StreamExt::next(results)).await
+                    {
+                        told = None;
+                    }
+                }
+                None => tokio::time::sleep(wait).await,
+            }
+            wait = (wait * 2).min(Duration::from_secs(2));
         }
     }
 

@@ -1,14 +1,15 @@
 //! Job leases and the shared spool against a real `nats-server`: a lease is one replica's
 //! at a time, its holder takes it back after a restart, a stale one is taken over by
 //! exactly one of the replicas racing for it and its old holder learns so on renewal;
-//! a job's files come back byte for byte from the spool.
+//! a job's files come back byte for byte from the spool, and originals from theirs with
+//! their extension; replicas agree on one signing key.
 
 mod support;
 
 use std::sync::Arc;
 
 use support::Server;
-use toex_cluster::{Claim, Leases, NatsSettings, Spool};
+use toex_cluster::{Claim, Leases, NatsSettings, Original, Originals, Spool, agreed_key};
 
 async fn leases(server: &Server, holder: &str) -> Leases {
     let settings = NatsSettings {
@@ -101,4 +102,45 @@ async fn a_jobs_files_come_back_from_the_spool_byte_for_byte() {
 
     spool.remove("job-2", 4).await;
     assert!(spool.fetch("job-2", 3, &back).await.is_err());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_original_comes_back_with_its_extension_and_replicas_starting_together_agree_one_key() {
+    let server = Server::start();
+    let nats = server.connect(&server.settings()).await;
+    let originals = Originals::open(&nats).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let bytes: Vec<u8> = (0..200_000u32).map(|i| (i * 13 % 256) as u8).collect();
+    let path = dir.path().join("scan.PNG");
+    std::fs::write(&path, &bytes).unwrap();
+    assert_eq!(originals.info("doc-1").await.unwrap(), None);
+    originals.put("doc-1", &path).await.unwrap();
+    assert_eq!(
+        originals.info("doc-1").await.unwrap(),
+        Some(Original {
+            extension: "png".to_owned(),
+            bytes: bytes.len() as u64,
+        })
+    );
+    let fetched = tempfile::tempdir().unwrap();
+    let back = originals.fetch("doc-1", fetched.path()).await.unwrap();
+    assert_eq!(back, Some(fetched.path().join("doc-1.png")));
+    assert_eq!(std::fs::read(back.unwrap()).unwrap(), bytes);
+    assert_eq!(
+        originals.fetch("doc-2", fetched.path()).await.unwrap(),
+        None
+    );
+
+    // Two replicas offer their keys at once on a stream neither has made yet (the start-up
+    // that once failed reading it before its leader was elected): both use the winner's.
+    let (one, two) = (nats.clone(), server.connect(&server.settings()).await);
+    let (a, b) = tokio::join!(
+        agreed_key(&one, "media", [1; 32]),
+        agreed_key(&two, "media", [2; 32])
+    );
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(a, b);
+    assert!(a == [1; 32] || a == [2; 32]);
+    // A replica starting later takes the same key, whatever it offers.
+    assert_eq!(agreed_key(&nats, "media", [3; 32]).await.unwrap(), a);
 }

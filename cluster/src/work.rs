@@ -21,6 +21,8 @@ use crate::{ClusterError, Nats};
 
 const WORK_STREAM: &str = "TOEX_WORK";
 const RESULTS: &str = "TOEX_RESULTS";
+/// How long what [`WorkQueue::has_takers`] read is taken as still true.
+const TAKERS_FRESH: Duration = Duration::from_secs(1);
 const TAKERS: &str = "TOEX_TAKERS";
 /// How often a serving worker says it takes its task.
 const ANNOUNCE_EVERY: Duration = Duration::from_secs(5);
@@ -68,6 +70,9 @@ pub struct WorkQueue {
     results: Latest,
     /// Per task, the last time any worker said it takes it.
     takers: Latest,
+    /// Per task, what [`WorkQueue::has_takers`] last read and when (read again after
+    /// [`TAKERS_FRESH`]: a write asks it, and need not ask NATS each time).
+    takers_seen: std::sync::Mutex<std::collections::HashMap<String, (Instant, bool)>>,
     files: object_store::ObjectStore,
     /// How long a worker may hold an item without a sign of life before it is redelivered.
     stall: Duration,
@@ -109,6 +114,7 @@ impl WorkQueue {
             js,
             results,
             takers,
+            takers_seen: Default::default(),
             files,
             stall: Duration::from_millis(settings.stall_ms),
             max_item_bytes: settings.max_entry_bytes,
@@ -268,6 +274,25 @@ impl WorkQueue {
     /// [`TAKEN_WITHIN`] (each says so every [`ANNOUNCE_EVERY`] while it serves). Asked
     /// again while NATS elects a leader: "no answer" is not "no worker".
     pub async fn has_takers(&self, task: &str) -> Result<bool, ClusterError> {
+        let seen = self
+            .takers_seen
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(task)
+            .filter(|(at, _)| at.elapsed() < TAKERS_FRESH)
+            .map(|(_, taken)| *taken);
+        if let Some(taken) = seen {
+            return Ok(taken);
+        }
+        let taken = self.read_takers(task).await?;
+        self.takers_seen
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(task.to_owned(), (Instant::now(), taken));
+        Ok(taken)
+    }
+
+    async fn read_takers(&self, task: &str) -> Result<bool, ClusterError> {
         let said = crate::log::patiently("reading which tasks have workers", || async {
             match tokio::time::timeout(Duration::from_secs(5), self.takers.get(task)).await {
                 Ok(read) => read.map_err(|e| e.to_string()),

@@ -58,6 +58,8 @@ impl Services {
         };
         let made = match workers {
             Some(work) => self.embed_on_workers(work, docs).await,
+            // Nothing to make here: each replica with a model embeds what it applies.
+            None if self.index.embedding_model().is_none() => Ok(vec![None; docs.len()]),
             None => {
                 let (index, batch) = (self.index.clone(), docs.to_vec());
                 match self.cpu.run(move || index.embed(&batch)).await {

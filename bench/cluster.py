@@ -158,15 +158,6 @@ try:
     print(f"catch-up: {total / took:.0f} documents/s ({took:.1f} s from start, process start included)")
     assert hits(c, word(7, "bulk")) == 1
 
-    model = os.environ.get("BENCH_WHISPER", f"{os.getcwd()}/.toex/models/whisper-tiny.en")
-    clips = tempfile.mkdtemp(dir=work)
-    files = []
-    for i in range(recordings):
-        path = f"{clips}/call{i}.wav"
-        subprocess.run(["espeak-ng", "-v", "en", "-w", path,
-                        f"Call {i}. The blue van was parked behind the chip shop on Friday. "
-                        f"Bring the money to the usual place at nine and do not be late."], check=True)
-        files.append(path)
     def through_workers(task, files, env, what):
         """Uploads `files` to replica a (one job per upload under the body limit) with 1,
         then 2, workers of `task`: the time until every job is done, and the ratio."""

@@ -30,9 +30,10 @@ pub struct Cli {
 pub enum Command {
     /// Serve GraphQL (POST /graphql, GraphiQL at GET /graphql), /health and the web client.
     Serve(ServeArgs),
-    /// Take heavy work (transcription, translation) from the NATS work queue until stopped.
+    /// Take heavy work (transcription, translation, OCR, embeddings) from the NATS work queue
+    /// until stopped.
     Worker {
-        /// Comma-separated: transcribe, translate.
+        /// Comma-separated: transcribe, translate, ocr, embed.
         #[arg(long, value_delimiter = ',', default_value = "transcribe")]
         tasks: Vec<String>,
         /// Answer GET /health on this address (e.g. 127.0.0.1:9090; port 0: any free).

@@ -6,7 +6,6 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use async_nats::jetstream::object_store::{self, ObjectStore};
-use async_nats::jetstream::stream::StorageType;
 
 use crate::{ClusterError, Latest, Nats};
 
@@ -31,18 +30,9 @@ pub struct Originals {
 impl Originals {
     /// Makes (or finds) the bucket; originals are kept as long as their documents.
     pub async fn open(nats: &Nats) -> Result<Self, ClusterError> {
-        let replicas = nats.settings.stream_replicas;
-        let js = &nats.js;
-        let files = crate::log::patiently("making the originals bucket", || {
-            js.create_object_store(object_store::Config {
-                bucket: BUCKET.to_owned(),
-                storage: StorageType::File,
-                num_replicas: replicas,
-                ..Default::default()
-            })
+        Ok(Self {
+            files: crate::spool::bucket(nats, BUCKET, std::time::Duration::ZERO).await?,
         })
-        .await?;
-        Ok(Self { files })
     }
 
     /// Stores the file at `path` (its extension its format) as document `id`'s original,

@@ -36,19 +36,9 @@ pub struct Spool {
 impl Spool {
     /// Makes (or finds) the spool's bucket.
     pub async fn open(nats: &Nats) -> Result<Self, ClusterError> {
-        let replicas = nats.settings.stream_replicas;
-        let js = &nats.js;
-        let files = crate::log::patiently("making the spool bucket", || {
-            js.create_object_store(object_store::Config {
-                bucket: BUCKET.to_owned(),
-                max_age: KEEP,
-                storage: StorageType::File,
-                num_replicas: replicas,
-                ..Default::default()
-            })
+        Ok(Self {
+            files: bucket(nats, BUCKET, KEEP).await?,
         })
-        .await?;
-        Ok(Self { files })
     }
 
     /// Stores file `place` of `job` from `path` (again, if it was stored before).
@@ -83,6 +73,27 @@ impl Spool {
             let _ = self.files.delete(name_of(job, place).as_str()).await;
         }
     }
+}
+
+/// Makes (or finds) object-store bucket `name` on file storage with the cluster's
+/// replicas, each object kept `keep` (zero: until removed).
+pub(crate) async fn bucket(
+    nats: &Nats,
+    name: &str,
+    keep: Duration,
+) -> Result<ObjectStore, ClusterError> {
+    let replicas = nats.settings.stream_replicas;
+    let js = &nats.js;
+    crate::log::patiently(&format!("making bucket {name}"), || {
+        js.create_object_store(object_store::Config {
+            bucket: name.to_owned(),
+            max_age: keep,
+            storage: StorageType::File,
+            num_replicas: replicas,
+            ..Default::default()
+        })
+    })
+    .await
 }
 
 /// Fetches `name` from `files` to the path `to` makes of the object's metadata, asked

@@ -99,16 +99,7 @@ impl WorkQueue {
         .await?;
         let results = Latest::open(nats, RESULTS, "toex.result").await?;
         let takers = Latest::open(nats, TAKERS, "toex.takers").await?;
-        let files = crate::log::patiently("making the files bucket", || {
-            js.create_object_store(object_store::Config {
-                bucket: FILES.to_owned(),
-                max_age: Duration::from_secs(7 * 24 * 3600),
-                storage: StorageType::File,
-                num_replicas: replicas,
-                ..Default::default()
-            })
-        })
-        .await?;
+        let files = crate::spool::bucket(nats, FILES, Duration::from_secs(7 * 24 * 3600)).await?;
         Ok(Self {
             counters: Counters::default(),
             js,

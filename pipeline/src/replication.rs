@@ -75,18 +75,18 @@ impl Replication {
             let (index, cpu) = (index.clone(), cpu.clone());
             async move {
                 // Everything fetched together is one commit.
-                let mut applied = Applied::default();
+                let (mut docs, mut times, mut vectors) = (Vec::new(), Vec::new(), Vec::new());
                 for IndexEntry::Document {
                     doc,
                     at_micros,
                     embedded,
                 } in entries
                 {
-                    applied.docs.push(*doc);
-                    applied.times.push(at_micros);
-                    applied.embedded.push(embedded);
+                    docs.push(*doc);
+                    times.push(at_micros);
+                    vectors.push(embedded);
                 }
-                cpu.run(move || apply(&index, &applied))
+                cpu.run(move || apply(&index, &docs, &times, &vectors))
                     .await
                     .map_err(|e| e.to_string())?
             }
@@ -163,24 +163,16 @@ impl Replication {
     }
 }
 
-/// Entries of the index log taken together: their documents, times and vectors.
-#[derive(Default)]
-struct Applied {
-    docs: Vec<NewDocument>,
-    times: Vec<i64>,
-    embedded: Vec<Option<Embedded>>,
-}
-
 /// Indexes what the log brought with one commit. A document the index refuses (checked
 /// before publishing, so only a bug or a newer writer's entry) is logged and skipped,
 /// one by one, so that it can never hold the log up; any other failure is retried.
-fn apply(index: &SearchIndex, entries: &Applied) -> Result<(), String> {
+fn apply(
+    index: &SearchIndex,
+    docs: &[NewDocument],
+    times: &[i64],
+    embedded: &[Option<Embedded>],
+) -> Result<(), String> {
     use toex_indexer::IndexError::InvalidDocument;
-    let Applied {
-        docs,
-        times,
-        embedded,
-    } = entries;
     match index.add_documents_embedded(docs, times, embedded) {
         Ok(_) => Ok(()),
         Err(InvalidDocument(reason)) if docs.len() == 1 => {
@@ -192,12 +184,13 @@ fn apply(index: &SearchIndex, entries: &Applied) -> Result<(), String> {
             Ok(())
         }
         Err(InvalidDocument(_)) => (0..docs.len()).try_for_each(|i| {
-            let one = Applied {
-                docs: vec![docs[i].clone()],
-                times: vec![times[i]],
-                embedded: vec![embedded[i].clone()],
-            };
-            apply(index, &one)
+            let one = i..i + 1;
+            apply(
+                index,
+                &docs[one.clone()],
+                &times[one.clone()],
+                &embedded[one],
+            )
         }),
         Err(e) => Err(e.to_string()),
     }

@@ -44,12 +44,6 @@ enum Prepared {
     Recording,
 }
 
-/// Where a batch's scans are read and whether their documents are translated here.
-struct Scans<'a> {
-    work: &'a toex_cluster::WorkQueue,
-    translate_here: bool,
-}
-
 /// What `prepare` needs besides the file.
 struct Setting<'a> {
     job: &'a Job,
@@ -88,16 +82,9 @@ fn prepare(index: usize, setting: &Setting<'_>) -> Prepared {
             reason: reason.to_owned(),
         });
     }
-    let size = match std::fs::metadata(path) {
-        Ok(m) => m.len(),
-        Err(e) => return fail(format!("cannot read it: {e}")),
-    };
-    if size > MAX_FILE_BYTES {
-        return fail(format!("it is {size} bytes; the limit is {MAX_FILE_BYTES}"));
-    }
-    let bytes = match std::fs::read(path) {
+    let bytes = match file_bytes(path) {
         Ok(b) => b,
-        Err(e) => return fail(format!("cannot read it: {e}")),
+        Err(e) => return fail(e),
     };
     let mut read = match toex_formats::read(name, &bytes, limits) {
         Ok(r) => r,
@@ -134,6 +121,17 @@ fn prepare(index: usize, setting: &Setting<'_>) -> Prepared {
         refused: read.refused,
         for_workers,
     }
+}
+
+/// A file's bytes, refused (with the reason) past [`MAX_FILE_BYTES`] before it is read.
+pub(super) fn file_bytes(path: &Path) -> Result<Vec<u8>, String> {
+    let size = std::fs::metadata(path)
+        .map_err(|e| format!("cannot read it: {e}"))?
+        .len();
+    if size > MAX_FILE_BYTES {
+        return Err(format!("it is {size} bytes; the limit is {MAX_FILE_BYTES}"));
+    }
+    std::fs::read(path).map_err(|e| format!("cannot read it: {e}"))
 }
 
 /// File `index`'s document from what was read of it: its language told and, with models
@@ -293,12 +291,8 @@ impl Services {
                 }
             }
             if let Some(work) = scanners {
-                let ocr = Scans {
-                    work,
-                    translate_here: !on_workers,
-                };
                 let failed = self
-                    .scan_on_workers(ocr, &job, scans, &mut docs, &mut foreign)
+                    .scan_on_workers(work, !on_workers, &job, scans, &mut docs, &mut foreign)
                     .await?;
                 for (i, error) in failed {
                     job.files[i].status = FileStatus::Failed { error };
@@ -354,13 +348,12 @@ impl Services {
 
     /// The batch's scans read by OCR workers side by side, then made into documents on
     /// the jobs pool (as `prepare` makes the others); a scan OCR cannot read fails alone,
-    /// listed with its reason.
+    /// listed with its reason. `translate_here`: the replica's own models put them into
+    /// English (else `foreign` gains those for the translation workers).
     async fn scan_on_workers(
         &self,
-        Scans {
-            work,
-            translate_here,
-        }: Scans<'_>,
+        work: &toex_cluster::WorkQueue,
+        translate_here: bool,
         job: &Job,
         mut scans: Vec<(usize, Box<toex_formats::Parsed>, String)>,
         docs: &mut Vec<(usize, NewDocument)>,

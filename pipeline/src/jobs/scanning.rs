@@ -7,7 +7,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 use toex_cluster::{Outcome, WorkQueue};
-use toex_formats::{Limits, MAX_FILE_BYTES, Parsed, Scanned};
+use toex_formats::{Limits, Parsed, Scanned};
 use toex_indexer::jobs::Job;
 
 use super::WORKER_PATIENCE;
@@ -25,13 +25,7 @@ pub struct ScanItem {
 /// Reads the file at `path` (named `name`) with OCR, on the calling thread (a pool's):
 /// what OCR made of it, or why it cannot be read.
 pub fn scan_on(path: &Path, name: &str, limits: &Limits) -> Result<Scanned, String> {
-    let size = std::fs::metadata(path)
-        .map_err(|e| format!("cannot read it: {e}"))?
-        .len();
-    if size > MAX_FILE_BYTES {
-        return Err(format!("it is {size} bytes; the limit is {MAX_FILE_BYTES}"));
-    }
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read it: {e}"))?;
+    let bytes = super::files::file_bytes(path)?;
     let limits = Limits {
         ocr: true,
         ..limits.clone()

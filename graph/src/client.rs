@@ -2,16 +2,18 @@
 //! whether Neo4j is reachable, applies migrations whenever it (re)appears, and lets
 //! queries fail fast with [`GraphError::Unavailable`] while it is down.
 
+use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use neo4rs::{ConfigBuilder, Graph, Query};
+use neo4rs::Query;
 use serde::de::DeserializeOwned;
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 
+use crate::routing::{Access, Pools, RoutingState};
 use crate::{GraphError, GraphSettings, migrations};
 
 /// Times a write that lost a race with a concurrent transaction is run again.
@@ -44,7 +46,7 @@ pub struct GraphClient {
 }
 
 pub(crate) struct Inner {
-    graph: Graph,
+    pools: Pools,
     settings: GraphSettings,
     state: watch::Sender<Connectivity>,
     wake_monitor: Notify,
@@ -61,28 +63,15 @@ impl GraphClient {
     /// even when Neo4j is down, and [`GraphClient::spawn_monitor`] connects later.
     pub fn new(settings: GraphSettings) -> Result<Self, GraphError> {
         settings.validate()?;
-        let config = ConfigBuilder::default()
-            .uri(settings.uri.as_str())
-            .user(settings.user.as_str())
-            .password(settings.password.as_str())
-            .max_connections(settings.max_connections)
-            // neo4rs applies this to connecting and to every response it waits for, the
-            // probe's and the migrations' included: the upkeep limit (at least 10 s), not
-            // the query limit, which every statement gets from its own timeout below. With
-            // the query limit here, a short one (1 ms) failed every connection made while
-            // the machine was busy, and Neo4j never came up for that client.
-            .connection_timeout(settings.upkeep_timeout())
-            .fetch_size(500)
-            .build()?;
-        let graph = Graph::connect(config)?;
-        Ok(Self::over(graph, settings, Connectivity::Connecting))
+        let pools = Pools::new(&settings)?;
+        Ok(Self::over(pools, settings, Connectivity::Connecting))
     }
 
-    /// A handle on `graph` in `state`, with its own statement count and monitor flags.
-    fn over(graph: Graph, settings: GraphSettings, state: Connectivity) -> Self {
+    /// A handle on `pools` in `state`, with its own statement count and monitor flags.
+    fn over(pools: Pools, settings: GraphSettings, state: Connectivity) -> Self {
         Self {
             inner: Arc::new(Inner {
-                graph,
+                pools,
                 settings,
                 state: watch::channel(state).0,
                 wake_monitor: Notify::new(),
@@ -99,7 +88,7 @@ impl GraphClient {
     /// handle's [`GraphClient::connectivity`] before using it: it does not follow it.
     pub fn uncounted(&self) -> Self {
         Self::over(
-            self.inner.graph.clone(),
+            self.inner.pools.clone(),
             self.inner.settings.clone(),
             Connectivity::Up { since: Utc::now() },
         )
@@ -201,13 +190,12 @@ impl GraphClient {
         // Generous: a busy Neo4j is slow, not down. Refused connections fail at once anyway.
         let timeout = self.inner.settings.upkeep_timeout();
         let once = || async {
-            let mut stream = self
-                .inner
-                .graph
-                .execute(neo4rs::query("RETURN 1 AS ok"))
-                .await?;
-            while stream.next().await?.is_some() {}
-            Ok::<_, GraphError>(())
+            self.on(Access::Read, |graph| async move {
+                let mut stream = graph.execute(neo4rs::query("RETURN 1 AS ok")).await?;
+                while stream.next().await?.is_some() {}
+                Ok(())
+            })
+            .await
         };
         tokio::time::timeout(timeout, again_if_connection_failed(once))
             .await
@@ -293,10 +281,13 @@ impl GraphClient {
     /// under the upkeep limit rather than the (possibly short) query limit.
     pub(crate) async fn run_unchecked(&self, query: Query) -> Result<(), GraphError> {
         let timeout = self.inner.settings.upkeep_timeout();
-        tokio::time::timeout(timeout, self.inner.graph.run(query))
+        let work = self.on(Access::Write, |graph| async move {
+            graph.run(query).await?;
+            Ok(())
+        });
+        tokio::time::timeout(timeout, work)
             .await
-            .map_err(|_| GraphError::Timeout(timeout))??;
-        Ok(())
+            .map_err(|_| GraphError::Timeout(timeout))?
     }
 
     /// Runs write statements in one transaction: all of them or none. A transaction that
@@ -309,14 +300,14 @@ impl GraphClient {
         let timeout = self.inner.settings.query_timeout() * (queries.len() as u32).max(1);
         let mut attempt = 0;
         loop {
-            let work = async {
-                let mut txn = self.inner.graph.start_txn().await?;
+            let work = self.on(Access::Write, |graph| async move {
+                let mut txn = graph.start_txn().await?;
                 for q in queries.iter().cloned() {
                     txn.run(q).await?;
                 }
                 txn.commit().await?;
                 Ok(())
-            };
+            });
             let result = tokio::time::timeout(timeout, work)
                 .await
                 .map_err(|_| GraphError::Timeout(timeout))
@@ -340,27 +331,26 @@ impl GraphClient {
         self.inner.statements.fetch_add(1, Ordering::Relaxed);
         let timeout = self.inner.settings.query_timeout();
         let started = Instant::now();
-        let once = |query: Query| async move {
-            let mut stream = if write {
-                self.inner.graph.execute(query).await?
-            } else {
-                self.inner.graph.execute_read(query).await?
-            };
-            let answered = started.elapsed();
-            let mut out = Vec::new();
-            while let Some(row) = stream.next().await? {
-                out.push(row.to::<T>()?);
-            }
-            // What each statement cost, to explain a slow page: until Neo4j answered
-            // (connection, planning, the first rows) and in all.
-            tracing::debug!(
-                rows = std::any::type_name::<T>(),
-                count = out.len(),
-                answered_ms = answered.as_secs_f64() * 1e3,
-                elapsed_ms = started.elapsed().as_secs_f64() * 1e3,
-                "statement"
-            );
-            Ok::<_, GraphError>(out)
+        let access = if write { Access::Write } else { Access::Read };
+        let once = |query: Query| {
+            self.on(access, move |graph| async move {
+                let mut stream = graph.execute(query).await?;
+                let answered = started.elapsed();
+                let mut out = Vec::new();
+                while let Some(row) = stream.next().await? {
+                    out.push(row.to::<T>()?);
+                }
+                // What each statement cost, to explain a slow page: until Neo4j answered
+                // (connection, planning, the first rows) and in all.
+                tracing::debug!(
+                    rows = std::any::type_name::<T>(),
+                    count = out.len(),
+                    answered_ms = answered.as_secs_f64() * 1e3,
+                    elapsed_ms = started.elapsed().as_secs_f64() * 1e3,
+                    "statement"
+                );
+                Ok(out)
+            })
         };
         // Boxed: the retry doubles the statement's future, and every resolver's future
         // holds one.
@@ -370,6 +360,34 @@ impl GraphClient {
             .await
             .map_err(|_| GraphError::Timeout(timeout))?
             .map_err(|e: GraphError| e.with_limit(timeout))
+    }
+}
+
+impl GraphClient {
+    /// Runs `work` on the pool for `access` and tells the pools how it ended (see
+    /// [`Pools::done`]). Boxed: every statement's future holds one, and every resolver's
+    /// future holds those.
+    fn on<'a, T, W>(
+        &'a self,
+        access: Access,
+        work: impl FnOnce(neo4rs::Graph) -> W + Send + 'a,
+    ) -> Pin<Box<dyn Future<Output = Result<T, GraphError>> + Send + 'a>>
+    where
+        W: Future<Output = Result<T, GraphError>> + Send + 'a,
+        T: Send + 'a,
+    {
+        Box::pin(async move {
+            let picked = self.inner.pools.pick(access).await?;
+            let result = work(picked.graph.clone()).await;
+            self.inner.pools.done(&picked, access, &result);
+            result
+        })
+    }
+
+    /// How many servers the routing table names in each role; `None` for a `bolt://`
+    /// URI, which names the one server.
+    pub fn routing(&self) -> Option<RoutingState> {
+        self.inner.pools.routing()
     }
 }
 

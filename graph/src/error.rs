@@ -68,7 +68,10 @@ impl GraphError {
             GraphError::Timeout(Duration::ZERO)
         } else if code.starts_with("Neo.TransientError.Transaction") {
             GraphError::Conflict { code, message }
-        } else if code.starts_with("Neo.TransientError") || code.contains("Security") {
+        } else if code.starts_with("Neo.TransientError")
+            || code.contains("Security")
+            || is_not_the_leader(&code)
+        {
             GraphError::Unavailable {
                 reason: format!("{code}: {message}"),
             }
@@ -82,6 +85,14 @@ impl GraphError {
 /// (`db.memory.transaction.max`) or the shared pool (`dbms.memory.transaction.total.max`).
 fn is_memory_guard(code: &str) -> bool {
     code.contains("OutOfMemory") || code.contains("MemoryLimit")
+}
+
+/// Neo4j's codes for a write sent to a server that is no longer (or never was) the
+/// cluster's leader: the routing table is out of date, which is an outage of that server
+/// for writes, not a bad query.
+fn is_not_the_leader(code: &str) -> bool {
+    code == "Neo.ClientError.Cluster.NotALeader"
+        || code == "Neo.ClientError.General.ForbiddenOnReadOnlyDatabase"
 }
 
 /// Neo4j's codes for a transaction stopped by its own timeout (`db.transaction.timeout`

@@ -7,6 +7,7 @@ pub mod import;
 mod migrations;
 mod model;
 pub(crate) mod queries;
+mod routing;
 mod settings;
 pub mod vocab;
 
@@ -37,6 +38,7 @@ pub use queries::profiles::{CategoryMonth, ProfileScope, RepeatVictim};
 pub use queries::review::LinkDecisionRow;
 pub use queries::warm::WarmUp;
 pub use queries::workspace::{AlertRow, SavedSearchRow, StandingCounts, WatchRow};
+pub use routing::RoutingState;
 pub use settings::GraphSettings;
 pub use toex_extract::{identifiers, names};
 pub use toex_scope::Scope;

@@ -31,6 +31,11 @@ pub struct GraphSettings {
     pub max_connections: usize,
     /// How often the connectivity monitor probes Neo4j while it is down, in milliseconds.
     pub retry_interval_ms: u64,
+    /// With a `neo4j://` URI (a cluster, reads spread over its readers): for this many
+    /// milliseconds after one of this process's writes, its reads go to the leader, which
+    /// has that write (a reader may not have applied it yet, and the stable Bolt driver
+    /// carries no bookmarks to wait for it). 0 sends every read to a reader.
+    pub read_own_writes_ms: u64,
     /// Whether `toex serve` plans the analysts' page queries in the background each time
     /// Neo4j comes up, so the first page after a start does not wait for Cypher planning.
     pub warm_plans: bool,
@@ -45,6 +50,7 @@ impl Default for GraphSettings {
             query_timeout_ms: 10_000,
             max_connections: 16,
             retry_interval_ms: 1_000,
+            read_own_writes_ms: 2_000,
             warm_plans: true,
         }
     }

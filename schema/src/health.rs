@@ -89,6 +89,18 @@ pub struct Neo4jHealth {
     /// Whether the queries behind the analysts' pages have been planned since Neo4j
     /// last came up (until then, the first of each page waits for Cypher planning).
     pub plans_warmed: bool,
+    /// For a `neo4j://` URI (a cluster): how many servers its last routing table named
+    /// in each role. Absent for `bolt://`, which names the one server.
+    pub routing: Option<Neo4jRouting>,
+}
+
+/// Counts only: the servers' addresses are not for an unauthenticated `/health`.
+#[derive(Debug, Clone, Copy, SimpleObject, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Neo4jRouting {
+    pub routers: u32,
+    pub readers: u32,
+    pub writers: u32,
 }
 
 #[derive(Debug, Clone, SimpleObject, Serialize)]
@@ -119,24 +131,32 @@ pub struct TranslationHealth {
 /// current).
 pub fn health(services: &Services) -> Health {
     let plans_warmed = services.graph.plans_warmed();
+    let routing = services.graph.routing().map(|r| Neo4jRouting {
+        routers: r.routers as u32,
+        readers: r.readers as u32,
+        writers: r.writers as u32,
+    });
     let neo4j = match services.graph.connectivity() {
         Connectivity::Up { since } => Neo4jHealth {
             reachable: true,
             error: None,
             since: Some(since),
             plans_warmed,
+            routing,
         },
         Connectivity::Down { reason, since } => Neo4jHealth {
             reachable: false,
             error: Some(reason),
             since: Some(since),
             plans_warmed,
+            routing,
         },
         Connectivity::Connecting => Neo4jHealth {
             reachable: false,
             error: Some("connecting".to_owned()),
             since: None,
             plans_warmed,
+            routing,
         },
     };
     let replication = services.replication.as_ref().map(|r| {

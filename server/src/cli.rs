@@ -339,7 +339,8 @@ pub struct ServeArgs {
     /// Listen address, e.g. 127.0.0.1:8080 (port 0 picks a free port).
     #[arg(long)]
     pub listen: Option<String>,
-    /// Bolt URI of Neo4j.
+    /// Neo4j's URI: bolt://host:7687 for one server, neo4j://member:7687 (or neo4j+s://)
+    /// for a cluster or Aura, routed by its routing table.
     #[arg(long)]
     pub neo4j_uri: Option<String>,
     /// Directory of the search index.

@@ -1,6 +1,7 @@
 //! Neo4j outages: toex starts without Neo4j, serves search while it is away, answers
 //! GRAPH_UNAVAILABLE for graph queries, holds an ingest job's files until the graph has
-//! them, and recovers by itself when Neo4j returns.
+//! them, and recovers by itself when Neo4j returns — over a direct `bolt://` connection
+//! and over `neo4j://` routing (the routing table asked for again after the outage).
 
 use std::time::Duration;
 
@@ -31,6 +32,45 @@ async fn assert_graph_unavailable_but_search_works(app: &TestApp, word: &str) {
     assert!(health["neo4j"]["error"].is_string(), "{health}");
 }
 
+/// The routed instance: its graph unavailable too (no router gives a table).
+async fn assert_routed_graph_unavailable(app: &TestApp) {
+    let graph = app.graphql(PERSON, json!({ "id": unique("p") })).await;
+    assert_eq!(error_code(&graph), Some("GRAPH_UNAVAILABLE"), "{graph}");
+    assert!(
+        !graph.to_string().contains("127.0.0.1"),
+        "the routers' addresses must not leak: {graph}"
+    );
+    let health = app.health().await;
+    assert_eq!(health["status"], "DEGRADED");
+    assert!(health["neo4j"]["error"].is_string(), "{health}");
+}
+
+/// The routed instance reads (through a reader) and writes (through the leader), and
+/// `/health` counts the servers of the table a single Neo4j gives: itself in each role.
+async fn assert_routed_graph_answers(app: &TestApp) {
+    assert_graph_answers(app).await;
+    let ingest = app
+        .graphql(
+            "mutation { ingestText(input: {title: \"r\", text: \"the van left the depot\", force: \"WYP\"}) { graphLinked } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        ingest["data"]["ingestText"]["graphLinked"], true,
+        "{ingest}"
+    );
+    let routing = &app.health().await["neo4j"]["routing"];
+    assert_eq!(
+        (
+            &routing["routers"],
+            &routing["readers"],
+            &routing["writers"]
+        ),
+        (&json!(1), &json!(1), &json!(1)),
+        "{routing}"
+    );
+}
+
 async fn assert_graph_answers(app: &TestApp) {
     let graph = app.graphql(PERSON, json!({ "id": unique("p") })).await;
     assert!(graph["errors"].is_null(), "{graph}");
@@ -45,7 +85,10 @@ async fn starts_degraded_without_neo4j_then_survives_an_outage_and_recovers() {
 
     // 1. Neo4j is not there at start-up: toex starts anyway.
     let app = TestApp::spawn_with_neo4j(&format!("bolt://127.0.0.1:{port}")).await;
+    let routed = TestApp::spawn_with_neo4j(&format!("neo4j://127.0.0.1:{port}")).await;
     app.wait_for_neo4j(false, WAIT).await;
+    routed.wait_for_neo4j(false, WAIT).await;
+    assert_routed_graph_unavailable(&routed).await;
     let ingest = app
         .graphql(
             "mutation { ingestText(input: {title: \"n\", text: \"rendezvous at the canal bridge\", force: \"WYP\"}) { id graphLinked } }",
@@ -84,6 +127,8 @@ async fn starts_degraded_without_neo4j_then_survives_an_outage_and_recovers() {
     .unwrap();
     app.wait_for_neo4j(true, WAIT).await;
     assert_graph_answers(&app).await;
+    routed.wait_for_neo4j(true, WAIT).await;
+    assert_routed_graph_answers(&routed).await;
     let deadline = std::time::Instant::now() + WAIT;
     let linked = loop {
         let state = job(&app.client, &url, &id).await;
@@ -111,6 +156,8 @@ async fn starts_degraded_without_neo4j_then_survives_an_outage_and_recovers() {
     .unwrap();
     app.wait_for_neo4j(false, WAIT).await;
     assert_graph_unavailable_but_search_works(&app, "canal").await;
+    routed.wait_for_neo4j(false, WAIT).await;
+    assert_routed_graph_unavailable(&routed).await;
 
     // 4. Neo4j comes back on the same port and data: toex recovers without a restart.
     let neo4j = tokio::task::spawn_blocking(move || {
@@ -121,7 +168,10 @@ async fn starts_degraded_without_neo4j_then_survives_an_outage_and_recovers() {
     .unwrap();
     app.wait_for_neo4j(true, WAIT).await;
     assert_graph_answers(&app).await;
+    routed.wait_for_neo4j(true, WAIT).await;
+    assert_routed_graph_answers(&routed).await;
 
     app.stop().await;
+    routed.stop().await;
     drop(neo4j);
 }

@@ -299,6 +299,59 @@ fn each_window_is_heard_in_its_own_language() {
     assert!(t.language_probability > 0.5, "{}", t.language_probability);
 }
 
+/// Regression: speech that ran past a window's 30 s without a pause lost the sentence
+/// before the cut: Whisper ends a window early when a sentence runs close to its end
+/// (expecting to be given the rest from its last timestamp on), and windows cut in
+/// advance around speech went on after the cut, so the sentence was in neither.
+#[test]
+fn speech_running_past_a_window_loses_no_sentence_at_the_cut() {
+    let sentences = [
+        "The analyst opened the file at nine in the morning and read the statement again.",
+        "The witness said that a white van had stopped outside the launderette on Bradford \
+         Road twice a week since the spring, always after dark, and that two young women had \
+         been taken from the flat above the shop to a car park near the canal.",
+        "She remembered the first letters of the number plate, the colour of the driver's \
+         jacket and the name of the takeaway on the corner.",
+        "She said the driver spoke on the phone in a language she did not know, and that the \
+         same phone number was written on a card in the window of the shop.",
+        "The analyst wrote the details on the board and asked the team to check the cameras \
+         on the ring road for the nights the witness had named.",
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("speech.wav");
+    let status = std::process::Command::new("espeak-ng")
+        .args(["-v", "en", "-s", "160", "-w"])
+        .arg(&path)
+        .arg(sentences.join(" "))
+        .status()
+        .expect("espeak-ng (scripts/setup.sh --test installs it)");
+    assert!(status.success());
+    let t = run(
+        base(),
+        &path,
+        &TranscribeOptions {
+            beam: 1,
+            ..Default::default()
+        },
+    );
+    assert!(t.duration > 35.0, "past one window: {}", t.duration);
+    let heard = words(&t.text());
+    for key in [
+        "read the statement",
+        "bradford road",
+        "near the canal",
+        "the takeaway on the corner",
+        // The sentence that was lost: it ends at the first window's cut.
+        "driver spoke on the phone",
+        "written on a card",
+        "check the cameras",
+    ] {
+        assert!(heard.contains(key), "{key:?} missing from {heard:?}");
+    }
+    // Each segment once, in order.
+    assert!(t.segments.windows(2).all(|w| w[0].end <= w[1].start + 0.5), "{:?}", t.segments);
+}
+
 /// Windows of different lengths decoded together end at different steps; one that ended
 /// leaves the batch (its state freed) and the others go on exactly as they would alone.
 #[test]

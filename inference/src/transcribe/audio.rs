@@ -1,8 +1,7 @@
 //! Audio in: any container and codec symphonia reads (wav, mp3, flac, ogg/vorbis,
 //! m4a/aac), and Opus in Ogg (symphonia demuxes it, the pure-Rust `opus-decoder` decodes
-//! it straight to 16 kHz), decoded to 16 kHz mono f32 with a windowed-sinc resampler, and cut into
-//! windows of at most 30 s around speech, so silence is skipped and every window keeps
-//! its place in the recording.
+//! it straight to 16 kHz), decoded to 16 kHz mono f32 with a windowed-sinc resampler (cut into windows
+//! around speech by `windows`).
 
 use std::io::Cursor;
 
@@ -396,70 +395,6 @@ fn kernel(x: f64, cutoff: f64, half_width: f64) -> f64 {
     cutoff * sinc * window
 }
 
-/// A stretch of the recording Whisper reads at once (at most 30 s).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Window {
-    /// First sample.
-    pub start: usize,
-    /// One past the last sample.
-    pub end: usize,
-}
-
-/// Energy frames: 20 ms.
-const FRAME: usize = SAMPLE_RATE / 50;
-
-/// Speech windows of `samples`: frames louder than the floor (−45 dBFS, or a tenth of the
-/// recording's loud level, whichever is higher) are speech, padded by 0.3 s; pauses shorter
-/// than 2 s are kept; stretches longer than 30 s are cut at their quietest frame in the
-/// last 3 s before the limit.
-pub fn speech_windows(samples: &[f32]) -> Vec<Window> {
-    let frames: Vec<f32> = samples
-        .chunks(FRAME)
-        .map(|c| (c.iter().map(|s| s * s).sum::<f32>() / c.len() as f32).sqrt())
-        .collect();
-    if frames.is_empty() {
-        return Vec::new();
-    }
-    let mut sorted = frames.clone();
-    sorted.sort_by(f32::total_cmp);
-    let loud = sorted[(sorted.len() * 95 / 100).min(sorted.len() - 1)];
-    let floor = (loud * 0.1).max(10f32.powf(-45.0 / 20.0));
-    let pad = 15; // frames (0.3 s)
-    let gap = 100; // frames (2 s)
-    let mut spans: Vec<(usize, usize)> = Vec::new();
-    for (i, &e) in frames.iter().enumerate() {
-        if e < floor {
-            continue;
-        }
-        let (s, t) = (i.saturating_sub(pad), (i + 1 + pad).min(frames.len()));
-        match spans.last_mut() {
-            Some(last) if s <= last.1 + gap => last.1 = last.1.max(t),
-            _ => spans.push((s, t)),
-        }
-    }
-    let max = WINDOW_SAMPLES / FRAME;
-    let search = 3 * SAMPLE_RATE / FRAME;
-    let mut windows = Vec::new();
-    for (mut s, t) in spans {
-        while t - s > max {
-            let cut = (s + max - search..s + max)
-                .min_by(|&a, &b| frames[a].total_cmp(&frames[b]))
-                .unwrap_or(s + max);
-            windows.push((s, cut.max(s + 1)));
-            s = cut.max(s + 1);
-        }
-        windows.push((s, t));
-    }
-    windows
-        .into_iter()
-        .map(|(s, t)| Window {
-            start: s * FRAME,
-            end: (t * FRAME).min(samples.len()),
-        })
-        .filter(|w| w.end > w.start)
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -534,25 +469,5 @@ mod tests {
         );
         let long = decode(full, Some("wav"), 1).unwrap_err();
         assert_eq!(long, AudioError::TooLong { limit_s: 1 });
-    }
-
-    #[test]
-    fn silence_is_skipped_and_long_speech_is_cut_under_30_s() {
-        let mut s = vec![0f32; 10 * SAMPLE_RATE];
-        s.extend(
-            (0..70 * SAMPLE_RATE).map(|i| {
-                (i as f32 * 0.05).sin() * 0.3 * if (i / 8000) % 9 == 0 { 0.0 } else { 1.0 }
-            }),
-        );
-        s.extend(vec![0f32; 20 * SAMPLE_RATE]);
-        let w = speech_windows(&s);
-        assert!(w.len() >= 3, "{w:?}");
-        assert!(w.iter().all(|w| w.end - w.start <= WINDOW_SAMPLES));
-        let first = w.first().unwrap().start as f32 / SAMPLE_RATE as f32;
-        let last = w.last().unwrap().end as f32 / SAMPLE_RATE as f32;
-        // Speech starts at 10.5 s (the pattern opens with half a second of silence), padded by 0.3 s.
-        assert!((10.1..10.3).contains(&first), "{first}");
-        assert!((80.0..80.5).contains(&last), "{last}");
-        assert!(speech_windows(&vec![0f32; 3600 * SAMPLE_RATE / 10]).is_empty());
     }
 }

@@ -8,6 +8,7 @@ pub mod decode;
 pub mod mel;
 pub mod model;
 pub mod tokenizer;
+pub mod windows;
 
 use std::path::Path;
 
@@ -23,6 +24,7 @@ use crate::InferenceError;
 use decode::{DecodeOptions, Decoder, Rules};
 use mel::{FRAMES, MelFrontEnd};
 use tokenizer::WhisperTokenizer;
+use windows::Window;
 
 /// The engine named in provenance.
 pub const ENGINE: &str = "whisper-candle";
@@ -172,7 +174,8 @@ impl Whisper {
         opts: &TranscribeOptions,
         progress: &mut dyn FnMut(f64, f64),
     ) -> Result<Transcript, InferenceError> {
-        let windows = audio::speech_windows(&audio.samples);
+        let speech_level = windows::Speech::of(&audio.samples);
+        let windows = speech_level.windows();
         let rate = audio::SAMPLE_RATE as f64;
         let speech: f64 = windows
             .iter()
@@ -213,66 +216,78 @@ impl Whisper {
         let mut segments = Vec::new();
         let mut done = 0.0;
         let run = |e: candle_core::Error| InferenceError::Model(crate::error::first_line(e));
-        for batch in windows.chunks(opts.batch.max(1)) {
-            let mut features = Vec::with_capacity(batch.len() * self.mel.n_mels() * FRAMES);
-            for w in batch {
-                features.extend(self.mel.window(&audio.samples[w.start..w.end]));
-            }
-            let mel = Tensor::from_vec(
-                features,
-                (batch.len(), self.mel.n_mels(), FRAMES),
-                self.model.device(),
-            )
-            .map_err(run)?;
-            let clock = std::time::Instant::now();
-            let encoded = self.model.encode(&mel).map_err(run)?;
-            let encode_ms = clock.elapsed().as_millis();
-            let out = decoder
-                .run(&encoded, given.as_deref(), &dopts)
-                .map_err(run)?;
-            tracing::debug!(
-                windows = batch.len(),
-                encode_ms,
-                decode_ms = clock.elapsed().as_millis() - encode_ms,
-                tokens = out.windows.iter().map(|w| w.tokens.len()).sum::<usize>(),
-                "speech batch"
-            );
-            for (i, (w, d)) in batch.iter().zip(out.windows).enumerate() {
-                let (code, sure) = d.language.clone().unwrap_or_else(|| ("en".to_owned(), 1.0));
-                let d = if opts.fallback {
-                    let seed = w.start as u64;
-                    self.fall_back(&encoded, i, d, Some(&code), &decoder, &dopts, seed)
-                        .map_err(run)?
-                } else {
-                    d
-                };
-                let avg = d.avg_logprob();
-                if d.no_speech_prob > opts.no_speech_threshold && avg < opts.logprob_threshold {
-                    continue;
+        // The windows, then once the speech Whisper left out at their ends.
+        let (mut pending, mut tails, mut again) = (windows, Vec::new(), false);
+        while !pending.is_empty() {
+            for batch in pending.chunks(opts.batch.max(1)) {
+                let mut features = Vec::with_capacity(batch.len() * self.mel.n_mels() * FRAMES);
+                for w in batch {
+                    features.extend(self.mel.window(&audio.samples[w.start..w.end]));
                 }
-                let offset = w.start as f64 / rate;
-                let seconds = (w.end - w.start) as f64 / rate;
-                let tally = heard.entry(code.clone()).or_default();
-                *tally = (tally.0 + seconds, tally.1 + sure, tally.2 + 1);
-                for p in decode::pieces(&d.tokens, self.tokenizer.specials.timestamp_begin, seconds)
-                {
-                    let text = self.tokenizer.decode(&p.tokens).trim().to_owned();
-                    if text.is_empty() {
+                let mel = Tensor::from_vec(
+                    features,
+                    (batch.len(), self.mel.n_mels(), FRAMES),
+                    self.model.device(),
+                )
+                .map_err(run)?;
+                let clock = std::time::Instant::now();
+                let encoded = self.model.encode(&mel).map_err(run)?;
+                let encode_ms = clock.elapsed().as_millis();
+                let out = decoder
+                    .run(&encoded, given.as_deref(), &dopts)
+                    .map_err(run)?;
+                tracing::debug!(
+                    windows = batch.len(),
+                    encode_ms,
+                    decode_ms = clock.elapsed().as_millis() - encode_ms,
+                    tokens = out.windows.iter().map(|w| w.tokens.len()).sum::<usize>(),
+                    "speech batch"
+                );
+                for (i, (w, d)) in batch.iter().zip(out.windows).enumerate() {
+                    let (code, sure) = d.language.clone().unwrap_or_else(|| ("en".to_owned(), 1.0));
+                    let d = if opts.fallback {
+                        let seed = w.start as u64;
+                        self.fall_back(&encoded, i, d, Some(&code), &decoder, &dopts, seed)
+                            .map_err(run)?
+                    } else {
+                        d
+                    };
+                    let avg = d.avg_logprob();
+                    if d.no_speech_prob > opts.no_speech_threshold && avg < opts.logprob_threshold {
                         continue;
                     }
-                    segments.push(Segment {
-                        start: round_ms(offset + p.start),
-                        end: round_ms(offset + p.end),
-                        text,
-                        avg_logprob: avg,
-                        no_speech_prob: d.no_speech_prob,
-                        language: code.clone(),
-                    });
+                    let offset = w.start as f64 / rate;
+                    let seconds = (w.end - w.start) as f64 / rate;
+                    let tally = heard.entry(code.clone()).or_default();
+                    *tally = (tally.0 + seconds, tally.1 + sure, tally.2 + 1);
+                    let pieces =
+                        decode::pieces(&d.tokens, self.tokenizer.specials.timestamp_begin, seconds);
+                    if !again && let Some(tail) = left_out(w, &pieces, &speech_level) {
+                        tails.push(tail);
+                    }
+                    for p in pieces {
+                        let text = self.tokenizer.decode(&p.tokens).trim().to_owned();
+                        if text.is_empty() {
+                            continue;
+                        }
+                        segments.push(Segment {
+                            start: round_ms(offset + p.start),
+                            end: round_ms(offset + p.end),
+                            text,
+                            avg_logprob: avg,
+                            no_speech_prob: d.no_speech_prob,
+                            language: code.clone(),
+                        });
+                    }
+                    if !again {
+                        done += seconds;
+                    }
                 }
-                done += seconds;
+                progress(done, speech);
             }
-            progress(done, speech);
+            (pending, again) = (std::mem::take(&mut tails), true);
         }
+        segments.sort_by(|a, b| a.start.total_cmp(&b.start));
         let (language, language_probability) = heard
             .into_iter()
             .max_by(|a, b| a.1.0.total_cmp(&b.1.0))
@@ -335,6 +350,22 @@ impl Whisper {
         }
         Ok(current)
     }
+}
+
+/// The end of window `w` that Whisper left out: its last segment ends more than a
+/// second before the window does, and at least half a second of what follows is speech.
+/// Whisper drops a sentence that runs close to the end of its window (it ends the
+/// window early and expects the next to start from its last timestamp, which windows cut
+/// in advance around speech do not); decoded again on its own, that sentence is kept.
+fn left_out(w: &Window, pieces: &[decode::Piece], speech: &windows::Speech) -> Option<Window> {
+    let last = pieces.last()?;
+    let from = w.start + (last.end * audio::SAMPLE_RATE as f64) as usize;
+    (from + audio::SAMPLE_RATE < w.end && speech.seconds_within(from, w.end) >= 0.5).then_some(
+        Window {
+            start: from,
+            end: w.end,
+        },
+    )
 }
 
 fn round_ms(s: f64) -> f64 {

@@ -8,6 +8,8 @@
 pub struct Hypothesis {
     pub tokens: Vec<u32>,
     pub score: f32,
+    /// The score after each token: its own log-probability is the step from the last.
+    pub scores: Vec<f32>,
 }
 
 impl Hypothesis {
@@ -41,6 +43,9 @@ pub struct BeamPolicy {
     pub end: u32,
     /// The token fed to a row that holds no hypothesis (it is decoded and ignored).
     pub filler: u32,
+    /// Whether hypotheses keep the score after each token (`Hypothesis::scores`; empty
+    /// otherwise, costing nothing).
+    pub token_scores: bool,
 }
 
 /// The rows a step keeps (each new row's parent, in the previous step's row order) and
@@ -68,6 +73,7 @@ impl BeamSearch {
         let start = Hypothesis {
             tokens: Vec::new(),
             score: 0.0,
+            scores: Vec::new(),
         };
         Self {
             policy,
@@ -98,6 +104,7 @@ impl BeamSearch {
             settle,
             end,
             filler,
+            token_scores,
         } = self.policy;
         let mut advance = Advance {
             rows: Vec::with_capacity(self.rows()),
@@ -121,18 +128,33 @@ impl BeamSearch {
             // (hypothesis, parent row, token)
             let mut next: Vec<(Hypothesis, u32, u32)> = Vec::with_capacity(k);
             for (score, j, t) in candidates {
-                let mut tokens = live[j].tokens.clone();
+                let (mut tokens, mut scores) = (live[j].tokens.clone(), live[j].scores.clone());
                 let last = tokens.len() + 1 >= self.limits[source];
                 if t == end || last {
                     if t != end {
                         tokens.push(t);
+                        if token_scores {
+                            scores.push(score);
+                        }
                     }
                     if room(ended) {
-                        ended.push(Hypothesis { tokens, score });
+                        ended.push(Hypothesis {
+                            tokens,
+                            score,
+                            scores,
+                        });
                     }
                 } else if next.len() < k {
                     tokens.push(t);
-                    next.push((Hypothesis { tokens, score }, (source * k + j) as u32, t));
+                    if token_scores {
+                        scores.push(score);
+                    }
+                    let h = Hypothesis {
+                        tokens,
+                        score,
+                        scores,
+                    };
+                    next.push((h, (source * k + j) as u32, t));
                 }
                 if next.len() == k && (!last || !room(ended)) {
                     break;
@@ -189,6 +211,7 @@ impl BeamSearch {
                     .unwrap_or(Hypothesis {
                         tokens: Vec::new(),
                         score: 0.0,
+                        scores: Vec::new(),
                     })
             })
             .collect()
@@ -225,6 +248,7 @@ mod tests {
             settle: Settle::WhenKEnded,
             end: 0,
             filler: 0,
+            token_scores: false,
         }
     }
 
@@ -274,6 +298,20 @@ mod tests {
         let best = run(policy(2), 10);
         assert_eq!(best[0].tokens, vec![2]);
         assert!((best[0].score - (0.4f32 * 0.9).ln()).abs() < 1e-6);
+    }
+
+    #[test]
+    fn token_scores_are_kept_only_when_asked_for_and_sum_to_the_score() {
+        assert!(run(policy(2), 10)[0].scores.is_empty());
+        let best = run(
+            BeamPolicy {
+                token_scores: true,
+                ..policy(2)
+            },
+            10,
+        );
+        // One token (2) before the end: its score after it is its own log-probability.
+        assert_eq!(best[0].scores, vec![0.4f32.ln()]);
     }
 
     #[test]

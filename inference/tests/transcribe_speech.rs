@@ -349,7 +349,11 @@ fn speech_running_past_a_window_loses_no_sentence_at_the_cut() {
         assert!(heard.contains(key), "{key:?} missing from {heard:?}");
     }
     // Each segment once, in order.
-    assert!(t.segments.windows(2).all(|w| w[0].end <= w[1].start + 0.5), "{:?}", t.segments);
+    assert!(
+        t.segments.windows(2).all(|w| w[0].end <= w[1].start + 0.5),
+        "{:?}",
+        t.segments
+    );
 }
 
 /// Windows of different lengths decoded together end at different steps; one that ended

@@ -26,6 +26,8 @@ pub const TIME_PRECISION: f64 = 0.02;
 pub struct Decoded {
     /// Sampled tokens (timestamps included, the end token not).
     pub tokens: Vec<u32>,
+    /// Each token's log-probability.
+    pub logprobs: Vec<f32>,
     pub sum_logprob: f32,
     pub no_speech_prob: f32,
     /// The language the window was decoded in and its probability (1 when given);
@@ -39,6 +41,10 @@ impl Decoded {
         self.sum_logprob / (self.tokens.len() + 1) as f32
     }
 }
+
+/// A window's tokens with each one's log-probability, and their sum (the end's
+/// included).
+type Sampled = ((Vec<u32>, Vec<f32>), f32);
 
 /// Logit rules for one vocabulary.
 pub struct Rules {
@@ -248,8 +254,9 @@ impl Decoder<'_> {
                 .zip(no_speech)
                 .zip(languages)
                 .map(
-                    |(((tokens, sum_logprob), no_speech_prob), language)| Decoded {
+                    |((((tokens, logprobs), sum_logprob), no_speech_prob), language)| Decoded {
                         tokens,
+                        logprobs,
                         sum_logprob,
                         no_speech_prob,
                         language,
@@ -310,12 +317,12 @@ impl Decoder<'_> {
         offset: usize,
         max_tokens: usize,
         opts: &DecodeOptions,
-    ) -> candle_core::Result<Vec<(Vec<u32>, f32)>> {
+    ) -> candle_core::Result<Vec<Sampled>> {
         use rand::{Rng, SeedableRng};
         let n = logits.len();
         let eot = self.tokenizer.specials.eot;
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(opts.seed);
-        let mut out: Vec<(Vec<u32>, f32)> = vec![(Vec::new(), 0.0); n];
+        let mut out: Vec<Sampled> = vec![((Vec::new(), Vec::new()), 0.0); n];
         // The windows still decoding, in order: row j of `logits` and of the state is
         // window live[j]. A window that ended leaves the batch, its state freed.
         let mut live: Vec<usize> = (0..n).collect();
@@ -324,7 +331,7 @@ impl Decoder<'_> {
             // Positions in `live` of the windows that go on.
             let mut going_on = Vec::with_capacity(live.len());
             for (j, (l, &row)) in logits.iter_mut().zip(&live).enumerate() {
-                self.rules.apply(l, &out[row].0);
+                self.rules.apply(l, &out[row].0.0);
                 let (t, lp) = if opts.temperature > 0.0 {
                     sample(l, opts.temperature, rng.random::<f32>()).unwrap_or((eot, 0.0))
                 } else {
@@ -336,7 +343,8 @@ impl Decoder<'_> {
                 };
                 out[row].1 += lp;
                 if t != eot {
-                    out[row].0.push(t);
+                    out[row].0.0.push(t);
+                    out[row].0.1.push(lp);
                     next.push(t);
                     going_on.push(j as u32);
                 }
@@ -368,7 +376,7 @@ impl Decoder<'_> {
         offset: usize,
         max_tokens: usize,
         k: usize,
-    ) -> candle_core::Result<Vec<(Vec<u32>, f32)>> {
+    ) -> candle_core::Result<Vec<Sampled>> {
         let n = logits.len();
         let eot = self.tokenizer.specials.eot;
         let repeat: Vec<u32> = (0..n as u32)
@@ -384,6 +392,7 @@ impl Decoder<'_> {
                 settle: Settle::WhenKEnded,
                 end: eot,
                 filler: eot,
+                token_scores: true,
             },
             vec![max_tokens; n],
         );
@@ -406,7 +415,14 @@ impl Decoder<'_> {
         Ok(search
             .best()
             .into_iter()
-            .map(|h| (h.tokens, h.score))
+            .map(|h| {
+                let steps = h.scores.iter().scan(0.0, |before, &after| {
+                    let lp = after - *before;
+                    *before = after;
+                    Some(lp)
+                });
+                ((h.tokens, steps.collect()), h.score)
+            })
             .collect())
     }
 }
@@ -453,41 +469,52 @@ pub struct Piece {
     pub start: f64,
     pub end: f64,
     pub tokens: Vec<u32>,
+    /// The average log-probability of its words' tokens (0 where none was given).
+    pub logprob: f32,
 }
 
 /// Splits a window's tokens at its timestamps: text between a start and an end
 /// timestamp is one piece; text after the last timestamp runs to the window's end.
-pub fn pieces(tokens: &[u32], timestamp_begin: u32, window_seconds: f64) -> Vec<Piece> {
+/// `logprobs`: each token's log-probability, or empty.
+pub fn pieces(
+    tokens: &[u32],
+    logprobs: &[f32],
+    timestamp_begin: u32,
+    window_seconds: f64,
+) -> Vec<Piece> {
     let mut out = Vec::new();
     let mut start: Option<f64> = None;
     let mut last = 0.0;
     let mut text: Vec<u32> = Vec::new();
-    for &t in tokens {
+    let mut sum = 0.0;
+    let piece = |start: f64, end: f64, tokens: Vec<u32>, sum: f32| Piece {
+        start,
+        end: end.max(start),
+        logprob: sum / tokens.len().max(1) as f32,
+        tokens,
+    };
+    for (i, &t) in tokens.iter().enumerate() {
         if t >= timestamp_begin {
             let time = ((t - timestamp_begin) as f64 * TIME_PRECISION).min(window_seconds);
             if text.is_empty() {
                 start = Some(time);
             } else {
-                let s = start.unwrap_or(last);
-                out.push(Piece {
-                    start: s,
-                    end: time.max(s),
-                    tokens: std::mem::take(&mut text),
-                });
-                start = None;
+                out.push(piece(
+                    start.unwrap_or(last),
+                    time,
+                    std::mem::take(&mut text),
+                    sum,
+                ));
+                (start, sum) = (None, 0.0);
             }
             last = time;
         } else {
             text.push(t);
+            sum += logprobs.get(i).copied().unwrap_or(0.0);
         }
     }
     if !text.is_empty() {
-        let s = start.unwrap_or(last);
-        out.push(Piece {
-            start: s,
-            end: window_seconds.max(s),
-            tokens: text,
-        });
+        out.push(piece(start.unwrap_or(last), window_seconds, text, sum));
     }
     out
 }
@@ -501,7 +528,7 @@ mod tests {
         let tb = 100;
         let ts = |s: f64| tb + (s / TIME_PRECISION).round() as u32;
         let tokens = [ts(0.0), 1, 2, ts(1.2), ts(1.2), 3, ts(2.5), 4, 5];
-        let p = pieces(&tokens, tb, 10.0);
+        let p = pieces(&tokens, &[], tb, 10.0);
         assert_eq!(p.len(), 3);
         assert_eq!(
             (p[0].start, p[0].end, p[0].tokens.clone()),
@@ -515,7 +542,7 @@ mod tests {
             (p[2].start, p[2].end, p[2].tokens.clone()),
             (2.5, 10.0, vec![4, 5])
         );
-        assert!(pieces(&[ts(0.0)], tb, 3.0).is_empty());
+        assert!(pieces(&[ts(0.0)], &[], tb, 3.0).is_empty());
     }
 
     #[test]

@@ -216,76 +216,36 @@ impl Whisper {
         let mut segments = Vec::new();
         let mut done = 0.0;
         let run = |e: candle_core::Error| InferenceError::Model(crate::error::first_line(e));
-        // The windows, then once the speech Whisper left out at their ends.
-        let (mut pending, mut tails, mut again) = (windows, Vec::new(), false);
-        while !pending.is_empty() {
-            for batch in pending.chunks(opts.batch.max(1)) {
-                let mut features = Vec::with_capacity(batch.len() * self.mel.n_mels() * FRAMES);
-                for w in batch {
-                    features.extend(self.mel.window(&audio.samples[w.start..w.end]));
-                }
-                let mel = Tensor::from_vec(
-                    features,
-                    (batch.len(), self.mel.n_mels(), FRAMES),
-                    self.model.device(),
-                )
-                .map_err(run)?;
-                let clock = std::time::Instant::now();
-                let encoded = self.model.encode(&mel).map_err(run)?;
-                let encode_ms = clock.elapsed().as_millis();
-                let out = decoder
-                    .run(&encoded, given.as_deref(), &dopts)
-                    .map_err(run)?;
-                tracing::debug!(
-                    windows = batch.len(),
-                    encode_ms,
-                    decode_ms = clock.elapsed().as_millis() - encode_ms,
-                    tokens = out.windows.iter().map(|w| w.tokens.len()).sum::<usize>(),
-                    "speech batch"
-                );
-                for (i, (w, d)) in batch.iter().zip(out.windows).enumerate() {
-                    let (code, sure) = d.language.clone().unwrap_or_else(|| ("en".to_owned(), 1.0));
-                    let d = if opts.fallback {
-                        let seed = w.start as u64;
-                        self.fall_back(&encoded, i, d, Some(&code), &decoder, &dopts, seed)
-                            .map_err(run)?
-                    } else {
-                        d
-                    };
-                    let avg = d.avg_logprob();
-                    if d.no_speech_prob > opts.no_speech_threshold && avg < opts.logprob_threshold {
-                        continue;
-                    }
-                    let offset = w.start as f64 / rate;
-                    let seconds = (w.end - w.start) as f64 / rate;
-                    let tally = heard.entry(code.clone()).or_default();
-                    *tally = (tally.0 + seconds, tally.1 + sure, tally.2 + 1);
-                    let pieces =
-                        decode::pieces(&d.tokens, self.tokenizer.specials.timestamp_begin, seconds);
-                    if !again && let Some(tail) = left_out(w, &pieces, &speech_level) {
-                        tails.push(tail);
-                    }
-                    for p in pieces {
-                        let text = self.tokenizer.decode(&p.tokens).trim().to_owned();
-                        if text.is_empty() {
-                            continue;
-                        }
-                        segments.push(Segment {
-                            start: round_ms(offset + p.start),
-                            end: round_ms(offset + p.end),
-                            text,
-                            avg_logprob: avg,
-                            no_speech_prob: d.no_speech_prob,
-                            language: code.clone(),
-                        });
-                    }
-                    if !again {
-                        done += seconds;
-                    }
-                }
-                progress(done, speech);
+        let pass = Pass {
+            audio,
+            decoder: &decoder,
+            dopts: &dopts,
+            opts,
+        };
+        // Speech Whisper left out at a window's end: decoded again once the windows are done.
+        let mut tails = Vec::new();
+        for batch in windows.chunks(opts.batch.max(1)) {
+            let decoded = self.decode(&pass, batch, given.as_deref()).map_err(run)?;
+            for (w, d) in batch.iter().zip(decoded) {
+                let Some((pieces, code, sure)) = self.heard(&pass, w, &d) else {
+                    continue;
+                };
+                let seconds = (w.end - w.start) as f64 / rate;
+                let tally = heard.entry(code.clone()).or_default();
+                *tally = (tally.0 + seconds, tally.1 + sure, tally.2 + 1);
+                done += seconds;
+                tails.extend(left_out(w, &pieces, &speech_level));
+                self.segments(&mut segments, w, &d, pieces, &code);
             }
-            (pending, again) = (std::mem::take(&mut tails), true);
+            progress(done, speech);
+        }
+        for batch in tails.chunks(opts.batch.max(1)) {
+            let decoded = self.decode(&pass, batch, given.as_deref()).map_err(run)?;
+            for (w, d) in batch.iter().zip(decoded) {
+                if let Some((pieces, code, _)) = self.heard(&pass, w, &d) {
+                    self.segments(&mut segments, w, &d, pieces, &code);
+                }
+            }
         }
         segments.sort_by(|a, b| a.start.total_cmp(&b.start));
         let (language, language_probability) = heard
@@ -304,6 +264,114 @@ impl Whisper {
             segments,
             model: self.model_id.clone(),
         })
+    }
+}
+
+/// What one transcription's windows are decoded with.
+struct Pass<'a> {
+    audio: &'a Audio,
+    decoder: &'a Decoder<'a>,
+    dopts: &'a DecodeOptions,
+    opts: &'a TranscribeOptions,
+}
+
+impl Whisper {
+    /// Encodes and decodes `batch` in `language` (`None`: each window's own), with the
+    /// temperature fallback where it is on.
+    fn decode(
+        &self,
+        pass: &Pass,
+        batch: &[Window],
+        language: Option<&str>,
+    ) -> candle_core::Result<Vec<decode::Decoded>> {
+        let mut features = Vec::with_capacity(batch.len() * self.mel.n_mels() * FRAMES);
+        for w in batch {
+            features.extend(self.mel.window(&pass.audio.samples[w.start..w.end]));
+        }
+        let mel = Tensor::from_vec(
+            features,
+            (batch.len(), self.mel.n_mels(), FRAMES),
+            self.model.device(),
+        )?;
+        let clock = std::time::Instant::now();
+        let encoded = self.model.encode(&mel)?;
+        let encode_ms = clock.elapsed().as_millis();
+        let out = pass.decoder.run(&encoded, language, pass.dopts)?;
+        tracing::debug!(
+            windows = batch.len(),
+            encode_ms,
+            decode_ms = clock.elapsed().as_millis() - encode_ms,
+            tokens = out.windows.iter().map(|w| w.tokens.len()).sum::<usize>(),
+            "speech batch"
+        );
+        let mut decoded = Vec::with_capacity(batch.len());
+        for (i, (w, d)) in batch.iter().zip(out.windows).enumerate() {
+            decoded.push(if pass.opts.fallback {
+                let code = d.language.as_ref().map(|l| l.0.clone());
+                let seed = w.start as u64;
+                self.fall_back(
+                    &encoded,
+                    i,
+                    d,
+                    code.as_deref(),
+                    pass.decoder,
+                    pass.dopts,
+                    seed,
+                )?
+            } else {
+                d
+            });
+        }
+        Ok(decoded)
+    }
+
+    /// A decoded window's pieces with its language and the model's certainty of it;
+    /// `None` where the window is taken for silence.
+    fn heard(
+        &self,
+        pass: &Pass,
+        w: &Window,
+        d: &decode::Decoded,
+    ) -> Option<(Vec<decode::Piece>, String, f32)> {
+        let (code, sure) = d.language.clone().unwrap_or_else(|| ("en".to_owned(), 1.0));
+        if d.no_speech_prob > pass.opts.no_speech_threshold
+            && d.avg_logprob() < pass.opts.logprob_threshold
+        {
+            return None;
+        }
+        let seconds = (w.end - w.start) as f64 / audio::SAMPLE_RATE as f64;
+        let tb = self.tokenizer.specials.timestamp_begin;
+        Some((
+            decode::pieces(&d.tokens, &d.logprobs, tb, seconds),
+            code,
+            sure,
+        ))
+    }
+
+    /// Adds window `w`'s pieces to `segments`, at their place in the recording.
+    fn segments(
+        &self,
+        segments: &mut Vec<Segment>,
+        w: &Window,
+        d: &decode::Decoded,
+        pieces: Vec<decode::Piece>,
+        code: &str,
+    ) {
+        let offset = w.start as f64 / audio::SAMPLE_RATE as f64;
+        for p in pieces {
+            let text = self.tokenizer.decode(&p.tokens).trim().to_owned();
+            if text.is_empty() {
+                continue;
+            }
+            segments.push(Segment {
+                start: round_ms(offset + p.start),
+                end: round_ms(offset + p.end),
+                text,
+                avg_logprob: p.logprob,
+                no_speech_prob: d.no_speech_prob,
+                language: code.to_owned(),
+            });
+        }
     }
 }
 

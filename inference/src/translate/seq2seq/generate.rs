@@ -198,6 +198,7 @@ impl Seq2Seq {
                 settle: Settle::WhenKEndedAndNoneLiveBetter,
                 end: self.config.eos_token_id,
                 filler: self.config.pad_token_id,
+                token_scores: false,
             },
             limits,
         );

@@ -13,7 +13,20 @@ pub fn detect_language(text: &str) -> Option<String> {
             _ => None,
         };
     }
-    let code = match info.lang() {
+    Some(code(info.lang()))
+}
+
+/// The trigram model's best guess at the text's language with its confidence (0–1),
+/// however short the text: for a caller that confirms the guess another way.
+pub fn guess_language(text: &str) -> Option<(String, f64)> {
+    let sample: String = text.chars().take(4_000).collect();
+    let info = whatlang::detect(&sample)?;
+    Some((code(info.lang()), info.confidence()))
+}
+
+/// ISO 639-1 for the languages toex meets most, else whatlang's ISO 639-3.
+fn code(lang: whatlang::Lang) -> String {
+    let code = match lang {
         whatlang::Lang::Eng => "en",
         whatlang::Lang::Ara => "ar",
         whatlang::Lang::Pes => "fa",
@@ -30,9 +43,9 @@ pub fn detect_language(text: &str) -> Option<String> {
         whatlang::Lang::Ukr => "uk",
         whatlang::Lang::Ita => "it",
         whatlang::Lang::Nld => "nl",
-        other => return Some(other.code().to_owned()),
+        other => other.code(),
     };
-    Some(code.to_owned())
+    code.to_owned()
 }
 
 #[cfg(test)]
@@ -50,5 +63,11 @@ mod tests {
                 .as_deref(),
             Some("en")
         );
+        // A short Spanish line: no reliable answer, a guess with its confidence.
+        let line = "Nos vemos esta noche en la estación.";
+        assert_eq!(detect_language(line), None);
+        let (code, confidence) = guess_language(line).unwrap();
+        assert_eq!(code, "es");
+        assert!((0.2..0.9).contains(&confidence), "{confidence}");
     }
 }

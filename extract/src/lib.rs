@@ -12,7 +12,7 @@ pub mod names;
 mod patterns;
 
 pub use gazetteer::{Gazetteer, KnownPerson, MAX_CANDIDATES};
-pub use language::detect_language;
+pub use language::{detect_language, guess_language};
 pub use patterns::identifiers as find_identifiers;
 
 use serde::{Deserialize, Serialize};

@@ -356,6 +356,61 @@ fn speech_running_past_a_window_loses_no_sentence_at_the_cut() {
     );
 }
 
+/// Regression: a switch of language inside one window (English, Spanish, English with
+/// no pause between) was decoded under the window's language: the Spanish came out as
+/// Spanish words labelled English, its second half garbled ("Inistues la moscunto
+/// saltuerto para que cofer el dinero").
+#[test]
+fn a_switch_of_language_inside_a_window_is_heard_in_its_own_language() {
+    use toex_inference::transcribe::{Audio, decode_file};
+    let english = "Meet me at the petrol station on Leeds Road at ten tonight, and bring the \
+                   keys for the silver car.";
+    let en = espeak(english, "en");
+    let es = espeak(
+        "Nos vemos esta noche en la estación. El conductor espera con la llave delante de la \
+         casa, y después vamos juntos al puerto para recoger el dinero.",
+        "es",
+    );
+    let read = |dir: &tempfile::TempDir| decode_file(&dir.path().join("speech.wav"), 60).unwrap();
+    let (first, spanish) = (read(&en).samples, read(&es).samples);
+    let rate = 16_000.0;
+    let (from, to) = (
+        first.len() as f64 / rate,
+        (first.len() + spanish.len()) as f64 / rate,
+    );
+    let samples = [first.as_slice(), &spanish, &first].concat();
+    assert!(samples.len() < 30 * 16_000, "one window");
+    let t = base()
+        .transcribe(
+            &Audio { samples },
+            &TranscribeOptions::default(),
+            &mut |_, _| {},
+        )
+        .unwrap();
+    eprintln!("{:?}", t.segments);
+    let inside = |s: &toex_inference::transcribe::Segment| {
+        let middle = (s.start + s.end) / 2.0;
+        middle > from && middle < to
+    };
+    let (es, en): (Vec<_>, Vec<_>) = t.segments.iter().partition(|s| inside(s));
+    assert!(es.iter().all(|s| s.language == "es"), "{es:?}");
+    assert!(en.iter().all(|s| s.language == "en"), "{en:?}");
+    let said = |segs: &[&toex_inference::transcribe::Segment]| {
+        words(
+            &segs
+                .iter()
+                .map(|s| s.text.as_str())
+                .collect::<Vec<_>>()
+                .join(" "),
+        )
+    };
+    let (es, en) = (said(&es), said(&en));
+    for w in ["noche", "conductor", "después", "puerto", "dinero"] {
+        assert!(es.contains(w), "{w} missing from {es:?}");
+    }
+    assert_eq!(en.matches("petrol station").count(), 2, "{en:?}");
+}
+
 /// Windows of different lengths decoded together end at different steps; one that ended
 /// leaves the batch (its state freed) and the others go on exactly as they would alone.
 #[test]

@@ -7,12 +7,13 @@ pub mod audio;
 pub mod decode;
 pub mod mel;
 pub mod model;
+mod passes;
 pub mod tokenizer;
 pub mod windows;
 
 use std::path::Path;
 
-use candle_core::{Device, Tensor};
+use candle_core::Device;
 use serde::Serialize;
 
 pub use crate::linear::Precision;
@@ -22,9 +23,9 @@ pub use model::WhisperModel;
 
 use crate::InferenceError;
 use decode::{DecodeOptions, Decoder, Rules};
-use mel::{FRAMES, MelFrontEnd};
+use mel::MelFrontEnd;
+use passes::{Pass, Switched, left_out};
 use tokenizer::WhisperTokenizer;
-use windows::Window;
 
 /// The engine named in provenance.
 pub const ENGINE: &str = "whisper-candle";
@@ -222,8 +223,9 @@ impl Whisper {
             dopts: &dopts,
             opts,
         };
-        // Speech Whisper left out at a window's end: decoded again once the windows are done.
-        let mut tails = Vec::new();
+        // Speech Whisper left out at a window's end, and stretches of a window written in
+        // another language than the window's: decoded again once the windows are done.
+        let (mut tails, mut switched) = (Vec::new(), Vec::new());
         for batch in windows.chunks(opts.batch.max(1)) {
             let decoded = self.decode(&pass, batch, given.as_deref()).map_err(run)?;
             for (w, d) in batch.iter().zip(decoded) {
@@ -235,7 +237,11 @@ impl Whisper {
                 *tally = (tally.0 + seconds, tally.1 + sure, tally.2 + 1);
                 done += seconds;
                 tails.extend(left_out(w, &pieces, &speech_level));
-                self.segments(&mut segments, w, &d, pieces, &code);
+                let pieces = match given {
+                    None => self.switches(w, &d, pieces, &code, &mut switched),
+                    Some(_) => pieces,
+                };
+                self.segments(&mut segments, w, d.no_speech_prob, pieces, &code);
             }
             progress(done, speech);
         }
@@ -243,9 +249,23 @@ impl Whisper {
             let decoded = self.decode(&pass, batch, given.as_deref()).map_err(run)?;
             for (w, d) in batch.iter().zip(decoded) {
                 if let Some((pieces, code, _)) = self.heard(&pass, w, &d) {
-                    self.segments(&mut segments, w, &d, pieces, &code);
+                    self.segments(&mut segments, w, d.no_speech_prob, pieces, &code);
                 }
             }
+        }
+        for Switched { window, from, held } in switched {
+            // Whisper names the stretch's language from it alone: where that is the
+            // window's after all, the first decoding stands.
+            let decoded = self.decode(&pass, &[window], None).map_err(run)?;
+            let mut again = Vec::new();
+            for d in decoded {
+                if let Some((pieces, code, _)) = self.heard(&pass, &window, &d)
+                    && code != from
+                {
+                    self.segments(&mut again, &window, d.no_speech_prob, pieces, &code);
+                }
+            }
+            segments.extend(if again.is_empty() { held } else { again });
         }
         segments.sort_by(|a, b| a.start.total_cmp(&b.start));
         let (language, language_probability) = heard
@@ -267,176 +287,7 @@ impl Whisper {
     }
 }
 
-/// What one transcription's windows are decoded with.
-struct Pass<'a> {
-    audio: &'a Audio,
-    decoder: &'a Decoder<'a>,
-    dopts: &'a DecodeOptions,
-    opts: &'a TranscribeOptions,
-}
-
-impl Whisper {
-    /// Encodes and decodes `batch` in `language` (`None`: each window's own), with the
-    /// temperature fallback where it is on.
-    fn decode(
-        &self,
-        pass: &Pass,
-        batch: &[Window],
-        language: Option<&str>,
-    ) -> candle_core::Result<Vec<decode::Decoded>> {
-        let mut features = Vec::with_capacity(batch.len() * self.mel.n_mels() * FRAMES);
-        for w in batch {
-            features.extend(self.mel.window(&pass.audio.samples[w.start..w.end]));
-        }
-        let mel = Tensor::from_vec(
-            features,
-            (batch.len(), self.mel.n_mels(), FRAMES),
-            self.model.device(),
-        )?;
-        let clock = std::time::Instant::now();
-        let encoded = self.model.encode(&mel)?;
-        let encode_ms = clock.elapsed().as_millis();
-        let out = pass.decoder.run(&encoded, language, pass.dopts)?;
-        tracing::debug!(
-            windows = batch.len(),
-            encode_ms,
-            decode_ms = clock.elapsed().as_millis() - encode_ms,
-            tokens = out.windows.iter().map(|w| w.tokens.len()).sum::<usize>(),
-            "speech batch"
-        );
-        let mut decoded = Vec::with_capacity(batch.len());
-        for (i, (w, d)) in batch.iter().zip(out.windows).enumerate() {
-            decoded.push(if pass.opts.fallback {
-                let code = d.language.as_ref().map(|l| l.0.clone());
-                let seed = w.start as u64;
-                self.fall_back(
-                    &encoded,
-                    i,
-                    d,
-                    code.as_deref(),
-                    pass.decoder,
-                    pass.dopts,
-                    seed,
-                )?
-            } else {
-                d
-            });
-        }
-        Ok(decoded)
-    }
-
-    /// A decoded window's pieces with its language and the model's certainty of it;
-    /// `None` where the window is taken for silence.
-    fn heard(
-        &self,
-        pass: &Pass,
-        w: &Window,
-        d: &decode::Decoded,
-    ) -> Option<(Vec<decode::Piece>, String, f32)> {
-        let (code, sure) = d.language.clone().unwrap_or_else(|| ("en".to_owned(), 1.0));
-        if d.no_speech_prob > pass.opts.no_speech_threshold
-            && d.avg_logprob() < pass.opts.logprob_threshold
-        {
-            return None;
-        }
-        let seconds = (w.end - w.start) as f64 / audio::SAMPLE_RATE as f64;
-        let tb = self.tokenizer.specials.timestamp_begin;
-        Some((
-            decode::pieces(&d.tokens, &d.logprobs, tb, seconds),
-            code,
-            sure,
-        ))
-    }
-
-    /// Adds window `w`'s pieces to `segments`, at their place in the recording.
-    fn segments(
-        &self,
-        segments: &mut Vec<Segment>,
-        w: &Window,
-        d: &decode::Decoded,
-        pieces: Vec<decode::Piece>,
-        code: &str,
-    ) {
-        let offset = w.start as f64 / audio::SAMPLE_RATE as f64;
-        for p in pieces {
-            let text = self.tokenizer.decode(&p.tokens).trim().to_owned();
-            if text.is_empty() {
-                continue;
-            }
-            segments.push(Segment {
-                start: round_ms(offset + p.start),
-                end: round_ms(offset + p.end),
-                text,
-                avg_logprob: p.logprob,
-                no_speech_prob: d.no_speech_prob,
-                language: code.to_owned(),
-            });
-        }
-    }
-}
-
-/// Temperatures tried, in order, for a window that decoded into repetition (compression
-/// ratio above 2.4) or into words the model doubts (average log-probability below −1).
-const FALLBACK_TEMPERATURES: [f32; 5] = [0.2, 0.4, 0.6, 0.8, 1.0];
-
-impl Whisper {
-    /// Whisper's temperature fallback for window `i` of a batch: decoded again alone,
-    /// sampling at rising temperatures, until the result is neither repetitive nor
-    /// doubtful; the last attempt stands if none passes. A window that is likely silence
-    /// is not retried.
-    #[allow(clippy::too_many_arguments)]
-    fn fall_back(
-        &self,
-        encoded: &Tensor,
-        i: usize,
-        first: decode::Decoded,
-        language: Option<&str>,
-        decoder: &Decoder,
-        opts: &DecodeOptions,
-        seed: u64,
-    ) -> candle_core::Result<decode::Decoded> {
-        let fails = |d: &decode::Decoded| {
-            decode::compression_ratio(&self.tokenizer.decode(&d.tokens)) > 2.4
-                || (d.avg_logprob() < -1.0 && d.no_speech_prob <= 0.6)
-        };
-        let mut current = first;
-        if !fails(&current) {
-            return Ok(current);
-        }
-        let one = encoded.narrow(0, i, 1)?;
-        for (k, t) in FALLBACK_TEMPERATURES.into_iter().enumerate() {
-            let retry = DecodeOptions {
-                temperature: t,
-                seed: seed.wrapping_mul(31).wrapping_add(k as u64),
-                ..*opts
-            };
-            let mut out = decoder.run(&one, language, &retry)?;
-            current = out.windows.remove(0);
-            if !fails(&current) {
-                break;
-            }
-        }
-        Ok(current)
-    }
-}
-
-/// The end of window `w` that Whisper left out: its last segment ends more than a
-/// second before the window does, and at least half a second of what follows is speech.
-/// Whisper drops a sentence that runs close to the end of its window (it ends the
-/// window early and expects the next to start from its last timestamp, which windows cut
-/// in advance around speech do not); decoded again on its own, that sentence is kept.
-fn left_out(w: &Window, pieces: &[decode::Piece], speech: &windows::Speech) -> Option<Window> {
-    let last = pieces.last()?;
-    let from = w.start + (last.end * audio::SAMPLE_RATE as f64) as usize;
-    (from + audio::SAMPLE_RATE < w.end && speech.seconds_within(from, w.end) >= 0.5).then_some(
-        Window {
-            start: from,
-            end: w.end,
-        },
-    )
-}
-
-fn round_ms(s: f64) -> f64 {
+pub(crate) fn round_ms(s: f64) -> f64 {
     (s * 1000.0).round() / 1000.0
 }
 

@@ -55,6 +55,17 @@ fn words(s: &str) -> String {
         .join(" ")
 }
 
+/// The words of `segs`, as [`words`] gives them.
+fn said(segs: &[&toex_inference::transcribe::Segment]) -> String {
+    words(
+        &segs
+            .iter()
+            .map(|s| s.text.as_str())
+            .collect::<Vec<_>>()
+            .join(" "),
+    )
+}
+
 fn run(w: &Whisper, path: &Path, opts: &TranscribeOptions) -> Transcript {
     w.transcribe_file(path, opts, &mut |_, _| {}).unwrap()
 }
@@ -275,18 +286,9 @@ fn each_window_is_heard_in_its_own_language() {
         .unwrap();
     eprintln!("{:?}", t.segments);
     let (english, spanish): (Vec<_>, Vec<_>) = t.segments.iter().partition(|s| s.start < switch);
-    let text = |segs: &[&toex_inference::transcribe::Segment]| {
-        words(
-            &segs
-                .iter()
-                .map(|s| s.text.as_str())
-                .collect::<Vec<_>>()
-                .join(" "),
-        )
-    };
     assert!(english.iter().all(|s| s.language == "en"), "{english:?}");
     assert!(spanish.iter().all(|s| s.language == "es"), "{spanish:?}");
-    let (english, spanish) = (text(&english), text(&spanish));
+    let (english, spanish) = (said(&english), said(&spanish));
     for w in ["petrol", "station", "leeds", "keys"] {
         assert!(english.contains(w), "{w} missing from {english:?}");
     }
@@ -395,15 +397,6 @@ fn a_switch_of_language_inside_a_window_is_heard_in_its_own_language() {
     let (es, en): (Vec<_>, Vec<_>) = t.segments.iter().partition(|s| inside(s));
     assert!(es.iter().all(|s| s.language == "es"), "{es:?}");
     assert!(en.iter().all(|s| s.language == "en"), "{en:?}");
-    let said = |segs: &[&toex_inference::transcribe::Segment]| {
-        words(
-            &segs
-                .iter()
-                .map(|s| s.text.as_str())
-                .collect::<Vec<_>>()
-                .join(" "),
-        )
-    };
     let (es, en) = (said(&es), said(&en));
     for w in ["noche", "conductor", "después", "puerto", "dinero"] {
         assert!(es.contains(w), "{w} missing from {es:?}");

@@ -354,7 +354,7 @@ impl GraphClient {
         };
         // Boxed: the retry doubles the statement's future, and every resolver's future
         // holds one.
-        let work: std::pin::Pin<Box<dyn Future<Output = Result<Vec<T>, GraphError>> + Send + '_>> =
+        let work: Pin<Box<dyn Future<Output = Result<Vec<T>, GraphError>> + Send + '_>> =
             Box::pin(again_if_connection_failed(move || once(query.clone())));
         tokio::time::timeout(timeout, work)
             .await

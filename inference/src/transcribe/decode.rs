@@ -471,6 +471,8 @@ pub struct Piece {
     pub tokens: Vec<u32>,
     /// The average log-probability of its words' tokens (0 where none was given).
     pub logprob: f32,
+    /// Its words, trimmed, once a tokenizer has read them (empty before).
+    pub text: String,
 }
 
 /// Splits a window's tokens at its timestamps: text between a start and an end
@@ -492,6 +494,7 @@ pub fn pieces(
         end: end.max(start),
         logprob: sum / tokens.len().max(1) as f32,
         tokens,
+        text: String::new(),
     };
     for (i, &t) in tokens.iter().enumerate() {
         if t >= timestamp_begin {

@@ -24,7 +24,7 @@ pub use model::WhisperModel;
 use crate::InferenceError;
 use decode::{DecodeOptions, Decoder, Rules};
 use mel::MelFrontEnd;
-use passes::{Pass, Switched, left_out};
+use passes::{Pass, Switched, add_segments, left_out};
 use tokenizer::WhisperTokenizer;
 
 /// The engine named in provenance.
@@ -262,7 +262,7 @@ impl Whisper {
                     None => self.switches(w, &d, pieces, &code, &mut switched),
                     Some(_) => pieces,
                 };
-                self.segments(&mut segments, w, d.no_speech_prob, pieces, &code);
+                add_segments(&mut segments, w, d.no_speech_prob, pieces, &code);
             }
             progress(done, speech);
         }
@@ -270,7 +270,7 @@ impl Whisper {
             let decoded = self.decode(&pass, batch, given.as_deref()).map_err(run)?;
             for (w, d) in batch.iter().zip(decoded) {
                 if let Some((pieces, code, _)) = self.heard(&pass, w, &d) {
-                    self.segments(&mut segments, w, d.no_speech_prob, pieces, &code);
+                    add_segments(&mut segments, w, d.no_speech_prob, pieces, &code);
                 }
             }
         }
@@ -283,7 +283,7 @@ impl Whisper {
                 if let Some((pieces, code, _)) = self.heard(&pass, &window, &d)
                     && code != from
                 {
-                    self.segments(&mut again, &window, d.no_speech_prob, pieces, &code);
+                    add_segments(&mut again, &window, d.no_speech_prob, pieces, &code);
                 }
             }
             segments.extend(if again.is_empty() { held } else { again });

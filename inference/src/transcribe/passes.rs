@@ -84,8 +84,11 @@ impl Whisper {
         let seconds = (w.end - w.start) as f64 / audio::SAMPLE_RATE as f64;
         let tb = self.tokenizer.specials.timestamp_begin;
         let mut pieces = decode::pieces(&d.tokens, &d.logprobs, tb, seconds);
+        for p in &mut pieces {
+            p.text = self.tokenizer.decode(&p.tokens).trim().to_owned();
+        }
         // Timestamps around no words: Whisper passing over speech it did not take down.
-        pieces.retain(|p| !self.tokenizer.decode(&p.tokens).trim().is_empty());
+        pieces.retain(|p| !p.text.is_empty());
         Some((pieces, code, sure))
     }
 
@@ -109,11 +112,10 @@ impl Whisper {
         let guesses: Vec<Option<(String, bool)>> = pieces
             .iter()
             .map(|p| {
-                let text = self.tokenizer.decode(&p.tokens);
-                if text.split_whitespace().count() < SWITCH_WORDS {
+                if p.text.split_whitespace().count() < SWITCH_WORDS {
                     return None;
                 }
-                toex_extract::guess_language(&text)
+                toex_extract::guess_language(&p.text)
                     .filter(|(l, _)| l != code && self.tokenizer.language(l).is_some())
                     .map(|(l, sure)| (l, sure >= SWITCH_GUESS))
             })
@@ -136,7 +138,7 @@ impl Whisper {
                 end,
             };
             let mut held = Vec::new();
-            self.segments(&mut held, w, d.no_speech_prob, vec![p], code);
+            add_segments(&mut held, w, d.no_speech_prob, vec![p], code);
             match switched.last_mut() {
                 Some(s) if follows => {
                     s.window.end = end;
@@ -152,31 +154,27 @@ impl Whisper {
         }
         kept
     }
+}
 
-    /// Adds window `w`'s pieces to `segments`, at their place in the recording.
-    pub(super) fn segments(
-        &self,
-        segments: &mut Vec<Segment>,
-        w: &Window,
-        no_speech_prob: f32,
-        pieces: Vec<decode::Piece>,
-        code: &str,
-    ) {
-        let offset = w.start as f64 / audio::SAMPLE_RATE as f64;
-        for p in pieces {
-            let text = self.tokenizer.decode(&p.tokens).trim().to_owned();
-            if text.is_empty() {
-                continue;
-            }
-            segments.push(Segment {
-                start: round_ms(offset + p.start),
-                end: round_ms(offset + p.end),
-                text,
-                avg_logprob: p.logprob,
-                no_speech_prob,
-                language: code.to_owned(),
-            });
-        }
+/// Adds window `w`'s pieces (as [`Whisper::heard`] gives them: each with its words)
+/// to `segments`, at their place in the recording.
+pub(super) fn add_segments(
+    segments: &mut Vec<Segment>,
+    w: &Window,
+    no_speech_prob: f32,
+    pieces: Vec<decode::Piece>,
+    code: &str,
+) {
+    let offset = w.start as f64 / audio::SAMPLE_RATE as f64;
+    for p in pieces {
+        segments.push(Segment {
+            start: round_ms(offset + p.start),
+            end: round_ms(offset + p.end),
+            text: p.text,
+            avg_logprob: p.logprob,
+            no_speech_prob,
+            language: code.to_owned(),
+        });
     }
 }
 

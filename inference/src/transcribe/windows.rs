@@ -94,11 +94,6 @@ impl Speech {
     }
 }
 
-/// The speech windows of `samples` (see [`Speech::windows`]).
-pub fn speech_windows(samples: &[f32]) -> Vec<Window> {
-    Speech::of(samples).windows()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -112,7 +107,7 @@ mod tests {
             }),
         );
         s.extend(vec![0f32; 20 * SAMPLE_RATE]);
-        let w = speech_windows(&s);
+        let w = Speech::of(&s).windows();
         assert!(w.len() >= 3, "{w:?}");
         assert!(w.iter().all(|w| w.end - w.start <= WINDOW_SAMPLES));
         let first = w.first().unwrap().start as f32 / SAMPLE_RATE as f32;
@@ -120,7 +115,11 @@ mod tests {
         // Speech starts at 10.5 s (the pattern opens with half a second of silence), padded by 0.3 s.
         assert!((10.1..10.3).contains(&first), "{first}");
         assert!((80.0..80.5).contains(&last), "{last}");
-        assert!(speech_windows(&vec![0f32; 3600 * SAMPLE_RATE / 10]).is_empty());
+        assert!(
+            Speech::of(&vec![0f32; 3600 * SAMPLE_RATE / 10])
+                .windows()
+                .is_empty()
+        );
     }
 
     #[test]

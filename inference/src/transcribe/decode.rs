@@ -266,19 +266,37 @@ impl Decoder<'_> {
         })
     }
 
+    /// The probability of each of the tokenizer's languages, in its order, from the
+    /// logits after the start token.
+    fn over_languages(&self, row: &[f32]) -> Vec<f32> {
+        let langs = &self.tokenizer.specials.languages;
+        let mut l: Vec<f32> = langs.iter().map(|(_, id)| row[*id as usize]).collect();
+        log_softmax(&mut l);
+        l.iter().map(|v| v.exp()).collect()
+    }
+
+    /// One encoded window's (1, 1500, d) languages, likeliest first, with their
+    /// probabilities.
+    pub fn languages(&self, encoded: &Tensor) -> candle_core::Result<Vec<(String, f32)>> {
+        let mut state = self.model.start(encoded)?;
+        let sot = Tensor::from_vec(vec![self.tokenizer.specials.sot], (1, 1), self.device())?;
+        let first: Vec<Vec<f32>> = self.model.step(&sot, 0, &mut state)?.to_vec2()?;
+        let langs = &self.tokenizer.specials.languages;
+        let mut ranked: Vec<(String, f32)> = langs
+            .iter()
+            .map(|(code, _)| code.clone())
+            .zip(self.over_languages(&first[0]))
+            .collect();
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
+        Ok(ranked)
+    }
+
     /// Each window's language with its probability (over the language tokens): the
     /// window's likeliest where that is at least [`OWN_LANGUAGE`], else the likeliest
     /// averaged over the batch, with the window's own probability of it.
     fn detect(&self, first: &[Vec<f32>]) -> Vec<(String, f32)> {
         let langs = &self.tokenizer.specials.languages;
-        let probs: Vec<Vec<f32>> = first
-            .iter()
-            .map(|row| {
-                let mut l: Vec<f32> = langs.iter().map(|(_, id)| row[*id as usize]).collect();
-                log_softmax(&mut l);
-                l.iter().map(|v| v.exp()).collect()
-            })
-            .collect();
+        let probs: Vec<Vec<f32>> = first.iter().map(|row| self.over_languages(row)).collect();
         let likeliest = |p: &[f32]| {
             (0..p.len())
                 .max_by(|&a, &b| p[a].total_cmp(&p[b]))

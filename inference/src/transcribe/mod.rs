@@ -24,7 +24,7 @@ pub use model::WhisperModel;
 use crate::InferenceError;
 use decode::{DecodeOptions, Decoder, Rules};
 use mel::MelFrontEnd;
-use passes::{Pass, Switched, add_segments, left_out};
+use passes::{Pass, add_segments, left_out};
 use tokenizer::WhisperTokenizer;
 
 /// The engine named in provenance.
@@ -274,19 +274,8 @@ impl Whisper {
                 }
             }
         }
-        for Switched { window, from, held } in switched {
-            // Whisper names the stretch's language from it alone: where that is the
-            // window's after all, the first decoding stands.
-            let decoded = self.decode(&pass, &[window], None).map_err(run)?;
-            let mut again = Vec::new();
-            for d in decoded {
-                if let Some((pieces, code, _)) = self.heard(&pass, &window, &d)
-                    && code != from
-                {
-                    add_segments(&mut again, &window, d.no_speech_prob, pieces, &code);
-                }
-            }
-            segments.extend(if again.is_empty() { held } else { again });
+        for stretch in switched {
+            segments.extend(self.hear_alone(&pass, stretch).map_err(run)?);
         }
         segments.sort_by(|a, b| a.start.total_cmp(&b.start));
         let (language, language_probability) = heard

@@ -14,6 +14,8 @@ pub struct Window {
 
 /// Energy frames: 20 ms.
 const FRAME: usize = SAMPLE_RATE / 50;
+/// Frames a cut looks for quiet over (200 ms).
+const QUIET: usize = 10;
 
 /// The loudness of a recording, frame by frame, and the level above which a frame is
 /// speech: −45 dBFS, or a tenth of the recording's loud level, whichever is higher.
@@ -53,8 +55,8 @@ impl Speech {
     }
 
     /// Speech windows: speech frames padded by 0.3 s; pauses shorter than 2 s are kept;
-    /// stretches longer than 30 s are cut at their quietest frame in the last 3 s before
-    /// the limit.
+    /// stretches longer than 30 s are cut in the middle of their quietest 200 ms in the
+    /// last 3 s before the limit.
     pub fn windows(&self) -> Vec<Window> {
         let frames = &self.frames;
         let pad = 15; // frames (0.3 s)
@@ -72,12 +74,15 @@ impl Speech {
         }
         let max = WINDOW_SAMPLES / FRAME;
         let search = 3 * SAMPLE_RATE / FRAME;
+        let quiet = |a: usize| frames[a..a + QUIET].iter().sum::<f32>();
         let mut windows = Vec::new();
         for (mut s, t) in spans {
             while t - s > max {
-                let cut = (s + max - search..s + max)
-                    .min_by(|&a, &b| frames[a].total_cmp(&frames[b]))
-                    .unwrap_or(s + max);
+                // The middle of the quietest 200 ms: the quietest single frame can be a
+                // consonant's closure inside a word rather than the pause after it.
+                let cut = (s + max - search..s + max - QUIET)
+                    .min_by(|&a, &b| quiet(a).total_cmp(&quiet(b)))
+                    .map_or(s + max, |a| a + QUIET / 2);
                 windows.push((s, cut.max(s + 1)));
                 s = cut.max(s + 1);
             }

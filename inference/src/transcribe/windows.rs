@@ -127,6 +127,25 @@ mod tests {
         );
     }
 
+    /// Regression: a window was cut at the quietest 20 ms frame of its last 3 s, which
+    /// can be a consonant's closure inside a word ("know" was lost at such a cut).
+    #[test]
+    fn a_window_is_cut_in_a_pause_not_at_a_gap_inside_a_word() {
+        let at = |s: f64| (s * SAMPLE_RATE as f64) as usize;
+        let mut s: Vec<f32> = (0..at(40.0))
+            .map(|i| (i as f32 * 0.05).sin() * 0.3)
+            .collect();
+        // A 20 ms silence inside a word at 29.0 s; a quieter 200 ms pause at 28.0 s.
+        s[at(29.0)..at(29.02)].fill(0.0);
+        for x in &mut s[at(28.0)..at(28.2)] {
+            *x *= 0.15;
+        }
+        let w = Speech::of(&s).windows();
+        let cut = w[0].end as f64 / SAMPLE_RATE as f64;
+        assert!((28.0..=28.2).contains(&cut), "cut at {cut} s: {w:?}");
+        assert_eq!(w[1].start, w[0].end);
+    }
+
     #[test]
     fn speech_is_counted_by_the_recordings_own_level() {
         let mut s = vec![0f32; 2 * SAMPLE_RATE];

@@ -201,10 +201,8 @@ impl Decoder<'_> {
         opts: &DecodeOptions,
     ) -> candle_core::Result<BatchOutput> {
         let s = &self.tokenizer.specials;
-        let n = encoded.dim(0)?;
-        let mut state = self.model.start(encoded)?;
-        let sot = Tensor::from_vec(vec![s.sot; n], (n, 1), self.device())?;
-        let first: Vec<Vec<f32>> = self.model.step(&sot, 0, &mut state)?.to_vec2()?;
+        let (mut state, first) = self.first_step(encoded)?;
+        let n = first.len();
         let no_speech: Vec<f32> = first
             .iter()
             .map(|row| match s.no_speech {
@@ -275,12 +273,23 @@ impl Decoder<'_> {
         l.iter().map(|v| v.exp()).collect()
     }
 
+    /// The decoder started on encoded windows (n, 1500, d) and fed the start token: its
+    /// state and each window's logits for the next token (the language, or no-speech).
+    fn first_step(
+        &self,
+        encoded: &Tensor,
+    ) -> candle_core::Result<(Vec<super::model::LayerState>, Vec<Vec<f32>>)> {
+        let n = encoded.dim(0)?;
+        let mut state = self.model.start(encoded)?;
+        let sot = Tensor::from_vec(vec![self.tokenizer.specials.sot; n], (n, 1), self.device())?;
+        let first = self.model.step(&sot, 0, &mut state)?.to_vec2()?;
+        Ok((state, first))
+    }
+
     /// One encoded window's (1, 1500, d) languages, likeliest first, with their
     /// probabilities.
     pub fn languages(&self, encoded: &Tensor) -> candle_core::Result<Vec<(String, f32)>> {
-        let mut state = self.model.start(encoded)?;
-        let sot = Tensor::from_vec(vec![self.tokenizer.specials.sot], (1, 1), self.device())?;
-        let first: Vec<Vec<f32>> = self.model.step(&sot, 0, &mut state)?.to_vec2()?;
+        let (_, first) = self.first_step(encoded)?;
         let langs = &self.tokenizer.specials.languages;
         let mut ranked: Vec<(String, f32)> = langs
             .iter()
